@@ -1,0 +1,264 @@
+package dev.sparsekernels.bindings;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Checked facade over a {@link NativeKernels}: what the Java API calls, so it never sees a raw status code or
+ * address arithmetic. Arguments are checked first (IllegalArgumentException naming the argument, expected and
+ * actual), then the call is made, and any non-zero status becomes a {@link NativeException} carrying the
+ * library's message.
+ *
+ * <p>Host buffers must be direct; each is used from its position to its limit, and positions are not moved.
+ * Device memory and streams are plain {@code long} addresses; a stream of 0 is the default stream.
+ *
+ * <p>Out-parameters go through a small per-thread direct buffer, so nothing is allocated per call and nothing
+ * is shared between threads (the last-error text is per thread on the C side too).
+ */
+public final class NativeCalls {
+    private static final int NAME_CAPACITY = 256;
+    /** Out-parameter slots: two int64 values, then room for a device name. */
+    private static final int SLOT0 = 0;
+    private static final int SLOT1 = 8;
+    private static final int NAME = 16;
+
+    private final NativeKernels kernels;
+    private final ThreadLocal<Scratch> scratch;
+
+    /** A direct buffer and its address (computed once per thread). */
+    private static final class Scratch {
+        final ByteBuffer buffer;
+        final long address;
+
+        Scratch(NativeKernels kernels) {
+            buffer = ByteBuffer.allocateDirect(NAME + NAME_CAPACITY).order(ByteOrder.nativeOrder());
+            address = kernels.addressOf(buffer);
+        }
+
+        Scratch cleared() {
+            buffer.putLong(SLOT0, 0).putLong(SLOT1, 0).put(NAME, (byte) 0);
+            return this;
+        }
+    }
+
+    public NativeCalls(NativeKernels kernels) {
+        this.kernels = Objects.requireNonNull(kernels, "kernels");
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(kernels));
+    }
+
+    /** The raw binding underneath. */
+    public NativeKernels kernels() {
+        return kernels;
+    }
+
+    // ---- library and devices ----
+
+    public String version() {
+        return kernels.version();
+    }
+
+    public boolean cudaCompiled() {
+        return kernels.cudaCompiled() != 0;
+    }
+
+    /** Number of usable CUDA devices; 0 without a driver or GPU, or in a host-only build. */
+    public int deviceCount() {
+        Scratch s = scratch();
+        check("sk_device_count", kernels.deviceCount(s.address + SLOT0));
+        return s.buffer.getInt(SLOT0);
+    }
+
+    public String deviceName(int ordinal) {
+        Checks.nonNegative("ordinal", ordinal);
+        Scratch s = scratch();
+        check("sk_device_name", kernels.deviceName(ordinal, s.address + NAME, NAME_CAPACITY));
+        byte[] bytes = new byte[NAME_CAPACITY];
+        s.buffer.get(NAME, bytes);
+        int length = 0;
+        while (length < bytes.length && bytes[length] != 0) {
+            length++;
+        }
+        return new String(bytes, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /** Compute capability as major*10 + minor. */
+    public int deviceCapability(int ordinal) {
+        Checks.nonNegative("ordinal", ordinal);
+        Scratch s = scratch();
+        check("sk_device_capability", kernels.deviceCapability(ordinal, s.address + SLOT0));
+        return s.buffer.getInt(SLOT0);
+    }
+
+    public void setDevice(int ordinal) {
+        Checks.nonNegative("ordinal", ordinal);
+        check("sk_set_device", kernels.setDevice(ordinal));
+    }
+
+    // ---- memory and streams ----
+
+    /** Device allocation of {@code bytes} (> 0, as in cudaMalloc here); returns its address. */
+    public long malloc(long bytes) {
+        Checks.positive("bytes", bytes);
+        Scratch s = scratch();
+        check("sk_malloc", kernels.malloc(s.address + SLOT0, bytes));
+        return s.buffer.getLong(SLOT0);
+    }
+
+    /** Frees device memory; 0 is a no-op. */
+    public void free(long devicePtr) {
+        check("sk_free", kernels.free(devicePtr));
+    }
+
+    /** Copies {@code bytes} from {@code src} (from its position) to device memory at {@code dst}. */
+    public void memcpyH2d(long dst, ByteBuffer src, long bytes, long stream) {
+        Checks.address("dst", dst);
+        Checks.nonNegative("bytes", bytes);
+        Checks.buffer("src", src, bytes, false);
+        check("sk_memcpy_h2d", kernels.memcpyH2d(dst, hostAddress(src), bytes, stream));
+    }
+
+    /** Copies {@code bytes} from device memory at {@code src} into {@code dst} (from its position). */
+    public void memcpyD2h(ByteBuffer dst, long src, long bytes, long stream) {
+        Checks.address("src", src);
+        Checks.nonNegative("bytes", bytes);
+        Checks.buffer("dst", dst, bytes, true);
+        check("sk_memcpy_d2h", kernels.memcpyD2h(hostAddress(dst), src, bytes, stream));
+    }
+
+    public void memcpyD2d(long dst, long src, long bytes, long stream) {
+        Checks.address("dst", dst);
+        Checks.address("src", src);
+        Checks.nonNegative("bytes", bytes);
+        check("sk_memcpy_d2d", kernels.memcpyD2d(dst, src, bytes, stream));
+    }
+
+    public long streamCreate() {
+        Scratch s = scratch();
+        check("sk_stream_create", kernels.streamCreate(s.address + SLOT0));
+        return s.buffer.getLong(SLOT0);
+    }
+
+    public void streamDestroy(long stream) {
+        Checks.address("stream", stream);
+        check("sk_stream_destroy", kernels.streamDestroy(stream));
+    }
+
+    public void streamSynchronize(long stream) {
+        check("sk_stream_synchronize", kernels.streamSynchronize(stream));
+    }
+
+    // ---- 2:4 sparsity, host side ----
+
+    /** {valueCount (16-bit values), metaWords (32-bit words)} of the GPU layout of a [rows, cols] 2:4 matrix. */
+    public long[] sparse24GpuSizes(long rows, long cols) {
+        checkShape24(rows, cols);
+        Scratch s = scratch();
+        check("sk_sparse24_gpu_sizes", kernels.sparse24GpuSizes(rows, cols, s.address + SLOT0, s.address + SLOT1));
+        return new long[] {s.buffer.getLong(SLOT0), s.buffer.getLong(SLOT1)};
+    }
+
+    /**
+     * Packs the CPU 2:4 format into the GPU layout (see sparsekernels.h). Sizes in bytes: values16
+     * rows*cols, indices rows*ceil(cols/8), gpuValues 2*valueCount, gpuMeta 4*metaWords.
+     */
+    public void sparse24Pack(ByteBuffer values16, ByteBuffer indices, long rows, long cols,
+                             ByteBuffer gpuValues, ByteBuffer gpuMeta) {
+        long[] sizes = sparse24GpuSizes(rows, cols); // also checks rows and cols
+        Checks.buffer("values16", values16, Checks.product("values16 bytes", rows, cols), false);
+        Checks.buffer("indices", indices, Checks.product("indices bytes", rows, (cols + 7) / 8), false);
+        Checks.buffer("gpuValues", gpuValues, Checks.product("gpuValues bytes", sizes[0], 2), true);
+        Checks.buffer("gpuMeta", gpuMeta, Checks.product("gpuMeta bytes", sizes[1], 4), true);
+        long values = aligned("values16", values16, 2);
+        long gv = aligned("gpuValues", gpuValues, 2);
+        long gm = aligned("gpuMeta", gpuMeta, 4);
+        check("sk_sparse24_pack", kernels.sparse24Pack(values, hostAddress(indices), rows, cols, gv, gm));
+    }
+
+    /**
+     * Checks that a dense f32 matrix [rows, cols] (native byte order, from the buffer's position) is 2:4.
+     *
+     * @return null when it is, else {badRow, badGroup} of the first offending group
+     */
+    public long[] sparse24CheckF32(ByteBuffer w, long rows, long cols) {
+        checkShape24(rows, cols);
+        Checks.buffer("w", w, Checks.product("w bytes", Checks.product("w elements", rows, cols), 4), false);
+        long address = aligned("w", w, 4);
+        Scratch s = scratch();
+        int status = kernels.sparse24CheckF32(address, rows, cols, s.address + SLOT0, s.address + SLOT1);
+        if (status == NativeStatus.ERR_NOT_2_4) {
+            return new long[] {s.buffer.getLong(SLOT0), s.buffer.getLong(SLOT1)};
+        }
+        check("sk_sparse24_check_f32", status);
+        return null;
+    }
+
+    // ---- GEMM on the GPU (device addresses) ----
+
+    /** Y[tokens, out] = X . W^T + bias with W packed by {@link #sparse24Pack}; bias may be 0; asynchronous. */
+    public void sparse24Gemm(long x, int xDtype, long gpuValues, long gpuMeta, long bias, long y, int yDtype,
+                             long tokens, long in, long out, long stream) {
+        Checks.address("gpuValues", gpuValues);
+        Checks.aligned("gpuValues", gpuValues, 16);
+        Checks.address("gpuMeta", gpuMeta);
+        Checks.aligned("gpuMeta", gpuMeta, 16);
+        checkGemm(x, xDtype, bias, y, yDtype, tokens, in, out);
+        check("sk_sparse24_gemm",
+                kernels.sparse24Gemm(x, xDtype, gpuValues, gpuMeta, bias, y, yDtype, tokens, in, out, stream));
+    }
+
+    /** Dense twin of {@link #sparse24Gemm}: W dense [out, in] in xDtype. */
+    public void denseGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
+                          long tokens, long in, long out, long stream) {
+        Checks.address("w", w);
+        Checks.aligned("w", w, 16);
+        checkGemm(x, xDtype, bias, y, yDtype, tokens, in, out);
+        check("sk_dense_gemm", kernels.denseGemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream));
+    }
+
+    // ---- helpers ----
+
+    private static void checkShape24(long rows, long cols) {
+        Checks.positive("rows", rows);
+        Checks.positive("cols", cols);
+        Checks.multipleOf("cols", cols, 4);
+    }
+
+    /** Same rules as the C side (sparsekernels.h, gemm_launch.cpp): kernels copy X and W in 16-byte chunks. */
+    private static void checkGemm(long x, int xDtype, long bias, long y, int yDtype, long tokens, long in, long out) {
+        Checks.address("x", x);
+        Checks.aligned("x", x, 16);
+        Checks.aligned("bias", bias, 4); // 0 (no bias) passes
+        Checks.address("y", y);
+        Checks.dtype("xDtype", xDtype, NativeDType.F16, NativeDType.BF16);
+        Checks.dtype("yDtype", yDtype, NativeDType.F32, xDtype);
+        Checks.aligned("y", y, NativeDType.byteSize(yDtype));
+        Checks.positive("tokens", tokens);
+        Checks.positive("in", in);
+        Checks.multipleOf("in", in, 8);
+        Checks.positive("out", out);
+    }
+
+    private Scratch scratch() {
+        return scratch.get().cleared();
+    }
+
+    /** Address of a direct buffer's position (the checks have already made sure it is direct). */
+    private long hostAddress(ByteBuffer buffer) {
+        return kernels.addressOf(buffer) + buffer.position();
+    }
+
+    private long aligned(String name, ByteBuffer buffer, int alignment) {
+        long address = hostAddress(buffer);
+        Checks.aligned(name, address, alignment);
+        return address;
+    }
+
+    /** Turns a status into an exception; reads the message at once, on this thread, as the C side requires. */
+    private void check(String function, int status) {
+        if (status != NativeStatus.OK) {
+            throw new NativeException(function, status, kernels.lastError());
+        }
+    }
+}

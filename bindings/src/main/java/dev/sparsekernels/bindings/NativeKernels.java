@@ -1,0 +1,90 @@
+package dev.sparsekernels.bindings;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The C ABI of {@code native/include/sparsekernels.h}, one method per {@code sk_} function, nothing more.
+ *
+ * <p>Names are the C names in camelCase without the prefix; every pointer is a {@code long} address (host or
+ * device), {@code int} stays {@code int}, {@code int64_t}/{@code size_t} become {@code long}, and each method
+ * returns the C status unchanged ({@link NativeStatus}). No argument is checked here: this is the raw layer, and
+ * {@link NativeCalls} is the checked facade everyone else should use. Out-parameters are addresses of
+ * caller-owned memory (see {@link #addressOf}).
+ *
+ * <p>Two implementations exist, {@code PanamaKernels} (Java 22+) and {@link JavaCppKernels} (Java 17+); both are
+ * obtained through {@link NativeLibrary}, which loads {@code libsparsekernels.so} first.
+ */
+public interface NativeKernels {
+
+    /** "panama" or "javacpp". */
+    String bindingName();
+
+    /**
+     * Native address of element 0 of a direct buffer (its position and limit are ignored).
+     *
+     * @throws IllegalArgumentException for a heap buffer, which has no stable native address
+     */
+    long addressOf(ByteBuffer direct);
+
+    /** {@code sk_version}: "MAJOR.MINOR.PATCH". */
+    String version();
+
+    /** {@code sk_cuda_compiled}: 1 when the library carries CUDA kernels, 0 for a host-only build. */
+    int cudaCompiled();
+
+    /** {@code sk_last_error}: last failure on the calling thread, "" if none. */
+    String lastError();
+
+    /** {@code sk_device_count(int*)}. */
+    int deviceCount(long countPtr);
+
+    /** {@code sk_device_name(int, char*, size_t)}. */
+    int deviceName(int ordinal, long buf, long capacity);
+
+    /** {@code sk_device_capability(int, int*)}. */
+    int deviceCapability(int ordinal, long capabilityPtr);
+
+    /** {@code sk_set_device(int)}. */
+    int setDevice(int ordinal);
+
+    /** {@code sk_malloc(void**, size_t)}. */
+    int malloc(long devicePtrPtr, long bytes);
+
+    /** {@code sk_free(void*)}. */
+    int free(long devicePtr);
+
+    /** {@code sk_memcpy_h2d(void*, const void*, size_t, void*)}. */
+    int memcpyH2d(long deviceDst, long hostSrc, long bytes, long stream);
+
+    /** {@code sk_memcpy_d2h(void*, const void*, size_t, void*)}. */
+    int memcpyD2h(long hostDst, long deviceSrc, long bytes, long stream);
+
+    /** {@code sk_memcpy_d2d(void*, const void*, size_t, void*)}. */
+    int memcpyD2d(long deviceDst, long deviceSrc, long bytes, long stream);
+
+    /** {@code sk_stream_create(void**)}. */
+    int streamCreate(long streamPtr);
+
+    /** {@code sk_stream_destroy(void*)}. */
+    int streamDestroy(long stream);
+
+    /** {@code sk_stream_synchronize(void*)}. */
+    int streamSynchronize(long stream);
+
+    /** {@code sk_sparse24_gpu_sizes(int64_t, int64_t, int64_t*, int64_t*)}. */
+    int sparse24GpuSizes(long rows, long cols, long valueCountPtr, long metaWordsPtr);
+
+    /** {@code sk_sparse24_pack(const uint16_t*, const uint8_t*, int64_t, int64_t, uint16_t*, uint32_t*)}. */
+    int sparse24Pack(long values, long indices, long rows, long cols, long gpuValues, long gpuMeta);
+
+    /** {@code sk_sparse24_check_f32(const float*, int64_t, int64_t, int64_t*, int64_t*)}. */
+    int sparse24CheckF32(long w, long rows, long cols, long badRowPtr, long badGroupPtr);
+
+    /** {@code sk_sparse24_gemm(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, stream)}. */
+    int sparse24Gemm(long x, int xDtype, long gpuValues, long gpuMeta, long bias, long y, int yDtype,
+                     long tokens, long in, long out, long stream);
+
+    /** {@code sk_dense_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, stream)}. */
+    int denseGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
+                  long tokens, long in, long out, long stream);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds everything, compiles every CUDA kernel when nvcc is present, and runs all tests (the GPU group only on a
+# GPU host, through ci/gpu-check.sh). Then smoke-tests the shaded jar on JDK 17 (JavaCPP binding, CPU kernels).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+. ci/lib/jdk.sh
+
+jdk=$(sk_find_jdk) || { echo "ci/test.sh: no JDK 22+ found (Temurin 25 expected in /usr/lib/jvm)" >&2; exit 1; }
+export JAVA_HOME="$jdk"
+echo "== JDK: $JAVA_HOME"
+command -v cmake >/dev/null || { echo "ci/test.sh: cmake is required" >&2; exit 1; }
+if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
+  echo "== nvcc found: CUDA kernels will be compiled for sm_80, sm_86, sm_89, sm_90a"
+else
+  echo "== nvcc not found: host-only native library"
+fi
+
+mvn -B -ntp -Dsk.cuda=auto install "$@"
+
+echo "== JDK 17 smoke test of the shaded jar"
+if jdk17=$(sk_find_jdk17); then
+  bash ci/jdk17-smoke.sh "$jdk17/bin/java" cli/target/sparsekernels.jar
+else
+  echo "no JDK 17 on this machine: skipped"
+fi
+echo "== ci/test.sh: all passed"

@@ -1,0 +1,27 @@
+// Host-callable entry points of the CUDA kernels, called by native/src/gemm_launch.cpp after it validated every
+// argument. Plain C++ with CUDA runtime types only; returns the CUDA status of the launch (cudaGetLastError).
+#ifndef SK_LAUNCH_H
+#define SK_LAUNCH_H
+
+#include <cuda_runtime_api.h>
+#include <stdint.h>
+
+namespace skcuda {
+
+// Y[tokens, out] = X[tokens, in] . W^T + bias with W in the sparse24 GPU layout (see sparsekernels.h).
+// x_dtype: SK_DTYPE_F16/BF16; y_dtype: F32 or x_dtype; pointers 16-byte aligned; in % 8 == 0.
+cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                          const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                          cudaStream_t stream);
+
+// The dense twin: W dense [out, in] row-major in x_dtype.
+cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
+                       int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
+
+// Largest tokens / out a launch accepts (grid limits of the chosen tiles).
+int64_t sparse24_max_tokens();
+int64_t dense_max_tokens();
+
+}  // namespace skcuda
+
+#endif

@@ -1,0 +1,57 @@
+package dev.sparsekernels;
+
+import dev.sparsekernels.backend.BackendSelector;
+import dev.sparsekernels.backend.CpuBackend;
+import dev.sparsekernels.backend.CudaBackend;
+
+/**
+ * The entry point: a backend that runs our kernels. {@link #auto()} picks CUDA when a device is usable and the CPU
+ * otherwise, and says why in {@link #describe()}; {@code -Dsparsekernels.backend=cpu|cuda} forces one.
+ *
+ * <p>Every method validates shapes and dtypes before any native code runs. Results are new F32 tensors owned by the
+ * caller. Backends hold native resources (streams), so close them when done.
+ */
+public interface Kernels extends AutoCloseable {
+
+    /** CUDA device 0 when usable, else the CPU; the reason is in {@link #describe()}. */
+    static Kernels auto() {
+        return BackendSelector.select();
+    }
+
+    /** The CPU backend with one thread per available processor (or -Dsparsekernels.threads). */
+    static Kernels cpu() {
+        return new CpuBackend(CpuBackend.defaultThreads(), "requested explicitly");
+    }
+
+    /** The CPU backend with a given number of threads. */
+    static Kernels cpu(int threads) {
+        return new CpuBackend(threads, "requested explicitly with " + threads + " threads");
+    }
+
+    /** CUDA device 0; throws IllegalStateException with the cause when no device is usable. */
+    static Kernels cuda() {
+        return cuda(0);
+    }
+
+    static Kernels cuda(int ordinal) {
+        return CudaBackend.open(ordinal, "requested explicitly");
+    }
+
+    /** The device the kernels run on. */
+    Device device();
+
+    /** One line: the backend, why it was chosen, and what it runs on (binding, library, threads, vectors). */
+    String describe();
+
+    /**
+     * Y = X · Wᵀ + b with a dense W [out, in]. X is [..., in] (any leading dims, rank 1 = one token); the result is
+     * F32 [..., out]. bias may be null.
+     */
+    Tensor linear(Tensor x, Tensor w, Tensor bias);
+
+    /** Y = X · Wᵀ + b with a 2:4 sparse W [out, in]. */
+    Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,234 @@
+package dev.sparsekernels;
+
+import dev.sparsekernels.cpu.Halfs;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A dense, row-major (C order) array of {@link DType} elements held off-heap in a little-endian direct buffer, so
+ * native code and other libraries (DJL, ONNX runtimes) can read it without a copy.
+ *
+ * <p>Tensors are {@link AutoCloseable}: using a closed tensor throws {@link IllegalStateException}; closing twice is
+ * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing.
+ */
+public final class Tensor implements AutoCloseable {
+    private final long[] shape;
+    private final DType dtype;
+    private final long elementCount;
+    private ByteBuffer data;
+
+    private Tensor(DType dtype, long[] shape, ByteBuffer data) {
+        this.dtype = dtype;
+        this.shape = shape;
+        this.elementCount = elementCount(shape);
+        this.data = data;
+    }
+
+    /** A zero-filled tensor. */
+    public static Tensor allocate(DType dtype, long... shape) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
+        }
+        long[] s = checkShape(shape);
+        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + ": " + bytes
+                    + " bytes exceed the 2 GiB limit of one tensor");
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return new Tensor(dtype, s, buf);
+    }
+
+    /** An F32 tensor holding a copy of data. */
+    public static Tensor of(float[] data, long... shape) {
+        Tensor t = allocate(DType.F32, shape);
+        checkLength("data", data.length, t.elementCount);
+        t.data.asFloatBuffer().put(data);
+        return t;
+    }
+
+    /** An F32 tensor converted to dtype (rounding to nearest even for F16/BF16). */
+    public static Tensor of(DType dtype, float[] data, long... shape) {
+        try (Tensor f32 = of(data, shape)) {
+            return f32.to(dtype);
+        }
+    }
+
+    /** A tensor of raw 16-bit F16 or BF16 bit patterns. */
+    public static Tensor ofBits(DType dtype, short[] bits, long... shape) {
+        if (dtype == DType.F32) {
+            throw new IllegalArgumentException("dtype: expected f16 or bf16 for 16-bit data but got f32");
+        }
+        Tensor t = allocate(dtype, shape);
+        checkLength("bits", bits.length, t.elementCount);
+        t.data.asShortBuffer().put(bits);
+        return t;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public Device device() {
+        return Device.cpu();
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    /** Size of dimension i; negative i counts from the end. */
+    public long dim(int i) {
+        int k = i < 0 ? shape.length + i : i;
+        if (k < 0 || k >= shape.length) {
+            throw new IllegalArgumentException("dimension " + i + " out of range for rank " + shape.length);
+        }
+        return shape[k];
+    }
+
+    public long elementCount() {
+        return elementCount;
+    }
+
+    public long byteSize() {
+        return elementCount * dtype.byteSize();
+    }
+
+    /** The little-endian direct buffer holding the elements (a duplicate: position 0, limit = byteSize()). */
+    public ByteBuffer buffer() {
+        return live().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** All elements as floats (converted from F16/BF16). Limited to 2^31-1 elements. */
+    public float[] toFloatArray() {
+        ByteBuffer b = buffer();
+        int n = Math.toIntExact(elementCount);
+        float[] out = new float[n];
+        switch (dtype) {
+            case F32:
+                b.asFloatBuffer().get(out);
+                break;
+            case F16:
+                for (int i = 0; i < n; i++) {
+                    out[i] = Halfs.f16ToF32(b.getShort(2 * i));
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < n; i++) {
+                    out[i] = Halfs.bf16ToF32(b.getShort(2 * i));
+                }
+                break;
+            default:
+                throw new AssertionError(dtype);
+        }
+        return out;
+    }
+
+    /** The raw 16-bit patterns of an F16 or BF16 tensor. */
+    public short[] toBits() {
+        if (dtype == DType.F32) {
+            throw new IllegalStateException("toBits: tensor is f32; convert with to(F16) or to(BF16) first");
+        }
+        short[] out = new short[Math.toIntExact(elementCount)];
+        buffer().asShortBuffer().get(out);
+        return out;
+    }
+
+    /** A new tensor with the elements converted to dtype (a copy even when dtype is unchanged). */
+    public Tensor to(DType target) {
+        float[] values = toFloatArray();
+        Tensor t = allocate(target, shape);
+        ByteBuffer b = t.data;
+        switch (target) {
+            case F32:
+                b.asFloatBuffer().put(values);
+                break;
+            case F16:
+                for (int i = 0; i < values.length; i++) {
+                    b.putShort(2 * i, Halfs.f32ToF16(values[i]));
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < values.length; i++) {
+                    b.putShort(2 * i, Halfs.f32ToBf16(values[i]));
+                }
+                break;
+            default:
+                throw new AssertionError(target);
+        }
+        return t;
+    }
+
+    /** A tensor sharing nothing with this one, holding the same elements under a new shape of equal size. */
+    public Tensor reshape(long... newShape) {
+        long[] s = checkShape(newShape);
+        if (elementCount(s) != elementCount) {
+            throw new IllegalArgumentException("reshape: " + Arrays.toString(shape) + " has " + elementCount
+                    + " elements but " + Arrays.toString(s) + " has " + elementCount(s));
+        }
+        Tensor t = allocate(dtype, s);
+        t.data.put(buffer());
+        t.data.clear();
+        return t;
+    }
+
+    public boolean isClosed() {
+        return data == null;
+    }
+
+    @Override
+    public void close() {
+        data = null;
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(shape) + " " + dtype + (isClosed() ? " (closed)" : "");
+    }
+
+    private ByteBuffer live() {
+        ByteBuffer d = data;
+        if (d == null) {
+            throw new IllegalStateException("tensor " + Arrays.toString(shape) + " " + dtype + " is closed");
+        }
+        return d;
+    }
+
+    private static long[] checkShape(long[] shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("shape: expected dimensions but got null");
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + ": dimension " + i
+                        + " is negative");
+            }
+        }
+        elementCount(shape);
+        return shape.clone();
+    }
+
+    private static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + ": element count overflows");
+            }
+        }
+        return n;
+    }
+
+    private static void checkLength(String name, int actual, long expected) {
+        if (actual != expected) {
+            throw new IllegalArgumentException(name + ": expected " + expected + " elements for the shape but got "
+                    + actual);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.sparsekernels.backend;
+
+import dev.sparsekernels.Device;
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.CpuVectorization;
+import dev.sparsekernels.cpu.DenseGemm;
+import dev.sparsekernels.cpu.Sparse24Gemm;
+
+/**
+ * The pure-Java backend: Vector API kernels (scalar fallback) over F32, multi-threaded. F16/BF16 inputs are widened
+ * to F32 exactly, so results match the GPU kernel up to its accumulation order.
+ */
+public final class CpuBackend implements Kernels {
+    private final int threads;
+    private final String reason;
+
+    public CpuBackend(int threads, String reason) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: expected >= 1 but got " + threads);
+        }
+        this.threads = threads;
+        this.reason = reason;
+    }
+
+    /** -Dsparsekernels.threads, else the number of available processors. */
+    public static int defaultThreads() {
+        String p = System.getProperty("sparsekernels.threads");
+        if (p != null && !p.isBlank()) {
+            try {
+                int n = Integer.parseInt(p.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+            throw new IllegalArgumentException("sparsekernels.threads: expected a positive integer but got '" + p
+                    + "'");
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public Device device() {
+        return Device.cpu();
+    }
+
+    @Override
+    public String describe() {
+        return "cpu (" + reason + "): " + threads + " threads, " + CpuVectorization.describe();
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        int[] oi = LinearShapes.weightShape(w);
+        LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
+        float[] y = new float[s.tokens * s.out];
+        DenseGemm.linear(x.toFloatArray(), s.tokens, s.in, w.toFloatArray(), s.out,
+                bias == null ? null : bias.toFloatArray(), y, threads);
+        return Tensor.of(y, s.outputShape);
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias) {
+        if (w == null) {
+            throw new IllegalArgumentException("W: expected a 2:4 matrix but got null");
+        }
+        LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
+        float[] y = new float[s.tokens * s.out];
+        Sparse24Gemm.linear(x.toFloatArray(), s.tokens, s.in, w.cpuWeights(),
+                bias == null ? null : bias.toFloatArray(), y, threads);
+        return Tensor.of(y, s.outputShape);
+    }
+
+    @Override
+    public void close() {
+        // nothing native to release: the thread pool is shared and daemon
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,199 @@
+package dev.sparsekernels.backend;
+
+import dev.sparsekernels.DType;
+import dev.sparsekernels.Device;
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Sparse24GpuLayout;
+import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.Tensor;
+import dev.sparsekernels.bindings.NativeCalls;
+import dev.sparsekernels.bindings.NativeLibrary;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Runs the CUDA kernels of libsparsekernels on one device. Inputs are host tensors: each call uploads X, launches on
+ * this backend's own stream, and downloads Y. 2:4 weights are uploaded once per (device, dtype) and kept with the
+ * matrix until it is closed.
+ *
+ * <p>One backend instance owns one stream; calls on one instance are serialised, so it is safe to share across
+ * threads (each thread may also open its own backend for concurrency).
+ */
+public final class CudaBackend implements Kernels {
+    private final NativeCalls calls;
+    private final int ordinal;
+    private final String reason;
+    private final String deviceName;
+    private long stream;
+
+    private CudaBackend(NativeCalls calls, int ordinal, String reason, String deviceName, long stream) {
+        this.calls = calls;
+        this.ordinal = ordinal;
+        this.reason = reason;
+        this.deviceName = deviceName;
+        this.stream = stream;
+    }
+
+    public static CudaBackend open(int ordinal, String reason) {
+        String why = BackendSelector.cudaUnavailableReason();
+        if (why != null) {
+            throw new IllegalStateException("CUDA backend unavailable: " + why);
+        }
+        NativeCalls calls = new NativeCalls(NativeLibrary.kernels());
+        int count = calls.deviceCount();
+        if (ordinal < 0 || ordinal >= count) {
+            throw new IllegalArgumentException("cuda ordinal: expected 0.." + (count - 1) + " but got " + ordinal);
+        }
+        calls.setDevice(ordinal);
+        return new CudaBackend(calls, ordinal, reason, calls.deviceName(ordinal), calls.streamCreate());
+    }
+
+    @Override
+    public Device device() {
+        return Device.cuda(ordinal);
+    }
+
+    @Override
+    public String describe() {
+        return "cuda:" + ordinal + " (" + reason + "): " + deviceName + ", sm_" + calls.deviceCapability(ordinal)
+                + ", binding " + NativeLibrary.kernels().bindingName();
+    }
+
+    @Override
+    public synchronized Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        int[] oi = LinearShapes.weightShape(w);
+        LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
+        DType dt = computeType(x, s);
+        try (Tensor wc = w.to(dt);
+                DeviceBuffer dx = upload(x.buffer(), x.byteSize());
+                DeviceBuffer dw = upload(wc.buffer(), wc.byteSize());
+                DeviceBuffer db = bias == null ? null : uploadBias(bias);
+                DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
+            calls.denseGemm(dx.address(), dt.nativeCode(), dw.address(), db == null ? 0L : db.address(),
+                    dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
+            return download(dy, s);
+        }
+    }
+
+    @Override
+    public synchronized Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias) {
+        if (w == null) {
+            throw new IllegalArgumentException("W: expected a 2:4 matrix but got null");
+        }
+        LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
+        DType dt = computeType(x, s);
+        DeviceSparse24 dw = deviceCopy(w, dt);
+        try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
+                DeviceBuffer db = bias == null ? null : uploadBias(bias);
+                DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
+            calls.sparse24Gemm(dx.address(), dt.nativeCode(), dw.values.address(), dw.meta.address(),
+                    db == null ? 0L : db.address(), dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out,
+                    live());
+            return download(dy, s);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (stream != 0) {
+            long st = stream;
+            stream = 0;
+            calls.streamDestroy(st);
+        }
+    }
+
+    private long live() {
+        if (stream == 0) {
+            throw new IllegalStateException("CUDA backend on device " + ordinal + " is closed");
+        }
+        calls.setDevice(ordinal);
+        return stream;
+    }
+
+    private static DType computeType(Tensor x, LinearShapes s) {
+        if (!LinearShapes.isHalf(x.dtype())) {
+            throw new IllegalArgumentException("x: the CUDA kernels take f16 or bf16 inputs but x is " + x.dtype()
+                    + "; convert with x.to(DType.F16) or x.to(DType.BF16)");
+        }
+        if (s.in % 8 != 0) {
+            throw new IllegalArgumentException("in: the CUDA kernels need in to be a multiple of 8 but in = " + s.in);
+        }
+        return x.dtype();
+    }
+
+    private DeviceSparse24 deviceCopy(Sparse24Matrix w, DType dt) {
+        DeviceSparse24 existing = w.attachment(DeviceSparse24.class, d -> d.ordinal == ordinal && d.dtype == dt);
+        if (existing != null) {
+            return existing;
+        }
+        Sparse24GpuLayout layout = w.gpuLayout(dt);
+        short[] v = layout.values();
+        int[] m = layout.meta();
+        ByteBuffer vb = ByteBuffer.allocateDirect(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        vb.asShortBuffer().put(v);
+        ByteBuffer mb = ByteBuffer.allocateDirect(4 * m.length).order(ByteOrder.LITTLE_ENDIAN);
+        mb.asIntBuffer().put(m);
+        DeviceBuffer dv = upload(vb, vb.capacity());
+        DeviceBuffer dm;
+        try {
+            dm = upload(mb, mb.capacity());
+        } catch (RuntimeException e) {
+            dv.close();
+            throw e;
+        }
+        DeviceSparse24 copy = new DeviceSparse24(ordinal, dt, dv, dm);
+        w.attach(copy);
+        return copy;
+    }
+
+    private DeviceBuffer upload(ByteBuffer host, long bytes) {
+        DeviceBuffer d = DeviceBuffer.allocate(calls, bytes);
+        try {
+            calls.memcpyH2d(d.address(), host, bytes, live());
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    private DeviceBuffer uploadBias(Tensor bias) {
+        try (Tensor b = bias.to(DType.F32)) {
+            DeviceBuffer d = upload(b.buffer(), b.byteSize());
+            // the copy is asynchronous: the host buffer must outlive it
+            calls.streamSynchronize(live());
+            return d;
+        }
+    }
+
+    private Tensor download(DeviceBuffer dy, LinearShapes s) {
+        Tensor y = Tensor.allocate(DType.F32, s.outputShape);
+        calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
+        calls.streamSynchronize(live());
+        return y;
+    }
+
+    /** A 2:4 matrix's GPU layout on one device, freed when the matrix is closed. */
+    static final class DeviceSparse24 implements AutoCloseable {
+        final int ordinal;
+        final DType dtype;
+        final DeviceBuffer values;
+        final DeviceBuffer meta;
+
+        DeviceSparse24(int ordinal, DType dtype, DeviceBuffer values, DeviceBuffer meta) {
+            this.ordinal = ordinal;
+            this.dtype = dtype;
+            this.values = values;
+            this.meta = meta;
+        }
+
+        @Override
+        public void close() {
+            try {
+                values.close();
+            } finally {
+                meta.close();
+            }
+        }
+    }
+}

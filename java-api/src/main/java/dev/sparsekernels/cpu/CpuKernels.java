@@ -1,0 +1,56 @@
+package dev.sparsekernels.cpu;
+
+/**
+ * Microkernels behind {@link DenseGemm} and {@link Sparse24Gemm}: one implementation on the Vector API
+ * ({@code VectorKernels}, loaded only when {@code jdk.incubator.vector} is present) and one in plain Java
+ * ({@link ScalarKernels}). The blocking, packing and threading around them live in {@link GemmDriver}.
+ *
+ * <p>Layouts shared by both implementations:
+ * <ul>
+ *   <li>X^T panel of width {@code NB} tokens: {@code xt[base + k*NB + j] = X[t0 + j][k]} (zero past the last token).
+ *   <li>C^T tile: {@code c[cOff + r*cStride + j]} accumulates output row {@code r} for panel token {@code j}
+ *       (kernels add into it).
+ * </ul>
+ * Kernels are small static-style methods with simple loops; callers guarantee every index is in range.
+ */
+interface CpuKernels {
+    /** Dense panel width (tokens per X^T panel) and rows per microkernel call. */
+    int DENSE_NB = 24;
+    int DENSE_ROWS = 4;
+    /** 2:4 panel width for many tokens, rows per microkernel call. */
+    int SPARSE_NB = 48;
+    int SPARSE_ROWS = 2;
+    /** 2:4 panel width for few tokens, rows per microkernel call. */
+    int SPARSE_SMALL_NB = 8;
+    int SPARSE_SMALL_ROWS = 4;
+
+    String describe();
+
+    /** 4 rows of W ({@code w[wOff + r*in + k]}, k < kLen) times a dense X^T panel (NB = 24) at xtOff. */
+    void dense4(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride);
+
+    /** 1 row of W times a dense X^T panel (NB = 24). */
+    void dense1(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff);
+
+    /**
+     * Small-token dense path: {@code y[t*out + o] = dot(x[t*in ..], w[o*in ..]) + bias[o]} for o in [o0, o1), all
+     * tokens (no packing; vectorized over in).
+     */
+    void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y);
+
+    /**
+     * 2:4, 2 rows x 48 tokens: for e in [0, n): row a adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e]*48 ..+48]}
+     * into {@code c[ca..ca+48]}, row b likewise from eb into cb.
+     */
+    void sparse2(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca, int cb);
+
+    /** 2:4, 1 row x 48 tokens. */
+    void sparse1(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca);
+
+    /** 2:4, 4 rows x 8 tokens: rows start at elements e0 + r*eStride, C^T rows at c0 + r*cStride. */
+    void sparseSmall4(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int eStride, int n, float[] c, int c0,
+                      int cStride);
+
+    /** 2:4, 1 row x 8 tokens. */
+    void sparseSmall1(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int n, float[] c, int c0);
+}

@@ -1,0 +1,111 @@
+package dev.sparsekernels.cpu;
+
+/**
+ * Plain-Java microkernels: the fallback when the Vector API is absent. Same blocking and layouts as
+ * {@link VectorKernels} (driven by {@link GemmDriver}); the inner loops run along a contiguous X^T row so C2's
+ * auto-vectorizer can still use SIMD where it manages to.
+ */
+final class ScalarKernels implements CpuKernels {
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    @Override
+    public String describe() {
+        return "scalar (plain Java)";
+    }
+
+    @Override
+    public void dense4(float[] xt, int xo, float[] w, int wOff, int in, int kLen, float[] c, int c0, int cs) {
+        int w0 = wOff, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        for (int k = 0; k < kLen; k++) {
+            float b0 = w[w0 + k], b1 = w[w1 + k], b2 = w[w2 + k], b3 = w[w3 + k];
+            int x = xo + k * DENSE_NB;
+            for (int j = 0; j < DENSE_NB; j++) {
+                float xv = xt[x + j];
+                c[c0 + j] += b0 * xv;
+                c[c1 + j] += b1 * xv;
+                c[c2 + j] += b2 * xv;
+                c[c3 + j] += b3 * xv;
+            }
+        }
+    }
+
+    @Override
+    public void dense1(float[] xt, int xo, float[] w, int w0, int kLen, float[] c, int c0) {
+        for (int k = 0; k < kLen; k++) {
+            float b = w[w0 + k];
+            int x = xo + k * DENSE_NB;
+            for (int j = 0; j < DENSE_NB; j++) {
+                c[c0 + j] += b * xt[x + j];
+            }
+        }
+    }
+
+    @Override
+    public void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y) {
+        for (int t = 0; t < tokens; t++) {
+            int xo = t * in;
+            int o = o0;
+            for (; o + 4 <= o1; o += 4) {
+                int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int k = 0; k < in; k++) {
+                    float xv = x[xo + k];
+                    s0 += w[w0 + k] * xv;
+                    s1 += w[w1 + k] * xv;
+                    s2 += w[w2 + k] * xv;
+                    s3 += w[w3 + k] * xv;
+                }
+                int yo = t * out + o;
+                y[yo] = s0 + (bias == null ? 0f : bias[o]);
+                y[yo + 1] = s1 + (bias == null ? 0f : bias[o + 1]);
+                y[yo + 2] = s2 + (bias == null ? 0f : bias[o + 2]);
+                y[yo + 3] = s3 + (bias == null ? 0f : bias[o + 3]);
+            }
+            for (; o < o1; o++) {
+                int w0 = o * in;
+                float s = 0;
+                for (int k = 0; k < in; k++) {
+                    s += w[w0 + k] * x[xo + k];
+                }
+                y[t * out + o] = s + (bias == null ? 0f : bias[o]);
+            }
+        }
+    }
+
+    @Override
+    public void sparse2(float[] xt, int xb, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca, int cb) {
+        sparse1(xt, xb, vals, kidx, ea, n, c, ca);
+        sparse1(xt, xb, vals, kidx, eb, n, c, cb);
+    }
+
+    @Override
+    public void sparse1(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
+        for (int e = 0; e < n; e++) {
+            int x = xb + kidx[ea + e] * SPARSE_NB;
+            float v = vals[ea + e];
+            for (int j = 0; j < SPARSE_NB; j++) {
+                c[ca + j] += v * xt[x + j];
+            }
+        }
+    }
+
+    @Override
+    public void sparseSmall4(float[] xt, int xb, float[] vals, int[] kidx, int e0, int es, int n, float[] c, int c0,
+                             int cs) {
+        for (int r = 0; r < 4; r++) {
+            sparseSmall1(xt, xb, vals, kidx, e0 + r * es, n, c, c0 + r * cs);
+        }
+    }
+
+    @Override
+    public void sparseSmall1(float[] xt, int xb, float[] vals, int[] kidx, int e0, int n, float[] c, int c0) {
+        for (int e = 0; e < n; e++) {
+            int x = xb + kidx[e0 + e] * SPARSE_SMALL_NB;
+            float v = vals[e0 + e];
+            for (int j = 0; j < SPARSE_SMALL_NB; j++) {
+                c[c0 + j] += v * xt[x + j];
+            }
+        }
+    }
+}

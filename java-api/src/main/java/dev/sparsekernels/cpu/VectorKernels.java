@@ -1,0 +1,377 @@
+package dev.sparsekernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API microkernels, 256-bit vectors (8 floats). Loaded reflectively by {@link CpuVectorization} only when
+ * {@code jdk.incubator.vector} is in the boot layer and the preferred species is at least 256 bits wide.
+ *
+ * <p>Each kernel is a small static method with its accumulators in locals, so C2 keeps them in registers
+ * (12 accumulators + operands fit the 16 ymm registers of AVX2).
+ */
+final class VectorKernels implements CpuKernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final int L = 8;
+
+    VectorKernels() {
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
+            throw new UnsupportedOperationException("preferred vector width is "
+                    + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits, kernels need 256");
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Vector API, " + S.vectorBitSize() + "-bit (" + S.length() + " floats)";
+    }
+
+    // ---------------------------------------------------------------- dense, vectorized over 24 tokens
+
+    @Override
+    public void dense4(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride) {
+        dense4x3(xt, xtOff, w, wOff, wOff + in, wOff + 2 * in, wOff + 3 * in, kLen, c, cOff, cOff + cStride,
+                cOff + 2 * cStride, cOff + 3 * cStride);
+    }
+
+    static void dense4x3(float[] xt, int xo, float[] w, int w0, int w1, int w2, int w3, int kLen, float[] c,
+                         int c0, int c1, int c2, int c3) {
+        FloatVector a00 = FloatVector.fromArray(S, c, c0);
+        FloatVector a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a02 = FloatVector.fromArray(S, c, c0 + 16);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1);
+        FloatVector a11 = FloatVector.fromArray(S, c, c1 + 8);
+        FloatVector a12 = FloatVector.fromArray(S, c, c1 + 16);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2);
+        FloatVector a21 = FloatVector.fromArray(S, c, c2 + 8);
+        FloatVector a22 = FloatVector.fromArray(S, c, c2 + 16);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3);
+        FloatVector a31 = FloatVector.fromArray(S, c, c3 + 8);
+        FloatVector a32 = FloatVector.fromArray(S, c, c3 + 16);
+        for (int k = 0; k < kLen; k++) {
+            int x = xo + k * 24;
+            FloatVector x0 = FloatVector.fromArray(S, xt, x);
+            FloatVector x1 = FloatVector.fromArray(S, xt, x + 8);
+            FloatVector x2 = FloatVector.fromArray(S, xt, x + 16);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            a32 = x2.fma(b, a32);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 8);
+        a02.intoArray(c, c0 + 16);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 8);
+        a12.intoArray(c, c1 + 16);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 8);
+        a22.intoArray(c, c2 + 16);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 8);
+        a32.intoArray(c, c3 + 16);
+    }
+
+    @Override
+    public void dense1(float[] xt, int xo, float[] w, int w0, int kLen, float[] c, int c0) {
+        FloatVector a0 = FloatVector.fromArray(S, c, c0);
+        FloatVector a1 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a2 = FloatVector.fromArray(S, c, c0 + 16);
+        for (int k = 0; k < kLen; k++) {
+            int x = xo + k * 24;
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a0 = FloatVector.fromArray(S, xt, x).fma(b, a0);
+            a1 = FloatVector.fromArray(S, xt, x + 8).fma(b, a1);
+            a2 = FloatVector.fromArray(S, xt, x + 16).fma(b, a2);
+        }
+        a0.intoArray(c, c0);
+        a1.intoArray(c, c0 + 8);
+        a2.intoArray(c, c0 + 16);
+    }
+
+    // ---------------------------------------------------------------- dense, few tokens: dot products over in
+
+    @Override
+    public void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y) {
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4) {
+            int o = o0;
+            for (; o + 2 <= o1; o += 2) {
+                dot2x4(x, t, in, w, o, out, bias, y);
+            }
+            for (; o < o1; o++) {
+                for (int u = t; u < t + 4; u++) {
+                    y[u * out + o] = dot1(x, u * in, w, o * in, in) + (bias == null ? 0f : bias[o]);
+                }
+            }
+        }
+        for (; t < tokens; t++) {
+            int o = o0;
+            for (; o + 4 <= o1; o += 4) {
+                dot4x1(x, t, in, w, o, out, bias, y);
+            }
+            for (; o < o1; o++) {
+                y[t * out + o] = dot1(x, t * in, w, o * in, in) + (bias == null ? 0f : bias[o]);
+            }
+        }
+    }
+
+    static float dot1(float[] x, int xo, float[] w, int wo, int in) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        int k = 0;
+        for (; k + 16 <= in; k += 16) {
+            a0 = FloatVector.fromArray(S, w, wo + k).fma(FloatVector.fromArray(S, x, xo + k), a0);
+            a1 = FloatVector.fromArray(S, w, wo + k + 8).fma(FloatVector.fromArray(S, x, xo + k + 8), a1);
+        }
+        for (; k + 8 <= in; k += 8) {
+            a0 = FloatVector.fromArray(S, w, wo + k).fma(FloatVector.fromArray(S, x, xo + k), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; k < in; k++) {
+            s += w[wo + k] * x[xo + k];
+        }
+        return s;
+    }
+
+    /** 4 rows x 1 token, vectorized over in, 2-way unrolled (8 accumulators). */
+    static void dot4x1(float[] x, int t, int in, float[] w, int o, int out, float[] bias, float[] y) {
+        int xo = t * in;
+        int w0 = o * in, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int k = 0;
+        for (; k + 16 <= in; k += 16) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + k);
+            FloatVector xu = FloatVector.fromArray(S, x, xo + k + 8);
+            a0 = FloatVector.fromArray(S, w, w0 + k).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, w, w1 + k).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, w2 + k).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, w3 + k).fma(xv, a3);
+            b0 = FloatVector.fromArray(S, w, w0 + k + 8).fma(xu, b0);
+            b1 = FloatVector.fromArray(S, w, w1 + k + 8).fma(xu, b1);
+            b2 = FloatVector.fromArray(S, w, w2 + k + 8).fma(xu, b2);
+            b3 = FloatVector.fromArray(S, w, w3 + k + 8).fma(xu, b3);
+        }
+        for (; k + 8 <= in; k += 8) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + k);
+            a0 = FloatVector.fromArray(S, w, w0 + k).fma(xv, a0);
+            a1 = FloatVector.fromArray(S, w, w1 + k).fma(xv, a1);
+            a2 = FloatVector.fromArray(S, w, w2 + k).fma(xv, a2);
+            a3 = FloatVector.fromArray(S, w, w3 + k).fma(xv, a3);
+        }
+        float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        for (; k < in; k++) {
+            float xv = x[xo + k];
+            s0 += w[w0 + k] * xv;
+            s1 += w[w1 + k] * xv;
+            s2 += w[w2 + k] * xv;
+            s3 += w[w3 + k] * xv;
+        }
+        int yo = t * out + o;
+        if (bias != null) {
+            s0 += bias[o];
+            s1 += bias[o + 1];
+            s2 += bias[o + 2];
+            s3 += bias[o + 3];
+        }
+        y[yo] = s0;
+        y[yo + 1] = s1;
+        y[yo + 2] = s2;
+        y[yo + 3] = s3;
+    }
+
+    /** 2 rows x 4 tokens, vectorized over in (8 accumulators). */
+    static void dot2x4(float[] x, int t, int in, float[] w, int o, int out, float[] bias, float[] y) {
+        int x0 = t * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        int w0 = o * in, w1 = w0 + in;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int k = 0;
+        for (; k + 8 <= in; k += 8) {
+            FloatVector u = FloatVector.fromArray(S, w, w0 + k);
+            FloatVector v = FloatVector.fromArray(S, w, w1 + k);
+            FloatVector xv = FloatVector.fromArray(S, x, x0 + k);
+            a0 = u.fma(xv, a0);
+            b0 = v.fma(xv, b0);
+            xv = FloatVector.fromArray(S, x, x1 + k);
+            a1 = u.fma(xv, a1);
+            b1 = v.fma(xv, b1);
+            xv = FloatVector.fromArray(S, x, x2 + k);
+            a2 = u.fma(xv, a2);
+            b2 = v.fma(xv, b2);
+            xv = FloatVector.fromArray(S, x, x3 + k);
+            a3 = u.fma(xv, a3);
+            b3 = v.fma(xv, b3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float r0 = b0.reduceLanes(VectorOperators.ADD), r1 = b1.reduceLanes(VectorOperators.ADD);
+        float r2 = b2.reduceLanes(VectorOperators.ADD), r3 = b3.reduceLanes(VectorOperators.ADD);
+        for (; k < in; k++) {
+            float u = w[w0 + k], v = w[w1 + k];
+            s0 += u * x[x0 + k];
+            s1 += u * x[x1 + k];
+            s2 += u * x[x2 + k];
+            s3 += u * x[x3 + k];
+            r0 += v * x[x0 + k];
+            r1 += v * x[x1 + k];
+            r2 += v * x[x2 + k];
+            r3 += v * x[x3 + k];
+        }
+        float ba = bias == null ? 0f : bias[o], bb = bias == null ? 0f : bias[o + 1];
+        y[t * out + o] = s0 + ba;
+        y[(t + 1) * out + o] = s1 + ba;
+        y[(t + 2) * out + o] = s2 + ba;
+        y[(t + 3) * out + o] = s3 + ba;
+        y[t * out + o + 1] = r0 + bb;
+        y[(t + 1) * out + o + 1] = r1 + bb;
+        y[(t + 2) * out + o + 1] = r2 + bb;
+        y[(t + 3) * out + o + 1] = r3 + bb;
+    }
+
+    // ---------------------------------------------------------------- 2:4, vectorized over 48 tokens
+
+    @Override
+    public void sparse2(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca,
+                        int cb) {
+        sparse2x6(xt, xtBase, vals, kidx, ea, eb, n, c, ca, cb);
+    }
+
+    static void sparse2x6(float[] xt, int xb, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca,
+                          int cb) {
+        FloatVector a0 = FloatVector.fromArray(S, c, ca);
+        FloatVector a1 = FloatVector.fromArray(S, c, ca + 8);
+        FloatVector a2 = FloatVector.fromArray(S, c, ca + 16);
+        FloatVector a3 = FloatVector.fromArray(S, c, ca + 24);
+        FloatVector a4 = FloatVector.fromArray(S, c, ca + 32);
+        FloatVector a5 = FloatVector.fromArray(S, c, ca + 40);
+        FloatVector b0 = FloatVector.fromArray(S, c, cb);
+        FloatVector b1 = FloatVector.fromArray(S, c, cb + 8);
+        FloatVector b2 = FloatVector.fromArray(S, c, cb + 16);
+        FloatVector b3 = FloatVector.fromArray(S, c, cb + 24);
+        FloatVector b4 = FloatVector.fromArray(S, c, cb + 32);
+        FloatVector b5 = FloatVector.fromArray(S, c, cb + 40);
+        for (int e = 0; e < n; e++) {
+            int x = xb + kidx[ea + e] * 48;
+            FloatVector v = FloatVector.broadcast(S, vals[ea + e]);
+            a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
+            a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
+            a2 = FloatVector.fromArray(S, xt, x + 16).fma(v, a2);
+            a3 = FloatVector.fromArray(S, xt, x + 24).fma(v, a3);
+            a4 = FloatVector.fromArray(S, xt, x + 32).fma(v, a4);
+            a5 = FloatVector.fromArray(S, xt, x + 40).fma(v, a5);
+            x = xb + kidx[eb + e] * 48;
+            v = FloatVector.broadcast(S, vals[eb + e]);
+            b0 = FloatVector.fromArray(S, xt, x).fma(v, b0);
+            b1 = FloatVector.fromArray(S, xt, x + 8).fma(v, b1);
+            b2 = FloatVector.fromArray(S, xt, x + 16).fma(v, b2);
+            b3 = FloatVector.fromArray(S, xt, x + 24).fma(v, b3);
+            b4 = FloatVector.fromArray(S, xt, x + 32).fma(v, b4);
+            b5 = FloatVector.fromArray(S, xt, x + 40).fma(v, b5);
+        }
+        a0.intoArray(c, ca);
+        a1.intoArray(c, ca + 8);
+        a2.intoArray(c, ca + 16);
+        a3.intoArray(c, ca + 24);
+        a4.intoArray(c, ca + 32);
+        a5.intoArray(c, ca + 40);
+        b0.intoArray(c, cb);
+        b1.intoArray(c, cb + 8);
+        b2.intoArray(c, cb + 16);
+        b3.intoArray(c, cb + 24);
+        b4.intoArray(c, cb + 32);
+        b5.intoArray(c, cb + 40);
+    }
+
+    @Override
+    public void sparse1(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
+        FloatVector a0 = FloatVector.fromArray(S, c, ca);
+        FloatVector a1 = FloatVector.fromArray(S, c, ca + 8);
+        FloatVector a2 = FloatVector.fromArray(S, c, ca + 16);
+        FloatVector a3 = FloatVector.fromArray(S, c, ca + 24);
+        FloatVector a4 = FloatVector.fromArray(S, c, ca + 32);
+        FloatVector a5 = FloatVector.fromArray(S, c, ca + 40);
+        for (int e = 0; e < n; e++) {
+            int x = xb + kidx[ea + e] * 48;
+            FloatVector v = FloatVector.broadcast(S, vals[ea + e]);
+            a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
+            a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
+            a2 = FloatVector.fromArray(S, xt, x + 16).fma(v, a2);
+            a3 = FloatVector.fromArray(S, xt, x + 24).fma(v, a3);
+            a4 = FloatVector.fromArray(S, xt, x + 32).fma(v, a4);
+            a5 = FloatVector.fromArray(S, xt, x + 40).fma(v, a5);
+        }
+        a0.intoArray(c, ca);
+        a1.intoArray(c, ca + 8);
+        a2.intoArray(c, ca + 16);
+        a3.intoArray(c, ca + 24);
+        a4.intoArray(c, ca + 32);
+        a5.intoArray(c, ca + 40);
+    }
+
+    // ---------------------------------------------------------------- 2:4, few tokens: 8-token panels
+
+    @Override
+    public void sparseSmall4(float[] xt, int xb, float[] vals, int[] kidx, int e0, int es, int n, float[] c, int c0,
+                             int cs) {
+        int e1 = e0 + es, e2 = e1 + es, e3 = e2 + es;
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        FloatVector a0 = FloatVector.fromArray(S, c, c0);
+        FloatVector a1 = FloatVector.fromArray(S, c, c1);
+        FloatVector a2 = FloatVector.fromArray(S, c, c2);
+        FloatVector a3 = FloatVector.fromArray(S, c, c3);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector b0 = z, b1 = z, b2 = z, b3 = z;
+        int e = 0;
+        for (; e + 2 <= n; e += 2) {
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] * 8).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
+            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] * 8).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
+            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] * 8).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
+            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
+            b1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e1 + e + 1]), b1);
+            b2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e2 + e + 1]), b2);
+            b3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e3 + e + 1]), b3);
+        }
+        for (; e < n; e++) {
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] * 8).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
+            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] * 8).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
+            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] * 8).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
+        }
+        a0.add(b0).intoArray(c, c0);
+        a1.add(b1).intoArray(c, c1);
+        a2.add(b2).intoArray(c, c2);
+        a3.add(b3).intoArray(c, c3);
+    }
+
+    @Override
+    public void sparseSmall1(float[] xt, int xb, float[] vals, int[] kidx, int e0, int n, float[] c, int c0) {
+        FloatVector a0 = FloatVector.fromArray(S, c, c0);
+        FloatVector b0 = FloatVector.zero(S);
+        int e = 0;
+        for (; e + 2 <= n; e += 2) {
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
+        }
+        for (; e < n; e++) {
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+        }
+        a0.add(b0).intoArray(c, c0);
+    }
+}

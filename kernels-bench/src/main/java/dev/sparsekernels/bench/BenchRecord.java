@@ -1,0 +1,60 @@
+package dev.sparsekernels.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One measurement, ours against a peer timed in the same process: the schema of bench JSON
+ * {"op","format","device","shape":{...},"dtype","ours_ms","peer","peer_ms"} plus "threads" and "speedup".
+ * A missing peer is recorded with peer = "none: <why>" and no peer_ms, never a made-up number.
+ */
+public final class BenchRecord {
+    public final String op;
+    public final String format;
+    public final String device;
+    public final Map<String, Object> shape;
+    public final String dtype;
+    public final double oursMs;
+    public final String peer;
+    public final Double peerMs;
+    public final int threads;
+
+    public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
+            double oursMs, String peer, Double peerMs, int threads) {
+        this.op = op;
+        this.format = format;
+        this.device = device;
+        this.shape = new LinkedHashMap<>(shape);
+        this.dtype = dtype;
+        this.oursMs = oursMs;
+        this.peer = peer;
+        this.peerMs = peerMs;
+        this.threads = threads;
+    }
+
+    /** peer_ms / ours_ms: above 1 means we are faster; NaN without a peer. */
+    public double speedup() {
+        return peerMs == null ? Double.NaN : peerMs / oursMs;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("op", op);
+        m.put("format", format);
+        m.put("device", device);
+        m.put("shape", shape);
+        m.put("dtype", dtype);
+        m.put("ours_ms", round(oursMs));
+        m.put("peer", peer);
+        if (peerMs != null) {
+            m.put("peer_ms", round(peerMs));
+            m.put("speedup", round(speedup()));
+        }
+        m.put("threads", threads);
+        return m;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+}

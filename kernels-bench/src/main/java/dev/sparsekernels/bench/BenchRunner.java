@@ -1,0 +1,93 @@
+package dev.sparsekernels.bench;
+
+import dev.sparsekernels.backend.BackendSelector;
+import dev.sparsekernels.backend.CpuBackend;
+import dev.sparsekernels.bench.peers.OpenBlasSgemm;
+import dev.sparsekernels.cpu.CpuVectorization;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bench runner behind `sparsekernels bench`: runs a suite, prints a table and writes JSON records. Every ratio
+ * compares two implementations timed in this process, one after the other, on the same inputs.
+ */
+public final class BenchRunner {
+    private final Suite suite;
+    private final int threads;
+    private final PrintWriter out;
+
+    public BenchRunner(Suite suite, int threads, PrintWriter out) {
+        this.suite = suite;
+        this.threads = threads;
+        this.out = out;
+    }
+
+    public static BenchRunner withDefaults(Suite suite, PrintWriter out) {
+        return new BenchRunner(suite, CpuBackend.defaultThreads(), out);
+    }
+
+    public List<BenchRecord> run() {
+        List<BenchRecord> records = new ArrayList<>();
+        String peerMissing = OpenBlasSgemm.isAvailable() ? null
+                : "none: OpenBLAS not on the class path (" + OpenBlasSgemm.unavailabilityCause() + ")";
+        if (peerMissing != null) {
+            out.println("note: " + peerMissing + "; run through ./sparsekernels to measure against it");
+        }
+        out.println("cpu: " + threads + " threads, " + CpuVectorization.describe());
+        for (int[] shape : suite.gemmShapes) {
+            records.addAll(CpuGemmCases.run(shape, threads, suite.budgetMs, OpenBlasSgemm::new, peerMissing,
+                    msg -> {
+                        out.print("\r  " + msg + "                    ");
+                        out.flush();
+                        return null;
+                    }));
+            out.print("\r");
+        }
+        String whyNoCuda = BackendSelector.cudaUnavailableReason();
+        if (whyNoCuda != null) {
+            out.println("cuda: skipped (" + whyNoCuda + ")");
+        } else {
+            out.println("cuda: device present; GPU cases run from ci/gpu-check.sh (device-resident timing)");
+        }
+        return records;
+    }
+
+    public static void printTable(List<BenchRecord> records, PrintWriter out) {
+        out.println(String.format("%-6s %-6s %-6s %-22s %-5s %10s %-10s %10s %8s", "op", "format", "device",
+                "shape (tokens,in,out)", "dtype", "ours ms", "peer", "peer ms", "speedup"));
+        for (BenchRecord r : records) {
+            String shape = r.shape.get("tokens") + "," + r.shape.get("in") + "," + r.shape.get("out");
+            out.println(String.format("%-6s %-6s %-6s %-22s %-5s %10.3f %-10s %10s %8s", r.op, r.format, r.device,
+                    shape, r.dtype, r.oursMs, r.peer.length() > 10 ? "none" : r.peer,
+                    r.peerMs == null ? "-" : String.format("%.3f", r.peerMs),
+                    r.peerMs == null ? "-" : String.format("%.2fx", r.speedup())));
+        }
+    }
+
+    public static void writeJson(Path file, Suite suite, List<BenchRecord> records) throws IOException {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("suite", suite.name().toLowerCase(java.util.Locale.ROOT));
+        doc.put("date", LocalDate.now().toString());
+        doc.put("java", System.getProperty("java.version"));
+        doc.put("cpu_threads", Runtime.getRuntime().availableProcessors());
+        doc.put("vector_api", CpuVectorization.describe());
+        List<Object> list = new ArrayList<>();
+        for (BenchRecord r : records) {
+            list.add(r.toMap());
+        }
+        doc.put("records", list);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, Json.write(doc), StandardCharsets.UTF_8);
+    }
+}

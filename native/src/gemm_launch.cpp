@@ -1,0 +1,86 @@
+// sk_sparse24_gemm / sk_dense_gemm: every argument is checked here, on the host, before anything reaches CUDA.
+#include "sk_internal.h"
+
+#ifdef SK_WITH_CUDA
+#include "sk_launch.h"
+#endif
+
+namespace {
+
+// Kernels index rows/cols with 32-bit ints (products in 64 bits); 2^30 keeps round-ups far from overflow.
+constexpr int64_t kMaxGemmDim = (int64_t)1 << 30;
+
+bool aligned16(const void* p) { return ((uintptr_t)p & 15u) == 0; }
+
+int check_common(const char* fn, const void* x, int x_dtype, const void* w, const char* w_name, const float* bias,
+                 const void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out) {
+  if (x == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: x is NULL", fn);
+  if (w == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, w_name);
+  if (y == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y is NULL", fn);
+  if (tokens <= 0) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: tokens must be >= 1, got %lld", fn, (long long)tokens);
+  if (in <= 0) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: in must be >= 1, got %lld", fn, (long long)in);
+  if (out <= 0) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: out must be >= 1, got %lld", fn, (long long)out);
+  if (in % 8 != 0)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: in must be a multiple of 8, got %lld", fn, (long long)in);
+  if (in > kMaxGemmDim || out > kMaxGemmDim)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: in and out must be <= %lld, got in=%lld out=%lld", fn,
+                    (long long)kMaxGemmDim, (long long)in, (long long)out);
+  if (x_dtype != SK_DTYPE_F16 && x_dtype != SK_DTYPE_BF16)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: x_dtype must be F16 (1) or BF16 (2), got %d (%s)", fn, x_dtype,
+                    sk::dtype_name(x_dtype));
+  if (y_dtype != SK_DTYPE_F32 && y_dtype != x_dtype)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y_dtype must be F32 (0) or x_dtype %s (%d), got %d (%s)", fn,
+                    sk::dtype_name(x_dtype), x_dtype, y_dtype, sk::dtype_name(y_dtype));
+  // The kernels stage X and W through cp.async 16-byte copies; cudaMalloc pointers are 256-byte aligned, so
+  // only an offset view can trip this.
+  if (!aligned16(x)) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: x must be 16-byte aligned, got %p", fn, x);
+  if (!aligned16(w)) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: %s must be 16-byte aligned, got %p", fn, w_name, w);
+  if (((uintptr_t)bias & 3u) != 0) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: bias must be 4-byte aligned", fn);
+  unsigned y_align = y_dtype == SK_DTYPE_F32 ? 4u : 2u;
+  if (((uintptr_t)y & (y_align - 1)) != 0)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y must be %u-byte aligned, got %p", fn, y_align, y);
+  return SK_OK;
+}
+
+}  // namespace
+
+SK_EXPORT int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                               const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                               void* stream) {
+  const char* fn = "sk_sparse24_gemm";
+  int rc = check_common(fn, x, x_dtype, gpu_values, "gpu_values", bias, y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+  if (gpu_meta == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta is NULL", fn);
+  if (((uintptr_t)gpu_meta & 15u) != 0)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta must be 16-byte aligned", fn);
+#ifdef SK_WITH_CUDA
+  if (tokens > skcuda::sparse24_max_tokens())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
+                    (long long)skcuda::sparse24_max_tokens(), (long long)tokens);
+  cudaError_t e = skcuda::sparse24_gemm(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
+                                        (cudaStream_t)stream);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_sparse24_gemm: kernel launch");
+  return SK_OK;
+#else
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
+}
+
+SK_EXPORT int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
+                            int64_t tokens, int64_t in, int64_t out, void* stream) {
+  const char* fn = "sk_dense_gemm";
+  int rc = check_common(fn, x, x_dtype, w, "w", bias, y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+#ifdef SK_WITH_CUDA
+  if (tokens > skcuda::dense_max_tokens())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
+                    (long long)skcuda::dense_max_tokens(), (long long)tokens);
+  cudaError_t e = skcuda::dense_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_dense_gemm: kernel launch");
+  return SK_OK;
+#else
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
+}

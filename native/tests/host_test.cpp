@@ -1,0 +1,360 @@
+// Host-side test of libsparsekernels through its C ABI only (no GPU needed; also valid on a GPU host).
+// Build: part of the CMake build (target sk_host_test); run: <build-dir>/sk_host_test or ctest in <build-dir>.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <random>
+#include <vector>
+
+#include "sparsekernels.h"
+
+static int g_failures = 0;
+static int g_checks = 0;
+
+#define CHECK(cond, ...)                                              \
+  do {                                                                \
+    ++g_checks;                                                       \
+    if (!(cond)) {                                                    \
+      ++g_failures;                                                   \
+      fprintf(stderr, "FAIL %s:%d: %s -- ", __FILE__, __LINE__, #cond); \
+      fprintf(stderr, __VA_ARGS__);                                   \
+      fprintf(stderr, " (last error: '%s')\n", sk_last_error());      \
+    }                                                                 \
+  } while (0)
+
+static bool has_error_text() { return sk_last_error() != nullptr && sk_last_error()[0] != '\0'; }
+
+// ---- a CPU 2:4 matrix in the documented CPU format, built from a dense matrix of 16-bit codes ----
+struct Cpu24 {
+  int64_t rows, cols;
+  std::vector<uint16_t> dense;   // [rows, cols], 0 = zero
+  std::vector<uint16_t> values;  // [rows, cols/2]
+  std::vector<uint8_t> indices;  // [rows, ceil(cols/8)]
+};
+
+static unsigned nibble_of(int a, int b) { return (unsigned)(a | (b << 2)); }
+
+// Packs dense 2:4 codes the way the Java packer is specified to: kept positions ascending; with fewer than two
+// non-zeros the free slots take the lowest unused positions and hold 0.
+static Cpu24 to_cpu(int64_t rows, int64_t cols, const std::vector<uint16_t>& dense) {
+  Cpu24 m{rows, cols, dense, std::vector<uint16_t>(rows * cols / 2), std::vector<uint8_t>(rows * ((cols + 7) / 8))};
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t grp = 0; grp < cols / 4; ++grp) {
+      int pos[2], n = 0;
+      for (int c = 0; c < 4; ++c)
+        if (dense[r * cols + 4 * grp + c] != 0) pos[n++] = c;
+      for (int c = 0; c < 4 && n < 2; ++c)
+        if ((n == 0 || pos[0] != c)) pos[n++] = c;
+      if (pos[0] > pos[1]) { int t = pos[0]; pos[0] = pos[1]; pos[1] = t; }
+      for (int j = 0; j < 2; ++j) m.values[r * (cols / 2) + 2 * grp + j] = dense[r * cols + 4 * grp + pos[j]];
+      m.indices[r * ((cols + 7) / 8) + grp / 2] |= (uint8_t)(nibble_of(pos[0], pos[1]) << (4 * (grp & 1)));
+    }
+  return m;
+}
+
+// Rebuilds the dense matrix from the GPU layout by replaying what mma.sp m16n8k32 (ordered metadata) does with
+// it: for m16 tile 2P+sel, lane 4g+t holds compressed cols 2t,2t+1 (chunk t) and 8+2t,9+2t (chunk 4+t) of rows
+// g and g+8; the metadata of chunk c of row g (g+8) is nibble c&3 of the low (high) half of lane 4g+2*sel+(c>>2).
+static std::vector<uint16_t> replay_mma(int64_t rows, int64_t cols, const std::vector<uint16_t>& gv,
+                                        const std::vector<uint32_t>& gm) {
+  int64_t mp = (rows + 31) / 32 * 32, kp = (cols + 31) / 32 * 32, ks = kp / 32;
+  std::vector<uint16_t> dense(mp * kp, 0);
+  for (int64_t p = 0; p < mp / 32; ++p)
+    for (int64_t s = 0; s < ks; ++s)
+      for (int sel = 0; sel < 2; ++sel)
+        for (int lane = 0; lane < 32; ++lane) {
+          int g = lane >> 2, t = lane & 3;
+          for (int half = 0; half < 2; ++half)      // row g, then row g+8
+            for (int hi = 0; hi < 2; ++hi) {        // chunk t, then chunk 4+t
+              int c = t + 4 * hi;
+              int64_t row = 32 * p + 16 * sel + g + 8 * half;
+              uint32_t e = gm[(p * ks + s) * 32 + 4 * g + 2 * sel + hi];
+              unsigned nib = (e >> (16 * half + 4 * (c & 3))) & 0xF;
+              for (int j = 0; j < 2; ++j) {
+                int pos = (nib >> (2 * j)) & 3;
+                uint16_t v = gv[row * (kp / 2) + 16 * s + 2 * c + j];
+                uint16_t& d = dense[row * kp + 32 * s + 4 * c + pos];
+                if (v != 0) d = v;
+              }
+            }
+        }
+  return dense;
+}
+
+static void test_library() {
+  const char* v = sk_version();
+  CHECK(v != nullptr && strcmp(v, "0.1.0") == 0, "version '%s'", v ? v : "(null)");
+  int compiled = sk_cuda_compiled();
+  CHECK(compiled == 0 || compiled == 1, "sk_cuda_compiled %d", compiled);
+
+  int count = -1;
+  CHECK(sk_device_count(&count) == SK_OK, "sk_device_count status");
+  CHECK(count >= 0, "count %d", count);
+  if (count == 0) CHECK(has_error_text(), "zero devices must come with a cause in sk_last_error");
+  if (!compiled) CHECK(count == 0, "a host-only build reports %d devices", count);
+  printf("library %s, cuda compiled %d, devices %d (%s)\n", v, compiled, count, count == 0 ? sk_last_error() : "");
+
+  CHECK(sk_device_count(nullptr) == SK_ERR_INVALID_ARGUMENT, "null count");
+  CHECK(strstr(sk_last_error(), "count") != nullptr, "message names the argument");
+  char name[64];
+  CHECK(sk_device_name(-1, name, sizeof name) == SK_ERR_INVALID_ARGUMENT, "negative ordinal");
+  CHECK(sk_device_name(0, nullptr, 16) == SK_ERR_INVALID_ARGUMENT, "null buf");
+  CHECK(sk_device_name(0, name, 0) == SK_ERR_INVALID_ARGUMENT, "zero capacity");
+  CHECK(sk_device_capability(0, nullptr) == SK_ERR_INVALID_ARGUMENT, "null capability");
+  CHECK(sk_set_device(-3) == SK_ERR_INVALID_ARGUMENT, "negative set_device");
+  CHECK(sk_malloc(nullptr, 16) == SK_ERR_INVALID_ARGUMENT, "null device_ptr");
+  void* p = nullptr;
+  CHECK(sk_malloc(&p, 0) == SK_ERR_INVALID_ARGUMENT, "zero bytes");
+  CHECK(sk_malloc(&p, (size_t)-1) == SK_ERR_INVALID_ARGUMENT, "negative bytes");
+  CHECK(sk_free(nullptr) == SK_OK, "free NULL is a no-op");
+  CHECK(sk_memcpy_h2d(nullptr, name, 4, nullptr) == SK_ERR_INVALID_ARGUMENT, "null dst");
+  CHECK(sk_memcpy_d2h(name, nullptr, 4, nullptr) == SK_ERR_INVALID_ARGUMENT, "null src");
+  CHECK(sk_memcpy_d2d(name, name, (size_t)-8, nullptr) == SK_ERR_INVALID_ARGUMENT, "negative bytes");
+  CHECK(sk_stream_create(nullptr) == SK_ERR_INVALID_ARGUMENT, "null stream out");
+  CHECK(sk_stream_destroy(nullptr) == SK_ERR_INVALID_ARGUMENT, "destroy NULL stream");
+
+  if (count == 0) {
+    // Without a usable device every GPU call fails cleanly with a message (UNSUPPORTED host-only, NO_DEVICE or
+    // CUDA with CUDA compiled in).
+    int rc = sk_malloc(&p, 64);
+    CHECK(rc != SK_OK, "malloc without device returned OK");
+    CHECK(has_error_text(), "malloc failure message");
+    if (!compiled) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only malloc rc %d", rc);
+    rc = sk_device_name(0, name, sizeof name);
+    CHECK(rc != SK_OK && has_error_text(), "device_name without device rc %d", rc);
+    rc = sk_stream_synchronize(nullptr);
+    CHECK(!compiled ? rc == SK_ERR_UNSUPPORTED : true, "host-only synchronize rc %d", rc);
+  }
+}
+
+static void test_gemm_validation(int count) {
+  // Fake but aligned pointers: only reached by the "valid arguments" calls when there is no device.
+  alignas(16) static uint8_t buf[256];
+  const void* x = buf;
+  const void* w = buf;
+  const uint32_t* meta = (const uint32_t*)buf;
+  void* y = buf + 128;
+  const int F32 = SK_DTYPE_F32, F16 = SK_DTYPE_F16, BF16 = SK_DTYPE_BF16;
+  struct Case { const void* x; int xd; const void* w; const uint32_t* m; void* y; int yd; int64_t t, i, o; const char* what; };
+  Case bad[] = {
+      {nullptr, F16, w, meta, y, F32, 4, 32, 32, "null x"},
+      {x, F16, nullptr, meta, y, F32, 4, 32, 32, "null w"},
+      {x, F16, w, nullptr, y, F32, 4, 32, 32, "null meta"},
+      {x, F16, w, meta, nullptr, F32, 4, 32, 32, "null y"},
+      {x, F16, w, meta, y, F32, 0, 32, 32, "tokens 0"},
+      {x, F16, w, meta, y, F32, -5, 32, 32, "tokens < 0"},
+      {x, F16, w, meta, y, F32, 4, 0, 32, "in 0"},
+      {x, F16, w, meta, y, F32, 4, -8, 32, "in < 0"},
+      {x, F16, w, meta, y, F32, 4, 12, 32, "in % 8 != 0"},
+      {x, F16, w, meta, y, F32, 4, 32, 0, "out 0"},
+      {x, F16, w, meta, y, F32, 4, 32, -1, "out < 0"},
+      {x, F32, w, meta, y, F32, 4, 32, 32, "x F32"},
+      {x, 7, w, meta, y, F32, 4, 32, 32, "x dtype 7"},
+      {x, F16, w, meta, y, BF16, 4, 32, 32, "F16 -> BF16"},
+      {x, BF16, w, meta, y, F16, 4, 32, 32, "BF16 -> F16"},
+      {x, F16, w, meta, y, -1, 4, 32, 32, "y dtype -1"},
+      {buf + 2, F16, w, meta, y, F32, 4, 32, 32, "misaligned x"},
+  };
+  for (const Case& c : bad) {
+    int rc = sk_sparse24_gemm(c.x, c.xd, c.w, c.m, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "sparse24_gemm %s: rc %d", c.what, rc);
+    CHECK(has_error_text(), "sparse24_gemm %s: message", c.what);
+    if (c.m != nullptr) {
+      rc = sk_dense_gemm(c.x, c.xd, c.w, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
+      CHECK(rc == SK_ERR_INVALID_ARGUMENT, "dense_gemm %s: rc %d", c.what, rc);
+    }
+  }
+  if (count == 0) {
+    int rc = sk_sparse24_gemm(x, F16, w, meta, nullptr, y, F32, 3, 32, 32, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid sparse launch w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only sparse launch rc %d", rc);
+    rc = sk_dense_gemm(x, BF16, w, nullptr, y, BF16, 3, 32, 32, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid dense launch w/o GPU rc %d", rc);
+  }
+}
+
+static void test_sizes() {
+  int64_t vc = -1, mw = -1;
+  CHECK(sk_sparse24_gpu_sizes(5, 40, &vc, &mw) == SK_OK, "sizes 5x40");
+  CHECK(vc == 32 * 32 && mw == 1 * 2 * 32, "5x40 -> %lld values, %lld words", (long long)vc, (long long)mw);
+  CHECK(sk_sparse24_gpu_sizes(64, 32, &vc, &mw) == SK_OK && vc == 64 * 16 && mw == 2 * 1 * 32, "64x32");
+  CHECK(sk_sparse24_gpu_sizes(-1, 32, &vc, &mw) == SK_ERR_INVALID_ARGUMENT, "negative rows");
+  CHECK(sk_sparse24_gpu_sizes(0, 32, &vc, &mw) == SK_ERR_INVALID_ARGUMENT, "zero rows");
+  CHECK(sk_sparse24_gpu_sizes(32, -32, &vc, &mw) == SK_ERR_INVALID_ARGUMENT, "negative cols");
+  CHECK(sk_sparse24_gpu_sizes(32, 30, &vc, &mw) == SK_ERR_INVALID_ARGUMENT, "cols % 4");
+  CHECK(strstr(sk_last_error(), "cols") != nullptr, "message names cols");
+  CHECK(sk_sparse24_gpu_sizes(32, 32, nullptr, &mw) == SK_ERR_INVALID_ARGUMENT, "null value_count");
+  CHECK(sk_sparse24_gpu_sizes(32, 32, &vc, nullptr) == SK_ERR_INVALID_ARGUMENT, "null meta_words");
+}
+
+// The worked example of notes 1.6: rows 2 and 10 of tile 0 give lane 8 = 0x84C9E4D8 and lane 9 = 0x8D4ED49C.
+// Rows 18 and 26 (tile 1, selector 1) get the same patterns, so lanes 10 and 11 must carry the same words.
+static void test_worked_example() {
+  const int64_t rows = 32, cols = 32;
+  // nibbles per group 0..7; byte j = group 2j (low) | group 2j+1 (high)
+  const uint8_t row2[4] = {0xD8, 0xE4, 0x9C, 0xD4};   // 8,D,4,E,C,9,4,D
+  const uint8_t row10[4] = {0xC9, 0x84, 0x4E, 0x8D};  // 9,C,4,8,E,4,D,8
+  std::vector<uint8_t> idx(rows * 4, 0xEE);           // every other group keeps positions (2,3)
+  memcpy(&idx[2 * 4], row2, 4);
+  memcpy(&idx[10 * 4], row10, 4);
+  memcpy(&idx[18 * 4], row2, 4);
+  memcpy(&idx[26 * 4], row10, 4);
+  std::vector<uint16_t> vals(rows * cols / 2);
+  for (size_t i = 0; i < vals.size(); ++i) vals[i] = (uint16_t)(i + 1);
+  int64_t vc, mw;
+  CHECK(sk_sparse24_gpu_sizes(rows, cols, &vc, &mw) == SK_OK, "sizes");
+  std::vector<uint16_t> gv(vc, 0xFFFF);
+  std::vector<uint32_t> gm(mw, 0xFFFFFFFFu);
+  CHECK(sk_sparse24_pack(vals.data(), idx.data(), rows, cols, gv.data(), gm.data()) == SK_OK, "pack");
+  CHECK(gm[8] == 0x84C9E4D8u, "lane 8 word 0x%08X", gm[8]);
+  CHECK(gm[9] == 0x8D4ED49Cu, "lane 9 word 0x%08X", gm[9]);
+  CHECK(gm[10] == 0x84C9E4D8u, "lane 10 word 0x%08X", gm[10]);
+  CHECK(gm[11] == 0x8D4ED49Cu, "lane 11 word 0x%08X", gm[11]);
+  CHECK(gm[0] == 0xEEEEEEEEu, "lane 0 word 0x%08X", gm[0]);
+  CHECK(memcmp(gv.data(), vals.data(), vals.size() * 2) == 0, "values copied unchanged when no padding");
+}
+
+static void test_padding_and_replay() {
+  // rows not a multiple of 32, cols not a multiple of 32 (nor of 8: the last index byte has an unused nibble).
+  const int64_t rows = 5, cols = 36;
+  std::vector<uint16_t> dense(rows * cols, 0);
+  std::mt19937 rng(7);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t grp = 0; grp < cols / 4; ++grp) {
+      int nz = (int)(rng() % 3);  // 0, 1 or 2 non-zeros
+      int a = (int)(rng() % 4), b = (a + 1 + (int)(rng() % 3)) % 4;
+      if (nz >= 1) dense[r * cols + 4 * grp + a] = (uint16_t)(1 + rng() % 60000);
+      if (nz >= 2) dense[r * cols + 4 * grp + b] = (uint16_t)(1 + rng() % 60000);
+    }
+  Cpu24 m = to_cpu(rows, cols, dense);
+  for (int64_t r = 0; r < rows; ++r) m.indices[r * 5 + 4] |= 0x30;  // unused high nibble of group 9: ignored
+  int64_t vc, mw;
+  CHECK(sk_sparse24_gpu_sizes(rows, cols, &vc, &mw) == SK_OK, "sizes");
+  CHECK(vc == 32 * 32 && mw == 2 * 32, "sizes %lld %lld", (long long)vc, (long long)mw);
+  std::vector<uint16_t> gv(vc, 0xFFFF);
+  std::vector<uint32_t> gm(mw, 0xFFFFFFFFu);
+  CHECK(sk_sparse24_pack(m.values.data(), m.indices.data(), rows, cols, gv.data(), gm.data()) == SK_OK, "pack");
+  // Values: row r < 5 holds its 18 values then zeros up to Kp/2 = 32; rows 5..31 are zero.
+  bool ok = true;
+  for (int64_t r = 0; r < 32; ++r)
+    for (int64_t c = 0; c < 32; ++c) {
+      uint16_t want = (r < rows && c < cols / 2) ? m.values[r * (cols / 2) + c] : 0;
+      ok &= gv[r * 32 + c] == want;
+    }
+  CHECK(ok, "padded values");
+  // Padding metadata: rows >= 5 are all 0x4; s = 1 covers groups 8..15, of which only 8 is real.
+  CHECK(gm[31] == 0x44444444u, "lane 31 (rows 23 and 31, padding) word 0x%08X", gm[31]);
+  uint32_t lane0_s1 = gm[32 + 0];  // row 0 (low) and row 8 (high), groups 8..11
+  CHECK((lane0_s1 >> 4) == 0x4444444u, "lane 0, s 1: groups 9..11 and row 8 padded, got 0x%08X", lane0_s1);
+  CHECK((lane0_s1 & 0xF) == (m.indices[0 * 5 + 4] & 0xF), "group 8 of row 0 kept, got 0x%08X", lane0_s1);
+  uint32_t lane1_s1 = gm[32 + 1];  // groups 12..15 -> all padding
+  CHECK(lane1_s1 == 0x44444444u, "lane 1, s 1 0x%08X", lane1_s1);
+  // Replaying the mma gather must rebuild the dense matrix, zero-padded to [32, 64].
+  std::vector<uint16_t> back = replay_mma(rows, cols, gv, gm);
+  ok = true;
+  for (int64_t r = 0; r < 32; ++r)
+    for (int64_t c = 0; c < 64; ++c) ok &= back[r * 64 + c] == ((r < rows && c < cols) ? dense[r * cols + c] : 0);
+  CHECK(ok, "mma replay of the padded matrix");
+}
+
+static void test_random_replay() {
+  std::mt19937 rng(1234);
+  const int64_t shapes[][2] = {{32, 32}, {64, 96}, {37, 72}, {96, 8}, {1, 4}, {100, 260}};
+  for (auto& sh : shapes) {
+    int64_t rows = sh[0], cols = sh[1];
+    std::vector<uint16_t> dense(rows * cols, 0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t grp = 0; grp < cols / 4; ++grp) {
+        int nz = (int)(rng() % 4) == 0 ? (int)(rng() % 2) : 2;
+        int a = (int)(rng() % 4), b = (a + 1 + (int)(rng() % 3)) % 4;
+        if (nz >= 1) dense[r * cols + 4 * grp + a] = (uint16_t)(1 + rng() % 60000);
+        if (nz >= 2) dense[r * cols + 4 * grp + b] = (uint16_t)(1 + rng() % 60000);
+      }
+    Cpu24 m = to_cpu(rows, cols, dense);
+    int64_t vc, mw;
+    CHECK(sk_sparse24_gpu_sizes(rows, cols, &vc, &mw) == SK_OK, "sizes");
+    std::vector<uint16_t> gv(vc);
+    std::vector<uint32_t> gm(mw);
+    CHECK(sk_sparse24_pack(m.values.data(), m.indices.data(), rows, cols, gv.data(), gm.data()) == SK_OK, "pack");
+    std::vector<uint16_t> back = replay_mma(rows, cols, gv, gm);
+    int64_t mp = (rows + 31) / 32 * 32, kp = (cols + 31) / 32 * 32;
+    bool ok = true;
+    for (int64_t r = 0; r < mp; ++r)
+      for (int64_t c = 0; c < kp; ++c) ok &= back[r * kp + c] == ((r < rows && c < cols) ? dense[r * cols + c] : 0);
+    CHECK(ok, "mma replay %lldx%lld", (long long)rows, (long long)cols);
+  }
+}
+
+static void test_pack_rejects() {
+  const int64_t rows = 2, cols = 16;
+  std::vector<uint16_t> vals(rows * cols / 2, 1);
+  std::vector<uint8_t> idx(rows * 2, 0x44);
+  std::vector<uint16_t> gv(32 * 16, 0xABCD);
+  std::vector<uint32_t> gm(32, 0x12345678u);
+  const unsigned bad_nibbles[] = {0x0, 0x1, 0x5, 0x6, 0x2, 0xF, 0xA, 0x7, 0xB, 0x3};
+  for (unsigned nib : bad_nibbles) {
+    std::vector<uint8_t> bad = idx;
+    bad[1 * 2 + 1] = (uint8_t)(0x40 | nib);  // row 1, group 2 (low nibble of byte 1)
+    int rc = sk_sparse24_pack(vals.data(), bad.data(), rows, cols, gv.data(), gm.data());
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "nibble 0x%X accepted (rc %d)", nib, rc);
+    CHECK(strstr(sk_last_error(), "row 1, group 2") != nullptr, "message names row and group");
+  }
+  CHECK(gv[0] == 0xABCD && gm[0] == 0x12345678u, "a rejected pack left the outputs untouched");
+  CHECK(sk_sparse24_pack(nullptr, idx.data(), rows, cols, gv.data(), gm.data()) == SK_ERR_INVALID_ARGUMENT, "null values");
+  CHECK(sk_sparse24_pack(vals.data(), nullptr, rows, cols, gv.data(), gm.data()) == SK_ERR_INVALID_ARGUMENT, "null indices");
+  CHECK(sk_sparse24_pack(vals.data(), idx.data(), rows, cols, nullptr, gm.data()) == SK_ERR_INVALID_ARGUMENT, "null gpu_values");
+  CHECK(sk_sparse24_pack(vals.data(), idx.data(), rows, cols, gv.data(), nullptr) == SK_ERR_INVALID_ARGUMENT, "null gpu_meta");
+  CHECK(sk_sparse24_pack(vals.data(), idx.data(), -2, cols, gv.data(), gm.data()) == SK_ERR_INVALID_ARGUMENT, "negative rows");
+  CHECK(sk_sparse24_pack(vals.data(), idx.data(), rows, 18, gv.data(), gm.data()) == SK_ERR_INVALID_ARGUMENT, "cols % 4");
+  CHECK(sk_sparse24_pack(vals.data(), idx.data(), rows, cols, gv.data(), gm.data()) == SK_OK, "valid pack");
+}
+
+static void test_check_f32() {
+  const int64_t rows = 3, cols = 8;
+  std::vector<float> w(rows * cols, 0.0f);
+  int64_t br = 99, bg = 99;
+  CHECK(sk_sparse24_check_f32(w.data(), rows, cols, &br, &bg) == SK_OK, "all zero");
+  // -0.0 is zero: two real values plus two negative zeros is still 2:4.
+  w[0] = 1.0f; w[1] = -0.0f; w[2] = -0.0f; w[3] = 2.0f;
+  CHECK(sk_sparse24_check_f32(w.data(), rows, cols, &br, &bg) == SK_OK, "-0.0 counts as zero");
+  // Row 2 group 0 and row 1 group 1 are bad: the first in row-major order is row 1, group 1.
+  w[2 * cols + 0] = 1; w[2 * cols + 1] = 1; w[2 * cols + 2] = 1;
+  w[1 * cols + 4] = 1; w[1 * cols + 6] = -3; w[1 * cols + 7] = 0.5f;
+  int rc = sk_sparse24_check_f32(w.data(), rows, cols, &br, &bg);
+  CHECK(rc == SK_ERR_NOT_2_4, "rc %d", rc);
+  CHECK(br == 1 && bg == 1, "first bad (%lld, %lld), want (1, 1)", (long long)br, (long long)bg);
+  CHECK(strstr(sk_last_error(), "row 1") != nullptr, "message names the row");
+  w[1 * cols + 7] = 0.0f;
+  rc = sk_sparse24_check_f32(w.data(), rows, cols, &br, &bg);
+  CHECK(rc == SK_ERR_NOT_2_4 && br == 2 && bg == 0, "then (2, 0): rc %d (%lld, %lld)", rc, (long long)br, (long long)bg);
+  w[2 * cols + 0] = 0.0f;
+  w[0 * cols + 5] = NAN; w[0 * cols + 6] = 1; w[0 * cols + 7] = 1;
+  rc = sk_sparse24_check_f32(w.data(), rows, cols, &br, &bg);
+  CHECK(rc == SK_ERR_NOT_2_4 && br == 0 && bg == 1, "NaN is a non-zero: rc %d (%lld, %lld)", rc, (long long)br, (long long)bg);
+  CHECK(sk_sparse24_check_f32(nullptr, rows, cols, &br, &bg) == SK_ERR_INVALID_ARGUMENT, "null w");
+  CHECK(sk_sparse24_check_f32(w.data(), rows, cols, nullptr, &bg) == SK_ERR_INVALID_ARGUMENT, "null bad_row");
+  CHECK(sk_sparse24_check_f32(w.data(), rows, cols, &br, nullptr) == SK_ERR_INVALID_ARGUMENT, "null bad_group");
+  CHECK(sk_sparse24_check_f32(w.data(), -1, cols, &br, &bg) == SK_ERR_INVALID_ARGUMENT, "negative rows");
+  CHECK(sk_sparse24_check_f32(w.data(), rows, 6, &br, &bg) == SK_ERR_INVALID_ARGUMENT, "cols % 4");
+}
+
+int main() {
+  test_library();
+  int count = 0;
+  sk_device_count(&count);
+  test_gemm_validation(count);
+  test_sizes();
+  test_worked_example();
+  test_padding_and_replay();
+  test_random_replay();
+  test_pack_rejects();
+  test_check_f32();
+  if (g_failures != 0) {
+    fprintf(stderr, "sk_host_test: %d of %d checks FAILED\n", g_failures, g_checks);
+    return 1;
+  }
+  printf("sk_host_test: all %d checks passed\n", g_checks);
+  return 0;
+}
