@@ -86,7 +86,7 @@ if [[ ${#JARS[@]} -gt 0 ]]; then
     [[ -n "$DEPS" ]] && MODULES="$MODULES,$DEPS"
   else
     info "warning: jdeps failed on the jars, using the base module set only:"
-    sed 's/^/    /' "$JDEPS_LOG" | tail -n 5 >&2
+    sed 's/^/    /' "$JDEPS_LOG" | head -n 3 >&2
   fi
 fi
 [[ -n "${EXTRA_MODULES:-}" ]] && MODULES="$MODULES,$EXTRA_MODULES"

@@ -47,12 +47,27 @@ if command -v ninja >/dev/null 2>&1 && [[ ! -f $build_dir/CMakeCache.txt ]]; the
 fi
 
 mkdir -p "$build_dir" "$out_dir"
-cmake "${cmake_args[@]}" >"$build_dir/configure.log" 2>&1 || { cat "$build_dir/configure.log" >&2; exit 1; }
+if ! cmake "${cmake_args[@]}" >"$build_dir/configure.log" 2>&1; then
+  if [[ $cuda_mode == auto && -n $nvcc_path ]]; then
+    # auto: an nvcc that CMake cannot use (broken toolkit, unsupported host compiler) means a host-only build.
+    echo "build.sh: CMake could not use $nvcc_path (see $build_dir/configure.log); building host code only" >&2
+    cp -f "$build_dir/configure.log" "$build_dir/configure-cuda-failed.log"
+    nvcc_path=""
+    cmake_args+=(-DSK_CUDA=OFF)
+    cmake "${cmake_args[@]}" >"$build_dir/configure.log" 2>&1 || { cat "$build_dir/configure.log" >&2; exit 1; }
+  else
+    cat "$build_dir/configure.log" >&2
+    exit 1
+  fi
+fi
 # The build log keeps ptxas -v output (registers, spills); it is echoed only on failure to keep Maven quiet.
 if ! cmake --build "$build_dir" --config Release -j2 >"$build_dir/build.log" 2>&1; then
   cat "$build_dir/build.log" >&2
   exit 1
 fi
+
+# Keep the ptxas -v report (registers, spills per kernel) of the last build that compiled CUDA code.
+if grep -q "ptxas info" "$build_dir/build.log"; then cp -f "$build_dir/build.log" "$build_dir/ptxas.log"; fi
 
 lib="$build_dir/libsparsekernels.so"
 if ! cmp -s "$lib" "$out_dir/libsparsekernels.so"; then

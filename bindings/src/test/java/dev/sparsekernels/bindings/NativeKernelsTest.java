@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -104,8 +105,6 @@ class NativeKernelsTest {
         String message = e.getMessage().toLowerCase(Locale.ROOT);
         assertTrue(message.contains("cuda") || message.contains("device"),
                 () -> "expected a CUDA / no-device message, got: " + e.getMessage());
-        assertEquals(e.nativeMessage(), Bindings.kernels(NativeLibrary.JAVACPP).lastError().isEmpty()
-                ? e.nativeMessage() : e.nativeMessage()); // message captured at the failure, not re-read later
         assertFalse(e.nativeMessage().isBlank(), "native message");
     }
 
@@ -134,11 +133,10 @@ class NativeKernelsTest {
         assertTrue(e.getMessage().contains("heap"), e::getMessage);
     }
 
-    @ParameterizedTest
-    @MethodSource("dev.sparsekernels.bindings.Bindings#names")
-    void bothBindingsSeeTheSameAddress(String name) {
-        assumeTrue(Runtime.version().feature() >= 22, "needs both bindings, Panama needs Java 22+");
+    @Test
+    void bothBindingsSeeTheSameAddress() {
         ByteBuffer direct = ByteBuffer.allocateDirect(16);
-        assertEquals(NativeLibrary.binding(NativeLibrary.JAVACPP).addressOf(direct), Bindings.kernels(name).addressOf(direct));
+        long javacpp = Bindings.kernels(NativeLibrary.JAVACPP).addressOf(direct);
+        assertEquals(javacpp, Bindings.kernels(NativeLibrary.PANAMA).addressOf(direct));
     }
 }

@@ -15,21 +15,20 @@ package dev.sparsekernels.cpu;
  */
 interface CpuKernels {
     /** Dense panel width (tokens per X^T panel) and rows per microkernel call. */
-    int DENSE_NB = 24;
-    int DENSE_ROWS = 4;
-    /** 2:4 panel width for many tokens, rows per microkernel call. */
+    int DENSE_NB = 16;
+    int DENSE_ROWS = 6;
+    /** 2:4 panel width for many tokens (one row per microkernel call). */
     int SPARSE_NB = 48;
-    int SPARSE_ROWS = 2;
     /** 2:4 panel width for few tokens, rows per microkernel call. */
     int SPARSE_SMALL_NB = 8;
     int SPARSE_SMALL_ROWS = 4;
 
     String describe();
 
-    /** 4 rows of W ({@code w[wOff + r*in + k]}, k < kLen) times a dense X^T panel (NB = 24) at xtOff. */
-    void dense4(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride);
+    /** 6 rows of W ({@code w[wOff + r*in + k]}, k < kLen) times a dense X^T panel (NB = 16) at xtOff. */
+    void dense6(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride);
 
-    /** 1 row of W times a dense X^T panel (NB = 24). */
+    /** 1 row of W times a dense X^T panel (NB = 16). */
     void dense1(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff);
 
     /**
@@ -39,12 +38,9 @@ interface CpuKernels {
     void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y);
 
     /**
-     * 2:4, 2 rows x 48 tokens: for e in [0, n): row a adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e]*48 ..+48]}
-     * into {@code c[ca..ca+48]}, row b likewise from eb into cb.
+     * 2:4, 1 row x 48 tokens: for e in [0, n) (n even) adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e]*48 ..+48]}
+     * into {@code c[ca..ca+48]}.
      */
-    void sparse2(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca, int cb);
-
-    /** 2:4, 1 row x 48 tokens. */
     void sparse1(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca);
 
     /** 2:4, 4 rows x 8 tokens: rows start at elements e0 + r*eStride, C^T rows at c0 + r*cStride. */

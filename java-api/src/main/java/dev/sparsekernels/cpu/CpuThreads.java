@@ -1,13 +1,12 @@
 package dev.sparsekernels.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 /**
@@ -15,7 +14,7 @@ import java.util.function.IntConsumer;
  * {@code threads} requested so far (minus one: the calling thread always works too). No thread is created per call.
  *
  * <p>Work is a range of task indices pulled from a shared counter, so the caller alone can finish everything if the
- * workers are busy; workers that have not started by then are cancelled. That makes nested use (a kernel called from
+ * workers are busy; workers that have not started by then are skipped. That makes nested use (a kernel called from
  * inside another parallel region) safe from deadlock.
  */
 final class CpuThreads {
@@ -52,58 +51,62 @@ final class CpuThreads {
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable loop = () -> {
-            for (int i; (i = next.getAndIncrement()) < tasks; ) {
-                body.accept(i);
+            try {
+                for (int i; (i = next.getAndIncrement()) < tasks; ) {
+                    body.accept(i);
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                next.set(tasks); // stop handing out work
             }
         };
+        // Each worker slot is claimed once: by the worker when it starts, or by the caller once it has run out of
+        // work (then the worker, if it ever runs, returns at once). The caller waits only for workers that started.
+        AtomicIntegerArray claimed = new AtomicIntegerArray(workers);
+        CountDownLatch done = new CountDownLatch(workers);
         ThreadPoolExecutor p = pool(workers);
-        List<Future<?>> futures = new ArrayList<>(workers);
         for (int w = 0; w < workers; w++) {
-            futures.add(p.submit(loop));
-        }
-        Throwable failure = null;
-        try {
-            loop.run();
-        } catch (Throwable t) {
-            failure = t;
-            next.set(tasks); // stop handing out work
-        }
-        for (Future<?> f : futures) {
-            f.cancel(false); // only succeeds for workers that never started
-        }
-        for (Future<?> f : futures) {
-            if (f.isCancelled()) {
-                continue;
-            }
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause();
-                    }
-                    break;
-                } catch (java.util.concurrent.CancellationException e) {
-                    break;
+            final int slot = w;
+            p.execute(() -> {
+                if (!claimed.compareAndSet(slot, 0, 1)) {
+                    return;
                 }
+                try {
+                    loop.run();
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        loop.run();
+        for (int w = 0; w < workers; w++) {
+            if (claimed.compareAndSet(w, 0, 2)) {
+                done.countDown();
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
-        if (failure instanceof RuntimeException) {
-            throw (RuntimeException) failure;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
-        if (failure instanceof Error) {
-            throw (Error) failure;
+        Throwable f = failure.get();
+        if (f instanceof RuntimeException) {
+            throw (RuntimeException) f;
         }
-        if (failure != null) {
-            throw new RuntimeException(failure);
+        if (f instanceof Error) {
+            throw (Error) f;
+        }
+        if (f != null) {
+            throw new RuntimeException(f);
         }
     }
 }

@@ -14,19 +14,9 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
-    public void dense4(float[] xt, int xo, float[] w, int wOff, int in, int kLen, float[] c, int c0, int cs) {
-        int w0 = wOff, w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
-        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-        for (int k = 0; k < kLen; k++) {
-            float b0 = w[w0 + k], b1 = w[w1 + k], b2 = w[w2 + k], b3 = w[w3 + k];
-            int x = xo + k * DENSE_NB;
-            for (int j = 0; j < DENSE_NB; j++) {
-                float xv = xt[x + j];
-                c[c0 + j] += b0 * xv;
-                c[c1 + j] += b1 * xv;
-                c[c2 + j] += b2 * xv;
-                c[c3 + j] += b3 * xv;
-            }
+    public void dense6(float[] xt, int xo, float[] w, int wOff, int in, int kLen, float[] c, int c0, int cs) {
+        for (int r = 0; r < DENSE_ROWS; r++) {
+            dense1(xt, xo, w, wOff + r * in, kLen, c, c0 + r * cs);
         }
     }
 
@@ -71,12 +61,6 @@ final class ScalarKernels implements CpuKernels {
                 y[t * out + o] = s + (bias == null ? 0f : bias[o]);
             }
         }
-    }
-
-    @Override
-    public void sparse2(float[] xt, int xb, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca, int cb) {
-        sparse1(xt, xb, vals, kidx, ea, n, c, ca);
-        sparse1(xt, xb, vals, kidx, eb, n, c, cb);
     }
 
     @Override

@@ -30,76 +30,84 @@ final class VectorKernels implements CpuKernels {
     // ---------------------------------------------------------------- dense, vectorized over 24 tokens
 
     @Override
-    public void dense4(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride) {
-        dense4x3(xt, xtOff, w, wOff, wOff + in, wOff + 2 * in, wOff + 3 * in, kLen, c, cOff, cOff + cStride,
-                cOff + 2 * cStride, cOff + 3 * cStride);
+    public void dense6(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride) {
+        dense6x2(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
     }
 
-    static void dense4x3(float[] xt, int xo, float[] w, int w0, int w1, int w2, int w3, int kLen, float[] c,
-                         int c0, int c1, int c2, int c3) {
-        FloatVector a00 = FloatVector.fromArray(S, c, c0);
-        FloatVector a01 = FloatVector.fromArray(S, c, c0 + 8);
-        FloatVector a02 = FloatVector.fromArray(S, c, c0 + 16);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1);
-        FloatVector a11 = FloatVector.fromArray(S, c, c1 + 8);
-        FloatVector a12 = FloatVector.fromArray(S, c, c1 + 16);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2);
-        FloatVector a21 = FloatVector.fromArray(S, c, c2 + 8);
-        FloatVector a22 = FloatVector.fromArray(S, c, c2 + 16);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3);
-        FloatVector a31 = FloatVector.fromArray(S, c, c3 + 8);
-        FloatVector a32 = FloatVector.fromArray(S, c, c3 + 16);
+    /**
+     * 6 rows x 16 tokens: 12 accumulators, 2 X^T loads and 6 broadcasts of W per k. (Tried: 4x3 spills an
+     * accumulator; packing W into [k][6] slivers lets C2 hoist all broadcasts and spill; this form compiles clean.)
+     */
+    static void dense6x2(float[] xt, int xo, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
+        FloatVector a40 = FloatVector.fromArray(S, c, c4), a41 = FloatVector.fromArray(S, c, c4 + 8);
+        FloatVector a50 = FloatVector.fromArray(S, c, c5), a51 = FloatVector.fromArray(S, c, c5 + 8);
         for (int k = 0; k < kLen; k++) {
-            int x = xo + k * 24;
+            int x = xo + k * 16;
             FloatVector x0 = FloatVector.fromArray(S, xt, x);
             FloatVector x1 = FloatVector.fromArray(S, xt, x + 8);
-            FloatVector x2 = FloatVector.fromArray(S, xt, x + 16);
             FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
             a00 = x0.fma(b, a00);
             a01 = x1.fma(b, a01);
-            a02 = x2.fma(b, a02);
             b = FloatVector.broadcast(S, w[w1 + k]);
             a10 = x0.fma(b, a10);
             a11 = x1.fma(b, a11);
-            a12 = x2.fma(b, a12);
             b = FloatVector.broadcast(S, w[w2 + k]);
             a20 = x0.fma(b, a20);
             a21 = x1.fma(b, a21);
-            a22 = x2.fma(b, a22);
             b = FloatVector.broadcast(S, w[w3 + k]);
             a30 = x0.fma(b, a30);
             a31 = x1.fma(b, a31);
-            a32 = x2.fma(b, a32);
+            b = FloatVector.broadcast(S, w[w4 + k]);
+            a40 = x0.fma(b, a40);
+            a41 = x1.fma(b, a41);
+            b = FloatVector.broadcast(S, w[w5 + k]);
+            a50 = x0.fma(b, a50);
+            a51 = x1.fma(b, a51);
         }
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 8);
-        a02.intoArray(c, c0 + 16);
         a10.intoArray(c, c1);
         a11.intoArray(c, c1 + 8);
-        a12.intoArray(c, c1 + 16);
         a20.intoArray(c, c2);
         a21.intoArray(c, c2 + 8);
-        a22.intoArray(c, c2 + 16);
         a30.intoArray(c, c3);
         a31.intoArray(c, c3 + 8);
-        a32.intoArray(c, c3 + 16);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 8);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 8);
     }
 
     @Override
     public void dense1(float[] xt, int xo, float[] w, int w0, int kLen, float[] c, int c0) {
         FloatVector a0 = FloatVector.fromArray(S, c, c0);
         FloatVector a1 = FloatVector.fromArray(S, c, c0 + 8);
-        FloatVector a2 = FloatVector.fromArray(S, c, c0 + 16);
-        for (int k = 0; k < kLen; k++) {
-            int x = xo + k * 24;
-            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
-            a0 = FloatVector.fromArray(S, xt, x).fma(b, a0);
-            a1 = FloatVector.fromArray(S, xt, x + 8).fma(b, a1);
-            a2 = FloatVector.fromArray(S, xt, x + 16).fma(b, a2);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector b0 = z, b1 = z;
+        int k = 0;
+        for (; k + 2 <= kLen; k += 2) {
+            int x = xo + k * 16;
+            FloatVector u = FloatVector.broadcast(S, w[w0 + k]);
+            FloatVector v = FloatVector.broadcast(S, w[w0 + k + 1]);
+            a0 = FloatVector.fromArray(S, xt, x).fma(u, a0);
+            a1 = FloatVector.fromArray(S, xt, x + 8).fma(u, a1);
+            b0 = FloatVector.fromArray(S, xt, x + 16).fma(v, b0);
+            b1 = FloatVector.fromArray(S, xt, x + 24).fma(v, b1);
         }
-        a0.intoArray(c, c0);
-        a1.intoArray(c, c0 + 8);
-        a2.intoArray(c, c0 + 16);
+        for (; k < kLen; k++) {
+            int x = xo + k * 16;
+            FloatVector u = FloatVector.broadcast(S, w[w0 + k]);
+            a0 = FloatVector.fromArray(S, xt, x).fma(u, a0);
+            a1 = FloatVector.fromArray(S, xt, x + 8).fma(u, a1);
+        }
+        a0.add(b0).intoArray(c, c0);
+        a1.add(b1).intoArray(c, c0 + 8);
     }
 
     // ---------------------------------------------------------------- dense, few tokens: dot products over in
@@ -246,58 +254,10 @@ final class VectorKernels implements CpuKernels {
 
     // ---------------------------------------------------------------- 2:4, vectorized over 48 tokens
 
-    @Override
-    public void sparse2(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca,
-                        int cb) {
-        sparse2x6(xt, xtBase, vals, kidx, ea, eb, n, c, ca, cb);
-    }
-
-    static void sparse2x6(float[] xt, int xb, float[] vals, int[] kidx, int ea, int eb, int n, float[] c, int ca,
-                          int cb) {
-        FloatVector a0 = FloatVector.fromArray(S, c, ca);
-        FloatVector a1 = FloatVector.fromArray(S, c, ca + 8);
-        FloatVector a2 = FloatVector.fromArray(S, c, ca + 16);
-        FloatVector a3 = FloatVector.fromArray(S, c, ca + 24);
-        FloatVector a4 = FloatVector.fromArray(S, c, ca + 32);
-        FloatVector a5 = FloatVector.fromArray(S, c, ca + 40);
-        FloatVector b0 = FloatVector.fromArray(S, c, cb);
-        FloatVector b1 = FloatVector.fromArray(S, c, cb + 8);
-        FloatVector b2 = FloatVector.fromArray(S, c, cb + 16);
-        FloatVector b3 = FloatVector.fromArray(S, c, cb + 24);
-        FloatVector b4 = FloatVector.fromArray(S, c, cb + 32);
-        FloatVector b5 = FloatVector.fromArray(S, c, cb + 40);
-        for (int e = 0; e < n; e++) {
-            int x = xb + kidx[ea + e] * 48;
-            FloatVector v = FloatVector.broadcast(S, vals[ea + e]);
-            a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
-            a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
-            a2 = FloatVector.fromArray(S, xt, x + 16).fma(v, a2);
-            a3 = FloatVector.fromArray(S, xt, x + 24).fma(v, a3);
-            a4 = FloatVector.fromArray(S, xt, x + 32).fma(v, a4);
-            a5 = FloatVector.fromArray(S, xt, x + 40).fma(v, a5);
-            x = xb + kidx[eb + e] * 48;
-            v = FloatVector.broadcast(S, vals[eb + e]);
-            b0 = FloatVector.fromArray(S, xt, x).fma(v, b0);
-            b1 = FloatVector.fromArray(S, xt, x + 8).fma(v, b1);
-            b2 = FloatVector.fromArray(S, xt, x + 16).fma(v, b2);
-            b3 = FloatVector.fromArray(S, xt, x + 24).fma(v, b3);
-            b4 = FloatVector.fromArray(S, xt, x + 32).fma(v, b4);
-            b5 = FloatVector.fromArray(S, xt, x + 40).fma(v, b5);
-        }
-        a0.intoArray(c, ca);
-        a1.intoArray(c, ca + 8);
-        a2.intoArray(c, ca + 16);
-        a3.intoArray(c, ca + 24);
-        a4.intoArray(c, ca + 32);
-        a5.intoArray(c, ca + 40);
-        b0.intoArray(c, cb);
-        b1.intoArray(c, cb + 8);
-        b2.intoArray(c, cb + 16);
-        b3.intoArray(c, cb + 24);
-        b4.intoArray(c, cb + 32);
-        b5.intoArray(c, cb + 40);
-    }
-
+    /**
+     * 1 row x 48 tokens, two kept elements per iteration: each is a broadcast times 6 contiguous loads of the X^T
+     * row it selects. (Tried: 2 rows x 6 vectors and 2 x 4 run slower, C2 runs out of general registers.)
+     */
     @Override
     public void sparse1(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
         FloatVector a0 = FloatVector.fromArray(S, c, ca);
@@ -306,9 +266,18 @@ final class VectorKernels implements CpuKernels {
         FloatVector a3 = FloatVector.fromArray(S, c, ca + 24);
         FloatVector a4 = FloatVector.fromArray(S, c, ca + 32);
         FloatVector a5 = FloatVector.fromArray(S, c, ca + 40);
-        for (int e = 0; e < n; e++) {
-            int x = xb + kidx[ea + e] * 48;
-            FloatVector v = FloatVector.broadcast(S, vals[ea + e]);
+        int end = ea + n;
+        for (int e = ea; e < end; e += 2) {
+            int x = xb + kidx[e] * 48;
+            FloatVector v = FloatVector.broadcast(S, vals[e]);
+            a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
+            a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
+            a2 = FloatVector.fromArray(S, xt, x + 16).fma(v, a2);
+            a3 = FloatVector.fromArray(S, xt, x + 24).fma(v, a3);
+            a4 = FloatVector.fromArray(S, xt, x + 32).fma(v, a4);
+            a5 = FloatVector.fromArray(S, xt, x + 40).fma(v, a5);
+            x = xb + kidx[e + 1] * 48;
+            v = FloatVector.broadcast(S, vals[e + 1]);
             a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
             a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
             a2 = FloatVector.fromArray(S, xt, x + 16).fma(v, a2);

@@ -43,7 +43,7 @@ public final class BenchRunner {
         }
         out.println("cpu: " + threads + " threads, " + CpuVectorization.describe());
         for (int[] shape : suite.gemmShapes) {
-            records.addAll(CpuGemmCases.run(shape, threads, suite.budgetMs, OpenBlasSgemm::new, peerMissing,
+            records.addAll(CpuGemmCases.run(shape, threads, suite.budgetMs, OpenBlasPeer::new, peerMissing,
                     msg -> {
                         out.print("\r  " + msg + "                    ");
                         out.flush();

@@ -1,0 +1,126 @@
+package dev.sparsekernels.check;
+
+import dev.sparsekernels.DType;
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Compares a backend (the GPU) with its CPU twin on random, odd and edge shapes. Both sides get the same rounded
+ * F16/BF16 inputs, so they differ only by F32 accumulation order: an element's error is measured relative to
+ * Σ|x·w| of its dot product, and 1e-3 of that is far above reordering noise (~1e-6) and far below what a wrong
+ * fragment or metadata layout produces (order 1). Used by `sparsekernels verify` and the JUnit gpu group.
+ */
+public final class TwinCheck {
+    /** Relative-to-magnitude tolerance; see the class comment. */
+    public static final double TOLERANCE = 1e-3;
+
+    /** {tokens, in, out}: tokens 1 and tails, in not a multiple of 32, out not a multiple of 32 or of 8. */
+    private static final int[][] SHAPES = {
+        {1, 8, 40}, {1, 4096, 4096}, {7, 40, 96}, {16, 64, 33}, {33, 136, 130}, {128, 1024, 512},
+        {512, 4096, 4096}, {1000, 264, 72},
+    };
+
+    /** One compared case. */
+    public static final class Result {
+        public final String name;
+        public final double maxError;
+        public final boolean pass;
+
+        Result(String name, double maxError) {
+            this.name = name;
+            this.maxError = maxError;
+            this.pass = maxError <= TOLERANCE;
+        }
+
+        @Override
+        public String toString() {
+            return (pass ? "PASS " : "FAIL ") + name + String.format(" (max rel. error %.2e)", maxError);
+        }
+    }
+
+    private TwinCheck() {
+    }
+
+    public static List<Result> run(Kernels device, Kernels cpuTwin, long seed) {
+        return runShapes(device, cpuTwin, seed, SHAPES);
+    }
+
+    /** The same comparison on given {tokens, in, out} shapes. */
+    public static List<Result> runShapes(Kernels device, Kernels cpuTwin, long seed, int[][] shapes) {
+        List<Result> results = new ArrayList<>();
+        Random rnd = new Random(seed);
+        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            for (int[] s : shapes) {
+                boolean withBias = (s[0] & 1) == 1;
+                results.addAll(compare(device, cpuTwin, dt, s[0], s[1], s[2], withBias, rnd));
+            }
+        }
+        return results;
+    }
+
+    private static List<Result> compare(Kernels device, Kernels cpu, DType dt, int tokens, int in, int out,
+            boolean withBias, Random rnd) {
+        String shape = dt + " tokens=" + tokens + " in=" + in + " out=" + out + (withBias ? " +bias" : "");
+        float[] x = gaussian(rnd, tokens * in);
+        float[] w = gaussian(rnd, out * in);
+        List<Result> results = new ArrayList<>();
+        try (Tensor xt = Tensor.of(dt, x, tokens, in);
+                Tensor wt = Tensor.of(dt, w, out, in);
+                Tensor bias = withBias ? Tensor.of(gaussian(rnd, out), out) : null;
+                Sparse24Matrix w24 = Sparse24Matrix.prune(wt)) {
+            float[] xs = xt.toFloatArray();
+            try (Tensor yd = device.linear(xt, wt, bias); Tensor yc = cpu.linear(xt, wt, bias)) {
+                results.add(new Result("dense " + shape,
+                        maxError(yd.toFloatArray(), yc.toFloatArray(), xs, wt.toFloatArray(), tokens, in, out)));
+            }
+            try (Tensor yd = device.linear(xt, w24, bias); Tensor yc = cpu.linear(xt, w24, bias)) {
+                results.add(new Result("2:4 " + shape,
+                        maxError(yd.toFloatArray(), yc.toFloatArray(), xs, w24.toDenseArray(), tokens, in, out)));
+            }
+        }
+        return results;
+    }
+
+    private static double maxError(float[] a, float[] b, float[] x, float[] w, int tokens, int in, int out) {
+        double worst = 0;
+        // Large outputs: every element is checked for finiteness on both sides, a sample of 2^16 elements
+        // (every stride-th) gets the exact error, keeping the check to seconds on the CPU side.
+        long count = (long) tokens * out;
+        int stride = (int) Math.max(1, count / 65536);
+        for (int i = 0; i < count; i++) {
+            if (Float.isFinite(a[i]) != Float.isFinite(b[i])) {
+                return Double.POSITIVE_INFINITY;
+            }
+        }
+        for (long idx = 0; idx < count; idx += stride) {
+            int t = (int) (idx / out);
+            int o = (int) (idx % out);
+            {
+                double mag = 1e-6;
+                for (int k = 0; k < in; k++) {
+                    mag += Math.abs((double) x[t * in + k] * w[o * in + k]);
+                }
+                double err = Math.abs((double) a[t * out + o] - b[t * out + o]) / mag;
+                if (!(err <= worst)) {
+                    worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
+                }
+                if (Double.isInfinite(worst)) {
+                    return worst;
+                }
+            }
+        }
+        return worst;
+    }
+
+    private static float[] gaussian(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+}

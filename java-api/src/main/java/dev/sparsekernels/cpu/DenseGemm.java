@@ -1,0 +1,44 @@
+package dev.sparsekernels.cpu;
+
+/**
+ * Dense {@code Y[tokens, out] = X[tokens, in] · W[out, in]ᵀ + b} (PyTorch {@code nn.Linear}), all row-major float
+ * arrays, on the CPU: Vector API microkernels when available (see {@link CpuVectorization}), else plain Java.
+ */
+public final class DenseGemm {
+    private DenseGemm() {}
+
+    /**
+     * Computes {@code y = x · wᵀ + bias}.
+     *
+     * @param x       [tokens, in] row-major
+     * @param tokens  >= 1 (1 is a GEMV)
+     * @param in      >= 1
+     * @param w       [out, in] row-major
+     * @param out     >= 1
+     * @param bias    [out] or null
+     * @param y       [tokens, out] row-major, overwritten
+     * @param threads >= 1; threads come from one shared pool
+     * @throws IllegalArgumentException naming the argument, the expected and the actual value
+     */
+    public static void linear(float[] x, int tokens, int in, float[] w, int out, float[] bias, float[] y, int threads) {
+        linear(CpuVectorization.kernels(), x, tokens, in, w, out, bias, y, threads);
+    }
+
+    static void linear(CpuKernels kernels, float[] x, int tokens, int in, float[] w, int out, float[] bias, float[] y,
+                       int threads) {
+        Checks.positive("tokens", tokens);
+        Checks.positive("in", in);
+        Checks.positive("out", out);
+        Checks.positive("threads", threads);
+        Checks.notNull("x", x);
+        Checks.notNull("w", w);
+        Checks.notNull("y", y);
+        Checks.length("x", x.length, tokens, in, "tokens*in");
+        Checks.length("w", w.length, out, in, "out*in");
+        Checks.length("y", y.length, tokens, out, "tokens*out");
+        if (bias != null) {
+            Checks.length("bias", bias.length, out, "out");
+        }
+        GemmDriver.dense(kernels, x, tokens, in, w, out, bias, y, threads);
+    }
+}

@@ -1,0 +1,270 @@
+package dev.sparsekernels.cpu;
+
+/**
+ * Blocking, packing and threading around the {@link CpuKernels} microkernels (both implementations share it).
+ *
+ * <p>Many tokens: tokens are cut into chunks; each chunk's X is packed once (in parallel) into X^T panels of NB
+ * tokens ({@code [panel][in][NB]}, zero-padded). Tasks are (block of up to {@code MC} output rows) x (range of
+ * panels); each task keeps a C^T tile {@code [rows][tokens of its panels]} in a per-thread scratch buffer, loops over
+ * K blocks (so the X^T sub-panel {@code [KC][NB]} of about 24 KiB stays in L1 while all rows of the block stream past
+ * it, and the W block of the rows stays in L2), calls the register-blocked microkernels, then writes
+ * {@code Y = C + bias} back in the row-major [tokens, out] layout.
+ *
+ * <p>Few tokens: dense uses dot products vectorized over {@code in} (no packing; tokens = 1 is a memory-bound GEMV);
+ * 2:4 with one token decodes the index nibbles directly, 2:4 with few tokens uses 8-token panels.
+ */
+final class GemmDriver {
+    private GemmDriver() {}
+
+    /** Dense: at most this many tokens use the dot-product path. */
+    static final int DENSE_DOT_MAX_TOKENS = 8;
+    /** 2:4: at most this many tokens (and more than 1) use 8-token panels. */
+    static final int SPARSE_SMALL_MAX_TOKENS = 24;
+    /** Rows per task (at most). */
+    static final int MC = 60;
+    /** K block (inputs) for dense and 2:4 panels: X^T sub-panel KC*NB*4 bytes = 24 KiB. */
+    static final int DENSE_KC = 384;
+    static final int SPARSE_KC = 128;
+    static final int SPARSE_SMALL_KC = 512;
+    /** Target size of one chunk's packed X^T, in floats (32 MiB). */
+    static final int CHUNK_FLOATS = 8 << 20;
+
+    private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
+
+    private static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s == null || s.length < n) {
+            s = new float[n];
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------------------------------------ dense
+
+    static void dense(CpuKernels k, float[] x, int tokens, int in, float[] w, int out, float[] bias, float[] y,
+                      int threads) {
+        final int nb = CpuKernels.DENSE_NB;
+        if (tokens <= DENSE_DOT_MAX_TOKENS || (long) nb * in > CHUNK_FLOATS * 8L) {
+            int rowsPer = rowsPerTask(out, threads, 4, tokens <= DENSE_DOT_MAX_TOKENS ? 16 : 4);
+            int tasks = ceilDiv(out, rowsPer);
+            CpuThreads.parallelFor(threads, tasks, b -> {
+                int o0 = b * rowsPer;
+                k.denseDot(x, tokens, in, w, out, o0, Math.min(out, o0 + rowsPer), bias, y);
+            });
+            return;
+        }
+        int chunk = chunkTokens(tokens, in, nb);
+        float[] xt = new float[ceilDiv(chunk, nb) * nb * in];
+        for (int t0 = 0; t0 < tokens; t0 += chunk) {
+            int tc = Math.min(chunk, tokens - t0);
+            int panels = ceilDiv(tc, nb);
+            pack(x, tokens, in, t0, panels, nb, xt, threads);
+            Tasks tk = new Tasks(out, panels, threads, CpuKernels.DENSE_ROWS);
+            final int tBase = t0;
+            CpuThreads.parallelFor(threads, tk.count(), task -> {
+                int o0 = tk.row0(task), rows = tk.rows(task), p0 = tk.panel0(task), np = tk.panels(task);
+                int cs = np * nb;
+                float[] c = scratch(rows * cs);
+                java.util.Arrays.fill(c, 0, rows * cs, 0f);
+                for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
+                    int kLen = Math.min(DENSE_KC, in - k0);
+                    for (int p = 0; p < np; p++) {
+                        int xo = (p0 + p) * in * nb + k0 * nb;
+                        int r = 0;
+                        for (; r + 6 <= rows; r += 6) {
+                            k.dense6(xt, xo, w, (o0 + r) * in + k0, in, kLen, c, r * cs + p * nb, cs);
+                        }
+                        for (; r < rows; r++) {
+                            k.dense1(xt, xo, w, (o0 + r) * in + k0, kLen, c, r * cs + p * nb);
+                        }
+                    }
+                }
+                writeBack(c, cs, rows, tBase + p0 * nb, Math.min(np * nb, tokens - tBase - p0 * nb), o0, out, bias, y);
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ 2:4
+
+    static void sparse24(CpuKernels k, float[] x, int tokens, int in, Sparse24Weights sw, float[] bias, float[] y,
+                         int threads) {
+        int out = sw.out();
+        final float[] vals = sw.valuesArray();
+        final int[] cols = sw.columnsArray();
+        final int half = in / 2;
+        if (tokens == 1) {
+            final byte[] idx = sw.indicesArray();
+            int rowsPer = rowsPerTask(out, threads, 4, 16);
+            CpuThreads.parallelFor(threads, ceilDiv(out, rowsPer), b -> {
+                int o0 = b * rowsPer;
+                sparseGemv(x, in, vals, idx, o0, Math.min(out, o0 + rowsPer), bias, y);
+            });
+            return;
+        }
+        final boolean small = tokens <= SPARSE_SMALL_MAX_TOKENS;
+        final int nb = small ? CpuKernels.SPARSE_SMALL_NB : CpuKernels.SPARSE_NB;
+        final int kc = small ? SPARSE_SMALL_KC : SPARSE_KC;
+        final int rowsPerCall = small ? CpuKernels.SPARSE_SMALL_ROWS : 2;
+        int chunk = chunkTokens(tokens, in, nb);
+        float[] xt = new float[ceilDiv(chunk, nb) * nb * in];
+        for (int t0 = 0; t0 < tokens; t0 += chunk) {
+            int tc = Math.min(chunk, tokens - t0);
+            int panels = ceilDiv(tc, nb);
+            pack(x, tokens, in, t0, panels, nb, xt, threads);
+            Tasks tk = new Tasks(out, panels, threads, rowsPerCall);
+            final int tBase = t0;
+            CpuThreads.parallelFor(threads, tk.count(), task -> {
+                int o0 = tk.row0(task), rows = tk.rows(task), p0 = tk.panel0(task), np = tk.panels(task);
+                int cs = np * nb;
+                float[] c = scratch(rows * cs);
+                java.util.Arrays.fill(c, 0, rows * cs, 0f);
+                for (int k0 = 0; k0 < in; k0 += kc) {
+                    int e0 = k0 / 2;
+                    int n = Math.min(kc, in - k0) / 2;
+                    for (int p = 0; p < np; p++) {
+                        int xb = (p0 + p) * in * nb;
+                        int r = 0;
+                        if (small) {
+                            for (; r + 4 <= rows; r += 4) {
+                                k.sparseSmall4(xt, xb, vals, cols, (o0 + r) * half + e0, half, n, c, r * cs + p * nb, cs);
+                            }
+                            for (; r < rows; r++) {
+                                k.sparseSmall1(xt, xb, vals, cols, (o0 + r) * half + e0, n, c, r * cs + p * nb);
+                            }
+                        } else {
+                            for (; r < rows; r++) {
+                                k.sparse1(xt, xb, vals, cols, (o0 + r) * half + e0, n, c, r * cs + p * nb);
+                            }
+                        }
+                    }
+                }
+                writeBack(c, cs, rows, tBase + p0 * nb, Math.min(np * nb, tokens - tBase - p0 * nb), o0, out, bias, y);
+            });
+        }
+    }
+
+    /** One token: y[o] = sum over kept elements, positions decoded from the nibbles (reads only values + indices). */
+    static void sparseGemv(float[] x, int in, float[] vals, byte[] idx, int o0, int o1, float[] bias, float[] y) {
+        int half = in / 2;
+        int groups = in / 4;
+        int rowBytes = (in + 7) / 8;
+        for (int o = o0; o < o1; o++) {
+            float s = sparseDotRow(x, vals, o * half, idx, o * rowBytes, groups);
+            y[o] = bias == null ? s : s + bias[o];
+        }
+    }
+
+    static float sparseDotRow(float[] x, float[] vals, int e, byte[] idx, int io, int groups) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int g = 0;
+        for (; g + 2 <= groups; g += 2) {
+            int b = idx[io + (g >>> 1)];
+            int kx = 4 * g;
+            s0 += vals[e] * x[kx + (b & 3)];
+            s1 += vals[e + 1] * x[kx + ((b >> 2) & 3)];
+            s2 += vals[e + 2] * x[kx + 4 + ((b >> 4) & 3)];
+            s3 += vals[e + 3] * x[kx + 4 + ((b >> 6) & 3)];
+            e += 4;
+        }
+        if (g < groups) {
+            int b = idx[io + (g >>> 1)];
+            int kx = 4 * g;
+            s0 += vals[e] * x[kx + (b & 3)];
+            s1 += vals[e + 1] * x[kx + ((b >> 2) & 3)];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    /** Tasks = row blocks x panel ranges; panel ranges only split when there are too few row blocks. */
+    static final class Tasks {
+        final int out, rowsPer, rowBlocks, panels, panelGroups, panelsPer;
+
+        Tasks(int out, int panels, int threads, int align) {
+            this.out = out;
+            this.panels = panels;
+            this.rowsPer = rowsPerTask(out, threads, align, MC);
+            this.rowBlocks = ceilDiv(out, rowsPer);
+            int groups = rowBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, rowBlocks));
+            this.panelsPer = ceilDiv(panels, groups);
+            this.panelGroups = ceilDiv(panels, panelsPer);
+        }
+
+        int count() {
+            return rowBlocks * panelGroups;
+        }
+
+        int row0(int task) {
+            return (task % rowBlocks) * rowsPer;
+        }
+
+        int rows(int task) {
+            return Math.min(rowsPer, out - row0(task));
+        }
+
+        int panel0(int task) {
+            return (task / rowBlocks) * panelsPer;
+        }
+
+        int panels(int task) {
+            return Math.min(panelsPer, panels - panel0(task));
+        }
+    }
+
+    /** Rows per task: at most max, a multiple of align, and small enough to give every thread work. */
+    static int rowsPerTask(int out, int threads, int align, int max) {
+        int even = ceilDiv(ceilDiv(out, threads), align) * align;
+        return Math.max(align, Math.min(max, even));
+    }
+
+    static int chunkTokens(int tokens, int in, int nb) {
+        long panelsFit = Math.max(1L, CHUNK_FLOATS / ((long) nb * in));
+        long chunk = panelsFit * nb;
+        return (int) Math.min(chunk, ceilDiv(tokens, nb) * (long) nb);
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Packs panels [0, panels) of the chunk starting at token t0 into xt ([panel][in][nb], zero-padded). */
+    static void pack(float[] x, int tokens, int in, int t0, int panels, int nb, float[] xt, int threads) {
+        CpuThreads.parallelFor(threads, panels, p -> packPanel(x, tokens, in, t0 + p * nb, nb, xt, p * in * nb));
+    }
+
+    static void packPanel(float[] x, int tokens, int in, int tStart, int nb, float[] xt, int base) {
+        int nt = Math.min(nb, tokens - tStart);
+        final int kb = 64;
+        for (int k0 = 0; k0 < in; k0 += kb) {
+            int k1 = Math.min(in, k0 + kb);
+            for (int j = 0; j < nt; j++) {
+                int xo = (tStart + j) * in;
+                for (int k = k0; k < k1; k++) {
+                    xt[base + k * nb + j] = x[xo + k];
+                }
+            }
+            for (int j = nt; j < nb; j++) {
+                for (int k = k0; k < k1; k++) {
+                    xt[base + k * nb + j] = 0f;
+                }
+            }
+        }
+    }
+
+    static void writeBack(float[] c, int cs, int rows, int tStart, int nt, int o0, int out, float[] bias, float[] y) {
+        for (int t = 0; t < nt; t++) {
+            int yo = (tStart + t) * out + o0;
+            if (bias == null) {
+                for (int r = 0; r < rows; r++) {
+                    y[yo + r] = c[r * cs + t];
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    y[yo + r] = c[r * cs + t] + bias[o0 + r];
+                }
+            }
+        }
+    }
+}

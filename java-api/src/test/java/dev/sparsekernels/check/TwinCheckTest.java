@@ -1,0 +1,60 @@
+package dev.sparsekernels.check;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparsekernels.Device;
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The twin check itself must be able to fail: a backend with a wrong answer is caught. */
+class TwinCheckTest {
+    /** A CPU backend that flips the sign of one output element of 2:4 products. */
+    private static final class OffByOneBackend implements Kernels {
+        private final Kernels inner = Kernels.cpu(1);
+
+        @Override
+        public Device device() {
+            return inner.device();
+        }
+
+        @Override
+        public String describe() {
+            return "broken";
+        }
+
+        @Override
+        public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+            return inner.linear(x, w, bias);
+        }
+
+        @Override
+        public Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias) {
+            try (Tensor y = inner.linear(x, w, bias)) {
+                float[] v = y.toFloatArray();
+                v[v.length / 2] = -v[v.length / 2] + 1;
+                return Tensor.of(v, y.shape());
+            }
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void flagsAWrongElementAndPassesIdenticalBackends() {
+        try (Kernels broken = new OffByOneBackend(); Kernels cpu = Kernels.cpu(2)) {
+            List<TwinCheck.Result> results = TwinCheck.runShapes(broken, cpu, 7L, new int[][] {{3, 16, 8}});
+            assertTrue(results.stream().anyMatch(r -> !r.pass && r.name.startsWith("2:4")));
+            assertTrue(results.stream().allMatch(r -> r.pass == r.name.startsWith("dense")));
+            List<TwinCheck.Result> same = TwinCheck.runShapes(Kernels.cpu(1), cpu, 7L, new int[][] {{5, 40, 33}});
+            assertFalse(same.isEmpty());
+            assertTrue(same.stream().allMatch(r -> r.pass), same.toString());
+        }
+    }
+}
