@@ -21,10 +21,10 @@ final class GemmDriver {
     /** 2:4: at most this many tokens (and more than 1) use 8-token panels. */
     static final int SPARSE_SMALL_MAX_TOKENS = 24;
     /** Rows per task (at most). */
-    static final int MC = 60;
+    static final int MC = Integer.getInteger("mc", 60);
     /** K block (inputs) for dense and 2:4 panels: X^T sub-panel KC*NB*4 bytes = 24 KiB. */
-    static final int DENSE_KC = 384;
-    static final int SPARSE_KC = 128;
+    static final int DENSE_KC = Integer.getInteger("dkc", 384);
+    static final int SPARSE_KC = Integer.getInteger("skc", 128);
     static final int SPARSE_SMALL_KC = 512;
     /** Target size of one chunk's packed X^T, in floats (32 MiB). */
     static final int CHUNK_FLOATS = 8 << 20;
