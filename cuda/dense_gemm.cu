@@ -11,6 +11,7 @@
 
 #include "cp_async.cuh"
 #include "epilogue.cuh"
+#include "gemm_index.cuh"
 #include "mma_fragments.cuh"
 #include "sk_launch.h"
 #include "sparsekernels.h"
@@ -18,31 +19,30 @@
 namespace skcuda {
 namespace {
 
-constexpr int kBM = 64, kBN = 64, kBK = 32, kStages = 3, kThreads = 128;
-constexpr int kPitch = kBK + 8;  // halves per smem row
+// Tile shape and all index arithmetic: DnCfg and dn_* in gemm_index.cuh (shared with the CPU emulator test).
+using C = DnCfg;
 
 template <class T, class OutT>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(C::THREADS)
     dense_gemm_kernel(const T* __restrict__ x, const T* __restrict__ w, const float* __restrict__ bias,
                       OutT* __restrict__ y, int tokens, int in, int out) {
-  __shared__ __align__(16) T sA[kStages][kBM * kPitch];
-  __shared__ __align__(16) T sB[kStages][kBN * kPitch];
+  __shared__ __align__(16) T sA[C::STAGES][C::STAGE];
+  __shared__ __align__(16) T sB[C::STAGES][C::STAGE];
 
-  const int m0 = blockIdx.x * kBM, n0 = blockIdx.y * kBN;
+  const int m0 = blockIdx.x * C::BM, n0 = blockIdx.y * C::BN;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int wm = warp & 1, wn = warp >> 1;
-  const int KT = (in + kBK - 1) / kBK;
+  const int KT = (in + C::BK - 1) / C::BK;
 
   // 64 rows x 4 chunks of 16 B for each operand: 2 chunks per thread each. k >= in and rows/tokens past the
   // end are zero-filled (in % 8 == 0: a chunk is entirely inside or outside).
   auto load_stage = [&](int kt, int slot) {
 #pragma unroll
-    for (int c = tid; c < kBM * 4; c += kThreads) {
-      const int r = c >> 2, k = kt * kBK + (c & 3) * 8;
-      const bool ok_a = (m0 + r) < out && k < in;
-      cp_async16(smem_u32(&sA[slot][r * kPitch + (c & 3) * 8]), ok_a ? w + (int64_t)(m0 + r) * in + k : w, ok_a);
-      const bool ok_b = (n0 + r) < tokens && k < in;
-      cp_async16(smem_u32(&sB[slot][r * kPitch + (c & 3) * 8]), ok_b ? x + (int64_t)(n0 + r) * in + k : x, ok_b);
+    for (int c = tid; c < C::COPIES; c += C::THREADS) {
+      const CopyPlan pa = dn_copy(c, m0, kt, out, in);
+      cp_async16(smem_u32(&sA[slot][pa.dst]), w + pa.src, pa.ok);
+      const CopyPlan pb = dn_copy(c, n0, kt, tokens, in);
+      cp_async16(smem_u32(&sB[slot][pb.dst]), x + pb.src, pb.ok);
     }
   };
 
@@ -55,32 +55,28 @@ __global__ void __launch_bounds__(kThreads)
       for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.0f;
 
 #pragma unroll
-  for (int st = 0; st < kStages - 1; ++st) {
+  for (int st = 0; st < C::STAGES - 1; ++st) {
     if (st < KT) load_stage(st, st);
     cp_async_commit();
   }
 
   for (int kt = 0; kt < KT; ++kt) {
-    cp_async_wait<kStages - 2>();
+    cp_async_wait<C::STAGES - 2>();
     __syncthreads();
-    const int nk = kt + kStages - 1;
-    if (nk < KT) load_stage(nk, nk % kStages);
+    const int nk = kt + C::STAGES - 1;
+    if (nk < KT) load_stage(nk, nk % C::STAGES);
     cp_async_commit();
 
-    const int slot = kt % kStages;
+    const int slot = kt % C::STAGES;
 #pragma unroll
-    for (int kk = 0; kk < kBK / 16; ++kk) {
+    for (int kk = 0; kk < C::BK / 16; ++kk) {
       uint32_t a[2][4];
 #pragma unroll
-      for (int i = 0; i < 2; ++i)  // A 16x16: lane l addresses row l%16, col 8*(l/16)
-        ldmatrix_x4(a[i], smem_u32(&sA[slot][(wm * 32 + i * 16 + (lane & 15)) * kPitch + kk * 16 + (lane >> 4) * 8]));
+      for (int i = 0; i < 2; ++i) ldmatrix_x4(a[i], smem_u32(&sA[slot][dn_ldsm_a(wm, i, kk, lane)]));
 #pragma unroll
       for (int np = 0; np < 2; ++np) {
-        // Two n8 tiles at once: lane l addresses token (l%8) + 8*(l/16), k 8*((l/8)%2) -> {b0,b1} tile 2np,
-        // {b2,b3} tile 2np+1.
         uint32_t b[4];
-        ldmatrix_x4(b, smem_u32(&sB[slot][(wn * 32 + np * 16 + (lane & 7) + ((lane >> 4) << 3)) * kPitch + kk * 16 +
-                                          ((lane >> 3) & 1) * 8]));
+        ldmatrix_x4(b, smem_u32(&sB[slot][dn_ldsm_b(wn, np, kk, lane)]));
         const uint32_t b0[2] = {b[0], b[1]}, b1[2] = {b[2], b[3]};
 #pragma unroll
         for (int i = 0; i < 2; ++i) {
@@ -101,15 +97,17 @@ __global__ void __launch_bounds__(kThreads)
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* w, const float* bias, void* y, int tokens, int in, int out,
                    cudaStream_t stream) {
-  dim3 grid((out + kBM - 1) / kBM, (tokens + kBN - 1) / kBN);
-  dense_gemm_kernel<T, OutT><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(x), static_cast<const T*>(w), bias,
+  int64_t gx, gy;
+  dn_grid(tokens, out, gx, gy);
+  dim3 grid((unsigned)gx, (unsigned)gy);
+  dense_gemm_kernel<T, OutT><<<grid, C::THREADS, 0, stream>>>(static_cast<const T*>(x), static_cast<const T*>(w), bias,
                                                             static_cast<OutT*>(y), tokens, in, out);
   return cudaGetLastError();
 }
 
 }  // namespace
 
-int64_t dense_max_tokens() { return (int64_t)65535 * kBN; }
+int64_t dense_max_tokens() { return kDnMaxTokens; }
 
 cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                        int64_t tokens, int64_t in, int64_t out, cudaStream_t stream) {

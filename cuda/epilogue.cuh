@@ -6,6 +6,8 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
+#include "gemm_index.cuh"
+
 namespace skcuda {
 
 __device__ __forceinline__ void store_out(float* p, float v) { *p = v; }
@@ -18,16 +20,15 @@ template <class OutT>
 __device__ __forceinline__ void store_fragment(OutT* __restrict__ y, const float* __restrict__ bias,
                                                const float (&c)[4], int m_tile, int n_tile, int out, int tokens,
                                                int lane) {
-  const int g = lane >> 2, t = lane & 3;
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
-    const int m = m_tile + g + 8 * h;
-    if (m >= out) continue;
+    const int m = m_tile + frag_row(lane, 2 * h);
+    if (m >= out) continue;  // rows Mp-padding of W: Y has only `out` columns
     const float b = bias != nullptr ? __ldg(bias + m) : 0.0f;
 #pragma unroll
     for (int j = 0; j < 2; ++j) {
-      const int n = n_tile + 2 * t + j;
-      if (n < tokens) store_out(y + (int64_t)n * out + m, c[2 * h + j] + b);
+      const int n = n_tile + frag_col(lane, 2 * h + j);
+      if (n < tokens) store_out(y + y_offset(n, m, out), c[2 * h + j] + b);
     }
   }
 }

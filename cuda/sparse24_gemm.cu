@@ -32,6 +32,7 @@
 
 #include "cp_async.cuh"
 #include "epilogue.cuh"
+#include "gemm_index.cuh"
 #include "mma_fragments.cuh"
 #include "sk_launch.h"
 #include "sparsekernels.h"
@@ -39,75 +40,43 @@
 namespace skcuda {
 namespace {
 
-template <int WM_, int WN_, int NT_, int WK_, int KSTEPS_, int STAGES_>
-struct SpCfg {
-  static constexpr int WM = WM_, WN = WN_, NT = NT_, WK = WK_, KSTEPS = KSTEPS_, STAGES = STAGES_;
-  static constexpr int BM = 32 * WM;       // W rows (out features) per block
-  static constexpr int BN = 8 * NT * WN;   // tokens per block
-  static constexpr int THREADS = 32 * WM * WN * WK;
-  static constexpr int A_PITCH = KSTEPS * 16 + 8;  // halves per smem row of compressed W (+16 B padding)
-  static constexpr int B_PITCH = KSTEPS * 32 + 8;  // halves per smem row of X (+16 B padding)
-  static constexpr int A_STAGE = BM * A_PITCH;     // halves
-  static constexpr int B_STAGE = BN * B_PITCH;     // halves
-  static constexpr int E_STAGE = WM * KSTEPS * 32; // metadata words
-  static constexpr int SMEM_BYTES = STAGES * (A_STAGE * 2 + B_STAGE * 2 + E_STAGE * 4);
-  static constexpr int RED_FLOATS = (WK - 1) * WM * WN * (2 * NT * 4) * 32;  // split-K reduction buffer
-  static_assert(KSTEPS % WK == 0, "each K-warp takes the same number of k32 steps per stage");
-  static_assert(RED_FLOATS * 4 <= SMEM_BYTES, "the reduction reuses the pipeline's shared memory");
-  static_assert((A_PITCH * 2) % 16 == 0 && (B_PITCH * 2) % 16 == 0, "ldmatrix/cp.async rows 16-byte aligned");
-};
-
-using CfgTiny = SpCfg<1, 1, 1, 4, 4, 4>;   // tokens <= 8
-using CfgSmall = SpCfg<1, 1, 2, 4, 4, 4>;  // tokens <= 16
-using CfgMid = SpCfg<2, 2, 4, 1, 2, 4>;    // tokens <= 64
-using CfgLarge = SpCfg<4, 2, 8, 1, 2, 3>;  // tokens > 64
+// SpCfg and CfgTiny/CfgSmall/CfgMid/CfgLarge live in gemm_index.cuh, shared with the CPU emulator test.
 
 template <class T, class OutT, class C>
 __global__ void __launch_bounds__(C::THREADS)
     sparse24_gemm_kernel(const T* __restrict__ x, const T* __restrict__ wv, const uint32_t* __restrict__ meta,
                          const float* __restrict__ bias, OutT* __restrict__ y, int tokens, int in, int out) {
   extern __shared__ __align__(16) uint8_t smem[];
-  T* sA = reinterpret_cast<T*>(smem);
-  T* sB = sA + C::STAGES * C::A_STAGE;
-  uint32_t* sE = reinterpret_cast<uint32_t*>(sB + C::STAGES * C::B_STAGE);
+  T* sA = reinterpret_cast<T*>(smem + C::A_OFF);
+  T* sB = reinterpret_cast<T*>(smem + C::B_OFF);
+  uint32_t* sE = reinterpret_cast<uint32_t*>(smem + C::E_OFF);
 
-  const int Mp = (out + 31) & ~31, Kp = (in + 31) & ~31;
+  const int Mp = sp_padded_rows(out), Kp = sp_padded_cols(in);
   const int KS = Kp / 32;                           // k32 steps
   const int KT = (KS + C::KSTEPS - 1) / C::KSTEPS;  // pipeline stages to run
   const int m0 = blockIdx.x * C::BM, n0 = blockIdx.y * C::BN;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int wm = warp % C::WM, wn = (warp / C::WM) % C::WN, wk = warp / (C::WM * C::WN);
-  const int64_t w_pitch = Kp / 2;  // halves per gpu_values row
+  int wm, wn, wk;
+  sp_warp_roles<C>(warp, wm, wn, wk);
 
   // Issues the cp.async copies of stage kt into ring slot `slot`. Out-of-range pieces are zero-filled: rows
   // >= Mp, k32 steps >= KS, tokens >= tokens, k >= in (in % 8 == 0, so a 16-byte chunk is all in or all out).
   auto load_stage = [&](int kt, int slot) {
     const int s0 = kt * C::KSTEPS;
     T* a_dst = sA + slot * C::A_STAGE;
-    constexpr int A_CHUNKS = C::KSTEPS * 2;  // 16-byte chunks per W row per stage
-    for (int c = tid; c < C::BM * A_CHUNKS; c += C::THREADS) {
-      const int r = c / A_CHUNKS, ch = c % A_CHUNKS;
-      const bool ok = (m0 + r) < Mp && (s0 + ch / 2) < KS;
-      const T* src = ok ? wv + (int64_t)(m0 + r) * w_pitch + (int64_t)s0 * 16 + ch * 8 : wv;
-      cp_async16(smem_u32(a_dst + r * C::A_PITCH + ch * 8), src, ok);
+    for (int c = tid; c < C::A_COPIES; c += C::THREADS) {
+      const CopyPlan p = sp_copy_a<C>(c, m0, s0, Mp, KS);
+      cp_async16(smem_u32(a_dst + p.dst), wv + p.src, p.ok);
     }
     T* b_dst = sB + slot * C::B_STAGE;
-    constexpr int B_CHUNKS = C::KSTEPS * 4;
-    for (int c = tid; c < C::BN * B_CHUNKS; c += C::THREADS) {
-      const int r = c / B_CHUNKS, ch = c % B_CHUNKS;
-      const int k = s0 * 32 + ch * 8;
-      const bool ok = (n0 + r) < tokens && k < in;
-      const T* src = ok ? x + (int64_t)(n0 + r) * in + k : x;
-      cp_async16(smem_u32(b_dst + r * C::B_PITCH + ch * 8), src, ok);
+    for (int c = tid; c < C::B_COPIES; c += C::THREADS) {
+      const CopyPlan p = sp_copy_b<C>(c, n0, s0, tokens, in);
+      cp_async16(smem_u32(b_dst + p.dst), x + p.src, p.ok);
     }
     uint32_t* e_dst = sE + slot * C::E_STAGE;
-    constexpr int E_CHUNKS = C::KSTEPS * 8;  // 128 B per k32 step per 32-row block
-    for (int c = tid; c < C::WM * E_CHUNKS; c += C::THREADS) {
-      const int p = c / E_CHUNKS, j = (c % E_CHUNKS) / 8, part = c % 8;
-      const int P = m0 / 32 + p, s = s0 + j;
-      const bool ok = P < Mp / 32 && s < KS;
-      const uint32_t* src = ok ? meta + ((int64_t)P * KS + s) * 32 + part * 4 : meta;
-      cp_async16(smem_u32(e_dst + (p * C::KSTEPS + j) * 32 + part * 4), src, ok);
+    for (int c = tid; c < C::E_COPIES; c += C::THREADS) {
+      const CopyPlan p = sp_copy_e<C>(c, m0, s0, Mp, KS);
+      cp_async16(smem_u32(e_dst + p.dst), meta + p.src, p.ok);
     }
   };
 
@@ -120,7 +89,7 @@ __global__ void __launch_bounds__(C::THREADS)
       for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.0f;
 
   // Warps whose 32 rows lie entirely in the padding beyond Mp still copy and synchronize, but skip the MMAs.
-  const bool warp_active = (m0 + wm * 32) < Mp;
+  const bool warp_active = sp_tile_m<C>(m0, wm, 0) < Mp;
 
 #pragma unroll
   for (int st = 0; st < C::STAGES - 1; ++st) {
@@ -143,19 +112,18 @@ __global__ void __launch_bounds__(C::THREADS)
     if (warp_active) {
 #pragma unroll
       for (int jj = 0; jj < C::KSTEPS / C::WK; ++jj) {
-        const int j = jj * C::WK + wk;  // k32 step within the stage handled by this warp
-        if (kt * C::KSTEPS + j >= KS) break;
-        const uint32_t e = e_s[(wm * C::KSTEPS + j) * 32 + lane];
+        const int j = sp_kstep<C>(jj, wk);  // k32 step within the stage handled by this warp
+        if (kt * C::KSTEPS + j >= KS) break;  // zero-filled metadata (nibble 0x0) is not a legal ordered pair
+        const uint32_t e = e_s[sp_meta_index<C>(wm, j, lane)];
         // Compressed 16x16 A tiles (rows 0-15 and 16-31 of the warp): lane l addresses row l%16, col 8*(l/16).
         uint32_t a[2][4];
 #pragma unroll
-        for (int i = 0; i < 2; ++i)
-          ldmatrix_x4(a[i], smem_u32(a_s + (wm * 32 + i * 16 + (lane & 15)) * C::A_PITCH + j * 16 + (lane >> 4) * 8));
+        for (int i = 0; i < 2; ++i) ldmatrix_x4(a[i], smem_u32(a_s + sp_ldsm_a<C>(wm, i, j, lane)));
 #pragma unroll
         for (int nt = 0; nt < C::NT; ++nt) {
           // One n8 tile, k32: lane l addresses token l%8, k 8*(l/8) -> B0..B3.
           uint32_t b[4];
-          ldmatrix_x4(b, smem_u32(b_s + ((wn * C::NT + nt) * 8 + (lane & 7)) * C::B_PITCH + j * 32 + (lane >> 3) * 8));
+          ldmatrix_x4(b, smem_u32(b_s + sp_ldsm_b<C>(wn, nt, j, lane)));
           mma_sp_m16n8k32<T, 0>(acc[0][nt], a[0], b, e);
           mma_sp_m16n8k32<T, 1>(acc[1][nt], a[1], b, e);
         }
@@ -168,29 +136,25 @@ __global__ void __launch_bounds__(C::THREADS)
     cp_async_wait<0>();
     __syncthreads();
     float* red = reinterpret_cast<float*>(smem);
-    constexpr int PER_WARP = 2 * C::NT * 4;
     const int wmn = warp % (C::WM * C::WN);
     if (wk > 0) {
-      float* dst = red + ((wk - 1) * C::WM * C::WN + wmn) * PER_WARP * 32;
 #pragma unroll
       for (int i = 0; i < 2; ++i)
 #pragma unroll
         for (int nt = 0; nt < C::NT; ++nt)
 #pragma unroll
-          for (int r = 0; r < 4; ++r) dst[((i * C::NT + nt) * 4 + r) * 32 + lane] = acc[i][nt][r];
+          for (int r = 0; r < 4; ++r) red[sp_red_index<C>(wk, wmn, i, nt, r, lane)] = acc[i][nt][r];
     }
     __syncthreads();
     if (wk > 0) return;
 #pragma unroll
-    for (int q = 1; q < C::WK; ++q) {
-      const float* src = red + ((q - 1) * C::WM * C::WN + wmn) * PER_WARP * 32;
+    for (int q = 1; q < C::WK; ++q)
 #pragma unroll
       for (int i = 0; i < 2; ++i)
 #pragma unroll
         for (int nt = 0; nt < C::NT; ++nt)
 #pragma unroll
-          for (int r = 0; r < 4; ++r) acc[i][nt][r] += src[((i * C::NT + nt) * 4 + r) * 32 + lane];
-    }
+          for (int r = 0; r < 4; ++r) acc[i][nt][r] += red[sp_red_index<C>(q, wmn, i, nt, r, lane)];
   }
 
   if (!warp_active) return;
@@ -198,7 +162,7 @@ __global__ void __launch_bounds__(C::THREADS)
   for (int i = 0; i < 2; ++i)
 #pragma unroll
     for (int nt = 0; nt < C::NT; ++nt)
-      store_fragment(y, bias, acc[i][nt], m0 + wm * 32 + i * 16, n0 + (wn * C::NT + nt) * 8, out, tokens, lane);
+      store_fragment(y, bias, acc[i][nt], sp_tile_m<C>(m0, wm, i), sp_tile_n<C>(n0, wn, nt), out, tokens, lane);
 }
 
 template <class T, class OutT, class C>
@@ -210,8 +174,9 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
     cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
     if (e != cudaSuccess) return e;
   }
-  const int Mp = (out + 31) & ~31;
-  dim3 grid((Mp + C::BM - 1) / C::BM, (tokens + C::BN - 1) / C::BN);
+  int64_t gx, gy;
+  sp_grid<C>(tokens, out, gx, gy);
+  dim3 grid((unsigned)gx, (unsigned)gy);
   kernel<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(static_cast<const T*>(x), static_cast<const T*>(wv), meta,
                                                        bias, static_cast<OutT*>(y), tokens, in, out);
   return cudaGetLastError();
@@ -220,15 +185,17 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
 template <class T, class OutT>
 cudaError_t dispatch_tokens(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y,
                             int tokens, int in, int out, cudaStream_t stream) {
-  if (tokens <= 8) return launch<T, OutT, CfgTiny>(x, wv, meta, bias, y, tokens, in, out, stream);
-  if (tokens <= 16) return launch<T, OutT, CfgSmall>(x, wv, meta, bias, y, tokens, in, out, stream);
-  if (tokens <= 64) return launch<T, OutT, CfgMid>(x, wv, meta, bias, y, tokens, in, out, stream);
-  return launch<T, OutT, CfgLarge>(x, wv, meta, bias, y, tokens, in, out, stream);
+  switch (sp_cfg_for_tokens(tokens)) {
+    case 0: return launch<T, OutT, CfgTiny>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case 1: return launch<T, OutT, CfgSmall>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case 2: return launch<T, OutT, CfgMid>(x, wv, meta, bias, y, tokens, in, out, stream);
+    default: return launch<T, OutT, CfgLarge>(x, wv, meta, bias, y, tokens, in, out, stream);
+  }
 }
 
 }  // namespace
 
-int64_t sparse24_max_tokens() { return (int64_t)65535 * CfgLarge::BN; }
+int64_t sparse24_max_tokens() { return kSpMaxTokens; }
 
 cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                           const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,

@@ -13,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "../mma_fragments.cuh"
 #include "sparsekernels.h"
 
 namespace {
@@ -157,6 +158,117 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   return ok;
 }
 
+// ---- fragment probes: one warp, registers loaded straight from global memory with the formulas of
+// shared/notes/ptx-fragments.md (1.2-1.5 sparse, 2.1 dense), no ldmatrix and no pipeline. If a GEMM case fails
+// while these pass, the bug is in the kernel's staging/pipeline; if these fail, a fragment/metadata fact is wrong.
+// W is 32x32 (two m16 tiles sharing one metadata word per lane: selector 0 and 1), X is 8 tokens x 32.
+template <class T>
+__global__ void probe_sparse_kernel(const uint16_t* gv, const uint32_t* gm, const uint16_t* xb, float* d) {
+  const int lane = threadIdx.x, g = lane >> 2, t = lane & 3;
+  auto pair = [](const uint16_t* p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 16); };
+  uint32_t a[2][4], b[4];
+  for (int i = 0; i < 2; ++i) {  // gpu_values rows have Kp/2 = 16 compressed halves
+    a[i][0] = pair(gv + (16 * i + g) * 16 + 2 * t);
+    a[i][1] = pair(gv + (16 * i + g + 8) * 16 + 2 * t);
+    a[i][2] = pair(gv + (16 * i + g) * 16 + 8 + 2 * t);
+    a[i][3] = pair(gv + (16 * i + g + 8) * 16 + 8 + 2 * t);
+  }
+  for (int j = 0; j < 4; ++j) b[j] = pair(xb + g * 32 + 8 * j + 2 * t);
+  const uint32_t e = gm[lane];
+  float acc[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+  skcuda::mma_sp_m16n8k32<T, 0>(acc[0], a[0], b, e);
+  skcuda::mma_sp_m16n8k32<T, 1>(acc[1], a[1], b, e);
+  for (int i = 0; i < 2; ++i)
+    for (int r = 0; r < 4; ++r) d[(16 * i + g + 8 * (r >> 1)) * 8 + 2 * t + (r & 1)] = acc[i][r];
+}
+
+template <class T>
+__global__ void probe_dense_kernel(const uint16_t* w, const uint16_t* xb, float* d) {  // W rows 0-15, k 0-15
+  const int lane = threadIdx.x, g = lane >> 2, t = lane & 3;
+  auto pair = [](const uint16_t* p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 16); };
+  const uint32_t a[4] = {pair(w + g * 32 + 2 * t), pair(w + (g + 8) * 32 + 2 * t), pair(w + g * 32 + 8 + 2 * t),
+                         pair(w + (g + 8) * 32 + 8 + 2 * t)};
+  const uint32_t b[2] = {pair(xb + g * 32 + 2 * t), pair(xb + g * 32 + 8 + 2 * t)};
+  float acc[4] = {0, 0, 0, 0};
+  skcuda::mma_m16n8k16<T>(acc, a, b);
+  for (int r = 0; r < 4; ++r) d[(g + 8 * (r >> 1)) * 8 + 2 * t + (r & 1)] = acc[r];
+}
+
+bool run_probes(std::mt19937& rng, int xd) {
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  const int64_t M = 32, K = 32, N = 8;
+  std::vector<uint16_t> w(M * K, 0), vals(M * K / 2), x(N * K);
+  std::vector<uint8_t> idx(M * K / 8, 0);
+  for (int64_t r = 0; r < M; ++r)
+    for (int64_t grp = 0; grp < K / 4; ++grp) {
+      // Every ordered pattern appears; chunk (r + grp) % 7 == 0 keeps one non-zero, % 11 == 0 none.
+      static const int pats[6][2] = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
+      const int* pp = pats[(r * 3 + grp) % 6];
+      const int nz = (r + grp) % 11 == 0 ? 0 : (r + grp) % 7 == 0 ? 1 : 2;
+      for (int j = 0; j < nz; ++j) w[r * K + 4 * grp + pp[j]] = to_bits(uni(rng), xd);
+      for (int j = 0; j < 2; ++j) vals[r * (K / 2) + 2 * grp + j] = w[r * K + 4 * grp + pp[j]];
+      idx[r * (K / 8) + grp / 2] |= (uint8_t)((pp[0] | (pp[1] << 2)) << (4 * (grp & 1)));
+    }
+  for (auto& v : x) v = to_bits(uni(rng), xd);
+  int64_t vc, mw;
+  SK_CHECK(sk_sparse24_gpu_sizes(M, K, &vc, &mw));
+  std::vector<uint16_t> gv(vc);
+  std::vector<uint32_t> gm(mw);
+  SK_CHECK(sk_sparse24_pack(vals.data(), idx.data(), M, K, gv.data(), gm.data()));
+  DeviceBuf dgv, dgm, dx, dw, dd;
+  SK_CHECK(sk_malloc(&dgv.p, gv.size() * 2));
+  SK_CHECK(sk_malloc(&dgm.p, gm.size() * 4));
+  SK_CHECK(sk_malloc(&dx.p, x.size() * 2));
+  SK_CHECK(sk_malloc(&dw.p, w.size() * 2));
+  SK_CHECK(sk_malloc(&dd.p, M * N * 4));
+  SK_CHECK(sk_memcpy_h2d(dgv.p, gv.data(), gv.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(dgm.p, gm.data(), gm.size() * 4, nullptr));
+  SK_CHECK(sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(dw.p, w.data(), w.size() * 2, nullptr));
+  bool ok = true;
+  for (int which = 0; which < 2; ++which) {  // 0: mma.sp m16n8k32 (32 rows), 1: mma.sync m16n8k16 (16 rows, k < 16)
+    const uint16_t *pgv = (const uint16_t*)dgv.p, *px = (const uint16_t*)dx.p, *pw = (const uint16_t*)dw.p;
+    const uint32_t* pgm = (const uint32_t*)dgm.p;
+    float* pd = (float*)dd.p;
+    if (xd == SK_DTYPE_F16) {
+      if (which == 0) probe_sparse_kernel<__half><<<1, 32>>>(pgv, pgm, px, pd);
+      else probe_dense_kernel<__half><<<1, 32>>>(pw, px, pd);
+    } else {
+      if (which == 0) probe_sparse_kernel<__nv_bfloat16><<<1, 32>>>(pgv, pgm, px, pd);
+      else probe_dense_kernel<__nv_bfloat16><<<1, 32>>>(pw, px, pd);
+    }
+    const cudaError_t e = cudaDeviceSynchronize();
+    if (e != cudaSuccess) {
+      printf("FAIL probe %s %s: %s\n", which == 0 ? "mma.sp" : "mma.sync", dt(xd), cudaGetErrorString(e));
+      return false;
+    }
+    std::vector<float> d(M * N);
+    SK_CHECK(sk_memcpy_d2h(d.data(), dd.p, d.size() * 4, nullptr));
+    const int64_t rows = which == 0 ? 32 : 16, kk = which == 0 ? 32 : 16;
+    int bad = 0;
+    double worst = 0;
+    for (int64_t m = 0; m < rows; ++m)
+      for (int64_t n = 0; n < N; ++n) {
+        double ref = 0, mag = 0;
+        for (int64_t k = 0; k < kk; ++k) {
+          const double p = (double)from_bits(w[m * K + k], xd) * (double)from_bits(x[n * K + k], xd);
+          ref += p;
+          mag += fabs(p);
+        }
+        const double err = fabs(d[m * N + n] - ref), tol = 1e-6 + 1e-5 * mag;
+        worst = fmax(worst, err / tol);
+        if (!(err <= tol) && bad++ < 4)
+          fprintf(stderr, "  probe %s %s: D[%lld][%lld] = %g, want %g (tile %lld, selector %lld)\n",
+                  which == 0 ? "mma.sp" : "mma.sync", dt(xd), (long long)m, (long long)n, d[m * N + n], ref,
+                  (long long)(m / 16), (long long)(m / 16));
+      }
+    printf("%s probe %-8s %-4s (fragments straight from global memory) err/tol %.3f (%d bad)\n",
+           bad == 0 ? "PASS" : "FAIL", which == 0 ? "mma.sp" : "mma.sync", dt(xd), worst, bad);
+    ok &= bad == 0;
+  }
+  return ok;
+}
+
 bool time_4096(int xd) {
   const int64_t t = 4096, k = 4096, m = 4096;
   std::mt19937 rng(99);
@@ -222,10 +334,14 @@ int main() {
   printf("device 0: %s (sm_%d), sparsekernels %s\n", name, cap, sk_version());
 
   std::mt19937 rng(2024);
+  int failed = 0, total = 0;
+  for (int xd : {SK_DTYPE_F16, SK_DTYPE_BF16}) {
+    total += 2;
+    if (!run_probes(rng, xd)) failed += 2;
+  }
   const int64_t tokens_list[] = {1, 7, 33, 512};
   const int64_t out_list[] = {40, 96, 4096};
   const int64_t in_list[] = {8, 40, 4096};
-  int failed = 0, total = 0;
   int variant = 0;
   for (int64_t t : tokens_list)
     for (int64_t o : out_list)

@@ -12,7 +12,7 @@ final class Checks {
 
     static void notNull(String name, Object value) {
         if (value == null) {
-            throw new IllegalArgumentException(name + ": expected an array, got null");
+            throw new IllegalArgumentException(name + ": expected non-null, got null");
         }
     }
 

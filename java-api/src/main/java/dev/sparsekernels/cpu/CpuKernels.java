@@ -38,12 +38,15 @@ interface CpuKernels {
     void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y);
 
     /**
-     * 2:4, 1 row x 48 tokens: for e in [0, n) (n even) adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e]*48 ..+48]}
-     * into {@code c[ca..ca+48]}.
+     * 2:4, 1 row x 48 tokens: for e in [0, n) (n even) adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e] ..+48]}
+     * into {@code c[ca..ca+48]} ({@code kidx} holds input column * 48).
      */
     void sparse1(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca);
 
-    /** 2:4, 4 rows x 8 tokens: rows start at elements e0 + r*eStride, C^T rows at c0 + r*cStride. */
+    /**
+     * 2:4, 4 rows x 8 tokens: rows start at elements e0 + r*eStride, C^T rows at c0 + r*cStride; the X^T row of
+     * element e starts at {@code xtBase + kidx[e] / 6} (kidx holds column * 48, the panel here is 8 wide).
+     */
     void sparseSmall4(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int eStride, int n, float[] c, int c0,
                       int cStride);
 

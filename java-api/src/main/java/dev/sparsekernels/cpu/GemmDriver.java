@@ -21,11 +21,13 @@ final class GemmDriver {
     /** 2:4: at most this many tokens (and more than 1) use 8-token panels. */
     static final int SPARSE_SMALL_MAX_TOKENS = 24;
     /** Rows per task (at most). */
-    static final int MC = Integer.getInteger("mc", 60);
+    static final int MC = 60;
     /** K block (inputs) for dense and 2:4 panels: X^T sub-panel KC*NB*4 bytes = 24 KiB. */
-    static final int DENSE_KC = Integer.getInteger("dkc", 384);
-    static final int SPARSE_KC = Integer.getInteger("skc", 128);
-    static final int SPARSE_SMALL_KC = 512;
+    static final int DENSE_KC = 384;
+    static final int SPARSE_KC = Sparse24Weights.K_BLOCK;
+    /** 2:4: rows per L1 sub-block. */
+    static final int SPARSE_RS = 1 << 20;
+    
     /** Target size of one chunk's packed X^T, in floats (32 MiB). */
     static final int CHUNK_FLOATS = 8 << 20;
 
@@ -98,13 +100,13 @@ final class GemmDriver {
             int rowsPer = rowsPerTask(out, threads, 4, 16);
             CpuThreads.parallelFor(threads, ceilDiv(out, rowsPer), b -> {
                 int o0 = b * rowsPer;
-                sparseGemv(x, in, vals, idx, o0, Math.min(out, o0 + rowsPer), bias, y);
+                sparseGemv(x, in, vals, idx, out, o0, Math.min(out, o0 + rowsPer), bias, y);
             });
             return;
         }
         final boolean small = tokens <= SPARSE_SMALL_MAX_TOKENS;
         final int nb = small ? CpuKernels.SPARSE_SMALL_NB : CpuKernels.SPARSE_NB;
-        final int kc = small ? SPARSE_SMALL_KC : SPARSE_KC;
+        final int kc = SPARSE_KC;
         final int rowsPerCall = small ? CpuKernels.SPARSE_SMALL_ROWS : 2;
         int chunk = chunkTokens(tokens, in, nb);
         float[] xt = new float[ceilDiv(chunk, nb) * nb * in];
@@ -120,21 +122,29 @@ final class GemmDriver {
                 float[] c = scratch(rows * cs);
                 java.util.Arrays.fill(c, 0, rows * cs, 0f);
                 for (int k0 = 0; k0 < in; k0 += kc) {
-                    int e0 = k0 / 2;
                     int n = Math.min(kc, in - k0) / 2;
-                    for (int p = 0; p < np; p++) {
-                        int xb = (p0 + p) * in * nb;
-                        int r = 0;
-                        if (small) {
-                            for (; r + 4 <= rows; r += 4) {
-                                k.sparseSmall4(xt, xb, vals, cols, (o0 + r) * half + e0, half, n, c, r * cs + p * nb, cs);
+                    int eBlock = out * (k0 / 2); // K-block-major layout: row o's elements start at eBlock + o*n
+                    // rows in sub-blocks so that their W (rs*n*8 bytes), their C^T rows and the X^T sub-panel
+                    // (kc*nb*4 bytes) stay in L1 together while the sub-block sweeps the panels
+                    for (int rs0 = 0; rs0 < rows; rs0 += SPARSE_RS) {
+                        int rs1 = Math.min(rows, rs0 + SPARSE_RS);
+                        for (int p = 0; p < np; p++) {
+                            int xb = (p0 + p) * in * nb;
+                            if (rs0 == 0) {
+                                touch(xt, xb + k0 * nb, Math.min(kc, in - k0) * nb);
                             }
-                            for (; r < rows; r++) {
-                                k.sparseSmall1(xt, xb, vals, cols, (o0 + r) * half + e0, n, c, r * cs + p * nb);
-                            }
-                        } else {
-                            for (; r < rows; r++) {
-                                k.sparse1(xt, xb, vals, cols, (o0 + r) * half + e0, n, c, r * cs + p * nb);
+                            int r = rs0;
+                            if (small) {
+                                for (; r + 4 <= rs1; r += 4) {
+                                    k.sparseSmall4(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, n, c, r * cs + p * nb, cs);
+                                }
+                                for (; r < rs1; r++) {
+                                    k.sparseSmall1(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, c, r * cs + p * nb);
+                                }
+                            } else {
+                                for (; r < rs1; r++) {
+                                    k.sparse1(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, c, r * cs + p * nb);
+                                }
                             }
                         }
                     }
@@ -144,23 +154,32 @@ final class GemmDriver {
         }
     }
 
-    /** One token: y[o] = sum over kept elements, positions decoded from the nibbles (reads only values + indices). */
-    static void sparseGemv(float[] x, int in, float[] vals, byte[] idx, int o0, int o1, float[] bias, float[] y) {
-        int half = in / 2;
-        int groups = in / 4;
+    /**
+     * One token, rows [o0, o1): K blocks outer so W (K-block-major) streams sequentially; positions decoded from the
+     * index nibbles (reads values + nibbles only, no per-element columns).
+     */
+    static void sparseGemv(float[] x, int in, float[] vals, byte[] idx, int out, int o0, int o1, float[] bias,
+                           float[] y) {
         int rowBytes = (in + 7) / 8;
         for (int o = o0; o < o1; o++) {
-            float s = sparseDotRow(x, vals, o * half, idx, o * rowBytes, groups);
-            y[o] = bias == null ? s : s + bias[o];
+            y[o] = bias == null ? 0f : bias[o];
+        }
+        for (int k0 = 0; k0 < in; k0 += SPARSE_KC) {
+            int n = Math.min(SPARSE_KC, in - k0) / 2;
+            int eBlock = out * (k0 / 2);
+            for (int o = o0; o < o1; o++) {
+                y[o] += sparseDotBlock(x, k0, vals, eBlock + o * n, idx, o * rowBytes + k0 / 8, n / 2);
+            }
         }
     }
 
-    static float sparseDotRow(float[] x, float[] vals, int e, byte[] idx, int io, int groups) {
+    /** Dot of one row's elements in one K block (groups = n/2 groups of 4 inputs starting at input k0). */
+    static float sparseDotBlock(float[] x, int k0, float[] vals, int e, byte[] idx, int io, int groups) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int g = 0;
         for (; g + 2 <= groups; g += 2) {
             int b = idx[io + (g >>> 1)];
-            int kx = 4 * g;
+            int kx = k0 + 4 * g;
             s0 += vals[e] * x[kx + (b & 3)];
             s1 += vals[e + 1] * x[kx + ((b >> 2) & 3)];
             s2 += vals[e + 2] * x[kx + 4 + ((b >> 4) & 3)];
@@ -169,7 +188,7 @@ final class GemmDriver {
         }
         if (g < groups) {
             int b = idx[io + (g >>> 1)];
-            int kx = 4 * g;
+            int kx = k0 + 4 * g;
             s0 += vals[e] * x[kx + (b & 3)];
             s1 += vals[e + 1] * x[kx + ((b >> 2) & 3)];
         }
@@ -177,6 +196,22 @@ final class GemmDriver {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    static volatile float sink;
+
+    /**
+     * Reads one float per cache line of xt[from, from+len) in order: the hardware prefetcher then streams the
+     * X^T sub-panel into cache before the kernels hit its rows in data-dependent order (measured +5-10% on 2:4).
+     */
+    static void touch(float[] xt, int from, int len) {
+        float s = 0;
+        for (int i = from; i < from + len; i += 16) {
+            s += xt[i];
+        }
+        if (s == 1.2345f) {
+            sink = s;
+        }
+    }
 
     /** Tasks = row blocks x panel ranges; panel ranges only split when there are too few row blocks. */
     static final class Tasks {

@@ -66,7 +66,7 @@ final class ScalarKernels implements CpuKernels {
     @Override
     public void sparse1(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
         for (int e = 0; e < n; e++) {
-            int x = xb + kidx[ea + e] * SPARSE_NB;
+            int x = xb + kidx[ea + e];
             float v = vals[ea + e];
             for (int j = 0; j < SPARSE_NB; j++) {
                 c[ca + j] += v * xt[x + j];
@@ -85,7 +85,7 @@ final class ScalarKernels implements CpuKernels {
     @Override
     public void sparseSmall1(float[] xt, int xb, float[] vals, int[] kidx, int e0, int n, float[] c, int c0) {
         for (int e = 0; e < n; e++) {
-            int x = xb + kidx[e0 + e] * SPARSE_SMALL_NB;
+            int x = xb + kidx[e0 + e] / (SPARSE_NB / SPARSE_SMALL_NB);
             float v = vals[e0 + e];
             for (int j = 0; j < SPARSE_SMALL_NB; j++) {
                 c[c0 + j] += v * xt[x + j];

@@ -11,11 +11,17 @@ import java.util.Arrays;
  * nibble of byte j and group 2j+1 in the high nibble; nibble bits [1:0] = position (0..3) of the first kept element,
  * bits [3:2] = position of the second, first &lt; second (nibbles 0x4, 0x8, 0xC, 0x9, 0xD, 0xE). Kept values may be 0.
  *
- * <p>Prepared form: the copied values and indices plus, per kept element, its input column as an {@code int}
- * (what the many-token kernels use to address the packed X^T row it multiplies). Memory: {@code out*in/2} floats +
- * {@code out*in/2} ints + the index bytes, i.e. about 2.06x the size of the values alone, or 1.03x a dense float W.
+ * <p>Prepared form: the kept values and, per kept element, the offset of the packed X^T row it multiplies
+ * ({@code column * 48}, 48 = the many-token panel width, as an {@code int}), both re-ordered K-block-major: for each block of
+ * {@link #K_BLOCK} inputs, all rows' elements of that block one row after the other, so the kernels (which sweep all
+ * rows of a K block against one X^T panel held in L1) read W as one sequential stream. The index nibbles are kept as
+ * given (the one-token kernel decodes them). Memory: {@code out*in/2} floats + {@code out*in/2} ints + the index
+ * bytes, about 2.06x the size of the values alone, or 1.03x a dense float W.
  */
 public final class Sparse24Weights {
+    /** Inputs per K block of the prepared layout (the many-token kernels use the same blocking). */
+    static final int K_BLOCK = 128;
+
     private final int out;
     private final int in;
     private final float[] values;
@@ -36,20 +42,27 @@ public final class Sparse24Weights {
      */
     public static Sparse24Weights of(float[] values, byte[] indices, int out, int in) {
         Checks.sparse24Shapes(values, indices, out, in);
+        if ((long) in * CpuKernels.SPARSE_NB > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("in: expected <= " + Integer.MAX_VALUE / CpuKernels.SPARSE_NB
+                    + " (CPU 2:4 kernels), got " + in);
+        }
         int half = in / 2;
         int groups = in / 4;
         int rowBytes = (in + 7) / 8;
-        float[] v = values.clone();
         byte[] idx = indices.clone();
-        int[] cols = new int[v.length];
+        float[] v = new float[values.length];
+        int[] cols = new int[values.length];
         for (int o = 0; o < out; o++) {
-            int e = o * half;
             int io = o * rowBytes;
             for (int g = 0; g < groups; g++) {
                 int b = idx[io + (g >>> 1)] & 0xff;
                 int nib = Checks.nibble(idx, o, g, (g & 1) == 0 ? b & 0xf : b >>> 4);
-                cols[e + 2 * g] = 4 * g + (nib & 3);
-                cols[e + 2 * g + 1] = 4 * g + (nib >>> 2);
+                int src = o * half + 2 * g;
+                int dst = blockedIndex(out, in, o, 2 * g);
+                v[dst] = values[src];
+                v[dst + 1] = values[src + 1];
+                cols[dst] = (4 * g + (nib & 3)) * CpuKernels.SPARSE_NB;
+                cols[dst + 1] = (4 * g + (nib >>> 2)) * CpuKernels.SPARSE_NB;
             }
         }
         return new Sparse24Weights(out, in, v, idx, cols);
@@ -103,9 +116,27 @@ public final class Sparse24Weights {
         return in;
     }
 
+    /**
+     * Index of element {@code e} (0 ≤ e < in/2) of row {@code o} in the K-block-major arrays: the block of
+     * {@code K_BLOCK} inputs holding it starts at {@code out * k0/2}, rows follow each other inside a block.
+     */
+    static int blockedIndex(int out, int in, int o, int e) {
+        int eb = K_BLOCK / 2;
+        int e0 = e - e % eb; // first element of the block
+        int n = Math.min(eb, in / 2 - e0);
+        return out * e0 + o * n + (e - e0);
+    }
+
     /** A copy of the kept values, in the input format. */
     public float[] values() {
-        return values.clone();
+        int half = in / 2;
+        float[] v = new float[values.length];
+        for (int o = 0; o < out; o++) {
+            for (int e = 0; e < half; e++) {
+                v[o * half + e] = values[blockedIndex(out, in, o, e)];
+            }
+        }
+        return v;
     }
 
     /** A copy of the index nibbles, in the input format. */
@@ -118,8 +149,8 @@ public final class Sparse24Weights {
         float[] w = new float[Math.multiplyExact(out, in)];
         for (int o = 0; o < out; o++) {
             for (int e = 0; e < in / 2; e++) {
-                int i = o * (in / 2) + e;
-                w[o * in + columns[i]] = values[i];
+                int i = blockedIndex(out, in, o, e);
+                w[o * in + columns[i] / CpuKernels.SPARSE_NB] = values[i];
             }
         }
         return w;
@@ -130,6 +161,7 @@ public final class Sparse24Weights {
         return 4L * values.length + 4L * columns.length + indices.length;
     }
 
+    /** Kept values, K-block-major (see {@link #blockedIndex}). */
     float[] valuesArray() {
         return values;
     }

@@ -268,7 +268,7 @@ final class VectorKernels implements CpuKernels {
         FloatVector a5 = FloatVector.fromArray(S, c, ca + 40);
         int end = ea + n;
         for (int e = ea; e < end; e += 2) {
-            int x = xb + kidx[e] * 48;
+            int x = xb + kidx[e];
             FloatVector v = FloatVector.broadcast(S, vals[e]);
             a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
             a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
@@ -276,7 +276,7 @@ final class VectorKernels implements CpuKernels {
             a3 = FloatVector.fromArray(S, xt, x + 24).fma(v, a3);
             a4 = FloatVector.fromArray(S, xt, x + 32).fma(v, a4);
             a5 = FloatVector.fromArray(S, xt, x + 40).fma(v, a5);
-            x = xb + kidx[e + 1] * 48;
+            x = xb + kidx[e + 1];
             v = FloatVector.broadcast(S, vals[e + 1]);
             a0 = FloatVector.fromArray(S, xt, x).fma(v, a0);
             a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
@@ -308,20 +308,20 @@ final class VectorKernels implements CpuKernels {
         FloatVector b0 = z, b1 = z, b2 = z, b3 = z;
         int e = 0;
         for (; e + 2 <= n; e += 2) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] * 8).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
-            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] * 8).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
-            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] * 8).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
-            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
-            b1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e1 + e + 1]), b1);
-            b2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e2 + e + 1]), b2);
-            b3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e3 + e + 1]), b3);
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 6).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] / 6).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
+            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] / 6).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
+            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] / 6).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
+            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] / 6).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
+            b1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e + 1] / 6).fma(FloatVector.broadcast(S, vals[e1 + e + 1]), b1);
+            b2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e + 1] / 6).fma(FloatVector.broadcast(S, vals[e2 + e + 1]), b2);
+            b3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e + 1] / 6).fma(FloatVector.broadcast(S, vals[e3 + e + 1]), b3);
         }
         for (; e < n; e++) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] * 8).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
-            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] * 8).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
-            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] * 8).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 6).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] / 6).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
+            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] / 6).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
+            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] / 6).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
         }
         a0.add(b0).intoArray(c, c0);
         a1.add(b1).intoArray(c, c1);
@@ -335,11 +335,11 @@ final class VectorKernels implements CpuKernels {
         FloatVector b0 = FloatVector.zero(S);
         int e = 0;
         for (; e + 2 <= n; e += 2) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] * 8).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 6).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] / 6).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
         }
         for (; e < n; e++) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] * 8).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
+            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 6).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
         }
         a0.add(b0).intoArray(c, c0);
     }

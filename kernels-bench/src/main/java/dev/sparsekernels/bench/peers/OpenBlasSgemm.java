@@ -25,10 +25,11 @@ public final class OpenBlasSgemm implements AutoCloseable {
         String cause = null;
         try {
             openblas.blas_get_num_threads(); // loads the native library
+            new FloatPointer(1).close();     // and JavaCPP's own (org.bytedeco:javacpp:<platform> on the class path)
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
             cause = e.toString();
         } catch (RuntimeException e) {
-            cause = e.toString();
+            cause = e + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
         }
         CAUSE = cause;
     }
