@@ -42,14 +42,19 @@ public final class BenchRunner {
             out.println("note: " + peerMissing + "; run through ./sparsekernels to measure against it");
         }
         out.println("cpu: " + threads + " threads, " + CpuVectorization.describe());
+        // A progress line rewritten in place only on a terminal; logs get one line per case instead.
+        boolean terminal = System.console() != null;
         for (int[] shape : suite.gemmShapes) {
             records.addAll(CpuGemmCases.run(shape, threads, suite.budgetMs, OpenBlasPeer::new, peerMissing,
                     msg -> {
-                        out.print("\r  " + msg + "                    ");
-                        out.flush();
+                        if (terminal) {
+                            out.print("\r  " + msg + "                    ");
+                            out.flush();
+                        }
                         return null;
                     }));
-            out.print("\r");
+            out.print(terminal ? "\r" : "");
+            out.println("  gemm " + shape[0] + "x" + shape[1] + "x" + shape[2] + " done");
         }
         String whyNoCuda = BackendSelector.cudaUnavailableReason();
         if (whyNoCuda != null) {
