@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", description = "Measures our kernels against peers (OpenBLAS on CPU) in this process.")
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measures our kernels against peers (OpenBLAS on CPU) in this process.")
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** The main job for now: the quick bench with a readable summary (a pruned real model comes with issue 7). */
-@Command(name = "demo", description = "Runs the quick benchmark suite and summarises what 2:4 sparsity buys here.")
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Runs the quick benchmark suite and summarises what 2:4 sparsity buys here.")
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "gemm", description = "Computes Y = X·Wᵀ + b with a dense or 2:4 W and writes Y as float32 .npy.")
+@Command(name = "gemm", mixinStandardHelpOptions = true,
+        description = "Computes Y = X·Wᵀ + b with a dense or 2:4 W and writes Y as float32 .npy.")
 final class GemmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

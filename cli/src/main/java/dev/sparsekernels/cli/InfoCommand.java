@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "info", description = "Version, backend chosen and why, binding, native library, CUDA devices, "
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Version, backend chosen and why, binding, native library, CUDA devices, "
         + "Vector API.")
 final class InfoCommand implements Callable<Integer> {
     @Spec

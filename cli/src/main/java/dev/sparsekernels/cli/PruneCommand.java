@@ -10,7 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "prune", description = "Prunes a dense W [out, in] and writes it back dense, with the pruned zeros.")
+@Command(name = "prune", mixinStandardHelpOptions = true,
+        description = "Prunes a dense W [out, in] and writes it back dense, with the pruned zeros.")
 final class PruneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

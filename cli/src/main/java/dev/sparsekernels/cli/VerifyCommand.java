@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** GPU hosts: every kernel against its CPU twin, a PASS/FAIL line per case; exit 1 on any failure. */
-@Command(name = "verify", description = "Compares every kernel on a device with its CPU twin (PASS/FAIL per case).")
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Compares every kernel on a device with its CPU twin (PASS/FAIL per case).")
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
