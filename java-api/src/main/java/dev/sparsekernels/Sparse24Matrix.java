@@ -2,8 +2,6 @@ package dev.sparsekernels;
 
 import dev.sparsekernels.cpu.Sparse24Weights;
 import dev.sparsekernels.prune.Sparse24Pruner;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A 2:4 semi-structured sparse weight W [out, in] (PyTorch nn.Linear layout): in every group of 4 consecutive
@@ -25,8 +23,7 @@ public final class Sparse24Matrix implements AutoCloseable {
     private final float[] values;
     private final byte[] indices;
     private volatile Sparse24Weights cpuWeights;
-    private final List<AutoCloseable> attachments = new ArrayList<>();
-    private boolean closed;
+    private final Attachments attachments;
 
     private Sparse24Matrix(int rows, int cols, DType dtype, float[] values, byte[] indices) {
         this.rows = rows;
@@ -34,6 +31,7 @@ public final class Sparse24Matrix implements AutoCloseable {
         this.dtype = dtype;
         this.values = values;
         this.indices = indices;
+        this.attachments = new Attachments("2:4 matrix [" + rows + ", " + cols + "]");
     }
 
     /** Magnitude 2:4 pruning of a dense W [out, in]: keeps the 2 largest |w| of every 4 along in. */
@@ -187,52 +185,28 @@ public final class Sparse24Matrix implements AutoCloseable {
     }
 
     /** Ties a resource (a device copy) to this matrix's lifetime. Used by backends. */
-    public synchronized void attach(AutoCloseable resource) {
-        live();
-        attachments.add(resource);
+    public void attach(AutoCloseable resource) {
+        attachments.attach(resource);
     }
 
     /** A resource attached earlier of the given type matching the predicate, or null. */
-    public synchronized <T> T attachment(Class<T> type, java.util.function.Predicate<T> match) {
-        live();
-        for (AutoCloseable a : attachments) {
-            if (type.isInstance(a) && match.test(type.cast(a))) {
-                return type.cast(a);
-            }
-        }
-        return null;
+    public <T> T attachment(Class<T> type, java.util.function.Predicate<T> match) {
+        return attachments.find(type, match);
     }
 
-    public synchronized boolean isClosed() {
-        return closed;
+    public boolean isClosed() {
+        return attachments.isClosed();
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    public void close() {
         cpuWeights = null;
-        RuntimeException first = null;
-        for (AutoCloseable a : attachments) {
-            try {
-                a.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = new IllegalStateException("closing a device copy of a 2:4 matrix failed", e);
-                }
-            }
-        }
-        attachments.clear();
-        if (first != null) {
-            throw first;
-        }
+        attachments.close();
     }
 
     @Override
     public String toString() {
-        return "Sparse24Matrix[" + rows + ", " + cols + "] " + dtype + (closed ? " (closed)" : "");
+        return "Sparse24Matrix[" + rows + ", " + cols + "] " + dtype + (isClosed() ? " (closed)" : "");
     }
 
     static int nibble(byte[] indices, int stride, int row, int group) {
@@ -246,10 +220,8 @@ public final class Sparse24Matrix implements AutoCloseable {
         return i0 < i1;
     }
 
-    private synchronized Sparse24Matrix live() {
-        if (closed) {
-            throw new IllegalStateException("2:4 matrix [" + rows + ", " + cols + "] is closed");
-        }
+    private Sparse24Matrix live() {
+        attachments.checkOpen();
         return this;
     }
 
