@@ -18,7 +18,7 @@ interface CpuKernels {
     int DENSE_NB = 16;
     int DENSE_ROWS = 6;
     /** 2:4 panel width for many tokens (one row per microkernel call). */
-    int SPARSE_NB = 48;
+    int SPARSE_NB = 96;
     /** 2:4 panel width for few tokens, rows per microkernel call. */
     int SPARSE_SMALL_NB = 8;
     int SPARSE_SMALL_ROWS = 4;
@@ -38,14 +38,22 @@ interface CpuKernels {
     void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y);
 
     /**
-     * 2:4, 1 row x 48 tokens: for e in [0, n) (n even) adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e] ..+48]}
-     * into {@code c[ca..ca+48]} ({@code kidx} holds input column * 48).
+     * 2:4, 1 row x 96 tokens: for e in [0, n) adds {@code vals[ea+e] * xt[xtBase + kidx[ea+e] ..+96]} into
+     * {@code c[ca..ca+96]} ({@code kidx} holds the input column relative to the K block * 96, xtBase is the K
+     * block's X^T sub-panel, rows 96 floats apart).
      */
-    void sparse1(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca);
+    void sparse12(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca);
+
+    /**
+     * As {@link #sparse12} but for the first {@code 8*vecs} tokens only (1 <= vecs < 12; same sub-panel layout, rows
+     * still 96 floats apart): the last, partial panel.
+     */
+    void sparseNarrow(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca, int vecs);
 
     /**
      * 2:4, 4 rows x 8 tokens: rows start at elements e0 + r*eStride, C^T rows at c0 + r*cStride; the X^T row of
-     * element e starts at {@code xtBase + kidx[e] / 6} (kidx holds column * 48, the panel here is 8 wide).
+     * element e starts at {@code xtBase + kidx[e] / 12} (kidx holds column * 96, the panel here is 8 wide; xtBase
+     * points at the K block's first input).
      */
     void sparseSmall4(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int eStride, int n, float[] c, int c0,
                       int cStride);

@@ -25,9 +25,11 @@ final class GemmDriver {
     /** K block (inputs) for dense and 2:4 panels: X^T sub-panel KC*NB*4 bytes = 24 KiB. */
     static final int DENSE_KC = 384;
     static final int SPARSE_KC = Sparse24Weights.K_BLOCK;
-    /** 2:4: rows per L1 sub-block. */
-    static final int SPARSE_RS = 1 << 20;
-    
+    /** 2:4 many tokens: rows per task (its C^T tile, rows x chunk tokens, stays in L2). */
+    static final int SPARSE_MC = 64;
+    /** 2:4 many tokens: panels (of 96 tokens) per chunk; X is packed per chunk and W streams once per chunk. */
+    static final int SPARSE_CHUNK_PANELS = 6;
+
     /** Target size of one chunk's packed X^T, in floats (32 MiB). */
     static final int CHUNK_FLOATS = 8 << 20;
 
@@ -62,7 +64,7 @@ final class GemmDriver {
             int tc = Math.min(chunk, tokens - t0);
             int panels = ceilDiv(tc, nb);
             pack(x, tokens, in, t0, panels, nb, xt, threads);
-            Tasks tk = new Tasks(out, panels, threads, CpuKernels.DENSE_ROWS);
+            Tasks tk = new Tasks(out, panels, threads, CpuKernels.DENSE_ROWS, MC);
             final int tBase = t0;
             CpuThreads.parallelFor(threads, tk.count(), task -> {
                 int o0 = tk.row0(task), rows = tk.rows(task), p0 = tk.panel0(task), np = tk.panels(task);
@@ -104,54 +106,127 @@ final class GemmDriver {
             });
             return;
         }
-        final boolean small = tokens <= SPARSE_SMALL_MAX_TOKENS;
-        final int nb = small ? CpuKernels.SPARSE_SMALL_NB : CpuKernels.SPARSE_NB;
+        if (tokens <= SPARSE_SMALL_MAX_TOKENS) {
+            sparse24Small(k, x, tokens, in, sw, bias, y, threads);
+            return;
+        }
+        final int nb = CpuKernels.SPARSE_NB;
         final int kc = SPARSE_KC;
-        final int rowsPerCall = small ? CpuKernels.SPARSE_SMALL_ROWS : 2;
-        int chunk = chunkTokens(tokens, in, nb);
-        float[] xt = new float[ceilDiv(chunk, nb) * nb * in];
-        for (int t0 = 0; t0 < tokens; t0 += chunk) {
-            int tc = Math.min(chunk, tokens - t0);
-            int panels = ceilDiv(tc, nb);
-            pack(x, tokens, in, t0, panels, nb, xt, threads);
-            Tasks tk = new Tasks(out, panels, threads, rowsPerCall);
-            final int tBase = t0;
+        final int kBlocks = ceilDiv(in, kc);
+        final int allPanels = ceilDiv(tokens, nb);
+        // chunks of at most SPARSE_CHUNK_PANELS panels, balanced
+        final int chunks = ceilDiv(allPanels, SPARSE_CHUNK_PANELS);
+        final int chunkPanels = ceilDiv(allPanels, chunks);
+        float[] xt = packBuffer((long) chunkPanels * kBlocks * kc * nb);
+        for (int pc0 = 0; pc0 < allPanels; pc0 += chunkPanels) {
+            final int panels = Math.min(chunkPanels, allPanels - pc0);
+            final int t0 = pc0 * nb;
+            final int tc = Math.min(panels * nb, tokens - t0);
+            // X^T sub-panels [kBlock][panel][kc][nb]: one 24 KiB sub-panel per (K block, panel)
+            CpuThreads.parallelFor(threads, panels * kBlocks, q -> {
+                int p = q % panels, kb = q / panels;
+                packSparse(x, tokens, in, t0 + p * nb, kb * kc, xt, (kb * panels + p) * kc * nb);
+            });
+            Tasks tk = new Tasks(out, panels, threads, 1, SPARSE_MC);
             CpuThreads.parallelFor(threads, tk.count(), task -> {
                 int o0 = tk.row0(task), rows = tk.rows(task), p0 = tk.panel0(task), np = tk.panels(task);
                 int cs = np * nb;
+                int tTask = Math.min(cs, tc - p0 * nb); // tokens of this task
+                int lastVecs = ceilDiv(tTask - (np - 1) * nb, 8); // 8-token vectors of its last panel
                 float[] c = scratch(rows * cs);
                 java.util.Arrays.fill(c, 0, rows * cs, 0f);
-                for (int k0 = 0; k0 < in; k0 += kc) {
+                for (int kb = 0; kb < kBlocks; kb++) {
+                    int k0 = kb * kc;
                     int n = Math.min(kc, in - k0) / 2;
                     int eBlock = out * (k0 / 2); // K-block-major layout: row o's elements start at eBlock + o*n
-                    // rows in sub-blocks so that their W (rs*n*8 bytes), their C^T rows and the X^T sub-panel
-                    // (kc*nb*4 bytes) stay in L1 together while the sub-block sweeps the panels
-                    for (int rs0 = 0; rs0 < rows; rs0 += SPARSE_RS) {
-                        int rs1 = Math.min(rows, rs0 + SPARSE_RS);
-                        for (int p = 0; p < np; p++) {
-                            int xb = (p0 + p) * in * nb;
-                            if (rs0 == 0) {
-                                touch(xt, xb + k0 * nb, Math.min(kc, in - k0) * nb);
+                    for (int p = 0; p < np; p++) {
+                        int xb = (kb * panels + p0 + p) * kc * nb;
+                        int vecs = p == np - 1 ? lastVecs : nb / 8;
+                        int e = eBlock + o0 * n;
+                        int ca = p * nb;
+                        if (vecs == nb / 8) {
+                            for (int r = 0; r < rows; r++, e += n, ca += cs) {
+                                k.sparse12(xt, xb, vals, cols, e, n, c, ca);
                             }
-                            int r = rs0;
-                            if (small) {
-                                for (; r + 4 <= rs1; r += 4) {
-                                    k.sparseSmall4(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, n, c, r * cs + p * nb, cs);
-                                }
-                                for (; r < rs1; r++) {
-                                    k.sparseSmall1(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, c, r * cs + p * nb);
-                                }
-                            } else {
-                                for (; r < rs1; r++) {
-                                    k.sparse1(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, c, r * cs + p * nb);
-                                }
+                        } else {
+                            for (int r = 0; r < rows; r++, e += n, ca += cs) {
+                                k.sparseNarrow(xt, xb, vals, cols, e, n, c, ca, vecs);
                             }
                         }
                     }
                 }
-                writeBack(c, cs, rows, tBase + p0 * nb, Math.min(np * nb, tokens - tBase - p0 * nb), o0, out, bias, y);
+                writeBack(c, cs, rows, t0 + p0 * nb, tTask, o0, out, bias, y);
             });
         }
+    }
+
+    /** 2:4 with 2..SPARSE_SMALL_MAX_TOKENS tokens: 8-token panels ([panel][in][8]), 4 rows per kernel call. */
+    static void sparse24Small(CpuKernels k, float[] x, int tokens, int in, Sparse24Weights sw, float[] bias, float[] y,
+                              int threads) {
+        int out = sw.out();
+        final float[] vals = sw.valuesArray();
+        final int[] cols = sw.columnsArray();
+        final int nb = CpuKernels.SPARSE_SMALL_NB;
+        final int kc = SPARSE_KC;
+        int panels = ceilDiv(tokens, nb);
+        float[] xt = new float[panels * nb * in];
+        pack(x, tokens, in, 0, panels, nb, xt, threads);
+        Tasks tk = new Tasks(out, panels, threads, CpuKernels.SPARSE_SMALL_ROWS, MC);
+        CpuThreads.parallelFor(threads, tk.count(), task -> {
+            int o0 = tk.row0(task), rows = tk.rows(task), p0 = tk.panel0(task), np = tk.panels(task);
+            int cs = np * nb;
+            float[] c = scratch(rows * cs);
+            java.util.Arrays.fill(c, 0, rows * cs, 0f);
+            for (int k0 = 0; k0 < in; k0 += kc) {
+                int n = Math.min(kc, in - k0) / 2;
+                int eBlock = out * (k0 / 2);
+                for (int p = 0; p < np; p++) {
+                    int xb = (p0 + p) * in * nb + k0 * nb;
+                    int r = 0;
+                    for (; r + 4 <= rows; r += 4) {
+                        k.sparseSmall4(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, n, c, r * cs + p * nb, cs);
+                    }
+                    for (; r < rows; r++) {
+                        k.sparseSmall1(xt, xb, vals, cols, eBlock + (o0 + r) * n, n, c, r * cs + p * nb);
+                    }
+                }
+            }
+            writeBack(c, cs, rows, p0 * nb, Math.min(np * nb, tokens - p0 * nb), o0, out, bias, y);
+        });
+    }
+
+    /**
+     * Packs the X^T sub-panel of tokens [tStart, tStart+96) x inputs [k0, k0+kc) at xt[base ..]: row kk (input
+     * k0+kk) holds the tokens at base + kk*96. Columns past the last token are left as they are: they only feed
+     * C^T columns that are never written back.
+     */
+    static void packSparse(float[] x, int tokens, int in, int tStart, int k0, float[] xt, int base) {
+        final int nb = CpuKernels.SPARSE_NB;
+        int nt = Math.min(nb, tokens - tStart);
+        int kLen = Math.min(SPARSE_KC, in - k0);
+        for (int j = 0; j < nt; j++) {
+            int xo = (tStart + j) * in + k0;
+            int d = base + j;
+            for (int kk = 0; kk < kLen; kk++, d += nb) {
+                xt[d] = x[xo + kk];
+            }
+        }
+    }
+
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> PACK = new ThreadLocal<>();
+
+    /** The calling thread's packing buffer (kept softly between calls: allocating and zeroing MBs costs ms). */
+    static float[] packBuffer(long n) {
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("x: packed size " + n + " floats exceeds an array");
+        }
+        java.lang.ref.SoftReference<float[]> ref = PACK.get();
+        float[] b = ref == null ? null : ref.get();
+        if (b == null || b.length < n) {
+            b = new float[(int) n];
+            PACK.set(new java.lang.ref.SoftReference<>(b));
+        }
+        return b;
     }
 
     /**
@@ -217,10 +292,10 @@ final class GemmDriver {
     static final class Tasks {
         final int out, rowsPer, rowBlocks, panels, panelGroups, panelsPer;
 
-        Tasks(int out, int panels, int threads, int align) {
+        Tasks(int out, int panels, int threads, int align, int maxRows) {
             this.out = out;
             this.panels = panels;
-            this.rowsPer = rowsPerTask(out, threads, align, MC);
+            this.rowsPer = rowsPerTask(out, threads, align, maxRows);
             this.rowBlocks = ceilDiv(out, rowsPer);
             int groups = rowBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, rowBlocks));
             this.panelsPer = ceilDiv(panels, groups);

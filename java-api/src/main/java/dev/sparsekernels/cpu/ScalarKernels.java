@@ -64,11 +64,17 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
-    public void sparse1(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
+    public void sparse12(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
+        sparseNarrow(xt, xb, vals, kidx, ea, n, c, ca, SPARSE_NB / 8);
+    }
+
+    @Override
+    public void sparseNarrow(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca, int vecs) {
+        int width = 8 * vecs;
         for (int e = 0; e < n; e++) {
             int x = xb + kidx[ea + e];
             float v = vals[ea + e];
-            for (int j = 0; j < SPARSE_NB; j++) {
+            for (int j = 0; j < width; j++) {
                 c[ca + j] += v * xt[x + j];
             }
         }

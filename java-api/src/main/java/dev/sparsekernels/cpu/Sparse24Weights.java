@@ -11,16 +11,17 @@ import java.util.Arrays;
  * nibble of byte j and group 2j+1 in the high nibble; nibble bits [1:0] = position (0..3) of the first kept element,
  * bits [3:2] = position of the second, first &lt; second (nibbles 0x4, 0x8, 0xC, 0x9, 0xD, 0xE). Kept values may be 0.
  *
- * <p>Prepared form: the kept values and, per kept element, the offset of the packed X^T row it multiplies
- * ({@code column * 48}, 48 = the many-token panel width, as an {@code int}), both re-ordered K-block-major: for each block of
- * {@link #K_BLOCK} inputs, all rows' elements of that block one row after the other, so the kernels (which sweep all
- * rows of a K block against one X^T panel held in L1) read W as one sequential stream. The index nibbles are kept as
+ * <p>Prepared form: the kept values and, per kept element, the offset of the packed X^T row it multiplies inside
+ * its K block's X^T sub-panel ({@code (column - k0) * 96}, 96 = the many-token panel width, k0 = first input of the
+ * K block, as an {@code int}), both re-ordered K-block-major: for each block of {@link #K_BLOCK} inputs, all rows'
+ * elements of that block one row after the other, so the kernels (which sweep all rows of a K block against one X^T
+ * sub-panel of 64 inputs x 96 tokens = 24 KiB held in L1) read W as one sequential stream. The index nibbles are kept as
  * given (the one-token kernel decodes them). Memory: {@code out*in/2} floats + {@code out*in/2} ints + the index
  * bytes, about 2.06x the size of the values alone, or 1.03x a dense float W.
  */
 public final class Sparse24Weights {
     /** Inputs per K block of the prepared layout (the many-token kernels use the same blocking). */
-    static final int K_BLOCK = 128;
+    static final int K_BLOCK = 64;
 
     private final int out;
     private final int in;
@@ -42,10 +43,6 @@ public final class Sparse24Weights {
      */
     public static Sparse24Weights of(float[] values, byte[] indices, int out, int in) {
         Checks.sparse24Shapes(values, indices, out, in);
-        if ((long) in * CpuKernels.SPARSE_NB > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("in: expected <= " + Integer.MAX_VALUE / CpuKernels.SPARSE_NB
-                    + " (CPU 2:4 kernels), got " + in);
-        }
         int half = in / 2;
         int groups = in / 4;
         int rowBytes = (in + 7) / 8;
@@ -61,8 +58,9 @@ public final class Sparse24Weights {
                 int dst = blockedIndex(out, in, o, 2 * g);
                 v[dst] = values[src];
                 v[dst + 1] = values[src + 1];
-                cols[dst] = (4 * g + (nib & 3)) * CpuKernels.SPARSE_NB;
-                cols[dst + 1] = (4 * g + (nib >>> 2)) * CpuKernels.SPARSE_NB;
+                int rel = 4 * g - (4 * g) / K_BLOCK * K_BLOCK; // input column relative to its K block
+                cols[dst] = (rel + (nib & 3)) * CpuKernels.SPARSE_NB;
+                cols[dst + 1] = (rel + (nib >>> 2)) * CpuKernels.SPARSE_NB;
             }
         }
         return new Sparse24Weights(out, in, v, idx, cols);
@@ -150,7 +148,8 @@ public final class Sparse24Weights {
         for (int o = 0; o < out; o++) {
             for (int e = 0; e < in / 2; e++) {
                 int i = blockedIndex(out, in, o, e);
-                w[o * in + columns[i] / CpuKernels.SPARSE_NB] = values[i];
+                int k0 = 2 * e / K_BLOCK * K_BLOCK;
+                w[o * in + k0 + columns[i] / CpuKernels.SPARSE_NB] = values[i];
             }
         }
         return w;
