@@ -107,6 +107,35 @@ int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const u
 int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                   int64_t tokens, int64_t in, int64_t out, void* stream);
 
+/* ---- block-sparse (BSR) GEMM ----
+ * W [out, in] cut into block_rows x block_cols tiles (each 16, 32 or 64; out % block_rows == 0, in % block_cols == 0),
+ * stored as BSR (docs/formats.md): row_ptr [out/block_rows + 1] int32, col_idx [blocks] int32 (ascending within a
+ * block row), values [blocks, block_rows, block_cols] row-major in x_dtype. Blocks not stored are zero.
+ */
+
+/* Host: checks a BSR structure (row_ptr starts at 0, non-decreasing, ends at blocks; col_idx in range and strictly
+ * ascending per block row). Returns SK_ERR_INVALID_ARGUMENT naming the first bad entry in sk_last_error(). */
+int sk_bsr_check(const int32_t* row_ptr, const int32_t* col_idx, int64_t blocks, int block_rows, int block_cols,
+                 int64_t out, int64_t in);
+
+/* Host: size in bytes of the device workspace sk_bsr_gemm needs for this structure (0 when none), so callers can
+ * allocate it once per matrix. The schedule that balances block rows of very different lengths lives there. */
+int sk_bsr_workspace_size(const int32_t* host_row_ptr, int64_t blocks, int block_rows, int block_cols,
+                          int64_t tokens, int64_t out, int64_t* bytes);
+
+/* Host: fills host_workspace (sk_bsr_workspace_size bytes) with the schedule for this structure and token count;
+ * copy it to the device buffer passed to sk_bsr_gemm. */
+int sk_bsr_plan(const int32_t* host_row_ptr, int64_t blocks, int block_rows, int block_cols, int64_t tokens,
+                int64_t out, void* host_workspace, int64_t bytes);
+
+/* Y[tokens, out] = X[tokens, in] . W^T + bias on the GPU, W in BSR on the device; x: [tokens, in] in x_dtype
+ * (F16 or BF16), in % 8 == 0; bias f32 [out] or NULL; y [tokens, out] in y_dtype (F32 or x_dtype); workspace: the
+ * device copy of sk_bsr_plan's output (NULL when the size was 0). Only stored blocks are read; block rows with no
+ * blocks give bias (or 0). fp32 accumulation; any tokens >= 1; asynchronous on stream. */
+int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
+                int64_t blocks, int block_rows, int block_cols, const void* workspace, const float* bias, void* y,
+                int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
+
 #ifdef __cplusplus
 }
 #endif
