@@ -58,6 +58,15 @@ interface CpuKernels {
     void sparseSmall4(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int eStride, int n, float[] c, int c0,
                       int cStride);
 
+    /**
+     * 2:4, one token, one K block of {@link Sparse24Weights#K_BLOCK} inputs starting at k0 for rows [o0, o1):
+     * {@code acc[(o-o0)*8 + l]} (8 partial sums per row, summed by the caller) accumulates the row's dot product
+     * over the block; the positions come from the index nibbles ({@code idx}, rowBytes per row), the row's
+     * {@code n} kept values of the block start at {@code eBlock + o*n}.
+     */
+    void sparseGemvBlock(float[] x, int k0, float[] vals, int eBlock, int n, byte[] idx, int rowBytes, int o0, int o1,
+                         float[] acc);
+
     /** 2:4, 1 row x 8 tokens. */
     void sparseSmall1(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int n, float[] c, int c0);
 }

@@ -17,7 +17,8 @@ package dev.sparsekernels.cpu;
  * L2 across the panels, and the 1 x 96 microkernel keeps a C^T row segment in 12 registers over the block.
  *
  * <p>Few tokens: dense uses dot products vectorized over {@code in} (no packing; tokens = 1 is a memory-bound GEMV);
- * 2:4 with one token decodes the index nibbles directly, 2:4 with few tokens uses 8-token panels.
+ * 2:4 with one token decodes the index nibbles directly (vectorized: {@link CpuKernels#sparseGemvBlock}), 2:4 with few
+ * tokens uses 8-token panels.
  */
 final class GemmDriver {
     private GemmDriver() {}
@@ -109,10 +110,10 @@ final class GemmDriver {
         final int half = in / 2;
         if (tokens == 1) {
             final byte[] idx = sw.indicesArray();
-            int rowsPer = rowsPerTask(out, threads, 4, 16);
+            int rowsPer = rowsPerTask(out, threads, 4, 256); // 256 rows: 8 KiB sequential runs of W per K block (16 rows: 2.5-2.7 ms, 256: 1.5 ms at 4096x4096)
             CpuThreads.parallelFor(threads, ceilDiv(out, rowsPer), b -> {
                 int o0 = b * rowsPer;
-                sparseGemv(x, in, vals, idx, out, o0, Math.min(out, o0 + rowsPer), bias, y);
+                sparseGemv(k, x, in, vals, idx, out, o0, Math.min(out, o0 + rowsPer), bias, y);
             });
             return;
         }
@@ -242,20 +243,22 @@ final class GemmDriver {
 
     /**
      * One token, rows [o0, o1): K blocks outer so W (K-block-major) streams sequentially; positions decoded from the
-     * index nibbles (reads values + nibbles only, no per-element columns).
+     * index nibbles (reads values + nibbles only, no per-element columns), 8 partial sums per row in a scratch.
      */
-    static void sparseGemv(float[] x, int in, float[] vals, byte[] idx, int out, int o0, int o1, float[] bias,
-                           float[] y) {
+    static void sparseGemv(CpuKernels k, float[] x, int in, float[] vals, byte[] idx, int out, int o0, int o1,
+                           float[] bias, float[] y) {
         int rowBytes = (in + 7) / 8;
-        for (int o = o0; o < o1; o++) {
-            y[o] = bias == null ? 0f : bias[o];
-        }
+        float[] acc = scratch((o1 - o0) * 8);
+        java.util.Arrays.fill(acc, 0, (o1 - o0) * 8, 0f);
         for (int k0 = 0; k0 < in; k0 += SPARSE_KC) {
             int n = Math.min(SPARSE_KC, in - k0) / 2;
-            int eBlock = out * (k0 / 2);
-            for (int o = o0; o < o1; o++) {
-                y[o] += sparseDotBlock(x, k0, vals, eBlock + o * n, idx, o * rowBytes + k0 / 8, n / 2);
-            }
+            k.sparseGemvBlock(x, k0, vals, out * (k0 / 2), n, idx, rowBytes, o0, o1, acc);
+        }
+        for (int o = o0; o < o1; o++) {
+            int a = (o - o0) * 8;
+            float s = ((acc[a] + acc[a + 1]) + (acc[a + 2] + acc[a + 3])) + ((acc[a + 4] + acc[a + 5])
+                    + (acc[a + 6] + acc[a + 7]));
+            y[o] = bias == null ? s : s + bias[o];
         }
     }
 

@@ -98,4 +98,13 @@ final class ScalarKernels implements CpuKernels {
             }
         }
     }
+
+    @Override
+    public void sparseGemvBlock(float[] x, int k0, float[] vals, int eBlock, int n, byte[] idx, int rowBytes, int o0,
+                                int o1, float[] acc) {
+        for (int o = o0; o < o1; o++) {
+            acc[(o - o0) * 8] += GemmDriver.sparseDotBlock(x, k0, vals, eBlock + o * n, idx, o * rowBytes + k0 / 8,
+                    n / 2);
+        }
+    }
 }

@@ -1,6 +1,11 @@
 package dev.sparsekernels.cpu;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -458,5 +463,47 @@ final class VectorKernels implements CpuKernels {
             a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 12).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
         }
         a0.add(b0).intoArray(c, c0);
+    }
+
+    // ---------------------------------------------------------------- 2:4, one token: vectorized nibble decode
+
+    static final jdk.incubator.vector.VectorSpecies<Integer> IS = IntVector.SPECIES_256;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Lane 2g+s of a value vector (groups g = 0..3, slot s) finds its position at nibble-word bits 4g+2s. */
+    private static final IntVector SHIFTS = IntVector.fromArray(IS, new int[] {0, 2, 4, 6, 8, 10, 12, 14}, 0);
+    /** Groups 1 and 3 of a 16-input window start 4 inputs into their 8-input half. */
+    private static final IntVector OFFS = IntVector.fromArray(IS, new int[] {0, 0, 4, 4, 0, 0, 4, 4}, 0);
+    private static final VectorMask<Integer> HIGH_I = VectorMask.fromLong(IS, 0xF0);
+
+    /**
+     * Per row, per 8 kept values (4 groups = 16 inputs): the lane indices come from 16 bits of the nibbles
+     * (broadcast, per-lane shift, mask, add), two permutes pick x from the window's halves, a blend joins them and
+     * one FMA accumulates: ~10 vector ops per 8 kept values instead of 8 scalar decode + FMA chains.
+     */
+    @Override
+    public void sparseGemvBlock(float[] x, int k0, float[] vals, int eBlock, int n, byte[] idx, int rowBytes, int o0,
+                                int o1, float[] acc) {
+        if (n != Sparse24Weights.K_BLOCK / 2) {
+            for (int o = o0; o < o1; o++) {
+                acc[(o - o0) * 8] += GemmDriver.sparseDotBlock(x, k0, vals, eBlock + o * n, idx,
+                        o * rowBytes + k0 / 8, n / 2);
+            }
+            return;
+        }
+        for (int o = o0; o < o1; o++) {
+            long nib = (long) LONG_LE.get(idx, o * rowBytes + k0 / 8);
+            int e = eBlock + o * n;
+            int a = (o - o0) * 8;
+            FloatVector s = FloatVector.fromArray(S, acc, a);
+            for (int j = 0; j < 4; j++) {
+                IntVector lane = IntVector.broadcast(IS, (int) (nib >>> (16 * j)))
+                        .lanewise(VectorOperators.LSHR, SHIFTS).and(3).add(OFFS);
+                IntVector lo = FloatVector.fromArray(S, x, k0 + 16 * j).reinterpretAsInts();
+                IntVector hi = FloatVector.fromArray(S, x, k0 + 16 * j + 8).reinterpretAsInts();
+                FloatVector xs = lane.selectFrom(lo).blend(lane.selectFrom(hi), HIGH_I).reinterpretAsFloats();
+                s = FloatVector.fromArray(S, vals, e + 8 * j).fma(xs, s);
+            }
+            s.intoArray(acc, a);
+        }
     }
 }

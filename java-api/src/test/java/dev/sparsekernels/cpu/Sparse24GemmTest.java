@@ -82,6 +82,18 @@ class Sparse24GemmTest {
         }
     }
 
+    @Test
+    void manyTokensChunksAndPanelSplits() {
+        // 700 tokens = 8 panels of 96 (last one 28 wide) -> 2 chunks of 4 panels; few rows -> tasks split panels;
+        // in = 132 = 2 K blocks of 64 + a block of 4
+        Random r = new Random(11);
+        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+            check(k, r, 700, 132, 5, true, 2);
+            check(k, r, 577, 68, 9, false, 3);
+            check(k, r, 96 * 3, 64, 40, true, 2);
+        }
+    }
+
     @Property(tries = 60)
     void randomShapes(@ForAll @IntRange(min = 1, max = 110) int tokens, @ForAll @IntRange(min = 1, max = 40) int groups,
                       @ForAll @IntRange(min = 1, max = 40) int out, @ForAll @IntRange(min = 1, max = 3) int threads,
