@@ -209,4 +209,201 @@ SK_HD int dn_ldsm_b(int wn, int np, int kk, int lane) {
   return (wn * 32 + np * 16 + (lane & 7) + ((lane >> 4) << 3)) * DnCfg::PITCH + kk * 16 + ((lane >> 3) & 1) * 8;
 }
 
+// ============================================ block-sparse (BSR) GEMM ===========================================
+//
+// A block tile of Y^T = W . X^T covers one block row R of W (BR = block_rows output features) times BN tokens;
+// it iterates only the stored blocks b0..b1-1 of a work item (a whole block row, or one chunk of a long one).
+// The K axis of an item is the concatenation of its blocks' columns: position p (0 <= p < len * BC) is column
+// p % BC of block b0 + p / BC, i.e. X column col_idx[b0 + p / BC] * BC + p % BC. A pipeline stage holds SK = 32
+// consecutive positions: two 16-wide blocks, one 32-wide block, or half of a 64-wide one, so the MMA loop never
+// sees block_cols (a runtime value: only the copy addresses use it) and a 64x64 block costs two stages.
+//   W stage [BR][SK (+8 pad)] halves: row i = block row i of the stage's block(s), side by side;
+//   X stage [BN][SK (+8 pad)] halves: token row r, the gathered columns in the same order.
+// A = W stage (row-major m x k, ldmatrix x4), B = X stage ("N x K, K contiguous", ldmatrix x4), dense mma.sync
+// m16n8k16 exactly as in the dense kernel; 80-byte pitch: conflict-free ldmatrix phases, 16-byte aligned rows.
+
+template <int BR_, int BN_>
+struct BsrCfg {
+  static constexpr int BR = BR_, BN = BN_;
+  static constexpr int SK = 32, STAGES = 4;
+  static constexpr int WM = BR >= 32 ? BR / 32 : 1;        // warps along m
+  static constexpr int MI = (BR >= 32 ? 32 : 16) / 16;     // m16 tiles per warp
+  static constexpr int WN = BN >= 128 ? 4 / WM : 2;        // warps along n
+  static constexpr int NT = BN / (8 * WN);                 // n8 tiles per warp
+  static constexpr int THREADS = 32 * WM * WN;
+  static constexpr int PITCH = SK + 8;                     // halves per smem row (80 B)
+  static constexpr int CH = SK / 8;                        // 16-byte chunks per row per stage
+  static constexpr int A_STAGE = BR * PITCH, B_STAGE = BN * PITCH;  // halves
+  static constexpr int A_COPIES = BR * CH, B_COPIES = BN * CH;
+  static constexpr int A_OFF = 0, B_OFF = STAGES * A_STAGE * 2;     // bytes
+  static constexpr int SMEM_BYTES = STAGES * (A_STAGE + B_STAGE) * 2;
+  static_assert(WM * MI * 16 == BR, "warps cover the block row");
+  static_assert(WN * NT * 8 == BN && NT % 2 == 0, "warps cover the token tile in n8 pairs");
+  static_assert(THREADS % CH == 0, "each thread's copies share one chunk column (one block per stage)");
+  static_assert(B_COPIES % THREADS == 0, "X copies spread evenly (W copies of BR 16 leave threads idle)");
+  static_assert((PITCH * 2) % 16 == 0 && B_OFF % 16 == 0, "16-byte aligned rows and rings");
+};
+
+// Token tile: 32 tokens up to 32 tokens (decode-like calls: less MMA work wasted on zero rows), else 128.
+SK_HD int bsr_bn_for_tokens(int64_t tokens) { return tokens <= 32 ? 32 : 128; }
+SK_HD int64_t bsr_token_tiles(int64_t tokens) {
+  const int bn = bsr_bn_for_tokens(tokens);
+  return (tokens + bn - 1) / bn;
+}
+constexpr int64_t kBsrMaxTokens = kMaxGridY * 128;
+
+// log2 of a block size (16, 32 or 64); -1 otherwise.
+SK_HD int bsr_log2_block(int64_t b) { return b == 16 ? 4 : b == 32 ? 5 : b == 64 ? 6 : -1; }
+
+// ---- the schedule (sk_bsr_plan) ----
+// Balance: a block row longer than C blocks is cut into ceil(len / C) chunks of near-equal length, each its own
+// work item writing f32 partial sums into the workspace; a second pass adds a row's chunks in chunk order (fixed
+// order: deterministic) plus bias. C = max(kBsrMinChunk, ceil(blocks * token_tiles / kBsrTargetCtas)): the work
+// one CTA slot gets when all blocks of all token tiles are spread over kBsrTargetCtas concurrent CTAs (about two
+// per SM on an H100 / A100), so rows are only cut when they would otherwise be the critical path. Big token
+// counts have many token tiles, a large C and usually no cut at all (no partial-sum traffic).
+constexpr int kBsrMinChunk = 4;
+constexpr int64_t kBsrTargetCtas = 264;
+SK_HD int64_t bsr_chunk_blocks(int64_t blocks, int64_t tokens) {
+  const int64_t w = (blocks * bsr_token_tiles(tokens) + kBsrTargetCtas - 1) / kBsrTargetCtas;
+  return w > kBsrMinChunk ? w : kBsrMinChunk;
+}
+
+// Workspace (device copy of the host plan), int32 words:
+//   [0, 16) header; items at word H_ITEMS_OFF: num_items x {row, b0, b1, slot} (slot -1: writes Y directly, else
+//   the partial-sum slot), longest first; splits at H_SPLITS_OFF: num_splits x {row, first slot, chunks, 0};
+//   partial sums at word H_PART_OFF (16-byte aligned): f32 [slots][tokens of the call][BR], slot-major.
+enum BsrHeader {
+  H_MAGIC = 0, H_BR, H_BC, H_NBR, H_BLOCKS, H_ITEMS, H_SPLITS, H_CHUNK, H_TOKENS, H_ITEMS_OFF, H_SPLITS_OFF,
+  H_PART_OFF, H_SLOTS, H_WORDS = 16
+};
+constexpr int32_t kBsrMagic = 0x31525342;  // "BSR1"
+
+struct BsrItem {
+  int row, b0, b1, slot;
+};
+
+// The header fits this call: same structure sizes, tokens within the planned capacity, offsets sane. When it
+// does not (NULL, stale or foreign workspace) the kernels ignore it and run one item per block row (correct,
+// unbalanced) and the reduction pass does nothing.
+SK_HD bool bsr_ws_valid(const int32_t* h, int br, int bc, int nbr, int blocks, int tokens) {
+  if (h == nullptr) return false;
+  if (h[H_MAGIC] != kBsrMagic || h[H_BR] != br || h[H_BC] != bc || h[H_NBR] != nbr || h[H_BLOCKS] != blocks)
+    return false;
+  if (tokens > h[H_TOKENS] || h[H_ITEMS] < 0 || h[H_SPLITS] < 0 || h[H_SLOTS] < 0) return false;
+  return h[H_ITEMS_OFF] == H_WORDS && h[H_SPLITS_OFF] == H_WORDS + 4 * h[H_ITEMS] &&
+         h[H_PART_OFF] == h[H_SPLITS_OFF] + 4 * h[H_SPLITS];
+}
+
+// Item of block row r without a schedule; the row pointers are clamped so a corrupt structure cannot make the
+// kernel read outside values / col_idx (sk_bsr_check is the real validation, on the host).
+SK_HD BsrItem bsr_row_item(int r, int rp0, int rp1, int blocks, int nbc) {
+  BsrItem it;
+  it.row = r;
+  it.b0 = rp0 < 0 ? 0 : rp0 > blocks ? blocks : rp0;
+  it.b1 = rp1 < it.b0 ? it.b0 : rp1 > blocks ? blocks : rp1;
+  if (it.b1 - it.b0 > nbc) it.b1 = it.b0 + nbc;
+  it.slot = -1;
+  return it;
+}
+// Item from the schedule, clamped the same way (row outside [0, nbr) -> an empty item that stores nothing).
+SK_HD BsrItem bsr_sched_item(int row, int b0, int b1, int slot, int nbr, int blocks, int nbc, int slots) {
+  BsrItem it = bsr_row_item(row, b0, b1, blocks, nbc);
+  it.slot = slot < slots ? slot : slots - 1;
+  if (row < 0 || row >= nbr) {
+    it.row = -1;
+    it.b1 = it.b0;
+  }
+  return it;
+}
+
+// Pipeline stages of an item of len blocks.
+template <class C>
+SK_HD int bsr_num_stages(int len, int bc_shift) { return (int)(((int64_t)len << bc_shift) + C::SK - 1) / C::SK; }
+
+// Block (relative to b0) that chunk column ch (0..CH-1) of stage s reads, and the column inside that block.
+template <class C>
+SK_HD int bsr_stage_block(int s, int ch, int bc_shift) { return (s * C::SK + ch * 8) >> bc_shift; }
+template <class C>
+SK_HD int bsr_stage_kin(int s, int ch, int bc_shift) { return (s * C::SK + ch * 8) & ((1 << bc_shift) - 1); }
+
+// The chunk column of copy c; every copy a thread issues has c % CH == tid % CH (THREADS % CH == 0), so a
+// thread needs one col_idx entry per stage, which the kernel prefetches a stage ahead.
+template <class C>
+SK_HD int bsr_copy_ch(int c) { return c % C::CH; }
+
+SK_HD int bsr_clamp_col(int col, int nbc) { return col < 0 ? 0 : col >= nbc ? nbc - 1 : col; }
+
+// W copy c (0 <= c < A_COPIES) of stage s: block row i = c / CH of block b0 + j, columns kin..kin+7.
+template <class C>
+SK_HD CopyPlan bsr_copy_w(int c, int s, const BsrItem& it, int bc_shift) {
+  const int r = c / C::CH, ch = c % C::CH;
+  const int b = it.b0 + bsr_stage_block<C>(s, ch, bc_shift);
+  CopyPlan p;
+  p.dst = r * C::PITCH + ch * 8;
+  p.ok = b < it.b1;
+  p.src = p.ok ? ((int64_t)b * C::BR + r) * ((int64_t)1 << bc_shift) + bsr_stage_kin<C>(s, ch, bc_shift) : 0;
+  return p;
+}
+
+// X copy c (0 <= c < B_COPIES) of stage s: token n0 + c / CH, X column col * BC + kin (col = col_idx of the
+// copy's block, as prefetched). Missing blocks and tokens past the end are zero-filled.
+template <class C>
+SK_HD CopyPlan bsr_copy_x(int c, int s, const BsrItem& it, int col, int n0, int tokens, int in, int bc_shift) {
+  const int r = c / C::CH, ch = c % C::CH;
+  const int b = it.b0 + bsr_stage_block<C>(s, ch, bc_shift);
+  CopyPlan p;
+  p.dst = r * C::PITCH + ch * 8;
+  p.ok = b < it.b1 && n0 + r < tokens;
+  p.src = p.ok ? (int64_t)(n0 + r) * in + ((int64_t)col << bc_shift) + bsr_stage_kin<C>(s, ch, bc_shift) : 0;
+  return p;
+}
+
+// Warp roles: warp = wm + WM * wn.
+template <class C>
+SK_HD void bsr_warp_roles(int warp, int& wm, int& wn) {
+  wm = warp % C::WM;
+  wn = warp / C::WM;
+}
+
+// ldmatrix.x4 row addresses (halves into a stage), as dn_ldsm_a / dn_ldsm_b with this config's warp tiles.
+template <class C>
+SK_HD int bsr_ldsm_a(int wm, int i, int kk, int lane) {
+  return (wm * C::MI * 16 + i * 16 + (lane & 15)) * C::PITCH + kk * 16 + (lane >> 4) * 8;
+}
+template <class C>
+SK_HD int bsr_ldsm_b(int wn, int np, int kk, int lane) {
+  return (wn * C::NT * 8 + np * 16 + (lane & 7) + ((lane >> 4) << 3)) * C::PITCH + kk * 16 + ((lane >> 3) & 1) * 8;
+}
+
+// Top-left of accumulator tile acc[i][nt]: m relative to the block row (add row * BR for Y), n absolute.
+template <class C>
+SK_HD int bsr_tile_mloc(int wm, int i) { return wm * C::MI * 16 + i * 16; }
+template <class C>
+SK_HD int bsr_tile_n(int n0, int wn, int nt) { return n0 + (wn * C::NT + nt) * 8; }
+
+// Partial sum of (slot, token n, row-in-block mloc), in floats from the partials base.
+SK_HD int64_t bsr_partial_index(int slot, int n, int mloc, int tokens, int br) {
+  return ((int64_t)slot * tokens + n) * br + mloc;
+}
+
+// Reduction pass: block (blockIdx.x) walks splits, threads walk the tokens x BR elements of one split row.
+constexpr int kBsrReduceThreads = 256;
+SK_HD void bsr_reduce_grid(int64_t blocks, int64_t tokens, int br, int64_t& gx, int64_t& gy) {
+  const int64_t c = bsr_chunk_blocks(blocks, tokens);
+  gx = blocks / (c + 1);
+  if (gx < 1) gx = 1;
+  if (gx > 4096) gx = 4096;
+  gy = (tokens * br + kBsrReduceThreads - 1) / kBsrReduceThreads;
+  if (gy > 64) gy = 64;
+}
+
+// Main grid: x covers every block row (the fallback without a schedule) plus the chunks a schedule planned for
+// this token count can add; CTAs loop over items x, x + gridDim.x, ..., so a plan made for another token count
+// (more items) is still covered. y: token tiles.
+SK_HD void bsr_grid(int64_t nbr, int64_t blocks, int64_t tokens, bool sched, int64_t& gx, int64_t& gy) {
+  gx = nbr + (sched ? blocks / bsr_chunk_blocks(blocks, tokens) : 0);
+  gy = bsr_token_tiles(tokens);
+}
+
 }  // namespace skcuda

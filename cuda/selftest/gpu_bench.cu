@@ -2,6 +2,11 @@
 // library). Y[tokens, out] = X[tokens, in] . W^T with W [out, in] (nn.Linear), fp16/bf16 inputs, fp32 accumulation.
 //
 //   sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] [--no-flush] [--f32-only]
+//                [--bsr-only | --no-bsr] [--bsr-shape TxIxO]
+//
+// After the 2:4 / dense shapes, a BSR section times sk_bsr_gemm at --bsr-shape (default 4096^3) for 64x64 and
+// 32x32 blocks at densities 0.5 / 0.3 / 0.1 / 0.05, bf16 and f16, against cuBLAS on the same pruned W stored dense
+// (records "format": "bsr:64x64", "density").
 //
 // What is timed: device-resident buffers only (no copies), each op alone on the default stream, cudaEvent pairs
 // around every single launch, launches queued back to back (one synchronize per batch, so host launch latency is
@@ -170,6 +175,9 @@ struct Options {
   double max_seconds = 80;
   bool flush = true;
   bool f32_only = false;
+  bool gemm = true;                      // the 2:4 / dense shapes (--bsr-only: off)
+  bool bsr = true;                       // the BSR section (--no-bsr: off)
+  Shape bsr_shape = {4096, 4096, 4096};  // --bsr-shape
   std::vector<Shape> shapes = {{4096, 4096, 4096}, {2048, 4096, 4096}, {512, 4096, 4096},
                                {16, 4096, 4096},   {1, 4096, 4096},    {4096, 4096, 11008}};
 };
@@ -340,13 +348,14 @@ bool cublas_gemm(cublasHandle_t h, const void* x, int xd, const void* w, void* y
 #endif
 
 struct Record {
-  std::string format;  // "2:4" or "dense"
+  std::string format;  // "2:4", "dense" or "bsr:<block_rows>x<block_cols>"
   Shape shape;
   int xd, yd;
   double ours_ms, peer_ms;  // peer_ms < 0: no peer
   double err;               // max rel err against the reference
   std::string check;        // what err was measured against
   bool ok;
+  double density = -1;      // BSR: fraction of blocks kept (< 0: not a BSR record)
 };
 
 struct Meta {
@@ -390,6 +399,10 @@ bool write_json(const char* path, const Meta& m, const std::vector<Record>& reco
     if (r.format == "2:4")
       rec += ", \"note\": \"tflops counts dense-equivalent FLOPs (2*tokens*in*out), though 2:4 does half the "
              "multiply-adds\"";
+    if (r.density >= 0)
+      rec += ", \"density\": " + num(r.density) +
+             ", \"note\": \"tflops counts dense-equivalent FLOPs (2*tokens*in*out); the kernel does density times "
+             "that; peer: cuBLAS dense on the same pruned W\"";
     rec += i + 1 < records.size() ? "}," : "}";
     doc += rec;
   }
@@ -435,9 +448,20 @@ int main(int argc, char** argv) {
       opt.flush = false;
     } else if (a == "--f32-only") {
       opt.f32_only = true;
+    } else if (a == "--bsr-only") {
+      opt.gemm = false;
+    } else if (a == "--no-bsr") {
+      opt.bsr = false;
+    } else if (a == "--bsr-shape") {
+      std::vector<Shape> one;
+      if (!parse_shapes(value(), one) || one.size() != 1 || one[0].in % 64 != 0 || one[0].out % 64 != 0) {
+        fprintf(stderr, "sk_gpu_bench: --bsr-shape wants one TxIxO with in and out multiples of 64\n");
+        return 64;
+      }
+      opt.bsr_shape = one[0];
     } else if (a == "-h" || a == "--help") {
       printf("usage: sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] "
-             "[--no-flush] [--f32-only]\n");
+             "[--no-flush] [--f32-only] [--bsr-only | --no-bsr] [--bsr-shape TxIxO]\n");
       return 0;
     } else {
       fprintf(stderr, "sk_gpu_bench: unknown argument '%s' (see --help)\n", a.c_str());
@@ -544,6 +568,7 @@ int main(int argc, char** argv) {
   printf("\n%-18s %-4s %-4s %10s %10s %10s %8s %8s %9s %9s  %s\n", "tokens x in x out", "x", "y", "2:4 ms",
          "dense ms", "cublas ms", "2:4/cub", "dns/cub", "2:4 TF/s", "dns TF/s", "verify (max rel err)");
   for (int xd : {SK_DTYPE_F16, SK_DTYPE_BF16}) {
+    if (!opt.gemm) break;
     int64_t x_in = -1;
     Weights w;
     for (const Shape& s : opt.shapes) {
@@ -648,6 +673,128 @@ int main(int argc, char** argv) {
         records.push_back({"dense", s, xd, ydt, t_d, t_c, err_d, have_cublas ? "cublas" : "sk_sparse24_gemm",
                            have_cublas ? ok_d : ok_s});
         fflush(stdout);
+      }
+    }
+  }
+  // ---- BSR: sk_bsr_gemm on a block-pruned W against cuBLAS on the same W stored dense ----
+  // Blocks kept: round(density * NBR * NBC) chosen uniformly over the whole matrix (global pruning: block rows hold
+  // different counts), values uniform in [-1, 1). Verified against cuBLAS (or sk_dense_gemm without cuBLAS) on the
+  // dense matrix with zeros outside the kept blocks; the peer is timed once per dtype pair (its time does not
+  // depend on the values). Output in the input dtype (F32 with --f32-only). The schedule (sk_bsr_plan) is made
+  // for the benchmarked token count, outside the timing, as a caller would do once per weight matrix.
+  if (opt.bsr) {
+    const Shape s = opt.bsr_shape;
+    const int64_t bsr_x_elems = s.tokens * s.in;
+    DeviceBuf bx, by, bc, bdw;
+    const size_t ymax = (size_t)(s.tokens * s.out) * 4;
+    if (!sk_ok(sk_malloc(&bx.p, (size_t)bsr_x_elems * 2), "sk_malloc X") || !sk_ok(sk_malloc(&by.p, ymax), "sk_malloc Y") ||
+        !sk_ok(sk_malloc(&bc.p, ymax), "sk_malloc Y") || !sk_ok(sk_malloc(&bdw.p, (size_t)(s.out * s.in) * 2), "sk_malloc W"))
+      return 1;
+    printf("\n%-18s %-9s %-7s %-4s %-4s %10s %10s %8s %9s  %s\n", "tokens x in x out", "format", "density", "x", "y",
+           "bsr ms", "peer ms", "peer/bsr", "bsr TF/s", "verify (max rel err)");
+    for (int xd : {SK_DTYPE_BF16, SK_DTYPE_F16}) {
+      {
+        std::vector<uint16_t> x((size_t)bsr_x_elems);
+        Rng rng(2000 + (uint64_t)xd);
+        for (auto& v : x) v = to_bits(rng.uni(), xd);
+        if (!sk_ok(sk_memcpy_h2d(bx.p, x.data(), x.size() * 2, nullptr), "upload X")) return 1;
+      }
+      const int ydt = opt.f32_only ? SK_DTYPE_F32 : xd;
+      double t_peer = -1;
+      for (int bs : {64, 32}) {
+        if (s.out % bs != 0 || s.in % bs != 0) continue;
+        for (double density : {0.5, 0.3, 0.1, 0.05}) {
+          char fmt[32], shape_s[48];
+          snprintf(fmt, sizeof fmt, "bsr:%dx%d", bs, bs);
+          snprintf(shape_s, sizeof shape_s, "%lldx%lldx%lld", (long long)s.tokens, (long long)s.in, (long long)s.out);
+          if (elapsed_s() > opt.max_seconds) {
+            printf("SKIP %s %s density %.2f %s: past --max-seconds %.0f\n", shape_s, fmt, density, dt_name(xd),
+                   opt.max_seconds);
+            ++skipped;
+            continue;
+          }
+          const int64_t nbr = s.out / bs, nbc = s.in / bs, cells = nbr * nbc;
+          const int64_t keep = std::max<int64_t>(1, std::llround(density * (double)cells));
+          Rng rng(31 + (uint64_t)bs * 7 + (uint64_t)(density * 1000) + (uint64_t)xd);
+          std::vector<int64_t> order((size_t)cells);
+          for (int64_t i = 0; i < cells; ++i) order[(size_t)i] = i;
+          for (int64_t i = 0; i < keep; ++i) std::swap(order[(size_t)i], order[(size_t)(i + (int64_t)(rng.next() % (uint64_t)(cells - i)))]);
+          std::sort(order.begin(), order.begin() + keep);  // row-major block order = BSR order
+          std::vector<int32_t> rp((size_t)nbr + 1, 0), ci((size_t)keep);
+          for (int64_t n = 0; n < keep; ++n) {
+            ci[(size_t)n] = (int32_t)(order[(size_t)n] % nbc);
+            ++rp[(size_t)(order[(size_t)n] / nbc) + 1];
+          }
+          for (int64_t r = 0; r < nbr; ++r) rp[(size_t)r + 1] += rp[(size_t)r];
+          std::vector<uint16_t> vals((size_t)(keep * bs * bs)), dense((size_t)(s.out * s.in), 0);
+          for (int64_t r = 0; r < nbr; ++r)
+            for (int64_t n = rp[(size_t)r]; n < rp[(size_t)r + 1]; ++n)
+              for (int i = 0; i < bs; ++i)
+                for (int j = 0; j < bs; ++j) {
+                  const uint16_t v = to_bits(rng.uni(), xd);
+                  vals[(size_t)((n * bs + i) * bs + j)] = v;
+                  dense[(size_t)((r * bs + i) * s.in + (int64_t)ci[(size_t)n] * bs + j)] = v;
+                }
+          if (!sk_ok(sk_bsr_check(rp.data(), ci.data(), keep, bs, bs, s.out, s.in), "sk_bsr_check")) return 1;
+          int64_t ws_bytes = 0;
+          if (!sk_ok(sk_bsr_workspace_size(rp.data(), keep, bs, bs, s.tokens, s.out, &ws_bytes), "sk_bsr_workspace_size"))
+            return 1;
+          std::vector<uint8_t> ws((size_t)ws_bytes);
+          if (!sk_ok(sk_bsr_plan(rp.data(), keep, bs, bs, s.tokens, s.out, ws_bytes ? ws.data() : nullptr, ws_bytes),
+                     "sk_bsr_plan"))
+            return 1;
+          DeviceBuf drp, dci, dv, dws;
+          if (!sk_ok(sk_malloc(&drp.p, rp.size() * 4), "sk_malloc row_ptr") ||
+              !sk_ok(sk_malloc(&dci.p, ci.size() * 4), "sk_malloc col_idx") ||
+              !sk_ok(sk_malloc(&dv.p, vals.size() * 2), "sk_malloc values") ||
+              (ws_bytes && !sk_ok(sk_malloc(&dws.p, (size_t)ws_bytes), "sk_malloc workspace")) ||
+              !sk_ok(sk_memcpy_h2d(drp.p, rp.data(), rp.size() * 4, nullptr), "upload row_ptr") ||
+              !sk_ok(sk_memcpy_h2d(dci.p, ci.data(), ci.size() * 4, nullptr), "upload col_idx") ||
+              !sk_ok(sk_memcpy_h2d(dv.p, vals.data(), vals.size() * 2, nullptr), "upload values") ||
+              (ws_bytes && !sk_ok(sk_memcpy_h2d(dws.p, ws.data(), (size_t)ws_bytes, nullptr), "upload workspace")) ||
+              !sk_ok(sk_memcpy_h2d(bdw.p, dense.data(), dense.size() * 2, nullptr), "upload dense W"))
+            return 1;
+          auto run_bsr = [&]() {
+            return sk_ok(sk_bsr_gemm(bx.p, xd, (const int32_t*)drp.p, (const int32_t*)dci.p, dv.p, keep, bs, bs, dws.p,
+                                     nullptr, by.p, ydt, s.tokens, s.in, s.out, nullptr),
+                         "sk_bsr_gemm");
+          };
+#if SK_BENCH_CUBLAS
+          auto run_ref = [&]() { return cublas_gemm(handle, bx.p, xd, bdw.p, bc.p, ydt, s); };
+#else
+          auto run_ref = [&]() {
+            return sk_ok(sk_dense_gemm(bx.p, xd, bdw.p, nullptr, bc.p, ydt, s.tokens, s.in, s.out, nullptr), "sk_dense_gemm");
+          };
+#endif
+          const size_t n = (size_t)(s.tokens * s.out), ysize = n * (ydt == SK_DTYPE_F32 ? 4 : 2);
+          bool ran = cuda_ok(cudaMemset(by.p, 0xff, ysize), "cudaMemset") && cuda_ok(cudaMemset(bc.p, 0xff, ysize), "cudaMemset") &&
+                     run_bsr() && run_ref() && cuda_ok(cudaDeviceSynchronize(), "verification runs");
+          double err = NAN;
+          if (ran) err = max_rel_err(fetch(by.p, n, ydt), fetch(bc.p, n, ydt));
+          const double tol = tolerance(ydt);
+          const bool ok = err <= tol;
+          const double t_b = ran ? timer.median_ms(run_bsr, opt.budget_ms) : -1;
+          if (ran && have_cublas && t_peer < 0) t_peer = timer.median_ms(run_ref, opt.budget_ms);
+          const double t_c = have_cublas ? t_peer : -1;
+          const bool timed = t_b > 0 && (!have_cublas || t_c > 0);
+          const double flops = 2.0 * (double)s.tokens * (double)s.in * (double)s.out;
+          char tb[24] = "-", tc[24] = "-", ratio[24] = "-", tf[24] = "-";
+          if (t_b > 0) snprintf(tb, sizeof tb, "%.4f", t_b);
+          if (t_c > 0) snprintf(tc, sizeof tc, "%.4f", t_c);
+          if (t_b > 0 && t_c > 0) snprintf(ratio, sizeof ratio, "%.2fx", t_c / t_b);
+          if (t_b > 0) snprintf(tf, sizeof tf, "%.1f", density * flops / t_b / 1e9);
+          printf("%-18s %-9s %-7.2f %-4s %-4s %10s %10s %8s %9s  %.2e (%lld blocks, workspace %lld B)\n", shape_s, fmt,
+                 density, dt_name(xd), dt_name(ydt), tb, tc, ratio, tf, err, (long long)keep, (long long)ws_bytes);
+          printf("%s verify sk_bsr_gemm %s %s density %.2f x=%s y=%s vs %s: max rel err %.2e (tol %.0e)\n",
+                 ok ? "PASS" : "FAIL", shape_s, fmt, density, dt_name(xd), dt_name(ydt),
+                 have_cublas ? "cuBLAS (dense, same W)" : "sk_dense_gemm", err, tol);
+          if (!timed) printf("FAIL timing %s %s x=%s: a timed run failed (see stderr)\n", shape_s, fmt, dt_name(xd));
+          failures += (ok ? 0 : 1) + (timed ? 0 : 1);
+          Record rec{fmt, s, xd, ydt, t_b, t_c, err, have_cublas ? "cublas" : "sk_dense_gemm", ok};
+          rec.density = (double)keep / (double)cells;
+          records.push_back(rec);
+          fflush(stdout);
+        }
       }
     }
   }

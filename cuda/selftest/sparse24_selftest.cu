@@ -1,4 +1,5 @@
-// GPU self-check of sk_sparse24_gemm and sk_dense_gemm (CMake target sk_gpu_selftest; not part of the library).
+// GPU self-check of sk_sparse24_gemm and sk_dense_gemm (CMake target sk_gpu_selftest; not part of the library);
+// the same target runs the sk_bsr_gemm cases of bsr_selftest.cu before the timing.
 // For random shapes, dtypes and output types it compares both kernels with an fp64 host reference computed from
 // the same f16/bf16-rounded inputs, prints PASS/FAIL per case, then times 4096^3 with cudaEvents (skipped when the
 // environment has SK_SELFTEST_QUICK=1, as under compute-sanitizer; the benchmark proper is sk_gpu_bench).
@@ -17,6 +18,9 @@
 
 #include "../mma_fragments.cuh"
 #include "sparsekernels.h"
+
+// BSR cases (bsr_selftest.cu, same target).
+void bsr_selftest(int& total, int& failed);
 
 namespace {
 
@@ -365,6 +369,7 @@ int main() {
       ++total;
       if (!run_case(rng, e[0], e[1], e[2], xd, yd, combo != 3)) ++failed;
     }
+  bsr_selftest(total, failed);
   const char* quick = getenv("SK_SELFTEST_QUICK");
   const bool skip_timing = quick != nullptr && strcmp(quick, "") != 0 && strcmp(quick, "0") != 0;
   if (skip_timing) printf("SK_SELFTEST_QUICK set: 4096^3 timing skipped\n");

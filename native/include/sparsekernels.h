@@ -133,7 +133,7 @@ int sk_bsr_plan(const int32_t* host_row_ptr, int64_t blocks, int block_rows, int
  * device copy of sk_bsr_plan's output (NULL when the size was 0). Only stored blocks are read; block rows with no
  * blocks give bias (or 0). fp32 accumulation; any tokens >= 1; asynchronous on stream. */
 int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
-                int64_t blocks, int block_rows, int block_cols, const void* workspace, const float* bias, void* y,
+                int64_t blocks, int block_rows, int block_cols, void* workspace, const float* bias, void* y,
                 int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 
 #ifdef __cplusplus

@@ -340,6 +340,152 @@ static void test_check_f32() {
   CHECK(sk_sparse24_check_f32(w.data(), rows, 6, &br, &bg) == SK_ERR_INVALID_ARGUMENT, "cols % 4");
 }
 
+// ---- BSR: structure check, schedule, GEMM argument validation ----
+static void test_bsr_check() {
+  // 3 block rows x 4 block columns of 16x32 blocks: out 48, in 128.
+  const int32_t rp[] = {0, 2, 2, 5};
+  const int32_t ci[] = {0, 3, 0, 1, 2};
+  CHECK(sk_bsr_check(rp, ci, 5, 16, 32, 48, 128) == SK_OK, "valid structure");
+  CHECK(sk_bsr_check(rp, nullptr, 0, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "row_ptr end != blocks");
+  const int32_t rp0[] = {0, 0, 0, 0};
+  CHECK(sk_bsr_check(rp0, nullptr, 0, 16, 32, 48, 128) == SK_OK, "no blocks, col_idx NULL");
+  CHECK(sk_bsr_check(nullptr, ci, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "null row_ptr");
+  CHECK(strstr(sk_last_error(), "row_ptr") != nullptr, "names row_ptr");
+  CHECK(sk_bsr_check(rp, nullptr, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "null col_idx");
+  CHECK(sk_bsr_check(rp, ci, 5, 8, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "block_rows 8");
+  CHECK(sk_bsr_check(rp, ci, 5, 16, 48, 48, 144) == SK_ERR_INVALID_ARGUMENT, "block_cols 48");
+  CHECK(sk_bsr_check(rp, ci, 5, 16, 32, 40, 128) == SK_ERR_INVALID_ARGUMENT, "out % block_rows");
+  CHECK(sk_bsr_check(rp, ci, 5, 16, 32, 48, 120) == SK_ERR_INVALID_ARGUMENT, "in % block_cols");
+  CHECK(sk_bsr_check(rp, ci, -1, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "blocks < 0");
+  CHECK(sk_bsr_check(rp, ci, 13, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "blocks > grid");
+  const int32_t rp_bad0[] = {1, 2, 2, 5};
+  CHECK(sk_bsr_check(rp_bad0, ci, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "row_ptr[0] != 0");
+  const int32_t rp_dec[] = {0, 3, 2, 5};
+  CHECK(sk_bsr_check(rp_dec, ci, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "decreasing row_ptr");
+  CHECK(strstr(sk_last_error(), "row_ptr[2]") != nullptr, "names the entry: '%s'", sk_last_error());
+  const int32_t ci_range[] = {0, 4, 0, 1, 2};
+  CHECK(sk_bsr_check(rp, ci_range, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "col out of range");
+  CHECK(strstr(sk_last_error(), "col_idx[1]") != nullptr, "names col_idx[1]: '%s'", sk_last_error());
+  const int32_t ci_neg[] = {0, 3, -1, 1, 2};
+  CHECK(sk_bsr_check(rp, ci_neg, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "negative col");
+  const int32_t ci_eq[] = {0, 3, 0, 2, 2};
+  CHECK(sk_bsr_check(rp, ci_eq, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "repeated col");
+  CHECK(strstr(sk_last_error(), "col_idx[4]") != nullptr, "names col_idx[4]: '%s'", sk_last_error());
+  const int32_t ci_desc[] = {3, 0, 0, 1, 2};
+  CHECK(sk_bsr_check(rp, ci_desc, 5, 16, 32, 48, 128) == SK_ERR_INVALID_ARGUMENT, "descending cols");
+}
+
+// Header words (cuda/gemm_index.cuh, enum BsrHeader).
+enum { W_MAGIC, W_BR, W_BC, W_NBR, W_BLOCKS, W_ITEMS, W_SPLITS, W_CHUNK, W_TOKENS, W_ITEMS_OFF, W_SPLITS_OFF,
+       W_PART_OFF, W_SLOTS };
+
+static void test_bsr_plan() {
+  // 8 block rows of 64: one row of 40 blocks, the others 0..3 blocks; 1 token -> chunk 4: the long row is cut
+  // into 10 chunks, rows of <= 4 stay whole.
+  const int64_t nbr = 8, out = nbr * 64;
+  std::vector<int32_t> rp(1, 0);
+  const int lens[8] = {2, 0, 40, 3, 1, 0, 3, 2};
+  for (int r = 0; r < 8; ++r) rp.push_back(rp.back() + lens[r]);
+  const int64_t blocks = rp.back();
+  int64_t bytes = -1;
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks, 64, 64, 1, out, &bytes) == SK_OK, "size");
+  const int64_t items = 7 + 10, splits = 1, slots = 10;
+  CHECK(bytes == (16 + 4 * items + 4 * splits) * 4 + slots * 1 * 64 * 4, "bytes %lld", (long long)bytes);
+  std::vector<int32_t> ws((size_t)bytes / 4, -7);
+  CHECK(sk_bsr_plan(rp.data(), blocks, 64, 64, 1, out, ws.data(), bytes) == SK_OK, "plan");
+  CHECK(ws[W_MAGIC] == 0x31525342 && ws[W_BR] == 64 && ws[W_BC] == 64 && ws[W_NBR] == 8 && ws[W_BLOCKS] == blocks,
+        "header");
+  CHECK(ws[W_ITEMS] == items && ws[W_SPLITS] == 1 && ws[W_SLOTS] == 10 && ws[W_CHUNK] == 4 && ws[W_TOKENS] == 1,
+        "counts %d %d %d %d", ws[W_ITEMS], ws[W_SPLITS], ws[W_SLOTS], ws[W_CHUNK]);
+  CHECK(ws[W_ITEMS_OFF] == 16 && ws[W_SPLITS_OFF] == 16 + 4 * items && ws[W_PART_OFF] == ws[W_SPLITS_OFF] + 4,
+        "offsets");
+  // Items cover every block exactly once, longest first; chunks of row 2 in slot order, each <= 4 blocks.
+  std::vector<int> cover((size_t)blocks, 0), rows_seen(8, 0);
+  int prev_len = 1 << 30;
+  for (int64_t i = 0; i < items; ++i) {
+    const int32_t* it = &ws[(size_t)(16 + 4 * i)];
+    const int len = it[2] - it[1];
+    CHECK(len <= prev_len, "item %lld not sorted by length", (long long)i);
+    prev_len = len;
+    CHECK(it[0] >= 0 && it[0] < 8 && it[1] >= rp[(size_t)it[0]] && it[2] <= rp[(size_t)it[0] + 1], "item %lld range", (long long)i);
+    for (int b = it[1]; b < it[2]; ++b) ++cover[(size_t)b];
+    ++rows_seen[(size_t)it[0]];
+    if (it[0] == 2) CHECK(it[3] >= 0 && it[3] < 10 && len <= 4 && it[1] == rp[2] + it[3] * 40 / 10, "chunk %d", it[3]);
+    else CHECK(it[3] == -1, "whole rows write Y directly");
+  }
+  for (int64_t b = 0; b < blocks; ++b) CHECK(cover[(size_t)b] == 1, "block %lld covered %d times", (long long)b, cover[(size_t)b]);
+  for (int r = 0; r < 8; ++r) CHECK(rows_seen[(size_t)r] == (r == 2 ? 10 : 1), "row %d items %d", r, rows_seen[(size_t)r]);
+  const int32_t* sp = &ws[(size_t)ws[W_SPLITS_OFF]];
+  CHECK(sp[0] == 2 && sp[1] == 0 && sp[2] == 10, "split row");
+  CHECK(ws.back() == 0, "partials zeroed");
+
+  // Large token count: chunk grows, nothing is cut, no workspace.
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks, 64, 64, 4096, out, &bytes) == SK_OK && bytes > 0, "4096 tokens: %lld", (long long)bytes);
+  const int32_t rp_even[] = {0, 3, 6, 9, 12};
+  CHECK(sk_bsr_workspace_size(rp_even, 12, 32, 32, 1, 128, &bytes) == SK_OK && bytes == 0, "even rows: no workspace");
+  CHECK(sk_bsr_plan(rp_even, 12, 32, 32, 1, 128, nullptr, 0) == SK_OK, "plan of size 0 with NULL");
+  // Errors.
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks, 64, 64, 1, out, nullptr) == SK_ERR_INVALID_ARGUMENT, "null bytes");
+  CHECK(sk_bsr_workspace_size(nullptr, blocks, 64, 64, 1, out, &bytes) == SK_ERR_INVALID_ARGUMENT, "null row_ptr");
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks, 64, 64, 0, out, &bytes) == SK_ERR_INVALID_ARGUMENT, "tokens 0");
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks, 64, 24, 1, out, &bytes) == SK_ERR_INVALID_ARGUMENT, "block_cols 24");
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks, 64, 64, 1, out + 16, &bytes) == SK_ERR_INVALID_ARGUMENT, "out % 64");
+  CHECK(sk_bsr_workspace_size(rp.data(), blocks + 1, 64, 64, 1, out, &bytes) == SK_ERR_INVALID_ARGUMENT, "blocks mismatch");
+  CHECK(sk_bsr_plan(rp.data(), blocks, 64, 64, 1, out, ws.data(), 16) == SK_ERR_INVALID_ARGUMENT, "wrong bytes");
+  int64_t b1 = 0;
+  sk_bsr_workspace_size(rp.data(), blocks, 64, 64, 1, out, &b1);
+  CHECK(sk_bsr_plan(rp.data(), blocks, 64, 64, 1, out, nullptr, b1) == SK_ERR_INVALID_ARGUMENT, "null workspace");
+}
+
+static void test_bsr_gemm_validation(int count) {
+  alignas(16) static uint8_t buf[512];
+  const void* x = buf;
+  const void* v = buf;
+  const int32_t* rp = (const int32_t*)(buf + 256);
+  const int32_t* ci = (const int32_t*)(buf + 320);
+  void* y = buf + 384;
+  const int F32 = SK_DTYPE_F32, F16 = SK_DTYPE_F16, BF16 = SK_DTYPE_BF16;
+  struct Case { const void* x; int xd; const int32_t* rp; const int32_t* ci; const void* v; int64_t nb; int br, bc;
+                void* ws; void* y; int yd; int64_t t, i, o; const char* what; };
+  Case bad[] = {
+      {nullptr, F16, rp, ci, v, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "null x"},
+      {x, F16, nullptr, ci, v, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "null row_ptr"},
+      {x, F16, rp, nullptr, v, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "null col_idx"},
+      {x, F16, rp, ci, nullptr, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "null values"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, nullptr, F32, 4, 64, 32, "null y"},
+      {x, F16, rp, ci, v, -1, 16, 16, nullptr, y, F32, 4, 64, 32, "blocks < 0"},
+      {x, F16, rp, ci, v, 9, 16, 16, nullptr, y, F32, 4, 64, 32, "blocks > grid"},
+      {x, F16, rp, ci, v, 2, 8, 16, nullptr, y, F32, 4, 64, 32, "block_rows 8"},
+      {x, F16, rp, ci, v, 2, 16, 128, nullptr, y, F32, 4, 128, 32, "block_cols 128"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, y, F32, 0, 64, 32, "tokens 0"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, y, F32, 4, 0, 32, "in 0"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, y, F32, 4, 64, 0, "out 0"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, y, F32, 4, 68, 32, "in % 8"},
+      {x, F16, rp, ci, v, 2, 16, 32, nullptr, y, F32, 4, 80, 32, "in % block_cols"},
+      {x, F16, rp, ci, v, 2, 32, 16, nullptr, y, F32, 4, 64, 48, "out % block_rows"},
+      {x, F32, rp, ci, v, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "x F32"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, y, BF16, 4, 64, 32, "F16 -> BF16"},
+      {x, BF16, rp, ci, v, 2, 16, 16, nullptr, y, F16, 4, 64, 32, "BF16 -> F16"},
+      {buf + 8, F16, rp, ci, v, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "misaligned x"},
+      {x, F16, rp, ci, buf + 8, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "misaligned values"},
+      {x, F16, rp, ci, v, 2, 16, 16, buf + 4, y, F32, 4, 64, 32, "misaligned workspace"},
+      {x, F16, (const int32_t*)(buf + 2), ci, v, 2, 16, 16, nullptr, y, F32, 4, 64, 32, "misaligned row_ptr"},
+      {x, F16, rp, ci, v, 2, 16, 16, nullptr, buf + 2, F32, 4, 64, 32, "misaligned f32 y"},
+  };
+  for (const Case& c : bad) {
+    int rc = sk_bsr_gemm(c.x, c.xd, c.rp, c.ci, c.v, c.nb, c.br, c.bc, c.ws, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "bsr_gemm %s: rc %d", c.what, rc);
+    CHECK(has_error_text(), "bsr_gemm %s: message", c.what);
+  }
+  if (count == 0) {
+    int rc = sk_bsr_gemm(x, F16, rp, ci, v, 2, 16, 16, nullptr, nullptr, y, F32, 3, 64, 32, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid bsr launch w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only bsr launch rc %d", rc);
+    rc = sk_bsr_gemm(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr, y, BF16, 1, 64, 64, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT, "no blocks, NULL col_idx/values is valid: rc %d", rc);
+  }
+}
+
 int main() {
   test_library();
   int count = 0;
@@ -351,6 +497,9 @@ int main() {
   test_random_replay();
   test_pack_rejects();
   test_check_f32();
+  test_bsr_check();
+  test_bsr_plan();
+  test_bsr_gemm_validation(count);
   if (g_failures != 0) {
     fprintf(stderr, "sk_host_test: %d of %d checks FAILED\n", g_failures, g_checks);
     return 1;

@@ -501,6 +501,423 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
   return ok;
 }
 
+// ----------------------------------------------------------------------------------------------- BSR kernel
+// Emulation of cuda/bsr_gemm.cu: bsr_gemm_kernel (item loop, cp.async ring with the col_idx prefetch, ldmatrix,
+// mma.sync, direct or partial-sum epilogue) and bsr_reduce_kernel, through the BSR helpers of gemm_index.cuh.
+struct BsrProblem {
+  int64_t tokens, in, out;
+  int br, bc, xd, yd;
+  bool with_bias;
+  std::vector<int32_t> row_ptr, col_idx;
+  std::vector<uint16_t> values;  // [blocks][br][bc]
+  Problem dense;                 // x, dense w, bias for the reference (compare())
+  int64_t blocks() const { return (int64_t)col_idx.size(); }
+};
+
+// The device workspace as the kernels see it (int32 words; the partial sums are floats in the same bytes), with
+// a write counter per partial-sum float.
+struct Workspace {
+  std::vector<int32_t> words;
+  std::vector<int> part_writes;
+  const int32_t* ptr() const { return words.empty() ? nullptr : words.data(); }
+};
+
+void part_store(Workspace& ws, int64_t idx, float v) {
+  const int64_t base = ws.words[H_PART_OFF], n = (int64_t)ws.words.size() - base;
+  EMU_CHECK(idx >= 0 && idx < n, "partial store [%lld] outside the %lld floats of the workspace", (long long)idx, (long long)n);
+  if (idx < 0 || idx >= n) return;
+  memcpy(&ws.words[(size_t)(base + idx)], &v, 4);
+  ++ws.part_writes[(size_t)idx];
+}
+float part_load(const Workspace& ws, int64_t idx) {
+  const int64_t base = ws.words[H_PART_OFF], n = (int64_t)ws.words.size() - base;
+  EMU_CHECK(idx >= 0 && idx < n, "partial load [%lld] outside the %lld floats of the workspace", (long long)idx, (long long)n);
+  if (idx < 0 || idx >= n) return 0.0f;
+  EMU_CHECK(ws.part_writes[(size_t)idx] == 1, "partial [%lld] read after %d writes", (long long)idx, ws.part_writes[(size_t)idx]);
+  float v;
+  memcpy(&v, &ws.words[(size_t)(base + idx)], 4);
+  return v;
+}
+
+template <class C>
+void emulate_bsr_cta(const BsrProblem& pb, Workspace* wsp, Output& y, int bx, int by, int64_t gx, long& conflicts,
+                     long& phases, long& items_run) {
+  const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
+  const int blocks = (int)pb.blocks();
+  const float* bias = pb.with_bias ? pb.dense.bias.data() : nullptr;
+  const int shift = bsr_log2_block(pb.bc);
+  const int nbr = out / C::BR, nbc = in >> shift;
+  const int n0 = by * C::BN;
+  constexpr int NW = C::THREADS / 32;
+  const int32_t* ws = wsp != nullptr ? wsp->ptr() : nullptr;
+  const bool sched = bsr_ws_valid(ws, C::BR, 1 << shift, nbr, blocks, tokens);
+  const int n_items = sched ? ws[H_ITEMS] : nbr;
+  const int n_slots = sched ? ws[H_SLOTS] : 0;
+  Block blk(C::SMEM_BYTES, C::THREADS);
+  EMU_CHECK(C::SMEM_BYTES <= 99 * 1024, "BSR config needs %d bytes of smem", C::SMEM_BYTES);
+  std::vector<float> accv((size_t)NW * C::MI * C::NT * 128);
+  auto acc = [&](int w, int i, int nt) { return reinterpret_cast<float(*)[4]>(&accv[(((size_t)w * C::MI + i) * C::NT + nt) * 128]); };
+  int item_no = 0;
+  for (int idx = bx; idx < n_items; idx += (int)gx, ++item_no) {
+    BsrItem it;
+    if (sched) {
+      const int32_t* e = ws + H_WORDS + 4 * (int64_t)idx;
+      it = bsr_sched_item(e[0], e[1], e[2], e[3], nbr, blocks, nbc, n_slots);
+    } else {
+      it = bsr_row_item(idx, pb.row_ptr[(size_t)idx], pb.row_ptr[(size_t)idx + 1], blocks, nbc);
+    }
+    ++items_run;
+    const int KT = bsr_num_stages<C>(it.b1 - it.b0, shift);
+    auto tag = [&](int s) { return item_no * 65536 + s; };
+    auto col_for = [&](int tid, int s) -> int {
+      const int b = it.b0 + bsr_stage_block<C>(s, bsr_copy_ch<C>(tid), shift);
+      if (!(b < it.b1)) return 0;
+      EMU_CHECK(b >= 0 && b < blocks, "col_idx[%d] outside [0, %d)", b, blocks);
+      return bsr_clamp_col(pb.col_idx[(size_t)b], nbc);
+    };
+    auto load_stage = [&](int tid, int s, int slot, int col) {
+      for (int c = tid; c < C::A_COPIES; c += C::THREADS) {
+        const CopyPlan p = bsr_copy_w<C>(c, s, it, shift);
+        blk.cp_async16(tid, C::A_OFF + (slot * C::A_STAGE + p.dst) * 2, gsrc(pb.values, p, "W blocks"), p.ok, tag(s));
+      }
+      for (int c = tid; c < C::B_COPIES; c += C::THREADS) {
+        // The kernel passes one prefetched col per thread and stage: it must be the col of this copy's block.
+        EMU_CHECK(bsr_copy_ch<C>(c) == bsr_copy_ch<C>(tid), "copy %d of thread %d has another chunk column", c, tid);
+        const int b = it.b0 + bsr_stage_block<C>(s, bsr_copy_ch<C>(c), shift);
+        if (b < it.b1) EMU_CHECK(col == pb.col_idx[(size_t)b], "stage %d thread %d: prefetched col %d, block %d has %d", s, tid, col, b, pb.col_idx[(size_t)b]);
+        const CopyPlan p = bsr_copy_x<C>(c, s, it, col, n0, tokens, in, shift);
+        blk.cp_async16(tid, C::B_OFF + (slot * C::B_STAGE + p.dst) * 2, gsrc(pb.dense.x, p, "X gather"), p.ok, tag(s));
+      }
+    };
+    std::fill(accv.begin(), accv.end(), 0.0f);
+    for (int st = 0; st < C::STAGES - 1; ++st)
+      for (int tid = 0; tid < C::THREADS; ++tid) {
+        if (st < KT) load_stage(tid, st, st, col_for(tid, st));
+        blk.commit(tid);
+      }
+    std::vector<int> col_next((size_t)C::THREADS);
+    for (int tid = 0; tid < C::THREADS; ++tid) col_next[(size_t)tid] = col_for(tid, C::STAGES - 1);
+    for (int kt = 0; kt < KT; ++kt) {
+      for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, C::STAGES - 2);
+      blk.syncthreads();
+      const int nk = kt + C::STAGES - 1;
+      for (int tid = 0; tid < C::THREADS; ++tid) {
+        if (nk < KT) load_stage(tid, nk, nk % C::STAGES, col_next[(size_t)tid]);
+        blk.commit(tid);
+        col_next[(size_t)tid] = col_for(tid, nk + 1);
+      }
+      const int slot = kt % C::STAGES;
+      for (int warp = 0; warp < NW; ++warp) {
+        int wm, wn;
+        bsr_warp_roles<C>(warp, wm, wn);
+        for (int kk = 0; kk < C::SK / 16; ++kk) {
+          uint32_t a[C::MI][32][4];
+          for (int i = 0; i < C::MI; ++i) {
+            int addr[32];
+            for (int lane = 0; lane < 32; ++lane) addr[lane] = C::A_OFF + (slot * C::A_STAGE + bsr_ldsm_a<C>(wm, i, kk, lane)) * 2;
+            blk.ldmatrix(4, false, addr, a[i], tag(kt), "bsr ldmatrix A");
+          }
+          for (int np = 0; np < C::NT / 2; ++np) {
+            uint32_t b[32][4];
+            int addr[32];
+            for (int lane = 0; lane < 32; ++lane) addr[lane] = C::B_OFF + (slot * C::B_STAGE + bsr_ldsm_b<C>(wn, np, kk, lane)) * 2;
+            blk.ldmatrix(4, false, addr, b, tag(kt), "bsr ldmatrix B");
+            uint32_t b0[32][2], b1[32][2];
+            for (int l = 0; l < 32; ++l) {
+              b0[l][0] = b[l][0];
+              b0[l][1] = b[l][1];
+              b1[l][0] = b[l][2];
+              b1[l][1] = b[l][3];
+            }
+            for (int i = 0; i < C::MI; ++i) {
+              emu::mma_m16n8k16(acc(warp, i, 2 * np), a[i], b0, dt);
+              emu::mma_m16n8k16(acc(warp, i, 2 * np + 1), a[i], b1, dt);
+            }
+          }
+        }
+      }
+    }
+    if (it.row >= 0) {
+      for (int warp = 0; warp < NW; ++warp) {
+        int wm, wn;
+        bsr_warp_roles<C>(warp, wm, wn);
+        for (int i = 0; i < C::MI; ++i)
+          for (int nt = 0; nt < C::NT; ++nt)
+            for (int lane = 0; lane < 32; ++lane) {
+              float c[4];
+              for (int r = 0; r < 4; ++r) c[r] = acc(warp, i, nt)[lane][r];
+              const int mloc = bsr_tile_mloc<C>(wm, i), n_tile = bsr_tile_n<C>(n0, wn, nt);
+              if (it.slot < 0) {
+                store_fragment(y, bias, c, it.row * C::BR + mloc, n_tile, out, tokens, lane);
+              } else {
+                for (int r = 0; r < 4; ++r) {
+                  const int n = n_tile + frag_col(lane, r);
+                  if (n < tokens) part_store(*wsp, bsr_partial_index(it.slot, n, mloc + frag_row(lane, r), tokens, C::BR), c[r]);
+                }
+              }
+            }
+      }
+    }
+    for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, 0);
+    EMU_CHECK(!blk.any_inflight(), "a copy is still in flight at the end of an item");
+    blk.syncthreads();
+  }
+  conflicts += blk.bank_conflicts;
+  phases += blk.ldmatrix_phases;
+}
+
+void emulate_bsr_reduce(const BsrProblem& pb, Workspace& wsd, Output& y) {
+  const int tokens = (int)pb.tokens, out = (int)pb.out, br = pb.br;
+  int64_t gx, gy;
+  bsr_reduce_grid(pb.blocks(), pb.tokens, br, gx, gy);
+  const int32_t* ws = wsd.ptr();
+  if (!bsr_ws_valid(ws, br, pb.bc, out / br, (int)pb.blocks(), tokens)) return;
+  const int n_splits = ws[H_SPLITS], n_slots = ws[H_SLOTS];
+  const int64_t per = (int64_t)tokens * br;
+  for (int64_t bxx = 0; bxx < gx; ++bxx)
+    for (int64_t byy = 0; byy < gy; ++byy)
+      for (int t = 0; t < kBsrReduceThreads; ++t)
+        for (int s = (int)bxx; s < n_splits; s += (int)gx) {
+          const int32_t* sp = ws + ws[H_SPLITS_OFF] + 4 * (int64_t)s;
+          if (sp[0] < 0 || sp[0] >= out / br || sp[1] < 0 || sp[2] < 0 || sp[1] + sp[2] > n_slots) continue;
+          for (int64_t e = byy * kBsrReduceThreads + t; e < per; e += gy * kBsrReduceThreads) {
+            float v = 0.0f;
+            for (int c = 0; c < sp[2]; ++c) v += part_load(wsd, (int64_t)(sp[1] + c) * per + e);
+            const int n = (int)(e / br), m = sp[0] * br + (int)(e % br);
+            if (pb.with_bias) v += pb.dense.bias[(size_t)m];
+            y.store(y_offset(n, m, out), v);
+          }
+        }
+}
+
+template <class C>
+void emulate_bsr_cfg(const BsrProblem& pb, Workspace* ws, Output& y, long& conflicts, long& phases, long& items_run) {
+  int64_t gx, gy;
+  bsr_grid(pb.out / pb.br, pb.blocks(), pb.tokens, ws != nullptr && ws->ptr() != nullptr, gx, gy);
+  EMU_CHECK(gy <= kMaxGridY, "BSR gridDim.y %lld", (long long)gy);
+  for (int64_t bx = 0; bx < gx; ++bx)
+    for (int64_t by = 0; by < gy; ++by) emulate_bsr_cta<C>(pb, ws, y, (int)bx, (int)by, gx, conflicts, phases, items_run);
+  if (ws != nullptr && ws->ptr() != nullptr) emulate_bsr_reduce(pb, *ws, y);
+}
+
+template <int BR>
+void emulate_bsr_br(const BsrProblem& pb, Workspace* ws, Output& y, long& conflicts, long& phases, long& items_run) {
+  if (bsr_bn_for_tokens(pb.tokens) == 32) emulate_bsr_cfg<BsrCfg<BR, 32>>(pb, ws, y, conflicts, phases, items_run);
+  else emulate_bsr_cfg<BsrCfg<BR, 128>>(pb, ws, y, conflicts, phases, items_run);
+}
+
+void emulate_bsr(const BsrProblem& pb, Workspace* ws, Output& y, long& conflicts, long& phases, long& items_run) {
+  switch (pb.br) {
+    case 16: emulate_bsr_br<16>(pb, ws, y, conflicts, phases, items_run); break;
+    case 32: emulate_bsr_br<32>(pb, ws, y, conflicts, phases, items_run); break;
+    default: emulate_bsr_br<64>(pb, ws, y, conflicts, phases, items_run); break;
+  }
+}
+
+// Structure patterns of the BSR cases.
+enum BsrPattern { kRandom = 0, kEmpty = 1, kDense = 2, kLongRow = 3 };
+const char* pattern_name(int p) { return p == kRandom ? "random+empty rows" : p == kEmpty ? "no blocks" : p == kDense ? "dense" : "one long row"; }
+
+void make_bsr(BsrProblem& pb, int pattern, std::mt19937& rng) {
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  const int64_t nbr = pb.out / pb.br, nbc = pb.in / pb.bc;
+  pb.row_ptr.assign(1, 0);
+  pb.col_idx.clear();
+  const int64_t long_row = (int64_t)(rng() % (uint64_t)nbr);
+  for (int64_t r = 0; r < nbr; ++r) {
+    for (int64_t c = 0; c < nbc; ++c) {
+      bool keep;
+      switch (pattern) {
+        case kEmpty: keep = false; break;
+        case kDense: keep = true; break;
+        case kLongRow: keep = r == long_row || (c == (r * 7) % nbc && r % 3 != 1); break;  // others: 0 or 1 block
+        default: keep = r % 4 != 2 && rng() % 3 == 0; break;                            // ~1/3, every 4th row empty
+      }
+      if (keep) pb.col_idx.push_back((int32_t)c);
+    }
+    pb.row_ptr.push_back((int32_t)pb.col_idx.size());
+  }
+  const int64_t B = pb.blocks();
+  pb.values.assign((size_t)(B * pb.br * pb.bc), 0);
+  Problem& d = pb.dense;
+  d.tokens = pb.tokens;
+  d.in = pb.in;
+  d.out = pb.out;
+  d.xd = pb.xd;
+  d.yd = pb.yd;
+  d.with_bias = pb.with_bias;
+  d.w.assign((size_t)(pb.out * pb.in), 0);
+  for (int64_t r = 0; r < nbr; ++r)
+    for (int64_t n = pb.row_ptr[(size_t)r]; n < pb.row_ptr[(size_t)r + 1]; ++n)
+      for (int i = 0; i < pb.br; ++i)
+        for (int j = 0; j < pb.bc; ++j) {
+          const uint16_t v = emu::from_float(uni(rng), pb.xd);
+          pb.values[(size_t)((n * pb.br + i) * pb.bc + j)] = v;
+          d.w[(size_t)((r * pb.br + i) * pb.in + pb.col_idx[(size_t)n] * pb.bc + j)] = v;
+        }
+  d.x.resize((size_t)(pb.tokens * pb.in));
+  for (auto& v : d.x) v = emu::from_float(uni(rng), pb.xd);
+  d.bias.resize((size_t)pb.out);
+  for (auto& v : d.bias) v = uni(rng);
+}
+
+// Workspace through the library's real planner (host functions of the C ABI) for plan_tokens.
+bool make_workspace(const BsrProblem& pb, int64_t plan_tokens, Workspace& ws, int64_t& bytes) {
+  if (sk_bsr_workspace_size(pb.row_ptr.data(), pb.blocks(), pb.br, pb.bc, plan_tokens, pb.out, &bytes) != SK_OK) {
+    fprintf(stderr, "workspace_size: %s\n", sk_last_error());
+    return false;
+  }
+  ws.words.assign((size_t)(bytes / 4), (int32_t)0xDEADBEEF);
+  if (sk_bsr_plan(pb.row_ptr.data(), pb.blocks(), pb.br, pb.bc, plan_tokens, pb.out, bytes ? ws.words.data() : nullptr,
+                  bytes) != SK_OK) {
+    fprintf(stderr, "plan: %s\n", sk_last_error());
+    return false;
+  }
+  if (bytes) {
+    for (size_t i = (size_t)ws.words[H_PART_OFF]; i < ws.words.size(); ++i) ws.words[i] = 0x7FC00001;  // NaN: unwritten
+    ws.part_writes.assign(ws.words.size() - (size_t)ws.words[H_PART_OFF], 0);
+  }
+  return true;
+}
+
+// One BSR case; ws_mode 0: the plan for these tokens (NULL when its size is 0), 1: NULL always, 2: a plan made
+// for more tokens (valid), 3: a plan made for fewer tokens (the kernels must ignore it).
+bool run_bsr_case(std::mt19937& rng, int64_t t, int br, int bc, int64_t nbr, int64_t nbc, int pattern, int xd, int yd,
+                  bool with_bias, int ws_mode, long& cf, long& ph) {
+  BsrProblem pb;
+  pb.tokens = t;
+  pb.out = nbr * br;
+  pb.in = nbc * bc;
+  pb.br = br;
+  pb.bc = bc;
+  pb.xd = xd;
+  pb.yd = yd;
+  pb.with_bias = with_bias;
+  make_bsr(pb, pattern, rng);
+  if (sk_bsr_check(pb.row_ptr.data(), pb.col_idx.data(), pb.blocks(), br, bc, pb.out, pb.in) != SK_OK) {
+    fprintf(stderr, "sk_bsr_check: %s\n", sk_last_error());
+    return false;
+  }
+  const long before = emu::failures().count;
+  Workspace ws;
+  int64_t bytes = 0;
+  const int64_t plan_tokens = ws_mode == 2 ? t + 57 : ws_mode == 3 ? (t > 1 ? t - 1 : 1) : t;
+  if (ws_mode != 1 && !make_workspace(pb, plan_tokens, ws, bytes)) return false;
+  const bool use_ws = ws_mode != 1 && bytes > 0;
+  Output y(yd, t, pb.out);
+  long items = 0;
+  emulate_bsr(pb, use_ws ? &ws : nullptr, y, cf, ph, items);
+  // Every partial-sum float of the call's tokens written exactly once when the plan was used.
+  long bad_part = 0;
+  if (use_ws && bsr_ws_valid(ws.ptr(), br, bc, (int)nbr, (int)pb.blocks(), (int)t)) {
+    const int64_t per = t * br;
+    for (int64_t i = 0; i < (int64_t)ws.words[H_SLOTS] * per; ++i) bad_part += ws.part_writes[(size_t)i] != 1;
+    EMU_CHECK(bad_part == 0, "%ld partial sums not written exactly once", bad_part);
+  }
+  double worst = 0;
+  const long bad = compare(pb.dense, y, "bsr", worst);
+  const long model = emu::failures().count - before;
+  const bool ok = bad == 0 && model == 0;
+  if (!ok || getenv("SK_EMU_VERBOSE"))
+    printf("%s BSR tokens=%-4lld %2dx%-2d out=%-4lld in=%-5lld blocks=%-4lld %-17s x=%-4s y=%-4s bias=%d ws=%s%s "
+           "(%lld B, %ld items) err/tol %.3f (%ld bad) model %ld\n",
+           ok ? "PASS" : "FAIL", (long long)t, br, bc, (long long)pb.out, (long long)pb.in, (long long)pb.blocks(),
+           pattern_name(pattern), dt_name(xd), dt_name(yd), with_bias ? 1 : 0,
+           ws_mode == 1 ? "NULL" : use_ws ? "plan" : "none-needed", ws_mode == 2 ? "(planned for more tokens)" : ws_mode == 3 ? "(planned for fewer tokens)" : "",
+           (long long)bytes, items, worst, bad, model);
+  return ok;
+}
+
+// Static checks of the BSR tile configs.
+template <class C>
+void check_bsr_config(const char* name) {
+  EMU_CHECK(C::SMEM_BYTES <= 99 * 1024, "%s smem %d", name, C::SMEM_BYTES);
+  // Every half of a stage (but the 16-byte row padding) is copied exactly once, for every block width.
+  for (int shift = 4; shift <= 6; ++shift) {
+    std::vector<int> a((size_t)C::A_STAGE, 0), b((size_t)C::B_STAGE, 0);
+    BsrItem it{0, 0, 1 << 20, -1};
+    for (int c = 0; c < C::A_COPIES; ++c) {
+      const CopyPlan p = bsr_copy_w<C>(c, 1, it, shift);
+      for (int h = 0; h < 8; ++h) ++a[(size_t)(p.dst + h)];
+    }
+    for (int c = 0; c < C::B_COPIES; ++c) {
+      const CopyPlan p = bsr_copy_x<C>(c, 1, it, 0, 0, 1 << 20, 1 << 20, shift);
+      for (int h = 0; h < 8; ++h) ++b[(size_t)(p.dst + h)];
+    }
+    long pad_a = 0, pad_b = 0;
+    for (int v : a) { EMU_CHECK(v <= 1, "%s A half copied %d times", name, v); pad_a += v == 0; }
+    for (int v : b) { EMU_CHECK(v <= 1, "%s B half copied %d times", name, v); pad_b += v == 0; }
+    EMU_CHECK(pad_a == (long)C::BR * 8 && pad_b == (long)C::BN * 8, "%s: only the row padding stays uncopied", name);
+  }
+  printf("config %-9s BR %2d BN %3d warps %d (WMxWN %dx%d, warp tile %dx%d) k%d/stage %d stages smem %6d B\n", name,
+         C::BR, C::BN, C::THREADS / 32, C::WM, C::WN, C::MI * 16, C::NT * 8, C::SK, C::STAGES, C::SMEM_BYTES);
+}
+
+void check_bsr_limits() {
+  int64_t gx, gy;
+  bsr_grid(1, 1, kBsrMaxTokens, false, gx, gy);
+  EMU_CHECK(gy <= kMaxGridY, "BSR grid.y at max tokens %lld", (long long)gy);
+  bsr_grid(1, 1, kBsrMaxTokens + 128, false, gx, gy);
+  EMU_CHECK(gy > kMaxGridY, "one tile more must exceed the grid");
+  // Largest offsets: W block (2^31-1) - 1, last row; X at the last token and column; partial index.
+  const BsrItem it{0, INT32_MAX - 1, INT32_MAX, -1};
+  const CopyPlan pw = bsr_copy_w<BsrCfg<64, 128>>(BsrCfg<64, 128>::A_COPIES - 1, 1, it, 6);
+  EMU_CHECK(pw.ok && pw.src == ((int64_t)(INT32_MAX - 1) * 64 + 63) * 64 + 56, "W offset %lld", (long long)pw.src);
+  const int in = 1 << 30;
+  const BsrItem it2{0, 0, 1, -1};
+  const CopyPlan px = bsr_copy_x<BsrCfg<64, 128>>(BsrCfg<64, 128>::B_COPIES - 1, 1, it2, (in >> 6) - 1,
+                                                  (int)kBsrMaxTokens - 128, (int)kBsrMaxTokens, in, 6);
+  EMU_CHECK(px.ok && px.src == kBsrMaxTokens * (int64_t)in - 8, "X offset %lld", (long long)px.src);
+  EMU_CHECK(bsr_partial_index(INT32_MAX - 1, (int)kBsrMaxTokens - 1, 63, (int)kBsrMaxTokens, 64) ==
+                ((int64_t)(INT32_MAX - 1) * kBsrMaxTokens + kBsrMaxTokens - 1) * 64 + 63, "partial index");
+  // Chunk rule: large token counts leave rows whole, small ones cut.
+  EMU_CHECK(bsr_chunk_blocks(410, 4096) >= 49 && bsr_chunk_blocks(410, 1) == kBsrMinChunk, "chunk rule");
+}
+
+int run_bsr_cases(std::mt19937& rng, bool quick, int& total, long& conflicts, long& phases) {
+  check_bsr_config<BsrCfg<64, 128>>("64x128");
+  check_bsr_config<BsrCfg<32, 128>>("32x128");
+  check_bsr_config<BsrCfg<16, 128>>("16x128");
+  check_bsr_config<BsrCfg<64, 32>>("64x32");
+  check_bsr_config<BsrCfg<32, 32>>("32x32");
+  check_bsr_config<BsrCfg<16, 32>>("16x32");
+  check_bsr_limits();
+  const int64_t tokens_list[] = {1, 7, 16, 33, 130};
+  const int shapes[][2] = {{16, 16}, {32, 32}, {64, 64}, {16, 64}, {64, 32}};
+  int failed = 0, variant = 0;
+  for (int64_t t : tokens_list)
+    for (auto& s : shapes)
+      for (int pattern = 0; pattern < 4; ++pattern) {
+        if (quick && (variant % 3) != 0) {
+          ++variant;
+          continue;
+        }
+        const int br = s[0], bc = s[1];
+        // Block grid: 6 block rows x 9 block columns, 12 block columns for the long row (cut into chunks).
+        const int64_t nbr = pattern == kLongRow ? 8 : 6, nbc = pattern == kLongRow ? 12 : 9;
+        const int combo = variant % 4;
+        const int xd = (combo & 1) ? emu::BF16 : emu::F16;
+        const int yd = (combo & 2) ? xd : emu::F32;
+        const bool bias = variant % 3 != 2;
+        ++total;
+        if (!run_bsr_case(rng, t, br, bc, nbr, nbc, pattern, xd, yd, bias, 0, conflicts, phases)) ++failed;
+        if (pattern != kEmpty && variant % 2 == 0) {  // the same structure family without a workspace
+          ++total;
+          if (!run_bsr_case(rng, t, br, bc, nbr, nbc, pattern, xd, yd, bias, 1, conflicts, phases)) ++failed;
+        }
+        ++variant;
+      }
+  // Plans made for another token count; a long row in a wide matrix (many chunks, ring wrap-around).
+  const int extra[][5] = {{33, 64, 64, 2, kLongRow}, {130, 16, 16, 3, kLongRow}, {7, 32, 32, 2, kDense}, {130, 64, 32, 3, kRandom}};
+  for (auto& e : extra) {
+    ++total;
+    if (!run_bsr_case(rng, e[0], e[1], e[2], 8, 12, e[4], emu::BF16, emu::F32, true, e[3], conflicts, phases)) ++failed;
+  }
+  ++total;
+  if (!run_bsr_case(rng, 40, 64, 64, 5, 40, kLongRow, emu::F16, emu::F16, true, 0, conflicts, phases)) ++failed;
+  return failed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -549,9 +966,13 @@ int main(int argc, char** argv) {
       ++total;
       if (!run_case(rng, e[0], e[1], e[2], xd, yd, combo != 3, conflicts, phases)) ++failed;
     }
+  const int bsr_before = total;
+  const int bsr_failed = run_bsr_cases(rng, quick, total, conflicts, phases);
+  failed += bsr_failed;
+  printf("BSR: %d of %d emulated cases passed\n", total - bsr_before - bsr_failed, total - bsr_before);
   EMU_CHECK(conflicts == 0, "%ld of %ld ldmatrix phases had shared-memory bank conflicts", conflicts, phases);
   const long model = emu::failures().count;
-  printf("%s: %d of %d emulated GEMM cases passed (sparse and dense), %ld ldmatrix phases, %ld bank conflicts, %ld model failures\n",
+  printf("%s: %d of %d emulated GEMM cases passed (sparse, dense and BSR), %ld ldmatrix phases, %ld bank conflicts, %ld model failures\n",
          failed == 0 && model == 0 ? "PASS" : "FAIL", total - failed, total, phases, conflicts, model);
   return failed == 0 && model == 0 ? 0 : 1;
 }

@@ -66,6 +66,22 @@ public final class JavaCppKernels implements NativeKernels {
                                     @Cast("const float*") long bias, @Cast("void*") long y, int yDtype,
                                     @Cast("int64_t") long tokens, @Cast("int64_t") long in,
                                     @Cast("int64_t") long out, @Cast("void*") long stream);
+    static native int sk_bsr_check(@Cast("const int32_t*") long rowPtr, @Cast("const int32_t*") long colIdx,
+                                   @Cast("int64_t") long blocks, int blockRows, int blockCols,
+                                   @Cast("int64_t") long out, @Cast("int64_t") long in);
+    static native int sk_bsr_workspace_size(@Cast("const int32_t*") long rowPtr, @Cast("int64_t") long blocks,
+                                            int blockRows, int blockCols, @Cast("int64_t") long tokens,
+                                            @Cast("int64_t") long out, @Cast("int64_t*") long bytes);
+    static native int sk_bsr_plan(@Cast("const int32_t*") long rowPtr, @Cast("int64_t") long blocks,
+                                  int blockRows, int blockCols, @Cast("int64_t") long tokens,
+                                  @Cast("int64_t") long out, @Cast("void*") long workspace,
+                                  @Cast("int64_t") long bytes);
+    static native int sk_bsr_gemm(@Cast("const void*") long x, int xDtype, @Cast("const int32_t*") long rowPtr,
+                                  @Cast("const int32_t*") long colIdx, @Cast("const void*") long values,
+                                  @Cast("int64_t") long blocks, int blockRows, int blockCols,
+                                  @Cast("void*") long workspace, @Cast("const float*") long bias,
+                                  @Cast("void*") long y, int yDtype, @Cast("int64_t") long tokens,
+                                  @Cast("int64_t") long in, @Cast("int64_t") long out, @Cast("void*") long stream);
     static native @Cast("jlong") long skj_address(@Cast("void*") ByteBuffer direct);
 
     // ---- NativeKernels ----
@@ -117,5 +133,27 @@ public final class JavaCppKernels implements NativeKernels {
     @Override public int denseGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
                                    long tokens, long in, long out, long stream) {
         return sk_dense_gemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream);
+    }
+
+    @Override public int bsrCheck(long rowPtr, long colIdx, long blocks, int blockRows, int blockCols, long out,
+                                  long in) {
+        return sk_bsr_check(rowPtr, colIdx, blocks, blockRows, blockCols, out, in);
+    }
+
+    @Override public int bsrWorkspaceSize(long hostRowPtr, long blocks, int blockRows, int blockCols, long tokens,
+                                          long out, long bytesPtr) {
+        return sk_bsr_workspace_size(hostRowPtr, blocks, blockRows, blockCols, tokens, out, bytesPtr);
+    }
+
+    @Override public int bsrPlan(long hostRowPtr, long blocks, int blockRows, int blockCols, long tokens, long out,
+                                 long hostWorkspace, long bytes) {
+        return sk_bsr_plan(hostRowPtr, blocks, blockRows, blockCols, tokens, out, hostWorkspace, bytes);
+    }
+
+    @Override public int bsrGemm(long x, int xDtype, long rowPtr, long colIdx, long values, long blocks,
+                                 int blockRows, int blockCols, long workspace, long bias, long y, int yDtype,
+                                 long tokens, long in, long out, long stream) {
+        return sk_bsr_gemm(x, xDtype, rowPtr, colIdx, values, blocks, blockRows, blockCols, workspace, bias, y,
+                yDtype, tokens, in, out, stream);
     }
 }

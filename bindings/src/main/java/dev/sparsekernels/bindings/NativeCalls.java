@@ -217,7 +217,82 @@ public final class NativeCalls {
         check("sk_dense_gemm", kernels.denseGemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream));
     }
 
+    // ---- block-sparse (BSR) ----
+
+    /** Checks a BSR structure on the host: rowPtr [out/blockRows + 1] and colIdx [blocks] as int32 buffers. */
+    public void bsrCheck(ByteBuffer rowPtr, ByteBuffer colIdx, long blocks, int blockRows, int blockCols, long out,
+                         long in) {
+        checkBsrShape(rowPtr, blocks, blockRows, blockCols, out);
+        Checks.positive("in", in);
+        Checks.buffer("colIdx", colIdx, Checks.product("colIdx bytes", blocks, 4), false);
+        check("sk_bsr_check", kernels.bsrCheck(aligned("rowPtr", rowPtr, 4),
+                blocks == 0 ? 0L : aligned("colIdx", colIdx, 4), blocks, blockRows, blockCols, out, in));
+    }
+
+    /**
+     * The device workspace sk_bsr_gemm needs for this structure and token count, planned on the host: an empty
+     * array when none is needed, else the bytes to copy to the device and pass as {@code workspace}.
+     */
+    public ByteBuffer bsrPlan(ByteBuffer rowPtr, long blocks, int blockRows, int blockCols, long tokens, long out) {
+        checkBsrShape(rowPtr, blocks, blockRows, blockCols, out);
+        Checks.positive("tokens", tokens);
+        long rp = aligned("rowPtr", rowPtr, 4);
+        Scratch s = scratch();
+        check("sk_bsr_workspace_size", kernels.bsrWorkspaceSize(rp, blocks, blockRows, blockCols, tokens, out,
+                s.address + SLOT0));
+        long bytes = s.buffer.getLong(SLOT0);
+        if (bytes < 0 || bytes > Integer.MAX_VALUE) {
+            throw new NativeException("sk_bsr_workspace_size", NativeStatus.ERR_INVALID_ARGUMENT,
+                    "workspace of " + bytes + " bytes is out of range");
+        }
+        ByteBuffer ws = ByteBuffer.allocateDirect((int) Math.max(bytes, 1)).order(java.nio.ByteOrder.nativeOrder());
+        if (bytes > 0) {
+            check("sk_bsr_plan", kernels.bsrPlan(rp, blocks, blockRows, blockCols, tokens, out, hostAddress(ws),
+                    bytes));
+        }
+        ws.limit((int) bytes);
+        return ws;
+    }
+
+    /** Y[tokens, out] = X . W^T + bias with W in BSR on the device; workspace from {@link #bsrPlan} (0 if empty). */
+    public void bsrGemm(long x, int xDtype, long rowPtr, long colIdx, long values, long blocks, int blockRows,
+                        int blockCols, long workspace, long bias, long y, int yDtype, long tokens, long in, long out,
+                        long stream) {
+        Checks.address("rowPtr", rowPtr);
+        Checks.aligned("rowPtr", rowPtr, 4);
+        Checks.nonNegative("blocks", blocks);
+        if (blocks > 0) {
+            Checks.address("colIdx", colIdx);
+            Checks.address("values", values);
+            Checks.aligned("values", values, 16);
+        }
+        Checks.aligned("colIdx", colIdx, 4);
+        Checks.aligned("workspace", workspace, 16);
+        checkGemm(x, xDtype, bias, y, yDtype, tokens, in, out);
+        checkBlock("blockRows", blockRows);
+        checkBlock("blockCols", blockCols);
+        Checks.multipleOf("out", out, blockRows);
+        Checks.multipleOf("in", in, blockCols);
+        check("sk_bsr_gemm", kernels.bsrGemm(x, xDtype, rowPtr, colIdx, values, blocks, blockRows, blockCols,
+                workspace, bias, y, yDtype, tokens, in, out, stream));
+    }
+
     // ---- helpers ----
+
+    private static void checkBlock(String name, int size) {
+        if (size != 16 && size != 32 && size != 64) {
+            throw new IllegalArgumentException(name + ": expected 16, 32 or 64 but got " + size);
+        }
+    }
+
+    private static void checkBsrShape(ByteBuffer rowPtr, long blocks, int blockRows, int blockCols, long out) {
+        checkBlock("blockRows", blockRows);
+        checkBlock("blockCols", blockCols);
+        Checks.positive("out", out);
+        Checks.multipleOf("out", out, blockRows);
+        Checks.nonNegative("blocks", blocks);
+        Checks.buffer("rowPtr", rowPtr, Checks.product("rowPtr bytes", out / blockRows + 1, 4), false);
+    }
 
     private static void checkShape24(long rows, long cols) {
         Checks.positive("rows", rows);

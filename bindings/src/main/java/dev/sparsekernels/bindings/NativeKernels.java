@@ -87,4 +87,21 @@ public interface NativeKernels {
     /** {@code sk_dense_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, stream)}. */
     int denseGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
                   long tokens, long in, long out, long stream);
+
+    /** {@code sk_bsr_check(row_ptr, col_idx, blocks, block_rows, block_cols, out, in)}; host pointers. */
+    int bsrCheck(long rowPtr, long colIdx, long blocks, int blockRows, int blockCols, long out, long in);
+
+    /** {@code sk_bsr_workspace_size(host_row_ptr, blocks, block_rows, block_cols, tokens, out, bytes*)}. */
+    int bsrWorkspaceSize(long hostRowPtr, long blocks, int blockRows, int blockCols, long tokens, long out,
+                         long bytesPtr);
+
+    /** {@code sk_bsr_plan(host_row_ptr, blocks, block_rows, block_cols, tokens, out, host_workspace, bytes)}. */
+    int bsrPlan(long hostRowPtr, long blocks, int blockRows, int blockCols, long tokens, long out,
+                long hostWorkspace, long bytes);
+
+    /** {@code sk_bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias, y,
+     * y_dtype, tokens, in, out, stream)}; device pointers. */
+    int bsrGemm(long x, int xDtype, long rowPtr, long colIdx, long values, long blocks, int blockRows,
+                int blockCols, long workspace, long bias, long y, int yDtype, long tokens, long in, long out,
+                long stream);
 }

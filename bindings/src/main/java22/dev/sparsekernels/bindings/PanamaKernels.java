@@ -59,6 +59,17 @@ final class PanamaKernels implements NativeKernels {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
                     JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
 
+    private static final MethodHandle BSR_CHECK = downcall("sk_bsr_check",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle BSR_WORKSPACE_SIZE = downcall("sk_bsr_workspace_size",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
+    private static final MethodHandle BSR_PLAN = downcall("sk_bsr_plan",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS,
+                    JAVA_LONG));
+    private static final MethodHandle BSR_GEMM = downcall("sk_bsr_gemm",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT,
+                    JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
+
     PanamaKernels() {
     }
 
@@ -197,6 +208,46 @@ final class PanamaKernels implements NativeKernels {
         try {
             return (int) DENSE_GEMM.invokeExact(ptr(x), xDtype, ptr(w), ptr(bias), ptr(y), yDtype, tokens, in, out,
                     ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int bsrCheck(long rowPtr, long colIdx, long blocks, int blockRows, int blockCols, long out,
+                                  long in) {
+        try {
+            return (int) BSR_CHECK.invokeExact(ptr(rowPtr), ptr(colIdx), blocks, blockRows, blockCols, out, in);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int bsrWorkspaceSize(long hostRowPtr, long blocks, int blockRows, int blockCols, long tokens,
+                                          long out, long bytesPtr) {
+        try {
+            return (int) BSR_WORKSPACE_SIZE.invokeExact(ptr(hostRowPtr), blocks, blockRows, blockCols, tokens, out,
+                    ptr(bytesPtr));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int bsrPlan(long hostRowPtr, long blocks, int blockRows, int blockCols, long tokens, long out,
+                                 long hostWorkspace, long bytes) {
+        try {
+            return (int) BSR_PLAN.invokeExact(ptr(hostRowPtr), blocks, blockRows, blockCols, tokens, out,
+                    ptr(hostWorkspace), bytes);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int bsrGemm(long x, int xDtype, long rowPtr, long colIdx, long values, long blocks,
+                                 int blockRows, int blockCols, long workspace, long bias, long y, int yDtype,
+                                 long tokens, long in, long out, long stream) {
+        try {
+            return (int) BSR_GEMM.invokeExact(ptr(x), xDtype, ptr(rowPtr), ptr(colIdx), ptr(values), blocks,
+                    blockRows, blockCols, ptr(workspace), ptr(bias), ptr(y), yDtype, tokens, in, out, ptr(stream));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,0 +1,19 @@
+// Host-callable entry points of the BSR kernels (cuda/bsr_gemm.cu), called by native/src/bsr_gemm_launch.cpp
+// after it validated every argument. Plain C++ with CUDA runtime types only (included by host code).
+#ifndef SK_BSR_LAUNCH_H
+#define SK_BSR_LAUNCH_H
+
+#include <cuda_runtime_api.h>
+#include <stdint.h>
+
+namespace skcuda {
+
+// Y[tokens, out] = X[tokens, in] . W^T + bias, W in BSR (sparsekernels.h). workspace: NULL or the device copy of
+// sk_bsr_plan's output. Launches the block kernel and, with a workspace, the partial-sum reduction (same stream).
+cudaError_t bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
+                     int64_t blocks, int block_rows, int block_cols, void* workspace, const float* bias,
+                     void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
+
+}  // namespace skcuda
+
+#endif
