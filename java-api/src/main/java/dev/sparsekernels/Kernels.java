@@ -52,6 +52,12 @@ public interface Kernels extends AutoCloseable {
     /** Y = X · Wᵀ + b with a 2:4 sparse W [out, in]. */
     Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias);
 
+    /**
+     * Y = X · Wᵀ + b with a block-sparse (BSR) W [out, in]: only the stored blocks are computed, so rows of block rows
+     * without blocks get exactly the bias (or 0). X is [..., in] as for the dense linear.
+     */
+    Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias);
+
     @Override
     void close();
 }

@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
         try (Kernels k = Kernels.auto()) {
             out.println("backend: " + k.describe());
         }
-        out.println("Timing dense and 2:4 GEMM (Y = X·Wᵀ + b, W 4096x4096) against OpenBLAS sgemm...");
+        out.println("Timing dense, 2:4 and block-sparse GEMM (Y = X·Wᵀ + b, W 4096x4096) against OpenBLAS sgemm...");
         List<BenchRecord> records = BenchRunner.withDefaults(Suite.QUICK, out).run();
         BenchRunner.printTable(records, out);
         if (json != null) {
@@ -41,11 +41,20 @@ final class DemoCommand implements Callable<Integer> {
             if (r.peerMs == null) {
                 continue;
             }
-            out.println(String.format("  %-5s tokens=%-5s %s is %.2fx %s than %s dense", r.format,
-                    r.shape.get("tokens"), r.format.equals("2:4") ? "2:4 sparse GEMM" : "our dense GEMM",
-                    r.speedup() >= 1 ? r.speedup() : 1 / r.speedup(), r.speedup() >= 1 ? "faster" : "slower",
-                    r.peer));
+            out.println(String.format("  tokens=%-5s %-32s is %.2fx %s than %s dense", r.shape.get("tokens"),
+                    label(r), r.speedup() >= 1 ? r.speedup() : 1 / r.speedup(),
+                    r.speedup() >= 1 ? "faster" : "slower", r.peer));
         }
         return 0;
+    }
+
+    private static String label(BenchRecord r) {
+        if (r.format.equals("dense")) {
+            return "our dense GEMM";
+        }
+        if (r.format.equals("2:4")) {
+            return "2:4 sparse GEMM";
+        }
+        return r.format + " block-sparse GEMM" + (r.density == null ? "" : " at density " + r.density);
     }
 }

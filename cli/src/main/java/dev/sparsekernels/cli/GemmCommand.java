@@ -1,5 +1,6 @@
 package dev.sparsekernels.cli;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
@@ -18,7 +19,8 @@ final class GemmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--format", required = true, description = "dense or 2:4.")
+    @Option(names = "--format", required = true,
+            description = "dense, 2:4 or bsr:RxC (bsr:32 = 32x32 blocks; sizes 16, 32, 64).")
     String format;
 
     @Option(names = "--w", required = true, description = "Weights W [out, in] (.npy).")
@@ -30,8 +32,12 @@ final class GemmCommand implements Callable<Integer> {
     @Option(names = "--bias", description = "Bias b [out] (.npy).")
     Path bias;
 
-    @Option(names = "--prune", description = "2:4 only: prune W by magnitude first (else W must already be 2:4).")
+    @Option(names = "--prune", description = "2:4: prune W by magnitude first (else W must already be 2:4); "
+            + "bsr: prune blocks by L2 norm to --density (else the stored blocks are W's non-zero blocks).")
     boolean prune;
+
+    @Option(names = "--density", description = "bsr with --prune: fraction of blocks kept, in (0, 1].")
+    Double density;
 
     @Option(names = "--dtype", defaultValue = "auto",
             description = "f32, f16 or bf16: X and W are rounded to it (default: f32 on cpu, f16 on cuda).")
@@ -46,16 +52,23 @@ final class GemmCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         boolean sparse;
-        if ("dense".equals(format)) {
+        int[] block = Patterns.blockShape("--format", format, "bsr");
+        if (block != null) {
+            sparse = false;
+        } else if ("dense".equals(format)) {
             sparse = false;
         } else if ("2:4".equals(format)) {
             sparse = true;
         } else {
-            throw new IllegalArgumentException("--format: expected dense or 2:4 but got '" + format + "'");
+            throw new IllegalArgumentException("--format: expected dense, 2:4 or bsr:RxC but got '" + format + "'");
         }
-        if (prune && !sparse) {
-            throw new IllegalArgumentException("--prune applies to --format 2:4 only");
+        if (prune && !sparse && block == null) {
+            throw new IllegalArgumentException("--prune applies to --format 2:4 and bsr:RxC only");
         }
+        if (density != null && (block == null || !prune)) {
+            throw new IllegalArgumentException("--density applies to --format bsr:RxC with --prune only");
+        }
+        double keep = block != null && prune ? Patterns.density(density) : 1.0;
         try (Tensor w32 = NpyFiles.readMatrix("--w", w);
                 Tensor x32 = NpyFiles.read("--x", x);
                 Tensor b = bias == null ? null : NpyFiles.read("--bias", bias);
@@ -72,7 +85,12 @@ final class GemmCommand implements Callable<Integer> {
                     ? (kernels.device().isCuda() ? DType.F16 : DType.F32) : DType.parse(dtype);
             try (Tensor xd = x32.to(dt); Tensor wd = w32.to(dt)) {
                 Tensor y;
-                if (sparse) {
+                if (block != null) {
+                    try (BlockSparseMatrix m = prune ? BlockSparseMatrix.prune(wd, block[0], block[1], keep)
+                            : BlockSparseMatrix.fromDense(wd, block[0], block[1])) {
+                        y = kernels.linear(xd, m, b);
+                    }
+                } else if (sparse) {
                     if (wd.dim(1) % 4 != 0) {
                         throw new IllegalArgumentException("--w: 2:4 needs in to be a multiple of 4 but in = "
                                 + wd.dim(1));

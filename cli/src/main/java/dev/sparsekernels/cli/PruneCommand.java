@@ -1,7 +1,9 @@
 package dev.sparsekernels.cli;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.prune.BlockPruner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -16,8 +18,15 @@ final class PruneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pattern", required = true, description = "Sparsity pattern: 2:4.")
+    @Option(names = "--pattern", required = true,
+            description = "Sparsity pattern: 2:4, or block:RxC (block:32 = 32x32; sizes 16, 32, 64).")
     String pattern;
+
+    @Option(names = "--density", description = "block patterns: fraction of blocks kept, in (0, 1].")
+    Double density;
+
+    @Option(names = "--balanced", description = "block patterns: keep the same number of blocks in every block row.")
+    boolean balanced;
 
     @Option(names = "--in", required = true, description = "Dense weights W [out, in] (.npy).")
     Path in;
@@ -27,8 +36,24 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int[] block = Patterns.blockShape("--pattern", pattern, "block");
+        if (block != null) {
+            double d = Patterns.density(density);
+            try (Tensor w = NpyFiles.readMatrix("--in", in);
+                    BlockSparseMatrix m = BlockSparseMatrix.prune(w, block[0], block[1], d,
+                            balanced ? BlockPruner.Balance.PER_BLOCK_ROW : BlockPruner.Balance.GLOBAL);
+                    Tensor dense = m.toDense()) {
+                NpyFiles.writeF32(out, dense);
+                spec.commandLine().getOut().println("pruned " + w.dim(0) + "x" + w.dim(1) + " to " + m + " -> "
+                        + out);
+            }
+            return 0;
+        }
         if (!"2:4".equals(pattern)) {
-            throw new IllegalArgumentException("--pattern: expected 2:4 but got '" + pattern + "'");
+            throw new IllegalArgumentException("--pattern: expected 2:4 or block:RxC but got '" + pattern + "'");
+        }
+        if (density != null || balanced) {
+            throw new IllegalArgumentException("--density and --balanced apply to block patterns only");
         }
         try (Tensor w = NpyFiles.readMatrix("--in", in);
                 Sparse24Matrix s = Sparse24Matrix.prune(w);

@@ -115,6 +115,57 @@ class CliTest {
     }
 
     @Test
+    void bsrGemmUsesExactlyTheNonZeroBlocksOrPrunesToADensity() throws Exception {
+        Random r = new Random(9);
+        int tokens = 3;
+        int in = 64;
+        int out = 32;
+        float[] x = random(r, tokens * in);
+        float[] w = random(r, out * in);
+        // zero the block (rows 16..31, cols 0..31) so fromDense stores 3 of 4 blocks
+        for (int i = 16; i < 32; i++) {
+            for (int j = 0; j < 32; j++) {
+                w[i * in + j] = 0;
+            }
+        }
+        Path xp = save("x.npy", x, tokens, in);
+        Path wp = save("w.npy", w, out, in);
+        float[] ref = new float[tokens * out];
+        ScalarReference.denseLinear(x, tokens, in, w, out, null, ref);
+        assertEquals(0, run("gemm", "--format", "bsr:16x32", "--w", wp.toString(), "--x", xp.toString(), "--device",
+                "cpu", "--out", dir.resolve("y.npy").toString()), err);
+        assertClose(ref, Npy.read(dir.resolve("y.npy")).toFloatArray());
+
+        assertEquals(0, run("prune", "--pattern", "block:16x32", "--density", "0.5", "--in", wp.toString(), "--out",
+                dir.resolve("wp.npy").toString()), err);
+        float[] pruned = Npy.read(dir.resolve("wp.npy")).toFloatArray();
+        int kept = 0;
+        for (int b = 0; b < 4; b++) {
+            boolean any = false;
+            for (int i = 0; i < 16; i++) {
+                for (int j = 0; j < 32; j++) {
+                    any |= pruned[((b / 2) * 16 + i) * in + (b % 2) * 32 + j] != 0;
+                }
+            }
+            kept += any ? 1 : 0;
+        }
+        assertEquals(2, kept);
+        assertEquals(0, run("gemm", "--format", "bsr:16x32", "--prune", "--density", "0.5", "--w", wp.toString(),
+                "--x", xp.toString(), "--device", "cpu", "--out", dir.resolve("y2.npy").toString()), err);
+        ScalarReference.denseLinear(x, tokens, in, pruned, out, null, ref);
+        assertClose(ref, Npy.read(dir.resolve("y2.npy")).toFloatArray());
+
+        String y = dir.resolve("y3.npy").toString();
+        assertBad(run("gemm", "--format", "bsr:64", "--w", wp.toString(), "--x", xp.toString(), "--out", y),
+                "not divisible");
+        assertBad(run("gemm", "--format", "bsr:32", "--prune", "--density", "1.5", "--w", wp.toString(), "--x",
+                xp.toString(), "--out", y), "--density");
+        assertBad(run("prune", "--pattern", "block:24", "--density", "0.5", "--in", wp.toString(), "--out", y),
+                "16, 32 or 64");
+        assertBad(run("prune", "--pattern", "block:32", "--in", wp.toString(), "--out", y), "--density");
+    }
+
+    @Test
     void verbosePrintsTheStackTrace() throws Exception {
         Path x = save("x.npy", new float[8], 2, 4);
         Path w = save("w.npy", new float[] {1, 1, 1, 0, 0, 0, 0, 0}, 2, 4);

@@ -1,9 +1,11 @@
 package dev.sparsekernels.backend;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.CpuVectorization;
 import dev.sparsekernels.cpu.DenseGemm;
 import dev.sparsekernels.cpu.Sparse24Gemm;
@@ -75,6 +77,21 @@ public final class CpuBackend implements Kernels {
         float[] y = new float[s.tokens * s.out];
         Sparse24Gemm.linear(x.toFloatArray(), s.tokens, s.in, w.cpuWeights(),
                 bias == null ? null : bias.toFloatArray(), y, threads);
+        return Tensor.of(y, s.outputShape);
+    }
+
+    @Override
+    public Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias) {
+        if (w == null) {
+            throw new IllegalArgumentException("W: expected a block-sparse matrix but got null");
+        }
+        if (w.isClosed()) {
+            throw new IllegalStateException("W: block-sparse matrix is closed");
+        }
+        LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
+        float[] y = new float[s.tokens * s.out];
+        BsrGemm.linear(x.toFloatArray(), s.tokens, s.in, s.out, w.blockRows(), w.blockCols(), w.rowPointersView(),
+                w.columnIndicesView(), w.valuesView(), bias == null ? null : bias.toFloatArray(), y, threads);
         return Tensor.of(y, s.outputShape);
     }
 

@@ -1,5 +1,6 @@
 package dev.sparsekernels.backend;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
@@ -94,6 +95,70 @@ public final class CudaBackend implements Kernels {
     }
 
     @Override
+    public synchronized Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias) {
+        if (w == null) {
+            throw new IllegalArgumentException("W: expected a block-sparse matrix but got null");
+        }
+        LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
+        DType dt = computeType(x, s);
+        DeviceBsr dw = deviceCopy(w, dt);
+        // The plan balances long block rows for this token count; it is small and cheap to make, so it is made
+        // per call rather than cached (a plan for more tokens would still be valid but less balanced).
+        ByteBuffer plan = calls.bsrPlan(dw.hostRowPointers, w.blockCount(), w.blockRows(), w.blockCols(),
+                s.tokens, s.out);
+        try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
+                DeviceBuffer ws = plan.limit() == 0 ? null : uploadSync(plan, plan.limit());
+                DeviceBuffer db = bias == null ? null : uploadBias(bias);
+                DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
+            calls.bsrGemm(dx.address(), dt.nativeCode(), dw.rowPointers.address(),
+                    dw.columnIndices == null ? 0L : dw.columnIndices.address(),
+                    dw.values == null ? 0L : dw.values.address(), w.blockCount(), w.blockRows(), w.blockCols(),
+                    ws == null ? 0L : ws.address(), db == null ? 0L : db.address(), dy.address(),
+                    DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
+            return download(dy, s);
+        }
+    }
+
+    private DeviceBsr deviceCopy(BlockSparseMatrix w, DType dt) {
+        DeviceBsr existing = w.attachment(DeviceBsr.class, d -> d.ordinal == ordinal && d.dtype == dt);
+        if (existing != null) {
+            return existing;
+        }
+        ByteBuffer rp = intBuffer(w.rowPointersView());
+        ByteBuffer ci = intBuffer(w.columnIndicesView());
+        calls.bsrCheck(rp, ci, w.blockCount(), w.blockRows(), w.blockCols(), w.rows(), w.cols());
+        DeviceBsr copy = new DeviceBsr(ordinal, dt, rp);
+        try {
+            copy.rowPointers = uploadSync(rp, rp.capacity());
+            if (w.blockCount() > 0) {
+                copy.columnIndices = uploadSync(ci, ci.capacity());
+                try (Tensor values = Tensor.of(dt, w.valuesView(), w.valuesView().length)) {
+                    copy.values = uploadSync(values.buffer(), values.byteSize());
+                }
+            }
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+        w.attach(copy);
+        return copy;
+    }
+
+    private static ByteBuffer intBuffer(int[] values) {
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(4 * values.length, 4)).order(ByteOrder.nativeOrder());
+        b.asIntBuffer().put(values);
+        b.limit(4 * values.length);
+        return b;
+    }
+
+    /** Upload whose host buffer may be dropped as soon as this returns. */
+    private DeviceBuffer uploadSync(ByteBuffer host, long bytes) {
+        DeviceBuffer d = upload(host, bytes);
+        calls.streamSynchronize(live());
+        return d;
+    }
+
+    @Override
     public synchronized void close() {
         if (stream != 0) {
             long st = stream;
@@ -159,10 +224,7 @@ public final class CudaBackend implements Kernels {
 
     private DeviceBuffer uploadBias(Tensor bias) {
         try (Tensor b = bias.to(DType.F32)) {
-            DeviceBuffer d = upload(b.buffer(), b.byteSize());
-            // the copy is asynchronous: the host buffer must outlive it
-            calls.streamSynchronize(live());
-            return d;
+            return uploadSync(b.buffer(), b.byteSize());
         }
     }
 
@@ -171,6 +233,31 @@ public final class CudaBackend implements Kernels {
         calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
         calls.streamSynchronize(live());
         return y;
+    }
+
+    /** A BSR matrix's arrays on one device (row pointers kept on the host too, for planning). */
+    static final class DeviceBsr implements AutoCloseable {
+        final int ordinal;
+        final DType dtype;
+        final ByteBuffer hostRowPointers;
+        DeviceBuffer rowPointers;
+        DeviceBuffer columnIndices;
+        DeviceBuffer values;
+
+        DeviceBsr(int ordinal, DType dtype, ByteBuffer hostRowPointers) {
+            this.ordinal = ordinal;
+            this.dtype = dtype;
+            this.hostRowPointers = hostRowPointers;
+        }
+
+        @Override
+        public void close() {
+            for (DeviceBuffer b : new DeviceBuffer[] {rowPointers, columnIndices, values}) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+        }
     }
 
     /** A 2:4 matrix's GPU layout on one device, freed when the matrix is closed. */

@@ -1,5 +1,6 @@
 package dev.sparsekernels.check;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
@@ -24,6 +25,12 @@ public final class TwinCheck {
         {512, 4096, 4096}, {1000, 264, 72},
     };
 
+    /** BSR cases {tokens, in, out, blockRows, blockCols, density percent}: tokens 1 and tails, every block size. */
+    private static final int[][] BSR_CASES = {
+        {1, 256, 128, 16, 16, 30}, {7, 128, 192, 32, 32, 50}, {33, 256, 256, 64, 64, 25}, {130, 192, 128, 16, 64, 40},
+        {512, 4096, 4096, 64, 64, 10}, {16, 512, 256, 64, 32, 100}, {3, 128, 128, 32, 16, 5},
+    };
+
     /** One compared case. */
     public static final class Result {
         public final String name;
@@ -45,8 +52,11 @@ public final class TwinCheck {
     private TwinCheck() {
     }
 
+    /** Every kernel: dense and 2:4 on {@link #SHAPES}, then BSR. */
     public static List<Result> run(Kernels device, Kernels cpuTwin, long seed) {
-        return runShapes(device, cpuTwin, seed, SHAPES);
+        List<Result> results = runShapes(device, cpuTwin, seed, SHAPES);
+        results.addAll(runBsr(device, cpuTwin, seed + 1));
+        return results;
     }
 
     /** The same comparison on given {tokens, in, out} shapes. */
@@ -57,6 +67,32 @@ public final class TwinCheck {
             for (int[] s : shapes) {
                 boolean withBias = (s[0] & 1) == 1;
                 results.addAll(compare(device, cpuTwin, dt, s[0], s[1], s[2], withBias, rnd));
+            }
+        }
+        return results;
+    }
+
+    /** BSR: the device kernel against the CPU twin on every block shape, with empty block rows and tokens 1. */
+    public static List<Result> runBsr(Kernels device, Kernels cpuTwin, long seed) {
+        List<Result> results = new ArrayList<>();
+        Random rnd = new Random(seed);
+        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            for (int[] c : BSR_CASES) {
+                int tokens = c[0];
+                int in = c[1];
+                int out = c[2];
+                boolean withBias = (tokens & 1) == 1;
+                String name = "bsr:" + c[3] + "x" + c[4] + " density " + c[5] / 100.0 + " " + dt + " tokens="
+                        + tokens + " in=" + in + " out=" + out + (withBias ? " +bias" : "");
+                try (Tensor xt = Tensor.of(dt, gaussian(rnd, tokens * in), tokens, in);
+                        Tensor wt = Tensor.of(dt, gaussian(rnd, out * in), out, in);
+                        Tensor bias = withBias ? Tensor.of(gaussian(rnd, out), out) : null;
+                        BlockSparseMatrix w = BlockSparseMatrix.prune(wt, c[3], c[4], c[5] / 100.0);
+                        Tensor yd = device.linear(xt, w, bias);
+                        Tensor yc = cpuTwin.linear(xt, w, bias)) {
+                    results.add(new Result(name, maxError(yd.toFloatArray(), yc.toFloatArray(), xt.toFloatArray(),
+                            w.toDenseArray(), tokens, in, out)));
+                }
             }
         }
         return results;

@@ -61,4 +61,65 @@ final class Checks {
         length("values", values.length, out, in / 2, "out*(in/2)");
         length("indices", indices.length, out, (in + 7) / 8, "out*((in+7)/8)");
     }
+
+    static void blockSize(String name, int value) {
+        if (value != 16 && value != 32 && value != 64) {
+            throw new IllegalArgumentException(name + ": expected 16, 32 or 64, got " + value);
+        }
+    }
+
+    static void divisible(String name, int value, String byName, int by) {
+        if (value % by != 0) {
+            throw new IllegalArgumentException(name + ": expected a multiple of " + byName + " = " + by + ", got "
+                    + value);
+        }
+    }
+
+    /**
+     * Checks the BSR arrays of W [out, in] (docs/formats.md): sizes, rowPointers starting at 0 and non-decreasing up
+     * to columnIndices.length, block columns in range and strictly ascending within each block row. O(blocks).
+     */
+    static void bsrShapes(int out, int in, int blockRows, int blockCols, int[] rowPointers, int[] columnIndices,
+                          float[] values) {
+        positive("out", out);
+        positive("in", in);
+        blockSize("blockRows", blockRows);
+        blockSize("blockCols", blockCols);
+        divisible("out", out, "blockRows", blockRows);
+        divisible("in", in, "blockCols", blockCols);
+        notNull("rowPointers", rowPointers);
+        notNull("columnIndices", columnIndices);
+        notNull("values", values);
+        int nbr = out / blockRows;
+        int nbc = in / blockCols;
+        length("rowPointers", rowPointers.length, nbr + 1L, "out/blockRows + 1");
+        if (rowPointers[0] != 0) {
+            throw new IllegalArgumentException("rowPointers[0]: expected 0, got " + rowPointers[0]);
+        }
+        for (int r = 0; r < nbr; r++) {
+            if (rowPointers[r + 1] < rowPointers[r]) {
+                throw new IllegalArgumentException("rowPointers[" + (r + 1) + "]: expected >= rowPointers[" + r
+                        + "] = " + rowPointers[r] + ", got " + rowPointers[r + 1]);
+            }
+        }
+        if (rowPointers[nbr] != columnIndices.length) {
+            throw new IllegalArgumentException("rowPointers[" + nbr + "]: expected " + columnIndices.length
+                    + " (columnIndices.length), got " + rowPointers[nbr]);
+        }
+        length("values", values.length, (long) columnIndices.length * blockRows * blockCols,
+                "blocks*blockRows*blockCols = " + columnIndices.length + "*" + blockRows + "*" + blockCols);
+        for (int r = 0; r < nbr; r++) {
+            for (int n = rowPointers[r]; n < rowPointers[r + 1]; n++) {
+                int c = columnIndices[n];
+                if (c < 0 || c >= nbc) {
+                    throw new IllegalArgumentException("columnIndices[" + n + "]: expected 0.." + (nbc - 1)
+                            + " (in/blockCols - 1), got " + c);
+                }
+                if (n > rowPointers[r] && c <= columnIndices[n - 1]) {
+                    throw new IllegalArgumentException("columnIndices[" + n + "]: expected > " + columnIndices[n - 1]
+                            + " (strictly ascending in block row " + r + "), got " + c);
+                }
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 package dev.sparsekernels.cpu;
 
 /**
- * Microkernels behind {@link DenseGemm} and {@link Sparse24Gemm}: one implementation on the Vector API
+ * Microkernels behind {@link DenseGemm}, {@link Sparse24Gemm} and {@link BsrGemm}: one implementation on the Vector API
  * ({@code VectorKernels}, loaded only when {@code jdk.incubator.vector} is present) and one in plain Java
  * ({@link ScalarKernels}). The blocking, packing and threading around them live in {@link GemmDriver}.
  *
@@ -69,4 +69,26 @@ interface CpuKernels {
 
     /** 2:4, 1 row x 8 tokens. */
     void sparseSmall1(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int n, float[] c, int c0);
+
+    /** BSR: rows per microkernel call (6, then 4 for the rest of a block of 16, 32 or 64 rows). */
+    int BSR_ROWS = 6;
+
+    /**
+     * BSR, 6 rows x 16 tokens over all stored blocks {@code n} in [n0, n1) of one block row: row r of the call is
+     * row {@code wRow/bc + r} of each block, read at {@code w[n*bs + wRow + r*bc + k]} (k < bc, bs = blockRows*bc);
+     * block n's X^T rows start at {@code xt[xo + cols[n]*bc*16]} (a dense X^T panel, NB = 16, holding all of in).
+     * Adds into C^T rows {@code c[c0 + r*cs ..+16]}.
+     */
+    void bsr6(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c, int c0,
+              int cs);
+
+    /** As {@link #bsr6} for 4 rows. */
+    void bsr4(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c, int c0,
+              int cs);
+
+    /**
+     * BSR, one token, 4 rows: {@code y[yo + r] = sum over n in [n0, n1), k < bc of w[n*bs + wRow + r*bc + k] *
+     * x[xo + cols[n]*bc + k]} (vectorized along bc; overwrites, no bias).
+     */
+    void bsrDot4(float[] x, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] y, int yo);
 }

@@ -46,7 +46,7 @@ final class GemmDriver {
 
     private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
 
-    private static float[] scratch(int n) {
+    static float[] scratch(int n) {
         float[] s = SCRATCH.get();
         if (s == null || s.length < n) {
             s = new float[n];

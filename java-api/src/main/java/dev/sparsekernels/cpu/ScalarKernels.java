@@ -107,4 +107,57 @@ final class ScalarKernels implements CpuKernels {
                     n / 2);
         }
     }
+
+    @Override
+    public void bsr6(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                     int c0, int cs) {
+        for (int r = 0; r < 6; r++) {
+            bsr1(xt, xo, cols, n0, n1, w, wRow + r * bc, bs, bc, c, c0 + r * cs);
+        }
+    }
+
+    @Override
+    public void bsr4(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                     int c0, int cs) {
+        for (int r = 0; r < 4; r++) {
+            bsr1(xt, xo, cols, n0, n1, w, wRow + r * bc, bs, bc, c, c0 + r * cs);
+        }
+    }
+
+    /** One row: the inner loop runs along a contiguous X^T row of 16 tokens. */
+    static void bsr1(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                     int c0) {
+        for (int n = n0; n < n1; n++) {
+            int x = xo + cols[n] * bc * DENSE_NB;
+            int wo = n * bs + wRow;
+            for (int k = 0; k < bc; k++) {
+                float b = w[wo + k];
+                int xk = x + k * DENSE_NB;
+                for (int j = 0; j < DENSE_NB; j++) {
+                    c[c0 + j] += b * xt[xk + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void bsrDot4(float[] x, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] y,
+                        int yo) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int n = n0; n < n1; n++) {
+            int xb = xo + cols[n] * bc;
+            int w0 = n * bs + wRow, w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc;
+            for (int k = 0; k < bc; k++) {
+                float xv = x[xb + k];
+                s0 += w[w0 + k] * xv;
+                s1 += w[w1 + k] * xv;
+                s2 += w[w2 + k] * xv;
+                s3 += w[w3 + k] * xv;
+            }
+        }
+        y[yo] = s0;
+        y[yo + 1] = s1;
+        y[yo + 2] = s2;
+        y[yo + 3] = s3;
+    }
 }

@@ -66,4 +66,44 @@ public final class ScalarReference {
             }
         }
     }
+
+    /**
+     * Block-sparse (BSR, docs/formats.md): W [out, in] in blockRows x blockCols blocks; block row R holds entries
+     * {@code rowPointers[R] .. rowPointers[R+1]-1}, entry n is block column {@code columnIndices[n]} with values
+     * {@code values[(n*blockRows + i)*blockCols + j] = W[R*blockRows + i][columnIndices[n]*blockCols + j]}; absent
+     * blocks are zero (and never read: rows of empty block rows get exactly the bias, or 0).
+     */
+    public static void bsrLinear(float[] x, int tokens, int in, int out, int blockRows, int blockCols,
+                                 int[] rowPointers, int[] columnIndices, float[] values, float[] bias, float[] y) {
+        Checks.positive("tokens", tokens);
+        Checks.bsrShapes(out, in, blockRows, blockCols, rowPointers, columnIndices, values);
+        Checks.notNull("x", x);
+        Checks.notNull("y", y);
+        Checks.length("x", x.length, tokens, in, "tokens*in");
+        Checks.length("y", y.length, tokens, out, "tokens*out");
+        if (bias != null) {
+            Checks.length("bias", bias.length, out, "out");
+        }
+        int nbr = out / blockRows;
+        double[] s = new double[blockRows];
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < nbr; r++) {
+                for (int i = 0; i < blockRows; i++) {
+                    s[i] = bias == null ? 0.0 : bias[r * blockRows + i];
+                }
+                for (int n = rowPointers[r]; n < rowPointers[r + 1]; n++) {
+                    int k0 = columnIndices[n] * blockCols;
+                    for (int i = 0; i < blockRows; i++) {
+                        int wo = (n * blockRows + i) * blockCols;
+                        for (int j = 0; j < blockCols; j++) {
+                            s[i] += (double) values[wo + j] * x[t * in + k0 + j];
+                        }
+                    }
+                }
+                for (int i = 0; i < blockRows; i++) {
+                    y[t * out + r * blockRows + i] = (float) s[i];
+                }
+            }
+        }
+    }
 }

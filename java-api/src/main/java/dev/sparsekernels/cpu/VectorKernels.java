@@ -506,4 +506,140 @@ final class VectorKernels implements CpuKernels {
             s.intoArray(acc, a);
         }
     }
+
+    // ---------------------------------------------------------------- BSR: 16-token panels, all blocks of a row
+
+    @Override
+    public void bsr6(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                     int c0, int cs) {
+        bsr6x2(xt, xo, cols, n0, n1, w, wRow, bs, bc, c, c0, cs);
+    }
+
+    @Override
+    public void bsr4(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                     int c0, int cs) {
+        bsr4x2(xt, xo, cols, n0, n1, w, wRow, bs, bc, c, c0, cs);
+    }
+
+    /**
+     * 6 rows x 16 tokens (the dense 6 x 16 register block: 12 accumulators, 2 X^T loads and 6 broadcasts of W per k),
+     * kept in registers across every stored block of the range; the W rows of a block are bc floats apart.
+     */
+    static void bsr6x2(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                       int c0, int cs) {
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
+        FloatVector a40 = FloatVector.fromArray(S, c, c4), a41 = FloatVector.fromArray(S, c, c4 + 8);
+        FloatVector a50 = FloatVector.fromArray(S, c, c5), a51 = FloatVector.fromArray(S, c, c5 + 8);
+        int xs = bc * 16;
+        for (int n = n0; n < n1; n++) {
+            int x = xo + cols[n] * xs;
+            int w0 = n * bs + wRow, w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc, w4 = w3 + bc, w5 = w4 + bc;
+            for (int k = 0; k < bc; k++) {
+                FloatVector x0 = FloatVector.fromArray(S, xt, x + k * 16);
+                FloatVector x1 = FloatVector.fromArray(S, xt, x + k * 16 + 8);
+                FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, w[w1 + k]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, w[w2 + k]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, w[w3 + k]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+                b = FloatVector.broadcast(S, w[w4 + k]);
+                a40 = x0.fma(b, a40);
+                a41 = x1.fma(b, a41);
+                b = FloatVector.broadcast(S, w[w5 + k]);
+                a50 = x0.fma(b, a50);
+                a51 = x1.fma(b, a51);
+            }
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 8);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 8);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 8);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 8);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 8);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 8);
+    }
+
+    /** 4 rows x 16 tokens: 8 accumulators (the rows of a block past the last multiple of 6). */
+    static void bsr4x2(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
+                       int c0, int cs) {
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
+        int xs = bc * 16;
+        for (int n = n0; n < n1; n++) {
+            int x = xo + cols[n] * xs;
+            int w0 = n * bs + wRow, w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc;
+            for (int k = 0; k < bc; k++) {
+                FloatVector x0 = FloatVector.fromArray(S, xt, x + k * 16);
+                FloatVector x1 = FloatVector.fromArray(S, xt, x + k * 16 + 8);
+                FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+                a00 = x0.fma(b, a00);
+                a01 = x1.fma(b, a01);
+                b = FloatVector.broadcast(S, w[w1 + k]);
+                a10 = x0.fma(b, a10);
+                a11 = x1.fma(b, a11);
+                b = FloatVector.broadcast(S, w[w2 + k]);
+                a20 = x0.fma(b, a20);
+                a21 = x1.fma(b, a21);
+                b = FloatVector.broadcast(S, w[w3 + k]);
+                a30 = x0.fma(b, a30);
+                a31 = x1.fma(b, a31);
+            }
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 8);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 8);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 8);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 8);
+    }
+
+    // ---------------------------------------------------------------- BSR, one token: vectorized along blockCols
+
+    /** 4 rows x 1 token, 2 vectors of bc per step (bc is a multiple of 16): 8 accumulators. */
+    @Override
+    public void bsrDot4(float[] x, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] y,
+                        int yo) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int n = n0; n < n1; n++) {
+            int xb = xo + cols[n] * bc;
+            int w0 = n * bs + wRow, w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc;
+            for (int k = 0; k < bc; k += 16) {
+                FloatVector xv = FloatVector.fromArray(S, x, xb + k);
+                FloatVector xu = FloatVector.fromArray(S, x, xb + k + 8);
+                a0 = FloatVector.fromArray(S, w, w0 + k).fma(xv, a0);
+                a1 = FloatVector.fromArray(S, w, w1 + k).fma(xv, a1);
+                a2 = FloatVector.fromArray(S, w, w2 + k).fma(xv, a2);
+                a3 = FloatVector.fromArray(S, w, w3 + k).fma(xv, a3);
+                b0 = FloatVector.fromArray(S, w, w0 + k + 8).fma(xu, b0);
+                b1 = FloatVector.fromArray(S, w, w1 + k + 8).fma(xu, b1);
+                b2 = FloatVector.fromArray(S, w, w2 + k + 8).fma(xu, b2);
+                b3 = FloatVector.fromArray(S, w, w3 + k + 8).fma(xu, b3);
+            }
+        }
+        y[yo] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        y[yo + 1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        y[yo + 2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        y[yo + 3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    }
 }

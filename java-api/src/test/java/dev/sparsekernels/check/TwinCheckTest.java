@@ -3,6 +3,7 @@ package dev.sparsekernels.check;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
@@ -41,6 +42,11 @@ class TwinCheckTest {
         }
 
         @Override
+        public Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias) {
+            return inner.linear(x, w, bias);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }
@@ -55,6 +61,15 @@ class TwinCheckTest {
             List<TwinCheck.Result> same = TwinCheck.runShapes(Kernels.cpu(1), cpu, 7L, new int[][] {{5, 40, 33}});
             assertFalse(same.isEmpty());
             assertTrue(same.stream().allMatch(r -> r.pass), same.toString());
+        }
+    }
+
+    @Test
+    void bsrCasesRunAndPassForTwoCpuBackends() {
+        try (Kernels one = Kernels.cpu(1); Kernels two = Kernels.cpu(2)) {
+            List<TwinCheck.Result> results = TwinCheck.runBsr(one, two, 3L);
+            assertFalse(results.isEmpty());
+            assertTrue(results.stream().allMatch(r -> r.pass), results.toString());
         }
     }
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * One measurement, ours against a peer timed in the same process: the schema of bench JSON
- * {"op","format","device","shape":{...},"dtype","ours_ms","peer","peer_ms"} plus "threads" and "speedup".
+ * {"op","format","device","shape":{...},"dtype","ours_ms","peer","peer_ms"} plus "threads" and "speedup", and
+ * "density" (stored blocks over all blocks) for block-sparse formats such as "bsr:32x32".
  * A missing peer is recorded with peer = "none: <why>" and no peer_ms, never a made-up number.
  */
 public final class BenchRecord {
@@ -18,9 +19,16 @@ public final class BenchRecord {
     public final String peer;
     public final Double peerMs;
     public final int threads;
+    /** Stored blocks over all blocks for block-sparse formats; null otherwise. */
+    public final Double density;
 
     public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
             double oursMs, String peer, Double peerMs, int threads) {
+        this(op, format, device, shape, dtype, oursMs, peer, peerMs, threads, null);
+    }
+
+    public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
+            double oursMs, String peer, Double peerMs, int threads, Double density) {
         this.op = op;
         this.format = format;
         this.device = device;
@@ -30,6 +38,7 @@ public final class BenchRecord {
         this.peer = peer;
         this.peerMs = peerMs;
         this.threads = threads;
+        this.density = density;
     }
 
     /** peer_ms / ours_ms: above 1 means we are faster; NaN without a peer. */
@@ -41,6 +50,9 @@ public final class BenchRecord {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("op", op);
         m.put("format", format);
+        if (density != null) {
+            m.put("density", round(density));
+        }
         m.put("device", device);
         m.put("shape", shape);
         m.put("dtype", dtype);

@@ -56,6 +56,28 @@ public final class BenchRunner {
             out.print(terminal ? "\r" : "");
             out.println("  gemm " + shape[0] + "x" + shape[1] + "x" + shape[2] + " done");
         }
+        if (!suite.bsrCases.isEmpty()) {
+            int[] shape = Suite.BSR_SHAPE;
+            String peerName = peerMissing;
+            Double peerMs = null;
+            for (BenchRecord r : records) { // the dense peer measured once per shape: reuse it
+                if (r.format.equals("dense") && r.shape.get("tokens").equals(shape[0])
+                        && r.shape.get("in").equals(shape[1]) && r.shape.get("out").equals(shape[2])) {
+                    peerName = r.peer;
+                    peerMs = r.peerMs;
+                }
+            }
+            records.addAll(CpuGemmCases.runBsr(shape, suite.bsrCases, threads, suite.budgetMs, OpenBlasPeer::new,
+                    peerName, peerMs, msg -> {
+                        if (terminal) {
+                            out.print("\r  " + msg + "                    ");
+                            out.flush();
+                        }
+                        return null;
+                    }));
+            out.print(terminal ? "\r" : "");
+            out.println("  bsr " + shape[0] + "x" + shape[1] + "x" + shape[2] + " done");
+        }
         String whyNoCuda = BackendSelector.cudaUnavailableReason();
         if (whyNoCuda != null) {
             out.println("cuda: skipped (" + whyNoCuda + ")");
@@ -66,12 +88,12 @@ public final class BenchRunner {
     }
 
     public static void printTable(List<BenchRecord> records, PrintWriter out) {
-        out.println(String.format("%-6s %-6s %-6s %-22s %-5s %10s %-10s %10s %8s", "op", "format", "device",
-                "shape (tokens,in,out)", "dtype", "ours ms", "peer", "peer ms", "speedup"));
+        out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10s %-10s %10s %8s", "op", "format", "density",
+                "device", "shape (tokens,in,out)", "dtype", "ours ms", "peer", "peer ms", "speedup"));
         for (BenchRecord r : records) {
             String shape = r.shape.get("tokens") + "," + r.shape.get("in") + "," + r.shape.get("out");
-            out.println(String.format("%-6s %-6s %-6s %-22s %-5s %10.3f %-10s %10s %8s", r.op, r.format, r.device,
-                    shape, r.dtype, r.oursMs, r.peer.length() > 10 ? "none" : r.peer,
+            out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10.3f %-10s %10s %8s", r.op, r.format,
+                    r.density == null ? "-" : String.format("%.3f", r.density), r.device, shape, r.dtype, r.oursMs, r.peer.length() > 10 ? "none" : r.peer,
                     r.peerMs == null ? "-" : String.format("%.3f", r.peerMs),
                     r.peerMs == null ? "-" : String.format("%.2fx", r.speedup())));
         }

@@ -1,7 +1,9 @@
 package dev.sparsekernels.bench;
 
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.DenseGemm;
 import dev.sparsekernels.cpu.Sparse24Gemm;
 import dev.sparsekernels.cpu.Sparse24Weights;
@@ -73,6 +75,70 @@ final class CpuGemmCases {
         records.add(new BenchRecord("gemm", "dense", "cpu", shapeMap, "f32", denseMs, peerName, peerMs, threads));
         records.add(new BenchRecord("gemm", "2:4", "cpu", shapeMap, "f32", sparseMs, peerName, peerMs, threads));
         return records;
+    }
+
+    /**
+     * BSR cases on one shape: W random, block-norm pruned to each {block, percent} case, against the dense peer on the
+     * same shape. {@code peerMs}/{@code peerName} come from the dense GEMM cases of this run when they measured this
+     * shape (the peer is measured once per shape); with a null peerMs and no peerMissing the peer is measured here.
+     */
+    static List<BenchRecord> runBsr(int[] shape, List<int[]> cases, int threads, double budgetMs, PeerFactory peers,
+            String peerName, Double peerMs, Function<String, Void> progress) {
+        int tokens = shape[0];
+        int in = shape[1];
+        int out = shape[2];
+        Random rnd = new Random(43);
+        float[] x = randomArray(rnd, tokens * in);
+        float[] w = randomArray(rnd, out * in);
+        float[] bias = randomArray(rnd, out);
+        float[] y = new float[tokens * out];
+        Map<String, Object> shapeMap = new LinkedHashMap<>();
+        shapeMap.put("tokens", tokens);
+        shapeMap.put("in", in);
+        shapeMap.put("out", out);
+        if (peerMs == null && peerName == null) {
+            progress.apply("bsr " + tokens + "x" + in + "x" + out + ": peer");
+            try (GemmPeer peer = peers.create(x, tokens, in, w, out, bias, threads)) {
+                peerName = peer.name();
+                peerMs = Timing.medianMs(peer::run, 2, 3, budgetMs);
+            }
+        }
+        List<BenchRecord> records = new ArrayList<>();
+        try (Tensor wt = Tensor.of(w, out, in)) {
+            for (int[] c : cases) {
+                int b = c[0];
+                String format = "bsr:" + b + "x" + b;
+                progress.apply(format + " density " + c[1] / 100.0);
+                try (BlockSparseMatrix m = BlockSparseMatrix.prune(wt, b, b, c[1] / 100.0)) {
+                    int[] rp = m.rowPointersView();
+                    int[] cols = m.columnIndicesView();
+                    float[] vals = m.valuesView();
+                    double ms = Timing.medianMs(() -> BsrGemm.linear(x, tokens, in, out, b, b, rp, cols, vals, bias,
+                            y, threads), 2, 3, budgetMs);
+                    checkSampled(format, y, x, m.toDenseArray(), bias, tokens, in, out, rnd);
+                    records.add(new BenchRecord("gemm", format, "cpu", shapeMap, "f32", ms, peerName, peerMs, threads,
+                            m.density()));
+                }
+            }
+        }
+        return records;
+    }
+
+    /** Checks 64 sampled outputs of a sparse result against double dot products over the (pruned) dense W. */
+    private static void checkSampled(String what, float[] y, float[] x, float[] wDense, float[] bias, int tokens,
+            int in, int out, Random rnd) {
+        for (int s = 0; s < 64; s++) {
+            int t = rnd.nextInt(tokens);
+            int o = rnd.nextInt(out);
+            double ref = bias[o];
+            for (int k = 0; k < in; k++) {
+                ref += (double) x[t * in + k] * wDense[o * in + k];
+            }
+            if (!(Math.abs(y[t * out + o] - ref) <= 1e-4 * in)) {
+                throw new IllegalStateException(what + " result differs from the reference at token " + t + ", row "
+                        + o + ": " + y[t * out + o] + " vs " + ref);
+            }
+        }
     }
 
     /** A bench whose answer is wrong measures nothing: compare ours to the peer before reporting. */

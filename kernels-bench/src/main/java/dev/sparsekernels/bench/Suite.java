@@ -5,19 +5,38 @@ import java.util.Locale;
 
 /** Which cases a bench run covers. quick finishes in under 3 minutes on 2 cores; full adds shapes. */
 public enum Suite {
-    QUICK(List.of(new int[] {1, 4096, 4096}, new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}), 1500),
+    QUICK(List.of(new int[] {1, 4096, 4096}, new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}),
+            List.of(new int[] {32, 50}, new int[] {32, 30}, new int[] {32, 10}, new int[] {32, 5}, new int[] {64, 10}),
+            1500),
     FULL(List.of(new int[] {1, 4096, 4096}, new int[] {16, 4096, 4096}, new int[] {128, 4096, 4096},
             new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}, new int[] {512, 1024, 1024},
-            new int[] {512, 4096, 11008}, new int[] {512, 11008, 4096}, new int[] {33, 1000, 1000}), 4000);
+            new int[] {512, 4096, 11008}, new int[] {512, 11008, 4096}, new int[] {33, 1000, 1000}),
+            bsrGrid(new int[] {16, 32, 64}, new int[] {50, 30, 10, 5}), 4000);
+
+    /** BSR GEMM shape {tokens, in, out}: every BSR case runs on it, F32, against the dense peer on the same shape. */
+    public static final int[] BSR_SHAPE = {512, 4096, 4096};
 
     /** GEMM shapes {tokens, in, out}. */
     public final List<int[]> gemmShapes;
+    /** BSR cases {square block size, density in percent}, on {@link #BSR_SHAPE}. */
+    public final List<int[]> bsrCases;
     /** Time budget per measured implementation and case. */
     public final double budgetMs;
 
-    Suite(List<int[]> gemmShapes, double budgetMs) {
+    Suite(List<int[]> gemmShapes, List<int[]> bsrCases, double budgetMs) {
         this.gemmShapes = gemmShapes;
+        this.bsrCases = bsrCases;
         this.budgetMs = budgetMs;
+    }
+
+    private static List<int[]> bsrGrid(int[] blocks, int[] percents) {
+        java.util.List<int[]> cases = new java.util.ArrayList<>();
+        for (int b : blocks) {
+            for (int p : percents) {
+                cases.add(new int[] {b, p});
+            }
+        }
+        return List.copyOf(cases);
     }
 
     public static Suite parse(String s) {
