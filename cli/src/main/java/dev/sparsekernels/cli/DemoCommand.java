@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
             if (r.peerMs == null) {
                 continue;
             }
-            out.println(String.format("  tokens=%-5s %-32s is %.2fx %s than %s dense", r.shape.get("tokens"),
+            out.println(String.format("  tokens=%-5s %-34s is %.2fx %s than %s dense", r.shape.get("tokens"),
                     label(r), r.speedup() >= 1 ? r.speedup() : 1 / r.speedup(),
                     r.speedup() >= 1 ? "faster" : "slower", r.peer));
         }
@@ -55,6 +55,6 @@ final class DemoCommand implements Callable<Integer> {
         if (r.format.equals("2:4")) {
             return "2:4 sparse GEMM";
         }
-        return r.format + " block-sparse GEMM" + (r.density == null ? "" : " at density " + r.density);
+        return r.format + " GEMM" + (r.density == null ? "" : String.format(" at density %.2f", r.density));
     }
 }
