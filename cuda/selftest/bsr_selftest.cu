@@ -15,33 +15,14 @@
 #include <vector>
 
 #include "sparsekernels.h"
+#include "selftest_support.cuh"
 
 namespace {
 
-#define SKB_CHECK(call)                                                                         \
-  do {                                                                                          \
-    int rc_ = (call);                                                                           \
-    if (rc_ != SK_OK) {                                                                         \
-      fprintf(stderr, "%s:%d: %s -> %d: %s\n", __FILE__, __LINE__, #call, rc_, sk_last_error()); \
-      return false;                                                                             \
-    }                                                                                           \
-  } while (0)
+using sk_selftest::from_bits;
+using sk_selftest::to_bits;
 
-uint16_t bits_of(float v, int dtype) {
-  if (dtype == SK_DTYPE_F16) return __half_raw(__float2half_rn(v)).x;
-  return __nv_bfloat16_raw(__float2bfloat16_rn(v)).x;
-}
 
-float float_of(uint16_t b, int dtype) {
-  if (dtype == SK_DTYPE_F16) {
-    __half_raw r;
-    r.x = b;
-    return __half2float(__half(r));
-  }
-  __nv_bfloat16_raw r;
-  r.x = b;
-  return __bfloat162float(__nv_bfloat16(r));
-}
 
 const char* dname(int d) { return d == SK_DTYPE_F32 ? "f32" : d == SK_DTYPE_F16 ? "f16" : "bf16"; }
 
@@ -73,39 +54,39 @@ bool bsr_case(std::mt19937& rng, int64_t tokens, int br, int bc, int64_t nbr, in
     rp.push_back((int32_t)ci.size());
   }
   const int64_t blocks = (int64_t)ci.size();
-  SKB_CHECK(sk_bsr_check(rp.data(), ci.data(), blocks, br, bc, out, in));
+  SK_CHECK(sk_bsr_check(rp.data(), ci.data(), blocks, br, bc, out, in));
   std::vector<uint16_t> vals((size_t)(blocks * br * bc)), x((size_t)(tokens * in));
-  for (auto& v : vals) v = bits_of(uni(rng), xd);
-  for (auto& v : x) v = bits_of(uni(rng), xd);
+  for (auto& v : vals) v = to_bits(uni(rng), xd);
+  for (auto& v : x) v = to_bits(uni(rng), xd);
   std::vector<float> bias((size_t)out);
   for (auto& v : bias) v = uni(rng);
 
   int64_t ws_bytes = 0;
-  SKB_CHECK(sk_bsr_workspace_size(rp.data(), blocks, br, bc, tokens, out, &ws_bytes));
+  SK_CHECK(sk_bsr_workspace_size(rp.data(), blocks, br, bc, tokens, out, &ws_bytes));
   std::vector<uint8_t> ws((size_t)ws_bytes);
-  SKB_CHECK(sk_bsr_plan(rp.data(), blocks, br, bc, tokens, out, ws_bytes ? ws.data() : nullptr, ws_bytes));
+  SK_CHECK(sk_bsr_plan(rp.data(), blocks, br, bc, tokens, out, ws_bytes ? ws.data() : nullptr, ws_bytes));
 
   const size_t ybytes = (size_t)(tokens * out) * (yd == SK_DTYPE_F32 ? 4 : 2);
   Buf dx, drp, dci, dv, db, dws, dy1, dy2, dy3;
-  SKB_CHECK(sk_malloc(&dx.p, x.size() * 2));
-  SKB_CHECK(sk_malloc(&drp.p, rp.size() * 4));
+  SK_CHECK(sk_malloc(&dx.p, x.size() * 2));
+  SK_CHECK(sk_malloc(&drp.p, rp.size() * 4));
   if (blocks > 0) {
-    SKB_CHECK(sk_malloc(&dci.p, ci.size() * 4));
-    SKB_CHECK(sk_malloc(&dv.p, vals.size() * 2));
-    SKB_CHECK(sk_memcpy_h2d(dci.p, ci.data(), ci.size() * 4, nullptr));
-    SKB_CHECK(sk_memcpy_h2d(dv.p, vals.data(), vals.size() * 2, nullptr));
+    SK_CHECK(sk_malloc(&dci.p, ci.size() * 4));
+    SK_CHECK(sk_malloc(&dv.p, vals.size() * 2));
+    SK_CHECK(sk_memcpy_h2d(dci.p, ci.data(), ci.size() * 4, nullptr));
+    SK_CHECK(sk_memcpy_h2d(dv.p, vals.data(), vals.size() * 2, nullptr));
   }
-  SKB_CHECK(sk_malloc(&db.p, bias.size() * 4));
+  SK_CHECK(sk_malloc(&db.p, bias.size() * 4));
   if (ws_bytes) {
-    SKB_CHECK(sk_malloc(&dws.p, (size_t)ws_bytes));
-    SKB_CHECK(sk_memcpy_h2d(dws.p, ws.data(), (size_t)ws_bytes, nullptr));
+    SK_CHECK(sk_malloc(&dws.p, (size_t)ws_bytes));
+    SK_CHECK(sk_memcpy_h2d(dws.p, ws.data(), (size_t)ws_bytes, nullptr));
   }
-  SKB_CHECK(sk_malloc(&dy1.p, ybytes));
-  SKB_CHECK(sk_malloc(&dy2.p, ybytes));
-  SKB_CHECK(sk_malloc(&dy3.p, ybytes));
-  SKB_CHECK(sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr));
-  SKB_CHECK(sk_memcpy_h2d(drp.p, rp.data(), rp.size() * 4, nullptr));
-  SKB_CHECK(sk_memcpy_h2d(db.p, bias.data(), bias.size() * 4, nullptr));
+  SK_CHECK(sk_malloc(&dy1.p, ybytes));
+  SK_CHECK(sk_malloc(&dy2.p, ybytes));
+  SK_CHECK(sk_malloc(&dy3.p, ybytes));
+  SK_CHECK(sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(drp.p, rp.data(), rp.size() * 4, nullptr));
+  SK_CHECK(sk_memcpy_h2d(db.p, bias.data(), bias.size() * 4, nullptr));
   for (void* p : {dy1.p, dy2.p, dy3.p})
     if (cudaMemset(p, 0xff, ybytes) != cudaSuccess) return false;  // NaN in f32, f16 and bf16
   const float* bp = with_bias ? (const float*)db.p : nullptr;
@@ -113,14 +94,14 @@ bool bsr_case(std::mt19937& rng, int64_t tokens, int br, int bc, int64_t nbr, in
     return sk_bsr_gemm(dx.p, xd, (const int32_t*)drp.p, (const int32_t*)dci.p, dv.p, blocks, br, bc, ws_dev, bp, y,
                        yd, tokens, in, out, nullptr);
   };
-  SKB_CHECK(run(dws.p, dy1.p));
-  SKB_CHECK(run(nullptr, dy2.p));
-  SKB_CHECK(run(dws.p, dy3.p));
-  SKB_CHECK(sk_stream_synchronize(nullptr));
+  SK_CHECK(run(dws.p, dy1.p));
+  SK_CHECK(run(nullptr, dy2.p));
+  SK_CHECK(run(dws.p, dy3.p));
+  SK_CHECK(sk_stream_synchronize(nullptr));
   std::vector<uint8_t> y1(ybytes), y2(ybytes), y3(ybytes);
-  SKB_CHECK(sk_memcpy_d2h(y1.data(), dy1.p, ybytes, nullptr));
-  SKB_CHECK(sk_memcpy_d2h(y2.data(), dy2.p, ybytes, nullptr));
-  SKB_CHECK(sk_memcpy_d2h(y3.data(), dy3.p, ybytes, nullptr));
+  SK_CHECK(sk_memcpy_d2h(y1.data(), dy1.p, ybytes, nullptr));
+  SK_CHECK(sk_memcpy_d2h(y2.data(), dy2.p, ybytes, nullptr));
+  SK_CHECK(sk_memcpy_d2h(y3.data(), dy3.p, ybytes, nullptr));
   const bool deterministic = memcmp(y1.data(), y3.data(), ybytes) == 0;
 
   auto get = [&](const std::vector<uint8_t>& b, int64_t i) -> double {
@@ -131,7 +112,7 @@ bool bsr_case(std::mt19937& rng, int64_t tokens, int br, int bc, int64_t nbr, in
     }
     uint16_t h;
     memcpy(&h, b.data() + 2 * i, 2);
-    return float_of(h, yd);
+    return from_bits(h, yd);
   };
   // Reference: per block row, only its stored blocks (zero elsewhere by definition).
   const double rel_out = yd == SK_DTYPE_F32 ? 0.0 : yd == SK_DTYPE_F16 ? 1.0 / 1024 : 1.0 / 128;
@@ -145,8 +126,8 @@ bool bsr_case(std::mt19937& rng, int64_t tokens, int br, int bc, int64_t nbr, in
     double ref = with_bias ? bias[(size_t)m] : 0.0, mag = fabs(ref);
     for (int64_t b = rp[(size_t)R]; b < rp[(size_t)R + 1]; ++b)
       for (int j = 0; j < bc; ++j) {
-        const double p = (double)float_of(vals[(size_t)((b * br + row) * bc + j)], xd) *
-                         (double)float_of(x[(size_t)(n * in + (int64_t)ci[(size_t)b] * bc + j)], xd);
+        const double p = (double)from_bits(vals[(size_t)((b * br + row) * bc + j)], xd) *
+                         (double)from_bits(x[(size_t)(n * in + (int64_t)ci[(size_t)b] * bc + j)], xd);
         ref += p;
         mag += fabs(p);
       }

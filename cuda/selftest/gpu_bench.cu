@@ -61,28 +61,17 @@
 #endif
 
 #include "sparsekernels.h"
+#include "selftest_support.cuh"
 
 namespace {
 
+using sk_selftest::dtype_name;
+using sk_selftest::from_bits;
+using sk_selftest::to_bits;
+
 // ---- small helpers ----
 
-const char* dt_name(int d) { return d == SK_DTYPE_F32 ? "f32" : d == SK_DTYPE_F16 ? "f16" : "bf16"; }
 
-uint16_t to_bits(float v, int dtype) {  // through the *_raw structs: no memcpy into a class with private members
-  if (dtype == SK_DTYPE_F16) return __half_raw(__float2half_rn(v)).x;
-  return __nv_bfloat16_raw(__float2bfloat16_rn(v)).x;
-}
-
-float from_bits(uint16_t b, int dtype) {
-  if (dtype == SK_DTYPE_F16) {
-    __half_raw r;
-    r.x = b;
-    return __half2float(__half(r));
-  }
-  __nv_bfloat16_raw r;
-  r.x = b;
-  return __bfloat162float(__nv_bfloat16(r));
-}
 
 struct Rng {  // xorshift64*: fast enough for 45M weights, reproducible
   uint64_t s;
@@ -388,7 +377,7 @@ bool write_json(const char* path, const Meta& m, const std::vector<Record>& reco
     std::string rec = "\n    {\"op\": \"gemm\", \"format\": \"" + r.format + "\", \"device\": \"cuda\", ";
     rec += "\"shape\": {\"tokens\": " + std::to_string(r.shape.tokens) + ", \"in\": " +
            std::to_string(r.shape.in) + ", \"out\": " + std::to_string(r.shape.out) + "}, ";
-    rec += std::string("\"dtype\": \"") + dt_name(r.xd) + "\", \"y_dtype\": \"" + dt_name(r.yd) + "\", ";
+    rec += std::string("\"dtype\": \"") + dtype_name(r.xd) + "\", \"y_dtype\": \"" + dtype_name(r.yd) + "\", ";
     rec += "\"ours_ms\": " + num(r.ours_ms > 0 ? r.ours_ms : NAN) + ", ";
     rec += "\"peer\": \"" + json_escape(m.peer) + "\", ";
     if (peer) rec += "\"peer_ms\": " + num(r.peer_ms) + ", \"speedup\": " + num(r.peer_ms / r.ours_ms) + ", ";
@@ -574,7 +563,7 @@ int main(int argc, char** argv) {
     for (const Shape& s : opt.shapes) {
       if (elapsed_s() > opt.max_seconds) {
         printf("SKIP %lldx%lldx%lld %s: past --max-seconds %.0f\n", (long long)s.tokens, (long long)s.in,
-               (long long)s.out, dt_name(xd), opt.max_seconds);
+               (long long)s.out, dtype_name(xd), opt.max_seconds);
         ++skipped;
         continue;
       }
@@ -656,18 +645,18 @@ int main(int argc, char** argv) {
           else snprintf(b, sizeof b, "-");
           return std::string(b);
         };
-        printf("%-18s %-4s %-4s %10s %10s %10s %8s %8s %9s %9s  2:4 %.2e, dense %.2e%s\n", shape_s, dt_name(xd),
-               dt_name(ydt), ms(t_s).c_str(), ms(t_d).c_str(), ms(t_c).c_str(), ratio(t_c, t_s).c_str(),
+        printf("%-18s %-4s %-4s %10s %10s %10s %8s %8s %9s %9s  2:4 %.2e, dense %.2e%s\n", shape_s, dtype_name(xd),
+               dtype_name(ydt), ms(t_s).c_str(), ms(t_d).c_str(), ms(t_c).c_str(), ratio(t_c, t_s).c_str(),
                ratio(t_c, t_d).c_str(), tf(t_s).c_str(), tf(t_d).c_str(), err_s, err_d,
                have_cublas ? "" : " (vs each other)");
         const char* against = have_cublas ? "cuBLAS" : "sk_dense_gemm";
         printf("%s verify sk_sparse24_gemm %s x=%s y=%s vs %s: max rel err %.2e (tol %.0e)\n", ok_s ? "PASS" : "FAIL",
-               shape_s, dt_name(xd), dt_name(ydt), against, err_s, tol);
+               shape_s, dtype_name(xd), dtype_name(ydt), against, err_s, tol);
         if (have_cublas)
           printf("%s verify sk_dense_gemm    %s x=%s y=%s vs cuBLAS: max rel err %.2e (tol %.0e)\n",
-                 ok_d ? "PASS" : "FAIL", shape_s, dt_name(xd), dt_name(ydt), err_d, tol);
-        if (!timed) printf("FAIL timing %s x=%s y=%s: a timed run failed (see stderr)\n", shape_s, dt_name(xd),
-                           dt_name(ydt));
+                 ok_d ? "PASS" : "FAIL", shape_s, dtype_name(xd), dtype_name(ydt), err_d, tol);
+        if (!timed) printf("FAIL timing %s x=%s y=%s: a timed run failed (see stderr)\n", shape_s, dtype_name(xd),
+                           dtype_name(ydt));
         failures += (ok_s ? 0 : 1) + (have_cublas && !ok_d ? 1 : 0) + (timed ? 0 : 1);
         records.push_back({"2:4", s, xd, ydt, t_s, t_c, err_s, have_cublas ? "cublas" : "sk_dense_gemm", ok_s});
         records.push_back({"dense", s, xd, ydt, t_d, t_c, err_d, have_cublas ? "cublas" : "sk_sparse24_gemm",
@@ -708,7 +697,7 @@ int main(int argc, char** argv) {
           snprintf(fmt, sizeof fmt, "bsr:%dx%d", bs, bs);
           snprintf(shape_s, sizeof shape_s, "%lldx%lldx%lld", (long long)s.tokens, (long long)s.in, (long long)s.out);
           if (elapsed_s() > opt.max_seconds) {
-            printf("SKIP %s %s density %.2f %s: past --max-seconds %.0f\n", shape_s, fmt, density, dt_name(xd),
+            printf("SKIP %s %s density %.2f %s: past --max-seconds %.0f\n", shape_s, fmt, density, dtype_name(xd),
                    opt.max_seconds);
             ++skipped;
             continue;
@@ -784,11 +773,11 @@ int main(int argc, char** argv) {
           if (t_b > 0 && t_c > 0) snprintf(ratio, sizeof ratio, "%.2fx", t_c / t_b);
           if (t_b > 0) snprintf(tf, sizeof tf, "%.1f", density * flops / t_b / 1e9);
           printf("%-18s %-9s %-7.2f %-4s %-4s %10s %10s %8s %9s  %.2e (%lld blocks, workspace %lld B)\n", shape_s, fmt,
-                 density, dt_name(xd), dt_name(ydt), tb, tc, ratio, tf, err, (long long)keep, (long long)ws_bytes);
+                 density, dtype_name(xd), dtype_name(ydt), tb, tc, ratio, tf, err, (long long)keep, (long long)ws_bytes);
           printf("%s verify sk_bsr_gemm %s %s density %.2f x=%s y=%s vs %s: max rel err %.2e (tol %.0e)\n",
-                 ok ? "PASS" : "FAIL", shape_s, fmt, density, dt_name(xd), dt_name(ydt),
+                 ok ? "PASS" : "FAIL", shape_s, fmt, density, dtype_name(xd), dtype_name(ydt),
                  have_cublas ? "cuBLAS (dense, same W)" : "sk_dense_gemm", err, tol);
-          if (!timed) printf("FAIL timing %s %s x=%s: a timed run failed (see stderr)\n", shape_s, fmt, dt_name(xd));
+          if (!timed) printf("FAIL timing %s %s x=%s: a timed run failed (see stderr)\n", shape_s, fmt, dtype_name(xd));
           failures += (ok ? 0 : 1) + (timed ? 0 : 1);
           Record rec{fmt, s, xd, ydt, t_b, t_c, err, have_cublas ? "cublas" : "sk_dense_gemm", ok};
           rec.density = (double)keep / (double)cells;

@@ -18,51 +18,24 @@
 
 #include "../mma_fragments.cuh"
 #include "sparsekernels.h"
+#include "selftest_support.cuh"
 
 // BSR cases (bsr_selftest.cu, same target).
 void bsr_selftest(int& total, int& failed);
 
 namespace {
 
-#define SK_CHECK(call)                                                                          \
-  do {                                                                                          \
-    int rc_ = (call);                                                                           \
-    if (rc_ != SK_OK) {                                                                         \
-      fprintf(stderr, "%s:%d: %s -> %d: %s\n", __FILE__, __LINE__, #call, rc_, sk_last_error()); \
-      return false;                                                                             \
-    }                                                                                           \
-  } while (0)
+using sk_selftest::dtype_name;
+using sk_selftest::from_bits;
+using sk_selftest::to_bits;
 
-uint16_t to_bits(float v, int dtype) {
-  if (dtype == SK_DTYPE_F16) {
-    __half h = __float2half_rn(v);
-    uint16_t b;
-    memcpy(&b, &h, 2);
-    return b;
-  }
-  __nv_bfloat16 h = __float2bfloat16_rn(v);
-  uint16_t b;
-  memcpy(&b, &h, 2);
-  return b;
-}
 
-float from_bits(uint16_t b, int dtype) {
-  if (dtype == SK_DTYPE_F16) {
-    __half h;
-    memcpy(&h, &b, 2);
-    return __half2float(h);
-  }
-  __nv_bfloat16 h;
-  memcpy(&h, &b, 2);
-  return __bfloat162float(h);
-}
 
 struct DeviceBuf {
   void* p = nullptr;
   ~DeviceBuf() { sk_free(p); }
 };
 
-const char* dt(int d) { return d == SK_DTYPE_F32 ? "f32" : d == SK_DTYPE_F16 ? "f16" : "bf16"; }
 
 // One case: returns true when both kernels match the reference.
 bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd, int yd, bool with_bias) {
@@ -159,7 +132,7 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   const bool ok = bad_s == 0 && bad_d == 0;
   printf("%s tokens=%-5lld in=%-5lld out=%-5lld x=%-4s y=%-4s bias=%d  sparse err/tol %.3f (%d bad)  dense err/tol "
          "%.3f (%d bad)  [%s]\n",
-         ok ? "PASS" : "FAIL", (long long)tokens, (long long)in, (long long)out, dt(xd), dt(yd), with_bias ? 1 : 0,
+         ok ? "PASS" : "FAIL", (long long)tokens, (long long)in, (long long)out, dtype_name(xd), dtype_name(yd), with_bias ? 1 : 0,
          worst_s, bad_s, worst_d, bad_d, full ? "all elements" : "4096 sampled");
   return ok;
 }
@@ -245,7 +218,7 @@ bool run_probes(std::mt19937& rng, int xd) {
     }
     const cudaError_t e = cudaDeviceSynchronize();
     if (e != cudaSuccess) {
-      printf("FAIL probe %s %s: %s\n", which == 0 ? "mma.sp" : "mma.sync", dt(xd), cudaGetErrorString(e));
+      printf("FAIL probe %s %s: %s\n", which == 0 ? "mma.sp" : "mma.sync", dtype_name(xd), cudaGetErrorString(e));
       return false;
     }
     std::vector<float> d(M * N);
@@ -265,11 +238,11 @@ bool run_probes(std::mt19937& rng, int xd) {
         worst = fmax(worst, err / tol);
         if (!(err <= tol) && bad++ < 4)
           fprintf(stderr, "  probe %s %s: D[%lld][%lld] = %g, want %g (tile %lld, selector %lld)\n",
-                  which == 0 ? "mma.sp" : "mma.sync", dt(xd), (long long)m, (long long)n, d[m * N + n], ref,
+                  which == 0 ? "mma.sp" : "mma.sync", dtype_name(xd), (long long)m, (long long)n, d[m * N + n], ref,
                   (long long)(m / 16), (long long)(m / 16));
       }
     printf("%s probe %-8s %-4s (fragments straight from global memory) err/tol %.3f (%d bad)\n",
-           bad == 0 ? "PASS" : "FAIL", which == 0 ? "mma.sp" : "mma.sync", dt(xd), worst, bad);
+           bad == 0 ? "PASS" : "FAIL", which == 0 ? "mma.sp" : "mma.sync", dtype_name(xd), worst, bad);
     ok &= bad == 0;
   }
   return ok;
@@ -317,7 +290,7 @@ bool time_4096(int xd) {
     cudaEventElapsedTime(&ms, e0, e1);
     ms /= iters;
     printf("TIME %s 4096x4096x4096 x=%s y=f32: %.3f ms, %.1f TFLOP/s dense-equivalent\n",
-           which == 0 ? "sparse24" : "dense   ", dt(xd), ms, 2.0 * t * k * m / (ms * 1e-3) / 1e12);
+           which == 0 ? "sparse24" : "dense   ", dtype_name(xd), ms, 2.0 * t * k * m / (ms * 1e-3) / 1e12);
   }
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);

@@ -245,17 +245,9 @@ public final class Sparse24Matrix implements AutoCloseable {
         if (w == null) {
             throw new IllegalArgumentException("W: expected a [out, in] tensor but got null");
         }
-        if (w.rank() != 2) {
-            throw new IllegalArgumentException("W: expected rank 2 [out, in] but got shape "
-                    + java.util.Arrays.toString(w.shape()));
-        }
-        if (w.dim(0) > Integer.MAX_VALUE || w.dim(1) > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("W: dimensions too large: " + java.util.Arrays.toString(w.shape()));
-        }
-        int rows = (int) w.dim(0);
-        int cols = (int) w.dim(1);
-        checkDims(rows, cols);
-        return new int[] {rows, cols};
+        int[] rc = w.matrixShape("W");
+        checkDims(rc[0], rc[1]);
+        return rc;
     }
 
     private static void checkDims(int rows, int cols) {

@@ -177,6 +177,25 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Checks that this tensor can be a weight W [out, in] (open, rank 2, non-empty, fewer than 2^31 elements) and
+     * returns {out, in}; name is the argument name used in the message.
+     */
+    public int[] matrixShape(String name) {
+        if (isClosed()) {
+            throw new IllegalStateException(name + ": tensor is closed");
+        }
+        if (shape.length != 2) {
+            throw new IllegalArgumentException(name + ": expected rank 2 [out, in] but got shape "
+                    + Arrays.toString(shape));
+        }
+        if (shape[0] < 1 || shape[1] < 1 || elementCount > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + ": expected a non-empty [out, in] with < 2^31 elements but got "
+                    + Arrays.toString(shape));
+        }
+        return new int[] {(int) shape[0], (int) shape[1]};
+    }
+
     public boolean isClosed() {
         return data == null;
     }

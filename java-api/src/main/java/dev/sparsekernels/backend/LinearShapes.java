@@ -60,18 +60,7 @@ public final class LinearShapes {
         if (w == null) {
             throw new IllegalArgumentException("W: expected a [out, in] tensor but got null");
         }
-        if (w.isClosed()) {
-            throw new IllegalStateException("W: tensor is closed");
-        }
-        if (w.rank() != 2) {
-            throw new IllegalArgumentException("W: expected rank 2 [out, in] but got shape "
-                    + Arrays.toString(w.shape()));
-        }
-        if (w.dim(0) < 1 || w.dim(1) < 1 || w.elementCount() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("W: expected a non-empty [out, in] with < 2^31 elements but got "
-                    + Arrays.toString(w.shape()));
-        }
-        return new int[] {(int) w.dim(0), (int) w.dim(1)};
+        return w.matrixShape("W");
     }
 
     static boolean isHalf(DType t) {
