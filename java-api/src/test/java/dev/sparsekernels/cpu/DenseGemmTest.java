@@ -69,6 +69,19 @@ class DenseGemmTest {
     }
 
     @Test
+    void tokensSplitIntoSeveralChunks() {
+        // in = 4096: chunks of 256 tokens (X^T of a chunk about GemmDriver.DENSE_CHUNK_FLOATS), the last one short
+        assertEquals(256, GemmDriver.denseChunkTokens(2048, 4096, CpuKernels.DENSE_NB));
+        assertEquals(256, GemmDriver.denseChunkTokens(512, 4096, CpuKernels.DENSE_NB));
+        assertEquals(48, GemmDriver.denseChunkTokens(33, 4096, CpuKernels.DENSE_NB));
+        assertEquals(160, GemmDriver.denseChunkTokens(300, 4096, CpuKernels.DENSE_NB)); // 19 panels: 10 + 9
+        Random r = new Random(11);
+        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+            check(k, r, 300, 4096, 13, true, 2); // 2 chunks, rows not a multiple of 6
+        }
+    }
+
+    @Test
     void publicEntryPointUsesChosenKernels() {
         float[] x = {1, 2, 3, 4, 5, 6}; // 2 tokens x 3
         float[] w = {1, 0, 0, 0, 1, 1}; // 2 out x 3
