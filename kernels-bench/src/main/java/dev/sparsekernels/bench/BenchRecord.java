@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * One measurement, ours against a peer timed in the same process: the schema of bench JSON
  * {"op","format","device","shape":{...},"dtype","ours_ms","peer","peer_ms"} plus "threads" and "speedup", and
- * "density" (stored blocks over all blocks) for block-sparse formats such as "bsr:32x32".
+ * "density" (stored blocks over all blocks) for block-sparse formats such as "bsr:32x32", and "keep" (kept channels
+ * over all channels) for structured channel removal ("op":"mlp","format":"channels").
  * A missing peer is recorded with peer = "none: <why>" and no peer_ms, never a made-up number.
  */
 public final class BenchRecord {
@@ -21,6 +22,8 @@ public final class BenchRecord {
     public final int threads;
     /** Stored blocks over all blocks for block-sparse formats; null otherwise. */
     public final Double density;
+    /** Kept channels over all channels for the "channels" format; null otherwise. */
+    public final Double keep;
 
     public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
             double oursMs, String peer, Double peerMs, int threads) {
@@ -29,6 +32,11 @@ public final class BenchRecord {
 
     public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
             double oursMs, String peer, Double peerMs, int threads, Double density) {
+        this(op, format, device, shape, dtype, oursMs, peer, peerMs, threads, density, null);
+    }
+
+    public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
+            double oursMs, String peer, Double peerMs, int threads, Double density, Double keep) {
         this.op = op;
         this.format = format;
         this.device = device;
@@ -39,6 +47,7 @@ public final class BenchRecord {
         this.peerMs = peerMs;
         this.threads = threads;
         this.density = density;
+        this.keep = keep;
     }
 
     /** peer_ms / ours_ms: above 1 means we are faster; NaN without a peer. */
@@ -52,6 +61,9 @@ public final class BenchRecord {
         m.put("format", format);
         if (density != null) {
             m.put("density", round(density));
+        }
+        if (keep != null) {
+            m.put("keep", round(keep));
         }
         m.put("device", device);
         m.put("shape", shape);

@@ -78,6 +78,18 @@ public final class BenchRunner {
             out.print(terminal ? "\r" : "");
             out.println("  bsr " + shape[0] + "x" + shape[1] + "x" + shape[2] + " done");
         }
+        if (!suite.mlpKeeps.isEmpty()) {
+            int[] shape = Suite.MLP_SHAPE;
+            records.addAll(MlpCases.run(shape, suite.mlpKeeps, threads, suite.budgetMs, msg -> {
+                if (terminal) {
+                    out.print("\r  " + msg + "                    ");
+                    out.flush();
+                }
+                return null;
+            }));
+            out.print(terminal ? "\r" : "");
+            out.println("  mlp " + shape[0] + "x" + shape[1] + "x" + shape[2] + "x" + shape[3] + " done");
+        }
         String whyNoCuda = BackendSelector.cudaUnavailableReason();
         if (whyNoCuda != null) {
             out.println("cuda: skipped (" + whyNoCuda + ")");
@@ -88,12 +100,15 @@ public final class BenchRunner {
     }
 
     public static void printTable(List<BenchRecord> records, PrintWriter out) {
-        out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10s %-10s %10s %8s", "op", "format", "density",
-                "device", "shape (tokens,in,out)", "dtype", "ours ms", "peer", "peer ms", "speedup"));
+        out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10s %-10s %10s %8s", "op", "format", "dens/kp",
+                "device", "tokens,in,[hidden,]out", "dtype", "ours ms", "peer", "peer ms", "speedup"));
         for (BenchRecord r : records) {
-            String shape = r.shape.get("tokens") + "," + r.shape.get("in") + "," + r.shape.get("out");
+            String shape = r.shape.get("tokens") + "," + r.shape.get("in") + ","
+                    + (r.shape.containsKey("hidden") ? r.shape.get("hidden") + "," : "") + r.shape.get("out");
             out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10.3f %-10s %10s %8s", r.op, r.format,
-                    r.density == null ? "-" : String.format("%.3f", r.density), r.device, shape, r.dtype, r.oursMs, r.peer.length() > 10 ? "none" : r.peer,
+                    r.density != null ? String.format("%.3f", r.density)
+                            : r.keep != null ? String.format("%.3f", r.keep) : "-",
+                    r.device, shape, r.dtype, r.oursMs, r.peer.length() > 10 ? "none" : r.peer,
                     r.peerMs == null ? "-" : String.format("%.3f", r.peerMs),
                     r.peerMs == null ? "-" : String.format("%.2fx", r.speedup())));
         }
