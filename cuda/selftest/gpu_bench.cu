@@ -2,11 +2,17 @@
 // library). Y[tokens, out] = X[tokens, in] . W^T with W [out, in] (nn.Linear), fp16/bf16 inputs, fp32 accumulation.
 //
 //   sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] [--no-flush] [--f32-only]
-//                [--bsr-only | --no-bsr] [--bsr-shape TxIxO]
+//                [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--gather-only | --no-gather] [--gather-shape RxC]
 //
 // After the 2:4 / dense shapes, a BSR section times sk_bsr_gemm at --bsr-shape (default 4096^3) for 64x64 and
 // 32x32 blocks at densities 0.5 / 0.3 / 0.1 / 0.05, bf16 and f16, against cuBLAS on the same pruned W stored dense
 // (records "format": "bsr:64x64", "density").
+//
+// Last, a gather section (channels_selftest.cu) times sk_gather_rows / sk_gather_cols keeping half the rows /
+// columns of --gather-shape (default 8192x8192), f16 and f32, against cudaMemcpyAsync device to device of the same
+// output bytes, each verified bit for bit first. Its records, {"op": "gather-rows" | "gather-cols", "device",
+// "shape": {"rows", "cols", "kept"}, "dtype", "pattern", "ours_ms", "peer": "cudaMemcpy", "peer_ms", "gbps", ...},
+// go to the top-level "gather_records" array of the JSON (not "records", whose entries are GEMMs).
 //
 // What is timed: device-resident buffers only (no copies), each op alone on the default stream, cudaEvent pairs
 // around every single launch, launches queued back to back (one synchronize per batch, so host launch latency is
@@ -62,6 +68,10 @@
 
 #include "sparsekernels.h"
 #include "selftest_support.cuh"
+
+// Gather bandwidth section (channels_selftest.cu, same target): appends JSON records, returns failed checks.
+int gather_bench(int64_t rows, int64_t cols, const std::function<double(const std::function<bool()>&)>& median_ms,
+                 const std::function<bool()>& out_of_time, std::vector<std::string>& json, int& skipped);
 
 namespace {
 
@@ -167,6 +177,8 @@ struct Options {
   bool gemm = true;                      // the 2:4 / dense shapes (--bsr-only: off)
   bool bsr = true;                       // the BSR section (--no-bsr: off)
   Shape bsr_shape = {4096, 4096, 4096};  // --bsr-shape
+  bool gather = true;                    // the gather section (--no-gather: off; --gather-only: only it)
+  int64_t gather_rows = 8192, gather_cols = 8192;  // --gather-shape
   std::vector<Shape> shapes = {{4096, 4096, 4096}, {2048, 4096, 4096}, {512, 4096, 4096},
                                {16, 4096, 4096},   {1, 4096, 4096},    {4096, 4096, 11008}};
 };
@@ -359,7 +371,8 @@ struct Meta {
 };
 
 // The JSON document (schema in the header comment); numbers that could not be measured are null.
-bool write_json(const char* path, const Meta& m, const std::vector<Record>& records) {
+bool write_json(const char* path, const Meta& m, const std::vector<Record>& records,
+                const std::vector<std::string>& gather_records) {
   std::string doc = "{\n  \"tool\": \"sk_gpu_bench\",\n";
   doc += "  \"gpu\": \"" + json_escape(m.gpu) + "\",\n  \"capability\": " + std::to_string(m.capability) + ",\n";
   doc += "  \"driver\": \"" + json_escape(m.driver) + "\",\n  \"cuda\": \"" + json_escape(m.cuda) + "\",\n";
@@ -395,6 +408,9 @@ bool write_json(const char* path, const Meta& m, const std::vector<Record>& reco
     rec += i + 1 < records.size() ? "}," : "}";
     doc += rec;
   }
+  doc += "\n  ],\n  \"gather_records\": [";
+  for (size_t i = 0; i < gather_records.size(); ++i)
+    doc += "\n    " + gather_records[i] + (i + 1 < gather_records.size() ? "," : "");
   doc += "\n  ]\n}\n";
   FILE* f = fopen(path, "w");
   if (!f) {
@@ -439,8 +455,23 @@ int main(int argc, char** argv) {
       opt.f32_only = true;
     } else if (a == "--bsr-only") {
       opt.gemm = false;
+      opt.gather = false;
     } else if (a == "--no-bsr") {
       opt.bsr = false;
+    } else if (a == "--gather-only") {
+      opt.gemm = false;
+      opt.bsr = false;
+    } else if (a == "--no-gather") {
+      opt.gather = false;
+    } else if (a == "--gather-shape") {
+      long long r = 0, c = 0;
+      char tail;
+      if (sscanf(value(), "%lldx%lld%c", &r, &c, &tail) != 2 || r < 2 || c < 2 || r > (1 << 20) || c > (1 << 20)) {
+        fprintf(stderr, "sk_gpu_bench: --gather-shape wants RxC with 2 <= R, C <= 1048576\n");
+        return 64;
+      }
+      opt.gather_rows = r;
+      opt.gather_cols = c;
     } else if (a == "--bsr-shape") {
       std::vector<Shape> one;
       if (!parse_shapes(value(), one) || one.size() != 1 || one[0].in % 64 != 0 || one[0].out % 64 != 0) {
@@ -450,7 +481,8 @@ int main(int argc, char** argv) {
       opt.bsr_shape = one[0];
     } else if (a == "-h" || a == "--help") {
       printf("usage: sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] "
-             "[--no-flush] [--f32-only] [--bsr-only | --no-bsr] [--bsr-shape TxIxO]\n");
+             "[--no-flush] [--f32-only] [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--gather-only | --no-gather] "
+             "[--gather-shape RxC]\n");
       return 0;
     } else {
       fprintf(stderr, "sk_gpu_bench: unknown argument '%s' (see --help)\n", a.c_str());
@@ -787,6 +819,13 @@ int main(int argc, char** argv) {
       }
     }
   }
+  // ---- gathers (structured channel removal): ours against cudaMemcpy of the same bytes ----
+  std::vector<std::string> gather_records;
+  if (opt.gather)
+    failures += gather_bench(
+        opt.gather_rows, opt.gather_cols,
+        [&](const std::function<bool()>& fn) { return timer.median_ms(fn, opt.budget_ms); },
+        [&]() { return elapsed_s() > opt.max_seconds; }, gather_records, skipped);
 #if SK_BENCH_CUBLAS
   cublasDestroy(handle);
 #endif
@@ -795,10 +834,10 @@ int main(int argc, char** argv) {
   if (opt.json) {
     Meta meta{name, cap, driver, rt_s, cublas_version, sk_version(), date, stamp, opt.flush, opt.budget_ms,
               failures, skipped, peer_name};
-    if (!write_json(opt.json, meta, records)) return 1;
+    if (!write_json(opt.json, meta, records, gather_records)) return 1;
     printf("wrote %s\n", opt.json);
   }
-  printf("%s: sk_gpu_bench %zu records, %d failed checks, %d cases skipped, %.1f s\n", failures ? "FAIL" : "PASS",
-         records.size(), failures, skipped, elapsed_s());
+  printf("%s: sk_gpu_bench %zu records (+%zu gather), %d failed checks, %d cases skipped, %.1f s\n",
+         failures ? "FAIL" : "PASS", records.size(), gather_records.size(), failures, skipped, elapsed_s());
   return failures ? 1 : 0;
 }

@@ -22,6 +22,8 @@
 
 // BSR cases (bsr_selftest.cu, same target).
 void bsr_selftest(int& total, int& failed);
+// Channel statistics and compaction gathers (channels_selftest.cu, same target).
+void channels_selftest(int& total, int& failed);
 
 namespace {
 
@@ -343,6 +345,7 @@ int main() {
       if (!run_case(rng, e[0], e[1], e[2], xd, yd, combo != 3)) ++failed;
     }
   bsr_selftest(total, failed);
+  channels_selftest(total, failed);
   const char* quick = getenv("SK_SELFTEST_QUICK");
   const bool skip_timing = quick != nullptr && strcmp(quick, "") != 0 && strcmp(quick, "0") != 0;
   if (skip_timing) printf("SK_SELFTEST_QUICK set: 4096^3 timing skipped\n");

@@ -136,6 +136,73 @@ int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_
                 int64_t blocks, int block_rows, int block_cols, void* workspace, const float* bias, void* y,
                 int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 
+/* ---- structured channel removal: activation statistics and compaction (issue 4) ----
+ *
+ * Channel statistics. X is a batch of activations [samples, channels], row-major, in f32, f16 or bf16; channel j
+ * is column j. Statistics of any number of batches accumulate into a device state of float64 values, laid out
+ * structure-of-arrays, 3 * channels doubles (24 * channels bytes, 8-byte aligned):
+ *   state[j]                = n_j     number of samples seen by channel j (an exact integer in a double)
+ *   state[channels + j]     = mean_j  running mean of channel j
+ *   state[2 * channels + j] = M2_j    running sum of squared deviations from the mean, sum_s (x_sj - mean_j)^2
+ * All-zero bytes is the empty state (n = 0). Every channel of one state sees the same samples, so n_j is the same
+ * for all j, but merging only assumes the per-channel form above.
+ *
+ * Merging (Chan, Golub, LeVeque), used for every update and by sk_channel_stats_merge, per channel, in float64:
+ *   (nA, meanA, M2A) + (nB, meanB, M2B):  n = nA + nB;  d = meanB - meanA;  fb = nB / n;  cross = (nA * nB) / n;
+ *   mean = meanA + d * fb;  M2 = M2A + (M2B + (d * d) * cross);  an empty side (n = 0) leaves the other as is.
+ *   Evaluated in exactly this order with round-to-nearest and no fused multiply-add, so a CPU twin writing the same
+ *   expressions (e.g. Java's ChannelStatistics combine) merges two given states to the same bits.
+ * A batch's own (nB, meanB, M2B) is computed in float64 from the f32 value of every element (f16/bf16 widened
+ * exactly) with the batch's first row as shift K_j = x_0j (stable for large means, no second pass):
+ *   S1 = sum_s (x_sj - K_j),  S2 = sum_s (x_sj - K_j)^2,  nB = samples,  meanB = K_j + S1 / nB,
+ *   M2B = max(S2 - S1 * S1 / nB, 0).
+ * Welford's per-sample update (n += 1; d = x - mean; mean += d / n; M2 += d * (x - mean)) computes the same
+ * quantities; a CPU twin may use either, and agrees with this one to float64 rounding (relative ~1e-12 of M2 on
+ * data whose mean is 1e4 standard deviations from zero). Results are bitwise deterministic for a given batch order.
+ *
+ * Finalised values per channel (float32 outputs, computed in float64 and rounded once):
+ *   mean_j;  variance_j = M2_j / n_j (population variance, divides by n, not n - 1);
+ *   mean_square_j = M2_j / n_j + mean_j^2 (= the mean of x_sj^2 over all samples seen; no cancellation).
+ * A channel with n_j = 0 gives NaN for all three.
+ */
+
+/* Device: resets a state of `channels` channels to empty (an asynchronous memset to zero on stream). */
+int sk_channel_stats_reset(double* state, int64_t channels, void* stream);
+
+/* Device: folds the batch x [samples, channels] (x_dtype F32, F16 or BF16; x aligned to its element size) into
+ * state, as described above. samples >= 1, channels >= 1; asynchronous on stream. */
+int sk_channel_stats_update(const void* x, int x_dtype, int64_t samples, int64_t channels, double* state,
+                            void* stream);
+
+/* Device: state <- merge(state, other), both [3 * channels] doubles in the layout above (other is not changed;
+ * state == other is allowed and doubles the counts). Asynchronous on stream. */
+int sk_channel_stats_merge(double* state, const double* other, int64_t channels, void* stream);
+
+/* Device: writes mean, variance and mean_square [channels] float32 from state; any of the three may be NULL (not
+ * written), not all three. Asynchronous on stream. */
+int sk_channel_stats_finalize(const double* state, int64_t channels, float* mean, float* variance,
+                              float* mean_square, void* stream);
+
+/* Compaction gathers. idx holds `count` int64 indices, strictly ascending, each in [0, limit) where limit is the
+ * number of source rows (gather_rows) or columns (gather_cols); sk_gather_check checks a host copy of idx. Elements
+ * are copied bit for bit (dtype only gives the element size: 4 for F32, 2 for F16 and BF16), so the result is
+ * exact. src and dst are row-major, dense, aligned to the element size, and must not overlap. The kernels clamp
+ * every index they read into range, so unchecked indices give wrong values, never a memory fault. */
+
+/* Host: checks idx [count] (count >= 1): every idx[i] in [0, limit), idx[i] < idx[i + 1]. Returns
+ * SK_ERR_INVALID_ARGUMENT naming the first bad position and value in sk_last_error(). */
+int sk_gather_check(const int64_t* idx, int64_t count, int64_t limit);
+
+/* Device: dst [count, cols] with dst[i, :] = src[idx[i], :], src [rows, cols]; idx device [count].
+ * rows, cols, count >= 1, count <= rows. Asynchronous on stream. */
+int sk_gather_rows(const void* src, int dtype, int64_t rows, int64_t cols, const int64_t* idx, int64_t count,
+                   void* dst, void* stream);
+
+/* Device: dst [rows, count] with dst[:, j] = src[:, idx[j]], src [rows, cols]; idx device [count].
+ * rows, cols, count >= 1, count <= cols. Asynchronous on stream. */
+int sk_gather_cols(const void* src, int dtype, int64_t rows, int64_t cols, const int64_t* idx, int64_t count,
+                   void* dst, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -486,6 +486,161 @@ static void test_bsr_gemm_validation(int count) {
   }
 }
 
+// ---- structured channel removal: index check, argument errors, no-device behaviour ----
+
+static void test_gather_check() {
+  const int64_t ok[] = {0, 2, 3, 9};
+  CHECK(sk_gather_check(ok, 4, 10) == SK_OK, "ascending in range");
+  CHECK(sk_gather_check(ok, 1, 1) == SK_OK, "one index, limit 1");
+  const int64_t all[] = {0, 1, 2, 3, 4};
+  CHECK(sk_gather_check(all, 5, 5) == SK_OK, "all kept");
+  CHECK(sk_gather_check(ok, 4, 9) == SK_ERR_INVALID_ARGUMENT, "last index == limit");
+  CHECK(strstr(sk_last_error(), "idx[3] = 9") != nullptr, "message names position and value: '%s'", sk_last_error());
+  const int64_t neg[] = {-1, 2};
+  CHECK(sk_gather_check(neg, 2, 10) == SK_ERR_INVALID_ARGUMENT, "negative index");
+  CHECK(strstr(sk_last_error(), "idx[0] = -1") != nullptr, "negative named");
+  const int64_t rep[] = {1, 4, 4, 7};
+  CHECK(sk_gather_check(rep, 4, 10) == SK_ERR_INVALID_ARGUMENT, "repeated index");
+  CHECK(strstr(sk_last_error(), "idx[2] = 4") != nullptr && strstr(sk_last_error(), "ascending") != nullptr,
+        "repeat named: '%s'", sk_last_error());
+  const int64_t desc[] = {5, 3};
+  CHECK(sk_gather_check(desc, 2, 10) == SK_ERR_INVALID_ARGUMENT, "descending");
+  CHECK(sk_gather_check(nullptr, 2, 10) == SK_ERR_INVALID_ARGUMENT, "null idx");
+  CHECK(sk_gather_check(ok, 0, 10) == SK_ERR_INVALID_ARGUMENT, "count 0");
+  CHECK(sk_gather_check(ok, -1, 10) == SK_ERR_INVALID_ARGUMENT, "count < 0");
+  CHECK(sk_gather_check(all, 5, 4) == SK_ERR_INVALID_ARGUMENT, "count > limit");
+  CHECK(sk_gather_check(ok, 4, 0) == SK_ERR_INVALID_ARGUMENT, "limit 0");
+  // A long valid list, then one bad entry near its end.
+  std::vector<int64_t> big(100000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = 3 * (int64_t)i + 1;
+  CHECK(sk_gather_check(big.data(), (int64_t)big.size(), 300001) == SK_OK, "100000 ascending");
+  big[99998] = big[99999];
+  CHECK(sk_gather_check(big.data(), (int64_t)big.size(), 300001) == SK_ERR_INVALID_ARGUMENT, "late repeat");
+  CHECK(strstr(sk_last_error(), "idx[99999]") != nullptr, "late repeat position: '%s'", sk_last_error());
+}
+
+static void test_gather_validation(int count) {
+  // Fake, aligned, non-overlapping pointers: only the "valid arguments" calls pass them on, and only without a GPU.
+  alignas(16) static uint8_t buf[4096];
+  const void* src = buf;
+  void* dst = buf + 2048;
+  const int64_t* idx = (const int64_t*)(buf + 1024);
+  const int F32 = SK_DTYPE_F32, F16 = SK_DTYPE_F16, BF16 = SK_DTYPE_BF16;
+  struct Case { const void* s; int d; int64_t r, c; const int64_t* i; int64_t n; void* o; const char* what; };
+  // src [16, 8] f32 = 512 bytes; gathering 4 rows or 4 columns.
+  const Case bad[] = {
+      {nullptr, F32, 16, 8, idx, 4, dst, "null src"},
+      {src, F32, 16, 8, nullptr, 4, dst, "null idx"},
+      {src, F32, 16, 8, idx, 4, nullptr, "null dst"},
+      {src, 3, 16, 8, idx, 4, dst, "dtype 3"},
+      {src, -1, 16, 8, idx, 4, dst, "dtype -1"},
+      {src, F32, 0, 8, idx, 4, dst, "rows 0"},
+      {src, F32, -16, 8, idx, 4, dst, "rows < 0"},
+      {src, F32, 16, 0, idx, 4, dst, "cols 0"},
+      {src, F32, 16, -8, idx, 4, dst, "cols < 0"},
+      {src, F32, 16, (int64_t)1 << 32, idx, 4, dst, "cols > INT32_MAX"},
+      {src, F32, 16, 8, idx, 0, dst, "count 0"},
+      {src, F32, 16, 8, idx, -2, dst, "count < 0"},
+      {buf + 2, F32, 16, 8, idx, 4, dst, "src misaligned for f32"},
+      {buf + 1, F16, 16, 8, idx, 4, dst, "src misaligned for f16"},
+      {src, BF16, 16, 8, idx, 4, buf + 2049, "dst misaligned for bf16"},
+      {src, F32, 16, 8, (const int64_t*)(buf + 1028), 4, dst, "idx misaligned"},
+      {src, F32, 16, 8, idx, 4, buf + 256, "dst overlaps src"},
+      {src, F32, INT32_MAX, INT32_MAX, idx, 4, dst, "rows * cols * 4 overflows"},
+  };
+  for (const Case& c : bad) {
+    int rc = sk_gather_rows(c.s, c.d, c.r, c.c, c.i, c.n, c.o, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "gather_rows %s: rc %d", c.what, rc);
+    CHECK(has_error_text() && strstr(sk_last_error(), "sk_gather_rows") != nullptr, "gather_rows %s: message", c.what);
+    rc = sk_gather_cols(c.s, c.d, c.r, c.c, c.i, c.n, c.o, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "gather_cols %s: rc %d", c.what, rc);
+    CHECK(has_error_text() && strstr(sk_last_error(), "sk_gather_cols") != nullptr, "gather_cols %s: message", c.what);
+  }
+  CHECK(sk_gather_rows(src, F32, INT32_MAX, INT32_MAX, idx, 4, dst, nullptr) == SK_ERR_INVALID_ARGUMENT &&
+            strstr(sk_last_error(), "overflows") != nullptr, "size overflow named: '%s'", sk_last_error());
+  CHECK(sk_gather_cols(src, F32, 16, 8, idx, 4, buf + 256, nullptr) == SK_ERR_INVALID_ARGUMENT &&
+            strstr(sk_last_error(), "overlaps") != nullptr, "overlap named: '%s'", sk_last_error());
+  // count bounded by the gathered dimension: 12 of 16 rows is fine, 12 of 8 columns is not.
+  CHECK(sk_gather_cols(src, F32, 16, 8, idx, 12, dst, nullptr) == SK_ERR_INVALID_ARGUMENT, "cols: count > cols");
+  CHECK(strstr(sk_last_error(), "count") != nullptr, "names count: '%s'", sk_last_error());
+  CHECK(sk_gather_rows(src, F32, 16, 8, idx, 17, dst, nullptr) == SK_ERR_INVALID_ARGUMENT, "rows: count > rows");
+  // dst right after src (touching, not overlapping) is fine: src [16, 8] f32 = 512 bytes at buf.
+  if (count == 0) {
+    const int compiled = sk_cuda_compiled();
+    for (int d : {F32, F16, BF16}) {
+      int rc = sk_gather_rows(src, d, 16, 8, idx, 12, buf + 512, nullptr);
+      CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid gather_rows w/o GPU rc %d", rc);
+      if (!compiled) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only gather_rows rc %d", rc);
+      rc = sk_gather_cols(src, d, 16, 8, idx, 8, dst, nullptr);
+      CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid gather_cols w/o GPU rc %d", rc);
+      if (!compiled) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only gather_cols rc %d", rc);
+    }
+  }
+}
+
+static void test_channel_stats_validation(int count) {
+  alignas(16) static uint8_t buf[4096];
+  const void* x = buf;
+  double* state = (double*)(buf + 1024);   // 3 * 16 doubles = 384 bytes
+  double* other = (double*)(buf + 1536);
+  float* out = (float*)(buf + 2048);
+  const int F32 = SK_DTYPE_F32, F16 = SK_DTYPE_F16, BF16 = SK_DTYPE_BF16;
+  struct Upd { const void* x; int d; int64_t s, c; double* st; const char* what; };
+  const Upd bad[] = {
+      {nullptr, F32, 4, 16, state, "null x"},
+      {x, F32, 4, 16, nullptr, "null state"},
+      {x, 5, 4, 16, state, "dtype 5"},
+      {x, F32, 0, 16, state, "samples 0"},
+      {x, F32, -3, 16, state, "samples < 0"},
+      {x, F32, 4, 0, state, "channels 0"},
+      {x, F32, 4, -16, state, "channels < 0"},
+      {x, F32, 4, (int64_t)1 << 31, state, "channels > INT32_MAX"},
+      {x, F32, (int64_t)1 << 62, 16, state, "samples * channels overflows"},
+      {buf + 2, F32, 4, 16, state, "x misaligned for f32"},
+      {buf + 1, BF16, 4, 16, state, "x misaligned for bf16"},
+      {x, F16, 4, 16, (double*)(buf + 1028), "state misaligned"},
+  };
+  for (const Upd& c : bad) {
+    int rc = sk_channel_stats_update(c.x, c.d, c.s, c.c, c.st, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "stats_update %s: rc %d", c.what, rc);
+    CHECK(has_error_text() && strstr(sk_last_error(), "sk_channel_stats_update") != nullptr, "stats_update %s: message",
+          c.what);
+  }
+  CHECK(sk_channel_stats_update(nullptr, F32, 4, 16, state, nullptr) == SK_ERR_INVALID_ARGUMENT &&
+            strstr(sk_last_error(), "x is NULL") != nullptr, "names x: '%s'", sk_last_error());
+  CHECK(sk_channel_stats_reset(nullptr, 16, nullptr) == SK_ERR_INVALID_ARGUMENT, "reset null state");
+  CHECK(sk_channel_stats_reset(state, 0, nullptr) == SK_ERR_INVALID_ARGUMENT, "reset channels 0");
+  CHECK(sk_channel_stats_reset((double*)(buf + 4), 16, nullptr) == SK_ERR_INVALID_ARGUMENT, "reset misaligned");
+  CHECK(sk_channel_stats_merge(state, nullptr, 16, nullptr) == SK_ERR_INVALID_ARGUMENT, "merge null other");
+  CHECK(strstr(sk_last_error(), "other") != nullptr, "names other: '%s'", sk_last_error());
+  CHECK(sk_channel_stats_merge(nullptr, other, 16, nullptr) == SK_ERR_INVALID_ARGUMENT, "merge null state");
+  CHECK(sk_channel_stats_merge(state, other, -1, nullptr) == SK_ERR_INVALID_ARGUMENT, "merge channels < 0");
+  CHECK(sk_channel_stats_merge(state, (double*)(buf + 1024 + 8), 16, nullptr) == SK_ERR_INVALID_ARGUMENT,
+        "merge partial overlap");
+  CHECK(strstr(sk_last_error(), "overlap") != nullptr, "names overlap: '%s'", sk_last_error());
+  CHECK(sk_channel_stats_finalize(nullptr, 16, out, nullptr, nullptr, nullptr) == SK_ERR_INVALID_ARGUMENT,
+        "finalize null state");
+  CHECK(sk_channel_stats_finalize(state, 16, nullptr, nullptr, nullptr, nullptr) == SK_ERR_INVALID_ARGUMENT,
+        "finalize with no output");
+  CHECK(sk_channel_stats_finalize(state, 16, nullptr, (float*)(buf + 2050), nullptr, nullptr) == SK_ERR_INVALID_ARGUMENT,
+        "finalize misaligned variance");
+  CHECK(sk_channel_stats_finalize(state, 0, out, nullptr, nullptr, nullptr) == SK_ERR_INVALID_ARGUMENT,
+        "finalize channels 0");
+  if (count == 0) {
+    const int compiled = sk_cuda_compiled();
+    auto no_gpu = [&](int rc, const char* what) {
+      CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid %s w/o GPU rc %d", what, rc);
+      if (!compiled) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only %s rc %d", what, rc);
+    };
+    no_gpu(sk_channel_stats_reset(state, 16, nullptr), "stats_reset");
+    for (int d : {F32, F16, BF16}) no_gpu(sk_channel_stats_update(x, d, 4, 16, state, nullptr), "stats_update");
+    no_gpu(sk_channel_stats_merge(state, other, 16, nullptr), "stats_merge");
+    no_gpu(sk_channel_stats_merge(state, state, 16, nullptr), "stats_merge with itself");
+    no_gpu(sk_channel_stats_finalize(state, 16, out, out + 16, out + 32, nullptr), "stats_finalize");
+    no_gpu(sk_channel_stats_finalize(state, 16, nullptr, out, nullptr, nullptr), "stats_finalize variance only");
+  }
+}
+
 int main() {
   test_library();
   int count = 0;
@@ -500,6 +655,9 @@ int main() {
   test_bsr_check();
   test_bsr_plan();
   test_bsr_gemm_validation(count);
+  test_gather_check();
+  test_gather_validation(count);
+  test_channel_stats_validation(count);
   if (g_failures != 0) {
     fprintf(stderr, "sk_host_test: %d of %d checks FAILED\n", g_failures, g_checks);
     return 1;

@@ -82,6 +82,24 @@ public final class JavaCppKernels implements NativeKernels {
                                   @Cast("void*") long workspace, @Cast("const float*") long bias,
                                   @Cast("void*") long y, int yDtype, @Cast("int64_t") long tokens,
                                   @Cast("int64_t") long in, @Cast("int64_t") long out, @Cast("void*") long stream);
+    static native int sk_channel_stats_reset(@Cast("double*") long state, @Cast("int64_t") long channels,
+                                             @Cast("void*") long stream);
+    static native int sk_channel_stats_update(@Cast("const void*") long x, int xDtype, @Cast("int64_t") long samples,
+                                              @Cast("int64_t") long channels, @Cast("double*") long state,
+                                              @Cast("void*") long stream);
+    static native int sk_channel_stats_merge(@Cast("double*") long state, @Cast("const double*") long other,
+                                             @Cast("int64_t") long channels, @Cast("void*") long stream);
+    static native int sk_channel_stats_finalize(@Cast("const double*") long state, @Cast("int64_t") long channels,
+                                                @Cast("float*") long mean, @Cast("float*") long variance,
+                                                @Cast("float*") long meanSquare, @Cast("void*") long stream);
+    static native int sk_gather_check(@Cast("const int64_t*") long idx, @Cast("int64_t") long count,
+                                      @Cast("int64_t") long limit);
+    static native int sk_gather_rows(@Cast("const void*") long src, int dtype, @Cast("int64_t") long rows,
+                                     @Cast("int64_t") long cols, @Cast("const int64_t*") long idx,
+                                     @Cast("int64_t") long count, @Cast("void*") long dst, @Cast("void*") long stream);
+    static native int sk_gather_cols(@Cast("const void*") long src, int dtype, @Cast("int64_t") long rows,
+                                     @Cast("int64_t") long cols, @Cast("const int64_t*") long idx,
+                                     @Cast("int64_t") long count, @Cast("void*") long dst, @Cast("void*") long stream);
     static native @Cast("jlong") long skj_address(@Cast("void*") ByteBuffer direct);
 
     // ---- NativeKernels ----
@@ -155,5 +173,37 @@ public final class JavaCppKernels implements NativeKernels {
                                  long tokens, long in, long out, long stream) {
         return sk_bsr_gemm(x, xDtype, rowPtr, colIdx, values, blocks, blockRows, blockCols, workspace, bias, y,
                 yDtype, tokens, in, out, stream);
+    }
+
+    @Override public int channelStatsReset(long state, long channels, long stream) {
+        return sk_channel_stats_reset(state, channels, stream);
+    }
+
+    @Override public int channelStatsUpdate(long x, int xDtype, long samples, long channels, long state,
+                                            long stream) {
+        return sk_channel_stats_update(x, xDtype, samples, channels, state, stream);
+    }
+
+    @Override public int channelStatsMerge(long state, long other, long channels, long stream) {
+        return sk_channel_stats_merge(state, other, channels, stream);
+    }
+
+    @Override public int channelStatsFinalize(long state, long channels, long mean, long variance, long meanSquare,
+                                              long stream) {
+        return sk_channel_stats_finalize(state, channels, mean, variance, meanSquare, stream);
+    }
+
+    @Override public int gatherCheck(long idx, long count, long limit) {
+        return sk_gather_check(idx, count, limit);
+    }
+
+    @Override public int gatherRows(long src, int dtype, long rows, long cols, long idx, long count, long dst,
+                                    long stream) {
+        return sk_gather_rows(src, dtype, rows, cols, idx, count, dst, stream);
+    }
+
+    @Override public int gatherCols(long src, int dtype, long rows, long cols, long idx, long count, long dst,
+                                    long stream) {
+        return sk_gather_cols(src, dtype, rows, cols, idx, count, dst, stream);
     }
 }

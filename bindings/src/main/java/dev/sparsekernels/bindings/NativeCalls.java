@@ -277,6 +277,123 @@ public final class NativeCalls {
                 workspace, bias, y, yDtype, tokens, in, out, stream));
     }
 
+    // ---- structured channel removal: activation statistics and compaction gathers ----
+
+    /** Largest channel / row / column count the channel functions take (the C side's limit, INT32_MAX). */
+    public static final long MAX_CHANNEL_DIM = Integer.MAX_VALUE;
+
+    /**
+     * Bytes of a channel-statistics state for {@code channels} channels: 3 * channels float64 values, laid out
+     * count[channels], mean[channels], M2[channels] (see sparsekernels.h); all-zero bytes is the empty state.
+     */
+    public static long channelStatsStateBytes(long channels) {
+        checkChannels("channels", channels);
+        return channels * 3 * Double.BYTES;
+    }
+
+    /** Empties a device state (asynchronous memset on stream). */
+    public void channelStatsReset(long state, long channels, long stream) {
+        checkState("state", state);
+        checkChannels("channels", channels);
+        check("sk_channel_stats_reset", kernels.channelStatsReset(state, channels, stream));
+    }
+
+    /** Folds the device batch x [samples, channels] (F32, F16 or BF16) into the device state; asynchronous. */
+    public void channelStatsUpdate(long x, int xDtype, long samples, long channels, long state, long stream) {
+        Checks.address("x", x);
+        Checks.dtype("xDtype", xDtype, NativeDType.F32, NativeDType.F16, NativeDType.BF16);
+        Checks.aligned("x", x, NativeDType.byteSize(xDtype));
+        Checks.positive("samples", samples);
+        checkChannels("channels", channels);
+        checkState("state", state);
+        check("sk_channel_stats_update", kernels.channelStatsUpdate(x, xDtype, samples, channels, state, stream));
+    }
+
+    /** state = merge(state, other) on the device (Chan et al.); other is unchanged; asynchronous. */
+    public void channelStatsMerge(long state, long other, long channels, long stream) {
+        checkState("state", state);
+        checkState("other", other);
+        checkChannels("channels", channels);
+        check("sk_channel_stats_merge", kernels.channelStatsMerge(state, other, channels, stream));
+    }
+
+    /**
+     * Writes float32 mean, population variance and mean square [channels] from the device state; an output
+     * address of 0 is not written, but at least one must be given. Asynchronous.
+     */
+    public void channelStatsFinalize(long state, long channels, long mean, long variance, long meanSquare,
+                                     long stream) {
+        checkState("state", state);
+        checkChannels("channels", channels);
+        if (mean == 0 && variance == 0 && meanSquare == 0) {
+            throw new IllegalArgumentException(
+                    "mean, variance, meanSquare: expected at least one non-null address, got all 0");
+        }
+        Checks.aligned("mean", mean, 4);
+        Checks.aligned("variance", variance, 4);
+        Checks.aligned("meanSquare", meanSquare, 4);
+        check("sk_channel_stats_finalize",
+                kernels.channelStatsFinalize(state, channels, mean, variance, meanSquare, stream));
+    }
+
+    /**
+     * Checks kept indices on the host: {@code count} int64 values (native order, from the buffer's position), each
+     * in [0, limit), strictly ascending. A bad list is a {@link NativeException} naming the first bad position.
+     */
+    public void gatherCheck(ByteBuffer idx, long count, long limit) {
+        Checks.positive("limit", limit);
+        Checks.positive("count", count);
+        if (count > limit) {
+            throw new IllegalArgumentException("count: expected <= limit (" + limit + "), got " + count);
+        }
+        Checks.buffer("idx", idx, Checks.product("idx bytes", count, 8), false);
+        check("sk_gather_check", kernels.gatherCheck(aligned("idx", idx, 8), count, limit));
+    }
+
+    /** dst [count, cols] = rows idx (device int64 [count]) of src [rows, cols]; device pointers; asynchronous. */
+    public void gatherRows(long src, int dtype, long rows, long cols, long idx, long count, long dst, long stream) {
+        checkGather(src, dtype, rows, cols, idx, count, dst, rows, "rows");
+        check("sk_gather_rows", kernels.gatherRows(src, dtype, rows, cols, idx, count, dst, stream));
+    }
+
+    /** dst [rows, count] = columns idx (device int64 [count]) of src [rows, cols]; device pointers; asynchronous. */
+    public void gatherCols(long src, int dtype, long rows, long cols, long idx, long count, long dst, long stream) {
+        checkGather(src, dtype, rows, cols, idx, count, dst, cols, "cols");
+        check("sk_gather_cols", kernels.gatherCols(src, dtype, rows, cols, idx, count, dst, stream));
+    }
+
+    private static void checkChannels(String name, long value) {
+        Checks.positive(name, value);
+        if (value > MAX_CHANNEL_DIM) {
+            throw new IllegalArgumentException(name + ": expected <= " + MAX_CHANNEL_DIM + ", got " + value);
+        }
+    }
+
+    private static void checkState(String name, long state) {
+        Checks.address(name, state);
+        Checks.aligned(name, state, 8);
+    }
+
+    /** Same rules as native/src/channels_gather.cpp (overlap of src and dst is left to the C side). */
+    private static void checkGather(long src, int dtype, long rows, long cols, long idx, long count, long dst,
+                                    long limit, String limitName) {
+        Checks.address("src", src);
+        Checks.address("idx", idx);
+        Checks.address("dst", dst);
+        Checks.dtype("dtype", dtype, NativeDType.F32, NativeDType.F16, NativeDType.BF16);
+        int size = NativeDType.byteSize(dtype);
+        Checks.aligned("src", src, size);
+        Checks.aligned("dst", dst, size);
+        Checks.aligned("idx", idx, 8);
+        checkChannels("rows", rows);
+        checkChannels("cols", cols);
+        Checks.positive("count", count);
+        if (count > limit) {
+            throw new IllegalArgumentException("count: expected <= " + limitName + " (" + limit + "), got " + count);
+        }
+        Checks.product("src bytes", Checks.product("src elements", rows, cols), size);
+    }
+
     // ---- helpers ----
 
     private static void checkBlock(String name, int size) {

@@ -104,4 +104,25 @@ public interface NativeKernels {
     int bsrGemm(long x, int xDtype, long rowPtr, long colIdx, long values, long blocks, int blockRows,
                 int blockCols, long workspace, long bias, long y, int yDtype, long tokens, long in, long out,
                 long stream);
+
+    /** {@code sk_channel_stats_reset(state, channels, stream)}; device state. */
+    int channelStatsReset(long state, long channels, long stream);
+
+    /** {@code sk_channel_stats_update(x, x_dtype, samples, channels, state, stream)}; device pointers. */
+    int channelStatsUpdate(long x, int xDtype, long samples, long channels, long state, long stream);
+
+    /** {@code sk_channel_stats_merge(state, other, channels, stream)}; device states. */
+    int channelStatsMerge(long state, long other, long channels, long stream);
+
+    /** {@code sk_channel_stats_finalize(state, channels, mean, variance, mean_square, stream)}; device pointers. */
+    int channelStatsFinalize(long state, long channels, long mean, long variance, long meanSquare, long stream);
+
+    /** {@code sk_gather_check(idx, count, limit)}; host pointer. */
+    int gatherCheck(long idx, long count, long limit);
+
+    /** {@code sk_gather_rows(src, dtype, rows, cols, idx, count, dst, stream)}; device pointers. */
+    int gatherRows(long src, int dtype, long rows, long cols, long idx, long count, long dst, long stream);
+
+    /** {@code sk_gather_cols(src, dtype, rows, cols, idx, count, dst, stream)}; device pointers. */
+    int gatherCols(long src, int dtype, long rows, long cols, long idx, long count, long dst, long stream);
 }

@@ -70,6 +70,21 @@ final class PanamaKernels implements NativeKernels {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT,
                     JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
 
+    private static final MethodHandle CHANNEL_STATS_RESET = downcall("sk_channel_stats_reset",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle CHANNEL_STATS_UPDATE = downcall("sk_channel_stats_update",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS));
+    private static final MethodHandle CHANNEL_STATS_MERGE = downcall("sk_channel_stats_merge",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle CHANNEL_STATS_FINALIZE = downcall("sk_channel_stats_finalize",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle GATHER_CHECK = downcall("sk_gather_check",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final FunctionDescriptor GATHER =
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
+    private static final MethodHandle GATHER_ROWS = downcall("sk_gather_rows", GATHER);
+    private static final MethodHandle GATHER_COLS = downcall("sk_gather_cols", GATHER);
+
     PanamaKernels() {
     }
 
@@ -248,6 +263,67 @@ final class PanamaKernels implements NativeKernels {
         try {
             return (int) BSR_GEMM.invokeExact(ptr(x), xDtype, ptr(rowPtr), ptr(colIdx), ptr(values), blocks,
                     blockRows, blockCols, ptr(workspace), ptr(bias), ptr(y), yDtype, tokens, in, out, ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int channelStatsReset(long state, long channels, long stream) {
+        try {
+            return (int) CHANNEL_STATS_RESET.invokeExact(ptr(state), channels, ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int channelStatsUpdate(long x, int xDtype, long samples, long channels, long state,
+                                            long stream) {
+        try {
+            return (int) CHANNEL_STATS_UPDATE.invokeExact(ptr(x), xDtype, samples, channels, ptr(state), ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int channelStatsMerge(long state, long other, long channels, long stream) {
+        try {
+            return (int) CHANNEL_STATS_MERGE.invokeExact(ptr(state), ptr(other), channels, ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int channelStatsFinalize(long state, long channels, long mean, long variance, long meanSquare,
+                                              long stream) {
+        try {
+            return (int) CHANNEL_STATS_FINALIZE.invokeExact(ptr(state), channels, ptr(mean), ptr(variance),
+                    ptr(meanSquare), ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int gatherCheck(long idx, long count, long limit) {
+        try {
+            return (int) GATHER_CHECK.invokeExact(ptr(idx), count, limit);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int gatherRows(long src, int dtype, long rows, long cols, long idx, long count, long dst,
+                                    long stream) {
+        try {
+            return (int) GATHER_ROWS.invokeExact(ptr(src), dtype, rows, cols, ptr(idx), count, ptr(dst), ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int gatherCols(long src, int dtype, long rows, long cols, long idx, long count, long dst,
+                                    long stream) {
+        try {
+            return (int) GATHER_COLS.invokeExact(ptr(src), dtype, rows, cols, ptr(idx), count, ptr(dst), ptr(stream));
         } catch (Throwable t) {
             throw rethrow(t);
         }
