@@ -58,6 +58,15 @@ public interface Kernels extends AutoCloseable {
      */
     Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias);
 
+    /**
+     * Rows idx of src [rows, cols] (idx strictly ascending, in range), same dtype: the compaction step of channel
+     * removal on the producer side (W1 rows, b1 as a [n, 1] matrix).
+     */
+    Tensor gatherRows(Tensor src, int[] idx);
+
+    /** Columns idx of src [rows, cols], same dtype: compaction on the consumer side (W2 columns). */
+    Tensor gatherColumns(Tensor src, int[] idx);
+
     @Override
     void close();
 }

@@ -5,6 +5,7 @@ import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.channels.Gather;
 import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.CpuVectorization;
 import dev.sparsekernels.cpu.DenseGemm;
@@ -93,6 +94,22 @@ public final class CpuBackend implements Kernels {
         BsrGemm.linear(x.toFloatArray(), s.tokens, s.in, s.out, w.blockRows(), w.blockCols(), w.rowPointersView(),
                 w.columnIndicesView(), w.valuesView(), bias == null ? null : bias.toFloatArray(), y, threads);
         return Tensor.of(y, s.outputShape);
+    }
+
+    @Override
+    public Tensor gatherRows(Tensor src, int[] idx) {
+        GatherArgs a = GatherArgs.check(src, idx, true);
+        try (Tensor f = Tensor.of(Gather.rows(src.toFloatArray(), a.rows, a.cols, idx), idx.length, a.cols)) {
+            return f.to(src.dtype()); // exact: the values came from src's dtype
+        }
+    }
+
+    @Override
+    public Tensor gatherColumns(Tensor src, int[] idx) {
+        GatherArgs a = GatherArgs.check(src, idx, false);
+        try (Tensor f = Tensor.of(Gather.columns(src.toFloatArray(), a.rows, a.cols, idx), a.rows, idx.length)) {
+            return f.to(src.dtype());
+        }
     }
 
     @Override

@@ -159,6 +159,44 @@ public final class CudaBackend implements Kernels {
     }
 
     @Override
+    public synchronized Tensor gatherRows(Tensor src, int[] idx) {
+        GatherArgs a = GatherArgs.check(src, idx, true);
+        return gather(src, idx, a, idx.length, a.cols, true);
+    }
+
+    @Override
+    public synchronized Tensor gatherColumns(Tensor src, int[] idx) {
+        GatherArgs a = GatherArgs.check(src, idx, false);
+        return gather(src, idx, a, a.rows, idx.length, false);
+    }
+
+    private Tensor gather(Tensor src, int[] idx, GatherArgs a, int outRows, int outCols, boolean rows) {
+        ByteBuffer ib = ByteBuffer.allocateDirect(8 * idx.length).order(ByteOrder.nativeOrder());
+        for (int i : idx) {
+            ib.putLong(i);
+        }
+        ib.flip();
+        Tensor out = Tensor.allocate(src.dtype(), outRows, outCols);
+        try (DeviceBuffer ds = upload(src.buffer(), src.byteSize());
+                DeviceBuffer di = uploadSync(ib, ib.limit());
+                DeviceBuffer dd = DeviceBuffer.allocate(calls, out.byteSize())) {
+            if (rows) {
+                calls.gatherRows(ds.address(), src.dtype().nativeCode(), a.rows, a.cols, di.address(), idx.length,
+                        dd.address(), live());
+            } else {
+                calls.gatherCols(ds.address(), src.dtype().nativeCode(), a.rows, a.cols, di.address(), idx.length,
+                        dd.address(), live());
+            }
+            calls.memcpyD2h(out.buffer(), dd.address(), out.byteSize(), live());
+            calls.streamSynchronize(live());
+            return out;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    @Override
     public synchronized void close() {
         if (stream != 0) {
             long st = stream;

@@ -56,7 +56,52 @@ public final class TwinCheck {
     public static List<Result> run(Kernels device, Kernels cpuTwin, long seed) {
         List<Result> results = runShapes(device, cpuTwin, seed, SHAPES);
         results.addAll(runBsr(device, cpuTwin, seed + 1));
+        results.addAll(runGather(device, cpuTwin, seed + 2));
         return results;
+    }
+
+    /** Compaction gathers: bit copies, so the device must match the twin exactly (error 0 or infinity). */
+    public static List<Result> runGather(Kernels device, Kernels cpuTwin, long seed) {
+        List<Result> results = new ArrayList<>();
+        Random rnd = new Random(seed);
+        int[][] shapes = {{1, 1}, {1, 37}, {37, 1}, {33, 257}, {300, 4099}, {4096, 4096}};
+        for (DType dt : DType.values()) {
+            for (int[] s : shapes) {
+                try (Tensor src = Tensor.of(dt, gaussian(rnd, s[0] * s[1]), s[0], s[1])) {
+                    int[] rows = randomSubset(rnd, s[0]);
+                    int[] cols = randomSubset(rnd, s[1]);
+                    try (Tensor a = device.gatherRows(src, rows); Tensor b = cpuTwin.gatherRows(src, rows)) {
+                        results.add(new Result("gather rows " + dt + " " + s[0] + "x" + s[1] + " keep " + rows.length,
+                                java.nio.ByteBuffer.wrap(bytes(a)).equals(java.nio.ByteBuffer.wrap(bytes(b)))
+                                        ? 0 : Double.POSITIVE_INFINITY));
+                    }
+                    try (Tensor a = device.gatherColumns(src, cols); Tensor b = cpuTwin.gatherColumns(src, cols)) {
+                        results.add(new Result("gather cols " + dt + " " + s[0] + "x" + s[1] + " keep " + cols.length,
+                                java.nio.ByteBuffer.wrap(bytes(a)).equals(java.nio.ByteBuffer.wrap(bytes(b)))
+                                        ? 0 : Double.POSITIVE_INFINITY));
+                    }
+                }
+            }
+        }
+        return results;
+    }
+
+    private static byte[] bytes(Tensor t) {
+        byte[] b = new byte[(int) t.byteSize()];
+        t.buffer().get(b);
+        return b;
+    }
+
+    /** About half of 0..n-1, ascending, never empty. */
+    private static int[] randomSubset(Random rnd, int n) {
+        int[] tmp = new int[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (rnd.nextBoolean() || (k == 0 && i == n - 1)) {
+                tmp[k++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(tmp, k);
     }
 
     /** The same comparison on given {tokens, in, out} shapes. */

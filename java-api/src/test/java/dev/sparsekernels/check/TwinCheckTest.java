@@ -47,6 +47,16 @@ class TwinCheckTest {
         }
 
         @Override
+        public Tensor gatherRows(Tensor src, int[] idx) {
+            return inner.gatherRows(src, idx);
+        }
+
+        @Override
+        public Tensor gatherColumns(Tensor src, int[] idx) {
+            return inner.gatherColumns(src, idx);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }
