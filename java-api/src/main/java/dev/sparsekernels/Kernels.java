@@ -67,6 +67,12 @@ public interface Kernels extends AutoCloseable {
     /** Columns idx of src [rows, cols], same dtype: compaction on the consumer side (W2 columns). */
     Tensor gatherColumns(Tensor src, int[] idx);
 
+    /**
+     * Per-channel statistics (count, mean, variance, mean square) of activations [..., channels], as accumulated by
+     * {@link dev.sparsekernels.channels.ChannelStatistics}; merge the results of several batches with its merge().
+     */
+    dev.sparsekernels.channels.ChannelStatistics channelStatistics(Tensor activations);
+
     @Override
     void close();
 }

@@ -5,6 +5,7 @@ import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.channels.ChannelStatistics;
 import dev.sparsekernels.channels.Gather;
 import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.CpuVectorization;
@@ -94,6 +95,26 @@ public final class CpuBackend implements Kernels {
         BsrGemm.linear(x.toFloatArray(), s.tokens, s.in, s.out, w.blockRows(), w.blockCols(), w.rowPointersView(),
                 w.columnIndicesView(), w.valuesView(), bias == null ? null : bias.toFloatArray(), y, threads);
         return Tensor.of(y, s.outputShape);
+    }
+
+    @Override
+    public ChannelStatistics channelStatistics(Tensor activations) {
+        return new ChannelStatistics(channelsOf(activations), threads).accept(activations);
+    }
+
+    static int channelsOf(Tensor activations) {
+        if (activations == null) {
+            throw new IllegalArgumentException("activations: expected a [..., channels] tensor but got null");
+        }
+        if (activations.isClosed()) {
+            throw new IllegalStateException("activations: tensor is closed");
+        }
+        if (activations.rank() < 1 || activations.dim(-1) < 1 || activations.dim(-1) > Integer.MAX_VALUE
+                || activations.elementCount() == 0) {
+            throw new IllegalArgumentException("activations: expected a non-empty [..., channels] tensor but got "
+                    + java.util.Arrays.toString(activations.shape()));
+        }
+        return (int) activations.dim(-1);
     }
 
     @Override

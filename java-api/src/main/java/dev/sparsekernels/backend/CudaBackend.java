@@ -8,6 +8,7 @@ import dev.sparsekernels.Sparse24GpuLayout;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.bindings.NativeCalls;
+import dev.sparsekernels.channels.ChannelStatistics;
 import dev.sparsekernels.bindings.NativeLibrary;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -156,6 +157,34 @@ public final class CudaBackend implements Kernels {
         DeviceBuffer d = upload(host, bytes);
         calls.streamSynchronize(live());
         return d;
+    }
+
+    @Override
+    public synchronized ChannelStatistics channelStatistics(Tensor activations) {
+        int channels = CpuBackend.channelsOf(activations);
+        long samples = activations.elementCount() / channels;
+        long stateBytes = NativeCalls.channelStatsStateBytes(channels);
+        if (stateBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("activations: " + channels + " channels exceed the 2 GiB state limit");
+        }
+        Tensor x = activations;
+        try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
+                DeviceBuffer state = DeviceBuffer.allocate(calls, stateBytes)) {
+            calls.channelStatsReset(state.address(), channels, live());
+            calls.channelStatsUpdate(dx.address(), x.dtype().nativeCode(), samples, channels, state.address(),
+                    live());
+            ByteBuffer host = ByteBuffer.allocateDirect((int) stateBytes).order(ByteOrder.nativeOrder());
+            calls.memcpyD2h(host, state.address(), stateBytes, live());
+            calls.streamSynchronize(live());
+            // state layout (sparsekernels.h): n[C], mean[C], M2[C] as float64; every channel saw every sample
+            double[] mean = new double[channels];
+            double[] m2 = new double[channels];
+            for (int j = 0; j < channels; j++) {
+                mean[j] = host.getDouble(8 * (channels + j));
+                m2[j] = host.getDouble(8 * (2 * channels + j));
+            }
+            return ChannelStatistics.fromState(samples, mean, m2);
+        }
     }
 
     @Override

@@ -121,6 +121,25 @@ public final class ChannelStatistics {
         return this;
     }
 
+    /**
+     * Statistics from an accumulated state (count, per-channel mean and sum of squared deviations M2), e.g. one
+     * computed on a GPU; the arrays are copied.
+     */
+    public static ChannelStatistics fromState(long count, double[] mean, double[] m2) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count: expected >= 0 but got " + count);
+        }
+        if (mean == null || m2 == null || mean.length != m2.length || mean.length == 0) {
+            throw new IllegalArgumentException("mean, m2: expected two arrays of the same non-zero length but got "
+                    + (mean == null ? "null" : mean.length) + " and " + (m2 == null ? "null" : m2.length));
+        }
+        ChannelStatistics s = new ChannelStatistics(mean.length);
+        s.count = count;
+        System.arraycopy(mean, 0, s.mean, 0, mean.length);
+        System.arraycopy(m2, 0, s.m2, 0, m2.length);
+        return s;
+    }
+
     /** An independent copy. */
     public ChannelStatistics copy() {
         ChannelStatistics c = new ChannelStatistics(channels, threads);

@@ -57,6 +57,43 @@ public final class TwinCheck {
         List<Result> results = runShapes(device, cpuTwin, seed, SHAPES);
         results.addAll(runBsr(device, cpuTwin, seed + 1));
         results.addAll(runGather(device, cpuTwin, seed + 2));
+        results.addAll(runStatistics(device, cpuTwin, seed + 3));
+        return results;
+    }
+
+    /**
+     * Channel statistics: both sides see the same widened inputs and accumulate in float64, so they agree to about
+     * 1e-12 relative; a case fails when any mean, variance or mean square differs by more than 1e-6 of its own scale.
+     */
+    public static List<Result> runStatistics(Kernels device, Kernels cpuTwin, long seed) {
+        List<Result> results = new ArrayList<>();
+        Random rnd = new Random(seed);
+        int[][] shapes = {{1, 7}, {1000, 33}, {4097, 256}, {50000, 64}};
+        for (DType dt : DType.values()) {
+            for (int[] s : shapes) {
+                float[] x = gaussian(rnd, s[0] * s[1]);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = 100 + 3 * x[i]; // a large mean relative to the spread, where naive formulas fail
+                }
+                try (Tensor t = Tensor.of(dt, x, s[0], s[1])) {
+                    dev.sparsekernels.channels.ChannelStatistics a = device.channelStatistics(t);
+                    dev.sparsekernels.channels.ChannelStatistics b = cpuTwin.channelStatistics(t);
+                    double worst = a.count() == b.count() ? 0 : Double.POSITIVE_INFINITY;
+                    double[][] pa = {a.mean(), a.variance(), a.meanSquare()};
+                    double[][] pb = {b.mean(), b.variance(), b.meanSquare()};
+                    for (int q = 0; q < 3; q++) {
+                        for (int j = 0; j < s[1]; j++) {
+                            double scale = q == 0 ? Math.abs(pb[0][j]) + Math.sqrt(pb[1][j]) : Math.abs(pb[q][j]);
+                            double rel = Math.abs(pa[q][j] - pb[q][j]) / Math.max(scale, 1e-30);
+                            // mapped so that 1e-6 relative lands exactly on TOLERANCE
+                            double e = rel / 1e-6 * TOLERANCE;
+                            worst = Math.max(worst, Double.isNaN(e) ? Double.POSITIVE_INFINITY : e);
+                        }
+                    }
+                    results.add(new Result("channel statistics " + dt + " " + s[0] + "x" + s[1], worst));
+                }
+            }
+        }
         return results;
     }
 

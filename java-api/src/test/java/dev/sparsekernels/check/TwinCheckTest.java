@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** The twin check itself must be able to fail: a backend with a wrong answer is caught. */
 class TwinCheckTest {
     /** A CPU backend that flips the sign of one output element of 2:4 products. */
-    private static final class OffByOneBackend implements Kernels {
+    private static class OffByOneBackend implements Kernels {
         private final Kernels inner = Kernels.cpu(1);
 
         @Override
@@ -44,6 +44,11 @@ class TwinCheckTest {
         @Override
         public Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias) {
             return inner.linear(x, w, bias);
+        }
+
+        @Override
+        public dev.sparsekernels.channels.ChannelStatistics channelStatistics(Tensor activations) {
+            return inner.channelStatistics(activations);
         }
 
         @Override
@@ -81,5 +86,29 @@ class TwinCheckTest {
             assertFalse(results.isEmpty());
             assertTrue(results.stream().allMatch(r -> r.pass), results.toString());
         }
+    }
+
+    @Test
+    void statisticsCasesPassForTwoCpuBackendsAndCatchAWrongMean() {
+        try (Kernels one = Kernels.cpu(1); Kernels two = Kernels.cpu(2)) {
+            assertTrue(TwinCheck.runStatistics(one, two, 4L).stream().allMatch(r -> r.pass));
+        }
+        Kernels shifted = new OffByOneBackend() {
+            @Override
+            public dev.sparsekernels.channels.ChannelStatistics channelStatistics(Tensor activations) {
+                dev.sparsekernels.channels.ChannelStatistics s = super.channelStatistics(activations);
+                double[] mean = s.mean();
+                mean[0] += 1e-3;
+                double[] m2 = s.variance();
+                for (int j = 0; j < m2.length; j++) {
+                    m2[j] *= s.count();
+                }
+                return dev.sparsekernels.channels.ChannelStatistics.fromState(s.count(), mean, m2);
+            }
+        };
+        try (Kernels cpu = Kernels.cpu(1)) {
+            assertTrue(TwinCheck.runStatistics(shifted, cpu, 4L).stream().anyMatch(r -> !r.pass));
+        }
+        shifted.close();
     }
 }
