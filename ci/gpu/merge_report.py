@@ -6,17 +6,22 @@
                     [--out-dir DIR] [--markdown FILE]
 
 Inputs (any may be missing or empty; what is missing is said, never filled in):
-  --bench     the JSON of sk_gpu_bench --json (gpu, driver, cuda, records with peer "cublas" or "none: ...").
+  --bench     the JSON of sk_gpu_bench --json (gpu, driver, cuda, records with peer "cublas" or "none: ...": 2:4,
+              dense and "bsr:RxC" GEMMs, the latter with "density" and cuBLAS dense on the same W as peer; and
+              "gather_records": gather-rows / gather-cols against cudaMemcpy, with "gbps" and "fraction_of_copy").
   --torch     the JSON lines of ci/gpu/torch_peers.py; each peer time is paired with our time at the same shape,
               dtype and output dtype (PyTorch returns the input dtype): 2:4 vs torch-semi-structured and
               torch-matmul, dense vs torch-matmul.
-  --selftest  stdout of sk_gpu_selftest (PASS/FAIL per case with separate sparse and dense bad counts).
-  --verify    stdout of `sparsekernels verify` per binding ("PASS 2:4 ..." / "PASS dense ..." lines).
+  --selftest  stdout of sk_gpu_selftest: PASS/FAIL per case (2:4 + dense lines with separate bad counts, "BSR",
+              "gather_rows|cols", "channel_stats", "probe", and any line naming attention).
+  --verify    stdout of `sparsekernels verify` per binding ("PASS|FAIL dense|2:4|bsr:RxC|gather rows|gather cols|
+              channel statistics ..." lines, then "verify: ..."); lines naming attention count for sk_attention.
   --check     the outcome of another step (build, memcheck, ...), recorded as is.
 The output document keeps the bench schema: {"gpu","driver","cuda","date",...,"checks":[...],"records":[{"op",
-"format","device","shape","dtype","y_dtype","ours_ms","peer","peer_ms","speedup","tflops",...}]}.
-Prints one "PASS|FAIL|SKIP <kernel> ..." line per kernel, then the markdown table. Exit 1 when any kernel or
-check failed, else 0.
+"format","device","shape","dtype","y_dtype","ours_ms","peer","peer_ms","speedup","tflops",...}],"gather_records":[...]}; records it does not recognise are kept as they are
+(and left out of the tables).
+Prints one "PASS|FAIL|SKIP <kernel> ..." line per kernel family (sk_attention only when some input mentions it),
+then the markdown tables. Exit 1 when any kernel or check failed, else 0.
 """
 import argparse
 import datetime
@@ -25,10 +30,13 @@ import os
 import re
 import sys
 
-KERNELS = ("sk_sparse24_gemm", "sk_dense_gemm")
-FORMAT_OF = {"sk_sparse24_gemm": "2:4", "sk_dense_gemm": "dense"}
+# Kernel families, in report order. OPTIONAL ones get a line only when some input mentions them.
+KERNELS = ("sk_sparse24_gemm", "sk_dense_gemm", "sk_bsr_gemm", "sk_gather_rows", "sk_gather_cols",
+           "sk_channel_stats", "sk_attention")
+OPTIONAL = ("sk_attention",)
 TORCH_PAIRS = {"torch-semi-structured": ("2:4",), "torch-matmul": ("2:4", "dense")}
 TFLOPS_NOTE = "tflops counts dense-equivalent FLOPs (2*tokens*in*out), though 2:4 does half the multiply-adds"
+ATTENTION_RE = re.compile(r"attention|\battn", re.I)
 
 
 def read_text(path):
@@ -43,9 +51,12 @@ def load_bench(path):
     if not text or not text.strip():
         return None, "no bench JSON (%s)" % (path or "not given")
     try:
-        return json.loads(text), None
+        bench = json.loads(text)
     except ValueError as e:
         return None, "bench JSON unreadable: %s" % e
+    if not isinstance(bench, dict):
+        return None, "bench JSON is not an object"
+    return bench, None
 
 
 def load_torch(path):
@@ -62,6 +73,8 @@ def load_torch(path):
         except ValueError:
             problems.append("torch line %d is not JSON" % n)
             continue
+        if not isinstance(obj, dict):
+            continue
         if obj.get("peer") == "torch" and "shape" not in obj:
             header = obj
         else:
@@ -69,8 +82,45 @@ def load_torch(path):
     return header, lines, problems
 
 
-def shape_key(shape):
-    return (int(shape["tokens"]), int(shape["in"]), int(shape["out"]))
+def gemm_shape(r):
+    """(tokens, in, out) of a GEMM record, or None when r is not one we can table."""
+    if not isinstance(r, dict) or r.get("op", "gemm") != "gemm" or not isinstance(r.get("format"), str):
+        return None
+    s = r.get("shape")
+    try:
+        return (int(s["tokens"]), int(s["in"]), int(s["out"]))
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def gather_shape(r):
+    """(rows, cols, kept) of a gather record, or None."""
+    if not isinstance(r, dict) or r.get("op") not in ("gather-rows", "gather-cols"):
+        return None
+    s = r.get("shape")
+    try:
+        return (int(s["rows"]), int(s["cols"]), int(s["kept"]))
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def kernel_of_record(r):
+    """The kernel family a bench record checks, or None."""
+    if not isinstance(r, dict):
+        return None
+    op, fmt = str(r.get("op", "")), r.get("format")
+    if gemm_shape(r) is not None:
+        if fmt == "2:4":
+            return "sk_sparse24_gemm"
+        if fmt == "dense":
+            return "sk_dense_gemm"
+        if fmt.startswith("bsr:"):
+            return "sk_bsr_gemm"
+    if gather_shape(r) is not None:
+        return "sk_gather_rows" if op == "gather-rows" else "sk_gather_cols"
+    if ATTENTION_RE.search(op) or ATTENTION_RE.search(str(fmt or "")):
+        return "sk_attention"
+    return None
 
 
 def slug(name):
@@ -82,20 +132,29 @@ def rnd(v, digits=4):
     return None if v is None else float("%.*g" % (digits + 2, v))
 
 
+def num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
 def torch_records(bench_records, torch_lines):
     """One record per (our kernel, torch peer) at the same shape, dtype and output dtype."""
     ours = {}
     for r in bench_records:
-        if r.get("ours_ms") is None:
+        shape = gemm_shape(r)
+        if shape is None or not num(r.get("ours_ms")):
             continue
-        ours[(r["format"], shape_key(r["shape"]), r["dtype"], r.get("y_dtype", "f32"))] = r
+        ours[(r["format"], shape, r.get("dtype"), r.get("y_dtype", "f32"))] = r
     out, unmatched = [], []
     for t in torch_lines:
         peer = t.get("peer", "torch")
-        if "shape" not in t or peer not in TORCH_PAIRS:
+        try:
+            key_shape = (int(t["shape"]["tokens"]), int(t["shape"]["in"]), int(t["shape"]["out"]))
+        except (TypeError, KeyError, ValueError):
+            key_shape = None
+        if key_shape is None or peer not in TORCH_PAIRS:
             unmatched.append(t)
             continue
-        key_shape, dtype = shape_key(t["shape"]), t.get("dtype")
+        dtype = t.get("dtype")
         y_dtype = t.get("y_dtype", dtype)
         matched = False
         for fmt in TORCH_PAIRS[peer]:
@@ -105,7 +164,7 @@ def torch_records(bench_records, torch_lines):
             matched = True
             rec = {"op": "gemm", "format": fmt, "device": "cuda", "shape": r["shape"], "dtype": dtype,
                    "y_dtype": y_dtype, "ours_ms": r["ours_ms"]}
-            if t.get("ms") is not None:
+            if num(t.get("ms")) is not None:
                 rec.update(peer=peer, peer_ms=rnd(t["ms"]), speedup=rnd(t["ms"] / r["ours_ms"]))
             else:
                 rec["peer"] = "none: %s: %s" % (peer, t.get("error", "no time"))
@@ -121,8 +180,38 @@ def torch_records(bench_records, torch_lines):
     return out, unmatched
 
 
+# sk_gpu_selftest (sparse24_selftest.cu, bsr_selftest.cu, channels_selftest.cu; attention lines matched loosely).
 CASE_RE = re.compile(r"^(PASS|FAIL) tokens=.*sparse err/tol \S+ \((\d+) bad\)\s+dense err/tol \S+ \((\d+) bad\)")
 PROBE_RE = re.compile(r"^(PASS|FAIL) probe ")
+SELFTEST_LINES = (  # (regex, kernel family): one case per line
+    (re.compile(r"^(PASS|FAIL) BSR tokens="), "sk_bsr_gemm"),
+    (re.compile(r"^(PASS|FAIL) gather_rows "), "sk_gather_rows"),
+    (re.compile(r"^(PASS|FAIL) gather_cols "), "sk_gather_cols"),
+    (re.compile(r"^(PASS|FAIL) channel_stats "), "sk_channel_stats"),
+)
+# `sparsekernels verify` (TwinCheck.Result.toString: "PASS|FAIL <name> (max rel. error ...)").
+VERIFY_LINES = (
+    (re.compile(r"^(PASS|FAIL) dense "), "sk_dense_gemm"),
+    (re.compile(r"^(PASS|FAIL) 2:4 "), "sk_sparse24_gemm"),
+    (re.compile(r"^(PASS|FAIL) bsr:\d+x\d+ "), "sk_bsr_gemm"),
+    (re.compile(r"^(PASS|FAIL) gather rows "), "sk_gather_rows"),
+    (re.compile(r"^(PASS|FAIL) gather cols "), "sk_gather_cols"),
+    (re.compile(r"^(PASS|FAIL) channel statistics "), "sk_channel_stats"),
+)
+ANY_CASE_RE = re.compile(r"^(PASS|FAIL) (?!verify:)(\S.*)$")  # a case line none of the above knows
+CALL_ERROR_RE = re.compile(r"^\S+\.cuh?:\d+: .* -> -?\d+: ")  # SK_CHECK in selftest_support.cuh
+
+
+def classify(line, table):
+    """(kernel or None, passed) for a PASS/FAIL case line; (None, None) when it is not one."""
+    for rx, kernel in table:
+        m = rx.match(line)
+        if m:
+            return kernel, m.group(1) == "PASS"
+    m = ANY_CASE_RE.match(line)
+    if not m:
+        return None, None
+    return ("sk_attention" if ATTENTION_RE.search(m.group(2)) else None), m.group(1) == "PASS"
 
 
 class Tally:
@@ -133,6 +222,12 @@ class Tally:
     def add(self, kernel, source, passed, total):
         self.by_kernel[kernel].append((source, passed, total))
 
+    def add_counts(self, counts, source):
+        for kernel in KERNELS:
+            p, t = counts.get(kernel, (0, 0))
+            if t:
+                self.add(kernel, source, p, t)
+
 
 def tally_selftest(text, tally):
     if text is None:
@@ -142,42 +237,87 @@ def tally_selftest(text, tally):
         tally.other.append(("native self-test", "SKIP", text.strip().splitlines()[0][:160]))
         return
     counts = {k: [0, 0] for k in KERNELS}
-    probes = [0, 0]
+    probes, unknown = [0, 0], [0, 0]
+    fail_lines, call_errors = 0, []
     for line in text.splitlines():
+        if CALL_ERROR_RE.match(line):
+            call_errors.append(line.strip())
+            continue
         m = CASE_RE.match(line)
         if m:
             for kernel, bad in (("sk_sparse24_gemm", m.group(2)), ("sk_dense_gemm", m.group(3))):
                 counts[kernel][1] += 1
                 counts[kernel][0] += int(bad) == 0
-        elif PROBE_RE.match(line):
+            fail_lines += m.group(1) == "FAIL"
+            continue
+        if PROBE_RE.match(line):
             probes[1] += 1
             probes[0] += line.startswith("PASS")
-    for kernel, (p, t) in counts.items():
-        if t:
-            tally.add(kernel, "selftest", p, t)
+            fail_lines += line.startswith("FAIL")
+            continue
+        if re.match(r"^(PASS|FAIL): \d+ of \d+ cases passed", line):
+            continue
+        kernel, passed = classify(line, SELFTEST_LINES)
+        if passed is None:
+            continue
+        target = counts[kernel] if kernel else unknown
+        target[1] += 1
+        target[0] += passed
+        fail_lines += not passed
+    tally.add_counts(counts, "selftest")
     if probes[1]:
         tally.other.append(("mma fragment probes", "PASS" if probes[0] == probes[1] else "FAIL",
                             "%d/%d" % tuple(probes)))
+    if unknown[1]:
+        tally.other.append(("native self-test, other cases", "PASS" if unknown[0] == unknown[1] else "FAIL",
+                            "%d/%d lines of no known kernel" % tuple(unknown)))
     final = re.search(r"^(PASS|FAIL): (\d+) of (\d+) cases passed(.*)$", text, re.M)
     if not final:
-        tally.other.append(("native self-test", "FAIL", "no final line (crashed or timed out?)"))
-    elif "timing run failed" in final.group(4):
+        tally.other.append(("native self-test", "FAIL", "no final line (crashed or timed out?)" +
+                            ("; " + call_errors[0][:160] if call_errors else "")))
+        return
+    if "timing run failed" in final.group(4):
         tally.other.append(("native self-test timing", "FAIL", "timing run failed"))
+    failed_cases = int(final.group(3)) - int(final.group(2))
+    if failed_cases > fail_lines:
+        # A case whose sk_ call failed returns before its PASS/FAIL line (SK_CHECK prints file:line to stderr).
+        tally.other.append(("native self-test", "FAIL", "%d of %s cases failed, %d of them without a FAIL line%s" % (
+            failed_cases, final.group(3), failed_cases - fail_lines,
+            ": " + call_errors[0][:160] if call_errors else "")))
 
 
 def tally_bench(bench, bench_problem, tally):
     if bench is None:
         tally.other.append(("bench", "SKIP" if "no bench" in bench_problem else "FAIL", bench_problem))
         return
+    groups = {}  # (kernel, source) -> [passed, total]
+    for key in record_arrays(bench):
+        for r in bench[key]:
+            kernel = kernel_of_record(r)
+            if kernel is None or "verified" not in r:
+                continue
+            if kernel in ("sk_gather_rows", "sk_gather_cols"):
+                source = "bench vs host gather"
+            elif "checked_against" in r or gemm_shape(r) is not None:
+                source = "bench vs " + str(r.get("checked_against", "cublas"))
+            else:
+                source = "bench"
+            g = groups.setdefault((kernel, source), [0, 0])
+            g[1] += 1
+            g[0] += r.get("verified") is True
     for kernel in KERNELS:
-        recs = [r for r in bench.get("records", []) if r.get("format") == FORMAT_OF[kernel]]
-        if recs:
-            against = recs[0].get("checked_against", "cublas")
-            tally.add(kernel, "bench vs " + against, sum(1 for r in recs if r.get("verified")), len(recs))
+        for (k, source), (p, t) in groups.items():
+            if k == kernel:
+                tally.add(kernel, source, p, t)
     if bench.get("failures"):
         tally.other.append(("bench", "FAIL", "%s failed checks (verify or timing)" % bench["failures"]))
     if bench.get("skipped"):
         tally.other.append(("bench", "SKIP", "%s cases skipped (time budget)" % bench["skipped"]))
+
+
+def record_arrays(bench):
+    """The bench's record arrays: "records", "gather_records" and any other "*_records" list."""
+    return [k for k, v in bench.items() if (k == "records" or k.endswith("_records")) and isinstance(v, list)]
 
 
 def tally_verify(name, text, tally):
@@ -185,20 +325,29 @@ def tally_verify(name, text, tally):
         tally.other.append(("java verify " + name, "SKIP", "no output"))
         return
     counts = {k: [0, 0] for k in KERNELS}
+    unknown = [0, 0]
     for line in text.splitlines():
-        m = re.match(r"^(PASS|FAIL) (2:4|dense) ", line)
-        if m:
-            kernel = "sk_sparse24_gemm" if m.group(2) == "2:4" else "sk_dense_gemm"
-            counts[kernel][1] += 1
-            counts[kernel][0] += m.group(1) == "PASS"
-    seen = False
-    for kernel, (p, t) in counts.items():
-        if t:
-            seen = True
-            tally.add(kernel, "java " + name, p, t)
+        kernel, passed = classify(line, VERIFY_LINES)
+        if passed is None:
+            continue
+        target = counts[kernel] if kernel else unknown
+        target[1] += 1
+        target[0] += passed
+    tally.add_counts(counts, "java " + name)
+    seen = sum(t for _, t in counts.values()) + unknown[1]
+    if unknown[1]:
+        tally.other.append(("java verify %s, other cases" % name, "PASS" if unknown[0] == unknown[1] else "FAIL",
+                            "%d/%d lines of no known kernel" % tuple(unknown)))
+    last = (text.strip().splitlines() or ["empty"])[-1][:160]
+    final = re.search(r"^verify: (?:all (\d+) cases PASS|(\d+) of (\d+) cases FAIL)\s*$", text, re.M)
     if not seen:
-        tally.other.append(("java verify " + name, "FAIL", "no PASS/FAIL lines (%s)" %
-                            (text.strip().splitlines() or ["empty"])[-1][:160]))
+        tally.other.append(("java verify " + name, "FAIL", "no PASS/FAIL lines (%s)" % last))
+    elif not final:
+        tally.other.append(("java verify " + name, "FAIL", "no final 'verify:' line, stopped after %d cases (%s)"
+                            % (seen, last)))
+    elif int(final.group(1) or final.group(3)) != seen:
+        tally.other.append(("java verify " + name, "FAIL", "%d case lines, the final line says %s" %
+                            (seen, final.group(1) or final.group(3))))
 
 
 def kernel_lines(tally):
@@ -206,7 +355,8 @@ def kernel_lines(tally):
     for kernel in KERNELS:
         src = tally.by_kernel[kernel]
         if not src:
-            lines.append(("SKIP", kernel, "no evidence (no self-test, bench or Java output)"))
+            if kernel not in OPTIONAL:
+                lines.append(("SKIP", kernel, "no evidence (no self-test, bench or Java output)"))
             continue
         ok = all(p == t for _, p, t in src)
         failed |= not ok
@@ -217,8 +367,9 @@ def kernel_lines(tally):
     return lines, failed
 
 
-def fmt_ms(v):
-    return "-" if v is None else "%.4f" % v
+def fmt_num(v, pattern):
+    v = num(v)
+    return "-" if v is None else pattern % v
 
 
 def markdown(doc):
@@ -228,21 +379,53 @@ def markdown(doc):
            "| status | check | detail |", "|---|---|---|"]
     for c in doc["checks"]:
         out.append("| %s | %s | %s |" % (c["status"], c["name"], c["detail"]))
-    out += ["", "| op | format | tokens x in x out | x | y | ours ms | peer | peer ms | speedup | TFLOP/s | verified |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    out += ["", "| op | format | density | tokens x in x out | x | y | ours ms | peer | peer ms | speedup | TFLOP/s "
+            "| verified |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    untabled, missing, bsr = 0, set(), False
     for r in doc["records"]:
-        s = r["shape"]
-        peer = r["peer"] if not r["peer"].startswith("none") else "none"
-        out.append("| %s | %s | %dx%dx%d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["op"], r["format"], s["tokens"], s["in"], s["out"], r["dtype"], r.get("y_dtype", "f32"),
-            fmt_ms(r.get("ours_ms")), peer, fmt_ms(r.get("peer_ms")),
-            "-" if r.get("speedup") is None else "%.2fx" % r["speedup"],
-            "-" if r.get("tflops") is None else "%.1f" % r["tflops"],
+        shape = gemm_shape(r)
+        if shape is None:
+            untabled += 1
+            continue
+        peer = str(r.get("peer", "-"))
+        if peer.startswith("none"):
+            missing.add(peer)
+            peer = "none"
+        elif r["format"].startswith("bsr:"):
+            bsr = True
+            peer += " (dense, same W)"
+        out.append("| %s | %s | %s | %dx%dx%d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["op"] if "op" in r else "gemm", r["format"], fmt_num(r.get("density"), "%.3g"), shape[0], shape[1],
+            shape[2], r.get("dtype", "-"), r.get("y_dtype", "f32"), fmt_num(r.get("ours_ms"), "%.4f"), peer,
+            fmt_num(r.get("peer_ms"), "%.4f"), fmt_num(r.get("speedup"), "%.2fx"), fmt_num(r.get("tflops"), "%.1f"),
             {True: "yes", False: "NO"}.get(r.get("verified"), "-")))
-    missing = sorted({r["peer"] for r in doc["records"] if r["peer"].startswith("none")})
     if missing:
-        out += [""] + ["peer missing: " + m for m in missing]
-    out += ["", "speedup = peer ms / ours ms (above 1: ours is faster). 2:4 TFLOP/s are dense-equivalent."]
+        out += [""] + ["peer missing: " + m for m in sorted(missing)]
+    out += ["", "speedup = peer ms / ours ms (above 1: ours is faster). 2:4%s TFLOP/s are dense-equivalent "
+            "(2*tokens*in*out)%s." % (" and bsr" if bsr else "",
+                                      "; BSR does density times those FLOPs" if bsr else "")]
+    gathers = doc.get("gather_records") or []
+    rows = []
+    for r in gathers:
+        shape = gather_shape(r)
+        if shape is None:
+            untabled += 1
+            continue
+        rows.append("| %s | %s | %s | %dx%d | %d | %s | %s | %s | %s | %s | %s |" % (
+            r["op"], r.get("dtype", "-"), r.get("pattern", "-"), shape[0], shape[1], shape[2],
+            fmt_num(r.get("ours_ms"), "%.4f"), r.get("peer", "-"), fmt_num(r.get("peer_ms"), "%.4f"),
+            fmt_num(r.get("gbps"), "%.0f"), fmt_num(r.get("peer_gbps"), "%.0f"),
+            fmt_num(None if num(r.get("fraction_of_copy")) is None else 100 * r["fraction_of_copy"], "%.0f%%")) +
+            " %s |" % {True: "yes", False: "NO"}.get(r.get("verified"), "-"))
+    if rows:
+        out += ["", "| op | dtype | pattern | rows x cols | kept | ours ms | peer | peer ms | GB/s | peer GB/s "
+                "| of copy | verified |", "|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows
+        out += ["", "GB/s = 2 * output bytes / ours ms (what a copy of the kept data moves); of copy = peer ms / "
+                "ours ms (100%: as fast as cudaMemcpy of the same bytes)."]
+    untabled += sum(len(v) for k, v in doc.items() if k.endswith("_records") and k != "gather_records"
+                    and isinstance(v, list))
+    if untabled:
+        out += ["", "%d record(s) not tabled (not recognised; kept as they are in the JSON)." % untabled]
     return "\n".join(out)
 
 
@@ -273,6 +456,8 @@ def main(argv=None):
     lines, failed = kernel_lines(tally)
 
     bench_records = bench.get("records", []) if bench else []
+    if not isinstance(bench_records, list):
+        bench_records = []
     extra, unmatched = torch_records(bench_records, torch_lines)
     gpu = (bench or {}).get("gpu") or torch_header.get("device") or "unknown GPU"
     date = (bench or {}).get("date") or datetime.date.today().isoformat()
@@ -283,10 +468,15 @@ def main(argv=None):
            "l2_flush": (bench or {}).get("l2_flush", torch_header.get("l2_flush")),
            "timing": (bench or {}).get("timing"),
            "checks": [{"name": n, "status": s, "detail": d} for s, n, d in lines],
-           "records": bench_records + extra}
+           "records": bench_records + extra,
+           "gather_records": (bench or {}).get("gather_records") if isinstance(
+               (bench or {}).get("gather_records"), list) else []}
+    for key in record_arrays(bench or {}):  # arrays a newer bench writes that this script does not know yet
+        if key not in doc:
+            doc[key] = bench[key]
     problems = ([bench_problem] if bench_problem else []) + torch_problems
     if torch_header.get("error"):
-        problems.append("torch: " + torch_header["error"])
+        problems.append("torch: " + str(torch_header["error"]))
     if unmatched:
         doc["unmatched_peers"] = unmatched
     if problems:
