@@ -73,6 +73,16 @@ public interface Kernels extends AutoCloseable {
      */
     dev.sparsekernels.channels.ChannelStatistics channelStatistics(Tensor activations);
 
+    /**
+     * Fused masked attention {@code softmax(scale · Q Kᵀ + mask) · V}: Q [B, Hq, Lq, D], K and V [B, Hkv, Lk, D] of one
+     * dtype, Hq a multiple of Hkv (MHA, GQA, MQA: query head h reads key/value head h / (Hq/Hkv), no copies). The
+     * result is F32 [B, Hq, Lq, D]; a query row that sees no key gives zeros, never NaN.
+     *
+     * @param mask  which keys each query sees ({@link AttentionMask}); null = none
+     * @param scale multiplies the scores; null = 1/sqrt(D)
+     */
+    Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale);
+
     @Override
     void close();
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "sparsekernels", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Sparse kernels for pruned neural networks: 2:4 GEMM on .npy files, benchmarks, demo.",
         subcommands = {InfoCommand.class, PruneCommand.class, GemmCommand.class, BenchCommand.class,
-            VerifyCommand.class, ChannelsCommand.class,
+            AttentionCommand.class, VerifyCommand.class, ChannelsCommand.class,
             DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_BAD_INPUT = 2;

@@ -1,5 +1,6 @@
 package dev.sparsekernels.backend;
 
+import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
@@ -10,6 +11,7 @@ import dev.sparsekernels.channels.Gather;
 import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.CpuVectorization;
 import dev.sparsekernels.cpu.DenseGemm;
+import dev.sparsekernels.cpu.FlashAttention;
 import dev.sparsekernels.cpu.Sparse24Gemm;
 
 /**
@@ -131,6 +133,14 @@ public final class CpuBackend implements Kernels {
         try (Tensor f = Tensor.of(Gather.columns(src.toFloatArray(), a.rows, a.cols, idx), a.rows, idx.length)) {
             return f.to(src.dtype());
         }
+    }
+
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale) {
+        AttentionShapes s = AttentionShapes.check(q, k, v, mask, scale);
+        float[] o = FlashAttention.attention(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), s.batch, s.hq,
+                s.hkv, s.lq, s.lk, s.d, s.mask, s.scale, threads);
+        return Tensor.of(o, s.outputShape());
     }
 
     @Override

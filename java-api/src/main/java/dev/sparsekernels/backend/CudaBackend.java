@@ -1,5 +1,6 @@
 package dev.sparsekernels.backend;
 
+import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Device;
@@ -185,6 +186,12 @@ public final class CudaBackend implements Kernels {
             }
             return ChannelStatistics.fromState(samples, mean, m2);
         }
+    }
+
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale) {
+        AttentionShapes.check(q, k, v, mask, scale);
+        throw new IllegalStateException("attention on CUDA is not wired yet; use Kernels.cpu()");
     }
 
     @Override

@@ -62,6 +62,11 @@ class TwinCheckTest {
         }
 
         @Override
+        public Tensor attention(Tensor q, Tensor k, Tensor v, dev.sparsekernels.AttentionMask mask, Double scale) {
+            return inner.attention(q, k, v, mask, scale);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }

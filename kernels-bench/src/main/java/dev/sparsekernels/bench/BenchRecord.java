@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One measurement, ours against a peer timed in the same process: the schema of bench JSON
  * {"op","format","device","shape":{...},"dtype","ours_ms","peer","peer_ms"} plus "threads" and "speedup", and
- * "density" (stored blocks over all blocks) for block-sparse formats such as "bsr:32x32", and "keep" (kept channels
+ * "mask" for attention ("op":"attention"), "density" (stored blocks over all blocks) for block-sparse formats such as "bsr:32x32", and "keep" (kept channels
  * over all channels) for structured channel removal ("op":"mlp","format":"channels").
  * A missing peer is recorded with peer = "none: <why>" and no peer_ms, never a made-up number.
  */
@@ -24,6 +24,8 @@ public final class BenchRecord {
     public final Double density;
     /** Kept channels over all channels for the "channels" format; null otherwise. */
     public final Double keep;
+    /** The attention mask ("none", "causal", "dense-mask", "block:0.25", ...) for "op":"attention"; null otherwise. */
+    public final String mask;
 
     public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
             double oursMs, String peer, Double peerMs, int threads) {
@@ -37,6 +39,11 @@ public final class BenchRecord {
 
     public BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
             double oursMs, String peer, Double peerMs, int threads, Double density, Double keep) {
+        this(op, format, device, shape, dtype, oursMs, peer, peerMs, threads, density, keep, null);
+    }
+
+    private BenchRecord(String op, String format, String device, Map<String, Object> shape, String dtype,
+            double oursMs, String peer, Double peerMs, int threads, Double density, Double keep, String mask) {
         this.op = op;
         this.format = format;
         this.device = device;
@@ -48,6 +55,13 @@ public final class BenchRecord {
         this.threads = threads;
         this.density = density;
         this.keep = keep;
+        this.mask = mask;
+    }
+
+    /** This record with an attention mask name. */
+    public BenchRecord withMask(String maskName) {
+        return new BenchRecord(op, format, device, shape, dtype, oursMs, peer, peerMs, threads, density, keep,
+                maskName);
     }
 
     /** peer_ms / ours_ms: above 1 means we are faster; NaN without a peer. */
@@ -59,6 +73,9 @@ public final class BenchRecord {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("op", op);
         m.put("format", format);
+        if (mask != null) {
+            m.put("mask", mask);
+        }
         if (density != null) {
             m.put("density", round(density));
         }

@@ -90,6 +90,17 @@ public final class BenchRunner {
             out.print(terminal ? "\r" : "");
             out.println("  mlp " + shape[0] + "x" + shape[1] + "x" + shape[2] + "x" + shape[3] + " done");
         }
+        for (int[] shape : suite.attentionShapes) {
+            records.addAll(AttentionCases.run(shape, threads, suite.budgetMs, msg -> {
+                if (terminal) {
+                    out.print("\r  " + msg + "                    ");
+                    out.flush();
+                }
+                return null;
+            }));
+            out.print(terminal ? "\r" : "");
+            out.println("  attention " + shape[0] + "x" + shape[1] + "x" + shape[2] + "x" + shape[3] + " done");
+        }
         String whyNoCuda = BackendSelector.cudaUnavailableReason();
         if (whyNoCuda != null) {
             out.println("cuda: skipped (" + whyNoCuda + ")");
@@ -100,15 +111,19 @@ public final class BenchRunner {
     }
 
     public static void printTable(List<BenchRecord> records, PrintWriter out) {
-        out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10s %-10s %10s %8s", "op", "format", "dens/kp",
-                "device", "tokens,in,[hidden,]out", "dtype", "ours ms", "peer", "peer ms", "speedup"));
+        out.println(String.format("%-9s %-10s %-7s %-6s %-22s %-5s %10s %-15s %10s %8s", "op", "fmt/mask", "dens/kp",
+                "device", "shape", "dtype", "ours ms", "peer", "peer ms", "speedup"));
         for (BenchRecord r : records) {
-            String shape = r.shape.get("tokens") + "," + r.shape.get("in") + ","
-                    + (r.shape.containsKey("hidden") ? r.shape.get("hidden") + "," : "") + r.shape.get("out");
-            out.println(String.format("%-6s %-9s %-7s %-6s %-22s %-5s %10.3f %-10s %10s %8s", r.op, r.format,
+            String shape = r.shape.containsKey("lq")
+                    ? r.shape.get("batch") + "," + r.shape.get("heads") + "," + r.shape.get("lq") + ","
+                            + r.shape.get("lk") + "," + r.shape.get("d")
+                    : r.shape.get("tokens") + "," + r.shape.get("in") + ","
+                            + (r.shape.containsKey("hidden") ? r.shape.get("hidden") + "," : "") + r.shape.get("out");
+            out.println(String.format("%-9s %-10s %-7s %-6s %-22s %-5s %10.3f %-15s %10s %8s", r.op,
+                    r.mask != null ? r.mask : r.format,
                     r.density != null ? String.format("%.3f", r.density)
                             : r.keep != null ? String.format("%.3f", r.keep) : "-",
-                    r.device, shape, r.dtype, r.oursMs, r.peer.length() > 10 ? "none" : r.peer,
+                    r.device, shape, r.dtype, r.oursMs, r.peer.startsWith("none") ? "none" : r.peer,
                     r.peerMs == null ? "-" : String.format("%.3f", r.peerMs),
                     r.peerMs == null ? "-" : String.format("%.2fx", r.speedup())));
         }

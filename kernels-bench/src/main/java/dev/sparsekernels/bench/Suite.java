@@ -7,11 +7,12 @@ import java.util.Locale;
 public enum Suite {
     QUICK(List.of(new int[] {1, 4096, 4096}, new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}),
             List.of(new int[] {32, 50}, new int[] {32, 30}, new int[] {32, 10}, new int[] {32, 5}, new int[] {64, 10}),
-            new double[] {0.5}, 1500),
+            new double[] {0.5}, List.of(new int[] {1, 12, 1024, 64}), 1500),
     FULL(List.of(new int[] {1, 4096, 4096}, new int[] {16, 4096, 4096}, new int[] {128, 4096, 4096},
             new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}, new int[] {512, 1024, 1024},
             new int[] {512, 4096, 11008}, new int[] {512, 11008, 4096}, new int[] {33, 1000, 1000}),
-            bsrGrid(new int[] {16, 32, 64}, new int[] {50, 30, 10, 5}), new double[] {0.75, 0.5, 0.25}, 4000);
+            bsrGrid(new int[] {16, 32, 64}, new int[] {50, 30, 10, 5}), new double[] {0.75, 0.5, 0.25},
+            List.of(new int[] {1, 12, 1024, 64}, new int[] {1, 12, 2048, 64}), 4000);
 
     /** BSR GEMM shape {tokens, in, out}: every BSR case runs on it, F32, against the dense peer on the same shape. */
     public static final int[] BSR_SHAPE = {512, 4096, 4096};
@@ -28,10 +29,14 @@ public enum Suite {
     public final List<int[]> bsrCases;
     /** Kept fractions of the hidden channels measured on {@link #MLP_SHAPE}. */
     public final List<Double> mlpKeeps;
+    /** Attention shapes {batch, heads, L, D} (Lq = Lk = L, F32). */
+    public final List<int[]> attentionShapes;
     /** Time budget per measured implementation and case. */
     public final double budgetMs;
 
-    Suite(List<int[]> gemmShapes, List<int[]> bsrCases, double[] mlpKeeps, double budgetMs) {
+    Suite(List<int[]> gemmShapes, List<int[]> bsrCases, double[] mlpKeeps, List<int[]> attentionShapes,
+            double budgetMs) {
+        this.attentionShapes = attentionShapes;
         this.gemmShapes = gemmShapes;
         this.bsrCases = bsrCases;
         List<Double> keeps = new java.util.ArrayList<>();

@@ -1,0 +1,48 @@
+package dev.sparsekernels.cpu;
+
+/**
+ * Microkernels behind {@link FlashAttention}: one implementation on the Vector API ({@code VectorAttentionKernels},
+ * loaded only when {@link CpuVectorization#isActive()}) and one in plain Java ({@link ScalarAttentionKernels}). Rows
+ * are contiguous float runs of length {@code d}; callers guarantee every index is in range.
+ */
+interface AttentionKernels {
+    String describe();
+
+    /** {@code s[so + c] = scale * dot(q[qo ..+d], k[ko + c*d ..+d])} for c in [0, n). */
+    void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so);
+
+    /** The maximum of {@code s[o ..+n]} (-inf when all are -inf). */
+    float max(float[] s, int o, int n);
+
+    /** {@code s[o + c] = exp(s[o + c] - m)} in place (m finite); returns their sum. */
+    float expSum(float[] s, int o, int n, float m);
+
+    /** {@code a[o ..+n] *= f}. */
+    void scale(float[] a, int o, int n, float f);
+
+    /** {@code acc[ao ..+d] += sum over c in [0, n) of p[po + c] * v[vo + c*d ..+d]}. */
+    void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao);
+
+    /**
+     * Two query rows against a packed K^T tile ({@code kt[i*ldk + c]} = key c, component i; ldk a multiple of 8,
+     * n <= ldk, columns past n may hold anything): {@code s0[so0 + c] = scale * dot(q[qo0..], key c)} and the same for
+     * row 1 into {@code s1[so1 ..]}, for c in [0, round n up to 8). Passing the same row twice is allowed.
+     */
+    void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int n, int d, float scale, float[] s, int so0,
+                  int so1);
+
+    /** As {@link #pv} for two rows at once (distinct accumulators): p rows at po0 and po1, acc rows at ao0, ao1. */
+    void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1);
+
+    /** Rows per {@link #scoresT6} and {@link #pv6} call. */
+    int ROWS = 6;
+
+    /**
+     * Six query rows ({@code q[qo + r*d ..]}, r < 6) against a packed K^T tile as in {@link #scoresT2}; row r's
+     * scores go to {@code s[so + r*ldk ..]}.
+     */
+    void scoresT6(float[] q, int qo, float[] kt, int ldk, int n, int d, float scale, float[] s, int so);
+
+    /** As {@link #pv} for six rows: p rows at {@code po + r*ldp}, accumulator rows at {@code ao + r*d}. */
+    void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao);
+}

@@ -1,0 +1,100 @@
+package dev.sparsekernels.cpu;
+
+/** Plain-Java attention microkernels: the fallback when the Vector API is absent. */
+final class ScalarAttentionKernels implements AttentionKernels {
+    static final ScalarAttentionKernels INSTANCE = new ScalarAttentionKernels();
+
+    @Override
+    public String describe() {
+        return "scalar (plain Java)";
+    }
+
+    @Override
+    public void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so) {
+        for (int c = 0; c < n; c++) {
+            int kc = ko + c * d;
+            float acc = 0f;
+            for (int i = 0; i < d; i++) {
+                acc += q[qo + i] * k[kc + i];
+            }
+            s[so + c] = acc * scale;
+        }
+    }
+
+    @Override
+    public float max(float[] s, int o, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            m = Math.max(m, s[o + c]);
+        }
+        return m;
+    }
+
+    @Override
+    public float expSum(float[] s, int o, int n, float m) {
+        float sum = 0f;
+        for (int c = 0; c < n; c++) {
+            float e = (float) Math.exp(s[o + c] - m);
+            s[o + c] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(float[] a, int o, int n, float f) {
+        for (int i = 0; i < n; i++) {
+            a[o + i] *= f;
+        }
+    }
+
+    @Override
+    public void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao) {
+        for (int c = 0; c < n; c++) {
+            float w = p[po + c];
+            if (w == 0f) {
+                continue;
+            }
+            int vc = vo + c * d;
+            for (int i = 0; i < d; i++) {
+                acc[ao + i] += w * v[vc + i];
+            }
+        }
+    }
+
+    @Override
+    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int n, int d, float scale, float[] s,
+                         int so0, int so1) {
+        int nn = (n + 7) & ~7;
+        for (int c = 0; c < nn; c++) {
+            float a0 = 0f, a1 = 0f;
+            for (int i = 0; i < d; i++) {
+                float kv = kt[i * ldk + c];
+                a0 += q[qo0 + i] * kv;
+                a1 += q[qo1 + i] * kv;
+            }
+            s[so0 + c] = a0 * scale;
+            s[so1 + c] = a1 * scale;
+        }
+    }
+
+    @Override
+    public void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1) {
+        pv(p, po0, n, v, vo, d, acc, ao0);
+        pv(p, po1, n, v, vo, d, acc, ao1);
+    }
+
+    @Override
+    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int n, int d, float scale, float[] s, int so) {
+        for (int r = 0; r < ROWS; r += 2) {
+            scoresT2(q, qo + r * d, qo + (r + 1) * d, kt, ldk, n, d, scale, s, so + r * ldk, so + (r + 1) * ldk);
+        }
+    }
+
+    @Override
+    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao) {
+        for (int r = 0; r < ROWS; r++) {
+            pv(p, po + r * ldp, n, v, vo, d, acc, ao + r * d);
+        }
+    }
+}

@@ -1,0 +1,417 @@
+package dev.sparsekernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API attention microkernels, 256-bit vectors (8 floats): dot products and P·V vectorized over the head
+ * dimension, exponentials with the vector EXP operation. Loaded reflectively by {@link FlashAttention} only when
+ * {@link CpuVectorization#isActive()}.
+ */
+final class VectorAttentionKernels implements AttentionKernels {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final int L = 8;
+
+    VectorAttentionKernels() {
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
+            throw new UnsupportedOperationException("preferred vector width is "
+                    + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits, kernels need 256");
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Vector API, " + S.vectorBitSize() + "-bit (" + S.length() + " floats)";
+    }
+
+    @Override
+    public void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so) {
+        int c = 0;
+        for (; c + 4 <= n; c += 4) {
+            dot4(q, qo, k, ko + c * d, d, scale, s, so + c);
+        }
+        for (; c < n; c++) {
+            s[so + c] = dot1(q, qo, k, ko + c * d, d) * scale;
+        }
+    }
+
+    /** Four keys at once: each q vector is loaded once for four rows of K. */
+    static void dot4(float[] q, int qo, float[] k, int k0, int d, float scale, float[] s, int so) {
+        int k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S),
+                a3 = FloatVector.zero(S);
+        int i = 0;
+        int bound = d - (d % L);
+        for (; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, q, qo + i);
+            a0 = x.fma(FloatVector.fromArray(S, k, k0 + i), a0);
+            a1 = x.fma(FloatVector.fromArray(S, k, k1 + i), a1);
+            a2 = x.fma(FloatVector.fromArray(S, k, k2 + i), a2);
+            a3 = x.fma(FloatVector.fromArray(S, k, k3 + i), a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
+                s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) {
+            float x = q[qo + i];
+            s0 += x * k[k0 + i];
+            s1 += x * k[k1 + i];
+            s2 += x * k[k2 + i];
+            s3 += x * k[k3 + i];
+        }
+        s[so] = s0 * scale;
+        s[so + 1] = s1 * scale;
+        s[so + 2] = s2 * scale;
+        s[so + 3] = s3 * scale;
+    }
+
+    static float dot1(float[] q, int qo, float[] k, int ko, int d) {
+        FloatVector a = FloatVector.zero(S);
+        int i = 0;
+        int bound = d - (d % L);
+        for (; i < bound; i += L) {
+            a = FloatVector.fromArray(S, q, qo + i).fma(FloatVector.fromArray(S, k, ko + i), a);
+        }
+        float sum = a.reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) {
+            sum += q[qo + i] * k[ko + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public float max(float[] s, int o, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        int c = 0;
+        if (n >= L) {
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; c + L <= n; c += L) {
+                mv = mv.max(FloatVector.fromArray(S, s, o + c));
+            }
+            m = mv.reduceLanes(VectorOperators.MAX);
+        }
+        for (; c < n; c++) {
+            m = Math.max(m, s[o + c]);
+        }
+        return m;
+    }
+
+    @Override
+    public float expSum(float[] s, int o, int n, float m) {
+        FloatVector acc = FloatVector.zero(S);
+        int c = 0;
+        for (; c + L <= n; c += L) {
+            FloatVector e = FloatVector.fromArray(S, s, o + c).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(s, o + c);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; c < n; c++) {
+            float e = (float) Math.exp(s[o + c] - m);
+            s[o + c] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(float[] a, int o, int n, float f) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, a, o + i).mul(f).intoArray(a, o + i);
+        }
+        for (; i < n; i++) {
+            a[o + i] *= f;
+        }
+    }
+
+    @Override
+    public void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao) {
+        int i = 0;
+        for (; i + 4 * L <= d; i += 4 * L) {
+            pv32(p, po, n, v, vo + i, d, acc, ao + i);
+        }
+        for (; i + L <= d; i += L) {
+            pv8(p, po, n, v, vo + i, d, acc, ao + i);
+        }
+        for (; i < d; i++) {
+            float a = acc[ao + i];
+            for (int c = 0; c < n; c++) {
+                a += p[po + c] * v[vo + c * d + i];
+            }
+            acc[ao + i] = a;
+        }
+    }
+
+    /** 32 columns of the head dimension, four accumulators held across all n keys. */
+    static void pv32(float[] p, int po, int n, float[] v, int v0, int d, float[] acc, int a0) {
+        FloatVector c0 = FloatVector.fromArray(S, acc, a0), c1 = FloatVector.fromArray(S, acc, a0 + 8),
+                c2 = FloatVector.fromArray(S, acc, a0 + 16), c3 = FloatVector.fromArray(S, acc, a0 + 24);
+        for (int c = 0; c < n; c++) {
+            float w = p[po + c];
+            int vc = v0 + c * d;
+            FloatVector b = FloatVector.broadcast(S, w);
+            c0 = FloatVector.fromArray(S, v, vc).fma(b, c0);
+            c1 = FloatVector.fromArray(S, v, vc + 8).fma(b, c1);
+            c2 = FloatVector.fromArray(S, v, vc + 16).fma(b, c2);
+            c3 = FloatVector.fromArray(S, v, vc + 24).fma(b, c3);
+        }
+        c0.intoArray(acc, a0);
+        c1.intoArray(acc, a0 + 8);
+        c2.intoArray(acc, a0 + 16);
+        c3.intoArray(acc, a0 + 24);
+    }
+
+    static void pv8(float[] p, int po, int n, float[] v, int v0, int d, float[] acc, int a0) {
+        FloatVector c0 = FloatVector.fromArray(S, acc, a0);
+        for (int c = 0; c < n; c++) {
+            c0 = FloatVector.fromArray(S, v, v0 + c * d).fma(FloatVector.broadcast(S, p[po + c]), c0);
+        }
+        c0.intoArray(acc, a0);
+    }
+
+    @Override
+    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int n, int d, float scale, float[] s,
+                         int so0, int so1) {
+        int c = 0;
+        for (; c + 4 * L <= n; c += 4 * L) {
+            scores2x32(q, qo0, qo1, kt, ldk, c, d, scale, s, so0 + c, so1 + c);
+        }
+        for (; c < n; c += L) {
+            scores2x8(q, qo0, qo1, kt, ldk, c, d, scale, s, so0 + c, so1 + c);
+        }
+    }
+
+    /** 2 rows x 32 keys: 8 accumulators, per component 2 broadcasts of q and 4 loads of K^T. */
+    static void scores2x32(float[] q, int qo0, int qo1, float[] kt, int ldk, int c0, int d, float scale, float[] s,
+                           int s0, int s1) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S),
+                a3 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S),
+                b3 = FloatVector.zero(S);
+        for (int i = 0; i < d; i++) {
+            int ko = i * ldk + c0;
+            FloatVector k0 = FloatVector.fromArray(S, kt, ko);
+            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
+            FloatVector k2 = FloatVector.fromArray(S, kt, ko + 16);
+            FloatVector k3 = FloatVector.fromArray(S, kt, ko + 24);
+            FloatVector x = FloatVector.broadcast(S, q[qo0 + i]);
+            a0 = k0.fma(x, a0);
+            a1 = k1.fma(x, a1);
+            a2 = k2.fma(x, a2);
+            a3 = k3.fma(x, a3);
+            FloatVector y = FloatVector.broadcast(S, q[qo1 + i]);
+            b0 = k0.fma(y, b0);
+            b1 = k1.fma(y, b1);
+            b2 = k2.fma(y, b2);
+            b3 = k3.fma(y, b3);
+        }
+        a0.mul(scale).intoArray(s, s0);
+        a1.mul(scale).intoArray(s, s0 + 8);
+        a2.mul(scale).intoArray(s, s0 + 16);
+        a3.mul(scale).intoArray(s, s0 + 24);
+        b0.mul(scale).intoArray(s, s1);
+        b1.mul(scale).intoArray(s, s1 + 8);
+        b2.mul(scale).intoArray(s, s1 + 16);
+        b3.mul(scale).intoArray(s, s1 + 24);
+    }
+
+    static void scores2x8(float[] q, int qo0, int qo1, float[] kt, int ldk, int c0, int d, float scale, float[] s,
+                          int s0, int s1) {
+        FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+        for (int i = 0; i < d; i++) {
+            FloatVector k0 = FloatVector.fromArray(S, kt, i * ldk + c0);
+            a0 = k0.fma(FloatVector.broadcast(S, q[qo0 + i]), a0);
+            b0 = k0.fma(FloatVector.broadcast(S, q[qo1 + i]), b0);
+        }
+        a0.mul(scale).intoArray(s, s0);
+        b0.mul(scale).intoArray(s, s1);
+    }
+
+    @Override
+    public void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1) {
+        int i = 0;
+        for (; i + 4 * L <= d; i += 4 * L) {
+            pv2x32(p, po0, po1, n, v, vo + i, d, acc, ao0 + i, ao1 + i);
+        }
+        if (i < d) {
+            pv(p, po0, n, v, vo + i, d, acc, ao0 + i, d - i);
+            pv(p, po1, n, v, vo + i, d, acc, ao1 + i, d - i);
+        }
+    }
+
+    /** pv over columns [0, w) of rows of stride d. */
+    private void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao, int w) {
+        int i = 0;
+        for (; i + L <= w; i += L) {
+            pv8(p, po, n, v, vo + i, d, acc, ao + i);
+        }
+        for (; i < w; i++) {
+            float a = acc[ao + i];
+            for (int c = 0; c < n; c++) {
+                a += p[po + c] * v[vo + c * d + i];
+            }
+            acc[ao + i] = a;
+        }
+    }
+
+    /** 2 rows x 32 columns: 8 accumulators, per key 4 loads of V and 2 broadcasts of P. */
+    static void pv2x32(float[] p, int po0, int po1, int n, float[] v, int v0, int d, float[] acc, int a0, int a1) {
+        FloatVector c0 = FloatVector.fromArray(S, acc, a0), c1 = FloatVector.fromArray(S, acc, a0 + 8),
+                c2 = FloatVector.fromArray(S, acc, a0 + 16), c3 = FloatVector.fromArray(S, acc, a0 + 24);
+        FloatVector e0 = FloatVector.fromArray(S, acc, a1), e1 = FloatVector.fromArray(S, acc, a1 + 8),
+                e2 = FloatVector.fromArray(S, acc, a1 + 16), e3 = FloatVector.fromArray(S, acc, a1 + 24);
+        for (int c = 0; c < n; c++) {
+            int vc = v0 + c * d;
+            FloatVector x0 = FloatVector.fromArray(S, v, vc);
+            FloatVector x1 = FloatVector.fromArray(S, v, vc + 8);
+            FloatVector x2 = FloatVector.fromArray(S, v, vc + 16);
+            FloatVector x3 = FloatVector.fromArray(S, v, vc + 24);
+            FloatVector w = FloatVector.broadcast(S, p[po0 + c]);
+            c0 = x0.fma(w, c0);
+            c1 = x1.fma(w, c1);
+            c2 = x2.fma(w, c2);
+            c3 = x3.fma(w, c3);
+            FloatVector u = FloatVector.broadcast(S, p[po1 + c]);
+            e0 = x0.fma(u, e0);
+            e1 = x1.fma(u, e1);
+            e2 = x2.fma(u, e2);
+            e3 = x3.fma(u, e3);
+        }
+        c0.intoArray(acc, a0);
+        c1.intoArray(acc, a0 + 8);
+        c2.intoArray(acc, a0 + 16);
+        c3.intoArray(acc, a0 + 24);
+        e0.intoArray(acc, a1);
+        e1.intoArray(acc, a1 + 8);
+        e2.intoArray(acc, a1 + 16);
+        e3.intoArray(acc, a1 + 24);
+    }
+
+    @Override
+    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int n, int d, float scale, float[] s, int so) {
+        int c = 0;
+        for (; c + 2 * L <= n; c += 2 * L) {
+            scores6x16(q, qo, kt, ldk, c, d, scale, s, so + c, ldk);
+        }
+        if (c < n) {
+            for (int r = 0; r < ROWS; r += 2) {
+                for (int cc = c; cc < n; cc += L) {
+                    scores2x8(q, qo + r * d, qo + (r + 1) * d, kt, ldk, cc, d, scale, s, so + r * ldk + cc,
+                            so + (r + 1) * ldk + cc);
+                }
+            }
+        }
+    }
+
+    /**
+     * 6 rows x 16 keys: 12 accumulators, per component 2 loads of K^T and 6 broadcasts of q (the shape of the dense
+     * GEMM microkernel, which compiles without spills).
+     */
+    static void scores6x16(float[] q, int q0, float[] kt, int ldk, int c0, int d, float scale, float[] s, int s0,
+                           int ls) {
+        int q1 = q0 + d, q2 = q1 + d, q3 = q2 + d, q4 = q3 + d, q5 = q4 + d;
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
+        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
+        for (int i = 0; i < d; i++) {
+            int ko = i * ldk + c0;
+            FloatVector k0 = FloatVector.fromArray(S, kt, ko);
+            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
+            FloatVector b = FloatVector.broadcast(S, q[q0 + i]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(S, q[q1 + i]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(S, q[q2 + i]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(S, q[q3 + i]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            b = FloatVector.broadcast(S, q[q4 + i]);
+            a40 = k0.fma(b, a40);
+            a41 = k1.fma(b, a41);
+            b = FloatVector.broadcast(S, q[q5 + i]);
+            a50 = k0.fma(b, a50);
+            a51 = k1.fma(b, a51);
+        }
+        int s1 = s0 + ls, s2 = s1 + ls, s3 = s2 + ls, s4 = s3 + ls, s5 = s4 + ls;
+        a00.mul(scale).intoArray(s, s0);
+        a01.mul(scale).intoArray(s, s0 + 8);
+        a10.mul(scale).intoArray(s, s1);
+        a11.mul(scale).intoArray(s, s1 + 8);
+        a20.mul(scale).intoArray(s, s2);
+        a21.mul(scale).intoArray(s, s2 + 8);
+        a30.mul(scale).intoArray(s, s3);
+        a31.mul(scale).intoArray(s, s3 + 8);
+        a40.mul(scale).intoArray(s, s4);
+        a41.mul(scale).intoArray(s, s4 + 8);
+        a50.mul(scale).intoArray(s, s5);
+        a51.mul(scale).intoArray(s, s5 + 8);
+    }
+
+    @Override
+    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao) {
+        int i = 0;
+        for (; i + 2 * L <= d; i += 2 * L) {
+            pv6x16(p, po, ldp, n, v, vo + i, d, acc, ao + i);
+        }
+        if (i < d) {
+            for (int r = 0; r < ROWS; r++) {
+                pv(p, po + r * ldp, n, v, vo + i, d, acc, ao + r * d + i, d - i);
+            }
+        }
+    }
+
+    /** 6 rows x 16 columns: 12 accumulators, per key 2 loads of V and 6 broadcasts of P. */
+    static void pv6x16(float[] p, int p0, int ldp, int n, float[] v, int v0, int d, float[] acc, int a0) {
+        int p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp, p4 = p3 + ldp, p5 = p4 + ldp;
+        int a1 = a0 + d, a2 = a1 + d, a3 = a2 + d, a4 = a3 + d, a5 = a4 + d;
+        FloatVector c00 = FloatVector.fromArray(S, acc, a0), c01 = FloatVector.fromArray(S, acc, a0 + 8);
+        FloatVector c10 = FloatVector.fromArray(S, acc, a1), c11 = FloatVector.fromArray(S, acc, a1 + 8);
+        FloatVector c20 = FloatVector.fromArray(S, acc, a2), c21 = FloatVector.fromArray(S, acc, a2 + 8);
+        FloatVector c30 = FloatVector.fromArray(S, acc, a3), c31 = FloatVector.fromArray(S, acc, a3 + 8);
+        FloatVector c40 = FloatVector.fromArray(S, acc, a4), c41 = FloatVector.fromArray(S, acc, a4 + 8);
+        FloatVector c50 = FloatVector.fromArray(S, acc, a5), c51 = FloatVector.fromArray(S, acc, a5 + 8);
+        for (int c = 0; c < n; c++) {
+            int vc = v0 + c * d;
+            FloatVector x0 = FloatVector.fromArray(S, v, vc);
+            FloatVector x1 = FloatVector.fromArray(S, v, vc + 8);
+            FloatVector b = FloatVector.broadcast(S, p[p0 + c]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            b = FloatVector.broadcast(S, p[p1 + c]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            b = FloatVector.broadcast(S, p[p2 + c]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            b = FloatVector.broadcast(S, p[p3 + c]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+            b = FloatVector.broadcast(S, p[p4 + c]);
+            c40 = x0.fma(b, c40);
+            c41 = x1.fma(b, c41);
+            b = FloatVector.broadcast(S, p[p5 + c]);
+            c50 = x0.fma(b, c50);
+            c51 = x1.fma(b, c51);
+        }
+        c00.intoArray(acc, a0);
+        c01.intoArray(acc, a0 + 8);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + 8);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + 8);
+        c30.intoArray(acc, a3);
+        c31.intoArray(acc, a3 + 8);
+        c40.intoArray(acc, a4);
+        c41.intoArray(acc, a4 + 8);
+        c50.intoArray(acc, a5);
+        c51.intoArray(acc, a5 + 8);
+    }
+}
