@@ -18,6 +18,14 @@ __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t smem_addr
                : "r"(smem_addr));
 }
 
+// As ldmatrix_x4 with .trans: lane l of register q holds {M_q[2(l%4)][l/4], M_q[2(l%4)+1][l/4]} (a K x N tile
+// stored N-contiguous, e.g. attention's V [key][d], read as the B operand).
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t smem_addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr));
+}
+
 // D += A(16x16) * B(16x8), A row-major fragments a[4], B column fragments b[2], f32 accumulators d[4].
 template <class T>
 __device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {

@@ -3,6 +3,7 @@
 //
 //   sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] [--no-flush] [--f32-only]
 //                [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--gather-only | --no-gather] [--gather-shape RxC]
+//                [--attention-only | --no-attention]
 //
 // After the 2:4 / dense shapes, a BSR section times sk_bsr_gemm at --bsr-shape (default 4096^3) for 64x64 and
 // 32x32 blocks at densities 0.5 / 0.3 / 0.1 / 0.05, bf16 and f16, against cuBLAS on the same pruned W stored dense
@@ -13,6 +14,11 @@
 // output bytes, each verified bit for bit first. Its records, {"op": "gather-rows" | "gather-cols", "device",
 // "shape": {"rows", "cols", "kept"}, "dtype", "pattern", "ours_ms", "peer": "cudaMemcpy", "peer_ms", "gbps", ...},
 // go to the top-level "gather_records" array of the JSON (not "records", whose entries are GEMMs).
+//
+// Then an attention section (attention_selftest.cu) times sk_attention bf16, D 128, causal at L 4096 (B 2, H 16) and
+// 8192 (B 1, H 16), and non-causal at 4096, each verified on sampled rows first; TFLOP/s counts 4*B*H*Lq*Lk*D,
+// halved for causal. Records {"op": "attention", "mask", "shape": {"batch", "heads", "lq", "lk", "d"}, ...} go to
+// the top-level "attention_records" array.
 //
 // What is timed: device-resident buffers only (no copies), each op alone on the default stream, cudaEvent pairs
 // around every single launch, launches queued back to back (one synchronize per batch, so host launch latency is
@@ -72,6 +78,10 @@
 // Gather bandwidth section (channels_selftest.cu, same target): appends JSON records, returns failed checks.
 int gather_bench(int64_t rows, int64_t cols, const std::function<double(const std::function<bool()>&)>& median_ms,
                  const std::function<bool()>& out_of_time, std::vector<std::string>& json, int& skipped);
+
+// Fused attention section (attention_selftest.cu, same target): appends JSON records, returns failed checks.
+int attention_bench(const std::function<double(const std::function<bool()>&)>& median_ms,
+                    const std::function<bool()>& out_of_time, std::vector<std::string>& json, int& skipped);
 
 namespace {
 
@@ -179,6 +189,7 @@ struct Options {
   Shape bsr_shape = {4096, 4096, 4096};  // --bsr-shape
   bool gather = true;                    // the gather section (--no-gather: off; --gather-only: only it)
   int64_t gather_rows = 8192, gather_cols = 8192;  // --gather-shape
+  bool attention = true;                 // the attention section (--no-attention: off; --attention-only: only it)
   std::vector<Shape> shapes = {{4096, 4096, 4096}, {2048, 4096, 4096}, {512, 4096, 4096},
                                {16, 4096, 4096},   {1, 4096, 4096},    {4096, 4096, 11008}};
 };
@@ -372,7 +383,7 @@ struct Meta {
 
 // The JSON document (schema in the header comment); numbers that could not be measured are null.
 bool write_json(const char* path, const Meta& m, const std::vector<Record>& records,
-                const std::vector<std::string>& gather_records) {
+                const std::vector<std::string>& gather_records, const std::vector<std::string>& attention_records) {
   std::string doc = "{\n  \"tool\": \"sk_gpu_bench\",\n";
   doc += "  \"gpu\": \"" + json_escape(m.gpu) + "\",\n  \"capability\": " + std::to_string(m.capability) + ",\n";
   doc += "  \"driver\": \"" + json_escape(m.driver) + "\",\n  \"cuda\": \"" + json_escape(m.cuda) + "\",\n";
@@ -411,6 +422,9 @@ bool write_json(const char* path, const Meta& m, const std::vector<Record>& reco
   doc += "\n  ],\n  \"gather_records\": [";
   for (size_t i = 0; i < gather_records.size(); ++i)
     doc += "\n    " + gather_records[i] + (i + 1 < gather_records.size() ? "," : "");
+  doc += "\n  ],\n  \"attention_records\": [";
+  for (size_t i = 0; i < attention_records.size(); ++i)
+    doc += "\n    " + attention_records[i] + (i + 1 < attention_records.size() ? "," : "");
   doc += "\n  ]\n}\n";
   FILE* f = fopen(path, "w");
   if (!f) {
@@ -456,12 +470,20 @@ int main(int argc, char** argv) {
     } else if (a == "--bsr-only") {
       opt.gemm = false;
       opt.gather = false;
+      opt.attention = false;
     } else if (a == "--no-bsr") {
       opt.bsr = false;
     } else if (a == "--gather-only") {
       opt.gemm = false;
       opt.bsr = false;
+      opt.attention = false;
     } else if (a == "--no-gather") {
+      opt.gather = false;
+    } else if (a == "--no-attention") {
+      opt.attention = false;
+    } else if (a == "--attention-only") {
+      opt.gemm = false;
+      opt.bsr = false;
       opt.gather = false;
     } else if (a == "--gather-shape") {
       long long r = 0, c = 0;
@@ -482,7 +504,7 @@ int main(int argc, char** argv) {
     } else if (a == "-h" || a == "--help") {
       printf("usage: sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] "
              "[--no-flush] [--f32-only] [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--gather-only | --no-gather] "
-             "[--gather-shape RxC]\n");
+             "[--gather-shape RxC] [--attention-only | --no-attention]\n");
       return 0;
     } else {
       fprintf(stderr, "sk_gpu_bench: unknown argument '%s' (see --help)\n", a.c_str());
@@ -826,6 +848,11 @@ int main(int argc, char** argv) {
         opt.gather_rows, opt.gather_cols,
         [&](const std::function<bool()>& fn) { return timer.median_ms(fn, opt.budget_ms); },
         [&]() { return elapsed_s() > opt.max_seconds; }, gather_records, skipped);
+  // ---- fused attention ----
+  std::vector<std::string> attention_records;
+  if (opt.attention)
+    failures += attention_bench([&](const std::function<bool()>& fn) { return timer.median_ms(fn, opt.budget_ms); },
+                                [&]() { return elapsed_s() > opt.max_seconds; }, attention_records, skipped);
 #if SK_BENCH_CUBLAS
   cublasDestroy(handle);
 #endif
@@ -834,7 +861,7 @@ int main(int argc, char** argv) {
   if (opt.json) {
     Meta meta{name, cap, driver, rt_s, cublas_version, sk_version(), date, stamp, opt.flush, opt.budget_ms,
               failures, skipped, peer_name};
-    if (!write_json(opt.json, meta, records, gather_records)) return 1;
+    if (!write_json(opt.json, meta, records, gather_records, attention_records)) return 1;
     printf("wrote %s\n", opt.json);
   }
   printf("%s: sk_gpu_bench %zu records (+%zu gather), %d failed checks, %d cases skipped, %.1f s\n",

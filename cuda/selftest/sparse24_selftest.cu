@@ -1,5 +1,6 @@
 // GPU self-check of sk_sparse24_gemm and sk_dense_gemm (CMake target sk_gpu_selftest; not part of the library);
-// the same target runs the sk_bsr_gemm cases of bsr_selftest.cu before the timing.
+// the same target runs the sk_bsr_gemm cases of bsr_selftest.cu, the channel cases and the sk_attention cases of
+// attention_selftest.cu before the timing.
 // For random shapes, dtypes and output types it compares both kernels with an fp64 host reference computed from
 // the same f16/bf16-rounded inputs, prints PASS/FAIL per case, then times 4096^3 with cudaEvents (skipped when the
 // environment has SK_SELFTEST_QUICK=1, as under compute-sanitizer; the benchmark proper is sk_gpu_bench).
@@ -24,6 +25,8 @@
 void bsr_selftest(int& total, int& failed);
 // Channel statistics and compaction gathers (channels_selftest.cu, same target).
 void channels_selftest(int& total, int& failed);
+// Fused attention cases (attention_selftest.cu, same target).
+void attention_selftest(int& total, int& failed);
 
 namespace {
 
@@ -346,6 +349,7 @@ int main() {
     }
   bsr_selftest(total, failed);
   channels_selftest(total, failed);
+  attention_selftest(total, failed);
   const char* quick = getenv("SK_SELFTEST_QUICK");
   const bool skip_timing = quick != nullptr && strcmp(quick, "") != 0 && strcmp(quick, "0") != 0;
   if (skip_timing) printf("SK_SELFTEST_QUICK set: 4096^3 timing skipped\n");

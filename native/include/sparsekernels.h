@@ -203,6 +203,77 @@ int sk_gather_rows(const void* src, int dtype, int64_t rows, int64_t cols, const
 int sk_gather_cols(const void* src, int dtype, int64_t rows, int64_t cols, const int64_t* idx, int64_t count,
                    void* dst, void* stream);
 
+
+/* ---- fused masked attention (issue 5) ----
+ *
+ * O = softmax(scale * Q K^T + bias, masked) V, FlashAttention style (tiles, online softmax, no Lq x Lk matrix in
+ * memory), for every batch b and query head h:
+ *   q: device [B, Hq, Lq, D], k and v: device [B, Hkv, Lk, D], contiguous (row-major), dtype F16 or BF16.
+ *   o: device [B, Hq, Lq, D], contiguous, o_dtype F32 or dtype.
+ *   Hq a multiple of Hkv (MHA Hq == Hkv, GQA, MQA Hkv == 1): query head h reads kv head h / (Hq / Hkv); K/V are
+ *   never copied. D a multiple of 8 in [8, 256] (kernels exist for D 32, 64, 128 and 256; other D run the next
+ *   larger kernel with zero-filled padding, e.g. D 96 on the D 128 kernel). q, k, v 16-byte aligned; o aligned to
+ *   its element size x 2 (pairs of outputs are stored together).
+ *   B, Hq, Hkv, Lq, Lk >= 1; B * Hq <= 65535; Lq, Lk <= 2^30.
+ *   scale: the softmax scale, finite (the caller passes 1/sqrt(D) for the default). fp32 accumulation; the
+ *   exponentials use exp2 with scale * log2(e) folded into the scores.
+ *
+ * Key j is visible to query i of (b, h), h the query head, when all of these hold (masks combine by AND):
+ *   - j < klen(b): klen(b) = key_lengths[b] clamped to [0, Lk] when key_lengths (device int32 [B]) is not NULL,
+ *     else Lk (padding: keys at and after klen(b) are invisible);
+ *   - causal != 0: j <= i + (Lk - Lq) (aligned bottom-right: the last query sees every key; with Lq > Lk the first
+ *     Lq - Lk queries see none);
+ *   - window_left >= 0: j >= i + (Lk - Lq) - window_left, and window_right >= 0: j <= i + (Lk - Lq) + window_right
+ *     (a sliding window around the aligned diagonal p = i + Lk - Lq, as FlashAttention's window_size; -1 = no bound
+ *     on that side). With causal, window_left = W - 1 gives the usual local window of W keys p - W < j <= p; a
+ *     symmetric window of size W (|j - p| < W) is window_left = window_right = W - 1;
+ *   - mask != NULL: mask[b * mask_stride_b + h * mask_stride_h + i * mask_stride_q + j] != 0 (uint8, non-zero
+ *     means "may attend"; strides in elements, >= 0, 0 broadcasts: a [B, 1, 1, Lk] padding mask has strides
+ *     (Lk, 0, 0); a [Lq, Lk] mask shared by all batches and heads has (0, 0, Lk));
+ *   - head_mask != NULL: head_mask[h] != 0 (device uint8 [Hq]; a pruned head outputs zeros and costs no tile).
+ * bias != NULL adds bias[b * bias_stride_b + h * bias_stride_h + i * bias_stride_q + j] (device f32, same stride
+ * rules) to the scaled score before the softmax; a bias of -infinity acts as a masked key.
+ * A query row that sees no key (all masked) outputs zeros, never NaN.
+ * Key tiles that causal, the window, key lengths or the head mask remove entirely are skipped (not read); the dense
+ * mask and bias are applied per element and do not skip tiles (use the block-sparse entry point for that).
+ * Asynchronous on stream. Returns SK_ERR_UNSUPPORTED when the device lacks the shared memory the kernel of this
+ * D needs (D > 128 needs ~99 KB per block: sm_80/86/89/90 all have it).
+ */
+int sk_attention(const void* q, const void* k, const void* v, void* o, int dtype, int o_dtype, int64_t batch,
+                 int64_t heads_q, int64_t heads_kv, int64_t lq, int64_t lk, int64_t head_dim, float scale,
+                 int causal, int64_t window_left, int64_t window_right, const int32_t* key_lengths,
+                 const float* bias, int64_t bias_stride_b, int64_t bias_stride_h, int64_t bias_stride_q,
+                 const uint8_t* mask, int64_t mask_stride_b, int64_t mask_stride_h, int64_t mask_stride_q,
+                 const uint8_t* head_mask, void* stream);
+
+/* Block-sparse attention (FlexAttention style): sk_attention's arguments plus, per (b, h) and query block, the
+ * list of key blocks that query block attends. Query blocks are q_block rows, key blocks kv_block keys, each a
+ * multiple of 64 (64 and 128 are the usual; FlexAttention's default is 128 x 128); nqb = ceil(Lq / q_block),
+ * nkb = ceil(Lk / kv_block).
+ *   kv_count: device int32 [.., nqb] at (b, h): kv_count[b * bs_stride_b + h * bs_stride_h + qb] = number of
+ *             listed key blocks of query block qb (clamped to [0, max_kv_blocks]);
+ *   kv_index: device int32, kv_index[(b * bs_stride_b + h * bs_stride_h + qb) * max_kv_blocks + n] = key block of
+ *             list entry n (any order; entries outside [0, nkb) are ignored; list each block once);
+ *   kv_full:  device uint8 with the layout of kv_index, or NULL (every listed block partial). A full block is one
+ *             the caller knows the dense mask keeps whole: its mask bytes are not read. Partial blocks read the
+ *             dense mask per element (when mask != NULL). Causal, window, key lengths, bias and head mask apply to
+ *             every block as in sk_attention.
+ *   bs_stride_b, bs_stride_h: in entries of kv_count (>= 0, 0 broadcasts; a dense [B, Hq, nqb] layout has
+ *             (Hq * nqb, nqb), one layout shared by all batches (0, nqb)).
+ *   max_kv_blocks: the list capacity per query block, in [1, nkb].
+ * Keys in blocks that are not listed are invisible; only listed blocks are read (a query block with no listed
+ * block outputs zeros).
+ */
+int sk_attention_block_sparse(const void* q, const void* k, const void* v, void* o, int dtype, int o_dtype,
+                              int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t lq, int64_t lk,
+                              int64_t head_dim, float scale, int causal, int64_t window_left, int64_t window_right,
+                              const int32_t* key_lengths, const float* bias, int64_t bias_stride_b,
+                              int64_t bias_stride_h, int64_t bias_stride_q, const uint8_t* mask,
+                              int64_t mask_stride_b, int64_t mask_stride_h, int64_t mask_stride_q,
+                              const uint8_t* head_mask, int q_block, int kv_block, int64_t max_kv_blocks,
+                              const int32_t* kv_count, const int32_t* kv_index, const uint8_t* kv_full,
+                              int64_t bs_stride_b, int64_t bs_stride_h, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -641,6 +641,91 @@ static void test_channel_stats_validation(int count) {
   }
 }
 
+// sk_attention / sk_attention_block_sparse: every bad argument is refused before CUDA, with a message naming it;
+// a valid call without a GPU fails with a non-argument status (UNSUPPORTED in a host-only build).
+static void test_attention_validation(int count) {
+  alignas(64) static unsigned char buf[4096];
+  void* q = buf;
+  void* k = buf + 256;
+  void* v = buf + 512;
+  void* o = buf + 1024;
+  const int F32 = SK_DTYPE_F32, F16 = SK_DTYPE_F16, BF16 = SK_DTYPE_BF16;
+  struct Case {
+    const void *q, *k, *v;
+    void* o;
+    int dt, odt;
+    int64_t b, hq, hkv, lq, lk, d;
+    float scale;
+    int64_t wl;
+    const float* bias;
+    int64_t bsb;
+    const uint8_t* mask;
+    int64_t msq;
+    const char* what;
+    const char* names;  // a word the message must contain
+  };
+  const float* fb = reinterpret_cast<const float*>(buf + 2048);
+  const uint8_t* mb = buf + 3072;
+  const Case bad[] = {
+      {nullptr, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "null q", "q"},
+      {q, nullptr, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "null k", "k"},
+      {q, k, nullptr, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "null v", "v"},
+      {q, k, v, nullptr, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "null o", "o"},
+      {q, k, v, o, F32, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "dtype F32", "dtype"},
+      {q, k, v, o, F16, BF16, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "F16 -> BF16", "o_dtype"},
+      {q, k, v, o, F16, F32, 0, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "batch 0", "batch"},
+      {q, k, v, o, F16, F32, 1, 0, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "heads_q 0", "heads_q"},
+      {q, k, v, o, F16, F32, 1, 2, 0, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "heads_kv 0", "heads_kv"},
+      {q, k, v, o, F16, F32, 1, 6, 4, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "Hq % Hkv", "multiple"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 0, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "lq 0", "lq"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, -1, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "lk < 0", "lk"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 60, 0.125f, -1, nullptr, 0, nullptr, 0, "d 60", "head_dim"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 264, 0.125f, -1, nullptr, 0, nullptr, 0, "d 264", "head_dim"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 0, 0.125f, -1, nullptr, 0, nullptr, 0, "d 0", "head_dim"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, NAN, -1, nullptr, 0, nullptr, 0, "scale NaN", "scale"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -2, nullptr, 0, nullptr, 0, "window -2", "window_left"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, fb, -1, nullptr, 0, "bias stride < 0", "bias"},
+      {q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, mb, -8, "mask stride < 0", "mask"},
+      {buf + 8, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "misaligned q", "q"},
+      {q, k, buf + 520, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "misaligned v", "v"},
+      {q, k, v, buf + 1028, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, -1, nullptr, 0, nullptr, 0, "misaligned f32 o", "o"},
+  };
+  for (const Case& c : bad) {
+    int rc = sk_attention(c.q, c.k, c.v, c.o, c.dt, c.odt, c.b, c.hq, c.hkv, c.lq, c.lk, c.d, c.scale, 1, c.wl,
+                          -1, nullptr, c.bias, c.bsb, 0, 0, c.mask, 0, 0, c.msq, nullptr, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "attention %s: rc %d", c.what, rc);
+    CHECK(strstr(sk_last_error(), c.names) != nullptr, "attention %s: message names %s", c.what, c.names);
+  }
+  {
+    const int rc = sk_attention(q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, 0, -1, -3, nullptr, nullptr, 0, 0, 0,
+                                nullptr, 0, 0, 0, nullptr, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT && strstr(sk_last_error(), "window_right") != nullptr,
+          "attention window_right -3: rc %d", rc);
+  }
+  int32_t* cnt = reinterpret_cast<int32_t*>(buf + 3584);
+  int32_t* idx = reinterpret_cast<int32_t*>(buf + 3840);
+  struct Bs { int qb, kb; int64_t maxb; const int32_t* idx; int64_t sb; const char* what; };
+  const Bs bads[] = {{32, 64, 1, idx, 0, "q_block 32"}, {64, 96, 1, idx, 0, "kv_block 96"},
+                     {64, 64, 0, idx, 0, "max_kv_blocks 0"}, {64, 64, 3, idx, 0, "max_kv_blocks > nkb"},
+                     {64, 64, 1, nullptr, 0, "null kv_index"}, {64, 64, 1, idx, -1, "bs stride < 0"}};
+  for (const Bs& c : bads) {
+    int rc = sk_attention_block_sparse(q, k, v, o, BF16, BF16, 1, 2, 2, 100, 128, 128, 0.1f, 0, -1, -1, nullptr, nullptr,
+                                       0, 0, 0, nullptr, 0, 0, 0, nullptr, c.qb, c.kb, c.maxb, cnt, c.idx, nullptr,
+                                       c.sb, 0, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT && has_error_text(), "attention_block_sparse %s: rc %d", c.what, rc);
+  }
+  if (count == 0) {
+    int rc = sk_attention(q, k, v, o, F16, F16, 2, 8, 2, 100, 300, 96, 0.1f, 1, 32, 4, nullptr, fb, 0, 0, 300, mb, 300,
+                          0, 0, nullptr, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid attention w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only attention rc %d", rc);
+    rc = sk_attention_block_sparse(q, k, v, o, BF16, F32, 1, 4, 1, 256, 256, 128, 0.1f, 0, -1, 7, nullptr, nullptr, 0, 0,
+                                   0, nullptr, 0, 0, 0, nullptr, 128, 64, 4, cnt, idx, nullptr, 2, 0, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid block-sparse w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only block-sparse rc %d", rc);
+  }
+}
+
 int main() {
   test_library();
   int count = 0;
@@ -658,6 +743,7 @@ int main() {
   test_gather_check();
   test_gather_validation(count);
   test_channel_stats_validation(count);
+  test_attention_validation(count);
   if (g_failures != 0) {
     fprintf(stderr, "sk_host_test: %d of %d checks FAILED\n", g_failures, g_checks);
     return 1;

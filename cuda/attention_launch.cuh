@@ -1,0 +1,44 @@
+// Host-callable entry of the fused attention kernel (cuda/attention.cu), called by native/src/attention_launch.cpp
+// after it validated every argument. Plain C++ with CUDA runtime types only (included by host code).
+#ifndef SK_ATTENTION_LAUNCH_H
+#define SK_ATTENTION_LAUNCH_H
+
+#include <cuda_runtime_api.h>
+#include <stdint.h>
+
+namespace skcuda {
+
+// Everything one launch needs (sparsekernels.h, "fused masked attention", for the meaning of each field).
+struct AttentionArgs {
+  const void* q;
+  const void* k;
+  const void* v;
+  void* o;
+  int dtype, o_dtype;
+  int batch, hq, hkv, lq, lk, d;
+  float scale;
+  int causal;
+  int64_t window_left, window_right;
+  const int32_t* key_lengths;
+  const float* bias;
+  int64_t bias_sb, bias_sh, bias_sq;
+  const uint8_t* mask;
+  int64_t mask_sb, mask_sh, mask_sq;
+  const uint8_t* head_mask;
+  // block-sparse (kv_count == NULL: dense key range)
+  int q_block, kv_block;
+  int max_kv_blocks;
+  const int32_t* kv_count;
+  const int32_t* kv_index;
+  const uint8_t* kv_full;
+  int64_t bs_sb, bs_sh;
+};
+
+// Shared memory bytes the kernel for head dim d needs (0 for an unsupported d).
+int attention_smem_bytes(int d);
+
+cudaError_t attention(const AttentionArgs& a, cudaStream_t stream);
+
+}  // namespace skcuda
+
+#endif
