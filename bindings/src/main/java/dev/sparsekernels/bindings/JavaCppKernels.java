@@ -100,6 +100,36 @@ public final class JavaCppKernels implements NativeKernels {
     static native int sk_gather_cols(@Cast("const void*") long src, int dtype, @Cast("int64_t") long rows,
                                      @Cast("int64_t") long cols, @Cast("const int64_t*") long idx,
                                      @Cast("int64_t") long count, @Cast("void*") long dst, @Cast("void*") long stream);
+    static native int sk_attention(@Cast("const void*") long q, @Cast("const void*") long k,
+                                   @Cast("const void*") long v, @Cast("void*") long o, int dtype, int oDtype,
+                                   @Cast("int64_t") long batch, @Cast("int64_t") long headsQ,
+                                   @Cast("int64_t") long headsKv, @Cast("int64_t") long lq,
+                                   @Cast("int64_t") long lk, @Cast("int64_t") long headDim, float scale,
+                                   int causal, @Cast("int64_t") long windowLeft, @Cast("int64_t") long windowRight,
+                                   @Cast("const int32_t*") long keyLengths, @Cast("const float*") long bias,
+                                   @Cast("int64_t") long biasStrideB, @Cast("int64_t") long biasStrideH,
+                                   @Cast("int64_t") long biasStrideQ, @Cast("const uint8_t*") long mask,
+                                   @Cast("int64_t") long maskStrideB, @Cast("int64_t") long maskStrideH,
+                                   @Cast("int64_t") long maskStrideQ, @Cast("const uint8_t*") long headMask,
+                                   @Cast("void*") long stream);
+    static native int sk_attention_block_sparse(@Cast("const void*") long q, @Cast("const void*") long k,
+                                                @Cast("const void*") long v, @Cast("void*") long o, int dtype,
+                                                int oDtype, @Cast("int64_t") long batch,
+                                                @Cast("int64_t") long headsQ, @Cast("int64_t") long headsKv,
+                                                @Cast("int64_t") long lq, @Cast("int64_t") long lk,
+                                                @Cast("int64_t") long headDim, float scale, int causal,
+                                                @Cast("int64_t") long windowLeft, @Cast("int64_t") long windowRight,
+                                                @Cast("const int32_t*") long keyLengths,
+                                                @Cast("const float*") long bias, @Cast("int64_t") long biasStrideB,
+                                                @Cast("int64_t") long biasStrideH, @Cast("int64_t") long biasStrideQ,
+                                                @Cast("const uint8_t*") long mask, @Cast("int64_t") long maskStrideB,
+                                                @Cast("int64_t") long maskStrideH, @Cast("int64_t") long maskStrideQ,
+                                                @Cast("const uint8_t*") long headMask, int qBlock, int kvBlock,
+                                                @Cast("int64_t") long maxKvBlocks,
+                                                @Cast("const int32_t*") long kvCount,
+                                                @Cast("const int32_t*") long kvIndex,
+                                                @Cast("const uint8_t*") long kvFull, @Cast("int64_t") long bsStrideB,
+                                                @Cast("int64_t") long bsStrideH, @Cast("void*") long stream);
     static native @Cast("jlong") long skj_address(@Cast("void*") ByteBuffer direct);
 
     // ---- NativeKernels ----
@@ -205,5 +235,29 @@ public final class JavaCppKernels implements NativeKernels {
     @Override public int gatherCols(long src, int dtype, long rows, long cols, long idx, long count, long dst,
                                     long stream) {
         return sk_gather_cols(src, dtype, rows, cols, idx, count, dst, stream);
+    }
+
+    @Override public int attention(long q, long k, long v, long o, int dtype, int oDtype, long batch, long headsQ,
+                                   long headsKv, long lq, long lk, long headDim, float scale, int causal,
+                                   long windowLeft, long windowRight, long keyLengths, long bias, long biasStrideB,
+                                   long biasStrideH, long biasStrideQ, long mask, long maskStrideB, long maskStrideH,
+                                   long maskStrideQ, long headMask, long stream) {
+        return sk_attention(q, k, v, o, dtype, oDtype, batch, headsQ, headsKv, lq, lk, headDim, scale, causal,
+                windowLeft, windowRight, keyLengths, bias, biasStrideB, biasStrideH, biasStrideQ, mask, maskStrideB,
+                maskStrideH, maskStrideQ, headMask, stream);
+    }
+
+    @Override public int attentionBlockSparse(long q, long k, long v, long o, int dtype, int oDtype, long batch,
+                                              long headsQ, long headsKv, long lq, long lk, long headDim, float scale,
+                                              int causal, long windowLeft, long windowRight, long keyLengths,
+                                              long bias, long biasStrideB, long biasStrideH, long biasStrideQ,
+                                              long mask, long maskStrideB, long maskStrideH, long maskStrideQ,
+                                              long headMask, int qBlock, int kvBlock, long maxKvBlocks, long kvCount,
+                                              long kvIndex, long kvFull, long bsStrideB, long bsStrideH,
+                                              long stream) {
+        return sk_attention_block_sparse(q, k, v, o, dtype, oDtype, batch, headsQ, headsKv, lq, lk, headDim, scale,
+                causal, windowLeft, windowRight, keyLengths, bias, biasStrideB, biasStrideH, biasStrideQ, mask,
+                maskStrideB, maskStrideH, maskStrideQ, headMask, qBlock, kvBlock, maxKvBlocks, kvCount, kvIndex,
+                kvFull, bsStrideB, bsStrideH, stream);
     }
 }

@@ -394,6 +394,147 @@ public final class NativeCalls {
         Checks.product("src bytes", Checks.product("src elements", rows, cols), size);
     }
 
+    // ---- fused masked attention ----
+
+    /** Largest head dimension the attention kernels take (sparsekernels.h); D is a multiple of 8 in [8, 256]. */
+    public static final long MAX_ATTENTION_HEAD_DIM = 256;
+    /** Largest Lq and Lk the attention kernels take, 2^30. */
+    public static final long MAX_ATTENTION_LENGTH = 1L << 30;
+    /** Largest batch * headsQ the attention kernels take (one grid dimension), 65535. */
+    public static final long MAX_ATTENTION_BATCH_HEADS = 65535;
+    /** Largest q / kv block of the block-sparse entry point, 2^20. */
+    public static final int MAX_ATTENTION_BLOCK = 1 << 20;
+
+    /**
+     * O = softmax(scale * Q K^T + bias, masked) V on the device (sk_attention; see sparsekernels.h for the layouts
+     * and the mask rules): q [B, Hq, Lq, D], k and v [B, Hkv, Lk, D] in dtype (F16 or BF16), o [B, Hq, Lq, D] in
+     * oDtype (F32 or dtype). keyLengths (int32 [B]), bias (f32), mask (uint8) and headMask (uint8 [Hq]) are
+     * optional device pointers (0 = none); a window side of -1 is unbounded. Asynchronous.
+     */
+    public void attention(long q, long k, long v, long o, int dtype, int oDtype, long batch, long headsQ,
+                          long headsKv, long lq, long lk, long headDim, float scale, boolean causal, long windowLeft,
+                          long windowRight, long keyLengths, long bias, long biasStrideB, long biasStrideH,
+                          long biasStrideQ, long mask, long maskStrideB, long maskStrideH, long maskStrideQ,
+                          long headMask, long stream) {
+        checkAttention(q, k, v, o, dtype, oDtype, batch, headsQ, headsKv, lq, lk, headDim, scale, windowLeft,
+                windowRight, keyLengths, bias, biasStrideB, biasStrideH, biasStrideQ, mask, maskStrideB, maskStrideH,
+                maskStrideQ);
+        check("sk_attention", kernels.attention(q, k, v, o, dtype, oDtype, batch, headsQ, headsKv, lq, lk, headDim,
+                scale, causal ? 1 : 0, windowLeft, windowRight, keyLengths, bias, biasStrideB, biasStrideH,
+                biasStrideQ, mask, maskStrideB, maskStrideH, maskStrideQ, headMask, stream));
+    }
+
+    /**
+     * Block-sparse attention (sk_attention_block_sparse): {@link #attention}'s arguments plus, per (b, h) and query
+     * block of qBlock rows, the list of key blocks (kvBlock keys) it attends. kvCount: device int32 at
+     * (b * bsStrideB + h * bsStrideH + qb); kvIndex: device int32 with maxKvBlocks entries per query block; kvFull:
+     * device uint8 in kvIndex's layout, or 0 (every listed block partial). Asynchronous.
+     */
+    public void attentionBlockSparse(long q, long k, long v, long o, int dtype, int oDtype, long batch, long headsQ,
+                                     long headsKv, long lq, long lk, long headDim, float scale, boolean causal,
+                                     long windowLeft, long windowRight, long keyLengths, long bias, long biasStrideB,
+                                     long biasStrideH, long biasStrideQ, long mask, long maskStrideB,
+                                     long maskStrideH, long maskStrideQ, long headMask, int qBlock, int kvBlock,
+                                     long maxKvBlocks, long kvCount, long kvIndex, long kvFull, long bsStrideB,
+                                     long bsStrideH, long stream) {
+        checkAttention(q, k, v, o, dtype, oDtype, batch, headsQ, headsKv, lq, lk, headDim, scale, windowLeft,
+                windowRight, keyLengths, bias, biasStrideB, biasStrideH, biasStrideQ, mask, maskStrideB, maskStrideH,
+                maskStrideQ);
+        checkAttentionBlock("qBlock", qBlock);
+        checkAttentionBlock("kvBlock", kvBlock);
+        long kvBlocks = (lk + kvBlock - 1) / kvBlock; // lk <= 2^30 and kvBlock <= 2^20: no overflow
+        if (maxKvBlocks < 1 || maxKvBlocks > kvBlocks) {
+            throw new IllegalArgumentException("maxKvBlocks: expected in [1, " + kvBlocks
+                    + "] (ceil(lk / kvBlock)), got " + maxKvBlocks);
+        }
+        // Only kvFull may be NULL: a NULL kvCount would turn the call into dense attention on the C side.
+        Checks.address("kvCount", kvCount);
+        Checks.aligned("kvCount", kvCount, 4);
+        Checks.address("kvIndex", kvIndex);
+        Checks.aligned("kvIndex", kvIndex, 4);
+        Checks.nonNegative("bsStrideB", bsStrideB);
+        Checks.nonNegative("bsStrideH", bsStrideH);
+        check("sk_attention_block_sparse", kernels.attentionBlockSparse(q, k, v, o, dtype, oDtype, batch, headsQ,
+                headsKv, lq, lk, headDim, scale, causal ? 1 : 0, windowLeft, windowRight, keyLengths, bias,
+                biasStrideB, biasStrideH, biasStrideQ, mask, maskStrideB, maskStrideH, maskStrideQ, headMask, qBlock,
+                kvBlock, maxKvBlocks, kvCount, kvIndex, kvFull, bsStrideB, bsStrideH, stream));
+    }
+
+    /** Same rules as check_core in native/src/attention_launch.cpp. */
+    private static void checkAttention(long q, long k, long v, long o, int dtype, int oDtype, long batch,
+                                       long headsQ, long headsKv, long lq, long lk, long headDim, float scale,
+                                       long windowLeft, long windowRight, long keyLengths, long bias,
+                                       long biasStrideB, long biasStrideH, long biasStrideQ, long mask,
+                                       long maskStrideB, long maskStrideH, long maskStrideQ) {
+        Checks.address("q", q);
+        Checks.address("k", k);
+        Checks.address("v", v);
+        Checks.address("o", o);
+        Checks.dtype("dtype", dtype, NativeDType.F16, NativeDType.BF16);
+        Checks.dtype("oDtype", oDtype, NativeDType.F32, dtype);
+        Checks.positive("batch", batch);
+        Checks.positive("headsQ", headsQ);
+        Checks.positive("headsKv", headsKv);
+        if (headsQ % headsKv != 0) {
+            throw new IllegalArgumentException("headsQ: expected a multiple of headsKv (" + headsKv + "), got "
+                    + headsQ);
+        }
+        checkAttentionLength("lq", lq);
+        checkAttentionLength("lk", lk);
+        if (headDim < 8 || headDim > MAX_ATTENTION_HEAD_DIM || headDim % 8 != 0) {
+            throw new IllegalArgumentException("headDim: expected a multiple of 8 in [8, " + MAX_ATTENTION_HEAD_DIM
+                    + "], got " + headDim);
+        }
+        long batchHeads = Checks.product("batch * headsQ", batch, headsQ);
+        if (batchHeads > MAX_ATTENTION_BATCH_HEADS) {
+            throw new IllegalArgumentException("batch * headsQ: expected <= " + MAX_ATTENTION_BATCH_HEADS + ", got "
+                    + batchHeads + " (batch " + batch + ", headsQ " + headsQ + ")");
+        }
+        if (!Float.isFinite(scale)) {
+            throw new IllegalArgumentException("scale: expected a finite number, got " + scale);
+        }
+        checkWindow("windowLeft", windowLeft);
+        checkWindow("windowRight", windowRight);
+        if (bias != 0) {
+            Checks.nonNegative("biasStrideB", biasStrideB);
+            Checks.nonNegative("biasStrideH", biasStrideH);
+            Checks.nonNegative("biasStrideQ", biasStrideQ);
+        }
+        if (mask != 0) {
+            Checks.nonNegative("maskStrideB", maskStrideB);
+            Checks.nonNegative("maskStrideH", maskStrideH);
+            Checks.nonNegative("maskStrideQ", maskStrideQ);
+        }
+        // 16-byte copies of Q/K/V rows; pairs of outputs stored together; int32 key lengths and f32 bias.
+        Checks.aligned("q", q, 16);
+        Checks.aligned("k", k, 16);
+        Checks.aligned("v", v, 16);
+        Checks.aligned("o", o, 2 * NativeDType.byteSize(oDtype));
+        Checks.aligned("bias", bias, 4); // 0 (no bias) passes
+        Checks.aligned("keyLengths", keyLengths, 4); // 0 (no key lengths) passes
+    }
+
+    private static void checkAttentionLength(String name, long value) {
+        Checks.positive(name, value);
+        if (value > MAX_ATTENTION_LENGTH) {
+            throw new IllegalArgumentException(name + ": expected <= " + MAX_ATTENTION_LENGTH + " (2^30), got "
+                    + value);
+        }
+    }
+
+    private static void checkWindow(String name, long value) {
+        if (value < -1) {
+            throw new IllegalArgumentException(name + ": expected >= 0 or -1 (no bound), got " + value);
+        }
+    }
+
+    private static void checkAttentionBlock(String name, int size) {
+        if (size < 64 || size > MAX_ATTENTION_BLOCK || size % 64 != 0) {
+            throw new IllegalArgumentException(name + ": expected a multiple of 64 in [64, " + MAX_ATTENTION_BLOCK
+                    + "], got " + size);
+        }
+    }
+
     // ---- helpers ----
 
     private static void checkBlock(String name, int size) {

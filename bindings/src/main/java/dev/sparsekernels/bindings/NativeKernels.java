@@ -125,4 +125,21 @@ public interface NativeKernels {
 
     /** {@code sk_gather_cols(src, dtype, rows, cols, idx, count, dst, stream)}; device pointers. */
     int gatherCols(long src, int dtype, long rows, long cols, long idx, long count, long dst, long stream);
+
+    /** {@code sk_attention(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim, scale, causal,
+     * window_left, window_right, key_lengths, bias, bias_stride_b, bias_stride_h, bias_stride_q, mask,
+     * mask_stride_b, mask_stride_h, mask_stride_q, head_mask, stream)}; device pointers. */
+    int attention(long q, long k, long v, long o, int dtype, int oDtype, long batch, long headsQ, long headsKv,
+                  long lq, long lk, long headDim, float scale, int causal, long windowLeft, long windowRight,
+                  long keyLengths, long bias, long biasStrideB, long biasStrideH, long biasStrideQ, long mask,
+                  long maskStrideB, long maskStrideH, long maskStrideQ, long headMask, long stream);
+
+    /** {@code sk_attention_block_sparse(<sk_attention's arguments up to head_mask>, q_block, kv_block,
+     * max_kv_blocks, kv_count, kv_index, kv_full, bs_stride_b, bs_stride_h, stream)}; device pointers. */
+    int attentionBlockSparse(long q, long k, long v, long o, int dtype, int oDtype, long batch, long headsQ,
+                             long headsKv, long lq, long lk, long headDim, float scale, int causal, long windowLeft,
+                             long windowRight, long keyLengths, long bias, long biasStrideB, long biasStrideH,
+                             long biasStrideQ, long mask, long maskStrideB, long maskStrideH, long maskStrideQ,
+                             long headMask, int qBlock, int kvBlock, long maxKvBlocks, long kvCount, long kvIndex,
+                             long kvFull, long bsStrideB, long bsStrideH, long stream);
 }

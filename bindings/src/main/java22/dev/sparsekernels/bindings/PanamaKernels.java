@@ -1,6 +1,7 @@
 package dev.sparsekernels.bindings;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -84,6 +85,21 @@ final class PanamaKernels implements NativeKernels {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS);
     private static final MethodHandle GATHER_ROWS = downcall("sk_gather_rows", GATHER);
     private static final MethodHandle GATHER_COLS = downcall("sk_gather_cols", GATHER);
+
+    private static final MemoryLayout[] ATTENTION_ARGS = {
+            ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT,          // q, k, v, o, dtype, o_dtype
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, // batch, heads_q, heads_kv, lq, lk, head_dim
+            JAVA_FLOAT, JAVA_INT, JAVA_LONG, JAVA_LONG,                      // scale, causal, window_left, window_right
+            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,                // key_lengths, bias, bias strides b, h, q
+            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,                         // mask, mask strides b, h, q
+            ADDRESS};                                                         // head_mask
+    private static final MethodHandle ATTENTION = downcall("sk_attention",
+            FunctionDescriptor.of(JAVA_INT, ATTENTION_ARGS).appendArgumentLayouts(ADDRESS));
+    private static final MethodHandle ATTENTION_BLOCK_SPARSE = downcall("sk_attention_block_sparse",
+            FunctionDescriptor.of(JAVA_INT, ATTENTION_ARGS).appendArgumentLayouts(
+                    JAVA_INT, JAVA_INT, JAVA_LONG,     // q_block, kv_block, max_kv_blocks
+                    ADDRESS, ADDRESS, ADDRESS,         // kv_count, kv_index, kv_full
+                    JAVA_LONG, JAVA_LONG, ADDRESS));   // bs_stride_b, bs_stride_h, stream
 
     PanamaKernels() {
     }
@@ -324,6 +340,40 @@ final class PanamaKernels implements NativeKernels {
                                     long stream) {
         try {
             return (int) GATHER_COLS.invokeExact(ptr(src), dtype, rows, cols, ptr(idx), count, ptr(dst), ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int attention(long q, long k, long v, long o, int dtype, int oDtype, long batch, long headsQ,
+                                   long headsKv, long lq, long lk, long headDim, float scale, int causal,
+                                   long windowLeft, long windowRight, long keyLengths, long bias, long biasStrideB,
+                                   long biasStrideH, long biasStrideQ, long mask, long maskStrideB, long maskStrideH,
+                                   long maskStrideQ, long headMask, long stream) {
+        try {
+            return (int) ATTENTION.invokeExact(ptr(q), ptr(k), ptr(v), ptr(o), dtype, oDtype, batch, headsQ, headsKv,
+                    lq, lk, headDim, scale, causal, windowLeft, windowRight, ptr(keyLengths), ptr(bias), biasStrideB,
+                    biasStrideH, biasStrideQ, ptr(mask), maskStrideB, maskStrideH, maskStrideQ, ptr(headMask),
+                    ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int attentionBlockSparse(long q, long k, long v, long o, int dtype, int oDtype, long batch,
+                                              long headsQ, long headsKv, long lq, long lk, long headDim, float scale,
+                                              int causal, long windowLeft, long windowRight, long keyLengths,
+                                              long bias, long biasStrideB, long biasStrideH, long biasStrideQ,
+                                              long mask, long maskStrideB, long maskStrideH, long maskStrideQ,
+                                              long headMask, int qBlock, int kvBlock, long maxKvBlocks, long kvCount,
+                                              long kvIndex, long kvFull, long bsStrideB, long bsStrideH,
+                                              long stream) {
+        try {
+            return (int) ATTENTION_BLOCK_SPARSE.invokeExact(ptr(q), ptr(k), ptr(v), ptr(o), dtype, oDtype, batch,
+                    headsQ, headsKv, lq, lk, headDim, scale, causal, windowLeft, windowRight, ptr(keyLengths),
+                    ptr(bias), biasStrideB, biasStrideH, biasStrideQ, ptr(mask), maskStrideB, maskStrideH,
+                    maskStrideQ, ptr(headMask), qBlock, kvBlock, maxKvBlocks, ptr(kvCount), ptr(kvIndex),
+                    ptr(kvFull), bsStrideB, bsStrideH, ptr(stream));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -189,9 +189,108 @@ public final class CudaBackend implements Kernels {
     }
 
     @Override
-    public Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale) {
-        AttentionShapes.check(q, k, v, mask, scale);
-        throw new IllegalStateException("attention on CUDA is not wired yet; use Kernels.cpu()");
+    public synchronized Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale) {
+        AttentionShapes s = AttentionShapes.check(q, k, v, mask, scale);
+        DType dt = q.dtype();
+        if (!LinearShapes.isHalf(dt) || k.dtype() != dt || v.dtype() != dt) {
+            throw new IllegalArgumentException("q, k, v: the CUDA attention kernel takes f16 or bf16, all the same,"
+                    + " but got " + q.dtype() + ", " + k.dtype() + ", " + v.dtype()
+                    + "; convert with to(DType.F16) or to(DType.BF16)");
+        }
+        if (s.d % 8 != 0 || s.d > 256) {
+            throw new IllegalArgumentException("q: the CUDA attention kernel needs a head dim that is a multiple of 8"
+                    + " up to 256 but D = " + s.d);
+        }
+        AttentionMask m = s.mask;
+        AttentionMask.Views views = m.views();
+        // Java's window W keeps |j - p| < W (with causal: p - W < j <= p); the kernel takes both bounds.
+        long window = m.window() > 0 ? m.window() - 1 : -1;
+        Tensor o = Tensor.allocate(DType.F32, s.outputShape());
+        java.util.List<DeviceBuffer> held = new java.util.ArrayList<>();
+        try {
+            long dq = track(held, upload(q.buffer(), q.byteSize())).address();
+            long dk = track(held, upload(k.buffer(), k.byteSize())).address();
+            long dv = track(held, upload(v.buffer(), v.byteSize())).address();
+            long dOut = track(held, DeviceBuffer.allocate(calls, o.byteSize())).address();
+            long keyLengths = 0;
+            if (views.keyLengths() != null) {
+                keyLengths = track(held, uploadSync(intBuffer(views.keyLengths()), 4L * s.batch)).address();
+            }
+            long bias = 0;
+            AttentionMaskLayout bl = null;
+            if (views.bias() != null) {
+                bl = AttentionMaskLayout.of(views.biasShape(), s.lk);
+                float[] b = bl.expand(views.bias(), views.biasShape());
+                ByteBuffer bb = ByteBuffer.allocateDirect(4 * b.length).order(ByteOrder.nativeOrder());
+                bb.asFloatBuffer().put(b);
+                bias = track(held, uploadSync(bb, bb.capacity())).address();
+            }
+            long dense = 0;
+            AttentionMaskLayout ml = null;
+            if (views.dense() != null) {
+                ml = AttentionMaskLayout.of(views.denseShape(), s.lk);
+                byte[] d = ml.expand(views.dense(), views.denseShape());
+                ByteBuffer db = ByteBuffer.allocateDirect(d.length).put(d);
+                db.flip();
+                dense = track(held, uploadSync(db, d.length)).address();
+            }
+            long headMask = 0;
+            if (views.headMask() != null) {
+                boolean[] hm = views.headMask();
+                ByteBuffer hb = ByteBuffer.allocateDirect(hm.length);
+                for (boolean keep : hm) {
+                    hb.put((byte) (keep ? 1 : 0));
+                }
+                hb.flip();
+                headMask = track(held, uploadSync(hb, hm.length)).address();
+            }
+            long bsb = bl == null ? 0 : bl.strideB;
+            long bsh = bl == null ? 0 : bl.strideH;
+            long bsq = bl == null ? 0 : bl.strideQ;
+            long msb = ml == null ? 0 : ml.strideB;
+            long msh = ml == null ? 0 : ml.strideH;
+            long msq = ml == null ? 0 : ml.strideQ;
+            AttentionMask.BlockSparse bs = m.blockSparse();
+            if (bs == null) {
+                calls.attention(dq, dk, dv, dOut, dt.nativeCode(), DType.F32.nativeCode(), s.batch, s.hq, s.hkv, s.lq,
+                        s.lk, s.d, s.scale, m.isCausal(), window, window, keyLengths, bias, bsb, bsh, bsq, dense, msb,
+                        msh, msq, headMask, live());
+            } else {
+                if (bs.blockQ() % 64 != 0 || bs.blockK() % 64 != 0) {
+                    throw new IllegalArgumentException("mask: the CUDA block-sparse attention needs blocks that are"
+                            + " multiples of 64 but got " + bs.blockQ() + "x" + bs.blockK());
+                }
+                long counts = track(held, uploadSync(intBuffer(bs.kvCounts()), 4L * bs.kvCounts().length))
+                        .address();
+                int[] kvIdx = bs.kvIndices();
+                long indices = track(held, uploadSync(intBuffer(kvIdx), 4L * kvIdx.length)).address();
+                byte[] full = bs.kvFull();
+                ByteBuffer fb = ByteBuffer.allocateDirect(full.length).put(full);
+                fb.flip();
+                long fullAddr = track(held, uploadSync(fb, full.length)).address();
+                long strideH = bs.heads() == 1 ? 0 : bs.qBlocks();
+                long strideB = bs.batches() == 1 ? 0 : (long) bs.heads() * bs.qBlocks();
+                calls.attentionBlockSparse(dq, dk, dv, dOut, dt.nativeCode(), DType.F32.nativeCode(), s.batch, s.hq,
+                        s.hkv, s.lq, s.lk, s.d, s.scale, m.isCausal(), window, window, keyLengths, bias, bsb, bsh,
+                        bsq, dense, msb, msh, msq, headMask, bs.blockQ(), bs.blockK(), bs.kBlocks(), counts, indices,
+                        fullAddr, strideB, strideH, live());
+            }
+            calls.memcpyD2h(o.buffer(), dOut, o.byteSize(), live());
+            calls.streamSynchronize(live());
+            return o;
+        } catch (RuntimeException e) {
+            o.close();
+            throw e;
+        } finally {
+            for (DeviceBuffer b : held) {
+                b.close();
+            }
+        }
+    }
+
+    private static DeviceBuffer track(java.util.List<DeviceBuffer> held, DeviceBuffer b) {
+        held.add(b);
+        return b;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.sparsekernels.check;
 
+import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
@@ -58,7 +59,71 @@ public final class TwinCheck {
         results.addAll(runBsr(device, cpuTwin, seed + 1));
         results.addAll(runGather(device, cpuTwin, seed + 2));
         results.addAll(runStatistics(device, cpuTwin, seed + 3));
+        results.addAll(runAttention(device, cpuTwin, seed + 4));
         return results;
+    }
+
+    /**
+     * Fused attention on every mask kind. The GPU rounds the softmax probabilities to the input dtype before the
+     * P·V product (as FlashAttention does), so the error is measured relative to max|V| of the head (outputs are
+     * convex combinations of V rows) and allowed 4e-3 for f16 and 3e-2 for bf16; a wrong mask or layout gives
+     * errors of order 1.
+     */
+    public static List<Result> runAttention(Kernels device, Kernels cpuTwin, long seed) {
+        List<Result> results = new ArrayList<>();
+        Random rnd = new Random(seed);
+        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            double tol = dt == DType.F16 ? 4e-3 : 3e-2;
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "none", 1, 4, 4, 77, 99, 64, AttentionMask.none()));
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "causal GQA", 2, 8, 2, 128, 128, 128,
+                    AttentionMask.causal()));
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "causal Lq>Lk (empty rows)", 1, 2, 2, 100, 40, 64,
+                    AttentionMask.causal()));
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "window+key lengths MQA", 2, 4, 1, 200, 260, 64,
+                    AttentionMask.builder().window(32).keyLengths(150, 0).build()));
+            boolean[] pad = new boolean[2 * 96];
+            for (int i = 0; i < pad.length; i++) {
+                pad[i] = rnd.nextInt(4) != 0;
+            }
+            float[] bias = gaussian(rnd, 64 * 96);
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "dense mask+bias", 2, 2, 2, 64, 96, 32,
+                    AttentionMask.builder().dense(pad, 2, 1, 1, 96).bias(bias, 64, 96).build()));
+            byte[] grid = new byte[4 * 4];
+            for (int i = 0; i < grid.length; i++) {
+                grid[i] = (byte) rnd.nextInt(3);
+            }
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "block-sparse 64x64 causal", 1, 4, 2, 256, 256,
+                    128, AttentionMask.builder().causal()
+                            .blockSparse(AttentionMask.BlockSparse.fromGrid(64, 64, 1, 1, 4, 4, grid)).build()));
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "head mask D96", 1, 4, 4, 50, 60, 96,
+                    AttentionMask.builder().headMask(true, false, true, true).build()));
+        }
+        return results;
+    }
+
+    private static Result attention(Kernels device, Kernels cpu, DType dt, double tol, Random rnd, String what,
+            int b, int hq, int hkv, int lq, int lk, int d, AttentionMask mask) {
+        String name = "attention " + what + " " + dt + " B" + b + " Hq" + hq + " Hkv" + hkv + " Lq" + lq + " Lk" + lk
+                + " D" + d;
+        try (Tensor q = Tensor.of(dt, gaussian(rnd, b * hq * lq * d), b, hq, lq, d);
+                Tensor k = Tensor.of(dt, gaussian(rnd, b * hkv * lk * d), b, hkv, lk, d);
+                Tensor v = Tensor.of(dt, gaussian(rnd, b * hkv * lk * d), b, hkv, lk, d);
+                Tensor od = device.attention(q, k, v, mask, null);
+                Tensor oc = cpu.attention(q, k, v, mask, null)) {
+            float[] x = od.toFloatArray();
+            float[] y = oc.toFloatArray();
+            float[] vs = v.toFloatArray();
+            double vmax = 1e-6;
+            for (float f : vs) {
+                vmax = Math.max(vmax, Math.abs(f));
+            }
+            double worst = 0;
+            for (int i = 0; i < x.length; i++) {
+                double e = Math.abs((double) x[i] - y[i]) / vmax / tol * TOLERANCE;
+                worst = Math.max(worst, Double.isNaN(e) ? Double.POSITIVE_INFINITY : e);
+            }
+            return new Result(name, worst);
+        }
     }
 
     /**

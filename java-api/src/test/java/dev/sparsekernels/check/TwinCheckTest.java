@@ -116,4 +116,13 @@ class TwinCheckTest {
         }
         shifted.close();
     }
+
+    @Test
+    void attentionCasesCoverEveryMaskKindAndPassForTwoCpuBackends() {
+        try (Kernels one = Kernels.cpu(1); Kernels two = Kernels.cpu(2)) {
+            List<TwinCheck.Result> results = TwinCheck.runAttention(one, two, 6L);
+            assertTrue(results.size() >= 14, results.toString());
+            assertTrue(results.stream().allMatch(r -> r.pass), results.toString());
+        }
+    }
 }
