@@ -10,51 +10,19 @@ import dev.sparsekernels.Tensor;
 import dev.sparsekernels.cpu.AttentionReference;
 import dev.sparsekernels.io.Npy;
 import dev.sparsekernels.io.NpyArray;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sparsekernels attention} on .npy files against {@link AttentionReference}; tolerance 2e-5 + 2e-4 |ref| (F32)
  * and the one-line exit-2 contract for bad input.
  */
-class AttentionCommandTest {
-    @TempDir
-    Path dir;
-
-    private String out;
-    private String err;
-
+class AttentionCommandTest extends CliHarness {
     static final int B = 2, HQ = 4, HKV = 2, LQ = 7, LK = 11, D = 16;
     float[] q, k, v;
-
-    private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
-    private Path save(String name, NpyArray a) throws Exception {
-        Path p = dir.resolve(name);
-        Npy.write(p, a);
-        return p;
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
 
     private List<String> base() throws Exception {
         Random r = new Random(7);

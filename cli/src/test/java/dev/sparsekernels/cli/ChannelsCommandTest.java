@@ -7,47 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparsekernels.io.Npy;
 import dev.sparsekernels.io.NpyArray;
 import dev.sparsekernels.io.NpyDType;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `sparsekernels channels` in-process: outputs are the gathered rows/columns of the inputs at kept.npy, the kept set
  * follows the criterion, compensation moves b2 by W2[:, removed]·mean, and bad input exits 2 with one line.
  */
-class ChannelsCommandTest {
-    @TempDir
-    Path dir;
-
-    private String out;
-    private String err;
-
-    private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
-    private Path save(String name, float[] data, long... shape) throws Exception {
-        Path p = dir.resolve(name);
-        Npy.write(p, NpyArray.ofFloats(data, shape));
-        return p;
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
-
+class ChannelsCommandTest extends CliHarness {
     static final int IN = 5;
     static final int HIDDEN = 12;
     static final int OUT = 3;

@@ -6,47 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparsekernels.cpu.ScalarReference;
 import dev.sparsekernels.io.Npy;
-import dev.sparsekernels.io.NpyArray;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Runs commands in-process and checks outputs, exit codes and the one-line error contract. */
-class CliTest {
-    @TempDir
-    Path dir;
-
-    private String out;
-    private String err;
-
-    private int run(String... args) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o, true), new PrintWriter(e, true));
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
-    private Path save(String name, float[] data, long... shape) throws Exception {
-        Path p = dir.resolve(name);
-        Npy.write(p, NpyArray.ofFloats(data, shape));
-        return p;
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
-
+class CliTest extends CliHarness {
     @Test
     void gemmDenseAndPrunedTwoFourMatchTheReference() throws Exception {
         Random r = new Random(3);
