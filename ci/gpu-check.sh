@@ -164,5 +164,11 @@ else
     cut -c1-4 | sort | uniq -c
 fi
 echo "total ${SECONDS}s"
+# The device tool brings back only a few files per call: under $OUT, pack everything into one archive and keep
+# the summary beside it. Unpack it here, then commit docs/gpu/<date>-<gpu>.json.
+if [ -n "${OUT:-}" ] && [ "$report" = "$OUT" ] && [ "${SK_GPU_CHECK_PACK:-1}" = 1 ]; then
+  tar czf /tmp/sk-gpu-report.tgz -C "$report" . && find "$report" -mindepth 1 -delete &&
+    mv /tmp/sk-gpu-report.tgz "$report/gpu-report.tgz"
+fi
 if [ $status = 0 ]; then echo "gpu-check: PASS"; else echo "gpu-check: FAIL"; fi
 exit $status
