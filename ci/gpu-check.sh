@@ -165,7 +165,7 @@ else
 fi
 echo "total ${SECONDS}s"
 # The device tool brings back only a few files per call: under $OUT, pack everything into one archive and keep
-# the summary beside it. Unpack it here, then commit docs/gpu/<date>-<gpu>.json.
+# the log still streaming to stdout. Unpack it here, then commit docs/gpu/<date>-<gpu>.json.
 if [ -n "${OUT:-}" ] && [ "$report" = "$OUT" ] && [ "${SK_GPU_CHECK_PACK:-1}" = 1 ]; then
   tar czf /tmp/sk-gpu-report.tgz -C "$report" . && find "$report" -mindepth 1 -delete &&
     mv /tmp/sk-gpu-report.tgz "$report/gpu-report.tgz"
