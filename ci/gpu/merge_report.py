@@ -189,7 +189,7 @@ SELFTEST_LINES = (  # (regex, kernel family): one case per line
     (re.compile(r"^(PASS|FAIL) gather_cols "), "sk_gather_cols"),
     (re.compile(r"^(PASS|FAIL) channel_stats "), "sk_channel_stats"),
 )
-# `sparsekernels verify` (TwinCheck.Result.toString: "PASS|FAIL <name> (max rel. error ...)").
+# `sparsekernels verify` (TwinCheck.Result.toString: "PASS|FAIL <name> (error ..., limit ...)").
 VERIFY_LINES = (
     (re.compile(r"^(PASS|FAIL) dense "), "sk_dense_gemm"),
     (re.compile(r"^(PASS|FAIL) 2:4 "), "sk_sparse24_gemm"),

@@ -38,6 +38,7 @@ public final class TwinCheck {
         public final double maxError;
         public final boolean pass;
 
+        /** maxError: the family's error measure, scaled so that {@link #TOLERANCE} is the limit for every family. */
         Result(String name, double maxError) {
             this.name = name;
             this.maxError = maxError;
@@ -46,7 +47,7 @@ public final class TwinCheck {
 
         @Override
         public String toString() {
-            return (pass ? "PASS " : "FAIL ") + name + String.format(" (max rel. error %.2e)", maxError);
+            return (pass ? "PASS " : "FAIL ") + name + String.format(" (error %.2e, limit %.0e)", maxError, TOLERANCE);
         }
     }
 
