@@ -10,19 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link CpuVectorization#isActive()}.
  */
 final class VectorAttentionKernels implements AttentionKernels {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    static final VectorSpecies<Float> S = VectorWidth.SPECIES;
     private static final int L = 8;
 
     VectorAttentionKernels() {
-        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
-            throw new UnsupportedOperationException("preferred vector width is "
-                    + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits, kernels need 256");
-        }
+        VectorWidth.require();
     }
 
     @Override
     public String describe() {
-        return "Vector API, " + S.vectorBitSize() + "-bit (" + S.length() + " floats)";
+        return VectorWidth.describe();
     }
 
     @Override

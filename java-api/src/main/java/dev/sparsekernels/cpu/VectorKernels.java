@@ -17,19 +17,16 @@ import jdk.incubator.vector.VectorSpecies;
  * (12 accumulators + operands fit the 16 ymm registers of AVX2).
  */
 final class VectorKernels implements CpuKernels {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    static final VectorSpecies<Float> S = VectorWidth.SPECIES;
     private static final int L = 8;
 
     VectorKernels() {
-        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
-            throw new UnsupportedOperationException("preferred vector width is "
-                    + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits, kernels need 256");
-        }
+        VectorWidth.require();
     }
 
     @Override
     public String describe() {
-        return "Vector API, " + S.vectorBitSize() + "-bit (" + S.length() + " floats)";
+        return VectorWidth.describe();
     }
 
     // ---------------------------------------------------------------- dense, vectorized over 24 tokens

@@ -28,9 +28,9 @@ final class AttentionCases {
         int l = shape[2];
         int d = shape[3];
         Random rnd = new Random(45);
-        float[] q = random(rnd, b * h * l * d);
-        float[] k = random(rnd, b * h * l * d);
-        float[] v = random(rnd, b * h * l * d);
+        float[] q = BenchData.gaussian(rnd, b * h * l * d);
+        float[] k = BenchData.gaussian(rnd, b * h * l * d);
+        float[] v = BenchData.gaussian(rnd, b * h * l * d);
         float scale = (float) (1 / Math.sqrt(d));
         Map<String, Object> shapeMap = new LinkedHashMap<>();
         shapeMap.put("batch", b);
@@ -84,13 +84,5 @@ final class AttentionCases {
         records.add(new BenchRecord("attention", "fused", "cpu", shapeMap, "f32", blockMs, "ours-dense-mask", denseMs,
                 threads, layout.density()).withMask("block:0.25")); // the target; "density" has the exact share
         return records;
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
     }
 }

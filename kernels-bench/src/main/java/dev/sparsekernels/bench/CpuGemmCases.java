@@ -8,7 +8,6 @@ import dev.sparsekernels.cpu.DenseGemm;
 import dev.sparsekernels.cpu.Sparse24Gemm;
 import dev.sparsekernels.cpu.Sparse24Weights;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -34,15 +33,12 @@ final class CpuGemmCases {
         int in = shape[1];
         int out = shape[2];
         Random rnd = new Random(42);
-        float[] x = randomArray(rnd, tokens * in);
-        float[] w = randomArray(rnd, out * in);
-        float[] bias = randomArray(rnd, out);
+        float[] x = BenchData.uniform(rnd, tokens * in);
+        float[] w = BenchData.uniform(rnd, out * in);
+        float[] bias = BenchData.uniform(rnd, out);
         float[] y = new float[tokens * out];
 
-        Map<String, Object> shapeMap = new LinkedHashMap<>();
-        shapeMap.put("tokens", tokens);
-        shapeMap.put("in", in);
-        shapeMap.put("out", out);
+        Map<String, Object> shapeMap = BenchData.gemmShape(tokens, in, out);
 
         progress.apply("gemm " + tokens + "x" + in + "x" + out + ": peer");
         Double peerMs = null;
@@ -88,14 +84,11 @@ final class CpuGemmCases {
         int in = shape[1];
         int out = shape[2];
         Random rnd = new Random(43);
-        float[] x = randomArray(rnd, tokens * in);
-        float[] w = randomArray(rnd, out * in);
-        float[] bias = randomArray(rnd, out);
+        float[] x = BenchData.uniform(rnd, tokens * in);
+        float[] w = BenchData.uniform(rnd, out * in);
+        float[] bias = BenchData.uniform(rnd, out);
         float[] y = new float[tokens * out];
-        Map<String, Object> shapeMap = new LinkedHashMap<>();
-        shapeMap.put("tokens", tokens);
-        shapeMap.put("in", in);
-        shapeMap.put("out", out);
+        Map<String, Object> shapeMap = BenchData.gemmShape(tokens, in, out);
         if (peerMs == null && peerName == null) {
             progress.apply("bsr " + tokens + "x" + in + "x" + out + ": peer");
             try (GemmPeer peer = peers.create(x, tokens, in, w, out, bias, threads)) {
@@ -150,13 +143,5 @@ final class CpuGemmCases {
                         + " vs " + peer[i]);
             }
         }
-    }
-
-    private static float[] randomArray(Random rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = rnd.nextFloat() * 2 - 1;
-        }
-        return a;
     }
 }

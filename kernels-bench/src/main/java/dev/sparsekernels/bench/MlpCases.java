@@ -32,11 +32,11 @@ final class MlpCases {
         int hidden = shape[2];
         int out = shape[3];
         Random rnd = new Random(44);
-        float[] x = random(rnd, tokens * in);
-        float[] w1 = random(rnd, hidden * in);
-        float[] b1 = random(rnd, hidden);
-        float[] w2 = random(rnd, out * hidden);
-        float[] b2 = random(rnd, out);
+        float[] x = BenchData.uniform(rnd, tokens * in);
+        float[] w1 = BenchData.uniform(rnd, hidden * in);
+        float[] b1 = BenchData.uniform(rnd, hidden);
+        float[] w2 = BenchData.uniform(rnd, out * hidden);
+        float[] b2 = BenchData.uniform(rnd, out);
         Map<String, Object> shapeMap = new LinkedHashMap<>();
         shapeMap.put("tokens", tokens);
         shapeMap.put("in", in);
@@ -118,13 +118,5 @@ final class MlpCases {
                         + ": " + pruned[i] + " vs " + ref[i]);
             }
         }
-    }
-
-    private static float[] random(Random rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = rnd.nextFloat() * 2 - 1;
-        }
-        return a;
     }
 }

@@ -2,6 +2,7 @@ package dev.sparsekernels.bench.jmh;
 
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.bench.BenchData;
 import dev.sparsekernels.bench.GemmPeer;
 import dev.sparsekernels.bench.OpenBlasPeer;
 import dev.sparsekernels.bench.peers.OpenBlasSgemm;
@@ -57,9 +58,9 @@ public class GemmBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Random r = new Random(1);
-        x = random(r, tokens * in);
-        w = random(r, out * in);
-        bias = random(r, out);
+        x = BenchData.uniform(r, tokens * in);
+        w = BenchData.uniform(r, out * in);
+        bias = BenchData.uniform(r, out);
         y = new float[tokens * out];
         try (Tensor wt = Tensor.of(w, out, in); Sparse24Matrix s = Sparse24Matrix.prune(wt)) {
             sparse = s.cpuWeights();
@@ -95,13 +96,5 @@ public class GemmBenchmark {
         }
         openblas.run();
         return openblas.result();
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = r.nextFloat() * 2 - 1;
-        }
-        return a;
     }
 }
