@@ -1,6 +1,7 @@
 package dev.sparsekernels.bench;
 
 import dev.sparsekernels.AttentionMask;
+import dev.sparsekernels.bench.peers.TorchSdpa;
 import dev.sparsekernels.cpu.FlashAttention;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,16 +12,20 @@ import java.util.function.Function;
 
 /**
  * Fused masked attention on the CPU (F32, {@link FlashAttention}) on one shape {batch, heads, L, D} (Lq = Lk = L):
- * no mask and causal, with the libtorch SDPA peer recorded as missing until org.bytedeco:pytorch is on the class
- * path; then a block-sparse mask keeping 25% of the 64x64 blocks against the same pattern given as a dense boolean
- * mask to our own kernel (peer "ours-dense-mask": the speedup is what skipping whole tiles buys).
+ * no mask, causal and a dense boolean mask against libtorch's CPU {@code scaled_dot_product_attention} ({@link TorchSdpa},
+ * same inputs, same thread count; recorded as missing with the reason when org.bytedeco:pytorch is not on the class
+ * path); then a block-sparse mask keeping 25% of the 64x64 blocks against the same pattern given as a dense boolean
+ * mask to our own kernel (peer "ours-dense-mask": the speedup is what skipping whole tiles buys). Every peer's output
+ * is compared with ours before anything is timed.
  * Records: "op":"attention","format":"fused","mask":...,"shape":{"batch","heads","lq","lk","d"}.
  */
 final class AttentionCases {
     private AttentionCases() {
     }
 
-    static final String NO_TORCH = "none: libtorch SDPA not measured (needs org.bytedeco:pytorch on the class path)";
+    static String noTorch() {
+        return "none: libtorch SDPA unavailable (" + TorchSdpa.unavailabilityCause() + ")";
+    }
 
     static List<BenchRecord> run(int[] shape, int threads, double budgetMs, Function<String, Void> progress) {
         int b = shape[0];
@@ -44,9 +49,19 @@ final class AttentionCases {
         for (String kind : new String[] {"none", "causal"}) {
             AttentionMask m = kind.equals("none") ? AttentionMask.none() : AttentionMask.causal();
             progress.apply(name + ": " + kind);
-            double ms = Timing.medianMs(() -> FlashAttention.attention(q, k, v, b, h, h, l, l, d, m, scale, threads),
-                    2, 3, budgetMs);
-            records.add(new BenchRecord("attention", "fused", "cpu", shapeMap, "f32", ms, NO_TORCH, null, threads)
+            float[][] ours = new float[1][];
+            double ms = Timing.medianMs(() -> ours[0] = FlashAttention.attention(q, k, v, b, h, h, l, l, d, m, scale,
+                    threads), 2, 3, budgetMs);
+            String peer = noTorch();
+            Double peerMs = null;
+            if (TorchSdpa.isAvailable()) {
+                progress.apply(name + ": " + kind + ", libtorch");
+                try (TorchSdpa t = new TorchSdpa(q, k, v, b, h, l, l, d, kind.equals("causal"), null, scale, threads)) {
+                    peerMs = timePeer(t, ours[0], kind, budgetMs);
+                    peer = t.name();
+                }
+            }
+            records.add(new BenchRecord("attention", "fused", "cpu", shapeMap, "f32", ms, peer, peerMs, threads)
                     .withMask(kind));
         }
 
@@ -74,9 +89,19 @@ final class AttentionCases {
         AttentionMask blockMask = AttentionMask.builder().blockSparse(layout).build();
         AttentionMask denseMask = AttentionMask.builder().dense(dense, 1, h, l, l).build();
         progress.apply(name + ": dense-mask");
-        double denseMs = Timing.medianMs(
-                () -> FlashAttention.attention(q, k, v, b, h, h, l, l, d, denseMask, scale, threads), 2, 3, budgetMs);
-        records.add(new BenchRecord("attention", "fused", "cpu", shapeMap, "f32", denseMs, NO_TORCH, null, threads,
+        float[][] oursDense = new float[1][];
+        double denseMs = Timing.medianMs(() -> oursDense[0] = FlashAttention.attention(q, k, v, b, h, h, l, l, d,
+                denseMask, scale, threads), 2, 3, budgetMs);
+        String peer = noTorch();
+        Double peerMs = null;
+        if (TorchSdpa.isAvailable()) {
+            progress.apply(name + ": dense-mask, libtorch");
+            try (TorchSdpa t = new TorchSdpa(q, k, v, b, h, l, l, d, false, dense, scale, threads)) {
+                peerMs = timePeer(t, oursDense[0], "dense-mask", budgetMs);
+                peer = t.name();
+            }
+        }
+        records.add(new BenchRecord("attention", "fused", "cpu", shapeMap, "f32", denseMs, peer, peerMs, threads,
                 layout.density()).withMask("dense-mask"));
         progress.apply(name + ": block:0.25");
         double blockMs = Timing.medianMs(
@@ -84,5 +109,18 @@ final class AttentionCases {
         records.add(new BenchRecord("attention", "fused", "cpu", shapeMap, "f32", blockMs, "ours-dense-mask", denseMs,
                 threads, layout.density()).withMask("block:0.25")); // the target; "density" has the exact share
         return records;
+    }
+
+    /** Checks the peer's answer against ours (F32 both sides, same inputs), then times it like ours. */
+    private static double timePeer(TorchSdpa t, float[] ours, String kind, double budgetMs) {
+        t.run();
+        float[] theirs = t.result();
+        for (int i = 0; i < ours.length; i++) {
+            if (!(Math.abs(ours[i] - theirs[i]) <= 1e-4)) {
+                throw new IllegalStateException("attention " + kind + ": libtorch differs from ours at " + i + ": "
+                        + theirs[i] + " vs " + ours[i]);
+            }
+        }
+        return Timing.medianMs(t::run, 2, 3, budgetMs);
     }
 }

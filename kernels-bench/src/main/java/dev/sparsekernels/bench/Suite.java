@@ -3,7 +3,10 @@ package dev.sparsekernels.bench;
 import java.util.List;
 import java.util.Locale;
 
-/** Which cases a bench run covers. quick finishes in under 3 minutes on 2 cores; full adds shapes. */
+/**
+ * Which cases a bench run covers. quick finishes in under 3 minutes on 2 cores; full adds shapes; gemm, bsr, mlp and
+ * attention are quick's cases of one kernel family, for iterating on that family alone.
+ */
 public enum Suite {
     QUICK(List.of(new int[] {1, 4096, 4096}, new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}),
             List.of(new int[] {32, 50}, new int[] {32, 30}, new int[] {32, 10}, new int[] {32, 5}, new int[] {64, 10}),
@@ -12,7 +15,11 @@ public enum Suite {
             new int[] {512, 4096, 4096}, new int[] {2048, 4096, 4096}, new int[] {512, 1024, 1024},
             new int[] {512, 4096, 11008}, new int[] {512, 11008, 4096}, new int[] {33, 1000, 1000}),
             bsrGrid(new int[] {16, 32, 64}, new int[] {50, 30, 10, 5}), new double[] {0.75, 0.5, 0.25},
-            List.of(new int[] {1, 12, 1024, 64}, new int[] {1, 12, 2048, 64}), 4000);
+            List.of(new int[] {1, 12, 1024, 64}, new int[] {1, 12, 2048, 64}), 4000),
+    GEMM(QUICK.gemmShapes, List.of(), new double[0], List.of(), QUICK.budgetMs),
+    BSR(List.of(), QUICK.bsrCases, new double[0], List.of(), QUICK.budgetMs),
+    MLP(List.of(), List.of(), new double[] {0.5}, List.of(), QUICK.budgetMs),
+    ATTENTION(List.of(), List.of(), new double[0], QUICK.attentionShapes, QUICK.budgetMs);
 
     /** BSR GEMM shape {tokens, in, out}: every BSR case runs on it, F32, against the dense peer on the same shape. */
     public static final int[] BSR_SHAPE = {512, 4096, 4096};
@@ -61,7 +68,8 @@ public enum Suite {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new IllegalArgumentException("--suite: expected quick or full but got '" + s + "'");
+            throw new IllegalArgumentException("--suite: expected one of quick, full, gemm, bsr, mlp, attention but got '"
+                    + s + "'");
         }
     }
 }

@@ -1,0 +1,66 @@
+package dev.sparsekernels.bench.probe;
+
+import dev.sparsekernels.AttentionMask;
+import dev.sparsekernels.bench.peers.TorchSdpa;
+import dev.sparsekernels.cpu.FlashAttention;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Interleaved timing of our CPU {@code FlashAttention} and libtorch's SDPA (F32, B=1, H=12, L=1024, D=64 by default;
+ * {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps}), no mask and causal. Rounds alternate
+ * ours and theirs so that a burst of load on a shared machine hits both; prints best and median of each.
+ */
+public final class AttentionProbe {
+    private AttentionProbe() {}
+
+    public static void main(String[] args) {
+        int h = Integer.getInteger("probe.heads", 12);
+        int l = Integer.getInteger("probe.len", 1024);
+        int d = Integer.getInteger("probe.dim", 64);
+        int threads = Integer.getInteger("probe.threads", 2);
+        int reps = Integer.getInteger("probe.reps", 7);
+        // -Dprobe.peer=false times ours alone: shows whether libtorch's OpenMP threads slow our pool when interleaved
+        boolean peer = Boolean.parseBoolean(System.getProperty("probe.peer", "true"));
+        if (!TorchSdpa.isAvailable()) {
+            System.out.println("libtorch unavailable: " + TorchSdpa.unavailabilityCause());
+            return;
+        }
+        Random r = new Random(1);
+        int n = h * l * d;
+        float[] q = new float[n], k = new float[n], v = new float[n];
+        for (int i = 0; i < n; i++) {
+            q[i] = (float) r.nextGaussian();
+            k[i] = (float) r.nextGaussian();
+            v[i] = (float) r.nextGaussian();
+        }
+        float scale = (float) (1 / Math.sqrt(d));
+        System.out.printf("B=1 H=%d L=%d D=%d threads=%d, %d interleaved rounds%n", h, l, d, threads, reps);
+        for (boolean causal : new boolean[] {false, true}) {
+            AttentionMask m = causal ? AttentionMask.causal() : AttentionMask.none();
+            double[] ours = new double[reps], theirs = new double[reps];
+            try (TorchSdpa t = new TorchSdpa(q, k, v, 1, h, l, l, d, causal, null, scale, threads)) {
+                for (int i = 0; i < 2; i++) {
+                    FlashAttention.attention(q, k, v, 1, h, h, l, l, d, m, scale, threads);
+                    t.run();
+                }
+                for (int i = 0; i < reps; i++) {
+                    long t0 = System.nanoTime();
+                    FlashAttention.attention(q, k, v, 1, h, h, l, l, d, m, scale, threads);
+                    long t1 = System.nanoTime();
+                    if (peer) {
+                        t.run();
+                    }
+                    long t2 = System.nanoTime();
+                    ours[i] = (t1 - t0) / 1e6;
+                    theirs[i] = (t2 - t1) / 1e6;
+                }
+            }
+            Arrays.sort(ours);
+            Arrays.sort(theirs);
+            System.out.printf("%-7s ours best %7.1f median %7.1f ms | libtorch best %7.1f median %7.1f ms | "
+                    + "best ratio %.2fx%n", causal ? "causal" : "none", ours[0], ours[reps / 2], theirs[0],
+                    theirs[reps / 2], theirs[0] / ours[0]);
+        }
+    }
+}
