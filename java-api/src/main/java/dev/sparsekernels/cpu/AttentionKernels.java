@@ -24,12 +24,13 @@ interface AttentionKernels {
     void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao);
 
     /**
-     * Two query rows against a packed K^T tile ({@code kt[i*ldk + c]} = key c, component i; ldk a multiple of 8,
-     * n <= ldk, columns past n may hold anything): {@code s0[so0 + c] = scale * dot(q[qo0..], key c)} and the same for
-     * row 1 into {@code s1[so1 ..]}, for c in [0, round n up to 8). Passing the same row twice is allowed.
+     * Two query rows against keys [kc0, kc0 + n) of a transposed K ({@code kt[i*ldk + kc0 + c]} = key c, component
+     * i; ldk a multiple of 8, columns up to kc0 + n rounded up to 8 readable, those past n may hold anything):
+     * {@code s[so0 + c] = scale * dot(q[qo0..], key c)} and the same for row 1 into {@code s[so1 ..]}, for c in
+     * [0, round n up to 8). Passing the same row twice is allowed.
      */
-    void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int n, int d, float scale, float[] s, int so0,
-                  int so1);
+    void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s,
+                  int so0, int so1);
 
     /** As {@link #pv} for two rows at once (distinct accumulators): p rows at po0 and po1, acc rows at ao0, ao1. */
     void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1);
@@ -38,10 +39,11 @@ interface AttentionKernels {
     int ROWS = 6;
 
     /**
-     * Six query rows ({@code q[qo + r*d ..]}, r < 6) against a packed K^T tile as in {@link #scoresT2}; row r's
-     * scores go to {@code s[so + r*ldk ..]}.
+     * Six query rows ({@code q[qo + r*d ..]}, r < 6) against keys of a transposed K as in {@link #scoresT2}; row r's
+     * scores go to {@code s[so + r*lds ..]} (lds >= n rounded up to 8).
      */
-    void scoresT6(float[] q, int qo, float[] kt, int ldk, int n, int d, float scale, float[] s, int so);
+    void scoresT6(float[] q, int qo, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s, int so,
+                  int lds);
 
     /** As {@link #pv} for six rows: p rows at {@code po + r*ldp}, accumulator rows at {@code ao + r*d}. */
     void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao);

@@ -63,13 +63,13 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int n, int d, float scale, float[] s,
-                         int so0, int so1) {
+    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int n, int d, float scale,
+                         float[] s, int so0, int so1) {
         int nn = (n + 7) & ~7;
         for (int c = 0; c < nn; c++) {
             float a0 = 0f, a1 = 0f;
             for (int i = 0; i < d; i++) {
-                float kv = kt[i * ldk + c];
+                float kv = kt[i * ldk + kc0 + c];
                 a0 += q[qo0 + i] * kv;
                 a1 += q[qo1 + i] * kv;
             }
@@ -85,9 +85,10 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int n, int d, float scale, float[] s, int so) {
+    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s, int so,
+                         int lds) {
         for (int r = 0; r < ROWS; r += 2) {
-            scoresT2(q, qo + r * d, qo + (r + 1) * d, kt, ldk, n, d, scale, s, so + r * ldk, so + (r + 1) * ldk);
+            scoresT2(q, qo + r * d, qo + (r + 1) * d, kt, ldk, kc0, n, d, scale, s, so + r * lds, so + (r + 1) * lds);
         }
     }
 

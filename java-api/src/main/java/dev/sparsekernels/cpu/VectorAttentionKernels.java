@@ -168,14 +168,15 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int n, int d, float scale, float[] s,
+    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int n, int d, float scale,
+                         float[] s,
                          int so0, int so1) {
         int c = 0;
         for (; c + 4 * L <= n; c += 4 * L) {
-            scores2x32(q, qo0, qo1, kt, ldk, c, d, scale, s, so0 + c, so1 + c);
+            scores2x32(q, qo0, qo1, kt, ldk, kc0 + c, d, scale, s, so0 + c, so1 + c);
         }
         for (; c < n; c += L) {
-            scores2x8(q, qo0, qo1, kt, ldk, c, d, scale, s, so0 + c, so1 + c);
+            scores2x8(q, qo0, qo1, kt, ldk, kc0 + c, d, scale, s, so0 + c, so1 + c);
         }
     }
 
@@ -286,16 +287,17 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int n, int d, float scale, float[] s, int so) {
+    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s, int so,
+                         int lds) {
         int c = 0;
         for (; c + 2 * L <= n; c += 2 * L) {
-            scores6x16(q, qo, kt, ldk, c, d, scale, s, so + c, ldk);
+            scores6x16(q, qo, kt, ldk, kc0 + c, d, scale, s, so + c, lds);
         }
         if (c < n) {
             for (int r = 0; r < ROWS; r += 2) {
                 for (int cc = c; cc < n; cc += L) {
-                    scores2x8(q, qo + r * d, qo + (r + 1) * d, kt, ldk, cc, d, scale, s, so + r * ldk + cc,
-                            so + (r + 1) * ldk + cc);
+                    scores2x8(q, qo + r * d, qo + (r + 1) * d, kt, ldk, kc0 + cc, d, scale, s, so + r * lds + cc,
+                            so + (r + 1) * lds + cc);
                 }
             }
         }
