@@ -128,6 +128,15 @@ fi
 took
 
 step "Java twin check (GPU vs CPU twin, both bindings)"
+# The library loads cuBLAS at run time for dense layers (sk_blas_gemm): point the loader at the toolkit's copy.
+cuda_root=$(dirname "$(dirname "$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)")")
+for d in "$cuda_root/lib64" "$cuda_root/targets/x86_64-linux/lib"; do
+  if ls "$d"/libcublas.so* >/dev/null 2>&1; then
+    export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    echo "cuBLAS for dense layers: $d"
+    break
+  fi
+done
 java=""
 jar=""
 if [ -x target/gpu-pack/jre/bin/java ]; then java=target/gpu-pack/jre/bin/java; jar=target/gpu-pack/lib/sparsekernels.jar

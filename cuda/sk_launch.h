@@ -18,6 +18,10 @@ cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, co
 cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                        int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
 
+// Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
+// beta = 1, so that cuBLAS's output comes out as X . W^T + b.
+cudaError_t fill_rows(void* y, int y_dtype, const float* bias, int64_t tokens, int64_t out, cudaStream_t stream);
+
 // Largest tokens / out a launch accepts (grid limits of the chosen tiles).
 int64_t sparse24_max_tokens();
 int64_t dense_max_tokens();

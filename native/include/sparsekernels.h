@@ -107,6 +107,19 @@ int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const u
 int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                   int64_t tokens, int64_t in, int64_t out, void* stream);
 
+/* ---- dense GEMM through cuBLAS ----
+ * cuBLAS is not linked: it is looked up on first use (dlopen of $SK_CUBLAS_LIBRARY, else libcublas.so.13,
+ * libcublas.so.12, libcublas.so), so the library loads everywhere and uses cuBLAS where the host has it. */
+
+/* SK_OK when cuBLAS was found (sk_last_error() then names the file), else SK_ERR_UNSUPPORTED with the reason. */
+int sk_blas_status(void);
+
+/* The sk_dense_gemm contract computed by cublasGemmEx (fp32 accumulation; a bias is first written into every row of
+ * y, then accumulated onto with beta = 1). One cuBLAS handle per calling thread and device, bound to `stream` on
+ * each call; asynchronous on stream. SK_ERR_UNSUPPORTED when cuBLAS is missing (see sk_blas_status). */
+int sk_blas_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
+                 int64_t tokens, int64_t in, int64_t out, void* stream);
+
 /* ---- block-sparse (BSR) GEMM ----
  * W [out, in] cut into block_rows x block_cols tiles (each 16, 32 or 64; out % block_rows == 0, in % block_cols == 0),
  * stored as BSR (docs/formats.md): row_ptr [out/block_rows + 1] int32, col_idx [blocks] int32 (ascending within a

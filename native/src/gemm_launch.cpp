@@ -84,3 +84,16 @@ SK_EXPORT int sk_dense_gemm(const void* x, int x_dtype, const void* w, const flo
   return sk::no_cuda(fn);
 #endif
 }
+
+SK_EXPORT int sk_blas_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
+                           int64_t tokens, int64_t in, int64_t out, void* stream) {
+  const char* fn = "sk_blas_gemm";
+  int rc = check_common(fn, x, x_dtype, w, "w", bias, y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+#ifdef SK_WITH_CUDA
+  return sk::blas_gemm_checked(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, stream);
+#else
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
+}

@@ -30,6 +30,10 @@ const char* dtype_name(int dtype);
 // Maps a failed CUDA runtime status to an sk status with "what: cudaErrorName (code): description" as message.
 // No driver / no device become SK_ERR_NO_DEVICE, everything else SK_ERR_CUDA. Also clears the non-sticky error.
 int cuda_fail(int cuda_status, const char* what);
+
+// sk_blas_gemm after its arguments were checked (blas_gemm.cpp): loads cuBLAS on first use.
+int blas_gemm_checked(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
+                      int64_t tokens, int64_t in, int64_t out, void* stream);
 #else
 // Host-only build: the answer of every GPU function once its arguments were found valid.
 int no_cuda(const char* what);

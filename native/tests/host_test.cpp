@@ -164,6 +164,8 @@ static void test_gemm_validation(int count) {
     if (c.m != nullptr) {
       rc = sk_dense_gemm(c.x, c.xd, c.w, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
       CHECK(rc == SK_ERR_INVALID_ARGUMENT, "dense_gemm %s: rc %d", c.what, rc);
+      rc = sk_blas_gemm(c.x, c.xd, c.w, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
+      CHECK(rc == SK_ERR_INVALID_ARGUMENT, "blas_gemm %s: rc %d", c.what, rc);
     }
   }
   if (count == 0) {
@@ -172,7 +174,21 @@ static void test_gemm_validation(int count) {
     if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only sparse launch rc %d", rc);
     rc = sk_dense_gemm(x, BF16, w, nullptr, y, BF16, 3, 32, 32, nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid dense launch w/o GPU rc %d", rc);
+    rc = sk_blas_gemm(x, BF16, w, nullptr, y, BF16, 3, 32, 32, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid cuBLAS launch w/o GPU rc %d", rc);
   }
+}
+
+// cuBLAS is found at run time or not at all: either way sk_blas_status answers, with a reason when it is missing.
+static void test_blas_status() {
+  int rc = sk_blas_status();
+  if (!sk_cuda_compiled()) {
+    CHECK(rc == SK_ERR_UNSUPPORTED && strstr(sk_last_error(), "without CUDA") != nullptr, "host-only blas rc %d", rc);
+    return;
+  }
+  CHECK(rc == SK_OK || (rc == SK_ERR_UNSUPPORTED && strstr(sk_last_error(), "cuBLAS") != nullptr),
+        "blas status rc %d: %s", rc, sk_last_error());
+  if (rc == SK_OK) CHECK(strstr(sk_last_error(), "libcublas") != nullptr, "names the library: %s", sk_last_error());
 }
 
 static void test_sizes() {
@@ -731,6 +747,7 @@ int main() {
   int count = 0;
   sk_device_count(&count);
   test_gemm_validation(count);
+  test_blas_status();
   test_sizes();
   test_worked_example();
   test_padding_and_replay();

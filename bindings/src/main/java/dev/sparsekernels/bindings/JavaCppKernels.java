@@ -66,6 +66,11 @@ public final class JavaCppKernels implements NativeKernels {
                                     @Cast("const float*") long bias, @Cast("void*") long y, int yDtype,
                                     @Cast("int64_t") long tokens, @Cast("int64_t") long in,
                                     @Cast("int64_t") long out, @Cast("void*") long stream);
+    static native int sk_blas_status();
+    static native int sk_blas_gemm(@Cast("const void*") long x, int xDtype, @Cast("const void*") long w,
+                                   @Cast("const float*") long bias, @Cast("void*") long y, int yDtype,
+                                   @Cast("int64_t") long tokens, @Cast("int64_t") long in,
+                                   @Cast("int64_t") long out, @Cast("void*") long stream);
     static native int sk_bsr_check(@Cast("const int32_t*") long rowPtr, @Cast("const int32_t*") long colIdx,
                                    @Cast("int64_t") long blocks, int blockRows, int blockCols,
                                    @Cast("int64_t") long out, @Cast("int64_t") long in);
@@ -181,6 +186,15 @@ public final class JavaCppKernels implements NativeKernels {
     @Override public int denseGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
                                    long tokens, long in, long out, long stream) {
         return sk_dense_gemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream);
+    }
+
+    @Override public int blasStatus() {
+        return sk_blas_status();
+    }
+
+    @Override public int blasGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
+                                  long tokens, long in, long out, long stream) {
+        return sk_blas_gemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream);
     }
 
     @Override public int bsrCheck(long rowPtr, long colIdx, long blocks, int blockRows, int blockCols, long out,

@@ -217,6 +217,24 @@ public final class NativeCalls {
         check("sk_dense_gemm", kernels.denseGemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream));
     }
 
+    /**
+     * Why cuBLAS cannot be used, or null when {@code sk_blas_status} found it (it is loaded at run time from the
+     * host's CUDA toolkit: {@code SK_CUBLAS_LIBRARY}, else {@code libcublas.so.13/.12} on the loader path).
+     */
+    public String blasUnavailabilityCause() {
+        int rc = kernels.blasStatus();
+        return rc == 0 ? null : kernels.lastError();
+    }
+
+    /** {@link #denseGemm} computed by cuBLAS ({@code cublasGemmEx}, fp32 accumulation) on the same stream. */
+    public void blasGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
+                         long tokens, long in, long out, long stream) {
+        Checks.address("w", w);
+        Checks.aligned("w", w, 16);
+        checkGemm(x, xDtype, bias, y, yDtype, tokens, in, out);
+        check("sk_blas_gemm", kernels.blasGemm(x, xDtype, w, bias, y, yDtype, tokens, in, out, stream));
+    }
+
     // ---- block-sparse (BSR) ----
 
     /** Checks a BSR structure on the host: rowPtr [out/blockRows + 1] and colIdx [blocks] as int32 buffers. */

@@ -88,6 +88,13 @@ public interface NativeKernels {
     int denseGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
                   long tokens, long in, long out, long stream);
 
+    /** {@code sk_blas_status()}: 0 when cuBLAS was found at run time. */
+    int blasStatus();
+
+    /** {@code sk_blas_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, stream)}. */
+    int blasGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
+                 long tokens, long in, long out, long stream);
+
     /** {@code sk_bsr_check(row_ptr, col_idx, blocks, block_rows, block_cols, out, in)}; host pointers. */
     int bsrCheck(long rowPtr, long colIdx, long blocks, int blockRows, int blockCols, long out, long in);
 

@@ -60,6 +60,11 @@ final class PanamaKernels implements NativeKernels {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
                     JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
 
+    private static final MethodHandle BLAS_STATUS = downcall("sk_blas_status", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle BLAS_GEMM = downcall("sk_blas_gemm",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
+                    JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
+
     private static final MethodHandle BSR_CHECK = downcall("sk_bsr_check",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle BSR_WORKSPACE_SIZE = downcall("sk_bsr_workspace_size",
@@ -238,6 +243,20 @@ final class PanamaKernels implements NativeKernels {
                                    long tokens, long in, long out, long stream) {
         try {
             return (int) DENSE_GEMM.invokeExact(ptr(x), xDtype, ptr(w), ptr(bias), ptr(y), yDtype, tokens, in, out,
+                    ptr(stream));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override public int blasStatus() {
+        try { return (int) BLAS_STATUS.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    @Override public int blasGemm(long x, int xDtype, long w, long bias, long y, int yDtype,
+                                  long tokens, long in, long out, long stream) {
+        try {
+            return (int) BLAS_GEMM.invokeExact(ptr(x), xDtype, ptr(w), ptr(bias), ptr(y), yDtype, tokens, in, out,
                     ptr(stream));
         } catch (Throwable t) {
             throw rethrow(t);

@@ -102,6 +102,12 @@ class NativeCallsValidationTest {
                 "w", "non-null");
         assertRefused(() -> calls.denseGemm(a, NativeDType.BF16, a, 0, a, NativeDType.F32, 1, 8, -3, 0),
                 "out", "got -3");
+        assertRefused(() -> calls.blasGemm(a, NativeDType.BF16, 0, 0, a, NativeDType.F32, 1, 8, 8, 0),
+                "w", "non-null");
+        assertRefused(() -> calls.blasGemm(a, NativeDType.F32, a, 0, a, NativeDType.F32, 1, 8, 8, 0),
+                "xDtype");
+        assertRefused(() -> calls.blasGemm(a, NativeDType.F16, a, 0, a, NativeDType.F32, 1, 12, 8, 0),
+                "in", "8");
     }
 
     @Test

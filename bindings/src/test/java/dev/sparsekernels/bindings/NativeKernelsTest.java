@@ -94,6 +94,18 @@ class NativeKernelsTest {
                 fake, 0, fake, NativeDType.BF16, 2, 16, 4, 0));
         assertMentionsCuda(dense);
 
+        // cuBLAS is looked up at run time: without it (this machine) the call says so; with it, there is no device
+        NativeException blas = assertThrows(NativeException.class, () -> calls.blasGemm(fake, NativeDType.BF16,
+                fake, 0, fake, NativeDType.F32, 2, 16, 4, 0));
+        assertEquals("sk_blas_gemm", blas.function());
+        String why = calls.blasUnavailabilityCause();
+        if (why != null) {
+            assertTrue(why.contains("cuBLAS") || why.contains("without CUDA"), why);
+            assertEquals(NativeStatus.ERR_UNSUPPORTED, blas.status(), blas::getMessage);
+        } else {
+            assertMentionsCuda(blas);
+        }
+
         assertThrows(NativeException.class, calls::streamCreate);
         assertThrows(NativeException.class, () -> calls.deviceName(0));
         assertThrows(NativeException.class, () -> calls.deviceCapability(0));

@@ -27,6 +27,8 @@ public final class CudaBackend implements Kernels {
     private final int ordinal;
     private final String reason;
     private final String deviceName;
+    /** Why dense layers do not run on cuBLAS (null: they do). */
+    private final String blasWhy;
     private long stream;
 
     private CudaBackend(NativeCalls calls, int ordinal, String reason, String deviceName, long stream) {
@@ -35,6 +37,23 @@ public final class CudaBackend implements Kernels {
         this.reason = reason;
         this.deviceName = deviceName;
         this.stream = stream;
+        this.blasWhy = blasChoice(calls);
+    }
+
+    /**
+     * Dense layers (and layers left dense after channel removal) run on cuBLAS when the host has it: it is the
+     * fastest dense GEMM there is, and ours is a twin for tests. {@code -Dsparsekernels.cublas=false} keeps ours.
+     */
+    private static String blasChoice(NativeCalls calls) {
+        if (!Boolean.parseBoolean(System.getProperty("sparsekernels.cublas", "true"))) {
+            return "disabled by -Dsparsekernels.cublas=false";
+        }
+        return calls.blasUnavailabilityCause();
+    }
+
+    /** True when dense {@link #linear(Tensor, Tensor, Tensor)} runs on cuBLAS, false when on our own kernel. */
+    public boolean denseOnCublas() {
+        return blasWhy == null;
     }
 
     public static CudaBackend open(int ordinal, String reason) {
@@ -59,11 +78,21 @@ public final class CudaBackend implements Kernels {
     @Override
     public String describe() {
         return "cuda:" + ordinal + " (" + reason + "): " + deviceName + ", sm_" + calls.deviceCapability(ordinal)
-                + ", binding " + NativeLibrary.kernels().bindingName();
+                + ", binding " + NativeLibrary.kernels().bindingName() + ", dense GEMM "
+                + (blasWhy == null ? "cuBLAS" : "ours (cuBLAS: " + blasWhy + ")");
     }
 
     @Override
-    public synchronized Tensor linear(Tensor x, Tensor w, Tensor bias) {
+    public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        return linearDense(x, w, bias, blasWhy == null);
+    }
+
+    /** Dense linear on our own GEMM kernel even when cuBLAS is there: the twin check verifies both. */
+    public Tensor linearOnOurKernel(Tensor x, Tensor w, Tensor bias) {
+        return linearDense(x, w, bias, false);
+    }
+
+    private synchronized Tensor linearDense(Tensor x, Tensor w, Tensor bias, boolean cublas) {
         int[] oi = LinearShapes.weightShape(w);
         LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
         DType dt = computeType(x, s);
@@ -72,8 +101,13 @@ public final class CudaBackend implements Kernels {
                 DeviceBuffer dw = upload(wc.buffer(), wc.byteSize());
                 DeviceBuffer db = bias == null ? null : uploadBias(bias);
                 DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
-            calls.denseGemm(dx.address(), dt.nativeCode(), dw.address(), db == null ? 0L : db.address(),
-                    dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
+            if (cublas) {
+                calls.blasGemm(dx.address(), dt.nativeCode(), dw.address(), db == null ? 0L : db.address(),
+                        dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
+            } else {
+                calls.denseGemm(dx.address(), dt.nativeCode(), dw.address(), db == null ? 0L : db.address(),
+                        dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
+            }
             return download(dy, s);
         }
     }

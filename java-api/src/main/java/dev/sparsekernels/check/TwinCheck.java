@@ -6,6 +6,7 @@ import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.backend.CudaBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -258,8 +259,16 @@ public final class TwinCheck {
                 Sparse24Matrix w24 = Sparse24Matrix.prune(wt)) {
             float[] xs = xt.toFloatArray();
             try (Tensor yd = device.linear(xt, wt, bias); Tensor yc = cpu.linear(xt, wt, bias)) {
-                results.add(new Result("dense " + shape,
+                boolean blas = device instanceof CudaBackend && ((CudaBackend) device).denseOnCublas();
+                results.add(new Result((blas ? "dense (cuBLAS) " : "dense ") + shape,
                         maxError(yd.toFloatArray(), yc.toFloatArray(), xs, wt.toFloatArray(), tokens, in, out)));
+                if (blas) { // our own dense kernel too: it is the 2:4 kernel's twin and the fallback without cuBLAS
+                    try (Tensor yo = ((CudaBackend) device).linearOnOurKernel(xt, wt, bias)) {
+                        results.add(new Result("dense " + shape,
+                                maxError(yo.toFloatArray(), yc.toFloatArray(), xs, wt.toFloatArray(), tokens, in,
+                                        out)));
+                    }
+                }
             }
             try (Tensor yd = device.linear(xt, w24, bias); Tensor yc = cpu.linear(xt, w24, bias)) {
                 results.add(new Result("2:4 " + shape,
