@@ -519,87 +519,52 @@ final class VectorKernels implements CpuKernels {
     }
 
     /**
-     * 6 rows x 16 tokens (the dense 6 x 16 register block: 12 accumulators, 2 X^T loads and 6 broadcasts of W per k),
-     * kept in registers across every stored block of the range; the W rows of a block are bc floats apart.
+     * 6 rows x 16 tokens: per stored block, the dense 6 x 16 microkernel with the block's rows bc floats apart. The
+     * accumulators go through C^T between blocks (24 vector loads/stores per 12 x bc FMAs): a form that kept them in
+     * registers across blocks (a block loop around the k loop) compiled to half the speed under C2 (measured on one
+     * core, hot data: 28-30 vs 65 GFLOPS at 32 x 32 blocks).
      */
     static void bsr6x2(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
                        int c0, int cs) {
-        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
-        FloatVector a40 = FloatVector.fromArray(S, c, c4), a41 = FloatVector.fromArray(S, c, c4 + 8);
-        FloatVector a50 = FloatVector.fromArray(S, c, c5), a51 = FloatVector.fromArray(S, c, c5 + 8);
         int xs = bc * 16;
         for (int n = n0; n < n1; n++) {
-            int x = xo + cols[n] * xs;
-            int w0 = n * bs + wRow, w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc, w4 = w3 + bc, w5 = w4 + bc;
-            for (int k = 0; k < bc; k++) {
-                FloatVector x0 = FloatVector.fromArray(S, xt, x + k * 16);
-                FloatVector x1 = FloatVector.fromArray(S, xt, x + k * 16 + 8);
-                FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
-                a00 = x0.fma(b, a00);
-                a01 = x1.fma(b, a01);
-                b = FloatVector.broadcast(S, w[w1 + k]);
-                a10 = x0.fma(b, a10);
-                a11 = x1.fma(b, a11);
-                b = FloatVector.broadcast(S, w[w2 + k]);
-                a20 = x0.fma(b, a20);
-                a21 = x1.fma(b, a21);
-                b = FloatVector.broadcast(S, w[w3 + k]);
-                a30 = x0.fma(b, a30);
-                a31 = x1.fma(b, a31);
-                b = FloatVector.broadcast(S, w[w4 + k]);
-                a40 = x0.fma(b, a40);
-                a41 = x1.fma(b, a41);
-                b = FloatVector.broadcast(S, w[w5 + k]);
-                a50 = x0.fma(b, a50);
-                a51 = x1.fma(b, a51);
-            }
+            dense6x2(xt, xo + cols[n] * xs, w, n * bs + wRow, bc, bc, c, c0, cs);
         }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + 8);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + 8);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + 8);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + 8);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + 8);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + 8);
     }
 
-    /** 4 rows x 16 tokens: 8 accumulators (the rows of a block past the last multiple of 6). */
+    /** 4 rows x 16 tokens (the rows of a block past the last multiple of 6), one block at a time as {@link #bsr6x2}. */
     static void bsr4x2(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
                        int c0, int cs) {
+        int xs = bc * 16;
+        for (int n = n0; n < n1; n++) {
+            block4x2(xt, xo + cols[n] * xs, w, n * bs + wRow, bc, c, c0, cs);
+        }
+    }
+
+    /** 4 rows x 16 tokens of one block: 8 accumulators, 2 X^T loads and 4 broadcasts of W per k. */
+    static void block4x2(float[] xt, int x0, float[] w, int w0, int bc, float[] c, int c0, int cs) {
+        int w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
         FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
         FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
         FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
         FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
-        int xs = bc * 16;
-        for (int n = n0; n < n1; n++) {
-            int x = xo + cols[n] * xs;
-            int w0 = n * bs + wRow, w1 = w0 + bc, w2 = w1 + bc, w3 = w2 + bc;
-            for (int k = 0; k < bc; k++) {
-                FloatVector x0 = FloatVector.fromArray(S, xt, x + k * 16);
-                FloatVector x1 = FloatVector.fromArray(S, xt, x + k * 16 + 8);
-                FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
-                a00 = x0.fma(b, a00);
-                a01 = x1.fma(b, a01);
-                b = FloatVector.broadcast(S, w[w1 + k]);
-                a10 = x0.fma(b, a10);
-                a11 = x1.fma(b, a11);
-                b = FloatVector.broadcast(S, w[w2 + k]);
-                a20 = x0.fma(b, a20);
-                a21 = x1.fma(b, a21);
-                b = FloatVector.broadcast(S, w[w3 + k]);
-                a30 = x0.fma(b, a30);
-                a31 = x1.fma(b, a31);
-            }
+        for (int k = 0; k < bc; k++) {
+            int x = x0 + k * 16;
+            FloatVector xa = FloatVector.fromArray(S, xt, x);
+            FloatVector xb = FloatVector.fromArray(S, xt, x + 8);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = xa.fma(b, a00);
+            a01 = xb.fma(b, a01);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = xa.fma(b, a10);
+            a11 = xb.fma(b, a11);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = xa.fma(b, a20);
+            a21 = xb.fma(b, a21);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = xa.fma(b, a30);
+            a31 = xb.fma(b, a31);
         }
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 8);
