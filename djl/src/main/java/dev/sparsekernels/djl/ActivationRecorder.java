@@ -1,5 +1,6 @@
 package dev.sparsekernels.djl;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -17,10 +18,12 @@ import dev.sparsekernels.channels.ChannelStatistics;
  */
 final class ActivationRecorder extends AbstractBlock {
     private final Block layer;
+    private final String path;
     private final ChannelStatistics statistics;
 
-    ActivationRecorder(Block layer, int in) {
+    ActivationRecorder(Block layer, String path, int in) {
         this.layer = addChildBlock("recorded", layer);
+        this.path = path.isEmpty() ? "root Linear" : path;
         this.statistics = new ChannelStatistics(in);
     }
 
@@ -35,7 +38,13 @@ final class ActivationRecorder extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        try (TensorBridge.Borrowed x = TensorBridge.borrow(inputs.singletonOrThrow())) {
+        NDArray input = inputs.singletonOrThrow();
+        Shape s = input.getShape();
+        if (s.dimension() < 1 || s.get(s.dimension() - 1) != statistics.channels()) {
+            throw new IllegalArgumentException("calibration: " + path + " expects inputs [..., "
+                    + statistics.channels() + "] but the calibration pass gave it " + s);
+        }
+        try (TensorBridge.Borrowed x = TensorBridge.borrow(input)) {
             statistics.accept(x.tensor());
         }
         return layer.forward(parameterStore, inputs, training, params);

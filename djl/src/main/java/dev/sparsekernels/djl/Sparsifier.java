@@ -288,7 +288,7 @@ public final class Sparsifier {
         Map<SequentialBlock, Map<Integer, Block>> restore = BlockTree.newReplacementMap();
         Block top = root;
         for (BlockTree.Site s : sites) {
-            ActivationRecorder r = new ActivationRecorder(s.block, Math.toIntExact(weightShape(s).in));
+            ActivationRecorder r = new ActivationRecorder(s.block, s.path, Math.toIntExact(weightShape(s).in));
             recorders.put(s, r);
             if (s.isRoot()) {
                 top = r;
