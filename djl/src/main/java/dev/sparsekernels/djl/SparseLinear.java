@@ -14,6 +14,7 @@ import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.util.List;
 
 /**
  * A drop-in for DJL's {@code Linear} that runs our kernels on a 2:4, block-sparse (BSR) or dense (e.g. channel-
@@ -139,6 +140,12 @@ public final class SparseLinear extends AbstractBlock {
         checkInput(inputs[0]);
         Shape s = inputs[0];
         return new Shape[] {s.slice(0, s.dimension() - 1).add(outFeatures())};
+    }
+
+    /** One input, as Linear describes it (the inherited version pairs no names with the shape and throws). */
+    @Override
+    public PairList<String, Shape> describeInput() {
+        return new PairList<>(List.of("linearInput"), List.of(inputShapes[0]));
     }
 
     @Override

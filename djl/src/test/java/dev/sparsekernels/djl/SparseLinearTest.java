@@ -150,6 +150,7 @@ class SparseLinearTest {
         SparseLinear layer = twoFourLayer(twoFourWeight(8), null);
         assertEquals(new Shape(5, 7, OUT), layer.getOutputShapes(new Shape[] {new Shape(5, 7, IN)})[0]);
         assertEquals(new Shape(OUT), layer.getOutputShapes(new Shape[] {new Shape(IN)})[0]);
+        assertEquals(new Shape(-1, IN), layer.describeInput().get("linearInput"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> layer.getOutputShapes(new Shape[] {new Shape(5, IN + 1)}));
         assertTrue(e.getMessage().contains("expected last dimension " + IN), e.getMessage());
