@@ -2,6 +2,7 @@ package dev.sparsekernels.djl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Tensor;
+import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,6 +63,41 @@ class TensorBridgeTest {
         try (TensorBridge.Borrowed b = TensorBridge.borrow(h)) {
             assertEquals(DType.F16, b.tensor().dtype());
             assertArrayEquals(new float[] {0.5f, -2f, 1024f}, b.tensor().toFloatArray());
+        }
+    }
+
+    /** An NDArray as an engine without direct buffers shows it: toByteBuffer gives a heap buffer in some order. */
+    private static NDArray heapBacked(float[] values, ByteOrder order) {
+        return (NDArray) Proxy.newProxyInstance(NDArray.class.getClassLoader(), new Class<?>[] {NDArray.class},
+                (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "toByteBuffer": {
+                            ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(order);
+                            for (float v : values) {
+                                b.putFloat(v);
+                            }
+                            return b.flip();
+                        }
+                        case "getDataType":
+                            return DataType.FLOAT32;
+                        case "getShape":
+                            return new Shape(values.length);
+                        case "isReleased":
+                            return false;
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+    }
+
+    @Test
+    void heapBuffersAreCopiedOnceInEitherByteOrder() {
+        float[] v = {1.5f, -2f, 3.25f};
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            try (TensorBridge.Borrowed b = TensorBridge.borrow(heapBacked(v, order))) {
+                assertFalse(b.shared(), "a heap buffer cannot be shared with native code");
+                assertArrayEquals(v, b.tensor().toFloatArray(), order.toString());
+            }
         }
     }
 
