@@ -23,8 +23,9 @@ import java.util.List;
  * <p>Data path on the CPU with the PyTorch engine: the input array's memory is read in place (a {@link Tensor#wrap}
  * view through {@link TensorBridge}); the result tensor's buffer becomes the output array's memory. Nothing is copied
  * between DJL and the kernels. (The CPU backend itself reads X into a float[] and builds Y from one, as for every
- * caller of {@link Kernels}.) With engines that expose no direct buffer, the input is copied once more. The output has the input's data type (float32, float16 or bfloat16:
- * our kernels compute in F32 and a 16-bit result is converted, one extra copy) and lives on the input's manager.
+ * caller of {@link Kernels}.) With engines that expose no direct buffer, the input is copied once more. The output
+ * has the input's data type (float32, float16, or bfloat16 where the engine allows it: our kernels compute in F32 and
+ * a 16-bit result is converted, one extra copy) and lives on the input's manager.
  *
  * <p>Inference only: the weight is a fixed sparse format with no DJL parameters and no gradients, so a forward pass
  * with {@code training = true} throws {@link UnsupportedOperationException}; train the dense model, then sparsify.

@@ -95,7 +95,8 @@ public final class Sparsifier {
         List<SparsifyReport.Skipped> skipped = new ArrayList<>();
         List<BlockTree.Site> sites = new ArrayList<>();
         for (BlockTree.Site s : BlockTree.linears(root)) {
-            String reason = s.obstacle != null ? s.obstacle : !include.test(s.path) ? "excluded by the path filter" : null;
+            String reason = s.obstacle != null ? s.obstacle
+                    : !include.test(s.path) ? "excluded by the path filter" : null;
             if (reason == null) {
                 long[] w = LinearParameters.weightShape(s.linear(), s.path);
                 reason = pattern.misfit(w[0], w[1]);

@@ -33,7 +33,8 @@ public final class DjlMlpTiming {
                 + System.getProperty("ai.djl.pytorch.num_threads", "default") + ", our kernels " + threads
                 + " threads; medians, ms per forward");
         System.out.println();
-        System.out.println("| tokens | dense (libtorch) | 2:4 (ours) | bsr 32x32 25% (ours) | dense / 2:4 | dense / bsr |");
+        System.out.println("| tokens | dense (libtorch) | 2:4 (ours) | bsr 32x32 25% (ours) | dense / 2:4"
+                + " | dense / bsr |");
         System.out.println("|---|---|---|---|---|---|");
         try (NDManager m = Mlp.manager(); Kernels kernels = Kernels.cpu(threads)) {
             SequentialBlock dense = Mlp.reluMlp(m, 1, in, hidden, in);

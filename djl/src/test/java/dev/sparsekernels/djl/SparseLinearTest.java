@@ -184,7 +184,8 @@ class SparseLinearTest {
     void refusesMismatchedConstructionArguments() {
         try (Tensor w = Tensor.of(twoFourWeight(13), OUT, IN)) {
             IllegalArgumentException bias = assertThrows(IllegalArgumentException.class,
-                    () -> SparseLinear.of(kernels, Sparse24Matrix.fromPruned(w), Tensor.of(new float[OUT + 1], OUT + 1)));
+                    () -> SparseLinear.of(kernels, Sparse24Matrix.fromPruned(w),
+                            Tensor.of(new float[OUT + 1], OUT + 1)));
             assertTrue(bias.getMessage().contains("bias: expected shape [" + OUT + "]"), bias.getMessage());
             assertThrows(IllegalArgumentException.class,
                     () -> SparseLinear.of(null, Sparse24Matrix.fromPruned(w), null));
