@@ -11,6 +11,7 @@ import java.util.Arrays;
  *
  * <p>Tensors are {@link AutoCloseable}: using a closed tensor throws {@link IllegalStateException}; closing twice is
  * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing.
+ * {@link #wrap} views memory someone else owns; closing such a tensor never frees it.
  */
 public final class Tensor implements AutoCloseable {
     private final long[] shape;
@@ -38,6 +39,46 @@ public final class Tensor implements AutoCloseable {
         }
         ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         return new Tensor(dtype, s, buf);
+    }
+
+    /**
+     * A tensor over an existing direct buffer, without copying: the {@code byteSize} bytes from the buffer's position
+     * are the elements, little-endian, in C order. Writes through the buffer are seen by the tensor and the other way
+     * round.
+     *
+     * <p>Ownership stays with whoever made the buffer: closing the tensor only stops this tensor from using it, and
+     * the memory must stay valid as long as the tensor is used. That matters for buffers over memory another library
+     * frees itself (a DJL NDArray's {@code toByteBuffer(true)}): use the tensor only while that array is open.
+     *
+     * @param buffer direct, writable, {@code order(LITTLE_ENDIAN)} (the byte order the elements are in), with exactly
+     *               {@code elementCount · dtype.byteSize()} bytes remaining
+     */
+    public static Tensor wrap(ByteBuffer buffer, DType dtype, long... shape) {
+        if (buffer == null) {
+            throw new IllegalArgumentException("buffer: expected a direct byte buffer but got null");
+        }
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
+        }
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException("buffer: expected a direct buffer (off-heap, as native code reads it)"
+                    + " but got a heap buffer; copy it with Tensor.of or allocate");
+        }
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("buffer: expected a writable buffer but got a read-only one");
+        }
+        if (buffer.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("buffer: expected byte order LITTLE_ENDIAN (tensors hold little-endian"
+                    + " elements) but got " + buffer.order());
+        }
+        long[] s = checkShape(shape);
+        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        if (buffer.remaining() != bytes) {
+            throw new IllegalArgumentException("buffer: expected " + bytes + " bytes remaining for " + dtype + " "
+                    + Arrays.toString(s) + " but got " + buffer.remaining());
+        }
+        // slice(): position 0 and limit byteSize, as every other tensor's buffer; slice resets the order, so set it.
+        return new Tensor(dtype, s, buffer.slice().order(ByteOrder.LITTLE_ENDIAN));
     }
 
     /** An F32 tensor holding a copy of data. */
