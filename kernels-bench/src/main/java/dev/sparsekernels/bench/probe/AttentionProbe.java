@@ -22,6 +22,11 @@ public final class AttentionProbe {
         int reps = Integer.getInteger("probe.reps", 7);
         // -Dprobe.peer=false times ours alone: shows whether libtorch's OpenMP threads slow our pool when interleaved
         boolean peer = Boolean.parseBoolean(System.getProperty("probe.peer", "true"));
+        // -Dprobe.cputime=true with -Dprobe.threads=1: the calling thread's CPU time, which a busy shared machine
+        // disturbs far less than wall time (both kernels then run on the calling thread)
+        boolean cpuTime = Boolean.getBoolean("probe.cputime") && threads == 1;
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.function.LongSupplier clock = cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime;
         if (!TorchSdpa.isAvailable()) {
             System.out.println("libtorch unavailable: " + TorchSdpa.unavailabilityCause());
             return;
@@ -35,7 +40,8 @@ public final class AttentionProbe {
             v[i] = (float) r.nextGaussian();
         }
         float scale = (float) (1 / Math.sqrt(d));
-        System.out.printf("B=1 H=%d L=%d D=%d threads=%d, %d interleaved rounds%n", h, l, d, threads, reps);
+        System.out.printf("B=1 H=%d L=%d D=%d threads=%d, %d interleaved rounds, %s%n", h, l, d, threads, reps,
+                cpuTime ? "CPU time of the calling thread" : "wall time");
         for (boolean causal : new boolean[] {false, true}) {
             AttentionMask m = causal ? AttentionMask.causal() : AttentionMask.none();
             double[] ours = new double[reps], theirs = new double[reps];
@@ -45,13 +51,13 @@ public final class AttentionProbe {
                     t.run();
                 }
                 for (int i = 0; i < reps; i++) {
-                    long t0 = System.nanoTime();
+                    long t0 = clock.getAsLong();
                     FlashAttention.attention(q, k, v, 1, h, h, l, l, d, m, scale, threads);
-                    long t1 = System.nanoTime();
+                    long t1 = clock.getAsLong();
                     if (peer) {
                         t.run();
                     }
-                    long t2 = System.nanoTime();
+                    long t2 = clock.getAsLong();
                     ours[i] = (t1 - t0) / 1e6;
                     theirs[i] = (t2 - t1) / 1e6;
                 }
