@@ -5,56 +5,59 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-/** Builds protobuf messages by hand for the reader tests: the wire format written out field by field. */
-final class ProtoWriter {
+/**
+ * Builds protobuf messages by hand for tests: the wire format written out field by field. Public so the model tests
+ * can build small ONNX files in the layouts real exporters produce.
+ */
+public final class ProtoWriter {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    static ProtoWriter message() {
+    public static ProtoWriter message() {
         return new ProtoWriter();
     }
 
-    ProtoWriter varint(int field, long value) {
+    public ProtoWriter varint(int field, long value) {
         tag(field, ProtoReader.VARINT);
         rawVarint(value);
         return this;
     }
 
-    ProtoWriter fixed32(int field, int bits) {
+    public ProtoWriter fixed32(int field, int bits) {
         tag(field, ProtoReader.FIXED32);
         rawLe(bits, 4);
         return this;
     }
 
-    ProtoWriter fixed64(int field, long bits) {
+    public ProtoWriter fixed64(int field, long bits) {
         tag(field, ProtoReader.FIXED64);
         rawLe(bits, 8);
         return this;
     }
 
-    ProtoWriter bytes(int field, byte[] value) {
+    public ProtoWriter bytes(int field, byte[] value) {
         tag(field, ProtoReader.LEN);
         rawVarint(value.length);
         out.writeBytes(value);
         return this;
     }
 
-    ProtoWriter string(int field, String value) {
+    public ProtoWriter string(int field, String value) {
         return bytes(field, value.getBytes(StandardCharsets.UTF_8));
     }
 
-    ProtoWriter message(int field, ProtoWriter child) {
+    public ProtoWriter message(int field, ProtoWriter child) {
         return bytes(field, child.toBytes());
     }
 
     /** A LEN field whose declared length is a lie: the prefix says declared, only the given bytes follow. */
-    ProtoWriter lyingLength(int field, long declared, byte[] actual) {
+    public ProtoWriter lyingLength(int field, long declared, byte[] actual) {
         tag(field, ProtoReader.LEN);
         rawVarint(declared);
         out.writeBytes(actual);
         return this;
     }
 
-    ProtoWriter packedVarints(int field, long... values) {
+    public ProtoWriter packedVarints(int field, long... values) {
         ProtoWriter p = new ProtoWriter();
         for (long v : values) {
             p.rawVarint(v);
@@ -62,16 +65,16 @@ final class ProtoWriter {
         return bytes(field, p.toBytes());
     }
 
-    ProtoWriter packedFloats(int field, float... values) {
+    public ProtoWriter packedFloats(int field, float... values) {
         return bytes(field, floatsLe(values));
     }
 
-    ProtoWriter raw(byte... b) {
+    public ProtoWriter raw(byte... b) {
         out.writeBytes(b);
         return this;
     }
 
-    void tag(int field, int wireType) {
+    public void tag(int field, int wireType) {
         rawVarint(((long) field << 3) | wireType);
     }
 
@@ -89,11 +92,11 @@ final class ProtoWriter {
         }
     }
 
-    byte[] toBytes() {
+    public byte[] toBytes() {
         return out.toByteArray();
     }
 
-    static byte[] floatsLe(float... values) {
+    public static byte[] floatsLe(float... values) {
         ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             b.putFloat(v);
@@ -104,7 +107,7 @@ final class ProtoWriter {
     // ---- ONNX message builders (field numbers from onnx.proto) ----
 
     /** TensorProto with dims, data type and name; add the data fields yourself. */
-    static ProtoWriter tensor(String name, OnnxDataType type, long... dims) {
+    public static ProtoWriter tensor(String name, OnnxDataType type, long... dims) {
         ProtoWriter t = message();
         for (long d : dims) {
             t.varint(1, d);
@@ -114,11 +117,11 @@ final class ProtoWriter {
         return t;
     }
 
-    static ProtoWriter floatTensor(String name, float[] values, long... dims) {
+    public static ProtoWriter floatTensor(String name, float[] values, long... dims) {
         return tensor(name, OnnxDataType.FLOAT, dims).bytes(9, floatsLe(values));
     }
 
-    static ProtoWriter node(String opType, String name, String[] inputs, String[] outputs) {
+    public static ProtoWriter node(String opType, String name, String[] inputs, String[] outputs) {
         ProtoWriter n = message();
         for (String i : inputs) {
             n.string(1, i);
@@ -131,12 +134,12 @@ final class ProtoWriter {
         return n;
     }
 
-    static ProtoWriter valueInfo(String name) {
+    public static ProtoWriter valueInfo(String name) {
         return message().string(1, name);
     }
 
     /** ModelProto with IR version 8, opset 17, producer "test"; the graph comes last so every prefix is broken. */
-    static ProtoWriter model(ProtoWriter graph) {
+    public static ProtoWriter model(ProtoWriter graph) {
         ProtoWriter opset = message().string(1, "").varint(2, 17);
         return message().varint(1, 8).string(2, "test").string(3, "0.1").message(8, opset).message(7, graph);
     }
