@@ -2,6 +2,9 @@ package dev.sparsekernels.model.text;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -59,7 +62,7 @@ public final class WordPieceTokenizer {
     /** Reads a tokenizer.json file. */
     public static WordPieceTokenizer read(Path file) throws IOException {
         try {
-            return fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            return fromJson(utf8(Files.readAllBytes(file), file.toString()), file.toString());
         } catch (NoSuchFileException e) {
             throw new TokenizerFormatException(file.toString(), "file not found", e);
         }
@@ -70,7 +73,17 @@ public final class WordPieceTokenizer {
         if (in == null) {
             throw new TokenizerFormatException(source, "stream is null (resource not found?)");
         }
-        return fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), source);
+        return fromJson(utf8(in.readAllBytes(), source), source);
+    }
+
+    /** Strict UTF-8: a vocabulary decoded with replacement characters would silently tokenize differently. */
+    private static String utf8(byte[] bytes, String source) throws TokenizerFormatException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new TokenizerFormatException(source, "not UTF-8 text", e);
+        }
     }
 
     /** Parses the text of a tokenizer.json; source names it in error messages. */

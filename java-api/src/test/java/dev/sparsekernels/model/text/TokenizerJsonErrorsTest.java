@@ -81,6 +81,17 @@ class TokenizerJsonErrorsTest {
     }
 
     @Test
+    void invalidUtf8IsRefusedNotReplaced() {
+        byte[] bytes = tiny().getBytes(StandardCharsets.UTF_8);
+        byte[] bad = java.util.Arrays.copyOf(bytes, bytes.length);
+        int at = tiny().indexOf("hello");
+        bad[at] = (byte) 0xC3; // a lead byte followed by ASCII: malformed
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class,
+                () -> WordPieceTokenizer.read(new ByteArrayInputStream(bad), "bad.json"));
+        assertEquals("bad.json: not UTF-8 text", e.getMessage());
+    }
+
+    @Test
     void readsFromAStream() throws Exception {
         WordPieceTokenizer t = WordPieceTokenizer.read(
                 new ByteArrayInputStream(tiny().getBytes(StandardCharsets.UTF_8)), "s.json");
