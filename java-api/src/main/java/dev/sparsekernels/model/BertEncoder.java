@@ -1,0 +1,160 @@
+package dev.sparsekernels.model;
+
+import dev.sparsekernels.AttentionMask;
+import dev.sparsekernels.DType;
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Tensor;
+import dev.sparsekernels.model.text.TokenBatch;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A BERT encoder run on our kernels: embeddings, then each {@link BertLayer} (linears through
+ * {@link Kernels#linear}, fused attention through {@link Kernels#attention} with key lengths masking the padding),
+ * then, for sentence embeddings, mean pooling over the real tokens and L2 normalisation (the sentence-transformers
+ * head of all-MiniLM-L6-v2).
+ *
+ * <p>Padding costs no linear work: states are kept packed (real tokens only) and scattered to the padded
+ * [batch, heads, length, headDim] layout just for attention. Activations go to the kernels as {@code F32} on the CPU
+ * and {@code F16} on CUDA (whose kernels take half inputs), each kernel returning F32; LayerNorm, GELU, residuals and
+ * pooling are plain Java on F32.
+ *
+ * <p>The encoder owns the weights it was built from and its layers; it does not own the {@link Kernels}.
+ */
+public final class BertEncoder implements AutoCloseable {
+    private final BertConfig config;
+    private final Kernels kernels;
+    private final BertEmbeddings embeddings;
+    private final List<BertLayer> layers;
+    private DType activations;
+
+    private BertEncoder(BertConfig config, Kernels kernels, BertEmbeddings embeddings, List<BertLayer> layers) {
+        this.config = config;
+        this.kernels = kernels;
+        this.embeddings = embeddings;
+        this.layers = Collections.unmodifiableList(layers);
+        this.activations = kernels.device().isCuda() ? DType.F16 : DType.F32;
+    }
+
+    /**
+     * An encoder with dense linears over the given weights, which it takes over (close the encoder, not the weights).
+     */
+    public static BertEncoder create(Kernels kernels, BertWeights weights) {
+        if (kernels == null || weights == null) {
+            throw new IllegalArgumentException("kernels, weights: expected both but got "
+                    + (kernels == null ? "no kernels" : "no weights"));
+        }
+        BertConfig c = weights.config();
+        BertWeights.check(c, weights.tensors());
+        BertEmbeddings embeddings = new BertEmbeddings(weights.tensor("embeddings.word_embeddings.weight"),
+                weights.tensor("embeddings.position_embeddings.weight"),
+                weights.tensor("embeddings.token_type_embeddings.weight"),
+                norm(weights, "embeddings.LayerNorm", c));
+        List<BertLayer> layers = new ArrayList<>();
+        for (int i = 0; i < c.layers(); i++) {
+            layers.add(new BertLayer(c.hidden(), c.headDim(),
+                    dense(weights, i, LinearSlot.QUERY), dense(weights, i, LinearSlot.KEY),
+                    dense(weights, i, LinearSlot.VALUE), dense(weights, i, LinearSlot.ATTENTION_OUTPUT),
+                    norm(weights, BertWeights.layer(i, BertWeights.ATTENTION_NORM), c),
+                    dense(weights, i, LinearSlot.INTERMEDIATE), dense(weights, i, LinearSlot.OUTPUT),
+                    norm(weights, BertWeights.layer(i, BertWeights.OUTPUT_NORM), c)));
+        }
+        return new BertEncoder(c, kernels, embeddings, layers);
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** The layers, each with replaceable linears (the list itself is fixed). */
+    public List<BertLayer> layers() {
+        return layers;
+    }
+
+    /** The dtype activations are handed to the kernels in. */
+    public DType activations() {
+        return activations;
+    }
+
+    /**
+     * Sets the dtype activations are handed to the kernels in: F32, F16 or BF16 on the CPU (computed in F32 either
+     * way, so F16 here shows the rounding a GPU run sees), F16 or BF16 on CUDA.
+     */
+    public BertEncoder activations(DType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("activations: expected f32, f16 or bf16 but got null");
+        }
+        if (kernels.device().isCuda() && dtype == DType.F32) {
+            throw new IllegalArgumentException("activations: the CUDA kernels take f16 or bf16 but got f32");
+        }
+        this.activations = dtype;
+        return this;
+    }
+
+    /** Sentence embeddings: F32 [batch, hidden], mean over real tokens, unit L2 norm. */
+    public Tensor embed(TokenBatch batch) {
+        PackedSequences packed = packed(batch);
+        float[] pooled = Pooling.meanPool(run(batch, packed), packed.lengths(), config.hidden());
+        Pooling.normalizeRows(pooled, config.hidden());
+        return Tensor.of(pooled, batch.size(), config.hidden());
+    }
+
+    /** Token states after the last layer: F32 [batch, sequenceLength, hidden], zeros at padded positions. */
+    public Tensor lastHiddenState(TokenBatch batch) {
+        PackedSequences packed = packed(batch);
+        float[] states = run(batch, packed);
+        int seq = batch.sequenceLength();
+        int h = config.hidden();
+        float[] out = new float[batch.size() * seq * h];
+        for (int b = 0; b < batch.size(); b++) {
+            System.arraycopy(states, packed.offset(b) * h, out, b * seq * h, packed.length(b) * h);
+        }
+        return Tensor.of(out, batch.size(), seq, h);
+    }
+
+    private float[] run(TokenBatch batch, PackedSequences packed) {
+        float[] h = embeddings.embed(batch.paddedIds(), batch.sequenceLength(), packed);
+        AttentionMask mask = AttentionMask.builder().keyLengths(packed.lengths()).build();
+        for (BertLayer layer : layers) {
+            h = layer.forward(kernels, activations, h, packed, mask);
+        }
+        return h;
+    }
+
+    private PackedSequences packed(TokenBatch batch) {
+        if (batch == null) {
+            throw new IllegalArgumentException("batch: expected token ids but got null");
+        }
+        if (batch.sequenceLength() > embeddings.maxPositions()) {
+            throw new IllegalArgumentException("batch: sequences of " + batch.sequenceLength()
+                    + " tokens exceed the model's " + embeddings.maxPositions() + " positions");
+        }
+        return new PackedSequences(batch.lengths());
+    }
+
+    private static DenseLinear dense(BertWeights w, int layer, LinearSlot slot) {
+        return new DenseLinear(w.tensor(BertWeights.layer(layer, slot.module() + ".weight")),
+                w.tensor(BertWeights.layer(layer, slot.module() + ".bias")));
+    }
+
+    /** LayerNorm parameters are copied to arrays, so their tensors are closed here; the rest is owned by parts. */
+    private static LayerNorm norm(BertWeights w, String prefix, BertConfig c) {
+        Tensor gamma = w.tensor(prefix + ".weight");
+        Tensor beta = w.tensor(prefix + ".bias");
+        LayerNorm norm = new LayerNorm(gamma.toFloatArray(), beta.toFloatArray(), c.layerNormEps());
+        gamma.close();
+        beta.close();
+        return norm;
+    }
+
+    @Override
+    public void close() {
+        embeddings.close();
+        layers.forEach(BertLayer::close);
+    }
+}

@@ -1,0 +1,212 @@
+package dev.sparsekernels.model;
+
+import dev.sparsekernels.AttentionMask;
+import dev.sparsekernels.DType;
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Tensor;
+import java.util.List;
+
+/**
+ * One post-LayerNorm BERT layer on packed token states h [tokens, hidden]:
+ * <pre>
+ *   a = LayerNorm(h + O(attention(Q h, K h, V h)))      heads = Q.out / headDim, key lengths mask the padding
+ *   y = LayerNorm(a + W2 · GELU(W1 · a))
+ * </pre>
+ * The six linears are {@link LinearLayer}s, replaceable in place: one at a time in the same shape (a 2:4 or BSR
+ * version of the weight), or as a group when channel removal changes the inner width (FFN channels, attention heads).
+ * Each replace method checks the shapes fit and hands back the layers it removed, which the caller now owns.
+ * Not thread-safe while being changed; owns its linears.
+ */
+public final class BertLayer implements AutoCloseable {
+    private final int hidden;
+    private final int headDim;
+    private final LinearLayer[] linears = new LinearLayer[LinearSlot.values().length];
+    private final LayerNorm attentionNorm;
+    private final LayerNorm outputNorm;
+
+    BertLayer(int hidden, int headDim, LinearLayer query, LinearLayer key, LinearLayer value,
+            LinearLayer attentionOutput, LayerNorm attentionNorm, LinearLayer intermediate, LinearLayer output,
+            LayerNorm outputNorm) {
+        this.hidden = hidden;
+        this.headDim = headDim;
+        this.attentionNorm = attentionNorm;
+        this.outputNorm = outputNorm;
+        checkAttention(query, key, value, attentionOutput);
+        checkFeedForward(intermediate, output);
+        set(LinearSlot.QUERY, query);
+        set(LinearSlot.KEY, key);
+        set(LinearSlot.VALUE, value);
+        set(LinearSlot.ATTENTION_OUTPUT, attentionOutput);
+        set(LinearSlot.INTERMEDIATE, intermediate);
+        set(LinearSlot.OUTPUT, output);
+    }
+
+    /** The linear in a slot (still owned by this layer). */
+    public LinearLayer linear(LinearSlot slot) {
+        return linears[slot.ordinal()];
+    }
+
+    /** Attention heads now present: Q's output width / head size (12 for MiniLM until heads are removed). */
+    public int heads() {
+        return linear(LinearSlot.QUERY).outFeatures() / headDim;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    /** FFN width now present (1536 for MiniLM until channels are removed). */
+    public int intermediateWidth() {
+        return linear(LinearSlot.INTERMEDIATE).outFeatures();
+    }
+
+    /** Replaces one linear by another of the same in and out widths; returns the old one, now the caller's. */
+    public LinearLayer replaceLinear(LinearSlot slot, LinearLayer replacement) {
+        LinearLayer old = linear(slot);
+        if (replacement == null) {
+            throw new IllegalArgumentException("replacement: expected a linear layer but got null");
+        }
+        if (replacement.inFeatures() != old.inFeatures() || replacement.outFeatures() != old.outFeatures()) {
+            throw new IllegalArgumentException("replacement for " + slot + ": expected [out, in] = ["
+                    + old.outFeatures() + ", " + old.inFeatures() + "] but got [" + replacement.outFeatures() + ", "
+                    + replacement.inFeatures() + "]; use replaceFeedForward or replaceAttention to change widths");
+        }
+        set(slot, replacement);
+        return old;
+    }
+
+    /**
+     * Replaces W1 and W2 together, e.g. after FFN channel removal: W1 [k, hidden], W2 [hidden, k] for any k.
+     * Returns the old {W1, W2}, now the caller's.
+     */
+    public List<LinearLayer> replaceFeedForward(LinearLayer intermediate, LinearLayer output) {
+        checkFeedForward(intermediate, output);
+        List<LinearLayer> old = List.of(linear(LinearSlot.INTERMEDIATE), linear(LinearSlot.OUTPUT));
+        set(LinearSlot.INTERMEDIATE, intermediate);
+        set(LinearSlot.OUTPUT, output);
+        return old;
+    }
+
+    /**
+     * Replaces Q, K, V and O together, e.g. after head removal: Q, K, V [h·headDim, hidden] and O [hidden, h·headDim]
+     * for any h >= 1 (heads are rows h·headDim .. h·headDim+headDim-1, as in {@code channels.AttentionHeadPlan}).
+     * Returns the old {Q, K, V, O}, now the caller's.
+     */
+    public List<LinearLayer> replaceAttention(LinearLayer query, LinearLayer key, LinearLayer value,
+            LinearLayer attentionOutput) {
+        checkAttention(query, key, value, attentionOutput);
+        List<LinearLayer> old = List.of(linear(LinearSlot.QUERY), linear(LinearSlot.KEY), linear(LinearSlot.VALUE),
+                linear(LinearSlot.ATTENTION_OUTPUT));
+        set(LinearSlot.QUERY, query);
+        set(LinearSlot.KEY, key);
+        set(LinearSlot.VALUE, value);
+        set(LinearSlot.ATTENTION_OUTPUT, attentionOutput);
+        return old;
+    }
+
+    /** Runs the layer on packed states h [tokens, hidden]; returns the new packed states. */
+    float[] forward(Kernels kernels, DType activations, float[] h, PackedSequences packed, AttentionMask mask) {
+        int tokens = packed.tokenCount();
+        float[] a = attention(kernels, activations, h, packed, mask);
+        add(a, h);
+        attentionNorm.apply(a);
+        float[] f;
+        try (Tensor x = tensor(activations, a, tokens, hidden);
+                Tensor y = linear(LinearSlot.INTERMEDIATE).forward(kernels, x)) {
+            f = y.toFloatArray();
+        }
+        Gelu.apply(f);
+        float[] out;
+        try (Tensor x = tensor(activations, f, tokens, intermediateWidth());
+                Tensor y = linear(LinearSlot.OUTPUT).forward(kernels, x)) {
+            out = y.toFloatArray();
+        }
+        add(out, a);
+        outputNorm.apply(out);
+        return out;
+    }
+
+    /** O(softmax(Q Kᵀ / sqrt(headDim), keys masked by length) V) for the packed states; returns [tokens, hidden]. */
+    private float[] attention(Kernels kernels, DType activations, float[] h, PackedSequences packed,
+            AttentionMask mask) {
+        int tokens = packed.tokenCount();
+        int heads = heads();
+        long[] headShape = {packed.batch(), heads, packed.maxLength(), headDim};
+        float[] context;
+        try (Tensor x = tensor(activations, h, tokens, hidden);
+                Tensor q = headsOf(kernels, activations, LinearSlot.QUERY, x, packed, headShape);
+                Tensor k = headsOf(kernels, activations, LinearSlot.KEY, x, packed, headShape);
+                Tensor v = headsOf(kernels, activations, LinearSlot.VALUE, x, packed, headShape);
+                Tensor o = kernels.attention(q, k, v, mask, null)) {
+            context = packed.fromHeads(o.toFloatArray(), heads, headDim);
+        }
+        try (Tensor c = tensor(activations, context, tokens, (long) heads * headDim);
+                Tensor y = linear(LinearSlot.ATTENTION_OUTPUT).forward(kernels, c)) {
+            return y.toFloatArray();
+        }
+    }
+
+    private Tensor headsOf(Kernels kernels, DType activations, LinearSlot slot, Tensor x, PackedSequences packed,
+            long[] headShape) {
+        float[] projected;
+        try (Tensor y = linear(slot).forward(kernels, x)) {
+            projected = y.toFloatArray();
+        }
+        return tensor(activations, packed.toHeads(projected, (int) headShape[1], headDim), headShape);
+    }
+
+    static Tensor tensor(DType dtype, float[] values, long... shape) {
+        return dtype == DType.F32 ? Tensor.of(values, shape) : Tensor.of(dtype, values, shape);
+    }
+
+    private static void add(float[] acc, float[] x) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += x[i];
+        }
+    }
+
+    private void set(LinearSlot slot, LinearLayer l) {
+        linears[slot.ordinal()] = l;
+    }
+
+    private void checkFeedForward(LinearLayer w1, LinearLayer w2) {
+        notNull(w1, "intermediate");
+        notNull(w2, "output");
+        if (w1.inFeatures() != hidden || w2.outFeatures() != hidden || w1.outFeatures() != w2.inFeatures()) {
+            throw new IllegalArgumentException("feed-forward: expected intermediate [k, " + hidden + "] and output ["
+                    + hidden + ", k] but got [" + w1.outFeatures() + ", " + w1.inFeatures() + "] and ["
+                    + w2.outFeatures() + ", " + w2.inFeatures() + "]");
+        }
+    }
+
+    private void checkAttention(LinearLayer q, LinearLayer k, LinearLayer v, LinearLayer o) {
+        notNull(q, "query");
+        notNull(k, "key");
+        notNull(v, "value");
+        notNull(o, "attentionOutput");
+        int width = q.outFeatures();
+        boolean ok = q.inFeatures() == hidden && k.inFeatures() == hidden && v.inFeatures() == hidden
+                && k.outFeatures() == width && v.outFeatures() == width && o.inFeatures() == width
+                && o.outFeatures() == hidden && width % headDim == 0;
+        if (!ok) {
+            throw new IllegalArgumentException("attention: expected Q, K, V [h*" + headDim + ", " + hidden
+                    + "] and O [" + hidden + ", h*" + headDim + "] but got Q [" + q.outFeatures() + ", "
+                    + q.inFeatures() + "], K [" + k.outFeatures() + ", " + k.inFeatures() + "], V ["
+                    + v.outFeatures() + ", " + v.inFeatures() + "], O [" + o.outFeatures() + ", " + o.inFeatures()
+                    + "]");
+        }
+    }
+
+    private static void notNull(LinearLayer l, String name) {
+        if (l == null) {
+            throw new IllegalArgumentException(name + ": expected a linear layer but got null");
+        }
+    }
+
+    @Override
+    public void close() {
+        for (LinearLayer l : linears) {
+            l.close();
+        }
+    }
+}

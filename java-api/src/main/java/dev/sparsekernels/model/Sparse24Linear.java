@@ -1,0 +1,70 @@
+package dev.sparsekernels.model;
+
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.Tensor;
+
+/** A linear layer whose weight is 2:4 sparse (2 of every 4 along {@code in} kept); owns weight and bias. */
+public final class Sparse24Linear implements LinearLayer {
+    private final Sparse24Matrix weight;
+    private final Tensor bias;
+
+    /** Takes ownership of weight and bias [out] (null for none). */
+    public Sparse24Linear(Sparse24Matrix weight, Tensor bias) {
+        if (weight == null) {
+            throw new IllegalArgumentException("weight: expected a 2:4 matrix but got null");
+        }
+        Biases.check(bias, weight.outFeatures());
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /**
+     * Magnitude 2:4 pruning of a dense layer (the 2 largest |w| of every 4); the dense layer is left as it was and
+     * the bias is copied, so either can be closed without the other.
+     */
+    public static Sparse24Linear pruneByMagnitude(DenseLinear dense) {
+        return new Sparse24Linear(Sparse24Matrix.prune(dense.weight()), Biases.copy(dense.bias()));
+    }
+
+    public Sparse24Matrix weight() {
+        return weight;
+    }
+
+    public Tensor bias() {
+        return bias;
+    }
+
+    @Override
+    public int inFeatures() {
+        return weight.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+        return weight.outFeatures();
+    }
+
+    @Override
+    public Tensor forward(Kernels kernels, Tensor x) {
+        return kernels.linear(x, weight, bias);
+    }
+
+    @Override
+    public String format() {
+        return "2:4";
+    }
+
+    @Override
+    public void close() {
+        weight.close();
+        if (bias != null) {
+            bias.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Sparse24Linear[" + outFeatures() + ", " + inFeatures() + "]";
+    }
+}

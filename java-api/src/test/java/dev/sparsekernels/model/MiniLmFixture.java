@@ -1,0 +1,68 @@
+package dev.sparsekernels.model;
+
+import dev.sparsekernels.io.onnx.OnnxModel;
+import dev.sparsekernels.model.text.WordPieceTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * all-MiniLM-L6-v2 from the test class path, read once per test JVM (the ONNX file is 90 MB). Each call of
+ * {@link #weights()} decodes fresh tensors, since an encoder takes over the weights it is given.
+ */
+final class MiniLmFixture {
+    private static OnnxModel onnx;
+    private static byte[] onnxBytes;
+    private static WordPieceTokenizer tokenizer;
+
+    private MiniLmFixture() {
+    }
+
+    static synchronized byte[] onnxBytes() {
+        if (onnxBytes == null) {
+            try (InputStream in = loader().getResourceAsStream(MiniLmL6V2.ONNX_RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException(MiniLmL6V2.ONNX_RESOURCE + " is not on the test class path");
+                }
+                onnxBytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return onnxBytes;
+    }
+
+    static synchronized OnnxModel onnx() {
+        if (onnx == null) {
+            try {
+                onnx = OnnxModel.parse(java.nio.ByteBuffer.wrap(onnxBytes()), "classpath:" + MiniLmL6V2.ONNX_RESOURCE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return onnx;
+    }
+
+    static BertWeights weights() {
+        try {
+            return BertWeights.fromOnnx(onnx(), MiniLmL6V2.config());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static synchronized WordPieceTokenizer tokenizer() {
+        if (tokenizer == null) {
+            try {
+                tokenizer = MiniLmL6V2.tokenizer(loader());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return tokenizer;
+    }
+
+    private static ClassLoader loader() {
+        return MiniLmFixture.class.getClassLoader();
+    }
+}
