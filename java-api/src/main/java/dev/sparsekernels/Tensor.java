@@ -10,19 +10,23 @@ import java.util.Arrays;
  * native code and other libraries (DJL, ONNX runtimes) can read it without a copy.
  *
  * <p>Tensors are {@link AutoCloseable}: using a closed tensor throws {@link IllegalStateException}; closing twice is
- * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing.
+ * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing; a Cleaner
+ * counts it and reports the first one in the JVM once ({@link Resources}). The memory is not freed at close() itself:
+ * buffers handed out by {@link #buffer()} may still point at it, and freeing under them would crash the process.
  */
 public final class Tensor implements AutoCloseable {
     private final long[] shape;
     private final DType dtype;
     private final long elementCount;
     private ByteBuffer data;
+    private final Tracker.Handle tracking;
 
     private Tensor(DType dtype, long[] shape, ByteBuffer data) {
         this.dtype = dtype;
         this.shape = shape;
         this.elementCount = elementCount(shape);
         this.data = data;
+        this.tracking = Tracker.tensor(this, dtype, shape, data.capacity());
     }
 
     /** A zero-filled tensor. */
@@ -42,8 +46,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An F32 tensor holding a copy of data. */
     public static Tensor of(float[] data, long... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("data: expected a float array but got null");
+        }
+        checkLength("data", data.length, elementCount(checkShape(shape))); // before allocating: nothing to undo
         Tensor t = allocate(DType.F32, shape);
-        checkLength("data", data.length, t.elementCount);
         t.data.asFloatBuffer().put(data);
         return t;
     }
@@ -60,8 +67,11 @@ public final class Tensor implements AutoCloseable {
         if (dtype == DType.F32) {
             throw new IllegalArgumentException("dtype: expected f16 or bf16 for 16-bit data but got f32");
         }
+        if (bits == null) {
+            throw new IllegalArgumentException("bits: expected a short array but got null");
+        }
+        checkLength("bits", bits.length, elementCount(checkShape(shape)));
         Tensor t = allocate(dtype, shape);
-        checkLength("bits", bits.length, t.elementCount);
         t.data.asShortBuffer().put(bits);
         return t;
     }
@@ -203,6 +213,7 @@ public final class Tensor implements AutoCloseable {
     @Override
     public void close() {
         data = null;
+        tracking.close();
     }
 
     @Override

@@ -403,8 +403,13 @@ public final class CudaBackend implements Kernels {
 
     private Tensor download(DeviceBuffer dy, LinearShapes s) {
         Tensor y = Tensor.allocate(DType.F32, s.outputShape);
-        calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
-        calls.streamSynchronize(live());
+        try {
+            calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
+            calls.streamSynchronize(live());
+        } catch (RuntimeException e) {
+            y.close(); // a failed copy must not leave an open tensor behind
+            throw e;
+        }
         return y;
     }
 
