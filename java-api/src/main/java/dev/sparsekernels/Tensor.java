@@ -35,10 +35,11 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
         }
         long[] s = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        long count = elementCount(s);
+        long bytes = count > Integer.MAX_VALUE ? Long.MAX_VALUE : count * dtype.byteSize(); // no long overflow
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(s) + ": " + bytes
-                    + " bytes exceed the 2 GiB limit of one tensor");
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " of " + dtype + ": " + count
+                    + " elements exceed the 2 GiB limit of one tensor");
         }
         ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         return new Tensor(dtype, s, buf);

@@ -38,6 +38,9 @@ public final class CudaBackend implements Kernels {
     }
 
     public static CudaBackend open(int ordinal, String reason) {
+        if (ordinal < 0) { // a bad argument whatever the machine: say so before asking the driver anything
+            throw new IllegalArgumentException("cuda ordinal: expected >= 0 but got " + ordinal);
+        }
         String why = BackendSelector.cudaUnavailableReason();
         if (why != null) {
             throw new IllegalStateException("CUDA backend unavailable: " + why);
@@ -49,6 +52,14 @@ public final class CudaBackend implements Kernels {
         }
         calls.setDevice(ordinal);
         return new CudaBackend(calls, ordinal, reason, calls.deviceName(ordinal), calls.streamCreate());
+    }
+
+    /**
+     * A backend over a given binding, without asking it for a device: lets tests on machines without a GPU run every
+     * argument check of this class against a recording binding, to show that bad input never reaches native code.
+     */
+    static CudaBackend overBinding(NativeCalls calls, int ordinal, long stream) {
+        return new CudaBackend(calls, ordinal, "test binding", "test device", stream);
     }
 
     @Override
