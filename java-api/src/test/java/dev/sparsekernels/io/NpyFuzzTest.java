@@ -42,6 +42,8 @@ class NpyFuzzTest {
     private static final List<byte[]> BROKEN = BrokenFiles.npyCorpus().stream().map(c -> c.bytes).toList();
     private static Path dir;
     private static FuzzFiles.Scratch scratch;
+    private static final FuzzFiles.Tally TALLY =
+            new FuzzFiles.Tally("npy fuzz (file and stream reader each, allocation of both)");
 
     @BeforeContainer
     static void makeDir() {
@@ -53,6 +55,7 @@ class NpyFuzzTest {
     static void removeDir() throws IOException {
         scratch.close();
         FuzzFiles.delete(dir);
+        System.out.println(TALLY); // the figures quoted in docs/reliability.md
     }
 
     @Property(tries = 5_000, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
@@ -79,6 +82,7 @@ class NpyFuzzTest {
             assertTrue(a.byteSize() <= bytes.length, "more data than the file holds");
             assertEquals(a, fromStream, "file and stream readers disagree");
             Statistics.collect("read");
+            TALLY.add(true, o.allocatedBytes, bytes.length);
         } else {
             NpyFormatException e = assertInstanceOf(NpyFormatException.class, fromFile,
                     () -> "not a format error: " + fromFile);
@@ -87,6 +91,7 @@ class NpyFuzzTest {
                     + e.getMessage());
             assertInstanceOf(NpyFormatException.class, fromStream, () -> "stream reader: " + fromStream);
             Statistics.collect(FuzzFiles.label(e.problem()));
+            TALLY.add(false, o.allocatedBytes, bytes.length);
         }
     }
 

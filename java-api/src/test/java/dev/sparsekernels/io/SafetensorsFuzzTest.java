@@ -45,6 +45,7 @@ class SafetensorsFuzzTest {
     private static final List<byte[]> BROKEN = BrokenFiles.safetensorsCorpus().stream().map(c -> c.bytes).toList();
     private static Path dir;
     private static FuzzFiles.Scratch scratch;
+    private static final FuzzFiles.Tally TALLY = new FuzzFiles.Tally("safetensors fuzz (both properties)");
 
     @BeforeContainer
     static void makeDir() {
@@ -56,6 +57,7 @@ class SafetensorsFuzzTest {
     static void removeDir() throws IOException {
         scratch.close();
         FuzzFiles.delete(dir);
+        System.out.println(TALLY); // the figures quoted in docs/reliability.md
     }
 
     @Property(tries = 5_000, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
@@ -87,6 +89,7 @@ class SafetensorsFuzzTest {
             }
             assertTrue(total <= bytes.length, "more data than the file holds");
             Statistics.collect("read");
+            TALLY.add(true, o.allocatedBytes, bytes.length);
         } else {
             SafetensorsFormatException e = assertInstanceOf(SafetensorsFormatException.class, o.failure,
                     () -> "not a format error: " + o.failure);
@@ -94,6 +97,7 @@ class SafetensorsFuzzTest {
             assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20), () -> "control character in: "
                     + e.getMessage());
             Statistics.collect(FuzzFiles.label(e.problem()));
+            TALLY.add(false, o.allocatedBytes, bytes.length);
         }
     }
 
