@@ -6,15 +6,18 @@ import java.util.function.Predicate;
 
 /**
  * Resources (device copies) tied to a weight matrix's lifetime, and the matrix's closed state. Shared by the sparse
- * formats so each closes its device copies the same way.
+ * formats so each closes its device copies the same way, and is counted as open ({@link Resources}) the same way.
+ * The Cleaner watches this object, which only its matrix references, so it fires when the matrix is unreachable.
  */
 final class Attachments {
     private final String owner;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private boolean closed;
+    private final Tracker.Handle tracking;
 
     Attachments(String owner) {
         this.owner = owner;
+        this.tracking = Tracker.matrix(this, owner);
     }
 
     synchronized void checkOpen() {
@@ -48,6 +51,7 @@ final class Attachments {
             return;
         }
         closed = true;
+        tracking.close();
         RuntimeException first = null;
         for (AutoCloseable a : resources) {
             try {

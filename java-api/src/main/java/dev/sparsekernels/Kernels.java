@@ -10,6 +10,10 @@ import dev.sparsekernels.backend.CudaBackend;
  *
  * <p>Every method validates shapes and dtypes before any native code runs. Results are new F32 tensors owned by the
  * caller. Backends hold native resources (streams), so close them when done.
+ *
+ * <p>NaN and infinities in inputs reach exactly the outputs whose arithmetic uses them, and no other
+ * (docs/reliability.md): a whole output row for a dense x element, only stored weights for 2:4 and block-sparse W, only
+ * keys a query may see in attention (a -inf bias masks like any other mask).
  */
 public interface Kernels extends AutoCloseable {
 

@@ -10,7 +10,9 @@ import java.util.Arrays;
  * native code and other libraries (DJL, ONNX runtimes) can read it without a copy.
  *
  * <p>Tensors are {@link AutoCloseable}: using a closed tensor throws {@link IllegalStateException}; closing twice is
- * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing.
+ * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing; a Cleaner
+ * counts it and reports the first one in the JVM once ({@link Resources}). The memory is not freed at close() itself:
+ * buffers handed out by {@link #buffer()} may still point at it, and freeing under them would crash the process.
  * {@link #wrap} views memory someone else owns; closing such a tensor never frees it.
  */
 public final class Tensor implements AutoCloseable {
@@ -18,12 +20,14 @@ public final class Tensor implements AutoCloseable {
     private final DType dtype;
     private final long elementCount;
     private ByteBuffer data;
+    private final Tracker.Handle tracking;
 
     private Tensor(DType dtype, long[] shape, ByteBuffer data) {
         this.dtype = dtype;
         this.shape = shape;
         this.elementCount = elementCount(shape);
         this.data = data;
+        this.tracking = Tracker.tensor(this, dtype, shape, data.capacity());
     }
 
     /** A zero-filled tensor. */
@@ -32,10 +36,11 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
         }
         long[] s = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        long count = elementCount(s);
+        long bytes = count > Integer.MAX_VALUE ? Long.MAX_VALUE : count * dtype.byteSize(); // no long overflow
         if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(s) + ": " + bytes
-                    + " bytes exceed the 2 GiB limit of one tensor");
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + " of " + dtype + ": " + count
+                    + " elements exceed the 2 GiB limit of one tensor");
         }
         ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
         return new Tensor(dtype, s, buf);
@@ -83,8 +88,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An F32 tensor holding a copy of data. */
     public static Tensor of(float[] data, long... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("data: expected a float array but got null");
+        }
+        checkLength("data", data.length, elementCount(checkShape(shape))); // before allocating: nothing to undo
         Tensor t = allocate(DType.F32, shape);
-        checkLength("data", data.length, t.elementCount);
         t.data.asFloatBuffer().put(data);
         return t;
     }
@@ -101,8 +109,11 @@ public final class Tensor implements AutoCloseable {
         if (dtype == DType.F32) {
             throw new IllegalArgumentException("dtype: expected f16 or bf16 for 16-bit data but got f32");
         }
+        if (bits == null) {
+            throw new IllegalArgumentException("bits: expected a short array but got null");
+        }
+        checkLength("bits", bits.length, elementCount(checkShape(shape)));
         Tensor t = allocate(dtype, shape);
-        checkLength("bits", bits.length, t.elementCount);
         t.data.asShortBuffer().put(bits);
         return t;
     }
@@ -244,6 +255,7 @@ public final class Tensor implements AutoCloseable {
     @Override
     public void close() {
         data = null;
+        tracking.close();
     }
 
     @Override

@@ -41,9 +41,13 @@ public final class Main implements Runnable {
             return Failures.report(ex, verbose, commandLine.getErr());
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("error: " + Failures.oneLine(ex.getMessage()));
             return EXIT_BAD_INPUT;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (Error e) { // picocli hands only Exceptions to the handler above; an Error gets the same one line
+            return Failures.report(e, java.util.Arrays.asList(args).contains("--verbose"), err);
+        }
     }
 }

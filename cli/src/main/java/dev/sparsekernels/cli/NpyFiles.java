@@ -27,6 +27,7 @@ final class NpyFiles {
     static Tensor readMatrix(String option, Path path) throws IOException {
         Tensor t = read(option, path);
         if (t.rank() != 2) {
+            t.close(); // not handed to the caller, so ours to close
             throw new IllegalArgumentException(option + " " + path + ": expected a 2-D array but got shape "
                     + Arrays.toString(t.shape()));
         }

@@ -27,8 +27,8 @@ public final class CudaBackend implements Kernels {
     private final int ordinal;
     private final String reason;
     private final String deviceName;
-    /** Why dense layers do not run on cuBLAS (null: they do). */
-    private final String blasWhy;
+    /** Why dense layers do not run on cuBLAS ("" : they do); null until first asked (looking cuBLAS up loads it). */
+    private String blasWhy;
     private long stream;
 
     private CudaBackend(NativeCalls calls, int ordinal, String reason, String deviceName, long stream) {
@@ -37,26 +37,30 @@ public final class CudaBackend implements Kernels {
         this.reason = reason;
         this.deviceName = deviceName;
         this.stream = stream;
-        this.blasWhy = blasChoice(calls);
     }
 
     /**
      * Dense layers (and layers left dense after channel removal) run on cuBLAS when the host has it: it is the
      * fastest dense GEMM there is, and ours is a twin for tests. {@code -Dsparsekernels.cublas=false} keeps ours.
      */
-    private static String blasChoice(NativeCalls calls) {
-        if (!Boolean.parseBoolean(System.getProperty("sparsekernels.cublas", "true"))) {
-            return "disabled by -Dsparsekernels.cublas=false";
+    private synchronized String blasWhy() {
+        if (blasWhy == null) {
+            String why = Boolean.parseBoolean(System.getProperty("sparsekernels.cublas", "true"))
+                    ? calls.blasUnavailabilityCause() : "disabled by -Dsparsekernels.cublas=false";
+            blasWhy = why == null ? "" : why;
         }
-        return calls.blasUnavailabilityCause();
+        return blasWhy;
     }
 
     /** True when dense {@link #linear(Tensor, Tensor, Tensor)} runs on cuBLAS, false when on our own kernel. */
     public boolean denseOnCublas() {
-        return blasWhy == null;
+        return blasWhy().isEmpty();
     }
 
     public static CudaBackend open(int ordinal, String reason) {
+        if (ordinal < 0) { // a bad argument whatever the machine: say so before asking the driver anything
+            throw new IllegalArgumentException("cuda ordinal: expected >= 0 but got " + ordinal);
+        }
         String why = BackendSelector.cudaUnavailableReason();
         if (why != null) {
             throw new IllegalStateException("CUDA backend unavailable: " + why);
@@ -70,6 +74,14 @@ public final class CudaBackend implements Kernels {
         return new CudaBackend(calls, ordinal, reason, calls.deviceName(ordinal), calls.streamCreate());
     }
 
+    /**
+     * A backend over a given binding, without asking it for a device: lets tests on machines without a GPU run every
+     * argument check of this class against a recording binding, to show that bad input never reaches native code.
+     */
+    static CudaBackend overBinding(NativeCalls calls, int ordinal, long stream) {
+        return new CudaBackend(calls, ordinal, "test binding", "test device", stream);
+    }
+
     @Override
     public Device device() {
         return Device.cuda(ordinal);
@@ -79,29 +91,31 @@ public final class CudaBackend implements Kernels {
     public String describe() {
         return "cuda:" + ordinal + " (" + reason + "): " + deviceName + ", sm_" + calls.deviceCapability(ordinal)
                 + ", binding " + NativeLibrary.kernels().bindingName() + ", dense GEMM "
-                + (blasWhy == null ? "cuBLAS" : "ours (cuBLAS: " + blasWhy + ")");
+                + (denseOnCublas() ? "cuBLAS" : "ours (cuBLAS: " + blasWhy() + ")");
     }
 
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor bias) {
-        return linearDense(x, w, bias, blasWhy == null);
+        return linearDense(x, w, bias, null);
     }
 
     /** Dense linear on our own GEMM kernel even when cuBLAS is there: the twin check verifies both. */
     public Tensor linearOnOurKernel(Tensor x, Tensor w, Tensor bias) {
-        return linearDense(x, w, bias, false);
+        return linearDense(x, w, bias, Boolean.FALSE);
     }
 
-    private synchronized Tensor linearDense(Tensor x, Tensor w, Tensor bias, boolean cublas) {
+    /** cublas: null = cuBLAS when available, decided after the arguments passed their checks. */
+    private synchronized Tensor linearDense(Tensor x, Tensor w, Tensor bias, Boolean cublas) {
         int[] oi = LinearShapes.weightShape(w);
         LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
         DType dt = computeType(x, s);
+        boolean useBlas = cublas == null ? denseOnCublas() : cublas;
         try (Tensor wc = w.to(dt);
                 DeviceBuffer dx = upload(x.buffer(), x.byteSize());
                 DeviceBuffer dw = upload(wc.buffer(), wc.byteSize());
                 DeviceBuffer db = bias == null ? null : uploadBias(bias);
                 DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
-            if (cublas) {
+            if (useBlas) {
                 calls.blasGemm(dx.address(), dt.nativeCode(), dw.address(), db == null ? 0L : db.address(),
                         dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
             } else {
@@ -437,8 +451,13 @@ public final class CudaBackend implements Kernels {
 
     private Tensor download(DeviceBuffer dy, LinearShapes s) {
         Tensor y = Tensor.allocate(DType.F32, s.outputShape);
-        calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
-        calls.streamSynchronize(live());
+        try {
+            calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
+            calls.streamSynchronize(live());
+        } catch (RuntimeException e) {
+            y.close(); // a failed copy must not leave an open tensor behind
+            throw e;
+        }
         return y;
     }
 

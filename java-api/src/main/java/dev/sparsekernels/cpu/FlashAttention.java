@@ -59,7 +59,7 @@ public final class FlashAttention {
         checkShapes(q, k, v, batch, hq, hkv, lq, lk, d, mask, threads);
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
         float[] out = new float[Math.toIntExact((long) batch * hq * lq * d)];
-        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale);
+        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, nonFiniteRows(v, d));
         float[] kt = transposeKeys(k, batch * hkv, lk, d, plan.ldkt, threads);
         int tasks = batch * hq * plan.qBlocks;
         CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, out));
@@ -87,6 +87,27 @@ public final class FlashAttention {
             }
         });
         return kt;
+    }
+
+    /**
+     * Which key rows of V hold a NaN or an infinity, or null when none does (the usual case, checked in one pass).
+     * A tile holding such a row takes a P·V path that skips zero weights, because the fast kernels multiply every
+     * weight, and 0 · NaN = NaN would leak a value into rows that do not see its key (NaN policy, reliability.md).
+     */
+    static boolean[] nonFiniteRows(float[] v, int d) {
+        boolean[] bad = null;
+        for (int row = 0, n = v.length / d; row < n; row++) {
+            for (int i = row * d, e = i + d; i < e; i++) {
+                if (!Float.isFinite(v[i])) {
+                    if (bad == null) {
+                        bad = new boolean[n];
+                    }
+                    bad[row] = true;
+                    break;
+                }
+            }
+        }
+        return bad;
     }
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,
@@ -127,8 +148,10 @@ public final class FlashAttention {
         final long bsb, bsh, bsi, bsj;
         final AttentionMask.BlockSparse blocks;
         final boolean[] headMask;
+        final boolean[] nonFiniteV;
 
-        Plan(AttentionMask m, int batch, int hq, int hkv, int lq, int lk, int d, float scale) {
+        Plan(AttentionMask m, int batch, int hq, int hkv, int lq, int lk, int d, float scale, boolean[] nonFiniteV) {
+            this.nonFiniteV = nonFiniteV;
             this.batch = batch;
             this.hq = hq;
             this.hkv = hkv;
@@ -284,7 +307,9 @@ public final class FlashAttention {
                     if (bias != null) {
                         long base = b * bsb + h * bsh + i * bsi + k0 * bsj;
                         for (int c = 0; c < nc; c++) {
-                            s[so + c] += bias[(int) (base + c * bsj)];
+                            float bv = bias[(int) (base + c * bsj)];
+                            // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
+                            s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
                         }
                     }
                     float mt = kern.max(s, so, nc);
@@ -309,6 +334,10 @@ public final class FlashAttention {
                         java.util.Arrays.fill(s, r * ldk, r * ldk + nc, 0f);
                     }
                 }
+                if (nonFiniteV != null && anyTrue(nonFiniteV, (b * hkv + kvh) * lk + k0, nc)) {
+                    pvSkippingZeros(s, ldk, rFirst, rLast, nc, v, vTile, d, acc);
+                    continue;
+                }
                 r = rFirst;
                 for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
                     kern.pv6(s, r * ldk, ldk, nc, v, vTile, d, acc, r * d);
@@ -321,11 +350,36 @@ public final class FlashAttention {
                 }
             }
             for (int r = 0; r < nr; r++) {
-                if (rowSum[r] > 0f) {
+                if (rowSum[r] != 0f) { // 0: the row saw no key (zeros); NaN: a NaN input it saw, which must show
                     float inv = 1f / rowSum[r];
                     int o = qBase + r * d;
                     for (int c = 0; c < d; c++) {
                         out[o + c] = acc[r * d + c] * inv;
+                    }
+                }
+            }
+        }
+
+        private static boolean anyTrue(boolean[] a, int from, int n) {
+            for (int i = from; i < from + n; i++) {
+                if (a[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** acc[r] += Σ_c p[r][c] · V[c] over weights that are not zero: a masked key's values take no part. */
+        private static void pvSkippingZeros(float[] p, int ldp, int rFirst, int rLast, int n, float[] v, int vo, int d,
+                float[] acc) {
+            for (int r = rFirst; r <= rLast; r++) {
+                for (int c = 0; c < n; c++) {
+                    float w = p[r * ldp + c];
+                    if (w == 0f) {
+                        continue;
+                    }
+                    for (int i = 0, vc = vo + c * d, ao = r * d; i < d; i++) {
+                        acc[ao + i] += w * v[vc + i];
                     }
                 }
             }

@@ -21,9 +21,9 @@ public class NpyFormatException extends IOException {
     }
 
     public NpyFormatException(String source, String problem, Throwable cause) {
-        super(source + ": " + problem, cause);
+        super(source + ": " + Messages.printable(problem), cause);
         this.source = source;
-        this.problem = problem;
+        this.problem = Messages.printable(problem);
     }
 
     /** The file name or stream name the problem was found in. */
