@@ -51,7 +51,7 @@ lib="$build/out/libsparsekernels.so"
 built=0
 if t=$(budget 150 30); then
   if timeout -k 5 "$t" bash native/build.sh "$build" "$build/out" on "$arch" &&
-     timeout -k 5 "$(budget 120 10 || echo 10)" cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench \
+     timeout -k 5 "$(budget 120 10 || echo 10)" cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \
        -j "$(nproc)" > "$build/targets.log" 2>&1; then
     built=1
     grep -E "sk_gpu_bench: " "$build/configure.log" || true
@@ -82,6 +82,23 @@ if [ $built = 1 ] && [ -x "$selftest" ] && t=$(budget 90 20); then
   fi
 else
   echo "SKIP: native self-test (not built or no time left)"
+fi
+took
+
+step "experimental Hopper dense GEMM (wgmma; own process, not part of the verdict until verified)"
+sm90="$build/sk_gpu_sm90_selftest"
+if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 60 15); then
+  timeout -k 5 "$t" "$sm90" > "$report/sm90.txt" 2>&1
+  rc=$?
+  grep -E "^(PASS|FAIL|SKIP|TIME|RATIO)" "$report/sm90.txt" | grep -vE "^PASS sm90 dense tokens" | tail -n 12
+  case "$rc" in
+    0) checks+=("sm90 dense (experimental)=PASS") ;;
+    2) checks+=("sm90 dense (experimental)=SKIP") ;;
+    *) tail -n 12 "$report/sm90.txt"; checks+=("sm90 dense (experimental)=FAIL") ;;
+  esac
+else
+  echo "SKIP: sm90 dense (not built or no time left)"
+  checks+=("sm90 dense (experimental)=SKIP")
 fi
 took
 

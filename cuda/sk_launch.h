@@ -18,6 +18,12 @@ cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, co
 cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                        int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
 
+// EXPERIMENTAL Hopper (sm_90a wgmma) version of dense_gemm, same contract; tokens <= 65535 * 128. Launch only when
+// dense_gemm_sm90_available(): an sm_90 device running this library's sm_90a machine code.
+cudaError_t dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
+                            int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
+bool dense_gemm_sm90_available();
+
 // Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
 // beta = 1, so that cuBLAS's output comes out as X . W^T + b.
 cudaError_t fill_rows(void* y, int y_dtype, const float* bias, int64_t tokens, int64_t out, cudaStream_t stream);

@@ -97,3 +97,26 @@ SK_EXPORT int sk_blas_gemm(const void* x, int x_dtype, const void* w, const floa
   return sk::no_cuda(fn);
 #endif
 }
+
+SK_EXPORT int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y,
+                                              int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream) {
+  const char* fn = "sk_experimental_dense_gemm_sm90";
+  int rc = check_common(fn, x, x_dtype, w, "w", bias, y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+#ifdef SK_WITH_CUDA
+  if (tokens > (int64_t)65535 * 128)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn, (long long)65535 * 128,
+                    (long long)tokens);
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_dense_gemm_sm90: cudaGetDeviceCount");
+  if (!skcuda::dense_gemm_sm90_available())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
+  e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_dense_gemm_sm90: kernel launch");
+  return SK_OK;
+#else
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
+}

@@ -166,6 +166,8 @@ static void test_gemm_validation(int count) {
       CHECK(rc == SK_ERR_INVALID_ARGUMENT, "dense_gemm %s: rc %d", c.what, rc);
       rc = sk_blas_gemm(c.x, c.xd, c.w, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
       CHECK(rc == SK_ERR_INVALID_ARGUMENT, "blas_gemm %s: rc %d", c.what, rc);
+      rc = sk_experimental_dense_gemm_sm90(c.x, c.xd, c.w, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
+      CHECK(rc == SK_ERR_INVALID_ARGUMENT, "dense_gemm_sm90 %s: rc %d", c.what, rc);
     }
   }
   if (count == 0) {
@@ -176,6 +178,8 @@ static void test_gemm_validation(int count) {
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid dense launch w/o GPU rc %d", rc);
     rc = sk_blas_gemm(x, BF16, w, nullptr, y, BF16, 3, 32, 32, nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid cuBLAS launch w/o GPU rc %d", rc);
+    rc = sk_experimental_dense_gemm_sm90(x, BF16, w, nullptr, y, BF16, 3, 32, 32, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid sm90 launch w/o GPU rc %d", rc);
   }
 }
 

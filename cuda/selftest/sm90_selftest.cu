@@ -1,0 +1,186 @@
+// GPU-host check of the EXPERIMENTAL Hopper dense GEMM (sk_experimental_dense_gemm_sm90, wgmma) in a process of its
+// own (CMake target sk_gpu_sm90_selftest): a wrong descriptor can fault and poison the CUDA context, and that must
+// not take the verified kernels' self-test down with it.
+// Cases: random shapes including tails (tokens, out and in not multiples of the 128/128/64 tile), both input dtypes,
+// both output types, with and without bias, against an fp64 host reference (every element for small cases, a sample
+// for large ones). Then 4096^3 timing against our mma.sync dense kernel and cuBLAS (sk_blas_gemm, when found).
+// Exit status: 0 all cases passed, 1 a case failed, 2 no sm_90 device or no sm_90a code (SKIP).
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "selftest_support.cuh"
+#include "sparsekernels.h"
+
+namespace {
+
+using sk_selftest::dtype_name;
+using sk_selftest::from_bits;
+using sk_selftest::to_bits;
+
+struct DeviceBuf {
+  void* p = nullptr;
+  ~DeviceBuf() { sk_free(p); }
+};
+
+bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd, int yd, bool with_bias) {
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  std::vector<uint16_t> x(tokens * in), w(out * in);
+  for (auto& v : x) v = to_bits(uni(rng), xd);
+  for (auto& v : w) v = to_bits(uni(rng), xd);
+  std::vector<float> bias(out);
+  for (auto& v : bias) v = uni(rng);
+  const size_t ybytes = (size_t)tokens * out * (yd == SK_DTYPE_F32 ? 4 : 2);
+  DeviceBuf dx, dw, db, dy;
+  SK_CHECK(sk_malloc(&dx.p, x.size() * 2));
+  SK_CHECK(sk_malloc(&dw.p, w.size() * 2));
+  SK_CHECK(sk_malloc(&db.p, bias.size() * 4));
+  SK_CHECK(sk_malloc(&dy.p, ybytes));
+  SK_CHECK(sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(dw.p, w.data(), w.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(db.p, bias.data(), bias.size() * 4, nullptr));
+  const float* bptr = with_bias ? (const float*)db.p : nullptr;
+  SK_CHECK(sk_experimental_dense_gemm_sm90(dx.p, xd, dw.p, bptr, dy.p, yd, tokens, in, out, nullptr));
+  SK_CHECK(sk_stream_synchronize(nullptr));
+  std::vector<uint8_t> y(ybytes);
+  SK_CHECK(sk_memcpy_d2h(y.data(), dy.p, ybytes, nullptr));
+  auto get = [&](int64_t i) -> double {
+    if (yd == SK_DTYPE_F32) {
+      float f;
+      memcpy(&f, y.data() + 4 * i, 4);
+      return f;
+    }
+    uint16_t b;
+    memcpy(&b, y.data() + 2 * i, 2);
+    return from_bits(b, yd);
+  };
+  const int64_t total = tokens * out;
+  const bool full = tokens * in * out <= (int64_t)1 << 26;
+  const int64_t checks = full ? total : 4096;
+  const double rel_acc = 1e-4, rel_out = yd == SK_DTYPE_F32 ? 0.0 : yd == SK_DTYPE_F16 ? 1.0 / 1024 : 1.0 / 128;
+  int bad = 0;
+  for (int64_t c = 0; c < checks; ++c) {
+    const int64_t i = full ? c : (int64_t)(rng() % (uint64_t)total);
+    const int64_t n = i / out, m = i % out;
+    double ref = with_bias ? bias[m] : 0.0, mag = fabs(ref);
+    for (int64_t k = 0; k < in; ++k) {
+      const double p = (double)from_bits(x[n * in + k], xd) * (double)from_bits(w[m * in + k], xd);
+      ref += p;
+      mag += fabs(p);
+    }
+    const double got = get(i);
+    if (!(fabs(got - ref) <= 1e-6 + rel_acc * mag + rel_out * fabs(ref))) {
+      if (bad++ < 3) fprintf(stderr, "  y[%lld][%lld] = %g, want %g\n", (long long)n, (long long)m, got, ref);
+    }
+  }
+  printf("%s sm90 dense tokens=%lld in=%lld out=%lld x=%s y=%s%s: %d of %lld elements wrong\n",
+         bad == 0 ? "PASS" : "FAIL", (long long)tokens, (long long)in, (long long)out, dtype_name(xd),
+         dtype_name(yd), with_bias ? " +bias" : "", bad, (long long)checks);
+  return bad == 0;
+}
+
+// 4096^3, x in xd, y f32: ours (wgmma), ours (mma.sync) and cuBLAS, median of 20 launches after 3 warm-ups.
+void time_4096(int xd) {
+  const int64_t t = 4096, k = 4096, m = 4096;
+  DeviceBuf dx, dw, dy;
+  if (sk_malloc(&dx.p, t * k * 2) || sk_malloc(&dw.p, m * k * 2) || sk_malloc(&dy.p, t * m * 4)) return;
+  std::vector<uint16_t> h(t * k);
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  for (auto& v : h) v = to_bits(uni(rng), xd);
+  sk_memcpy_h2d(dx.p, h.data(), h.size() * 2, nullptr);
+  sk_memcpy_h2d(dw.p, h.data(), h.size() * 2, nullptr);
+  const bool blas = sk_blas_status() == SK_OK;
+  const char* names[] = {"wgmma (sm90)", "mma.sync", "cuBLAS"};
+  double ms_of[3] = {0, 0, 0};
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  for (int which = 0; which < 3; ++which) {
+    if (which == 2 && !blas) {
+      printf("TIME cuBLAS: not measured (%s)\n", sk_last_error());
+      continue;
+    }
+    auto run = [&]() {
+      if (which == 0) return sk_experimental_dense_gemm_sm90(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+      if (which == 1) return sk_dense_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+      return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+    };
+    bool ok = true;
+    for (int i = 0; i < 3 && ok; ++i) ok = run() == SK_OK;
+    std::vector<float> times;
+    for (int i = 0; i < 20 && ok; ++i) {
+      cudaEventRecord(e0, nullptr);
+      ok = run() == SK_OK;
+      cudaEventRecord(e1, nullptr);
+      cudaEventSynchronize(e1);
+      float ms = 0;
+      cudaEventElapsedTime(&ms, e0, e1);
+      times.push_back(ms);
+    }
+    if (!ok) {
+      printf("TIME %s: failed: %s\n", names[which], sk_last_error());
+      continue;
+    }
+    std::sort(times.begin(), times.end());
+    ms_of[which] = times[times.size() / 2];
+    printf("TIME %s 4096^3 x=%s y=f32: %.3f ms, %.1f TFLOP/s\n", names[which], dtype_name(xd), ms_of[which],
+           2.0 * t * k * m / (ms_of[which] * 1e-3) / 1e12);
+  }
+  if (ms_of[0] > 0 && ms_of[2] > 0) printf("RATIO wgmma / cuBLAS speed (x=%s): %.2fx\n", dtype_name(xd), ms_of[2] / ms_of[0]);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+}
+
+}  // namespace
+
+int main() {
+  int count = 0, cap = 0;
+  sk_device_count(&count);
+  if (count == 0 || sk_device_capability(0, &cap) != SK_OK || cap != 90) {
+    printf("SKIP: sm90 dense: needs an sm_90 device (found %d devices, sm_%d)\n", count, cap);
+    return 2;
+  }
+  {
+    // Real (tiny) buffers: when the kernel is available this probe launches it.
+    DeviceBuf px, pw, py;
+    if (sk_malloc(&px.p, 256) || sk_malloc(&pw.p, 256) || sk_malloc(&py.p, 256)) {
+      printf("FAIL: sm90 dense: sk_malloc: %s\n", sk_last_error());
+      return 1;
+    }
+    int rc = sk_experimental_dense_gemm_sm90(px.p, SK_DTYPE_BF16, pw.p, nullptr, py.p, SK_DTYPE_F32, 1, 8, 8, nullptr);
+    if (rc == SK_ERR_UNSUPPORTED) {
+      printf("SKIP: sm90 dense: %s\n", sk_last_error());
+      return 2;
+    }
+    if (rc != SK_OK || sk_stream_synchronize(nullptr) != SK_OK) {
+      printf("FAIL: sm90 dense: first launch: %s\n", sk_last_error());
+      return 1;
+    }
+  }
+  std::mt19937 rng(90);
+  const int64_t shapes[][3] = {{128, 64, 128}, {1, 8, 8},       {7, 40, 96},     {200, 136, 72},
+                               {129, 1000, 257}, {256, 512, 384}, {512, 4096, 4096}, {4096, 4096, 4096}};
+  int failed = 0, total = 0, combo = 0;
+  for (auto& s : shapes) {
+    for (int c = 0; c < 2; ++c, ++combo) {
+      const int xd = (combo & 1) ? SK_DTYPE_BF16 : SK_DTYPE_F16;
+      const int yd = (combo & 2) ? xd : SK_DTYPE_F32;
+      ++total;
+      if (!run_case(rng, s[0], s[1], s[2], xd, yd, combo % 3 != 2)) ++failed;
+      if (cudaGetLastError() != cudaSuccess) break;
+    }
+  }
+  printf("%s: sm90 dense: %d of %d cases passed\n", failed == 0 ? "PASS" : "FAIL", total - failed, total);
+  if (failed == 0) {
+    time_4096(SK_DTYPE_BF16);
+    time_4096(SK_DTYPE_F16);
+  }
+  return failed == 0 ? 0 : 1;
+}
