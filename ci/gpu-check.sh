@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # GPU host check, prepared to finish in under 6 minutes: build the library for the local GPU, run the native
 # self-test (every kernel vs an fp64 host reference), the benchmark against cuBLAS (sk_gpu_bench, verified against
-# cuBLAS before timing), the PyTorch peers, a short compute-sanitizer pass and the Java twin check (GPU vs CPU twin
-# through both bindings), then merge everything into one report. Report in $OUT (or gpu-report/):
+# cuBLAS before timing), the PyTorch peers, a short compute-sanitizer pass, the Java twin check (GPU vs CPU twin
+# through both bindings) and the JUnit gpu group (@Tag("gpu") tests of java-api, through both bindings), then merge
+# everything into one report. Report in $OUT (or gpu-report/):
 #   gpu-check.txt (this log), selftest.txt, bench.txt, bench.json, torch.jsonl, memcheck.txt, verify-*.txt,
-#   build.log / ptxas.log, summary.md, and docs/gpu/YYYY-MM-DD-<gpu>.json (copy it into the repo's docs/gpu/).
+#   junit-gpu.txt (+ junit-gpu-xml/), build.log / ptxas.log, summary.md, and docs/gpu/YYYY-MM-DD-<gpu>.json (copy
+#   it into the repo's docs/gpu/).
 #
 # Time: every step runs under `timeout`, capped by what is left of SK_GPU_CHECK_SECONDS (default 315 s; the merge
 # and summary get the last seconds), in priority order; a step that no longer fits prints SKIP. Expected on an
-# H100: build ~30 s, self-test ~20 s, bench ~45 s, torch ~30 s, memcheck ~30 s, Java ~2 x 20 s.
+# H100: build ~30 s, self-test ~20 s, bench ~45 s, torch ~30 s, memcheck ~30 s, Java ~2 x 20 s, JUnit gpu group
+# ~2 x 30 s (an estimate: the twin check again plus the concurrency and fault tests; not yet timed on a GPU host).
 #
-# Java: uses target/gpu-pack (from ci/pack-jre.sh, carried to the host) or any JDK 22+ on the host.
+# Java: uses target/gpu-pack (from ci/pack-jre.sh, carried to the host) or any JDK 22+ on the host; the JUnit gpu
+# group needs the pack's test/ folder (or java-api/target/test-classes and gpu-tests/ from a Maven build).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 1
@@ -175,6 +179,42 @@ if [ -n "$java" ] && [ -f "$jar" ] && [ $built = 1 ]; then
 else
   echo "SKIP: Java twin check (no Java runtime or jar: run ci/pack-jre.sh and carry target/gpu-pack)"
   checks+=("java twin check=SKIP")
+fi
+took
+
+step "JUnit gpu group (CUDA concurrency, CUDA faults, CUDA vs CPU twin, MiniLM; both bindings)"
+# ci/gpu/junit-gpu.sh runs the console launcher from the pack's test/ folder on the library built above. The MiniLM
+# test is skipped (aborted) there with its reason: its model jar and ONNX Runtime are not in the pack.
+junit_txt="$report/junit-gpu.txt"
+: > "$junit_txt"
+if [ -n "$java" ] && [ -f "$jar" ] && [ $built = 1 ]; then
+  for binding in panama javacpp; do
+    if t=$(budget 100 30); then
+      echo "== binding $binding, timeout ${t}s" >> "$junit_txt"
+      timeout -k 5 "$t" bash ci/gpu/junit-gpu.sh --java "$java" --jar "$jar" --lib "$lib" --binding $binding \
+        --reports-dir "$report/junit-gpu-xml/$binding" 2>&1 | tee -a "$junit_txt" |
+        grep -E "^  (binding|deviceCount|lastError):|\[(X|A)\]|^ *=> |^junit-gpu( $binding)?: (PASS|FAIL|SKIP)" |
+        cut -c1-300
+      rc=${PIPESTATUS[0]}
+      echo >> "$junit_txt"
+      # "junit-gpu panama: PASS 5 found, 4 successful, 0 failed, 1 aborted" -> the counts, as the check's detail
+      result=$(grep -E "^junit-gpu $binding: (PASS|FAIL) " "$junit_txt" | tail -n 1 | cut -d' ' -f4-)
+      case "$rc" in
+        0) checks+=("junit gpu group $binding=PASS:$result") ;;
+        3) checks+=("junit gpu group $binding=SKIP:$(grep "^junit-gpu: SKIP" "$junit_txt" | tail -n 1 | cut -c17-)") ;;
+        124|137) fail "JUnit gpu group ($binding): timed out after ${t}s"
+          checks+=("junit gpu group $binding=FAIL:timed out after ${t}s${result:+, }$result") ;;
+        *) fail "JUnit gpu group ($binding, exit $rc)"
+          checks+=("junit gpu group $binding=FAIL:${result:-exit $rc, no launcher summary}") ;;
+      esac
+    else
+      echo "SKIP: JUnit gpu group ($binding): no time left"
+      checks+=("junit gpu group $binding=SKIP:no time left")
+    fi
+  done
+else
+  echo "SKIP: JUnit gpu group (no Java runtime, no jar or no library built)"
+  checks+=("junit gpu group=SKIP:no Java runtime, no jar or no library built")
 fi
 took
 

@@ -2,8 +2,13 @@
 # Packs a minimal Java runtime (jlink) plus the sparsekernels jars, for GPU hosts that have no Java installed.
 #
 # Usage: ci/pack-jre.sh [OUT_DIR] [JAR...]
-#   OUT_DIR  where to put the pack (default: target/gpu-pack); gets OUT_DIR/jre and OUT_DIR/lib
+#   OUT_DIR  where to put the pack (default: target/gpu-pack); gets OUT_DIR/jre, OUT_DIR/lib and OUT_DIR/test
 #   JAR...   jars to copy into OUT_DIR/lib (default: cli/target/sparsekernels.jar when it exists)
+#
+# OUT_DIR/test is what ci/gpu/junit-gpu.sh needs to run the JUnit gpu group (@Tag("gpu") tests) on the host:
+# junit-platform-console-standalone.jar (java-api's build copies it to java-api/target/gpu-tests) and
+# sparsekernels-tests.jar (java-api/target/test-classes; files over 1 MiB are left out). No jqwik: no gpu test uses
+# it. Missing either, the pack is made without them and gpu-check.sh skips that step. SK_PACK_TESTS=0 leaves them out.
 #
 # The runtime gets a fixed base set of modules (what the kernels, bindings and JMH need, including
 # jdk.incubator.vector) plus whatever `jdeps --print-module-deps` finds in the given jars.
@@ -74,13 +79,44 @@ JDK="$(pick_jdk)"
 JDK_VERSION="$(jdk_major "$JDK")"
 info "using JDK $JDK_VERSION at $JDK"
 
+# --- the JUnit gpu group -------------------------------------------------------------------------
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+TEST_JARS=()
+if [[ "${SK_PACK_TESTS:-1}" != 0 ]]; then
+  CONSOLE="$REPO_ROOT/java-api/target/gpu-tests/junit-platform-console-standalone.jar"
+  TEST_CLASSES="$REPO_ROOT/java-api/target/test-classes"
+  if [[ ! -f "$CONSOLE" ]]; then
+    info "warning: $CONSOLE does not exist (build it with: mvn -pl cli -am package -DskipTests);" \
+         "packing without the JUnit gpu group (gpu-check.sh will SKIP it)"
+  elif ! compgen -G "$TEST_CLASSES/dev/sparsekernels/*Test.class" >/dev/null; then
+    info "warning: no test classes in $TEST_CLASSES (build without -Dmaven.test.skip);" \
+         "packing without the JUnit gpu group (gpu-check.sh will SKIP it)"
+  else
+    mkdir -p "$STAGE/test-classes"
+    cp -R "$TEST_CLASSES/." "$STAGE/test-classes/"
+    while IFS= read -r -d '' big; do
+      info "left out of the test jar: ${big#"$STAGE/test-classes/"} ($(du -h "$big" | cut -f1))"
+      rm -f -- "$big"
+    done < <(find "$STAGE/test-classes" -type f -size +1024k -print0)
+    "$JDK/bin/jar" --create --file "$STAGE/sparsekernels-tests.jar" -C "$STAGE/test-classes" . \
+      || die "jar failed on $TEST_CLASSES"
+    cp -- "$CONSOLE" "$STAGE/junit-platform-console-standalone.jar"
+    TEST_JARS=("$STAGE/junit-platform-console-standalone.jar" "$STAGE/sparsekernels-tests.jar")
+    info "JUnit gpu group: $(unzip -p "$CONSOLE" META-INF/MANIFEST.MF 2>/dev/null |
+      sed -n 's/^Implementation-Version: *\([^[:space:]]*\).*/console launcher \1, /p')test jar of" \
+      "$(find "$STAGE/test-classes" -name '*.class' | wc -l | tr -d ' ') classes"
+  fi
+fi
+
 # --- module list ---------------------------------------------------------------------------------
 MODULES="$BASE_MODULES"
-if [[ ${#JARS[@]} -gt 0 ]]; then
-  JDEPS_LOG="$(mktemp)"
-  trap 'rm -f "$JDEPS_LOG"' EXIT
+# jdeps reads the test jars too (it finds java.sql in the console launcher's shaded CSV parser).
+SCANNED=(${JARS[@]+"${JARS[@]}"} ${TEST_JARS[@]+"${TEST_JARS[@]}"})
+if [[ ${#SCANNED[@]} -gt 0 ]]; then
+  JDEPS_LOG="$STAGE/jdeps.log"
   if DEPS="$("$JDK/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release "$JDK_VERSION" \
-                "${JARS[@]}" 2>"$JDEPS_LOG")"; then
+                "${SCANNED[@]}" 2>"$JDEPS_LOG")"; then
     DEPS="$(echo "$DEPS" | tail -n 1 | tr -d '[:space:]')"
     info "jdeps found modules: ${DEPS:-none}"
     [[ -n "$DEPS" ]] && MODULES="$MODULES,$DEPS"
@@ -89,13 +125,15 @@ if [[ ${#JARS[@]} -gt 0 ]]; then
     sed 's/^/    /' "$JDEPS_LOG" | head -n 3 >&2
   fi
 fi
+# JUnit scans the test jar as a zip file system: a service provider, which jdeps does not see.
+[[ ${#TEST_JARS[@]} -gt 0 ]] && MODULES="$MODULES,jdk.zipfs"
 [[ -n "${EXTRA_MODULES:-}" ]] && MODULES="$MODULES,$EXTRA_MODULES"
 MODULES="$(echo "$MODULES" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
 info "modules: $MODULES"
 
 # --- jlink ---------------------------------------------------------------------------------------
 mkdir -p "$OUT"
-rm -rf "$OUT/jre" "$OUT/lib"   # only what this script creates; jlink refuses an existing output folder
+rm -rf "${OUT:?}/jre" "${OUT:?}/lib" "${OUT:?}/test"   # only what this script creates; jlink refuses an existing output folder
 "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
   --output "$OUT/jre" || die "jlink failed (see above)"
 
@@ -104,10 +142,18 @@ if [[ ${#JARS[@]} -gt 0 ]]; then
   cp -- "${JARS[@]}" "$OUT/lib/"
   info "copied ${#JARS[@]} jar(s) into $OUT/lib"
 fi
+if [[ ${#TEST_JARS[@]} -gt 0 ]]; then
+  mkdir -p "$OUT/test"
+  cp -- "${TEST_JARS[@]}" "$OUT/test/"
+fi
 
 # --- check and report ----------------------------------------------------------------------------
 "$OUT/jre/bin/java" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 \
   || die "the packed runtime does not start: $OUT/jre/bin/java --add-modules jdk.incubator.vector -version"
-info "runtime: $(du -sh "$OUT/jre" | cut -f1), jars: $(du -sh "$OUT/lib" | cut -f1)"
-info "total size of $OUT: $(du -sh "$OUT" | cut -f1)"
+mib() { du -sb "$@" | awk '{ s += $1 } END { printf "%.1f MiB", s / 1048576 }'; }
+info "runtime: $(mib "$OUT/jre"), jars: $(mib "$OUT/lib")$([[ -d "$OUT/test" ]] &&
+  echo ", JUnit gpu group: $(mib "$OUT/test")")"
+TOTAL_BYTES="$(du -sb "$OUT" | cut -f1)"
+info "total size of $OUT: $(mib "$OUT") ($TOTAL_BYTES bytes; the device tool carries at most 64 MiB)"
+(( TOTAL_BYTES < 60 * 1048576 )) || info "warning: the pack is within 4 MiB of the 64 MiB carry limit, or over it"
 info "run with: $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar $OUT/lib/<jar> ..."

@@ -2,7 +2,7 @@
 """Folds one GPU-host run into a report: docs/gpu/YYYY-MM-DD-<gpu-slug>.json plus a markdown summary on stdout.
 
     merge_report.py --bench bench.json [--torch torch.jsonl] [--selftest selftest.txt]
-                    [--verify panama=verify-panama.txt ...] [--check NAME=STATUS ...]
+                    [--verify panama=verify-panama.txt ...] [--check NAME=STATUS[:DETAIL] ...]
                     [--out-dir DIR] [--markdown FILE]
 
 Inputs (any may be missing or empty; what is missing is said, never filled in):
@@ -16,7 +16,8 @@ Inputs (any may be missing or empty; what is missing is said, never filled in):
               "gather_rows|cols", "channel_stats", "probe", and any line naming attention).
   --verify    stdout of `sparsekernels verify` per binding ("PASS|FAIL dense|2:4|bsr:RxC|gather rows|gather cols|
               channel statistics ..." lines, then "verify: ..."); lines naming attention count for sk_attention.
-  --check     the outcome of another step (build, memcheck, ...), recorded as is.
+  --check     the outcome of another step (build, memcheck, the JUnit gpu group, ...), recorded as is, with an optional
+              detail after a colon ("junit gpu group panama=PASS:5 found, 4 successful, 0 failed, 1 aborted").
 The output document keeps the bench schema: {"gpu","driver","cuda","date",...,"checks":[...],"records":[{"op",
 "format","device","shape","dtype","y_dtype","ours_ms","peer","peer_ms","speedup","tflops",...}],"gather_records":[...]}; records it does not recognise are kept as they are
 (and left out of the tables).
@@ -435,7 +436,7 @@ def main(argv=None):
     ap.add_argument("--torch")
     ap.add_argument("--selftest")
     ap.add_argument("--verify", action="append", default=[], metavar="NAME=FILE")
-    ap.add_argument("--check", action="append", default=[], metavar="NAME=STATUS")
+    ap.add_argument("--check", action="append", default=[], metavar="NAME=STATUS[:DETAIL]")
     ap.add_argument("--out-dir", default="docs/gpu")
     ap.add_argument("--markdown", help="also write the markdown summary to this file")
     args = ap.parse_args(argv)
@@ -450,9 +451,10 @@ def main(argv=None):
         tally_verify(name, read_text(path), tally)
     for spec in args.check:
         name, _, status = spec.partition("=")
-        status = status.upper() or "SKIP"
+        status, _, detail = status.partition(":")
+        status = status.strip().upper() or "SKIP"
         tally.other.append((name, status if status in ("PASS", "FAIL", "SKIP") else "FAIL",
-                            "" if status in ("PASS", "FAIL", "SKIP") else "status '%s'" % status))
+                            detail.strip() if status in ("PASS", "FAIL", "SKIP") else "status '%s'" % status))
     lines, failed = kernel_lines(tally)
 
     bench_records = bench.get("records", []) if bench else []

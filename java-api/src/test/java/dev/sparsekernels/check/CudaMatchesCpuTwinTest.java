@@ -8,7 +8,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** GPU group: needs a CUDA device; run by ci/gpu-check.sh (mvn -Dsk.test.groups=gpu -Dsk.test.excludedGroups=). */
+/**
+ * GPU group: needs a CUDA device; run by ci/gpu-check.sh (ci/gpu/junit-gpu.sh) or under Maven with
+ * -Dsk.test.groups=gpu -Dsk.test.excludedGroups=.
+ */
 @Tag("gpu")
 class CudaMatchesCpuTwinTest {
     @Test
