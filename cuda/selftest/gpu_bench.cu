@@ -129,13 +129,7 @@ std::string num(double v) {  // JSON number with 6 significant digits; null for 
   return buf;
 }
 
-struct DeviceBuf {
-  void* p = nullptr;
-  DeviceBuf() = default;
-  DeviceBuf(const DeviceBuf&) = delete;
-  DeviceBuf& operator=(const DeviceBuf&) = delete;
-  ~DeviceBuf() { sk_free(p); }
-};
+using sk_selftest::DeviceBuf;
 
 bool sk_ok(int rc, const char* what) {
   if (rc == SK_OK) return true;

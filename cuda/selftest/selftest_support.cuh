@@ -5,6 +5,9 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <vector>
 
 #include "sparsekernels.h"
 
@@ -36,6 +39,27 @@ inline float from_bits(uint16_t b, int dtype) {
   r.x = b;
   return __bfloat162float(__nv_bfloat16(r));
 }
+
+// Element i of an output buffer holding y_dtype values (F32, or F16/BF16 bits), as a double.
+inline double output_at(const std::vector<uint8_t>& buf, int64_t i, int y_dtype) {
+  if (y_dtype == SK_DTYPE_F32) {
+    float f;
+    memcpy(&f, buf.data() + 4 * i, 4);
+    return f;
+  }
+  uint16_t b;
+  memcpy(&b, buf.data() + 2 * i, 2);
+  return from_bits(b, y_dtype);
+}
+
+// A device allocation freed when it goes out of scope (sk_free(NULL) is a no-op).
+struct DeviceBuf {
+  void* p = nullptr;
+  DeviceBuf() = default;
+  DeviceBuf(const DeviceBuf&) = delete;
+  DeviceBuf& operator=(const DeviceBuf&) = delete;
+  ~DeviceBuf() { sk_free(p); }
+};
 
 inline const char* dtype_name(int d) { return d == SK_DTYPE_F32 ? "f32" : d == SK_DTYPE_F16 ? "f16" : "bf16"; }
 

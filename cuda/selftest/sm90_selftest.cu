@@ -24,10 +24,7 @@ using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
 
-struct DeviceBuf {
-  void* p = nullptr;
-  ~DeviceBuf() { sk_free(p); }
-};
+using sk_selftest::DeviceBuf;
 
 bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd, int yd, bool with_bias) {
   std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
@@ -50,16 +47,7 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   SK_CHECK(sk_stream_synchronize(nullptr));
   std::vector<uint8_t> y(ybytes);
   SK_CHECK(sk_memcpy_d2h(y.data(), dy.p, ybytes, nullptr));
-  auto get = [&](int64_t i) -> double {
-    if (yd == SK_DTYPE_F32) {
-      float f;
-      memcpy(&f, y.data() + 4 * i, 4);
-      return f;
-    }
-    uint16_t b;
-    memcpy(&b, y.data() + 2 * i, 2);
-    return from_bits(b, yd);
-  };
+  auto get = [&](int64_t i) { return sk_selftest::output_at(y, i, yd); };
   const int64_t total = tokens * out;
   const bool full = tokens * in * out <= (int64_t)1 << 26;
   const int64_t checks = full ? total : 4096;

@@ -36,10 +36,7 @@ using sk_selftest::to_bits;
 
 
 
-struct DeviceBuf {
-  void* p = nullptr;
-  ~DeviceBuf() { sk_free(p); }
-};
+using sk_selftest::DeviceBuf;
 
 
 // One case: returns true when both kernels match the reference.
@@ -95,16 +92,7 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   SK_CHECK(sk_memcpy_d2h(ys.data(), dys.p, ybytes, nullptr));
   SK_CHECK(sk_memcpy_d2h(ydn.data(), dyd.p, ybytes, nullptr));
 
-  auto get = [&](const std::vector<uint8_t>& buf, int64_t i) -> double {
-    if (yd == SK_DTYPE_F32) {
-      float f;
-      memcpy(&f, buf.data() + 4 * i, 4);
-      return f;
-    }
-    uint16_t b;
-    memcpy(&b, buf.data() + 2 * i, 2);
-    return from_bits(b, yd);
-  };
+  auto get = [&](const std::vector<uint8_t>& buf, int64_t i) { return sk_selftest::output_at(buf, i, yd); };
 
   // Every element for small cases, a random sample of 4096 for big ones (the fp64 reference is O(t*in*out)).
   const int64_t total = tokens * out;
