@@ -1,6 +1,7 @@
 package dev.sparsekernels.io.onnx;
 
 import dev.sparsekernels.io.onnx.ProtoReader.LongList;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,7 +173,7 @@ final class OnnxParser {
         long type = -1;
         float f = 0;
         long i = 0;
-        String s = null;
+        String s = ""; // protobuf's default for an absent bytes field: a STRING attribute without s is ""
         OnnxTensor t = null;
         LongList floatBits = new LongList();
         LongList ints = new LongList();
@@ -198,7 +199,7 @@ final class OnnxParser {
                     seen = OnnxAttribute.Kind.INT;
                     break;
                 case 4:
-                    s = r.string("s");
+                    s = r.text("s");
                     seen = OnnxAttribute.Kind.STRING;
                     break;
                 case 5:
@@ -214,7 +215,7 @@ final class OnnxParser {
                     seen = OnnxAttribute.Kind.INTS;
                     break;
                 case 9:
-                    strings.add(r.string("strings"));
+                    strings.add(r.text("strings"));
                     seen = OnnxAttribute.Kind.STRINGS;
                     break;
                 case 10:
@@ -347,19 +348,23 @@ final class OnnxParser {
             return;
         }
         if (raw != null) {
-            if (type.byteSize() == 0) {
-                return; // sub-byte types: packing rules differ; not decoded, so not checked
-            }
-            long expected = count * type.byteSize();
-            if (raw.remaining() != expected) {
-                throw r.error(label + " of " + shape + " needs " + expected + " bytes of raw_data but holds "
-                        + raw.remaining());
+            // Compared without multiplying count: count x size may pass 2^63 and wrap to the size held (2^62 FLOAT
+            // elements "need" 0 bytes in 64-bit arithmetic), which would accept a tensor of no data.
+            long held = raw.remaining();
+            int size = type.byteSize();
+            boolean fits = size == 0 ? count / 2 + (count & 1) == held // INT4, UINT4: two elements per byte
+                    : count <= held / size && count * size == held;
+            if (!fits) {
+                String expected = size == 0 ? String.valueOf(count / 2 + (count & 1))
+                        : BigInteger.valueOf(count).multiply(BigInteger.valueOf(size)).toString();
+                throw r.error(label + " of " + shape + " needs " + expected + " bytes of raw_data but holds " + held);
             }
             return;
         }
         long values = typed == null ? 0 : typed.size();
-        long expected = type == OnnxDataType.COMPLEX64 || type == OnnxDataType.COMPLEX128 ? 2 * count : count;
-        if (values != expected) {
+        boolean complex = type == OnnxDataType.COMPLEX64 || type == OnnxDataType.COMPLEX128;
+        if (complex ? values % 2 != 0 || values / 2 != count : values != count) {
+            String expected = complex ? Long.toUnsignedString(count << 1) : String.valueOf(count); // 2 x count < 2^64
             throw r.error(label + " of " + shape + " needs " + expected + " values but holds " + values);
         }
     }

@@ -2,6 +2,8 @@ package dev.sparsekernels.io.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -138,7 +140,22 @@ final class ProtoReader {
         return slice.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * A {@code string} field: protobuf requires UTF-8, and names are what weights are found by, so bytes that are not
+     * UTF-8 are refused rather than replaced (two different names would read as the same one).
+     */
     String string(String what) throws OnnxFormatException {
+        ByteBuffer b = bytes(what);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(b).toString();
+        } catch (CharacterCodingException e) {
+            throw error(what + " is not valid UTF-8");
+        }
+    }
+
+    /** A {@code bytes} field read as text (attribute values): bytes that are not UTF-8 become U+FFFD. */
+    String text(String what) throws OnnxFormatException {
         ByteBuffer b = bytes(what);
         byte[] a = new byte[b.remaining()];
         b.get(a);

@@ -117,6 +117,51 @@ class OnnxMalformedInputTest {
     }
 
     @Test
+    void elementCountTimesSizeThatWrapsToTheSizeHeldIsRefused() {
+        // 2^62 x 4 bytes is 2^64, 0 in 64-bit arithmetic: an empty raw_data used to pass for 2^62 floats.
+        ProtoWriter t = tensor("w", OnnxDataType.FLOAT, 1L << 62).bytes(9, new byte[0]);
+        fails(withInitializer(t), "tensor 'w' of FLOAT [4611686018427387904] (4611686018427387904 elements) needs "
+                + "18446744073709551616 bytes of raw_data but holds 0");
+        ProtoWriter z = tensor("z", OnnxDataType.COMPLEX64, 1L << 62).packedFloats(4, 1f, 2f);
+        fails(withInitializer(z), "needs 9223372036854775808 values but holds 2");
+    }
+
+    @Test
+    void fourBitTypesHoldTwoElementsPerByte() throws Exception {
+        fails(withInitializer(tensor("q", OnnxDataType.UINT4, 5).bytes(9, new byte[2])),
+                "tensor 'q' of UINT4 [5] (5 elements) needs 3 bytes of raw_data but holds 2");
+        fails(withInitializer(tensor("q", OnnxDataType.INT4, 1L << 62).bytes(9, new byte[0])),
+                "needs 2305843009213693952 bytes of raw_data but holds 0");
+        OnnxModel m = OnnxModel.parse(ByteBuffer.wrap(withInitializer(tensor("q", OnnxDataType.INT4, 5)
+                .bytes(9, new byte[3]))), "ok.onnx");
+        assertEquals(5, m.graph().initializers().get("q").elementCount());
+    }
+
+    @Test
+    void stringFieldsMustBeUtf8ButAttributeBytesNeedNot() throws Exception {
+        ProtoWriter t = tensor("", OnnxDataType.FLOAT, 1).bytes(8, new byte[] {'w', (byte) 0xFF})
+                .bytes(9, new byte[4]);
+        fails(withInitializer(t), "graph.initializer[0]: name is not valid UTF-8");
+        fails(model(message().message(1, message().bytes(4, new byte[] {(byte) 0xC0, (byte) 0x80}))).toBytes(),
+                "graph.node[0]: op_type is not valid UTF-8");
+        // AttributeProto.s is `bytes` in onnx.proto: read as text, malformed bytes replaced
+        ProtoWriter n = node("Foo", "f", new String[0], new String[0])
+                .message(5, message().string(1, "s").varint(20, 3).bytes(4, new byte[] {'a', (byte) 0xFF}));
+        OnnxModel m = OnnxModel.parse(ByteBuffer.wrap(model(message().message(1, n)).toBytes()), "ok.onnx");
+        assertEquals("a\uFFFD", m.graph().nodes().get(0).attribute("s").stringValue());
+    }
+
+    @Test
+    void controlCharactersInQuotedNamesAreEscaped() {
+        ProtoWriter g = message().message(5, floatTensor("w\nx", new float[] {1f}, 1))
+                .message(5, floatTensor("w\nx", new float[] {2f}, 1));
+        OnnxFormatException e = fails(model(g).toBytes(), "two initializers are named 'w\\x0ax'");
+        assertEquals("graph: two initializers are named 'w\\x0ax'", e.problem());
+        fails(model(message().message(1, message().string(3, "a\u0000b\u001b[2J"))).toBytes(),
+                "node 'a\\x00b\\x1b[2J' has no op_type");
+    }
+
+    @Test
     void missingDataTypeIsReported() {
         ProtoWriter t = message().varint(1, 1).string(8, "w").bytes(9, new byte[4]);
         fails(withInitializer(t), "tensor 'w' has no data_type");

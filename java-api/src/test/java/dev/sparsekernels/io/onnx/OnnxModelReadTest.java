@@ -157,6 +157,15 @@ class OnnxModelReadTest {
     }
 
     @Test
+    void stringAttributeWithoutAValueIsEmpty() throws Exception {
+        // protobuf's default for an absent bytes field; stringValue() used to return null
+        ProtoWriter n = node("Foo", "foo", new String[0], new String[0])
+                .message(5, message().string(1, "mode").varint(20, 3));
+        OnnxNode r = parseGraph(message().message(1, n)).graph().nodes().get(0);
+        assertEquals("", r.attribute("mode").stringValue());
+    }
+
+    @Test
     void constantNodeValueIsFoundByOutputName() throws Exception {
         ProtoWriter value = floatTensor("", new float[] {1e-12f});
         ProtoWriter c = node("Constant", "c", new String[0], new String[] {"eps"})
