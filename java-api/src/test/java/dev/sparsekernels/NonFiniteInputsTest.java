@@ -35,8 +35,13 @@ class NonFiniteInputsTest {
     }
 
     /** Outputs where touched(i) must be non-finite, the others identical to the clean run, bit for bit. */
+    /**
+     * Outputs away from the poison must stay finite and equal up to rounding: not bit for bit, because the clean and
+     * the poisoned run can execute at different JIT tiers, and the Vector API's interpreted reductions add lanes in
+     * another order than the compiled ones (seen as a 1-ulp difference in the dense GEMV path).
+     */
     private static void check(String what, float[] clean, float[] poisoned, IntPredicate touched) {
-        check(what, clean, poisoned, touched, 0f);
+        check(what, clean, poisoned, touched, 1e-6f);
     }
 
     /**
