@@ -34,7 +34,7 @@ class DemoCommandTest extends CliHarness {
         assertTrue(number(dense, "ort_sentences_per_s") > 0, dense.toString());
         long denseParams = ((Number) dense.get("params")).longValue();
         List<?> configs = (List<?>) root.get("configs");
-        assertEquals(5, configs.size());
+        assertEquals(6, configs.size());
         for (Object o : configs) {
             Map<?, ?> c = (Map<?, ?>) o;
             String name = (String) c.get("name");

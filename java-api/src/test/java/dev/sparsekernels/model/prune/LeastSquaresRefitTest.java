@@ -103,20 +103,26 @@ class LeastSquaresRefitTest {
     }
 
     @Test
-    void dampingShrinksTowardsZeroAsRidgeRegressionDoes() {
+    void dampingPullsTheCompensationTowardsTheKeptWeights() {
         int t = 200;
         float[] x = new float[t * 2];
         for (int s = 0; s < t; s++) {
             x[2 * s] = (float) R.nextGaussian();
-            x[2 * s + 1] = (float) R.nextGaussian();
+            x[2 * s + 1] = 0.8f * x[2 * s] + 0.6f * (float) R.nextGaussian(); // correlated with x0
         }
         InputGram g = new InputGram(2, 1);
         g.accept(x, t);
         float[] w = {1f, 1f};
-        float plain = LeastSquaresRefit.refit(w, 1, null, new int[] {0, 1}, g, 0.0, 1).weight()[0];
-        float damped = LeastSquaresRefit.refit(w, 1, null, new int[] {0, 1}, g, 1.0, 1).weight()[0];
-        assertEquals(1f, plain, 1e-5); // nothing removed, no damping: the layer as it was
-        assertTrue(damped < 0.7f && damped > 0.3f, "damping 1 halves the weights roughly: " + damped);
+        assertEquals(1f, LeastSquaresRefit.refit(w, 1, null, new int[] {0, 1}, g, 5.0, 1).weight()[1], 0f,
+                "nothing removed: the layer as it was, whatever the damping");
+        double c01 = g.covariance()[1];
+        double c00 = g.covariance()[0];
+        float plain = LeastSquaresRefit.refit(w, 1, null, new int[] {0}, g, 0.0, 1).weight()[0];
+        float damped = LeastSquaresRefit.refit(w, 1, null, new int[] {0}, g, 1.0, 1).weight()[0];
+        assertEquals(1 + c01 / c00, plain, 1e-5); // x0 takes over x1's regression on it
+        double c11 = g.covariance()[3];
+        double lambda = (c00 + c11) / 2; // damping 1: λ = mean input variance
+        assertEquals(1 + c01 / (c00 + lambda), damped, 1e-5);
     }
 
     @Test

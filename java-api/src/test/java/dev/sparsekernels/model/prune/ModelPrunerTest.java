@@ -68,7 +68,7 @@ class ModelPrunerTest {
         }
         Set<String> names = new HashSet<>();
         List<PruningConfig> configs = PruningConfigs.standard(2);
-        assertEquals(5, configs.size());
+        assertEquals(6, configs.size());
         for (PruningConfig config : configs) {
             assertTrue(names.add(config.name()), "unique name " + config.name());
             try (Kernels k = Kernels.cpu(2); BertEncoder enc = TinyModel.encoder(k, 3)) {
