@@ -20,8 +20,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * The PNG of quality against speed: one point per model (x = sentences per second, y = mean cosine to our dense
- * model), our dense model at y = 1, and ONNX Runtime's speed as a vertical line, so what each pruning buys and costs
- * reads off one picture. Rendered off screen (headless).
+ * model), our dense model at y = 1, ONNX Runtime's speed as a vertical line and issue 7's targets as dashed lines,
+ * so what each pruning buys and costs reads off one picture. Rendered off screen (headless).
  */
 final class QualitySpeedChart {
     static final String FILE = "quality-vs-speed.png";
@@ -47,7 +47,7 @@ final class QualitySpeedChart {
                 + ", " + r.threads() + " threads)");
         NumberAxis y = new NumberAxis("mean cosine to the dense model (held-out sentences)");
         // fixed ranges: the ORT line and the labels right of the points must be inside the picture
-        double maxSpeed = Math.max(r.dense().sentencesPerS(), r.dense().ortSentencesPerS());
+        double maxSpeed = Math.max(r.dense().sentencesPerS(), Targets.PRUNED_VS_ORT * r.dense().ortSentencesPerS());
         double minCosine = 1.0;
         for (DemoResults.Config c : r.configs()) {
             maxSpeed = Math.max(maxSpeed, c.sentencesPerS());
@@ -66,6 +66,21 @@ final class QualitySpeedChart {
         ort.setLabelAnchor(RectangleAnchor.TOP_LEFT);
         ort.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
         plot.addDomainMarker(ort);
+        // issue 7's bar for a pruned model: right of the dashed line and above the dotted one
+        BasicStroke dashed = new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[] {6f, 4f}, 0f);
+        ValueMarker target = new ValueMarker(Targets.PRUNED_VS_ORT * r.dense().ortSentencesPerS(), Color.GRAY,
+                dashed);
+        target.setLabel(String.format(Locale.ROOT, "target %.1fx ONNX Runtime", Targets.PRUNED_VS_ORT));
+        target.setLabelAnchor(RectangleAnchor.BOTTOM_LEFT);
+        target.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
+        plot.addDomainMarker(target);
+        ValueMarker cosine = new ValueMarker(Targets.COSINE_MEAN, Color.GRAY, new BasicStroke(1f,
+                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {2f, 3f}, 0f));
+        cosine.setLabel(String.format(Locale.ROOT, "target mean cosine %.2f", Targets.COSINE_MEAN));
+        cosine.setLabelAnchor(RectangleAnchor.BOTTOM_RIGHT);
+        cosine.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
+        plot.addRangeMarker(cosine);
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
         for (DemoResults.Config c : r.configs()) {
             XYTextAnnotation label = new XYTextAnnotation("  " + c.name(), c.sentencesPerS(), c.cosineMean());
