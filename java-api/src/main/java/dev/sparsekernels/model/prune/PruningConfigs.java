@@ -37,8 +37,8 @@ public final class PruningConfigs {
     }
 
     /**
-     * The same shapes as {@link #flap()} (30% of FFN channels and 25% of heads out of every layer), chosen and
-     * compensated by structured Optimal Brain Surgeon instead: what a better criterion buys at equal speed.
+     * The shares of {@link #flap()} (30% of FFN channels, 25% of heads), taken from every layer and chosen and
+     * compensated by structured Optimal Brain Surgeon instead: what a better method buys at about equal speed.
      */
     public static PruningConfig obs(int threads) {
         return PruningConfig.of("OBS ffn-30% heads-25%", new ObsChannelRemovalStep(0.30, 0.25, 8,
