@@ -18,14 +18,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * The main job: a real trained transformer (all-MiniLM-L6-v2) pruned several ways, run on our kernels, with the
- * quality and speed each way buys against the dense model in ONNX Runtime. {@code --kernels} keeps the earlier
- * summary of the GEMM benchmark.
+ * quality and speed each way buys against the dense model in ONNX Runtime ({@link DemoRun} does the work, after
+ * {@link Prerequisites} confirms the model and ONNX Runtime are on the class path). {@code --kernels} keeps the
+ * earlier summary of the GEMM benchmark.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Prunes all-MiniLM-L6-v2 several ways (2:4 magnitude and Wanda, FLAP channels and heads, BSR on"
-            + " the FFN, the best combination), runs each on our CPU kernels and shows quality (cosine and nearest"
-            + " neighbours on held-out sentences) against speed, with the dense model in ONNX Runtime as the"
-            + " baseline. Writes demo-report/ (JSON, markdown, PNG chart). A few minutes on 2 cores.",
+            + " the FFN, channels and heads by Optimal Brain Surgeon, the best combination), runs each on our CPU"
+            + " kernels and shows quality (cosine and nearest neighbours on held-out sentences) against speed, with"
+            + " the dense model in ONNX Runtime as the baseline. Writes demo-report/ (JSON, markdown, PNG chart)."
+            + " About 2 minutes on 2 cores.",
             "--kernels instead summarises the quick GEMM benchmark (2:4 and BSR against OpenBLAS)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
