@@ -396,16 +396,32 @@ final class GemmDriver {
         }
     }
 
+    /** Tokens per block of {@link #writeBack}: one cache line of a C^T row, and 16 rows of Y that stay in L1. */
+    static final int WRITE_BACK_TOKENS = 16;
+
+    /**
+     * Y[tStart + t][o0 + r] = C^T[r][t] (+ bias[o0 + r]) for r < rows, t < nt. Blocked by 16 tokens: each C^T row
+     * segment is read sequentially while the block's 16 rows of Y take the writes. Token by token instead, every
+     * token read the `rows` C^T rows cs floats apart; with cs*4 a multiple of 4 KiB (2048 tokens at in = 384) those
+     * lines all fall into one L1 set and evict each other: measured 2.1 -> 0.74 ms per 2048 x 384 output, 7.0 -> 2.9
+     * ms at 1152 outputs, and writeBack was 11% of a MiniLM forward pass. Same values as before, written in another
+     * order.
+     */
     static void writeBack(float[] c, int cs, int rows, int tStart, int nt, int o0, int out, float[] bias, float[] y) {
-        for (int t = 0; t < nt; t++) {
-            int yo = (tStart + t) * out + o0;
-            if (bias == null) {
-                for (int r = 0; r < rows; r++) {
-                    y[yo + r] = c[r * cs + t];
-                }
-            } else {
-                for (int r = 0; r < rows; r++) {
-                    y[yo + r] = c[r * cs + t] + bias[o0 + r];
+        for (int t0 = 0; t0 < nt; t0 += WRITE_BACK_TOKENS) {
+            int t1 = Math.min(nt, t0 + WRITE_BACK_TOKENS);
+            for (int r = 0; r < rows; r++) {
+                int co = r * cs;
+                int yo = tStart * out + o0 + r;
+                if (bias == null) {
+                    for (int t = t0; t < t1; t++) {
+                        y[yo + t * out] = c[co + t];
+                    }
+                } else {
+                    float b = bias[o0 + r];
+                    for (int t = t0; t < t1; t++) {
+                        y[yo + t * out] = c[co + t] + b;
+                    }
                 }
             }
         }

@@ -34,6 +34,11 @@ final class BertEmbeddings implements AutoCloseable {
         return vocabulary;
     }
 
+    /** The three tables plus LayerNorm gamma and beta. */
+    long parameterCount() {
+        return words.elementCount() + positions.elementCount() + types.elementCount() + 2L * norm.width();
+    }
+
     /**
      * Packed [tokenCount, hidden] states for ids [batch, seq] (padded, row-major) with the given real lengths.
      * Positions count from 0 in every sequence; the token type is 0 (one segment), as sentence encoders use.

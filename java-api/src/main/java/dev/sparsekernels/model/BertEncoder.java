@@ -98,8 +98,20 @@ public final class BertEncoder implements AutoCloseable {
 
     /** Sentence embeddings: F32 [batch, hidden], mean over real tokens, unit L2 norm. */
     public Tensor embed(TokenBatch batch) {
+        return embed(batch, ActivationObserver.NONE);
+    }
+
+    /**
+     * Sentence embeddings as {@link #embed(TokenBatch)}, showing the observer the input of every linear on the way
+     * (calibration).
+     */
+    public Tensor embed(TokenBatch batch, ActivationObserver observer) {
+        if (observer == null) {
+            throw new IllegalArgumentException("observer: expected an observer (or ActivationObserver.NONE) but got"
+                    + " null");
+        }
         PackedSequences packed = packed(batch);
-        float[] pooled = Pooling.meanPool(run(batch, packed), packed.lengths(), config.hidden());
+        float[] pooled = Pooling.meanPool(run(batch, packed, observer), packed.lengths(), config.hidden());
         Pooling.normalizeRows(pooled, config.hidden());
         return Tensor.of(pooled, batch.size(), config.hidden());
     }
@@ -107,7 +119,7 @@ public final class BertEncoder implements AutoCloseable {
     /** Token states after the last layer: F32 [batch, sequenceLength, hidden], zeros at padded positions. */
     public Tensor lastHiddenState(TokenBatch batch) {
         PackedSequences packed = packed(batch);
-        float[] states = run(batch, packed);
+        float[] states = run(batch, packed, ActivationObserver.NONE);
         int seq = batch.sequenceLength();
         int h = config.hidden();
         float[] out = new float[batch.size() * seq * h];
@@ -117,13 +129,25 @@ public final class BertEncoder implements AutoCloseable {
         return Tensor.of(out, batch.size(), seq, h);
     }
 
-    private float[] run(TokenBatch batch, PackedSequences packed) {
+    private float[] run(TokenBatch batch, PackedSequences packed, ActivationObserver observer) {
         float[] h = embeddings.embed(batch.paddedIds(), batch.sequenceLength(), packed);
         AttentionMask mask = AttentionMask.builder().keyLengths(packed.lengths()).build();
-        for (BertLayer layer : layers) {
-            h = layer.forward(kernels, activations, h, packed, mask);
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(kernels, activations, h, packed, mask, i, observer);
         }
         return h;
+    }
+
+    /**
+     * Parameters the model stores and computes with: embedding tables and LayerNorms plus every linear's
+     * {@link LinearLayer#parameterCount()} as the layers are now (pruned layers count what they keep).
+     */
+    public long parameterCount() {
+        long n = embeddings.parameterCount();
+        for (BertLayer l : layers) {
+            n += l.parameterCount();
+        }
+        return n;
     }
 
     private PackedSequences packed(TokenBatch batch) {

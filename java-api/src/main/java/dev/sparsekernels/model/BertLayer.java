@@ -4,6 +4,8 @@ import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.Activations;
+import dev.sparsekernels.cpu.FlashAttention;
 import java.util.List;
 
 /**
@@ -23,6 +25,9 @@ public final class BertLayer implements AutoCloseable {
     private final LinearLayer[] linears = new LinearLayer[LinearSlot.values().length];
     private final LayerNorm attentionNorm;
     private final LayerNorm outputNorm;
+    /** Stacked Q/K/V (CPU path); rebuilt after any of them is replaced. Guarded by this. */
+    private LinearLayer fused;
+    private boolean fusedTried;
 
     BertLayer(int hidden, int headDim, LinearLayer query, LinearLayer key, LinearLayer value,
             LinearLayer attentionOutput, LayerNorm attentionNorm, LinearLayer intermediate, LinearLayer output,
@@ -104,59 +109,98 @@ public final class BertLayer implements AutoCloseable {
         return old;
     }
 
-    /** Runs the layer on packed states h [tokens, hidden]; returns the new packed states. */
-    float[] forward(Kernels kernels, DType activations, float[] h, PackedSequences packed, AttentionMask mask) {
+    /**
+     * Runs the layer on packed states h [tokens, hidden]; returns the new packed states. The observer sees the input
+     * of each linear (Q/K/V once) as {@code layerIndex}.
+     */
+    float[] forward(Kernels kernels, DType activations, float[] h, PackedSequences packed, AttentionMask mask,
+            int layerIndex, ActivationObserver observer) {
         int tokens = packed.tokenCount();
-        float[] a = attention(kernels, activations, h, packed, mask);
+        int threads = CpuPath.threads(kernels, activations);
+        float[] a = attention(kernels, activations, threads, h, packed, mask, layerIndex, observer);
         add(a, h);
-        attentionNorm.apply(a);
-        float[] f;
-        try (Tensor x = tensor(activations, a, tokens, hidden);
-                Tensor y = linear(LinearSlot.INTERMEDIATE).forward(kernels, x)) {
-            f = y.toFloatArray();
+        norm(attentionNorm, a, threads);
+        observer.linearInput(layerIndex, LinearSlot.INTERMEDIATE, a, tokens, hidden);
+        float[] f = linear(LinearSlot.INTERMEDIATE).forward(kernels, activations, a, tokens);
+        if (threads > 0) {
+            Activations.gelu(f, threads);
+        } else {
+            Gelu.apply(f);
         }
-        Gelu.apply(f);
-        float[] out;
-        try (Tensor x = tensor(activations, f, tokens, intermediateWidth());
-                Tensor y = linear(LinearSlot.OUTPUT).forward(kernels, x)) {
-            out = y.toFloatArray();
-        }
+        observer.linearInput(layerIndex, LinearSlot.OUTPUT, f, tokens, intermediateWidth());
+        float[] out = linear(LinearSlot.OUTPUT).forward(kernels, activations, f, tokens);
         add(out, a);
-        outputNorm.apply(out);
+        norm(outputNorm, out, threads);
         return out;
     }
 
     /** O(softmax(Q Kᵀ / sqrt(headDim), keys masked by length) V) for the packed states; returns [tokens, hidden]. */
-    private float[] attention(Kernels kernels, DType activations, float[] h, PackedSequences packed,
-            AttentionMask mask) {
+    private float[] attention(Kernels kernels, DType activations, int threads, float[] h, PackedSequences packed,
+            AttentionMask mask, int layerIndex, ActivationObserver observer) {
         int tokens = packed.tokenCount();
         int heads = heads();
-        long[] headShape = {packed.batch(), heads, packed.maxLength(), headDim};
-        float[] context;
-        try (Tensor x = tensor(activations, h, tokens, hidden);
-                Tensor q = headsOf(kernels, activations, LinearSlot.QUERY, x, packed, headShape);
-                Tensor k = headsOf(kernels, activations, LinearSlot.KEY, x, packed, headShape);
-                Tensor v = headsOf(kernels, activations, LinearSlot.VALUE, x, packed, headShape);
-                Tensor o = kernels.attention(q, k, v, mask, null)) {
-            context = packed.fromHeads(o.toFloatArray(), heads, headDim);
+        int width = heads * headDim;
+        observer.linearInput(layerIndex, LinearSlot.QUERY, h, tokens, hidden);
+        float[] q;
+        float[] k;
+        float[] v;
+        LinearLayer qkv = threads > 0 ? fusedQkv() : null;
+        if (qkv != null) {
+            float[] y = qkv.forward(kernels, activations, h, tokens);
+            q = packed.toHeads(y, 3 * width, 0, heads, headDim);
+            k = packed.toHeads(y, 3 * width, width, heads, headDim);
+            v = packed.toHeads(y, 3 * width, 2 * width, heads, headDim);
+        } else {
+            q = packed.toHeads(linear(LinearSlot.QUERY).forward(kernels, activations, h, tokens), heads, headDim);
+            k = packed.toHeads(linear(LinearSlot.KEY).forward(kernels, activations, h, tokens), heads, headDim);
+            v = packed.toHeads(linear(LinearSlot.VALUE).forward(kernels, activations, h, tokens), heads, headDim);
         }
-        try (Tensor c = tensor(activations, context, tokens, (long) heads * headDim);
-                Tensor y = linear(LinearSlot.ATTENTION_OUTPUT).forward(kernels, c)) {
-            return y.toFloatArray();
+        float[] o;
+        if (threads > 0) {
+            o = FlashAttention.attention(q, k, v, packed.batch(), heads, heads, packed.maxLength(), packed.maxLength(),
+                    headDim, mask, (float) (1.0 / Math.sqrt(headDim)), threads);
+        } else {
+            long[] headShape = {packed.batch(), heads, packed.maxLength(), headDim};
+            try (Tensor tq = tensor(activations, q, headShape);
+                    Tensor tk = tensor(activations, k, headShape);
+                    Tensor tv = tensor(activations, v, headShape);
+                    Tensor to = kernels.attention(tq, tk, tv, mask, null)) {
+                o = to.toFloatArray();
+            }
         }
+        float[] context = packed.fromHeads(o, heads, headDim);
+        observer.linearInput(layerIndex, LinearSlot.ATTENTION_OUTPUT, context, tokens, width);
+        return linear(LinearSlot.ATTENTION_OUTPUT).forward(kernels, activations, context, tokens);
     }
 
-    private Tensor headsOf(Kernels kernels, DType activations, LinearSlot slot, Tensor x, PackedSequences packed,
-            long[] headShape) {
-        float[] projected;
-        try (Tensor y = linear(slot).forward(kernels, x)) {
-            projected = y.toFloatArray();
+    /** Q, K and V stacked into one layer for the CPU path, built on first use; null when they cannot be stacked. */
+    private synchronized LinearLayer fusedQkv() {
+        if (!fusedTried) {
+            fused = QkvFusion.fuse(linear(LinearSlot.QUERY), linear(LinearSlot.KEY), linear(LinearSlot.VALUE));
+            fusedTried = true;
         }
-        return tensor(activations, packed.toHeads(projected, (int) headShape[1], headDim), headShape);
+        return fused;
+    }
+
+    /** Total parameters of the six linears and two LayerNorms as they are now. */
+    public long parameterCount() {
+        long n = 2L * (attentionNorm.width() + outputNorm.width()); // gamma and beta of each
+        for (LinearLayer l : linears) {
+            n += l.parameterCount();
+        }
+        return n;
     }
 
     static Tensor tensor(DType dtype, float[] values, long... shape) {
         return dtype == DType.F32 ? Tensor.of(values, shape) : Tensor.of(dtype, values, shape);
+    }
+
+    private static void norm(LayerNorm norm, float[] x, int threads) {
+        if (threads > 0) {
+            norm.apply(x, threads);
+        } else {
+            norm.apply(x);
+        }
     }
 
     private static void add(float[] acc, float[] x) {
@@ -167,6 +211,17 @@ public final class BertLayer implements AutoCloseable {
 
     private void set(LinearSlot slot, LinearLayer l) {
         linears[slot.ordinal()] = l;
+        if (slot == LinearSlot.QUERY || slot == LinearSlot.KEY || slot == LinearSlot.VALUE) {
+            dropFused();
+        }
+    }
+
+    private synchronized void dropFused() {
+        if (fused != null) {
+            fused.close();
+            fused = null;
+        }
+        fusedTried = false;
     }
 
     private void checkFeedForward(LinearLayer w1, LinearLayer w2) {
@@ -205,6 +260,7 @@ public final class BertLayer implements AutoCloseable {
 
     @Override
     public void close() {
+        dropFused();
         for (LinearLayer l : linears) {
             l.close();
         }

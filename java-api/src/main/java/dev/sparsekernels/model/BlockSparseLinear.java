@@ -1,14 +1,17 @@
 package dev.sparsekernels.model;
 
 import dev.sparsekernels.BlockSparseMatrix;
+import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.BsrGemm;
 import java.util.Locale;
 
 /** A linear layer whose weight is block-sparse (BSR): only stored blocks are computed; owns weight and bias. */
 public final class BlockSparseLinear implements LinearLayer {
     private final BlockSparseMatrix weight;
     private final Tensor bias;
+    private volatile float[] biasArray;
 
     /** Takes ownership of weight and bias [out] (null for none). */
     public BlockSparseLinear(BlockSparseMatrix weight, Tensor bias) {
@@ -50,6 +53,31 @@ public final class BlockSparseLinear implements LinearLayer {
     @Override
     public Tensor forward(Kernels kernels, Tensor x) {
         return kernels.linear(x, weight, bias);
+    }
+
+    @Override
+    public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
+        int threads = CpuPath.threads(kernels, activations);
+        if (threads == 0) {
+            return LinearLayer.super.forward(kernels, activations, x, rows);
+        }
+        if (weight.isClosed()) {
+            throw new IllegalStateException("BlockSparseLinear: closed");
+        }
+        float[] b = biasArray;
+        if (b == null && bias != null) {
+            b = bias.toFloatArray();
+            biasArray = b;
+        }
+        float[] y = new float[Math.multiplyExact(rows, outFeatures())];
+        BsrGemm.linear(x, rows, inFeatures(), outFeatures(), weight.blockRows(), weight.blockCols(),
+                weight.rowPointersView(), weight.columnIndicesView(), weight.valuesView(), b, y, threads);
+        return y;
+    }
+
+    @Override
+    public long parameterCount() {
+        return (long) weight.blockCount() * weight.blockRows() * weight.blockCols() + (bias == null ? 0 : outFeatures());
     }
 
     @Override

@@ -1,14 +1,22 @@
 package dev.sparsekernels.model;
 
+import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.DenseGemm;
 
-/** A linear layer with a dense weight W [out, in] and an optional bias [out]; owns both. */
+/**
+ * A linear layer with a dense weight W [out, in] and an optional bias [out]; owns both. On the CPU path (see
+ * {@link LinearLayer#forward(Kernels, DType, float[], int)}) the weight and bias are read out of their tensors once,
+ * on first use, and kept as arrays: weights are not changed after construction.
+ */
 public final class DenseLinear implements LinearLayer {
     private final Tensor weight;
     private final Tensor bias;
     private final int out;
     private final int in;
+    private volatile float[] weightArray;
+    private volatile float[] biasArray;
 
     /** Takes ownership of weight [out, in] and bias [out] (null for none). */
     public DenseLinear(Tensor weight, Tensor bias) {
@@ -46,6 +54,31 @@ public final class DenseLinear implements LinearLayer {
     @Override
     public Tensor forward(Kernels kernels, Tensor x) {
         return kernels.linear(x, weight, bias);
+    }
+
+    @Override
+    public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
+        int threads = CpuPath.threads(kernels, activations);
+        if (threads == 0) {
+            return LinearLayer.super.forward(kernels, activations, x, rows);
+        }
+        if (weight.isClosed()) {
+            throw new IllegalStateException("DenseLinear[" + out + ", " + in + "]: closed");
+        }
+        float[] w = weightArray;
+        if (w == null) {
+            w = weight.toFloatArray();
+            biasArray = bias == null ? null : bias.toFloatArray();
+            weightArray = w; // written last: a thread that sees it also sees the bias
+        }
+        float[] y = new float[Math.multiplyExact(rows, out)];
+        DenseGemm.linear(x, rows, in, w, out, biasArray, y, threads);
+        return y;
+    }
+
+    @Override
+    public long parameterCount() {
+        return (long) out * in + (bias == null ? 0 : out);
     }
 
     @Override

@@ -1,11 +1,16 @@
 package dev.sparsekernels.model;
 
+import dev.sparsekernels.cpu.Activations;
+
 /**
  * LayerNorm over the last dimension, in place: {@code y = (x - mean) / sqrt(var + eps) · gamma + beta} with the
  * biased variance, as torch.nn.LayerNorm. Mean and variance are accumulated in double (two passes) so the result
  * does not depend on the summation order the way a float sum would.
  */
 public final class LayerNorm {
+    /** Rows per parallel task: enough work (tens of microseconds) to make scheduling negligible. */
+    private static final int ROWS_PER_TASK = 64;
+
     private final float[] gamma;
     private final float[] beta;
     private final float eps;
@@ -37,6 +42,26 @@ public final class LayerNorm {
         for (int off = 0; off < x.length; off += n) {
             row(x, off, n);
         }
+    }
+
+    /**
+     * As {@link #apply(float[])} with the rows split over up to threads threads of the CPU kernels' pool; every row
+     * is computed exactly as there, so the result does not depend on the thread count.
+     */
+    public void apply(float[] x, int threads) {
+        int n = gamma.length;
+        if (x.length % n != 0) {
+            throw new IllegalArgumentException("x: expected a multiple of the width " + n + " but got " + x.length
+                    + " values");
+        }
+        int rows = x.length / n;
+        int tasks = (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
+        Activations.parallelFor(threads, tasks, t -> {
+            int end = Math.min(rows, (t + 1) * ROWS_PER_TASK) * n;
+            for (int off = t * ROWS_PER_TASK * n; off < end; off += n) {
+                row(x, off, n);
+            }
+        });
     }
 
     private void row(float[] x, int off, int n) {

@@ -1,5 +1,6 @@
 package dev.sparsekernels.model;
 
+import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
 
@@ -25,6 +26,29 @@ public interface LinearLayer extends AutoCloseable {
      * caller.
      */
     Tensor forward(Kernels kernels, Tensor x);
+
+    /**
+     * Y = X · Wᵀ + b for rows of X held in an array x [rows, in] (what the model keeps between layers), handed to
+     * the kernels in the given dtype; returns a new array [rows, out]. This default goes through tensors and
+     * {@link #forward(Kernels, Tensor)}; the formats here override it to run the CPU kernels on the arrays directly
+     * when the kernels are the CPU backend and activations F32 (same kernels, same result, no copies).
+     */
+    default float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
+        if (x == null || rows < 1 || x.length != (long) rows * inFeatures()) {
+            throw new IllegalArgumentException("x: expected " + rows + " rows of " + inFeatures() + " values but got "
+                    + (x == null ? "null" : x.length + " values"));
+        }
+        try (Tensor t = BertLayer.tensor(activations, x, rows, inFeatures());
+                Tensor y = forward(kernels, t)) {
+            return y.toFloatArray();
+        }
+    }
+
+    /**
+     * Parameters the layer stores and computes with: the kept weights (all of a dense W, half of a 2:4 W, the stored
+     * blocks of a BSR W; index metadata not counted) plus the bias.
+     */
+    long parameterCount();
 
     /** A short description of the format for reports, e.g. "dense", "2:4", "bsr 32x32 density 0.25". */
     String format();

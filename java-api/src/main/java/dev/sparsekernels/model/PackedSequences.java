@@ -58,12 +58,19 @@ final class PackedSequences {
 
     /** Packed [tokenCount, heads·headDim] to padded [batch, heads, maxLength, headDim], zeros in the padding. */
     float[] toHeads(float[] packed, int heads, int headDim) {
-        int width = heads * headDim;
+        return toHeads(packed, heads * headDim, 0, heads, headDim);
+    }
+
+    /**
+     * As {@link #toHeads(float[], int, int)} for heads·headDim columns starting at {@code column} of packed rows
+     * {@code rowWidth} wide (one part of a stacked [Q | K | V] projection).
+     */
+    float[] toHeads(float[] packed, int rowWidth, int column, int heads, int headDim) {
         float[] out = new float[Math.multiplyExact(Math.multiplyExact(lengths.length, heads),
                 Math.multiplyExact(maxLength, headDim))];
         for (int b = 0; b < lengths.length; b++) {
             for (int t = 0; t < lengths[b]; t++) {
-                int src = (offsets[b] + t) * width;
+                int src = (offsets[b] + t) * rowWidth + column;
                 for (int h = 0; h < heads; h++) {
                     System.arraycopy(packed, src + h * headDim, out,
                             ((b * heads + h) * maxLength + t) * headDim, headDim);

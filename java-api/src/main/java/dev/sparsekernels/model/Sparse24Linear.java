@@ -1,13 +1,16 @@
 package dev.sparsekernels.model;
 
+import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.cpu.Sparse24Gemm;
 
 /** A linear layer whose weight is 2:4 sparse (2 of every 4 along {@code in} kept); owns weight and bias. */
 public final class Sparse24Linear implements LinearLayer {
     private final Sparse24Matrix weight;
     private final Tensor bias;
+    private volatile float[] biasArray;
 
     /** Takes ownership of weight and bias [out] (null for none). */
     public Sparse24Linear(Sparse24Matrix weight, Tensor bias) {
@@ -25,6 +28,15 @@ public final class Sparse24Linear implements LinearLayer {
      */
     public static Sparse24Linear pruneByMagnitude(DenseLinear dense) {
         return new Sparse24Linear(Sparse24Matrix.prune(dense.weight()), Biases.copy(dense.bias()));
+    }
+
+    /**
+     * Wanda 2:4 pruning of a dense layer: keeps the 2 largest |w[o][j]| · inputNorm[j] of every 4 along in, where
+     * inputNorm is the size of input j over calibration data (its RMS or L2 norm: only the ranking within a group
+     * matters). The dense layer is left as it was and the bias is copied.
+     */
+    public static Sparse24Linear pruneByWanda(DenseLinear dense, float[] inputNorm) {
+        return new Sparse24Linear(Sparse24Matrix.prune(dense.weight(), inputNorm), Biases.copy(dense.bias()));
     }
 
     public Sparse24Matrix weight() {
@@ -48,6 +60,34 @@ public final class Sparse24Linear implements LinearLayer {
     @Override
     public Tensor forward(Kernels kernels, Tensor x) {
         return kernels.linear(x, weight, bias);
+    }
+
+    @Override
+    public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
+        int threads = CpuPath.threads(kernels, activations);
+        if (threads == 0) {
+            return LinearLayer.super.forward(kernels, activations, x, rows);
+        }
+        if (weight.isClosed()) {
+            throw new IllegalStateException("Sparse24Linear: closed");
+        }
+        float[] y = new float[Math.multiplyExact(rows, outFeatures())];
+        Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), biasArray(), y, threads);
+        return y;
+    }
+
+    private float[] biasArray() {
+        float[] b = biasArray;
+        if (b == null && bias != null) {
+            b = bias.toFloatArray();
+            biasArray = b;
+        }
+        return b;
+    }
+
+    @Override
+    public long parameterCount() {
+        return (long) outFeatures() * inFeatures() / 2 + (bias == null ? 0 : outFeatures());
     }
 
     @Override

@@ -6,15 +6,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
-/** A small random BERT (2 layers, width 32, 4 heads of 8, FFN 64) and ONNX files holding it, for exact tests. */
-final class TinyBert {
-    static final BertConfig CONFIG = new BertConfig(2, 32, 4, 64, 40, 20, 2, 1e-12f);
+/**
+ * A small random BERT (2 layers, width 32, 4 heads of 8, FFN 64) and ONNX files holding it, for exact tests (public
+ * for the tests of other packages, e.g. model.prune).
+ */
+public final class TinyBert {
+    public static final BertConfig CONFIG = new BertConfig(2, 32, 4, 64, 40, 20, 2, 1e-12f);
 
     private TinyBert() {
     }
 
     /** Parameters by Hugging Face name, linear weights [out, in]; LayerNorm gains near 1 so states stay lively. */
-    static Map<String, float[]> parameters(BertConfig c, long seed) {
+    public static Map<String, float[]> parameters(BertConfig c, long seed) {
         Random rnd = new Random(seed);
         Map<String, float[]> p = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : BertWeights.expectedShapes(c).entrySet()) {
@@ -40,7 +43,7 @@ final class TinyBert {
         return p;
     }
 
-    static BertWeights weights(BertConfig c, Map<String, float[]> params) {
+    public static BertWeights weights(BertConfig c, Map<String, float[]> params) {
         Map<String, Tensor> t = new LinkedHashMap<>();
         Map<String, long[]> shapes = BertWeights.expectedShapes(c);
         for (Map.Entry<String, float[]> e : params.entrySet()) {

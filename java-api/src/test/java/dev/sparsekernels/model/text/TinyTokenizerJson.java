@@ -2,9 +2,12 @@ package dev.sparsekernels.model.text;
 
 import java.util.List;
 
-/** A small BERT tokenizer.json written for tests, in the layout Hugging Face saves (vocab ids by position). */
-final class TinyTokenizerJson {
-    static final List<String> VOCAB = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+/**
+ * A small BERT tokenizer.json written for tests, in the layout Hugging Face saves (vocab ids by position); public for
+ * the tests of other packages.
+ */
+public final class TinyTokenizerJson {
+    public static final List<String> VOCAB = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
             "hello", "world", ",", "!", "'", ".", "$", "un", "##want", "##ed", "want", "runn", "##ing", "run",
             "cafe", "naive", "中", "文", "a", "b", "##b", "σ", "ο", "##σ", "i", "x", "##x", "-", "?");
 
@@ -41,7 +44,8 @@ final class TinyTokenizerJson {
                 + " \"rstrip\": false, \"normalized\": false, \"special\": true}";
     }
 
-    static WordPieceTokenizer tokenizer(Integer maxLength, int maxCharsPerWord) throws TokenizerFormatException {
+    public static WordPieceTokenizer tokenizer(Integer maxLength, int maxCharsPerWord)
+            throws TokenizerFormatException {
         return WordPieceTokenizer.fromJson(json(maxLength, maxCharsPerWord), "tiny.json");
     }
 }

@@ -1,0 +1,23 @@
+package dev.sparsekernels.cli.demo;
+
+import java.util.List;
+
+/**
+ * Everything one demo run measured. Speeds are sentences per second on the speed batch, all from the same run.
+ *
+ * @param loadAverage the machine's 1-minute load average when the run started and when it ended (NaN if unknown)
+ */
+record DemoResults(String model, String device, String baseline, int threads, int batch, int sequenceLength,
+        int heldoutSentences, int calibrationSentences, int rounds, double[] loadAverage, Dense dense,
+        List<Config> configs) {
+
+    /** Our dense model against ONNX Runtime. */
+    record Dense(double cosineVsOrtMin, double cosineVsOrtMean, long params, double sentencesPerS,
+            double ortSentencesPerS) {
+    }
+
+    /** One pruning configuration against our dense model (quality) and in the same timing rounds (speed). */
+    record Config(String name, String description, double cosineMean, double cosineMin, double top1Agreement,
+            long params, double sentencesPerS) {
+    }
+}

@@ -1,0 +1,110 @@
+package dev.sparsekernels.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GELU for the model's CPU path against an independent reference: the textbook x·Φ(x) with erfc from its series
+ * and continued fraction in double, so neither the A&S approximation nor the float vector code is checked against
+ * itself.
+ */
+class ActivationsTest {
+    /** erfc(z) for z >= 0: 1 - Maclaurin series of erf up to 2.5 (cancellation stays below 1e-14), then the
+     * continued fraction e^{-z²}/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))), which converges fast there. */
+    static double erfc(double z) {
+        if (z <= 2.5) {
+            double sum = 0;
+            double term = z; // (-1)^n z^(2n+1) / n!
+            for (int n = 0; n < 100; n++) {
+                sum += term / (2 * n + 1);
+                term *= -z * z / (n + 1);
+            }
+            return 1 - 2 / Math.sqrt(Math.PI) * sum;
+        }
+        double f = z;
+        for (int k = 200; k >= 1; k--) {
+            f = z + (k / 2.0) / f;
+        }
+        return Math.exp(-z * z) / Math.sqrt(Math.PI) / f;
+    }
+
+    /** x·Φ(x) = x·(1 − ½ erfc(x/√2)) for x >= 0 and x·½ erfc(|x|/√2) below, without cancellation. */
+    static double gelu(double x) {
+        double half = 0.5 * erfc(Math.abs(x) / Math.sqrt(2));
+        return x >= 0 ? x * (1 - half) : x * half;
+    }
+
+    private static float[] inputs() {
+        Random r = new Random(5);
+        float[] x = new float[40_011]; // not a multiple of the chunk or vector length: tails run too
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextGaussian() * 3);
+        }
+        x[0] = 0f;
+        x[1] = -0f;
+        x[2] = 1e-30f;
+        x[3] = -6.9f;
+        x[4] = 6.9f;
+        return x;
+    }
+
+    @Test
+    void bothKernelsMatchTheSeriesReference() {
+        for (ElementwiseKernels k : new ElementwiseKernels[] {ScalarElementwise.INSTANCE, kernelsInUse()}) {
+            float[] x = inputs();
+            float[] y = x.clone();
+            Activations.gelu(k, y, 2);
+            double worst = 0;
+            for (int i = 0; i < x.length; i++) {
+                double expected = gelu(x[i]);
+                // A&S 7.1.26 is within 1.5e-7 of erf, so GELU within 0.75e-7·|x|; float rounding adds ~1e-7 relative
+                double err = Math.abs(y[i] - expected) / (Math.abs(x[i]) + 1e-30);
+                worst = Math.max(worst, err);
+            }
+            assertTrue(worst < 4e-7, k.describe() + ": worst error relative to |x| " + worst);
+        }
+    }
+
+    @Test
+    void specialValuesBehaveAsTheFormulaSays() {
+        for (ElementwiseKernels k : new ElementwiseKernels[] {ScalarElementwise.INSTANCE, kernelsInUse()}) {
+            float[] x = {Float.POSITIVE_INFINITY, Float.NaN, 0f, -40f, 40f, 0f, 0f, 0f, 0f};
+            Activations.gelu(k, x, 1);
+            assertEquals(Float.POSITIVE_INFINITY, x[0], k.describe());
+            assertTrue(Float.isNaN(x[1]), k.describe());
+            assertEquals(0f, x[2], k.describe());
+            assertEquals(0f, x[3], 1e-30, k.describe()); // far negative: GELU underflows to (minus) zero
+            assertEquals(40f, x[4], k.describe());
+        }
+    }
+
+    @Test
+    void resultDoesNotDependOnTheThreadCount() {
+        float[] one = inputs();
+        float[] three = one.clone();
+        Activations.gelu(one, 1);
+        Activations.gelu(three, 3);
+        assertArrayEquals(one, three);
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Activations.gelu(null, 2));
+        assertTrue(e.getMessage().contains("x"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Activations.gelu(new float[3], 0));
+        assertTrue(e.getMessage().contains("threads"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Activations.parallelFor(2, -1, i -> { }));
+        assertTrue(e.getMessage().contains("tasks"), e.getMessage());
+    }
+
+    private static ElementwiseKernels kernelsInUse() {
+        float[] probe = {1f};
+        Activations.gelu(probe, 1); // loads the class; the vector kernels when the module is present
+        return Activations.describe().startsWith("Vector") ? new VectorElementwise() : ScalarElementwise.INSTANCE;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.sparsekernels.model.prune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.model.BertEncoder;
+import dev.sparsekernels.model.LinearSlot;
+import dev.sparsekernels.model.Sparse24Linear;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline: which statistics each step gets, and every standard config on the tiny model. */
+class ModelPrunerTest {
+    private static final SentenceBatches TEXT_A = TinyModel.batches(30, 21, 8);
+    private static final SentenceBatches TEXT_B = TinyModel.batches(30, 22, 8);
+    private static final SentenceBatches HELD_OUT = TinyModel.batches(25, 23, 8);
+
+    private static float[] prunedEmbeddings(ModelPruner pruner, PruningConfig config, long seed) {
+        try (Kernels k = Kernels.cpu(2); BertEncoder enc = TinyModel.encoder(k, seed)) {
+            pruner.apply(enc, config, Progress.NONE);
+            return HELD_OUT.embed(enc);
+        }
+    }
+
+    @Test
+    void theFirstStepUsesTheInitialStatisticsGiven() {
+        PruningConfig flap = PruningConfig.of("flap", ChannelRemovalStep.flap(0.3, 0.25));
+        CalibrationStatistics onA;
+        try (Kernels k = Kernels.cpu(2); BertEncoder enc = TinyModel.encoder(k, 1)) {
+            onA = new ModelPruner(TEXT_A, 2).collect(enc, Set.of(), Progress.NONE);
+        }
+        float[] fromA = prunedEmbeddings(new ModelPruner(TEXT_A, 2), flap, 1);
+        float[] givenA = prunedEmbeddings(new ModelPruner(TEXT_B, 2).withInitialStatistics(onA), flap, 1);
+        float[] fromB = prunedEmbeddings(new ModelPruner(TEXT_B, 2), flap, 1);
+        assertArrayEquals(fromA, givenA);
+        assertThrows(AssertionError.class, () -> assertArrayEquals(fromA, fromB)); // the statistics matter
+    }
+
+    /** Wanda on O after head removal needs statistics of the narrower context: collected again on the pruned model. */
+    @Test
+    void aLaterStepGetsStatisticsOfTheChangedModel() {
+        PruningConfig config = PruningConfig.of("heads then wanda", ChannelRemovalStep.flap(0, 0.5),
+                Sparse24Step.wanda(LinearSlot.ATTENTION_OUTPUT));
+        try (Kernels k = Kernels.cpu(2); BertEncoder enc = TinyModel.encoder(k, 2)) {
+            CalibrationStatistics dense = CalibrationStatistics.collect(enc, TEXT_A, 2, Set.of(), Progress.NONE);
+            long[] progress = {0};
+            new ModelPruner(TEXT_A, 2).withInitialStatistics(dense).apply(enc, config, done -> progress[0] += done);
+            assertInstanceOf(Sparse24Linear.class, enc.layers().get(0).linear(LinearSlot.ATTENTION_OUTPUT));
+            assertEquals(4 * 8, enc.layers().stream().mapToInt(l -> l.heads() * 8).sum());
+            assertEquals(TEXT_A.size(), progress[0]); // one pass, for the second step only
+        }
+    }
+
+    /** Every standard config runs on the tiny model, changes it, keeps fewer parameters and gives sane metrics. */
+    @Test
+    void everyStandardConfigPrunesTheTinyModel() {
+        float[] dense;
+        long denseParams;
+        try (Kernels k = Kernels.cpu(2); BertEncoder enc = TinyModel.encoder(k, 3)) {
+            dense = HELD_OUT.embed(enc);
+            denseParams = enc.parameterCount();
+        }
+        Set<String> names = new HashSet<>();
+        List<PruningConfig> configs = PruningConfigs.standard(2);
+        assertEquals(6, configs.size());
+        for (PruningConfig config : configs) {
+            assertTrue(names.add(config.name()), "unique name " + config.name());
+            try (Kernels k = Kernels.cpu(2); BertEncoder enc = TinyModel.encoder(k, 3)) {
+                new ModelPruner(TEXT_A, 2).apply(enc, config, Progress.NONE);
+                EmbeddingQuality q = EmbeddingQuality.compare(dense, HELD_OUT.embed(enc), 32);
+                assertTrue(q.cosineMean() < 0.9999 && q.cosineMean() > 0, config.name() + ": " + q);
+                assertTrue(q.cosineMin() <= q.cosineMean(), config.name() + ": " + q);
+                assertTrue(q.top1Agreement() >= 0 && q.top1Agreement() <= 1, config.name() + ": " + q);
+                assertTrue(enc.parameterCount() < denseParams, config.name());
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        PruningStepsTest.assertMessage("calibration:", () -> new ModelPruner(null, 1));
+        PruningStepsTest.assertMessage("threads:", () -> new ModelPruner(TEXT_A, 0));
+        PruningStepsTest.assertMessage("encoder, config:", () -> new ModelPruner(TEXT_A, 1).apply(null, null,
+                Progress.NONE));
+        PruningStepsTest.assertMessage("name:", () -> PruningConfig.of(" ", Sparse24Step.magnitude(LinearSlot.KEY)));
+        PruningStepsTest.assertMessage("steps of x:", () -> PruningConfig.of("x"));
+    }
+}
