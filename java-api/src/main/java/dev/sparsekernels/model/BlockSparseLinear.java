@@ -10,17 +10,15 @@ import java.util.Locale;
 /** A linear layer whose weight is block-sparse (BSR): only stored blocks are computed; owns weight and bias. */
 public final class BlockSparseLinear implements LinearLayer {
     private final BlockSparseMatrix weight;
-    private final Tensor bias;
-    private volatile float[] biasArray;
+    private final LayerBias bias;
 
     /** Takes ownership of weight and bias [out] (null for none). */
     public BlockSparseLinear(BlockSparseMatrix weight, Tensor bias) {
         if (weight == null) {
             throw new IllegalArgumentException("weight: expected a block-sparse matrix but got null");
         }
-        Biases.check(bias, weight.rows());
+        this.bias = new LayerBias(bias, weight.rows());
         this.weight = weight;
-        this.bias = bias;
     }
 
     /**
@@ -37,7 +35,7 @@ public final class BlockSparseLinear implements LinearLayer {
     }
 
     public Tensor bias() {
-        return bias;
+        return bias.tensor();
     }
 
     @Override
@@ -52,7 +50,7 @@ public final class BlockSparseLinear implements LinearLayer {
 
     @Override
     public Tensor forward(Kernels kernels, Tensor x) {
-        return kernels.linear(x, weight, bias);
+        return kernels.linear(x, weight, bias.tensor());
     }
 
     @Override
@@ -64,11 +62,7 @@ public final class BlockSparseLinear implements LinearLayer {
         if (weight.isClosed()) {
             throw new IllegalStateException("BlockSparseLinear: closed");
         }
-        float[] b = biasArray;
-        if (b == null && bias != null) {
-            b = bias.toFloatArray();
-            biasArray = b;
-        }
+        float[] b = bias.array();
         float[] y = new float[Math.multiplyExact(rows, outFeatures())];
         BsrGemm.linear(x, rows, inFeatures(), outFeatures(), weight.blockRows(), weight.blockCols(),
                 weight.rowPointersView(), weight.columnIndicesView(), weight.valuesView(), b, y, threads);
@@ -77,7 +71,7 @@ public final class BlockSparseLinear implements LinearLayer {
 
     @Override
     public long parameterCount() {
-        return (long) weight.blockCount() * weight.blockRows() * weight.blockCols() + (bias == null ? 0 : outFeatures());
+        return (long) weight.blockCount() * weight.blockRows() * weight.blockCols() + bias.parameters(outFeatures());
     }
 
     @Override
@@ -89,9 +83,7 @@ public final class BlockSparseLinear implements LinearLayer {
     @Override
     public void close() {
         weight.close();
-        if (bias != null) {
-            bias.close();
-        }
+        bias.close();
     }
 
     @Override

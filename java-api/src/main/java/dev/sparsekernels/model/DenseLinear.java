@@ -12,11 +12,10 @@ import dev.sparsekernels.cpu.DenseGemm;
  */
 public final class DenseLinear implements LinearLayer {
     private final Tensor weight;
-    private final Tensor bias;
+    private final LayerBias bias;
     private final int out;
     private final int in;
     private volatile float[] weightArray;
-    private volatile float[] biasArray;
 
     /** Takes ownership of weight [out, in] and bias [out] (null for none). */
     public DenseLinear(Tensor weight, Tensor bias) {
@@ -24,9 +23,8 @@ public final class DenseLinear implements LinearLayer {
         if (oi == null) {
             throw new IllegalArgumentException("weight: expected a [out, in] tensor but got null");
         }
-        Biases.check(bias, oi[0]);
+        this.bias = new LayerBias(bias, oi[0]);
         this.weight = weight;
-        this.bias = bias;
         this.out = oi[0];
         this.in = oi[1];
     }
@@ -38,7 +36,7 @@ public final class DenseLinear implements LinearLayer {
 
     /** The bias [out], or null (still owned by this layer). */
     public Tensor bias() {
-        return bias;
+        return bias.tensor();
     }
 
     @Override
@@ -53,7 +51,7 @@ public final class DenseLinear implements LinearLayer {
 
     @Override
     public Tensor forward(Kernels kernels, Tensor x) {
-        return kernels.linear(x, weight, bias);
+        return kernels.linear(x, weight, bias.tensor());
     }
 
     @Override
@@ -68,17 +66,16 @@ public final class DenseLinear implements LinearLayer {
         float[] w = weightArray;
         if (w == null) {
             w = weight.toFloatArray();
-            biasArray = bias == null ? null : bias.toFloatArray();
-            weightArray = w; // written last: a thread that sees it also sees the bias
+            weightArray = w;
         }
         float[] y = new float[Math.multiplyExact(rows, out)];
-        DenseGemm.linear(x, rows, in, w, out, biasArray, y, threads);
+        DenseGemm.linear(x, rows, in, w, out, bias.array(), y, threads);
         return y;
     }
 
     @Override
     public long parameterCount() {
-        return (long) out * in + (bias == null ? 0 : out);
+        return (long) out * in + bias.parameters(out);
     }
 
     @Override
@@ -89,9 +86,7 @@ public final class DenseLinear implements LinearLayer {
     @Override
     public void close() {
         weight.close();
-        if (bias != null) {
-            bias.close();
-        }
+        bias.close();
     }
 
     @Override

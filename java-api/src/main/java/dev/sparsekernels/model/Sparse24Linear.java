@@ -9,17 +9,15 @@ import dev.sparsekernels.cpu.Sparse24Gemm;
 /** A linear layer whose weight is 2:4 sparse (2 of every 4 along {@code in} kept); owns weight and bias. */
 public final class Sparse24Linear implements LinearLayer {
     private final Sparse24Matrix weight;
-    private final Tensor bias;
-    private volatile float[] biasArray;
+    private final LayerBias bias;
 
     /** Takes ownership of weight and bias [out] (null for none). */
     public Sparse24Linear(Sparse24Matrix weight, Tensor bias) {
         if (weight == null) {
             throw new IllegalArgumentException("weight: expected a 2:4 matrix but got null");
         }
-        Biases.check(bias, weight.outFeatures());
+        this.bias = new LayerBias(bias, weight.outFeatures());
         this.weight = weight;
-        this.bias = bias;
     }
 
     /**
@@ -44,7 +42,7 @@ public final class Sparse24Linear implements LinearLayer {
     }
 
     public Tensor bias() {
-        return bias;
+        return bias.tensor();
     }
 
     @Override
@@ -59,7 +57,7 @@ public final class Sparse24Linear implements LinearLayer {
 
     @Override
     public Tensor forward(Kernels kernels, Tensor x) {
-        return kernels.linear(x, weight, bias);
+        return kernels.linear(x, weight, bias.tensor());
     }
 
     @Override
@@ -72,22 +70,13 @@ public final class Sparse24Linear implements LinearLayer {
             throw new IllegalStateException("Sparse24Linear: closed");
         }
         float[] y = new float[Math.multiplyExact(rows, outFeatures())];
-        Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), biasArray(), y, threads);
+        Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), bias.array(), y, threads);
         return y;
-    }
-
-    private float[] biasArray() {
-        float[] b = biasArray;
-        if (b == null && bias != null) {
-            b = bias.toFloatArray();
-            biasArray = b;
-        }
-        return b;
     }
 
     @Override
     public long parameterCount() {
-        return (long) outFeatures() * inFeatures() / 2 + (bias == null ? 0 : outFeatures());
+        return (long) outFeatures() * inFeatures() / 2 + bias.parameters(outFeatures());
     }
 
     @Override
@@ -98,9 +87,7 @@ public final class Sparse24Linear implements LinearLayer {
     @Override
     public void close() {
         weight.close();
-        if (bias != null) {
-            bias.close();
-        }
+        bias.close();
     }
 
     @Override
