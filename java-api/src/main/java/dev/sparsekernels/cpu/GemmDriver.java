@@ -54,10 +54,14 @@ final class GemmDriver {
 
     private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
 
+    /**
+     * The calling thread's scratch with room for n floats from {@link CacheAligned#OFFSET} on (callers that care
+     * about cache-line placement start there, others at 0).
+     */
     static float[] scratch(int n) {
         float[] s = SCRATCH.get();
-        if (s == null || s.length < n) {
-            s = new float[n];
+        if (s == null || s.length < (long) n + CacheAligned.OFFSET) {
+            s = CacheAligned.allocate(n);
             SCRATCH.set(s);
         }
         return s;
@@ -137,6 +141,7 @@ final class GemmDriver {
         final int chunks = ceilDiv(allPanels, SPARSE_CHUNK_PANELS);
         final int chunkPanels = ceilDiv(allPanels, chunks);
         float[] xt = packBuffer((long) chunkPanels * kBlocks * kc * nb);
+        final int a0 = CacheAligned.OFFSET; // X^T sub-panel rows (384 bytes) and C^T rows (cs*4 bytes) on line starts
         for (int pc0 = 0; pc0 < allPanels; pc0 += chunkPanels) {
             final int panels = Math.min(chunkPanels, allPanels - pc0);
             final int t0 = pc0 * nb;
@@ -144,7 +149,7 @@ final class GemmDriver {
             // X^T sub-panels [kBlock][panel][kc][nb]: one 24 KiB sub-panel per (K block, panel)
             CpuThreads.parallelFor(threads, panels * kBlocks, q -> {
                 int p = q % panels, kb = q / panels;
-                packSparse(x, tokens, in, t0 + p * nb, kb * kc, xt, (kb * panels + p) * kc * nb);
+                packSparse(x, tokens, in, t0 + p * nb, kb * kc, xt, a0 + (kb * panels + p) * kc * nb);
             });
             Tasks tk = new Tasks(out, panels, threads, 1, SPARSE_MC);
             CpuThreads.parallelFor(threads, tk.count(), task -> {
@@ -153,16 +158,16 @@ final class GemmDriver {
                 int tTask = Math.min(cs, tc - p0 * nb); // tokens of this task
                 int lastVecs = ceilDiv(tTask - (np - 1) * nb, 8); // 8-token vectors of its last panel
                 float[] c = scratch(rows * cs);
-                java.util.Arrays.fill(c, 0, rows * cs, 0f);
+                java.util.Arrays.fill(c, a0, a0 + rows * cs, 0f);
                 for (int kb = 0; kb < kBlocks; kb++) {
                     int k0 = kb * kc;
                     int n = Math.min(kc, in - k0) / 2;
                     int eBlock = out * (k0 / 2); // K-block-major layout: row o's elements start at eBlock + o*n
                     for (int p = 0; p < np; p++) {
-                        int xb = (kb * panels + p0 + p) * kc * nb;
+                        int xb = a0 + (kb * panels + p0 + p) * kc * nb;
                         int vecs = p == np - 1 ? lastVecs : nb / 8;
                         int e = eBlock + o0 * n;
-                        int ca = p * nb;
+                        int ca = a0 + p * nb;
                         touch(xt, xb, 2 * n * nb); // sequential read first: the prefetcher streams it in
                         if (vecs == nb / 8) {
                             for (int r = 0; r < rows; r++, e += n, ca += cs) {
@@ -175,7 +180,7 @@ final class GemmDriver {
                         }
                     }
                 }
-                writeBack(c, cs, rows, t0 + p0 * nb, tTask, o0, out, bias, y);
+                writeBack(c, a0, cs, rows, t0 + p0 * nb, tTask, o0, out, bias, y);
             });
         }
     }
@@ -235,15 +240,18 @@ final class GemmDriver {
 
     private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> PACK = new ThreadLocal<>();
 
-    /** The calling thread's packing buffer (kept softly between calls: allocating and zeroing MBs costs ms). */
+    /**
+     * The calling thread's packing buffer (kept softly between calls: allocating and zeroing MBs costs ms), with room
+     * for n floats from {@link CacheAligned#OFFSET} on.
+     */
     static float[] packBuffer(long n) {
-        if (n > Integer.MAX_VALUE - 16) {
+        if (n > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("x: packed size " + n + " floats exceeds an array");
         }
         java.lang.ref.SoftReference<float[]> ref = PACK.get();
         float[] b = ref == null ? null : ref.get();
-        if (b == null || b.length < n) {
-            b = new float[(int) n];
+        if (b == null || b.length < n + CacheAligned.OFFSET) {
+            b = CacheAligned.allocate(n);
             PACK.set(new java.lang.ref.SoftReference<>(b));
         }
         return b;
@@ -408,10 +416,16 @@ final class GemmDriver {
      * order.
      */
     static void writeBack(float[] c, int cs, int rows, int tStart, int nt, int o0, int out, float[] bias, float[] y) {
+        writeBack(c, 0, cs, rows, tStart, nt, o0, out, bias, y);
+    }
+
+    /** As above with C^T row r starting at c[c0 + r*cs]. */
+    static void writeBack(float[] c, int c0, int cs, int rows, int tStart, int nt, int o0, int out, float[] bias,
+                          float[] y) {
         for (int t0 = 0; t0 < nt; t0 += WRITE_BACK_TOKENS) {
             int t1 = Math.min(nt, t0 + WRITE_BACK_TOKENS);
             for (int r = 0; r < rows; r++) {
-                int co = r * cs;
+                int co = c0 + r * cs;
                 int yo = tStart * out + o0 + r;
                 if (bias == null) {
                     for (int t = t0; t < t1; t++) {
