@@ -88,7 +88,7 @@ public final class BsrGemm {
         for (int t0 = 0; t0 < tokens; t0 += chunk) {
             int tc = Math.min(chunk, tokens - t0);
             int panels = GemmDriver.ceilDiv(tc, nb);
-            GemmDriver.pack(x, tokens, in, t0, panels, nb, xt, threads);
+            GemmDriver.pack(x, tokens, in, t0, panels, nb, xt, CacheAligned.OFFSET, threads);
             Plan plan = Plan.of(rp, nbr, panels, threads);
             final int tBase = t0;
             CpuThreads.parallelFor(threads, plan.count, task -> {
@@ -118,16 +118,17 @@ public final class BsrGemm {
         }
         int np = p1 - p0;
         int cs = np * nb;
+        final int a0 = CacheAligned.OFFSET; // X^T panel rows (64 bytes) and C^T rows on cache-line starts
         float[] c = GemmDriver.scratch(br * cs);
-        Arrays.fill(c, 0, br * cs, 0f);
+        Arrays.fill(c, a0, a0 + br * cs, 0f);
         int bs = br * bc;
         int six = sixes(br);
         int perChunk = Math.max(1, KC / bc);
         for (int m0 = n0; m0 < n1; m0 += perChunk) {
             int m1 = Math.min(n1, m0 + perChunk);
             for (int p = 0; p < np; p++) {
-                int xo = (p0 + p) * in * nb;
-                int ca = p * nb;
+                int xo = a0 + (p0 + p) * in * nb;
+                int ca = a0 + p * nb;
                 touchBlocks(xt, xo, cols, m0, m1, bc * nb); // measured 8-20% faster at density 0.1
                 int i = 0;
                 for (int g = 0; g < six; g++, i += 6) {
@@ -138,7 +139,7 @@ public final class BsrGemm {
                 }
             }
         }
-        GemmDriver.writeBack(c, cs, br, tStart, nt, o0, out, bias, y);
+        GemmDriver.writeBack(c, a0, cs, br, tStart, nt, o0, out, bias, y);
     }
 
     /**

@@ -71,4 +71,16 @@ final class CacheAligned {
         }
         return new float[(int) len];
     }
+
+    /**
+     * As {@link #allocate} for an array made once per call: below a quarter of {@link #MIN_FLOATS} it skips the
+     * minimum (zeroing half a region every call would cost more than split loads on so little data), so only larger
+     * arrays are known to be aligned.
+     */
+    static float[] allocatePerCall(long n) {
+        if (n >= 0 && n < MIN_FLOATS / 4) {
+            return new float[(int) n + OFFSET];
+        }
+        return allocate(n);
+    }
 }

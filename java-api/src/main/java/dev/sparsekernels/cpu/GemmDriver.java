@@ -382,7 +382,13 @@ final class GemmDriver {
 
     /** Packs panels [0, panels) of the chunk starting at token t0 into xt ([panel][in][nb], zero-padded). */
     static void pack(float[] x, int tokens, int in, int t0, int panels, int nb, float[] xt, int threads) {
-        CpuThreads.parallelFor(threads, panels, p -> packPanel(x, tokens, in, t0 + p * nb, nb, xt, p * in * nb));
+        pack(x, tokens, in, t0, panels, nb, xt, 0, threads);
+    }
+
+    /** As above with panel p at xt[base + p*in*nb]. */
+    static void pack(float[] x, int tokens, int in, int t0, int panels, int nb, float[] xt, int base, int threads) {
+        CpuThreads.parallelFor(threads, panels,
+                p -> packPanel(x, tokens, in, t0 + p * nb, nb, xt, base + p * in * nb));
     }
 
     static void packPanel(float[] x, int tokens, int in, int tStart, int nb, float[] xt, int base) {
