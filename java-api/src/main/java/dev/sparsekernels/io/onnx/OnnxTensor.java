@@ -118,7 +118,7 @@ public final class OnnxTensor {
         }
         int n = count();
         if (raw == null) {
-            return Arrays.copyOf(typed, n);
+            return typed == null ? new long[n] : Arrays.copyOf(typed, n); // no data field: n is 0 (checked on read)
         }
         ByteBuffer b = raw.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         long[] out = new long[n];

@@ -125,6 +125,17 @@ class OnnxModelReadTest {
     }
 
     @Test
+    void emptyTensorsWithoutAnyDataFieldReadAsEmptyArrays() throws Exception {
+        // dims [0] and no data field at all: what OnnxFuzzTest once produced (toLongArray threw an NPE)
+        ProtoWriter ids = tensor("ids", OnnxDataType.INT64, 0);
+        ProtoWriter w = tensor("w", OnnxDataType.FLOAT, 2, 0);
+        OnnxGraph g = parseGraph(message().message(5, ids).message(5, w)).graph();
+        assertArrayEquals(new long[0], g.initializers().get("ids").toLongArray());
+        assertArrayEquals(new float[0], g.initializers().get("w").toFloatArray());
+        assertEquals(0, g.initializers().get("w").elementCount());
+    }
+
+    @Test
     void scalarTensorHasOneElement() throws Exception {
         OnnxTensor t = parseGraph(message().message(5, floatTensor("s", new float[] {7f}))).graph()
                 .initializers().get("s");
