@@ -8,7 +8,7 @@ import java.util.Random;
 
 /**
  * Interleaved timing of our CPU {@code FlashAttention} and libtorch's SDPA (F32, B=1, H=12, L=1024, D=64 by default;
- * {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps}), no mask and causal. Rounds alternate
+ * {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps -Dprobe.pauseMs}), no mask and causal. Rounds alternate
  * ours and theirs so that a burst of load on a shared machine hits both; prints best and median of each.
  */
 public final class AttentionProbe {
@@ -25,6 +25,11 @@ public final class AttentionProbe {
         // -Dprobe.cputime=true with -Dprobe.threads=1: the calling thread's CPU time, which a busy shared machine
         // disturbs far less than wall time (both kernels then run on the calling thread)
         boolean cpuTime = Boolean.getBoolean("probe.cputime") && threads == 1;
+        // -Dprobe.pauseMs: sleep before each timed call. libtorch's OpenMP workers (libgomp) spin for a while after a
+        // call, and our pool's caller runs every task itself when its worker cannot start: timed straight after
+        // libtorch, ours measured up to 2x slower than alone (87.9 vs 47.6 ms, no mask). The pause lets both start
+        // from idle cores.
+        long pauseMs = Long.getLong("probe.pauseMs", 30);
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         java.util.function.LongSupplier clock = cpuTime ? mx::getCurrentThreadCpuTime : System::nanoTime;
         if (!TorchSdpa.isAvailable()) {
@@ -51,22 +56,35 @@ public final class AttentionProbe {
                     t.run();
                 }
                 for (int i = 0; i < reps; i++) {
+                    pause(pauseMs);
                     long t0 = clock.getAsLong();
                     FlashAttention.attention(q, k, v, 1, h, h, l, l, d, m, scale, threads);
-                    long t1 = clock.getAsLong();
+                    ours[i] = (clock.getAsLong() - t0) / 1e6;
                     if (peer) {
+                        pause(pauseMs);
+                        long t1 = clock.getAsLong();
                         t.run();
+                        theirs[i] = (clock.getAsLong() - t1) / 1e6;
                     }
-                    long t2 = clock.getAsLong();
-                    ours[i] = (t1 - t0) / 1e6;
-                    theirs[i] = (t2 - t1) / 1e6;
                 }
             }
             Arrays.sort(ours);
+            // theirs stays 0 with -Dprobe.peer=false
             Arrays.sort(theirs);
             System.out.printf("%-7s ours best %7.1f median %7.1f ms | libtorch best %7.1f median %7.1f ms | "
                     + "best ratio %.2fx%n", causal ? "causal" : "none", ours[0], ours[reps / 2], theirs[0],
                     theirs[reps / 2], theirs[0] / ours[0]);
+        }
+    }
+
+    private static void pause(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
