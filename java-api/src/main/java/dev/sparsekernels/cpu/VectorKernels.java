@@ -288,6 +288,9 @@ final class VectorKernels implements CpuKernels {
      * GFLOPS); the loop overhead and the offset arithmetic are shared.
      */
     static void sparse1x12(float[] xt, int xb, float[] vals, int[] kidx, int ea, int n, float[] c, int ca) {
+        if ((n & 1) != 0) { // a K block keeps 2 of every 4 inputs: always even
+            throw new IllegalArgumentException("n: expected an even count of kept elements, got " + n);
+        }
         FloatVector a0 = FloatVector.fromArray(S, c, ca + 0);
         FloatVector a1 = FloatVector.fromArray(S, c, ca + 8);
         FloatVector a2 = FloatVector.fromArray(S, c, ca + 16);
@@ -301,8 +304,7 @@ final class VectorKernels implements CpuKernels {
         FloatVector a10 = FloatVector.fromArray(S, c, ca + 80);
         FloatVector a11 = FloatVector.fromArray(S, c, ca + 88);
         int end = ea + n;
-        int e = ea;
-        for (; e + 1 < end; e += 2) {
+        for (int e = ea; e < end; e += 2) {
             int x = xb + kidx[e];
             int z = xb + kidx[e + 1];
             FloatVector v = FloatVector.broadcast(S, vals[e]);
@@ -331,22 +333,6 @@ final class VectorKernels implements CpuKernels {
             a9 = FloatVector.fromArray(S, xt, z + 72).fma(u, a9);
             a10 = FloatVector.fromArray(S, xt, z + 80).fma(u, a10);
             a11 = FloatVector.fromArray(S, xt, z + 88).fma(u, a11);
-        }
-        if (e < end) {
-            int x = xb + kidx[e];
-            FloatVector v = FloatVector.broadcast(S, vals[e]);
-            a0 = FloatVector.fromArray(S, xt, x + 0).fma(v, a0);
-            a1 = FloatVector.fromArray(S, xt, x + 8).fma(v, a1);
-            a2 = FloatVector.fromArray(S, xt, x + 16).fma(v, a2);
-            a3 = FloatVector.fromArray(S, xt, x + 24).fma(v, a3);
-            a4 = FloatVector.fromArray(S, xt, x + 32).fma(v, a4);
-            a5 = FloatVector.fromArray(S, xt, x + 40).fma(v, a5);
-            a6 = FloatVector.fromArray(S, xt, x + 48).fma(v, a6);
-            a7 = FloatVector.fromArray(S, xt, x + 56).fma(v, a7);
-            a8 = FloatVector.fromArray(S, xt, x + 64).fma(v, a8);
-            a9 = FloatVector.fromArray(S, xt, x + 72).fma(v, a9);
-            a10 = FloatVector.fromArray(S, xt, x + 80).fma(v, a10);
-            a11 = FloatVector.fromArray(S, xt, x + 88).fma(v, a11);
         }
         a0.intoArray(c, ca + 0);
         a1.intoArray(c, ca + 8);
