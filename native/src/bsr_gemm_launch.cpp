@@ -15,13 +15,11 @@ constexpr int64_t kMaxGemmDim = (int64_t)1 << 30;  // as the other GEMMs: 32-bit
 bool aligned(const void* p, unsigned a) { return ((uintptr_t)p & (a - 1)) == 0; }
 bool valid_block(int b) { return b == 16 || b == 32 || b == 64; }
 
-}  // namespace
-
-SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
-                          const void* values, int64_t blocks, int block_rows, int block_cols, void* workspace,
-                          const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                          void* stream) {
-  const char* fn = "sk_bsr_gemm";
+// The argument checks of the sk_bsr_gemm contract (fn names the caller in the message), for every entry point that
+// takes it. SK_OK or the failure, with sk_last_error() set.
+int check_bsr_gemm(const char* fn, const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
+                   const void* values, int64_t blocks, int block_rows, int block_cols, const void* workspace,
+                   const float* bias, const void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out) {
   if (x == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: x is NULL", fn);
   if (row_ptr == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: row_ptr is NULL", fn);
   if (y == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y is NULL", fn);
@@ -71,6 +69,19 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   const unsigned y_align = y_dtype == SK_DTYPE_F32 ? 4u : 2u;
   if (!aligned(y, y_align))
     return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y must be %u-byte aligned, got %p", fn, y_align, y);
+  return SK_OK;
+}
+
+}  // namespace
+
+SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
+                          const void* values, int64_t blocks, int block_rows, int block_cols, void* workspace,
+                          const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                          void* stream) {
+  const char* fn = "sk_bsr_gemm";
+  int rc = check_bsr_gemm(fn, x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias,
+                          y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
   // workspace NULL is always valid (one work item per block row, no cut: correct, unbalanced); which structures
   // need one is only known from the host row_ptr, i.e. to sk_bsr_workspace_size.
 #ifdef SK_WITH_CUDA
