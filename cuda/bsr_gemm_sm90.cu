@@ -52,6 +52,7 @@ constexpr int A_CHUNKS = BM * 8, B_CHUNKS = BLK * 8;     // 16-byte copies per s
 static_assert((A_CHUNKS + B_CHUNKS) % THREADS == 0, "every thread issues the same number of copies");
 static_assert(kPrefetch >= 1, "at least one tile in flight");
 
+#if SK_SM90A  // used only by the sm_90a kernel body (other passes would warn about unreferenced functions)
 // Stores two adjacent output columns (col even, so the pair never straddles a row: out % 64 == 0). `paired` says y
 // is aligned to a pair (decided once per launch): then one 8-byte (f32) or 4-byte (f16/bf16) store, else two.
 __device__ __forceinline__ void store_pair(float* p, float a, float b, bool paired) {
@@ -78,6 +79,7 @@ __device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b, b
     store_out(p + 1, b);
   }
 }
+#endif
 
 template <class T, class OutT>
 __global__ void __launch_bounds__(THREADS, 2)
