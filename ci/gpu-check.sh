@@ -56,6 +56,7 @@ built=0
 if t=$(budget 150 30); then
   if timeout -k 5 "$t" bash native/build.sh "$build" "$build/out" on "$arch" &&
      timeout -k 5 "$(budget 120 10 || echo 10)" cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \
+       sk_gpu_bsr_sm90_selftest \
        -j "$(nproc)" > "$build/targets.log" 2>&1; then
     built=1
     grep -E "sk_gpu_bench: " "$build/configure.log" || true
@@ -103,6 +104,23 @@ if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 60 15); then
 else
   echo "SKIP: sm90 dense (not built or no time left)"
   checks+=("sm90 dense (experimental)=SKIP")
+fi
+took
+
+step "experimental Hopper BSR GEMM (wgmma, 64x64 blocks; own process, not part of the verdict until verified)"
+bsr90="$build/sk_gpu_bsr_sm90_selftest"
+if [ $built = 1 ] && [ -x "$bsr90" ] && t=$(budget 45 15); then
+  timeout -k 5 "$t" "$bsr90" > "$report/bsr-sm90.txt" 2>&1
+  rc=$?
+  grep -E "^(PASS|FAIL|SKIP|TIME|RATIO)" "$report/bsr-sm90.txt" | grep -vE "^PASS bsr sm90 tokens" | tail -n 12
+  case "$rc" in
+    0) checks+=("bsr sm90 (experimental)=PASS") ;;
+    2) checks+=("bsr sm90 (experimental)=SKIP") ;;
+    *) tail -n 12 "$report/bsr-sm90.txt"; checks+=("bsr sm90 (experimental)=FAIL") ;;
+  esac
+else
+  echo "SKIP: bsr sm90 (not built or no time left)"
+  checks+=("bsr sm90 (experimental)=SKIP")
 fi
 took
 

@@ -48,6 +48,31 @@ __device__ __forceinline__ void fence_proxy_async_smem() {
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 }
 
+// D[64x64] (+)= A[64x16] . B[16x64]: the N = 64 tile of the BSR kernel (one 64-row block of W per MMA). Same operands
+// and descriptors as m64n128k16 (B is 64 K-major rows, i.e. 8 row groups of 1024 B); 32 f32 accumulators per thread,
+// laid out as m64n128's first 32 (accumulator i: n8 group i / 4).
+#define SK_WGMMA_M64N64K16(AB) \
+__device__ __forceinline__ void wgmma_m64n64k16_##AB(float (&d)[32], uint64_t desc_a, uint64_t desc_b,          \
+                                                     int scale_d) {                                             \
+  asm volatile(                                                                                                 \
+      "{\n"                                                                                                     \
+      ".reg .pred p;\n"                                                                                         \
+      "setp.ne.b32 p, %34, 0;\n"                                                                                \
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32." #AB "." #AB " {"                                            \
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "                                  \
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"                          \
+      "}, %32, %33, p, 1, 1, 0, 0;\n"                                                                           \
+      "}\n"                                                                                                     \
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),         \
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),   \
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), \
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])  \
+      : "l"(desc_a), "l"(desc_b), "r"(scale_d));                                                                \
+}
+SK_WGMMA_M64N64K16(bf16)
+SK_WGMMA_M64N64K16(f16)
+#undef SK_WGMMA_M64N64K16
+
 // D[64x128] (+)= A[64x16] . B[16x128], A and B K-major in 128B-swizzled shared memory (descriptors), f32 accumulate,
 // for AB = bf16 or f16 (the element type is part of the instruction name, hence a macro).
 #define SK_WGMMA_M64N128K16(AB) \

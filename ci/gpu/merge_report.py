@@ -18,6 +18,7 @@ Inputs (any may be missing or empty; what is missing is said, never filled in):
               channel statistics ..." lines, then "verify: ..."); lines naming attention count for sk_attention.
   --check     the outcome of another step (build, memcheck, the JUnit gpu group, ...), recorded as is, with an optional
               detail after a colon ("junit gpu group panama=PASS:5 found, 4 successful, 0 failed, 1 aborted").
+              A check whose name ends in "(experimental)" is recorded but does not make the exit status 1.
 The output document keeps the bench schema: {"gpu","driver","cuda","date",...,"checks":[...],"records":[{"op",
 "format","device","shape","dtype","y_dtype","ours_ms","peer","peer_ms","speedup","tflops",...}],"gather_records":[...]}; records it does not recognise are kept as they are
 (and left out of the tables).
@@ -363,7 +364,9 @@ def kernel_lines(tally):
         failed |= not ok
         lines.append(("PASS" if ok else "FAIL", kernel, ", ".join("%s %d/%d" % s for s in src)))
     for name, status, detail in tally.other:
-        failed |= status == "FAIL"
+        # "<name> (experimental)": a kernel not yet verified on a GPU (gpu-check runs it in its own process). Its
+        # result is recorded but stays outside the verdict until it has passed once and joins the real self-test.
+        failed |= status == "FAIL" and not name.endswith("(experimental)")
         lines.append((status, name, detail))
     return lines, failed
 

@@ -155,6 +155,15 @@ int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_
                 int64_t blocks, int block_rows, int block_cols, void* workspace, const float* bias, void* y,
                 int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 
+/* EXPERIMENTAL, not yet verified on a GPU: the sk_bsr_gemm contract on Hopper warpgroup MMAs (wgmma), for
+ * block_rows = block_cols = 64 only (other valid block shapes: SK_ERR_UNSUPPORTED). Same arguments as sk_bsr_gemm;
+ * workspace is checked but not read (no balancing yet). Returns SK_ERR_UNSUPPORTED unless the device is sm_90 and the
+ * library carries sm_90a code. For the GPU-host self-test and bench only until it has been checked there. */
+int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
+                                  const void* values, int64_t blocks, int block_rows, int block_cols, void* workspace,
+                                  const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                                  void* stream);
+
 /* ---- structured channel removal: activation statistics and compaction (issue 4) ----
  *
  * Channel statistics. X is a batch of activations [samples, channels], row-major, in f32, f16 or bf16; channel j

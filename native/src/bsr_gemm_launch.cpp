@@ -1,4 +1,4 @@
-// sk_bsr_gemm: every argument is checked here, on the host, before anything reaches CUDA. The structure itself
+// sk_bsr_gemm and its experimental Hopper twin sk_experimental_bsr_gemm_sm90: every argument is checked here, on the host, before anything reaches CUDA. The structure itself
 // (row_ptr / col_idx, device memory) is the caller's to check with sk_bsr_check before uploading it; the kernels
 // still clamp every index they read from it, so a corrupt structure gives wrong numbers, never a memory fault.
 #include "gemm_index.cuh"
@@ -15,13 +15,11 @@ constexpr int64_t kMaxGemmDim = (int64_t)1 << 30;  // as the other GEMMs: 32-bit
 bool aligned(const void* p, unsigned a) { return ((uintptr_t)p & (a - 1)) == 0; }
 bool valid_block(int b) { return b == 16 || b == 32 || b == 64; }
 
-}  // namespace
-
-SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
-                          const void* values, int64_t blocks, int block_rows, int block_cols, void* workspace,
-                          const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                          void* stream) {
-  const char* fn = "sk_bsr_gemm";
+// The argument checks of the sk_bsr_gemm contract, shared by sk_bsr_gemm and sk_experimental_bsr_gemm_sm90 (fn names
+// the caller in the message). SK_OK or the failure, with sk_last_error() set.
+int check_bsr_gemm(const char* fn, const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
+                   const void* values, int64_t blocks, int block_rows, int block_cols, const void* workspace,
+                   const float* bias, const void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out) {
   if (x == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: x is NULL", fn);
   if (row_ptr == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: row_ptr is NULL", fn);
   if (y == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y is NULL", fn);
@@ -71,6 +69,19 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   const unsigned y_align = y_dtype == SK_DTYPE_F32 ? 4u : 2u;
   if (!aligned(y, y_align))
     return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: y must be %u-byte aligned, got %p", fn, y_align, y);
+  return SK_OK;
+}
+
+}  // namespace
+
+SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
+                          const void* values, int64_t blocks, int block_rows, int block_cols, void* workspace,
+                          const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                          void* stream) {
+  const char* fn = "sk_bsr_gemm";
+  int rc = check_bsr_gemm(fn, x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias,
+                          y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
   // workspace NULL is always valid (one work item per block row, no cut: correct, unbalanced); which structures
   // need one is only known from the host row_ptr, i.e. to sk_bsr_workspace_size.
 #ifdef SK_WITH_CUDA
@@ -80,6 +91,37 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   return SK_OK;
 #else
   (void)workspace;
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
+}
+
+SK_EXPORT int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr,
+                                            const int32_t* col_idx, const void* values, int64_t blocks,
+                                            int block_rows, int block_cols, void* workspace, const float* bias,
+                                            void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                                            void* stream) {
+  const char* fn = "sk_experimental_bsr_gemm_sm90";
+  int rc = check_bsr_gemm(fn, x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias,
+                          y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+  // Valid BSR, but this kernel has one tile shape: 64x64 blocks (m64n64 MMAs, one 128-byte swizzle row per block).
+  if (block_rows != 64 || block_cols != 64)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: only 64x64 blocks are supported, got %dx%d", fn, block_rows, block_cols);
+  // workspace: accepted (checked above) so callers can pass sk_bsr_gemm's arguments unchanged; this version runs
+  // one CTA per block row and token tile and does not read it.
+  (void)workspace;
+#ifdef SK_WITH_CUDA
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: cudaGetDeviceCount");
+  if (!skcuda::bsr_gemm_sm90_available())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
+  e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
+                            (cudaStream_t)stream);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: kernel launch");
+  return SK_OK;
+#else
   (void)stream;
   return sk::no_cuda(fn);
 #endif

@@ -496,6 +496,15 @@ static void test_bsr_gemm_validation(int count) {
     int rc = sk_bsr_gemm(c.x, c.xd, c.rp, c.ci, c.v, c.nb, c.br, c.bc, c.ws, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
     CHECK(rc == SK_ERR_INVALID_ARGUMENT, "bsr_gemm %s: rc %d", c.what, rc);
     CHECK(has_error_text(), "bsr_gemm %s: message", c.what);
+    rc = sk_experimental_bsr_gemm_sm90(c.x, c.xd, c.rp, c.ci, c.v, c.nb, c.br, c.bc, c.ws, nullptr, c.y, c.yd, c.t,
+                                       c.i, c.o, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "bsr_gemm_sm90 %s: rc %d", c.what, rc);
+  }
+  // A valid structure with blocks other than 64x64: the Hopper kernel's one tile shape, named in the message.
+  {
+    int rc = sk_experimental_bsr_gemm_sm90(x, F16, rp, ci, v, 2, 16, 16, nullptr, nullptr, y, F32, 3, 64, 32, nullptr);
+    CHECK(rc == SK_ERR_UNSUPPORTED && strstr(sk_last_error(), "64x64") != nullptr, "bsr_gemm_sm90 16x16: rc %d %s",
+          rc, sk_last_error());
   }
   if (count == 0) {
     int rc = sk_bsr_gemm(x, F16, rp, ci, v, 2, 16, 16, nullptr, nullptr, y, F32, 3, 64, 32, nullptr);
@@ -503,6 +512,10 @@ static void test_bsr_gemm_validation(int count) {
     if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only bsr launch rc %d", rc);
     rc = sk_bsr_gemm(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr, y, BF16, 1, 64, 64, nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT, "no blocks, NULL col_idx/values is valid: rc %d", rc);
+    rc = sk_experimental_bsr_gemm_sm90(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr, y, F32, 1, 64, 64,
+                                       nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid bsr sm90 launch w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only bsr sm90 launch rc %d", rc);
   }
 }
 
