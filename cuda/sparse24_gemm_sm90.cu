@@ -13,7 +13,7 @@
 //   metadata = gpu_meta (Variant P) staged by cp.async like the values; the single warpgroup-wide selector is 0 and
 //       odd warps read their lane-xor-2 word (sp90_meta_lane in gemm_index.cuh says why).
 //
-//   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 64 k per stage, 4 stages (~107 KB dynamic smem).
+//   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 64 k per stage, 4 stages (109 KB dynamic smem with the alignment slack).
 //   Each warpgroup holds one m64n128 f32 accumulator tile (64 per thread) and issues one m64n128k32 per k32 step.
 //   Correctness first: every stage waits for its MMAs (wait_group 0) before the next barrier, so no slot is refilled
 //   while an MMA may still read it; no TMA, no MMA/MMA overlap yet (the next steps once this is verified).
@@ -68,6 +68,7 @@ __device__ __forceinline__ void load_stage(const T* __restrict__ x, const T* __r
   }
 }
 
+#if SK_SM90A  // used by the sm_90a kernel body only (the other architectures compile its __trap stub)
 // The A fragment (compressed 16x16 tile of warp q's rows, k32 step j of the stage) and this lane's metadata word.
 // Steps past KS and 32-row blocks past Mp read zero-filled values; their metadata becomes the legal kSp90PadMeta.
 struct SparseFragment {
@@ -83,6 +84,7 @@ __device__ __forceinline__ SparseFragment load_fragment(uint32_t as, const uint3
   f.e = step_ok && rows_ok ? e : kSp90PadMeta;
   return f;
 }
+#endif
 
 template <class T, class OutT>
 __global__ void __launch_bounds__(C::THREADS, 1)
