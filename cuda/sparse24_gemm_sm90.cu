@@ -13,7 +13,8 @@
 //   metadata = gpu_meta (Variant P) staged by cp.async like the values; the single warpgroup-wide selector is 0 and
 //       odd warps read their lane-xor-2 word (sp90_meta_lane in gemm_index.cuh says why).
 //
-//   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 64 k per stage, 4 stages (109 KB dynamic smem with the alignment slack).
+//   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 64 k per stage, 4 stages (109 KB of dynamic shared
+//   memory with the alignment slack).
 //   Each warpgroup holds one m64n128 f32 accumulator tile (64 per thread) and issues one m64n128k32 per k32 step.
 //   Correctness first: every stage waits for its MMAs (wait_group 0) before the next barrier, so no slot is refilled
 //   while an MMA may still read it; no TMA, no MMA/MMA overlap yet (the next steps once this is verified).
