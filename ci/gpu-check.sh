@@ -4,7 +4,8 @@
 # cuBLAS before timing), the PyTorch peers, a short compute-sanitizer pass, the Java twin check (GPU vs CPU twin
 # through both bindings) and the JUnit gpu group (@Tag("gpu") tests of java-api, through both bindings), then merge
 # everything into one report. Report in $OUT (or gpu-report/):
-#   gpu-check.txt (this log), selftest.txt, bench.txt, bench.json, torch.jsonl, memcheck.txt, verify-*.txt,
+#   gpu-check.txt (this log), selftest.txt, sm90.txt, sm90-sparse24.txt, bench.txt, bench.json, torch.jsonl,
+#   memcheck.txt, verify-*.txt,
 #   junit-gpu.txt (+ junit-gpu-xml/), build.log / ptxas.log, summary.md, and docs/gpu/YYYY-MM-DD-<gpu>.json (copy
 #   it into the repo's docs/gpu/).
 #
@@ -93,7 +94,7 @@ took
 step "experimental Hopper dense GEMM (wgmma; own process, not part of the verdict until verified)"
 sm90="$build/sk_gpu_sm90_selftest"
 if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 60 15); then
-  timeout -k 5 "$t" "$sm90" > "$report/sm90.txt" 2>&1
+  timeout -k 5 "$t" "$sm90" dense > "$report/sm90.txt" 2>&1
   rc=$?
   grep -E "^(PASS|FAIL|SKIP|TIME|RATIO)" "$report/sm90.txt" | grep -vE "^PASS sm90 dense tokens" | tail -n 12
   case "$rc" in
@@ -104,6 +105,24 @@ if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 60 15); then
 else
   echo "SKIP: sm90 dense (not built or no time left)"
   checks+=("sm90 dense (experimental)=SKIP")
+fi
+took
+
+step "experimental Hopper 2:4 GEMM (wgmma.mma_async.sp; own process, not part of the verdict until verified)"
+# ~15 small cases and one 4096^3 timing: a few seconds when it works; the cap only bounds a hang.
+if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 45 15); then
+  timeout -k 5 "$t" "$sm90" sparse24 > "$report/sm90-sparse24.txt" 2>&1
+  rc=$?
+  grep -E "^(PASS|FAIL|SKIP|TIME|RATIO|  wrong per warp)" "$report/sm90-sparse24.txt" | grep -vE "^PASS sm90 2:4 tokens" |
+    tail -n 14
+  case "$rc" in
+    0) checks+=("sm90 2:4 (experimental)=PASS") ;;
+    2) checks+=("sm90 2:4 (experimental)=SKIP") ;;
+    *) tail -n 12 "$report/sm90-sparse24.txt"; checks+=("sm90 2:4 (experimental)=FAIL") ;;
+  esac
+else
+  echo "SKIP: sm90 2:4 (not built or no time left)"
+  checks+=("sm90 2:4 (experimental)=SKIP")
 fi
 took
 

@@ -170,6 +170,84 @@ SK_HD int sp_tile_m(int m0, int wm, int i) { return m0 + wm * 32 + i * 16; }
 template <class C>
 SK_HD int sp_tile_n(int n0, int wn, int nt) { return n0 + (wn * C::NT + nt) * 8; }
 
+// =============================== 2:4 sparse GEMM on Hopper wgmma.sp (EXPERIMENTAL) ===============================
+//
+// sparse24_gemm_sm90.cu: Y^T tile = W . X^T with wgmma.mma_async.sp m64n128k32, A = compressed W from registers,
+// B = X from 128-byte-swizzled shared memory. Block tile: BM = 128 W rows (two warpgroups of 64; warp q = 0..7 of the
+// block owns rows 16q..16q+15) x BN = 128 tokens, KSTEPS = 2 k32 steps (64 logical k = one 128-byte X row) per stage.
+// The W values and metadata stages reuse the mma.sp kernel's copy plans (sp_copy_a / sp_copy_e / sp_ldsm_a /
+// sp_meta_index with WM = 4 blocks of 32 rows), so Sp90Cfg carries the fields those templates read.
+struct Sp90Cfg {
+  static constexpr int WG = 2;            // warpgroups per block
+  static constexpr int BM = 64 * WG;      // W rows (out features) per block
+  static constexpr int BN = 128;          // tokens per block = the wgmma N
+  static constexpr int KSTEPS = 2;        // k32 steps per stage
+  static constexpr int STAGES = 4;
+  static constexpr int THREADS = 128 * WG;
+  static constexpr int WM = BM / 32;      // 32-row metadata blocks (Variant P) per block tile
+  static constexpr int A_PITCH = KSTEPS * 16 + 8;  // halves per smem row of compressed W (80 B: conflict-free ldmatrix)
+  static constexpr int A_STAGE = BM * A_PITCH;     // halves
+  static constexpr int E_STAGE = WM * KSTEPS * 32; // metadata words
+  static constexpr int B_STAGE_BYTES = BN * 128;   // one swizzled K-major X tile: BN rows of 64 halves (16 KB)
+  // Byte offsets inside the 1024-aligned dynamic shared memory: X tiles first (they need 1024-byte alignment).
+  static constexpr int B_OFF = 0;
+  static constexpr int A_OFF = STAGES * B_STAGE_BYTES;
+  static constexpr int E_OFF = A_OFF + STAGES * A_STAGE * 2;
+  static constexpr int PIPE_BYTES = E_OFF + STAGES * E_STAGE * 4;
+  static constexpr int SMEM_BYTES = PIPE_BYTES + 1024;  // + slack to align the base to 1024 B
+  static constexpr int A_COPIES = BM * KSTEPS * 2;  // 16-byte copies per stage (as SpCfg)
+  static constexpr int B_COPIES = BN * 8;           // 8 chunks of 16 B per 128-byte X row
+  static constexpr int E_COPIES = WM * KSTEPS * 8;
+  static_assert(KSTEPS * 32 * 2 == 128, "a stage's X tile is one 128-byte swizzle row per token");
+  static_assert(A_OFF % 1024 == 0 && E_OFF % 16 == 0, "X tiles 1024-aligned, the other rings 16-aligned");
+  static_assert(BM % 64 == 0 && BN == 128, "warpgroups of 64 rows, one m64n128k32 per k32 step");
+};
+
+constexpr int64_t kSp90MaxTokens = kMaxGridY * Sp90Cfg::BN;
+
+SK_HD void sp90_grid(int tokens, int out, int64_t& gx, int64_t& gy) {
+  gx = (sp_padded_rows(out) + Sp90Cfg::BM - 1) / Sp90Cfg::BM;
+  gy = ((int64_t)tokens + Sp90Cfg::BN - 1) / Sp90Cfg::BN;
+}
+
+// Byte offset of 16-byte chunk `chunk` of row `row` in a K-major tile with the 128-byte swizzle (the layout the
+// descriptor's swizzle mode 1 names; identical to sm90::swizzle128 in wgmma.cuh, checked there by a static_assert).
+SK_HD constexpr uint32_t sp90_swizzle128(uint32_t row, uint32_t chunk) {
+  return row * 128u + ((chunk ^ (row & 7u)) << 4);
+}
+
+// X copy c (0 <= c < B_COPIES) of the stage starting at k32 step s0: token n0 + c/8, k = 32*s0 + 8*(c%8), to the
+// swizzled byte offset inside the stage's X tile. Tokens past the end and k >= in are zero-filled (in % 8 == 0).
+SK_HD CopyPlan sp90_copy_b(int c, int n0, int s0, int tokens, int in) {
+  const int r = c >> 3, ch = c & 7;
+  const int k = s0 * 32 + ch * 8;
+  CopyPlan p;
+  p.dst = (int)sp90_swizzle128((uint32_t)r, (uint32_t)ch);
+  p.ok = (n0 + r) < tokens && k < in;
+  p.src = p.ok ? (int64_t)(n0 + r) * in + k : 0;
+  return p;
+}
+
+// Warp q (0..7) of the block owns W rows 16q..16q+15: compressed tile i = q&1 of 32-row block wm = q/2 in the
+// mma.sp kernel's terms (sp_ldsm_a / sp_meta_index).
+SK_HD int sp90_wm(int q) { return q >> 1; }
+SK_HD int sp90_tile(int q) { return q & 1; }
+
+// wgmma.sp takes ONE immediate selector for the whole warpgroup, but Variant P stores the metadata of rows 16-31 of
+// a 32-row block in lanes t = 2, 3 (selector 1). We always use selector 0 (lanes t = 0, 1 supply metadata) and let
+// the odd warps read the word of lane l ^ 2 instead, which for t = 0, 1 is the t + 2 word of the same quad: rows
+// 16..31 of the block, columns 16h..16h+15, exactly what lanes t = 0, 1 of warp q must supply for rows 16q.. .
+SK_HD int sp90_meta_lane(int q, int lane) { return lane ^ ((q & 1) << 1); }
+
+// A legal metadata word (every nibble 0x4: positions 0 and 1) for k32 steps past KS and 32-row blocks past Mp,
+// whose values are zero-filled: the zero-filled metadata there (nibble 0: equal indices) is undefined in PTX.
+constexpr uint32_t kSp90PadMeta = 0x44444444u;
+
+// Accumulator i (0..63) of lane `lane` in warp q: the wgmma m64nN f32 D layout, i.e. the m16n8 C fragment repeated
+// over the 16 n8 column groups: row (W row) 16q + lane/4 + 8((i/2)%2), column (token) 8(i/4) + 2(lane%4) + i%2.
+SK_HD int sp90_acc_m(int m0, int q, int lane, int i) { return m0 + 16 * q + (lane >> 2) + 8 * ((i >> 1) & 1); }
+SK_HD int sp90_acc_n(int n0, int lane, int i) { return n0 + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1); }
+
 // ================================================= dense GEMM =================================================
 
 struct DnCfg {

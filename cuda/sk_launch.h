@@ -24,6 +24,14 @@ cudaError_t dense_gemm_sm90(const void* x, int x_dtype, const void* w, const flo
                             int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
 bool dense_gemm_sm90_available();
 
+// EXPERIMENTAL Hopper (sm_90a wgmma.mma_async.sp) version of sparse24_gemm, same contract and GPU layout; tokens <=
+// sparse24_sm90_max_tokens(). Launch only when sparse24_gemm_sm90_available() (as dense_gemm_sm90_available()).
+cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                               const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                               cudaStream_t stream);
+bool sparse24_gemm_sm90_available();
+int64_t sparse24_sm90_max_tokens();
+
 // Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
 // beta = 1, so that cuBLAS's output comes out as X . W^T + b.
 cudaError_t fill_rows(void* y, int y_dtype, const float* bias, int64_t tokens, int64_t out, cudaStream_t stream);

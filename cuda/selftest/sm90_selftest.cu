@@ -1,10 +1,14 @@
-// GPU-host check of the EXPERIMENTAL Hopper dense GEMM (sk_experimental_dense_gemm_sm90, wgmma) in a process of its
-// own (CMake target sk_gpu_sm90_selftest): a wrong descriptor can fault and poison the CUDA context, and that must
-// not take the verified kernels' self-test down with it.
+// GPU-host check of the EXPERIMENTAL Hopper kernels in processes of their own (CMake target sk_gpu_sm90_selftest): a
+// wrong descriptor can fault and poison the CUDA context, and that must not take the verified kernels' self-test (or
+// the other experimental kernel) down with it. `sk_gpu_sm90_selftest dense` checks sk_experimental_dense_gemm_sm90
+// (this file), `sk_gpu_sm90_selftest sparse24` checks sk_experimental_sparse24_gemm_sm90 (sm90_sparse24_selftest.cu);
+// gpu-check runs each in its own process. Without an argument both run, one after the other, in one process.
+//
+// Dense (wgmma):
 // Cases: random shapes including tails (tokens, out and in not multiples of the 128/128/64 tile), both input dtypes,
 // both output types, with and without bias, against an fp64 host reference (every element for small cases, a sample
 // for large ones). Then 4096^3 timing against our mma.sync dense kernel and cuBLAS (sk_blas_gemm, when found).
-// Exit status: 0 all cases passed, 1 a case failed, 2 no sm_90 device or no sm_90a code (SKIP).
+// Exit status: 0 all cases passed, 1 a case failed, 2 no sm_90 device or no sm_90a code (SKIP), 3 bad argument.
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdint.h>
@@ -17,6 +21,9 @@
 
 #include "selftest_support.cuh"
 #include "sparsekernels.h"
+
+// The 2:4 kernel's cases (sm90_sparse24_selftest.cu, same target); same exit codes as dense_selftest below.
+int sm90_sparse24_selftest();
 
 namespace {
 
@@ -126,9 +133,7 @@ void time_4096(int xd) {
   cudaEventDestroy(e1);
 }
 
-}  // namespace
-
-int main() {
+int dense_selftest() {
   int count = 0, cap = 0;
   sk_device_count(&count);
   if (count == 0 || sk_device_capability(0, &cap) != SK_OK || cap != 90) {
@@ -171,4 +176,18 @@ int main() {
     time_4096(SK_DTYPE_F16);
   }
   return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* which = argc > 1 ? argv[1] : "all";
+  if (strcmp(which, "dense") == 0) return dense_selftest();
+  if (strcmp(which, "sparse24") == 0) return sm90_sparse24_selftest();
+  if (strcmp(which, "all") != 0) {
+    fprintf(stderr, "usage: %s [dense|sparse24|all]\n", argv[0]);
+    return 3;
+  }
+  const int d = dense_selftest(), s = sm90_sparse24_selftest();
+  return d == 1 || s == 1 ? 1 : d == 2 && s == 2 ? 2 : 0;
 }

@@ -113,6 +113,14 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
 int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y,
                                     int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 
+/* EXPERIMENTAL, not yet verified on a GPU: the sk_sparse24_gemm contract (same arguments, same GPU layout from
+ * sk_sparse24_pack) on Hopper sparse warpgroup MMAs (wgmma.mma_async.sp); tokens <= 65535 * 128. Returns
+ * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. For the GPU-host self-test
+ * only until it has been checked there. */
+int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
+                                       int64_t out, void* stream);
+
 /* ---- dense GEMM through cuBLAS ----
  * cuBLAS is not linked: it is looked up on first use (dlopen of $SK_CUBLAS_LIBRARY, else libcublas.so.13,
  * libcublas.so.12, libcublas.so), so the library loads everywhere and uses cuBLAS where the host has it. */

@@ -120,3 +120,31 @@ SK_EXPORT int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const 
   return sk::no_cuda(fn);
 #endif
 }
+
+SK_EXPORT int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values,
+                                                 const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
+                                                 int64_t tokens, int64_t in, int64_t out, void* stream) {
+  const char* fn = "sk_experimental_sparse24_gemm_sm90";
+  int rc = check_common(fn, x, x_dtype, gpu_values, "gpu_values", bias, y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+  if (gpu_meta == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta is NULL", fn);
+  if (((uintptr_t)gpu_meta & 15u) != 0)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta must be 16-byte aligned", fn);
+#ifdef SK_WITH_CUDA
+  if (tokens > skcuda::sparse24_sm90_max_tokens())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
+                    (long long)skcuda::sparse24_sm90_max_tokens(), (long long)tokens);
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: cudaGetDeviceCount");
+  if (!skcuda::sparse24_gemm_sm90_available())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
+  e = skcuda::sparse24_gemm_sm90(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
+                                 (cudaStream_t)stream);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: kernel launch");
+  return SK_OK;
+#else
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
+}

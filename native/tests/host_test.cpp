@@ -161,6 +161,8 @@ static void test_gemm_validation(int count) {
     int rc = sk_sparse24_gemm(c.x, c.xd, c.w, c.m, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
     CHECK(rc == SK_ERR_INVALID_ARGUMENT, "sparse24_gemm %s: rc %d", c.what, rc);
     CHECK(has_error_text(), "sparse24_gemm %s: message", c.what);
+    rc = sk_experimental_sparse24_gemm_sm90(c.x, c.xd, c.w, c.m, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "sparse24_gemm_sm90 %s: rc %d", c.what, rc);
     if (c.m != nullptr) {
       rc = sk_dense_gemm(c.x, c.xd, c.w, nullptr, c.y, c.yd, c.t, c.i, c.o, nullptr);
       CHECK(rc == SK_ERR_INVALID_ARGUMENT, "dense_gemm %s: rc %d", c.what, rc);
@@ -180,6 +182,9 @@ static void test_gemm_validation(int count) {
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid cuBLAS launch w/o GPU rc %d", rc);
     rc = sk_experimental_dense_gemm_sm90(x, BF16, w, nullptr, y, BF16, 3, 32, 32, nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid sm90 launch w/o GPU rc %d", rc);
+    rc = sk_experimental_sparse24_gemm_sm90(x, F16, w, meta, nullptr, y, F32, 3, 32, 32, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid sm90 2:4 launch w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only sm90 2:4 launch rc %d", rc);
   }
 }
 

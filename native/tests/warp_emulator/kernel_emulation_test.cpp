@@ -1,6 +1,8 @@
 // Kernel emulation test (target sk_kernel_emulation_test; no GPU and no nvcc needed).
 //
-// Runs whole GEMMs through a CPU emulation of cuda/sparse24_gemm.cu and cuda/dense_gemm.cu: every address,
+// Runs whole GEMMs through a CPU emulation of cuda/sparse24_gemm.cu and cuda/dense_gemm.cu (and, for a subset of the
+// shapes, of the experimental cuda/sparse24_gemm_sm90.cu, whose wgmma.sp model states the kernel's own assumptions
+// about that instruction, so it checks the kernel's index math, not those assumptions): every address,
 // predicate, slot, lane and register choice comes from the __host__ __device__ functions of cuda/gemm_index.cuh
 // that the kernels themselves call; the control flow below mirrors the kernels statement by statement (prologue,
 // wait_group / __syncthreads / prefetch / compute per stage, split-K reduction, epilogue), and the hardware
@@ -28,6 +30,9 @@ using emu::Block;
 namespace {
 
 const char* dt_name(int d) { return d == emu::F32 ? "f32" : d == emu::F16 ? "f16" : "bf16"; }
+
+// Whether run_case also emulates the sm90 wgmma.sp kernel (its warpgroup model is slow: only some cases).
+bool sp90_cases = false;
 
 // Y in its output dtype plus a write counter per element.
 struct Output {
@@ -253,6 +258,118 @@ void emulate_sparse(const Problem& pb, Output& y, long& conflicts, long& phases)
   EMU_CHECK(gy <= kMaxGridY, "gridDim.y %lld", (long long)gy);
   for (int bx = 0; bx < gx; ++bx)
     for (int by = 0; by < gy; ++by) emulate_sparse_block<C>(pb, y, bx, by, conflicts, phases);
+}
+
+// ------------------------------------------------------------------------------- Hopper 2:4 kernel (wgmma.sp)
+// wgmma.mma_async.sp.m64n128k32 (register A), modelled with the assumptions cuda/sparse24_gemm_sm90.cu is written
+// on (notes section 5): warp w of the warpgroup acts as mma.sp m16n8k32 on rows 16w..16w+15 for each of the 16 n8
+// column groups, metadata from lanes t = 0, 1 of that warp (selector 0); B (32 x 128, K-major) is read from shared
+// memory at the descriptor's start address with rows 128 B apart, 8-row groups 1024 B apart (SBO) and the 128-byte
+// swizzle applied to the final address (bits [6:4] ^= bits [9:7]). acc: [warp of the warpgroup][lane][64], where
+// accumulator i is register i%4 of the m16n8 C fragment of n8 group i/4. A GPU run is what confirms the model.
+void wgmma_sp_m64n128k32(Block& blk, int start, const uint32_t (*a)[32][4], const uint32_t (*e)[32], float* acc,
+                         int tag, int dt) {
+  EMU_CHECK(start % 1024 < 128 && start % 16 == 0, "descriptor start %d: not inside the first row of a 1024-aligned atom",
+            start);
+  for (int w = 0; w < 4; ++w)
+    for (int nt = 0; nt < 16; ++nt) {
+      uint32_t b[32][4];
+      for (int lane = 0; lane < 32; ++lane)
+        for (int j = 0; j < 4; ++j) {
+          const int n = nt * 8 + lane / 4, k = 8 * j + 2 * (lane % 4);  // notes 1.3: {B[k][n], B[k+1][n]}
+          const int addr = start + (n / 8) * 1024 + (n % 8) * 128 + 2 * k;
+          b[lane][j] = blk.ld32(addr ^ (((addr >> 7) & 7) << 4), tag, "wgmma B");
+        }
+      float d[32][4];
+      for (int lane = 0; lane < 32; ++lane)
+        for (int r = 0; r < 4; ++r) d[lane][r] = acc[(w * 32 + lane) * 64 + 4 * nt + r];
+      emu::mma_sp_m16n8k32(d, a[w], b, e[w], 0, dt);
+      for (int lane = 0; lane < 32; ++lane)
+        for (int r = 0; r < 4; ++r) acc[(w * 32 + lane) * 64 + 4 * nt + r] = d[lane][r];
+    }
+}
+
+// sparse24_gemm_sm90_kernel, statement by statement (the 1024-byte base alignment is taken as given: base = 0).
+void emulate_sp90_block(const Problem& pb, Output& y, int bx, int by, long& conflicts, long& phases) {
+  using C = Sp90Cfg;
+  const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
+  const float* bias = pb.with_bias ? pb.bias.data() : nullptr;
+  Block blk(C::PIPE_BYTES, C::THREADS);
+  EMU_CHECK(C::SMEM_BYTES <= 227 * 1024, "sm90 config needs %d bytes of smem", C::SMEM_BYTES);
+  const int Mp = sp_padded_rows(out), Kp = sp_padded_cols(in);
+  const int KS = Kp / 32;
+  const int KT = (KS + C::KSTEPS - 1) / C::KSTEPS;
+  const int m0 = bx * C::BM, n0 = by * C::BN;
+
+  auto load_stage = [&](int tid, int kt, int slot) {
+    const int s0 = kt * C::KSTEPS;
+    for (int i = 0; i < C::B_COPIES / C::THREADS; ++i) {
+      const CopyPlan p = sp90_copy_b(tid + i * C::THREADS, n0, s0, tokens, in);
+      blk.cp_async16(tid, C::B_OFF + slot * C::B_STAGE_BYTES + p.dst, gsrc(pb.x, p, "X"), p.ok, kt);
+    }
+    for (int i = 0; i < C::A_COPIES / C::THREADS; ++i) {
+      const CopyPlan p = sp_copy_a<C>(tid + i * C::THREADS, m0, s0, Mp, KS);
+      blk.cp_async16(tid, C::A_OFF + (slot * C::A_STAGE + p.dst) * 2, gsrc(pb.gv, p, "W values"), p.ok, kt);
+    }
+    if (tid < C::E_COPIES) {
+      const CopyPlan p = sp_copy_e<C>(tid, m0, s0, Mp, KS);
+      blk.cp_async16(tid, C::E_OFF + (slot * C::E_STAGE + p.dst) * 4, gsrc(pb.gm, p, "metadata"), p.ok, kt);
+    }
+  };
+
+  std::vector<float> acc((size_t)C::THREADS * 64, 0.0f);  // [warp q][lane][i]
+  for (int st = 0; st < C::STAGES - 1; ++st)
+    for (int tid = 0; tid < C::THREADS; ++tid) {
+      if (st < KT) load_stage(tid, st, st);
+      blk.commit(tid);
+    }
+  for (int kt = 0; kt < KT; ++kt) {
+    for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, C::STAGES - 2);
+    blk.syncthreads();
+    for (int tid = 0; tid < C::THREADS; ++tid) {
+      const int nk = kt + C::STAGES - 1;
+      if (nk < KT) load_stage(tid, nk, nk % C::STAGES);
+      blk.commit(tid);
+    }
+    const int slot = kt % C::STAGES;
+    for (int wg = 0; wg < C::WG; ++wg)
+      for (int j = 0; j < C::KSTEPS; ++j) {
+        uint32_t a[4][32][4], e[4][32];
+        for (int w = 0; w < 4; ++w) {
+          const int q = 4 * wg + w;
+          const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp, step_ok = kt * C::KSTEPS + j < KS;
+          int addr[32];
+          for (int lane = 0; lane < 32; ++lane)
+            addr[lane] = C::A_OFF + (slot * C::A_STAGE + sp_ldsm_a<C>(sp90_wm(q), sp90_tile(q), j, lane)) * 2;
+          blk.ldmatrix(4, false, addr, a[w], kt, "ldmatrix A (sm90)");
+          for (int lane = 0; lane < 32; ++lane) {
+            const uint32_t v = blk.ld32(
+                C::E_OFF + (slot * C::E_STAGE + sp_meta_index<C>(sp90_wm(q), j, sp90_meta_lane(q, lane))) * 4, kt,
+                "metadata (sm90)");
+            e[w][lane] = step_ok && rows_ok ? v : kSp90PadMeta;
+          }
+        }
+        wgmma_sp_m64n128k32(blk, C::B_OFF + slot * C::B_STAGE_BYTES + j * 64, a, e, &acc[(size_t)wg * 128 * 64], kt,
+                            dt);
+      }
+  }
+  for (int q = 0; q < C::THREADS / 32; ++q)
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 64; ++i) {
+        const int m = sp90_acc_m(m0, q, lane, i), n = sp90_acc_n(n0, lane, i);
+        if (m < out && n < tokens)
+          y.store(y_offset(n, m, out), acc[((size_t)q * 32 + lane) * 64 + i] + (bias != nullptr ? bias[m] : 0.0f));
+      }
+  conflicts += blk.bank_conflicts;
+  phases += blk.ldmatrix_phases;
+}
+
+void emulate_sp90(const Problem& pb, Output& y, long& conflicts, long& phases) {
+  int64_t gx, gy;
+  sp90_grid((int)pb.tokens, (int)pb.out, gx, gy);
+  EMU_CHECK(gy <= kMaxGridY, "gridDim.y %lld", (long long)gy);
+  for (int bx = 0; bx < gx; ++bx)
+    for (int by = 0; by < gy; ++by) emulate_sp90_block(pb, y, bx, by, conflicts, phases);
 }
 
 // ----------------------------------------------------------------------------------------------- dense kernel
@@ -490,14 +607,19 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
     default: emulate_sparse<CfgLarge>(pb, ys, cf, ph); cfg = "Large"; break;
   }
   emulate_dense(pb, yn, cf, ph);
-  double ws = 0, wd = 0;
+  // The experimental sm90 (wgmma.sp) kernel too, when asked: its model is the kernel's own assumption (see above).
+  const bool sm90 = sp90_cases;
+  Output y9(yd, t, o);
+  if (sm90) emulate_sp90(pb, y9, cf, ph);
+  double ws = 0, wd = 0, w9 = 0;
   const long bs = compare(pb, ys, "sparse", ws), bd = compare(pb, yn, "dense", wd);
+  const long b9 = sm90 ? compare(pb, y9, "sm90 sparse", w9) : 0;
   const long model = emu::failures().count - before;
-  const bool ok = bs == 0 && bd == 0 && model == 0;
+  const bool ok = bs == 0 && bd == 0 && b9 == 0 && model == 0;
   if (!ok || getenv("SK_EMU_VERBOSE"))
-    printf("%s tokens=%-4lld in=%-4lld out=%-4lld x=%-4s y=%-4s bias=%d cfg=%-5s sparse err/tol %.3f (%ld bad) dense %.3f (%ld bad) model %ld\n",
+    printf("%s tokens=%-4lld in=%-4lld out=%-4lld x=%-4s y=%-4s bias=%d cfg=%-5s sparse err/tol %.3f (%ld bad) dense %.3f (%ld bad) sm90 %.3f (%ld bad%s) model %ld\n",
            ok ? "PASS" : "FAIL", (long long)t, (long long)k, (long long)o, dt_name(xd), dt_name(yd), with_bias ? 1 : 0, cfg,
-           ws, bs, wd, bd, model);
+           ws, bs, wd, bd, w9, b9, sm90 ? "" : ", not run", model);
   return ok;
 }
 
@@ -952,6 +1074,7 @@ int main(int argc, char** argv) {
           const int xd = (c & 1) ? emu::BF16 : emu::F16;
           const int yd = (c & 2) ? xd : emu::F32;
           const bool bias = ((variant + combo) % 3) != 2;
+          sp90_cases = variant % 3 == 0 && combo == (variant / 3) % 4;  // every third shape, one dtype combo each
           ++total;
           if (!run_case(rng, t, k, o, xd, yd, bias, conflicts, phases)) ++failed;
         }
@@ -963,9 +1086,11 @@ int main(int argc, char** argv) {
     for (int combo = 0; combo < 4; ++combo) {
       const int xd = (combo & 1) ? emu::BF16 : emu::F16;
       const int yd = (combo & 2) ? xd : emu::F32;
+      sp90_cases = !quick || combo == 0;
       ++total;
       if (!run_case(rng, e[0], e[1], e[2], xd, yd, combo != 3, conflicts, phases)) ++failed;
     }
+  sp90_cases = false;
   const int bsr_before = total;
   const int bsr_failed = run_bsr_cases(rng, quick, total, conflicts, phases);
   failed += bsr_failed;

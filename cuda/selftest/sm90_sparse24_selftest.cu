@@ -1,0 +1,280 @@
+// GPU-host check of the EXPERIMENTAL Hopper 2:4 GEMM (sk_experimental_sparse24_gemm_sm90, wgmma.mma_async.sp), part of
+// sk_gpu_sm90_selftest and run by gpu-check as `sk_gpu_sm90_selftest sparse24`, a process of its own (a bad
+// descriptor or metadata word can fault and poison the CUDA context).
+// Cases: random 2:4 W (groups with 2, 1 or 0 non-zeros, and groups whose kept values are exactly +-0.0), random X,
+// both input dtypes, both output types, with and without bias, against an fp64 host reference (every element for
+// small cases, a sample for large ones). Shapes: in = 32 (one k32 step: the first 64 bytes of each swizzled X row)
+// and in = 64 (both halves) first, so a wrong k32 descriptor step shows as "32 passes, 64 fails"; then tails in
+// tokens (1, 7, 129, 300), out (8, 72, 200, 257: not multiples of 64 or 32) and in (8 = the smallest allowed, 40,
+// 136, 1000: odd k32 step counts). A failing case also prints its wrong elements per 16-row warp slice of the
+// 64-row warpgroup tile (metadata/selector bugs hit the odd warps, or rows g vs g+8, first).
+// Then 4096^3 f16 timing against the mma.sp kernel (sk_sparse24_gemm) and dense cuBLAS (sk_blas_gemm, when found).
+// Returns 0 all cases passed, 1 a case failed, 2 no sm_90 device or no sm_90a code (SKIP).
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "selftest_support.cuh"
+#include "sparsekernels.h"
+
+namespace {
+
+using sk_selftest::DeviceBuf;
+using sk_selftest::dtype_name;
+using sk_selftest::from_bits;
+using sk_selftest::to_bits;
+
+// A random 2:4 matrix [out, in] as dense bits (for the reference and cuBLAS) and in the GPU layout.
+struct Sparse24 {
+  std::vector<uint16_t> dense, gpu_values;
+  std::vector<uint32_t> gpu_meta;
+};
+
+bool make_sparse24(std::mt19937& rng, int64_t out, int64_t in, int xd, Sparse24& s) {
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  s.dense.assign(out * in, 0);
+  std::vector<uint16_t> vals(out * in / 2);
+  std::vector<uint8_t> idx(out * ((in + 7) / 8), 0);
+  const uint16_t neg_zero = to_bits(-0.0f, xd);
+  for (int64_t r = 0; r < out; ++r)
+    for (int64_t g = 0; g < in / 4; ++g) {
+      const uint32_t kind = rng() % 16;  // 0: no non-zero, 1: one, 2: two kept but zero-valued, else two non-zeros
+      int p0 = (int)(rng() % 4), p1 = (p0 + 1 + (int)(rng() % 3)) % 4;
+      if (p0 > p1) std::swap(p0, p1);
+      uint16_t v0 = to_bits(uni(rng), xd), v1 = to_bits(uni(rng), xd);
+      if (kind == 0) {
+        v0 = v1 = 0;
+      } else if (kind == 1) {
+        v1 = 0;
+      } else if (kind == 2) {
+        v0 = neg_zero;  // kept positions that hold zeros: the metadata still names p0, p1
+        v1 = 0;
+      }
+      s.dense[r * in + 4 * g + p0] = v0;
+      s.dense[r * in + 4 * g + p1] = v1;
+      vals[r * (in / 2) + 2 * g] = v0;
+      vals[r * (in / 2) + 2 * g + 1] = v1;
+      idx[r * ((in + 7) / 8) + g / 2] |= (uint8_t)((p0 | (p1 << 2)) << (4 * (g & 1)));
+    }
+  int64_t vc, mw;
+  SK_CHECK(sk_sparse24_gpu_sizes(out, in, &vc, &mw));
+  s.gpu_values.assign(vc, 0);
+  s.gpu_meta.assign(mw, 0);
+  SK_CHECK(sk_sparse24_pack(vals.data(), idx.data(), out, in, s.gpu_values.data(), s.gpu_meta.data()));
+  return true;
+}
+
+bool upload(const Sparse24& s, DeviceBuf& gv, DeviceBuf& gm) {
+  SK_CHECK(sk_malloc(&gv.p, s.gpu_values.size() * 2));
+  SK_CHECK(sk_malloc(&gm.p, s.gpu_meta.size() * 4));
+  SK_CHECK(sk_memcpy_h2d(gv.p, s.gpu_values.data(), s.gpu_values.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(gm.p, s.gpu_meta.data(), s.gpu_meta.size() * 4, nullptr));
+  return true;
+}
+
+bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd, int yd, bool with_bias) {
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  Sparse24 w;
+  if (!make_sparse24(rng, out, in, xd, w)) return false;
+  std::vector<uint16_t> x(tokens * in);
+  for (auto& v : x) v = to_bits(uni(rng), xd);
+  std::vector<float> bias(out);
+  for (auto& v : bias) v = uni(rng);
+  const size_t ybytes = (size_t)tokens * out * (yd == SK_DTYPE_F32 ? 4 : 2);
+  DeviceBuf dx, dgv, dgm, db, dy;
+  if (!upload(w, dgv, dgm)) return false;
+  SK_CHECK(sk_malloc(&dx.p, x.size() * 2));
+  SK_CHECK(sk_malloc(&db.p, bias.size() * 4));
+  SK_CHECK(sk_malloc(&dy.p, ybytes));
+  SK_CHECK(sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr));
+  SK_CHECK(sk_memcpy_h2d(db.p, bias.data(), bias.size() * 4, nullptr));
+  const float* bptr = with_bias ? (const float*)db.p : nullptr;
+  SK_CHECK(sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, (const uint32_t*)dgm.p, bptr, dy.p, yd, tokens, in,
+                                              out, nullptr));
+  SK_CHECK(sk_stream_synchronize(nullptr));
+  std::vector<uint8_t> y(ybytes);
+  SK_CHECK(sk_memcpy_d2h(y.data(), dy.p, ybytes, nullptr));
+  const int64_t total = tokens * out;
+  const bool full = tokens * in * out <= (int64_t)1 << 26;
+  const int64_t checks = full ? total : 4096;
+  const double rel_acc = 1e-4, rel_out = yd == SK_DTYPE_F32 ? 0.0 : yd == SK_DTYPE_F16 ? 1.0 / 1024 : 1.0 / 128;
+  int bad = 0;
+  int64_t bad_slice[4][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};  // [warp (m % 64) / 16][row g or g+8]
+  for (int64_t c = 0; c < checks; ++c) {
+    const int64_t i = full ? c : (int64_t)(rng() % (uint64_t)total);
+    const int64_t n = i / out, m = i % out;
+    double ref = with_bias ? bias[m] : 0.0, mag = fabs(ref);
+    for (int64_t k = 0; k < in; ++k) {
+      const double p = (double)from_bits(x[n * in + k], xd) * (double)from_bits(w.dense[m * in + k], xd);
+      ref += p;
+      mag += fabs(p);
+    }
+    const double got = sk_selftest::output_at(y, i, yd);
+    if (!(fabs(got - ref) <= 1e-6 + rel_acc * mag + rel_out * fabs(ref))) {
+      ++bad_slice[(m % 64) / 16][(m % 16) / 8];
+      if (bad++ < 3) fprintf(stderr, "  y[%lld][%lld] = %g, want %g\n", (long long)n, (long long)m, got, ref);
+    }
+  }
+  printf("%s sm90 2:4 tokens=%lld in=%lld out=%lld x=%s y=%s%s: %d of %lld elements wrong\n",
+         bad == 0 ? "PASS" : "FAIL", (long long)tokens, (long long)in, (long long)out, dtype_name(xd), dtype_name(yd),
+         with_bias ? " +bias" : "", bad, (long long)checks);
+  if (bad != 0) {
+    printf("  wrong per warp slice of the 64-row tile (rows g / g+8): w0 %lld/%lld w1 %lld/%lld w2 %lld/%lld "
+           "w3 %lld/%lld\n",
+           (long long)bad_slice[0][0], (long long)bad_slice[0][1], (long long)bad_slice[1][0],
+           (long long)bad_slice[1][1], (long long)bad_slice[2][0], (long long)bad_slice[2][1],
+           (long long)bad_slice[3][0], (long long)bad_slice[3][1]);
+  }
+  return bad == 0;
+}
+
+// 4096^3, x f16, y f32: ours (wgmma.sp), ours (mma.sp) and dense cuBLAS on the same W, median of 20 launches after 3
+// warm-ups. Before timing, the two sparse kernels' outputs are compared on a sample (a fast wrong kernel is no news):
+// returns false when they differ.
+bool time_4096() {
+  const int64_t t = 4096, k = 4096, m = 4096;
+  const int xd = SK_DTYPE_F16;
+  std::mt19937 rng(7);
+  Sparse24 w;
+  if (!make_sparse24(rng, m, k, xd, w)) return false;
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  std::vector<uint16_t> x(t * k);
+  for (auto& v : x) v = to_bits(uni(rng), xd);
+  DeviceBuf dx, dw, dgv, dgm, dy, dy2;
+  if (!upload(w, dgv, dgm) || sk_malloc(&dx.p, t * k * 2) || sk_malloc(&dw.p, m * k * 2) ||
+      sk_malloc(&dy.p, t * m * 4) || sk_malloc(&dy2.p, t * m * 4)) {
+    printf("TIME sm90 2:4: not measured (%s)\n", sk_last_error());
+    return true;
+  }
+  sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr);
+  sk_memcpy_h2d(dw.p, w.dense.data(), w.dense.size() * 2, nullptr);
+  const uint32_t* meta = (const uint32_t*)dgm.p;
+  if (sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr) ||
+      sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy2.p, SK_DTYPE_F32, t, k, m, nullptr) ||
+      sk_stream_synchronize(nullptr)) {
+    printf("FAIL: sm90 2:4 4096^3: launch: %s\n", sk_last_error());
+    return false;
+  }
+  {
+    std::vector<float> a(t * m), b(t * m);
+    sk_memcpy_d2h(a.data(), dy.p, a.size() * 4, nullptr);
+    sk_memcpy_d2h(b.data(), dy2.p, b.size() * 4, nullptr);
+    int differ = 0;
+    for (int s = 0; s < 4096; ++s) {
+      const size_t i = (size_t)(rng() % (uint64_t)(t * m));
+      if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
+    }
+    printf("%s sm90 2:4 4096^3 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
+           differ == 0 ? "PASS" : "FAIL", differ);
+    if (differ != 0) return false;
+  }
+  const bool blas = sk_blas_status() == SK_OK;
+  const char* blas_why = blas ? "" : sk_last_error();
+  const char* names[] = {"wgmma.sp (sm90)", "mma.sp", "cuBLAS dense"};
+  double ms_of[3] = {0, 0, 0};
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  for (int which = 0; which < 3; ++which) {
+    if (which == 2 && !blas) {
+      printf("TIME cuBLAS dense: not measured (%s)\n", blas_why);
+      continue;
+    }
+    auto run = [&]() {
+      if (which == 0)
+        return sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+      if (which == 1) return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+      return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+    };
+    bool ok = true;
+    for (int i = 0; i < 3 && ok; ++i) ok = run() == SK_OK;
+    std::vector<float> times;
+    for (int i = 0; i < 20 && ok; ++i) {
+      cudaEventRecord(e0, nullptr);
+      ok = run() == SK_OK;
+      cudaEventRecord(e1, nullptr);
+      cudaEventSynchronize(e1);
+      float ms = 0;
+      cudaEventElapsedTime(&ms, e0, e1);
+      times.push_back(ms);
+    }
+    if (!ok) {
+      printf("TIME %s: failed: %s\n", names[which], sk_last_error());
+      continue;
+    }
+    std::sort(times.begin(), times.end());
+    ms_of[which] = times[times.size() / 2];
+    // Dense-equivalent FLOP/s (2 t k m) for all three, so the numbers compare directly.
+    printf("TIME %s 4096^3 x=f16 y=f32: %.3f ms, %.1f dense-equivalent TFLOP/s\n", names[which], ms_of[which],
+           2.0 * t * k * m / (ms_of[which] * 1e-3) / 1e12);
+  }
+  if (ms_of[0] > 0 && ms_of[1] > 0) printf("RATIO wgmma.sp / mma.sp speed (x=f16): %.2fx\n", ms_of[1] / ms_of[0]);
+  if (ms_of[0] > 0 && ms_of[2] > 0) printf("RATIO wgmma.sp / cuBLAS dense speed (x=f16): %.2fx\n", ms_of[2] / ms_of[0]);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return true;
+}
+
+// Real (tiny, all-zero but legally packed) operands: when the kernel is available this probe launches it.
+int probe() {
+  Sparse24 w;
+  std::vector<uint16_t> vals(8 * 8 / 2, 0);
+  std::vector<uint8_t> idx(8, 0x44);
+  int64_t vc = 0, mw = 0;
+  DeviceBuf px, py, gv, gm;
+  if (sk_sparse24_gpu_sizes(8, 8, &vc, &mw) != SK_OK) return 1;
+  w.gpu_values.assign(vc, 0);
+  w.gpu_meta.assign(mw, 0);
+  if (sk_sparse24_pack(vals.data(), idx.data(), 8, 8, w.gpu_values.data(), w.gpu_meta.data()) != SK_OK ||
+      !upload(w, gv, gm) || sk_malloc(&px.p, 256) || sk_malloc(&py.p, 256)) {
+    printf("FAIL: sm90 2:4: probe set-up: %s\n", sk_last_error());
+    return 1;
+  }
+  const int rc = sk_experimental_sparse24_gemm_sm90(px.p, SK_DTYPE_BF16, gv.p, (const uint32_t*)gm.p, nullptr, py.p,
+                                                    SK_DTYPE_F32, 1, 8, 8, nullptr);
+  if (rc == SK_ERR_UNSUPPORTED) {
+    printf("SKIP: sm90 2:4: %s\n", sk_last_error());
+    return 2;
+  }
+  if (rc != SK_OK || sk_stream_synchronize(nullptr) != SK_OK) {
+    printf("FAIL: sm90 2:4: first launch: %s\n", sk_last_error());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int sm90_sparse24_selftest() {
+  int count = 0, cap = 0;
+  sk_device_count(&count);
+  if (count == 0 || sk_device_capability(0, &cap) != SK_OK || cap != 90) {
+    printf("SKIP: sm90 2:4: needs an sm_90 device (found %d devices, sm_%d)\n", count, cap);
+    return 2;
+  }
+  const int p = probe();
+  if (p != 0) return p;
+  std::mt19937 rng(24);
+  const int64_t shapes[][3] = {{64, 32, 64},     {64, 64, 64},     {1, 8, 8},       {7, 40, 72},
+                               {129, 136, 200},  {128, 64, 128},   {129, 1000, 257}, {300, 512, 384},
+                               {512, 4096, 4096}};
+  int failed = 0, total = 0, combo = 0;
+  for (auto& s : shapes) {
+    for (int c = 0; c < 2; ++c, ++combo) {
+      const int xd = (combo & 1) ? SK_DTYPE_BF16 : SK_DTYPE_F16;
+      const int yd = (combo & 2) ? xd : SK_DTYPE_F32;
+      ++total;
+      if (!run_case(rng, s[0], s[1], s[2], xd, yd, combo % 3 != 2)) ++failed;
+      if (cudaGetLastError() != cudaSuccess) break;
+    }
+  }
+  printf("%s: sm90 2:4: %d of %d cases passed\n", failed == 0 ? "PASS" : "FAIL", total - failed, total);
+  if (failed == 0 && !time_4096()) ++failed;
+  return failed == 0 ? 0 : 1;
+}
