@@ -91,56 +91,38 @@ else
 fi
 took
 
-step "experimental Hopper dense GEMM (wgmma; own process, not part of the verdict until verified)"
+# experimental NAME CAP REPORT SKIP_RE EXE [ARGS...]: runs one unverified kernel's self-test in a process of its own
+# (a bad descriptor can fault and poison the CUDA context) and records NAME (experimental) outside the verdict.
+experimental() {
+  local name=$1 cap=$2 out="$report/$3" skip_re=$4 exe=$5 t rc
+  shift 5
+  if [ $built = 1 ] && [ -x "$exe" ] && t=$(budget "$cap" 15); then
+    timeout -k 5 "$t" "$exe" "$@" > "$out" 2>&1
+    rc=$?
+    grep -E "^(PASS|FAIL|SKIP|TIME|RATIO|  wrong per warp)" "$out" | grep -vE "$skip_re" | tail -n 14
+    case "$rc" in
+      0) checks+=("$name (experimental)=PASS") ;;
+      2) checks+=("$name (experimental)=SKIP") ;;
+      *) tail -n 12 "$out"; checks+=("$name (experimental)=FAIL") ;;
+    esac
+  else
+    echo "SKIP: $name (not built or no time left)"
+    checks+=("$name (experimental)=SKIP")
+  fi
+}
+
 sm90="$build/sk_gpu_sm90_selftest"
-if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 60 15); then
-  timeout -k 5 "$t" "$sm90" dense > "$report/sm90.txt" 2>&1
-  rc=$?
-  grep -E "^(PASS|FAIL|SKIP|TIME|RATIO)" "$report/sm90.txt" | grep -vE "^PASS sm90 dense tokens" | tail -n 12
-  case "$rc" in
-    0) checks+=("sm90 dense (experimental)=PASS") ;;
-    2) checks+=("sm90 dense (experimental)=SKIP") ;;
-    *) tail -n 12 "$report/sm90.txt"; checks+=("sm90 dense (experimental)=FAIL") ;;
-  esac
-else
-  echo "SKIP: sm90 dense (not built or no time left)"
-  checks+=("sm90 dense (experimental)=SKIP")
-fi
+step "experimental Hopper dense GEMM (wgmma; own process, not part of the verdict until verified)"
+experimental "sm90 dense" 60 sm90.txt "^PASS sm90 dense tokens" "$sm90" dense
 took
 
 step "experimental Hopper 2:4 GEMM (wgmma.mma_async.sp; own process, not part of the verdict until verified)"
 # ~15 small cases and one 4096^3 timing: a few seconds when it works; the cap only bounds a hang.
-if [ $built = 1 ] && [ -x "$sm90" ] && t=$(budget 45 15); then
-  timeout -k 5 "$t" "$sm90" sparse24 > "$report/sm90-sparse24.txt" 2>&1
-  rc=$?
-  grep -E "^(PASS|FAIL|SKIP|TIME|RATIO|  wrong per warp)" "$report/sm90-sparse24.txt" | grep -vE "^PASS sm90 2:4 tokens" |
-    tail -n 14
-  case "$rc" in
-    0) checks+=("sm90 2:4 (experimental)=PASS") ;;
-    2) checks+=("sm90 2:4 (experimental)=SKIP") ;;
-    *) tail -n 12 "$report/sm90-sparse24.txt"; checks+=("sm90 2:4 (experimental)=FAIL") ;;
-  esac
-else
-  echo "SKIP: sm90 2:4 (not built or no time left)"
-  checks+=("sm90 2:4 (experimental)=SKIP")
-fi
+experimental "sm90 2:4" 45 sm90-sparse24.txt "^PASS sm90 2:4 tokens" "$sm90" sparse24
 took
 
 step "experimental Hopper BSR GEMM (wgmma, 64x64 blocks; own process, not part of the verdict until verified)"
-bsr90="$build/sk_gpu_bsr_sm90_selftest"
-if [ $built = 1 ] && [ -x "$bsr90" ] && t=$(budget 45 15); then
-  timeout -k 5 "$t" "$bsr90" > "$report/bsr-sm90.txt" 2>&1
-  rc=$?
-  grep -E "^(PASS|FAIL|SKIP|TIME|RATIO)" "$report/bsr-sm90.txt" | grep -vE "^PASS bsr sm90 tokens" | tail -n 12
-  case "$rc" in
-    0) checks+=("bsr sm90 (experimental)=PASS") ;;
-    2) checks+=("bsr sm90 (experimental)=SKIP") ;;
-    *) tail -n 12 "$report/bsr-sm90.txt"; checks+=("bsr sm90 (experimental)=FAIL") ;;
-  esac
-else
-  echo "SKIP: bsr sm90 (not built or no time left)"
-  checks+=("bsr sm90 (experimental)=SKIP")
-fi
+experimental "bsr sm90" 45 bsr-sm90.txt "^PASS bsr sm90 tokens" "$build/sk_gpu_bsr_sm90_selftest"
 took
 
 step "benchmark: ours vs cuBLAS (sk_gpu_bench)"

@@ -33,6 +33,7 @@
 #include "epilogue.cuh"
 #include "gemm_index.cuh"
 #include "sparsekernels.h"
+#include "sm90_support.cuh"
 #include "wgmma.cuh"
 
 namespace skcuda {
@@ -202,23 +203,7 @@ cudaError_t launch(const void* x, const int32_t* row_ptr, const int32_t* col_idx
 
 }  // namespace
 
-bool bsr_gemm_sm90_available() {
-  // The sm_90a machine code must be what runs: on an sm_90 device without it the driver would JIT the compute_80
-  // PTX, whose body is the trap above (its PTX version is then 80). Same test as dense_gemm_sm90_available.
-  int dev = 0;
-  cudaDeviceProp p;
-  if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
-  }
-  if (p.major != 9) return false;
-  cudaFuncAttributes a;
-  if (cudaFuncGetAttributes(&a, bsr_gemm_sm90_kernel<__nv_bfloat16, float>) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
-  }
-  return a.ptxVersion >= 90 && a.binaryVersion >= 90;
-}
+bool bsr_gemm_sm90_available() { return sm90a_code_runs(bsr_gemm_sm90_kernel<__nv_bfloat16, float>); }
 
 cudaError_t bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                           const void* values, int64_t blocks, const float* bias, void* y, int y_dtype,

@@ -31,6 +31,7 @@
 #include "mma_fragments.cuh"
 #include "sk_launch.h"
 #include "sparsekernels.h"
+#include "sm90_support.cuh"
 #include "wgmma.cuh"
 
 namespace skcuda {
@@ -183,21 +184,7 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
 int64_t sparse24_sm90_max_tokens() { return kSp90MaxTokens; }
 
 bool sparse24_gemm_sm90_available() {
-  // The sm_90a machine code must be what runs: on an sm_90 device without it, the driver would JIT the compute_80
-  // PTX, whose body is the trap above (its PTX version is then 80).
-  int dev = 0;
-  cudaDeviceProp p;
-  if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
-  }
-  if (p.major != 9) return false;
-  cudaFuncAttributes a;
-  if (cudaFuncGetAttributes(&a, sparse24_gemm_sm90_kernel<__nv_bfloat16, float>) != cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
-  }
-  return a.ptxVersion >= 90 && a.binaryVersion >= 90;
+  return sm90a_code_runs(sparse24_gemm_sm90_kernel<__nv_bfloat16, float>);
 }
 
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
