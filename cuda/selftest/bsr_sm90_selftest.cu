@@ -259,32 +259,17 @@ bool time_4096() {
   const char* names[] = {"wgmma bsr (sm90)", "sk_bsr_gemm (mma.sync)", "cuBLAS dense"};
   double ms_of[3] = {0, 0, 0};
   const bool blas = sk_blas_status() == SK_OK;
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
   for (int which = 0; which < 3; ++which) {
     if (which == 2 && !blas) {
       printf("TIME %s: not measured (%s)\n", names[which], sk_last_error());
       continue;
     }
-    bool ok = true;
-    for (int i = 0; i < 3 && ok; ++i) ok = run(which, dy0.p) == SK_OK;
-    std::vector<float> times;
-    for (int i = 0; i < 20 && ok; ++i) {
-      cudaEventRecord(e0, nullptr);
-      ok = run(which, dy0.p) == SK_OK;
-      cudaEventRecord(e1, nullptr);
-      cudaEventSynchronize(e1);
-      float ms = 0;
-      cudaEventElapsedTime(&ms, e0, e1);
-      times.push_back(ms);
-    }
-    if (!ok) {
+    const double ms = sk_selftest::median_call_ms([&]() { return run(which, dy0.p); });
+    if (ms < 0) {
       printf("TIME %s: failed: %s\n", names[which], sk_last_error());
       continue;
     }
-    std::sort(times.begin(), times.end());
-    ms_of[which] = times[times.size() / 2];
+    ms_of[which] = ms;
     // Effective: the dense FLOP count, so the three rows compare as speeds of the same product.
     printf("TIME %s 4096^3 bsr 64x64 density %.2f (%lld blocks) x=bf16 y=bf16: %.4f ms, %.1f effective TFLOP/s\n",
            names[which], density, (long long)nb, ms_of[which], 2.0 * t * k * m / (ms_of[which] * 1e-3) / 1e12);
@@ -293,8 +278,6 @@ bool time_4096() {
   if (ms_of[0] > 0 && ms_of[2] > 0)
     printf("RATIO wgmma bsr / cuBLAS dense speed: %.2fx (target 4x; sk_bsr_gemm was 1.56x on an H200)\n",
            ms_of[2] / ms_of[0]);
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
   return true;
 }
 

@@ -3,10 +3,12 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_runtime.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "sparsekernels.h"
@@ -62,5 +64,33 @@ struct DeviceBuf {
 };
 
 inline const char* dtype_name(int d) { return d == SK_DTYPE_F32 ? "f32" : d == SK_DTYPE_F16 ? "f16" : "bf16"; }
+
+// Median time in ms of `reps` calls of run() (each returns an sk status) after `warm` untimed ones, timed with CUDA
+// events on the default stream; negative when a call fails (sk_last_error() then says why).
+template <class Run>
+inline double median_call_ms(Run run, int warm = 3, int reps = 20) {
+  for (int i = 0; i < warm; ++i) {
+    if (run() != SK_OK) return -1;
+  }
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  std::vector<float> times;
+  bool ok = true;
+  for (int i = 0; i < reps && ok; ++i) {
+    cudaEventRecord(e0, nullptr);
+    ok = run() == SK_OK;
+    cudaEventRecord(e1, nullptr);
+    cudaEventSynchronize(e1);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, e0, e1);
+    times.push_back(ms);
+  }
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  if (!ok) return -1;
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
 
 }  // namespace sk_selftest

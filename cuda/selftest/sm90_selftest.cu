@@ -94,9 +94,6 @@ void time_4096(int xd) {
   const bool blas = sk_blas_status() == SK_OK;
   const char* names[] = {"wgmma (sm90)", "mma.sync", "cuBLAS"};
   double ms_of[3] = {0, 0, 0};
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
   for (int which = 0; which < 3; ++which) {
     if (which == 2 && !blas) {
       printf("TIME cuBLAS: not measured (%s)\n", sk_last_error());
@@ -107,30 +104,16 @@ void time_4096(int xd) {
       if (which == 1) return sk_dense_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
       return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
     };
-    bool ok = true;
-    for (int i = 0; i < 3 && ok; ++i) ok = run() == SK_OK;
-    std::vector<float> times;
-    for (int i = 0; i < 20 && ok; ++i) {
-      cudaEventRecord(e0, nullptr);
-      ok = run() == SK_OK;
-      cudaEventRecord(e1, nullptr);
-      cudaEventSynchronize(e1);
-      float ms = 0;
-      cudaEventElapsedTime(&ms, e0, e1);
-      times.push_back(ms);
-    }
-    if (!ok) {
+    const double ms = sk_selftest::median_call_ms(run);
+    if (ms < 0) {
       printf("TIME %s: failed: %s\n", names[which], sk_last_error());
       continue;
     }
-    std::sort(times.begin(), times.end());
-    ms_of[which] = times[times.size() / 2];
+    ms_of[which] = ms;
     printf("TIME %s 4096^3 x=%s y=f32: %.3f ms, %.1f TFLOP/s\n", names[which], dtype_name(xd), ms_of[which],
            2.0 * t * k * m / (ms_of[which] * 1e-3) / 1e12);
   }
   if (ms_of[0] > 0 && ms_of[2] > 0) printf("RATIO wgmma / cuBLAS speed (x=%s): %.2fx\n", dtype_name(xd), ms_of[2] / ms_of[0]);
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
 }
 
 int dense_selftest() {

@@ -178,9 +178,6 @@ bool time_4096() {
   const char* blas_why = blas ? "" : sk_last_error();
   const char* names[] = {"wgmma.sp (sm90)", "mma.sp", "cuBLAS dense"};
   double ms_of[3] = {0, 0, 0};
-  cudaEvent_t e0, e1;
-  cudaEventCreate(&e0);
-  cudaEventCreate(&e1);
   for (int which = 0; which < 3; ++which) {
     if (which == 2 && !blas) {
       printf("TIME cuBLAS dense: not measured (%s)\n", blas_why);
@@ -192,32 +189,18 @@ bool time_4096() {
       if (which == 1) return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
       return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
     };
-    bool ok = true;
-    for (int i = 0; i < 3 && ok; ++i) ok = run() == SK_OK;
-    std::vector<float> times;
-    for (int i = 0; i < 20 && ok; ++i) {
-      cudaEventRecord(e0, nullptr);
-      ok = run() == SK_OK;
-      cudaEventRecord(e1, nullptr);
-      cudaEventSynchronize(e1);
-      float ms = 0;
-      cudaEventElapsedTime(&ms, e0, e1);
-      times.push_back(ms);
-    }
-    if (!ok) {
+    const double ms = sk_selftest::median_call_ms(run);
+    if (ms < 0) {
       printf("TIME %s: failed: %s\n", names[which], sk_last_error());
       continue;
     }
-    std::sort(times.begin(), times.end());
-    ms_of[which] = times[times.size() / 2];
+    ms_of[which] = ms;
     // Dense-equivalent FLOP/s (2 t k m) for all three, so the numbers compare directly.
     printf("TIME %s 4096^3 x=f16 y=f32: %.3f ms, %.1f dense-equivalent TFLOP/s\n", names[which], ms_of[which],
            2.0 * t * k * m / (ms_of[which] * 1e-3) / 1e12);
   }
   if (ms_of[0] > 0 && ms_of[1] > 0) printf("RATIO wgmma.sp / mma.sp speed (x=f16): %.2fx\n", ms_of[1] / ms_of[0]);
   if (ms_of[0] > 0 && ms_of[2] > 0) printf("RATIO wgmma.sp / cuBLAS dense speed (x=f16): %.2fx\n", ms_of[2] / ms_of[0]);
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
   return true;
 }
 
