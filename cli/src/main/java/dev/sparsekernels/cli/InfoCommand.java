@@ -44,6 +44,7 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.println("vector api:    " + (CpuVectorization.isActive() ? "active, " : "inactive, ")
                 + CpuVectorization.describe());
+        out.println("cpu buffers:   " + CpuVectorization.bufferPlacement());
         try (Kernels k = Kernels.auto()) {
             out.println("backend:       " + k.describe());
         }

@@ -147,6 +147,7 @@ class CliTest extends CliHarness {
         assertTrue(out.contains("backend:"), out);
         assertTrue(out.contains("binding:"), out);
         assertTrue(out.contains("vector api:"), out);
+        assertTrue(out.contains("cpu buffers:"), out);
         assertTrue(out.contains("cuda devices:") || out.contains("cuda device 0"), out);
     }
 

@@ -51,6 +51,15 @@ final class CacheAligned {
         MIN_FLOATS = minFloats;
     }
 
+    /** Whether packed operands are known to start cache lines here, for `info` and bench records. */
+    static String describe() {
+        if (MIN_FLOATS > 0) {
+            return "on cache-line starts (G1: buffers of " + (MIN_FLOATS >> 8) + " KiB or more start a heap region)";
+        }
+        return "not known to be on cache-line starts (the collector is not G1, or its regions exceed 8 MiB): the 2:4,"
+                + " BSR and attention kernels run slower";
+    }
+
     private static boolean flag(com.sun.management.HotSpotDiagnosticMXBean vm, String name) {
         try {
             return Boolean.parseBoolean(vm.getVMOption(name).getValue());

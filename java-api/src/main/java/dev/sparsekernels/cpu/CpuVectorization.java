@@ -57,6 +57,14 @@ public final class CpuVectorization {
      * What runs and why, e.g. {@code "Vector API, 256-bit (8 floats)"} or
      * {@code "scalar: jdk.incubator.vector not present (run with --add-modules jdk.incubator.vector)"}.
      */
+    /**
+     * Whether the kernels' packed operands are known to start cache lines in this JVM (they are under G1, the default
+     * collector on machines with 2 or more CPUs; see {@code cpu.CacheAligned}).
+     */
+    public static String bufferPlacement() {
+        return CacheAligned.describe();
+    }
+
     public static String describe() {
         return DESCRIPTION;
     }

@@ -37,6 +37,17 @@ class CacheAlignedTest {
     }
 
     @Test
+    void describeSaysWhetherBuffersAreKnownToBeAligned() {
+        String d = CpuVectorization.bufferPlacement();
+        if (CacheAligned.MIN_FLOATS > 0) {
+            assertEquals("on cache-line starts (G1: buffers of " + (CacheAligned.MIN_FLOATS * 4L / 1024)
+                    + " KiB or more start a heap region)", d);
+        } else {
+            assertTrue(d.startsWith("not known to be on cache-line starts"), d);
+        }
+    }
+
+    @Test
     void sizesBeyondOneArrayAreRefused() {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> CacheAligned.allocate(Integer.MAX_VALUE));

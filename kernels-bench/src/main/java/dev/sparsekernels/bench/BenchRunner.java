@@ -41,7 +41,8 @@ public final class BenchRunner {
         if (peerMissing != null) {
             out.println("note: " + peerMissing + "; run through ./sparsekernels to measure against it");
         }
-        out.println("cpu: " + threads + " threads, " + CpuVectorization.describe());
+        out.println("cpu: " + threads + " threads, " + CpuVectorization.describe() + "; buffers "
+                + CpuVectorization.bufferPlacement());
         // A progress line rewritten in place only on a terminal; logs get one line per case instead.
         boolean terminal = System.console() != null;
         for (int[] shape : suite.gemmShapes) {
@@ -136,6 +137,7 @@ public final class BenchRunner {
         doc.put("java", System.getProperty("java.version"));
         doc.put("cpu_threads", Runtime.getRuntime().availableProcessors());
         doc.put("vector_api", CpuVectorization.describe());
+        doc.put("cpu_buffers", CpuVectorization.bufferPlacement());
         List<Object> list = new ArrayList<>();
         for (BenchRecord r : records) {
             list.add(r.toMap());
