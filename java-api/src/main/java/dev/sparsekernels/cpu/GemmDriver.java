@@ -54,17 +54,20 @@ final class GemmDriver {
      */
     static final int DENSE_CHUNK_FLOATS = 1 << 20;
 
-    private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> SCRATCH = new ThreadLocal<>();
 
     /**
      * The calling thread's scratch with room for n floats from {@link CacheAligned#OFFSET} on (callers that care
-     * about cache-line placement start there, others at 0).
+     * about cache-line placement start there, others at 0). Held softly, as the packing buffer: every thread that
+     * runs kernel tasks keeps at least half a G1 region (2 MiB by default), which an application with many calling
+     * threads must be able to get back under memory pressure.
      */
     static float[] scratch(int n) {
-        float[] s = SCRATCH.get();
+        java.lang.ref.SoftReference<float[]> ref = SCRATCH.get();
+        float[] s = ref == null ? null : ref.get();
         if (s == null || s.length < (long) n + CacheAligned.OFFSET) {
             s = CacheAligned.allocate(n);
-            SCRATCH.set(s);
+            SCRATCH.set(new java.lang.ref.SoftReference<>(s));
         }
         return s;
     }
