@@ -20,8 +20,6 @@ interface CpuKernels {
     /** 2:4 panel width for many tokens (one row per microkernel call). */
     int SPARSE_NB = 96;
     /** 2:4 panel width for few tokens, rows per microkernel call. */
-    int SPARSE_SMALL_NB = 8;
-    int SPARSE_SMALL_ROWS = 4;
 
     String describe();
 
@@ -51,14 +49,6 @@ interface CpuKernels {
     void sparseNarrow(float[] xt, int xtBase, float[] vals, int[] kidx, int ea, int n, float[] c, int ca, int vecs);
 
     /**
-     * 2:4, 4 rows x 8 tokens: rows start at elements e0 + r*eStride, C^T rows at c0 + r*cStride; the X^T row of
-     * element e starts at {@code xtBase + kidx[e] / 12} (kidx holds column * 96, the panel here is 8 wide; xtBase
-     * points at the K block's first input).
-     */
-    void sparseSmall4(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int eStride, int n, float[] c, int c0,
-                      int cStride);
-
-    /**
      * 2:4, one token, one K block of {@link Sparse24Weights#K_BLOCK} inputs starting at k0 for rows [o0, o1):
      * {@code acc[(o-o0)*8 + l]} (8 partial sums per row, summed by the caller) accumulates the row's dot product
      * over the block; the positions come from the index nibbles ({@code idx}, rowBytes per row), the row's
@@ -66,9 +56,6 @@ interface CpuKernels {
      */
     void sparseGemvBlock(float[] x, int k0, float[] vals, int eBlock, int n, byte[] idx, int rowBytes, int o0, int o1,
                          float[] acc);
-
-    /** 2:4, 1 row x 8 tokens. */
-    void sparseSmall1(float[] xt, int xtBase, float[] vals, int[] kidx, int e0, int n, float[] c, int c0);
 
     /** BSR: rows per microkernel call (6, then 4 for the rest of a block of 16, 32 or 64 rows). */
     int BSR_ROWS = 6;

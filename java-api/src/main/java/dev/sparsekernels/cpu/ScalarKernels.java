@@ -81,25 +81,6 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
-    public void sparseSmall4(float[] xt, int xb, float[] vals, int[] kidx, int e0, int es, int n, float[] c, int c0,
-                             int cs) {
-        for (int r = 0; r < 4; r++) {
-            sparseSmall1(xt, xb, vals, kidx, e0 + r * es, n, c, c0 + r * cs);
-        }
-    }
-
-    @Override
-    public void sparseSmall1(float[] xt, int xb, float[] vals, int[] kidx, int e0, int n, float[] c, int c0) {
-        for (int e = 0; e < n; e++) {
-            int x = xb + kidx[e0 + e] / (SPARSE_NB / SPARSE_SMALL_NB);
-            float v = vals[e0 + e];
-            for (int j = 0; j < SPARSE_SMALL_NB; j++) {
-                c[c0 + j] += v * xt[x + j];
-            }
-        }
-    }
-
-    @Override
     public void sparseGemvBlock(float[] x, int k0, float[] vals, int eBlock, int n, byte[] idx, int rowBytes, int o0,
                                 int o1, float[] acc) {
         for (int o = o0; o < o1; o++) {

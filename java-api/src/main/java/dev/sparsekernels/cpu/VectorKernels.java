@@ -429,57 +429,6 @@ final class VectorKernels implements CpuKernels {
         a0.intoArray(c, ca + 0);
     }
 
-    // ---------------------------------------------------------------- 2:4, few tokens: 8-token panels
-
-    @Override
-    public void sparseSmall4(float[] xt, int xb, float[] vals, int[] kidx, int e0, int es, int n, float[] c, int c0,
-                             int cs) {
-        int e1 = e0 + es, e2 = e1 + es, e3 = e2 + es;
-        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-        FloatVector a0 = FloatVector.fromArray(S, c, c0);
-        FloatVector a1 = FloatVector.fromArray(S, c, c1);
-        FloatVector a2 = FloatVector.fromArray(S, c, c2);
-        FloatVector a3 = FloatVector.fromArray(S, c, c3);
-        FloatVector z = FloatVector.zero(S);
-        FloatVector b0 = z, b1 = z, b2 = z, b3 = z;
-        int e = 0;
-        for (; e + 2 <= n; e += 2) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 12).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] / 12).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
-            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] / 12).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
-            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] / 12).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
-            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] / 12).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
-            b1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e + 1] / 12).fma(FloatVector.broadcast(S, vals[e1 + e + 1]), b1);
-            b2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e + 1] / 12).fma(FloatVector.broadcast(S, vals[e2 + e + 1]), b2);
-            b3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e + 1] / 12).fma(FloatVector.broadcast(S, vals[e3 + e + 1]), b3);
-        }
-        for (; e < n; e++) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 12).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-            a1 = FloatVector.fromArray(S, xt, xb + kidx[e1 + e] / 12).fma(FloatVector.broadcast(S, vals[e1 + e]), a1);
-            a2 = FloatVector.fromArray(S, xt, xb + kidx[e2 + e] / 12).fma(FloatVector.broadcast(S, vals[e2 + e]), a2);
-            a3 = FloatVector.fromArray(S, xt, xb + kidx[e3 + e] / 12).fma(FloatVector.broadcast(S, vals[e3 + e]), a3);
-        }
-        a0.add(b0).intoArray(c, c0);
-        a1.add(b1).intoArray(c, c1);
-        a2.add(b2).intoArray(c, c2);
-        a3.add(b3).intoArray(c, c3);
-    }
-
-    @Override
-    public void sparseSmall1(float[] xt, int xb, float[] vals, int[] kidx, int e0, int n, float[] c, int c0) {
-        FloatVector a0 = FloatVector.fromArray(S, c, c0);
-        FloatVector b0 = FloatVector.zero(S);
-        int e = 0;
-        for (; e + 2 <= n; e += 2) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 12).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-            b0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e + 1] / 12).fma(FloatVector.broadcast(S, vals[e0 + e + 1]), b0);
-        }
-        for (; e < n; e++) {
-            a0 = FloatVector.fromArray(S, xt, xb + kidx[e0 + e] / 12).fma(FloatVector.broadcast(S, vals[e0 + e]), a0);
-        }
-        a0.add(b0).intoArray(c, c0);
-    }
-
     // ---------------------------------------------------------------- 2:4, one token: vectorized nibble decode
 
     static final jdk.incubator.vector.VectorSpecies<Integer> IS = IntVector.SPECIES_256;
