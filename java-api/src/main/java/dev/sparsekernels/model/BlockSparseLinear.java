@@ -55,18 +55,10 @@ public final class BlockSparseLinear implements LinearLayer {
 
     @Override
     public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
-        int threads = CpuPath.threads(kernels, activations);
-        if (threads == 0) {
-            return LinearLayer.super.forward(kernels, activations, x, rows);
-        }
-        if (weight.isClosed()) {
-            throw new IllegalStateException("BlockSparseLinear: closed");
-        }
-        float[] b = bias.array();
-        float[] y = new float[Math.multiplyExact(rows, outFeatures())];
-        BsrGemm.linear(x, rows, inFeatures(), outFeatures(), weight.blockRows(), weight.blockCols(),
-                weight.rowPointersView(), weight.columnIndicesView(), weight.valuesView(), b, y, threads);
-        return y;
+        return CpuPath.forward(this, kernels, activations, x, rows, weight.isClosed(), "BlockSparseLinear",
+                (y, threads) -> BsrGemm.linear(x, rows, inFeatures(), outFeatures(), weight.blockRows(),
+                        weight.blockCols(), weight.rowPointersView(), weight.columnIndicesView(), weight.valuesView(),
+                        bias.array(), y, threads));
     }
 
     @Override

@@ -56,21 +56,18 @@ public final class DenseLinear implements LinearLayer {
 
     @Override
     public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
-        int threads = CpuPath.threads(kernels, activations);
-        if (threads == 0) {
-            return LinearLayer.super.forward(kernels, activations, x, rows);
-        }
-        if (weight.isClosed()) {
-            throw new IllegalStateException("DenseLinear[" + out + ", " + in + "]: closed");
-        }
+        return CpuPath.forward(this, kernels, activations, x, rows, weight.isClosed(), "DenseLinear[" + out + ", " + in
+                + "]", (y, threads) -> DenseGemm.linear(x, rows, in, weightArray(), out, bias.array(), y, threads));
+    }
+
+    /** The weight read out of its tensor once, on the first direct CPU call. */
+    private float[] weightArray() {
         float[] w = weightArray;
         if (w == null) {
             w = weight.toFloatArray();
             weightArray = w;
         }
-        float[] y = new float[Math.multiplyExact(rows, out)];
-        DenseGemm.linear(x, rows, in, w, out, bias.array(), y, threads);
-        return y;
+        return w;
     }
 
     @Override

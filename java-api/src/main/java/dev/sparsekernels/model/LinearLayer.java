@@ -34,14 +34,7 @@ public interface LinearLayer extends AutoCloseable {
      * when the kernels are the CPU backend and activations F32 (same kernels, same result, no copies).
      */
     default float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
-        if (x == null || rows < 1 || x.length != (long) rows * inFeatures()) {
-            throw new IllegalArgumentException("x: expected " + rows + " rows of " + inFeatures() + " values but got "
-                    + (x == null ? "null" : x.length + " values"));
-        }
-        try (Tensor t = BertLayer.tensor(activations, x, rows, inFeatures());
-                Tensor y = forward(kernels, t)) {
-            return y.toFloatArray();
-        }
+        return CpuPath.viaTensors(this, kernels, activations, x, rows);
     }
 
     /**

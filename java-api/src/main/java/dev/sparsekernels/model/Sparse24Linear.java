@@ -62,16 +62,9 @@ public final class Sparse24Linear implements LinearLayer {
 
     @Override
     public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
-        int threads = CpuPath.threads(kernels, activations);
-        if (threads == 0) {
-            return LinearLayer.super.forward(kernels, activations, x, rows);
-        }
-        if (weight.isClosed()) {
-            throw new IllegalStateException("Sparse24Linear: closed");
-        }
-        float[] y = new float[Math.multiplyExact(rows, outFeatures())];
-        Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), bias.array(), y, threads);
-        return y;
+        return CpuPath.forward(this, kernels, activations, x, rows, weight.isClosed(), "Sparse24Linear",
+                (y, threads) -> Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), bias.array(), y,
+                        threads));
     }
 
     @Override
