@@ -4,6 +4,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +92,24 @@ inline double median_call_ms(Run run, int warm = 3, int reps = 20) {
   if (!ok) return -1;
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// Runs case(tokens, in, out, x_dtype, y_dtype, bias) on every shape twice, cycling the input dtype (f16, bf16), the
+// output (f32 or the input's), and the bias (off every third case); returns how many failed, total in *total.
+template <size_t N, class Case>
+inline int run_dtype_combos(const int64_t (&shapes)[N][3], Case run_case, int* total) {
+  int failed = 0, combo = 0;
+  *total = 0;
+  for (auto& s : shapes) {
+    for (int c = 0; c < 2; ++c, ++combo) {
+      const int xd = (combo & 1) ? SK_DTYPE_BF16 : SK_DTYPE_F16;
+      const int yd = (combo & 2) ? xd : SK_DTYPE_F32;
+      ++*total;
+      if (!run_case(s[0], s[1], s[2], xd, yd, combo % 3 != 2)) ++failed;
+      if (cudaGetLastError() != cudaSuccess) break;  // this shape's other combo; later shapes still run
+    }
+  }
+  return failed;
 }
 
 }  // namespace sk_selftest

@@ -143,16 +143,11 @@ int dense_selftest() {
   std::mt19937 rng(90);
   const int64_t shapes[][3] = {{128, 64, 128}, {1, 8, 8},       {7, 40, 96},     {200, 136, 72},
                                {129, 1000, 257}, {256, 512, 384}, {512, 4096, 4096}, {4096, 4096, 4096}};
-  int failed = 0, total = 0, combo = 0;
-  for (auto& s : shapes) {
-    for (int c = 0; c < 2; ++c, ++combo) {
-      const int xd = (combo & 1) ? SK_DTYPE_BF16 : SK_DTYPE_F16;
-      const int yd = (combo & 2) ? xd : SK_DTYPE_F32;
-      ++total;
-      if (!run_case(rng, s[0], s[1], s[2], xd, yd, combo % 3 != 2)) ++failed;
-      if (cudaGetLastError() != cudaSuccess) break;
-    }
-  }
+  int total = 0;
+  auto one = [&](int64_t t, int64_t k, int64_t m, int xd, int yd, bool bias) {
+    return run_case(rng, t, k, m, xd, yd, bias);
+  };
+  int failed = sk_selftest::run_dtype_combos(shapes, one, &total);
   printf("%s: sm90 dense: %d of %d cases passed\n", failed == 0 ? "PASS" : "FAIL", total - failed, total);
   if (failed == 0) {
     time_4096(SK_DTYPE_BF16);
