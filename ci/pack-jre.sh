@@ -13,7 +13,8 @@
 # The runtime gets a fixed base set of modules (what the kernels, bindings and JMH need, including
 # jdk.incubator.vector) plus whatever `jdeps --print-module-deps` finds in the given jars.
 # The JDK is $JAVA_HOME if it is 22 or newer, else /usr/lib/jvm/temurin-25-jdk-amd64, else the newest
-# /usr/lib/jvm/* that is 22 or newer. Environment: EXTRA_MODULES=mod1,mod2 adds modules.
+# /usr/lib/jvm/* that is 22 or newer. Environment: EXTRA_MODULES=mod1,mod2 adds modules; DROP_MODULES=mod1,mod2
+# removes them (default java.desktop, only the demo's chart needs it; DROP_MODULES= keeps everything).
 #
 # Run on the target:  OUT_DIR/jre/bin/java --add-modules jdk.incubator.vector \
 #                       --enable-native-access=ALL-UNNAMED -jar OUT_DIR/lib/sparsekernels.jar ...
@@ -128,7 +129,10 @@ fi
 # JUnit scans the test jar as a zip file system: a service provider, which jdeps does not see.
 [[ ${#TEST_JARS[@]} -gt 0 ]] && MODULES="$MODULES,jdk.zipfs"
 [[ -n "${EXTRA_MODULES:-}" ]] && MODULES="$MODULES,$EXTRA_MODULES"
-MODULES="$(echo "$MODULES" | tr ',' '\n' | sed '/^$/d' | sort -u | paste -sd, -)"
+# java.desktop comes from the demo's chart (PNG) code; a GPU host runs verify, bench and the JUnit gpu group, never
+# the chart, and the module's ~10 MiB pushes the pack over the device tool's 64 MiB carry limit.
+DROP="${DROP_MODULES-java.desktop}"
+MODULES="$(echo "$MODULES" | tr ',' '\n' | sed '/^$/d' | grep -vxF -e "${DROP//,/$'\n'}" -e '' | sort -u | paste -sd, -)"
 info "modules: $MODULES"
 
 # --- jlink ---------------------------------------------------------------------------------------
