@@ -203,7 +203,10 @@ cudaError_t launch(const void* x, const int32_t* row_ptr, const int32_t* col_idx
 
 }  // namespace
 
-bool bsr_gemm_sm90_available() { return sm90a_code_runs(bsr_gemm_sm90_kernel<__nv_bfloat16, float>); }
+bool bsr_gemm_sm90_available() {
+  static Sm90Cache cache;
+  return sm90a_code_runs(bsr_gemm_sm90_kernel<__nv_bfloat16, float>, cache);
+}
 
 cudaError_t bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                           const void* values, int64_t blocks, const float* bias, void* y, int y_dtype,

@@ -18,17 +18,18 @@ cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, co
 cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                        int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
 
-// EXPERIMENTAL Hopper (sm_90a wgmma) version of dense_gemm, same contract; tokens <= 65535 * 128. Launch only when
-// dense_gemm_sm90_available(): an sm_90 device running this library's sm_90a machine code.
+// Hopper (sm_90a wgmma) version of dense_gemm, same contract; tokens <= 65535 * 128. Launch only when
+// dense_gemm_sm90_available(): an sm_90 device running this library's sm_90a machine code (the answer is cached per
+// device, so asking on every call is cheap). experimental: the variant not yet verified on a GPU (SK_HOPPER_EXPERIMENTAL).
 cudaError_t dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
-                            int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
+                            int64_t tokens, int64_t in, int64_t out, bool experimental, cudaStream_t stream);
 bool dense_gemm_sm90_available();
 
-// EXPERIMENTAL Hopper (sm_90a wgmma.mma_async.sp) version of sparse24_gemm, same contract and GPU layout; tokens <=
+// Hopper (sm_90a wgmma.mma_async.sp) version of sparse24_gemm, same contract and GPU layout; tokens <=
 // sparse24_sm90_max_tokens(). Launch only when sparse24_gemm_sm90_available() (as dense_gemm_sm90_available()).
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                               cudaStream_t stream);
+                               bool experimental, cudaStream_t stream);
 bool sparse24_gemm_sm90_available();
 int64_t sparse24_sm90_max_tokens();
 

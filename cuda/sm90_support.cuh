@@ -1,28 +1,51 @@
-// Host-side test shared by the experimental Hopper kernels: may this kernel be launched here?
+// Host-side test shared by the Hopper kernels: may this kernel be launched on the current device?
 #pragma once
 
 #include <cuda_runtime.h>
+
+#include <atomic>
 
 namespace skcuda {
 
 // True when the current device is sm_90 and `kernel` carries sm_90a machine code. On an sm_90 device without it the
 // driver would JIT the compute_80 PTX, whose body is a trap (its PTX version is then 80), so a plain
-// "is this Hopper" test is not enough.
+// "is this Hopper" test is not enough. Uncached: two attribute queries.
 template <class Kernel>
-inline bool sm90a_code_runs(Kernel kernel) {
-  int dev = 0;
-  cudaDeviceProp p;
-  if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess) {
+inline bool sm90a_code_runs_uncached(Kernel kernel, int dev) {
+  int major = 0;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess) {
     (void)cudaGetLastError();
     return false;
   }
-  if (p.major != 9) return false;
+  if (major != 9) return false;
   cudaFuncAttributes a;
   if (cudaFuncGetAttributes(&a, kernel) != cudaSuccess) {
     (void)cudaGetLastError();
     return false;
   }
   return a.ptxVersion >= 90 && a.binaryVersion >= 90;
+}
+
+// The answer per device, remembered: the GEMM entry points ask on every call, and the answer for a device never
+// changes within a process. One cache per kernel (a static inside each *_available function).
+struct Sm90Cache {
+  static constexpr int kDevices = 64;
+  std::atomic<signed char> state[kDevices] = {};  // 0 unknown, 1 runs, 2 does not
+};
+
+template <class Kernel>
+inline bool sm90a_code_runs(Kernel kernel, Sm90Cache& cache) {
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  if (dev < 0 || dev >= Sm90Cache::kDevices) return sm90a_code_runs_uncached(kernel, dev);
+  const signed char known = cache.state[dev].load(std::memory_order_relaxed);
+  if (known != 0) return known == 1;
+  const bool runs = sm90a_code_runs_uncached(kernel, dev);
+  cache.state[dev].store(runs ? 1 : 2, std::memory_order_relaxed);
+  return runs;
 }
 
 }  // namespace skcuda

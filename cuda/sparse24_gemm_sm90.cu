@@ -88,11 +88,18 @@ __device__ __forceinline__ SparseFragment load_fragment(uint32_t as, const uint3
 }
 #endif
 
-template <class T, class OutT>
+// INFLIGHT: wgmma groups left pending at the end of a stage (0: the verified version; 1: the experimental overlap).
+// With one group in flight the next stage's fragments must not land in registers that group still reads, so the
+// k loop alternates two fragment sets (fa for even stages, fb for odd); by the time stage kt loads fa again, the
+// wait at the end of stage kt-1 has retired stage kt-2, the last reader of fa. The ring refilled at stage kt is the
+// one stage kt-1-INFLIGHT used, hence the prefetch distance STAGES-1-INFLIGHT.
+template <class T, class OutT, int INFLIGHT>
 __global__ void __launch_bounds__(C::THREADS, 1)
     sparse24_gemm_sm90_kernel(const T* __restrict__ x, const T* __restrict__ wv, const uint32_t* __restrict__ meta,
                               const float* __restrict__ bias, OutT* __restrict__ y, int tokens, int in, int out) {
 #if SK_SM90A
+  constexpr int PREFETCH = C::STAGES - 1 - INFLIGHT;
+  static_assert(INFLIGHT == 0 || INFLIGHT == 1, "at most one wgmma group in flight (two fragment sets)");
   extern __shared__ uint8_t smem_raw[];
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
   // Generic pointer to the same aligned base, for the metadata words (plain 32-bit shared loads).
@@ -112,17 +119,19 @@ __global__ void __launch_bounds__(C::THREADS, 1)
   for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
 
 #pragma unroll
-  for (int s = 0; s < C::STAGES - 1; ++s) {
+  for (int s = 0; s < PREFETCH; ++s) {
     if (s < KT) load_stage(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
     cp_async_commit();  // empty groups keep the wait_group arithmetic uniform
   }
 
-  for (int kt = 0; kt < KT; ++kt) {
-    cp_async_wait<C::STAGES - 2>();  // this thread's copies of stage kt have landed
+  auto stage = [&](int kt, SparseFragment (&f)[C::KSTEPS]) {
+    cp_async_wait<PREFETCH - 1>();   // this thread's copies of stage kt have landed
     sm90::fence_proxy_async_smem();  // ... and are visible to the async proxy (wgmma's B reads)
-    __syncthreads();  // everyone's copies of stage kt are visible; stage kt-1's MMAs are done (waited below)
+    // Everyone's copies of stage kt are visible; every warpgroup has retired the MMAs of stage kt-1-INFLIGHT
+    // (waited below), whose slot is the one refilled now.
+    __syncthreads();
     {
-      const int nk = kt + C::STAGES - 1;
+      const int nk = kt + PREFETCH;
       if (nk < KT) load_stage(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
       cp_async_commit();
     }
@@ -133,7 +142,6 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 
     // Both k32 steps' fragments first, then wgmma.fence: it orders these register writes (the A fragments) before
     // the asynchronous MMAs that read them, as PTX requires for registers written since the last wgmma.
-    SparseFragment f[C::KSTEPS];
 #pragma unroll
     for (int j = 0; j < C::KSTEPS; ++j) f[j] = load_fragment(as, es, q, lane, j, kt * C::KSTEPS + j < KS, rows_ok);
     sm90::wgmma_fence();
@@ -150,8 +158,15 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       }
     }
     sm90::wgmma_commit();
-    sm90::wgmma_wait<0>();  // A registers and the slot stay untouched until the MMAs have read them
+    sm90::wgmma_wait<INFLIGHT>();
+  };
+
+  SparseFragment fa[C::KSTEPS], fb[C::KSTEPS];
+  for (int kt = 0; kt < KT; kt += 2) {
+    stage(kt, fa);
+    if (kt + 1 < KT) stage(kt + 1, fb);
   }
+  sm90::wgmma_wait<0>();  // the accumulators are read below
   cp_async_wait<0>();
 
   // Accumulator i of lane l: W row sp90_acc_m, token sp90_acc_n (gemm_index.cuh); Y[token, row] (+ bias[row]).
@@ -168,8 +183,8 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, cudaStream_t stream) {
-  auto kernel = sparse24_gemm_sm90_kernel<T, OutT>;
+                   int in, int out, bool experimental, cudaStream_t stream) {
+  auto kernel = experimental ? sparse24_gemm_sm90_kernel<T, OutT, 1> : sparse24_gemm_sm90_kernel<T, OutT, 0>;
   cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   int64_t gx, gy;
@@ -184,19 +199,20 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
 int64_t sparse24_sm90_max_tokens() { return kSp90MaxTokens; }
 
 bool sparse24_gemm_sm90_available() {
-  return sm90a_code_runs(sparse24_gemm_sm90_kernel<__nv_bfloat16, float>);
+  static Sm90Cache cache;
+  return sm90a_code_runs(sparse24_gemm_sm90_kernel<__nv_bfloat16, float, 0>, cache);
 }
 
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                               cudaStream_t stream) {
+                               bool experimental, cudaStream_t stream) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   if (x_dtype == SK_DTYPE_BF16) {
-    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
+    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
-  return launch<__half, __half>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
+  return launch<__half, __half>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
 }
 
 }  // namespace skcuda

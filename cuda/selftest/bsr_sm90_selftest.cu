@@ -193,6 +193,9 @@ HostBsr make_pruned(int64_t nbr, int64_t nbc, double density, int xd, uint32_t s
 
 // 4096^3, density 0.1, x = y = bf16: ours, sk_bsr_gemm and cuBLAS dense; checks ours against sk_bsr_gemm first.
 bool time_4096() {
+  // sk_bsr_gemm would itself take the wgmma kernel here (no workspace for this structure): force mma.sync, the
+  // reference and the baseline. sk_experimental_bsr_gemm_sm90 runs wgmma whatever the mode.
+  sk_selftest::HopperMode mma_only(SK_HOPPER_OFF);
   const int64_t t = 4096, k = 4096, m = 4096;
   const int xd = SK_DTYPE_BF16, yd = SK_DTYPE_BF16;
   const double density = 0.1;

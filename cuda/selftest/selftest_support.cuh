@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "sparsekernels.h"
@@ -92,6 +93,42 @@ inline double median_call_ms(Run run, int warm = 3, int reps = 20) {
   if (!ok) return -1;
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// Sets the sk_hopper_kernels mode for a scope and restores the previous one (the self-tests time the Hopper kernels,
+// their experimental variants and the mma.sync kernels in one process).
+struct HopperMode {
+  int prev = SK_HOPPER_ON;
+  explicit HopperMode(int mode) { sk_hopper_kernels(mode, &prev); }
+  ~HopperMode() { sk_hopper_kernels(prev, nullptr); }
+  HopperMode(const HopperMode&) = delete;
+  HopperMode& operator=(const HopperMode&) = delete;
+};
+
+// One timed variant of a GEMM comparison: a name, the sk_hopper_kernels mode it runs under, and the call.
+struct Timed {
+  const char* name;
+  int mode;
+  std::function<int()> run;
+};
+
+// Times each variant (median_call_ms under its mode) for one shape, prints "TIME <name> <shape> ...: ms, TFLOP/s"
+// with `flops` as the FLOP count (dense-equivalent where the caller says so in `unit`), then
+// "RATIO <name> / <base> speed" of every variant against the last one (the peer). ms[i] < 0: not measured.
+template <size_t N>
+inline void time_and_compare(const char* shape, double flops, const char* unit, const Timed (&v)[N], double (&ms)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    HopperMode mode(v[i].mode);
+    ms[i] = median_call_ms(v[i].run);
+    if (ms[i] < 0) {
+      printf("TIME %s %s: failed: %s\n", v[i].name, shape, sk_last_error());
+      continue;
+    }
+    printf("TIME %s %s: %.4f ms, %.1f %s\n", v[i].name, shape, ms[i], flops / (ms[i] * 1e-3) / 1e12, unit);
+  }
+  for (size_t i = 0; i + 1 < N; ++i)
+    if (ms[i] > 0 && ms[N - 1] > 0)
+      printf("RATIO %s / %s speed %s: %.2fx\n", v[i].name, v[N - 1].name, shape, ms[N - 1] / ms[i]);
 }
 
 // Runs case(tokens, in, out, x_dtype, y_dtype, bias) on every shape twice, cycling the input dtype (f16, bf16), the

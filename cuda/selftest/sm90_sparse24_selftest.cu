@@ -26,6 +26,8 @@
 namespace {
 
 using sk_selftest::DeviceBuf;
+
+const char* g_tag = "sm90 2:4";  // names the variant under test in every PASS/FAIL line
 using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
@@ -121,8 +123,8 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
       if (bad++ < 3) fprintf(stderr, "  y[%lld][%lld] = %g, want %g\n", (long long)n, (long long)m, got, ref);
     }
   }
-  printf("%s sm90 2:4 tokens=%lld in=%lld out=%lld x=%s y=%s%s: %d of %lld elements wrong\n",
-         bad == 0 ? "PASS" : "FAIL", (long long)tokens, (long long)in, (long long)out, dtype_name(xd), dtype_name(yd),
+  printf("%s %s tokens=%lld in=%lld out=%lld x=%s y=%s%s: %d of %lld elements wrong\n",
+         bad == 0 ? "PASS" : "FAIL", g_tag, (long long)tokens, (long long)in, (long long)out, dtype_name(xd), dtype_name(yd),
          with_bias ? " +bias" : "", bad, (long long)checks);
   if (bad != 0) {
     printf("  wrong per warp slice of the 64-row tile (rows g / g+8): w0 %lld/%lld w1 %lld/%lld w2 %lld/%lld "
@@ -134,11 +136,12 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   return bad == 0;
 }
 
-// 4096^3, x f16, y f32: ours (wgmma.sp), ours (mma.sp) and dense cuBLAS on the same W, median of 20 launches after 3
-// warm-ups. Before timing, the two sparse kernels' outputs are compared on a sample (a fast wrong kernel is no news):
-// returns false when they differ.
-bool time_4096() {
-  const int64_t t = 4096, k = 4096, m = 4096;
+// tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp, verified), ours (wgmma.sp with one MMA group in flight,
+// experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20 launches after 3 warm-ups. Before
+// timing, both wgmma.sp variants are compared with mma.sp on a sample (a fast wrong kernel is no news): returns false
+// when they differ. The token counts bracket the dispatch threshold (sk_sparse24_gemm takes wgmma.sp above 64).
+bool time_sparse24(int64_t t) {
+  const int64_t k = 4096, m = 4096;
   const int xd = SK_DTYPE_F16;
   std::mt19937 rng(7);
   Sparse24 w;
@@ -155,52 +158,47 @@ bool time_4096() {
   sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr);
   sk_memcpy_h2d(dw.p, w.dense.data(), w.dense.size() * 2, nullptr);
   const uint32_t* meta = (const uint32_t*)dgm.p;
-  if (sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr) ||
-      sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy2.p, SK_DTYPE_F32, t, k, m, nullptr) ||
-      sk_stream_synchronize(nullptr)) {
-    printf("FAIL: sm90 2:4 4096^3: launch: %s\n", sk_last_error());
-    return false;
-  }
+  auto wgmma = [&]() {
+    return sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+  };
+  auto mma = [&]() { return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy2.p, SK_DTYPE_F32, t, k, m, nullptr); };
   {
-    std::vector<float> a(t * m), b(t * m);
+    sk_selftest::HopperMode off(SK_HOPPER_OFF);
+    if (mma() || sk_stream_synchronize(nullptr)) {
+      printf("FAIL: sm90 2:4 %lldx4096x4096: mma.sp launch: %s\n", (long long)t, sk_last_error());
+      return false;
+    }
+  }
+  std::vector<float> a(t * m), b(t * m);
+  sk_memcpy_d2h(b.data(), dy2.p, b.size() * 4, nullptr);
+  for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
+    sk_selftest::HopperMode scope(mode);
+    if (wgmma() || sk_stream_synchronize(nullptr)) {
+      printf("FAIL: sm90 2:4 %lldx4096x4096: launch: %s\n", (long long)t, sk_last_error());
+      return false;
+    }
     sk_memcpy_d2h(a.data(), dy.p, a.size() * 4, nullptr);
-    sk_memcpy_d2h(b.data(), dy2.p, b.size() * 4, nullptr);
     int differ = 0;
     for (int s = 0; s < 4096; ++s) {
       const size_t i = (size_t)(rng() % (uint64_t)(t * m));
       if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
     }
-    printf("%s sm90 2:4 4096^3 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
-           differ == 0 ? "PASS" : "FAIL", differ);
+    printf("%s sm90 2:4%s %lldx4096x4096 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
+           differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " inflight" : "", (long long)t, differ);
     if (differ != 0) return false;
   }
-  const bool blas = sk_blas_status() == SK_OK;
-  const char* blas_why = blas ? "" : sk_last_error();
-  const char* names[] = {"wgmma.sp (sm90)", "mma.sp", "cuBLAS dense"};
-  double ms_of[3] = {0, 0, 0};
-  for (int which = 0; which < 3; ++which) {
-    if (which == 2 && !blas) {
-      printf("TIME cuBLAS dense: not measured (%s)\n", blas_why);
-      continue;
-    }
-    auto run = [&]() {
-      if (which == 0)
-        return sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
-      if (which == 1) return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
-      return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
-    };
-    const double ms = sk_selftest::median_call_ms(run);
-    if (ms < 0) {
-      printf("TIME %s: failed: %s\n", names[which], sk_last_error());
-      continue;
-    }
-    ms_of[which] = ms;
-    // Dense-equivalent FLOP/s (2 t k m) for all three, so the numbers compare directly.
-    printf("TIME %s 4096^3 x=f16 y=f32: %.3f ms, %.1f dense-equivalent TFLOP/s\n", names[which], ms_of[which],
-           2.0 * t * k * m / (ms_of[which] * 1e-3) / 1e12);
-  }
-  if (ms_of[0] > 0 && ms_of[1] > 0) printf("RATIO wgmma.sp / mma.sp speed (x=f16): %.2fx\n", ms_of[1] / ms_of[0]);
-  if (ms_of[0] > 0 && ms_of[2] > 0) printf("RATIO wgmma.sp / cuBLAS dense speed (x=f16): %.2fx\n", ms_of[2] / ms_of[0]);
+  if (sk_blas_status() != SK_OK) printf("TIME cuBLAS dense: not measured (%s)\n", sk_last_error());
+  const sk_selftest::Timed v[] = {
+      {"wgmma.sp (sm90)", SK_HOPPER_ON, wgmma},
+      {"wgmma.sp inflight (sm90)", SK_HOPPER_EXPERIMENTAL, wgmma},
+      {"mma.sp", SK_HOPPER_OFF, mma},
+      {"cuBLAS dense", SK_HOPPER_ON,
+       [&]() { return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr); }}};
+  double ms[4];
+  char shape[64];
+  snprintf(shape, sizeof shape, "%lldx4096x4096 x=f16 y=f32", (long long)t);
+  // Dense-equivalent FLOP/s (2 t k m) for all, so the numbers compare directly.
+  sk_selftest::time_and_compare(shape, 2.0 * t * k * m, "dense-equivalent TFLOP/s", v, ms);
   return true;
 }
 
@@ -243,16 +241,27 @@ int sm90_sparse24_selftest() {
   }
   const int p = probe();
   if (p != 0) return p;
-  std::mt19937 rng(24);
-  const int64_t shapes[][3] = {{64, 32, 64},     {64, 64, 64},     {1, 8, 8},       {7, 40, 72},
-                               {129, 136, 200},  {128, 64, 128},   {129, 1000, 257}, {300, 512, 384},
-                               {512, 4096, 4096}};
-  int total = 0;
-  auto one = [&](int64_t t, int64_t k, int64_t m, int xd, int yd, bool bias) {
-    return run_case(rng, t, k, m, xd, yd, bias);
-  };
-  int failed = sk_selftest::run_dtype_combos(shapes, one, &total);
-  printf("%s: sm90 2:4: %d of %d cases passed\n", failed == 0 ? "PASS" : "FAIL", total - failed, total);
-  if (failed == 0 && !time_4096()) ++failed;
+  // The verified kernel, then the experimental variant (one MMA group in flight); time only what passed.
+  int failed = 0;
+  for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
+    sk_selftest::HopperMode scope(mode);
+    g_tag = mode == SK_HOPPER_EXPERIMENTAL ? "sm90 2:4 inflight" : "sm90 2:4";
+    std::mt19937 rng(24);
+    const int64_t shapes[][3] = {{64, 32, 64},     {64, 64, 64},     {1, 8, 8},       {7, 40, 72},
+                                 {129, 136, 200},  {128, 64, 128},   {129, 1000, 257}, {300, 512, 384},
+                                 {512, 4096, 4096}};
+    int total = 0;
+    auto one = [&](int64_t t, int64_t k, int64_t m, int xd, int yd, bool bias) {
+      return run_case(rng, t, k, m, xd, yd, bias);
+    };
+    const int f = sk_selftest::run_dtype_combos(shapes, one, &total);
+    printf("%s: %s: %d of %d cases passed\n", f == 0 ? "PASS" : "FAIL", g_tag, total - f, total);
+    failed += f;
+  }
+  if (failed == 0) {
+    for (int64_t t : {4096, 512, 128}) {
+      if (!time_sparse24(t)) ++failed;
+    }
+  }
   return failed == 0 ? 0 : 1;
 }

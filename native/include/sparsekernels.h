@@ -107,16 +107,27 @@ int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const u
 int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                   int64_t tokens, int64_t in, int64_t out, void* stream);
 
-/* EXPERIMENTAL, not yet verified on a GPU: the sk_dense_gemm contract on Hopper warpgroup MMAs (wgmma). Returns
- * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. For the GPU-host self-test and
- * bench only until it has been checked there. */
+/* ---- Hopper kernels ----
+ * On an sm_90 device, a library built for sm_90a runs warpgroup-MMA (wgmma) kernels where they are faster than the
+ * sm_80 mma.sync ones (measured on an H100, docs/performance.md): sk_dense_gemm and sk_sparse24_gemm with
+ * tokens > 64, sk_bsr_gemm with 64x64 blocks, tokens > 64 and no workspace (a structure unbalanced enough to need
+ * one keeps the split-row mma.sync kernel). Same contracts, same results to rounding; other devices are unaffected.
+ * sk_hopper_kernels sets that choice for the whole process: SK_HOPPER_OFF (always mma.sync), SK_HOPPER_ON (the
+ * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants not yet verified on a GPU; for the GPU-host self-tests),
+ * or SK_HOPPER_QUERY to leave it. The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
+ * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
+#define SK_HOPPER_QUERY (-1)
+#define SK_HOPPER_OFF 0
+#define SK_HOPPER_ON 1
+#define SK_HOPPER_EXPERIMENTAL 2
+int sk_hopper_kernels(int mode, int* previous);
+
+/* The Hopper versions alone, whatever the mode (self-tests and benches compare them with the mma.sync kernels):
+ * the sk_dense_gemm / sk_sparse24_gemm contracts on wgmma, for any tokens (<= 65535 * 128). Return
+ * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. Under SK_HOPPER_EXPERIMENTAL
+ * they run the unverified variants. */
 int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y,
                                     int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
-
-/* EXPERIMENTAL, not yet verified on a GPU: the sk_sparse24_gemm contract (same arguments, same GPU layout from
- * sk_sparse24_pack) on Hopper sparse warpgroup MMAs (wgmma.mma_async.sp); tokens <= 65535 * 128. Returns
- * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. For the GPU-host self-test
- * only until it has been checked there. */
 int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
                                        int64_t out, void* stream);
@@ -163,10 +174,9 @@ int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_
                 int64_t blocks, int block_rows, int block_cols, void* workspace, const float* bias, void* y,
                 int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 
-/* EXPERIMENTAL, not yet verified on a GPU: the sk_bsr_gemm contract on Hopper warpgroup MMAs (wgmma), for
- * block_rows = block_cols = 64 only (other valid block shapes: SK_ERR_UNSUPPORTED). Same arguments as sk_bsr_gemm;
- * workspace is checked but not read (no balancing yet). Returns SK_ERR_UNSUPPORTED unless the device is sm_90 and the
- * library carries sm_90a code. For the GPU-host self-test and bench only until it has been checked there. */
+/* The Hopper (wgmma) version of sk_bsr_gemm alone, whatever sk_hopper_kernels says (see there): 64x64 blocks only
+ * (other valid block shapes: SK_ERR_UNSUPPORTED), any tokens; workspace is checked but not read (no balancing yet).
+ * Returns SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. */
 int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                                   const void* values, int64_t blocks, int block_rows, int block_cols, void* workspace,
                                   const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,

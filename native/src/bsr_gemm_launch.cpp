@@ -1,4 +1,5 @@
-// sk_bsr_gemm and its experimental Hopper twin sk_experimental_bsr_gemm_sm90: every argument is checked here, on the host, before anything reaches CUDA. The structure itself
+// sk_bsr_gemm and its Hopper twin sk_experimental_bsr_gemm_sm90: every argument is checked here, on the host,
+// before anything reaches CUDA. The structure itself
 // (row_ptr / col_idx, device memory) is the caller's to check with sk_bsr_check before uploading it; the kernels
 // still clamp every index they read from it, so a corrupt structure gives wrong numbers, never a memory fault.
 #include "gemm_index.cuh"
@@ -85,8 +86,17 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   // workspace NULL is always valid (one work item per block row, no cut: correct, unbalanced); which structures
   // need one is only known from the host row_ptr, i.e. to sk_bsr_workspace_size.
 #ifdef SK_WITH_CUDA
-  cudaError_t e = skcuda::bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace,
-                                   bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
+  // Hopper: the wgmma kernel for 64x64 blocks when no workspace asks for balancing (it runs one CTA per block row)
+  // and the tokens fill its 128-token tiles reasonably.
+  cudaError_t e;
+  if (block_rows == 64 && block_cols == 64 && workspace == nullptr && tokens > 64 &&
+      sk::hopper_mode() != SK_HOPPER_OFF && skcuda::bsr_gemm_sm90_available()) {
+    e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
+                              (cudaStream_t)stream);
+  } else {
+    e = skcuda::bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias, y,
+                         y_dtype, tokens, in, out, (cudaStream_t)stream);
+  }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_bsr_gemm: kernel launch");
   return SK_OK;
 #else

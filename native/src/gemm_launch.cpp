@@ -12,6 +12,15 @@ constexpr int64_t kMaxGemmDim = (int64_t)1 << 30;
 
 bool aligned16(const void* p) { return ((uintptr_t)p & 15u) == 0; }
 
+// Token counts above which the Hopper kernels take over (their tiles are 128 tokens; at 64 and below the
+// mma.sync configurations with 8/16/64-token tiles waste less).
+constexpr int64_t kHopperMinTokens = 65;
+
+#ifdef SK_WITH_CUDA
+bool hopper_on() { return sk::hopper_mode() != SK_HOPPER_OFF; }
+bool hopper_experimental() { return sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL; }
+#endif
+
 int check_common(const char* fn, const void* x, int x_dtype, const void* w, const char* w_name, const float* bias,
                  const void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out) {
   if (x == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: x is NULL", fn);
@@ -57,8 +66,14 @@ SK_EXPORT int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_value
   if (tokens > skcuda::sparse24_max_tokens())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
                     (long long)skcuda::sparse24_max_tokens(), (long long)tokens);
-  cudaError_t e = skcuda::sparse24_gemm(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                                        (cudaStream_t)stream);
+  cudaError_t e;
+  if (tokens >= kHopperMinTokens && hopper_on() && skcuda::sparse24_gemm_sm90_available()) {
+    e = skcuda::sparse24_gemm_sm90(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
+                                   hopper_experimental(), (cudaStream_t)stream);
+  } else {
+    e = skcuda::sparse24_gemm(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
+                              (cudaStream_t)stream);
+  }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_sparse24_gemm: kernel launch");
   return SK_OK;
 #else
@@ -76,7 +91,13 @@ SK_EXPORT int sk_dense_gemm(const void* x, int x_dtype, const void* w, const flo
   if (tokens > skcuda::dense_max_tokens())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
                     (long long)skcuda::dense_max_tokens(), (long long)tokens);
-  cudaError_t e = skcuda::dense_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
+  cudaError_t e;
+  if (tokens >= kHopperMinTokens && hopper_on() && skcuda::dense_gemm_sm90_available()) {
+    e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, hopper_experimental(),
+                                (cudaStream_t)stream);
+  } else {
+    e = skcuda::dense_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
+  }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_dense_gemm: kernel launch");
   return SK_OK;
 #else
@@ -112,7 +133,8 @@ SK_EXPORT int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const 
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_dense_gemm_sm90: cudaGetDeviceCount");
   if (!skcuda::dense_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
-  e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
+  e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, hopper_experimental(),
+                              (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_dense_gemm_sm90: kernel launch");
   return SK_OK;
 #else
@@ -140,7 +162,7 @@ SK_EXPORT int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, con
   if (!skcuda::sparse24_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
   e = skcuda::sparse24_gemm_sm90(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                                 (cudaStream_t)stream);
+                                 hopper_experimental(), (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: kernel launch");
   return SK_OK;
 #else

@@ -26,6 +26,9 @@ constexpr int64_t kMaxDim = (int64_t)1 << 31;
 
 const char* dtype_name(int dtype);
 
+// The current sk_hopper_kernels mode (SK_HOPPER_OFF / ON / EXPERIMENTAL), $SPARSEKERNELS_HOPPER on first use.
+int hopper_mode();
+
 #ifdef SK_WITH_CUDA
 // Maps a failed CUDA runtime status to an sk status with "what: cudaErrorName (code): description" as message.
 // No driver / no device become SK_ERR_NO_DEVICE, everything else SK_ERR_CUDA. Also clears the non-sticky error.
