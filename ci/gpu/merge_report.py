@@ -11,7 +11,10 @@ Inputs (any may be missing or empty; what is missing is said, never filled in):
               "gather_records": gather-rows / gather-cols against cudaMemcpy, with "gbps" and "fraction_of_copy").
   --torch     the JSON lines of ci/gpu/torch_peers.py; each peer time is paired with our time at the same shape,
               dtype and output dtype (PyTorch returns the input dtype): 2:4 vs torch-semi-structured and
-              torch-matmul, dense vs torch-matmul.
+              torch-matmul, dense vs torch-matmul, bsr:RxC vs torch-bsr (same block size and density, within 2%),
+              and the bench's "attention_records" vs torch-sdpa and torch-flex (same mask, shape and dtype). A peer's
+              error record (it could not run, or was skipped for time) shows as "peer missing" or a note, never as
+              a failure.
   --selftest  stdout of sk_gpu_selftest: PASS/FAIL per case (2:4 + dense lines with separate bad counts, "BSR",
               "gather_rows|cols", "channel_stats", "probe", and any line naming attention).
   --verify    stdout of `sparsekernels verify` per binding ("PASS|FAIL dense|2:4|bsr:RxC|gather rows|gather cols|
@@ -20,8 +23,10 @@ Inputs (any may be missing or empty; what is missing is said, never filled in):
               detail after a colon ("junit gpu group panama=PASS:5 found, 4 successful, 0 failed, 1 aborted").
               A check whose name ends in "(experimental)" is recorded but does not make the exit status 1.
 The output document keeps the bench schema: {"gpu","driver","cuda","date",...,"checks":[...],"records":[{"op",
-"format","device","shape","dtype","y_dtype","ours_ms","peer","peer_ms","speedup","tflops",...}],"gather_records":[...]}; records it does not recognise are kept as they are
-(and left out of the tables).
+"format","device","shape","dtype","y_dtype","ours_ms","peer","peer_ms","speedup","tflops",...}],"gather_records":[...],
+"attention_records":[{"op":"attention","mask","shape":{"batch","heads","lq","lk","d"},"dtype","o_dtype","ours_ms",
+"peer","peer_ms","speedup","tflops",...}]}: the bench's records, then one per torch peer paired with one of them.
+Records it does not recognise are kept as they are (and left out of the tables).
 Prints one "PASS|FAIL|SKIP <kernel> ..." line per kernel family (sk_attention only when some input mentions it),
 then the markdown tables. Exit 1 when any kernel or check failed, else 0.
 """
@@ -37,7 +42,13 @@ KERNELS = ("sk_sparse24_gemm", "sk_dense_gemm", "sk_bsr_gemm", "sk_gather_rows",
            "sk_channel_stats", "sk_attention")
 OPTIONAL = ("sk_attention",)
 TORCH_PAIRS = {"torch-semi-structured": ("2:4",), "torch-matmul": ("2:4", "dense")}
+TORCH_BSR = "torch-bsr"  # pairs with our record of its own format (bsr:RxC) and density
+TORCH_ATTENTION = ("torch-sdpa", "torch-flex")
 TFLOPS_NOTE = "tflops counts dense-equivalent FLOPs (2*tokens*in*out), though 2:4 does half the multiply-adds"
+BSR_TFLOPS_NOTE = "tflops counts dense-equivalent FLOPs (2*tokens*in*out); the kernel does density times that"
+# Both sides write blocks kept / blocks (0.100098 for 0.1 of 4096 blocks); a peer that wrote its target density
+# still pairs, and the nearest other density (0.05 vs 0.1) is far outside this.
+DENSITY_TOLERANCE = 0.02
 ATTENTION_RE = re.compile(r"attention|\battn", re.I)
 
 
@@ -106,6 +117,17 @@ def gather_shape(r):
         return None
 
 
+def attention_shape(r):
+    """(batch, heads, lq, lk, d) of an attention record, or None."""
+    if not isinstance(r, dict) or r.get("op") != "attention":
+        return None
+    s = r.get("shape")
+    try:
+        return tuple(int(s[k]) for k in ("batch", "heads", "lq", "lk", "d"))
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def kernel_of_record(r):
     """The kernel family a bench record checks, or None."""
     if not isinstance(r, dict):
@@ -138,14 +160,30 @@ def num(v):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+def same_density(ours, peer):
+    """Whether a peer's "density" is ours (both absent for 2:4 and dense)."""
+    a, b = num(ours.get("density")), num(peer.get("density"))
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= DENSITY_TOLERANCE * max(a, b)
+
+
+def peer_fields(t, ours_ms):
+    """peer, peer_ms and speedup of a paired record; an error record leaves a "none: <peer>: <error>" peer."""
+    peer = t.get("peer", "torch")
+    if num(t.get("ms")) is not None and t["ms"] > 0:
+        return {"peer": peer, "peer_ms": rnd(t["ms"]), "speedup": rnd(t["ms"] / ours_ms)}
+    return {"peer": "none: %s: %s" % (peer, t.get("error", "no time"))}
+
+
 def torch_records(bench_records, torch_lines):
-    """One record per (our kernel, torch peer) at the same shape, dtype and output dtype."""
-    ours = {}
+    """One record per (our kernel, torch peer) at the same shape, dtype and output dtype (and density for BSR)."""
+    ours = {}  # (format, shape, dtype, y_dtype) -> our records there: one, or one per density for BSR
     for r in bench_records:
         shape = gemm_shape(r)
         if shape is None or not num(r.get("ours_ms")):
             continue
-        ours[(r["format"], shape, r.get("dtype"), r.get("y_dtype", "f32"))] = r
+        ours.setdefault((r["format"], shape, r.get("dtype"), r.get("y_dtype", "f32")), []).append(r)
     out, unmatched = [], []
     for t in torch_lines:
         peer = t.get("peer", "torch")
@@ -153,33 +191,77 @@ def torch_records(bench_records, torch_lines):
             key_shape = (int(t["shape"]["tokens"]), int(t["shape"]["in"]), int(t["shape"]["out"]))
         except (TypeError, KeyError, ValueError):
             key_shape = None
-        if key_shape is None or peer not in TORCH_PAIRS:
+        if peer == TORCH_BSR and str(t.get("format")).startswith("bsr:"):
+            formats = (t["format"],)
+        else:
+            formats = TORCH_PAIRS.get(peer, ())
+        if key_shape is None or not formats:
             unmatched.append(t)
             continue
         dtype = t.get("dtype")
         y_dtype = t.get("y_dtype", dtype)
         matched = False
-        for fmt in TORCH_PAIRS[peer]:
-            r = ours.get((fmt, key_shape, dtype, y_dtype))
+        for fmt in formats:
+            r = next((c for c in ours.get((fmt, key_shape, dtype, y_dtype), []) if same_density(c, t)), None)
             if r is None:
                 continue
             matched = True
             rec = {"op": "gemm", "format": fmt, "device": "cuda", "shape": r["shape"], "dtype": dtype,
                    "y_dtype": y_dtype, "ours_ms": r["ours_ms"]}
-            if num(t.get("ms")) is not None:
-                rec.update(peer=peer, peer_ms=rnd(t["ms"]), speedup=rnd(t["ms"] / r["ours_ms"]))
-            else:
-                rec["peer"] = "none: %s: %s" % (peer, t.get("error", "no time"))
+            if "density" in r:
+                rec["density"] = r["density"]
+            rec.update(peer_fields(t, r["ours_ms"]))
             rec["tflops"] = r.get("tflops")
             if "verified" in r:  # our kernel's own check (against cuBLAS) at this shape
                 rec["verified"] = r["verified"]
-            notes = [n for n in (TFLOPS_NOTE if fmt == "2:4" else None, t.get("note")) if n]
+            tflops_note = TFLOPS_NOTE if fmt == "2:4" else BSR_TFLOPS_NOTE if fmt.startswith("bsr:") else None
+            notes = [n for n in (tflops_note, t.get("note")) if n]
             if notes:
                 rec["note"] = "; ".join(notes)
             out.append(rec)
         if not matched:
             unmatched.append(t)
     return out, unmatched
+
+
+def torch_attention_records(attention_records, torch_lines):
+    """One record per (our attention record, torch-sdpa or torch-flex) at the same mask, shape and dtype; lines of
+    other peers pass through to the unmatched ones."""
+    ours = {}
+    for r in attention_records:
+        shape = attention_shape(r)
+        if shape is not None and num(r.get("ours_ms")):
+            # PyTorch's output dtype is the input dtype: pair only our records with o_dtype == dtype.
+            if r.get("o_dtype", r.get("dtype")) == r.get("dtype"):
+                ours[(r.get("mask", "none"), shape, r.get("dtype"))] = r
+    out, unmatched = [], []
+    for t in torch_lines:
+        r = ours.get((t.get("mask", "none"), attention_shape(t), t.get("dtype")))
+        if t.get("peer") not in TORCH_ATTENTION or r is None:
+            unmatched.append(t)
+            continue
+        rec = {"op": "attention", "device": "cuda", "mask": r.get("mask", "none"), "shape": r["shape"],
+               "dtype": r.get("dtype"), "o_dtype": r.get("o_dtype", r.get("dtype")), "ours_ms": r["ours_ms"]}
+        rec.update(peer_fields(t, r["ours_ms"]))
+        rec["tflops"] = r.get("tflops")  # ours: the bench's FLOP count (4*B*H*Lq*Lk*D, halved for causal)
+        if "verified" in r:
+            rec["verified"] = r["verified"]
+        if t.get("backend"):
+            rec["peer_backend"] = t["backend"]
+        notes = [n for n in (r.get("note"), t.get("note")) if n]
+        if notes:
+            rec["note"] = "; ".join(notes)
+        out.append(rec)
+    return out, unmatched
+
+
+def describe_torch_line(t):
+    """A short name for a torch peer line in a note: peer, op/format/mask and shape."""
+    shape = t.get("shape") if isinstance(t.get("shape"), dict) else {}
+    parts = [str(t.get("peer", "torch"))] + [str(t[k]) for k in ("format", "mask", "dtype") if t.get(k)]
+    if shape:
+        parts.append("x".join(str(v) for v in shape.values()))
+    return " ".join(parts)
 
 
 # sk_gpu_selftest (sparse24_selftest.cu, bsr_selftest.cu, channels_selftest.cu; attention lines matched loosely).
@@ -397,7 +479,8 @@ def markdown(doc):
             peer = "none"
         elif r["format"].startswith("bsr:"):
             bsr = True
-            peer += " (dense, same W)"
+            if peer == "cublas":
+                peer += " (dense, same W)"
         out.append("| %s | %s | %s | %dx%dx%d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["op"] if "op" in r else "gemm", r["format"], fmt_num(r.get("density"), "%.3g"), shape[0], shape[1],
             shape[2], r.get("dtype", "-"), r.get("y_dtype", "f32"), fmt_num(r.get("ours_ms"), "%.4f"), peer,
@@ -426,11 +509,39 @@ def markdown(doc):
                 "| of copy | verified |", "|---|---|---|---|---|---|---|---|---|---|---|---|"] + rows
         out += ["", "GB/s = 2 * output bytes / ours ms (what a copy of the kept data moves); of copy = peer ms / "
                 "ours ms (100%: as fast as cudaMemcpy of the same bytes)."]
-    untabled += sum(len(v) for k, v in doc.items() if k.endswith("_records") and k != "gather_records"
-                    and isinstance(v, list))
+    attention, missing_attention = doc.get("attention_records") or [], set()
+    rows = attention_rows(attention, missing_attention)
+    untabled += sum(1 for r in attention if attention_shape(r) is None)
+    if rows:
+        out += ["", "| op | mask | B x H x Lq x Lk x D | dtype | out | ours ms | peer | peer ms | speedup | TFLOP/s "
+                "| verified |", "|---|---|---|---|---|---|---|---|---|---|---|"] + rows
+        if missing_attention:
+            out += [""] + ["peer missing: " + m for m in sorted(missing_attention)]
+        out += ["", "Attention: TFLOP/s are ours, 4*B*H*Lq*Lk*D, halved for causal; speedup = peer ms / ours ms."]
+    untabled += sum(len(v) for k, v in doc.items() if k.endswith("_records")
+                    and k not in ("gather_records", "attention_records") and isinstance(v, list))
     if untabled:
         out += ["", "%d record(s) not tabled (not recognised; kept as they are in the JSON)." % untabled]
     return "\n".join(out)
+
+
+def attention_rows(records, missing):
+    """Table rows for attention records, each shape's peers right after ours; "none: ..." peers go to missing."""
+    tabled = [r for r in records if attention_shape(r) is not None]
+    tabled.sort(key=lambda r: (attention_shape(r), str(r.get("mask"))))  # stable: ours stay before their peers
+    rows = []
+    for r in tabled:
+        peer = str(r.get("peer", "-"))
+        if peer.startswith("none:"):
+            missing.add(peer)
+            peer = "none"
+        rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["op"], r.get("mask", "none"), "x".join(str(v) for v in attention_shape(r)), r.get("dtype", "-"),
+            r.get("o_dtype", r.get("dtype", "-")), fmt_num(r.get("ours_ms"), "%.4f"),
+            peer + (" (%s)" % r["peer_backend"] if r.get("peer_backend") else ""), fmt_num(r.get("peer_ms"), "%.4f"),
+            fmt_num(r.get("speedup"), "%.2fx"), fmt_num(r.get("tflops"), "%.1f"),
+            {True: "yes", False: "NO"}.get(r.get("verified"), "-")))
+    return rows
 
 
 def main(argv=None):
@@ -464,6 +575,9 @@ def main(argv=None):
     if not isinstance(bench_records, list):
         bench_records = []
     extra, unmatched = torch_records(bench_records, torch_lines)
+    attention = (bench or {}).get("attention_records")
+    attention = attention if isinstance(attention, list) else []
+    attention_extra, unmatched = torch_attention_records(attention, unmatched)
     gpu = (bench or {}).get("gpu") or torch_header.get("device") or "unknown GPU"
     date = (bench or {}).get("date") or datetime.date.today().isoformat()
     doc = {"gpu": gpu, "driver": (bench or {}).get("driver"), "cuda": (bench or {}).get("cuda"),
@@ -475,13 +589,17 @@ def main(argv=None):
            "checks": [{"name": n, "status": s, "detail": d} for s, n, d in lines],
            "records": bench_records + extra,
            "gather_records": (bench or {}).get("gather_records") if isinstance(
-               (bench or {}).get("gather_records"), list) else []}
+               (bench or {}).get("gather_records"), list) else [],
+           "attention_records": attention + attention_extra}
     for key in record_arrays(bench or {}):  # arrays a newer bench writes that this script does not know yet
         if key not in doc:
             doc[key] = bench[key]
     problems = ([bench_problem] if bench_problem else []) + torch_problems
     if torch_header.get("error"):
         problems.append("torch: " + str(torch_header["error"]))
+    for t in unmatched:  # a peer that could not run (or was skipped for time) where we have no record to pair
+        if t.get("error"):
+            problems.append("torch peer %s: %s" % (describe_torch_line(t), t["error"]))
     if unmatched:
         doc["unmatched_peers"] = unmatched
     if problems:
