@@ -170,15 +170,16 @@ SK_HD int sp_tile_m(int m0, int wm, int i) { return m0 + wm * 32 + i * 16; }
 template <class C>
 SK_HD int sp_tile_n(int n0, int wn, int nt) { return n0 + (wn * C::NT + nt) * 8; }
 
-// =============================== 2:4 sparse GEMM on Hopper wgmma.sp (EXPERIMENTAL) ===============================
+// ===================================== 2:4 sparse GEMM on Hopper wgmma.sp =====================================
 //
 // sparse24_gemm_sm90.cu: Y^T tile = W . X^T with wgmma.mma_async.sp m64n128k32, A = compressed W from registers,
 // B = X from 128-byte-swizzled shared memory. Block tile: BM = 128 W rows (two warpgroups of 64; warp q = 0..7 of the
 // block owns rows 16q..16q+15) x BN = 128 tokens, KSTEPS = 2 k32 steps (64 logical k = one 128-byte X row) per stage.
 // The W values and metadata stages reuse the mma.sp kernel's copy plans (sp_copy_a / sp_copy_e / sp_ldsm_a /
 // sp_meta_index with WM = 4 blocks of 32 rows), so Sp90Cfg carries the fields those templates read.
-struct Sp90Cfg {
-  static constexpr int WG = 2;            // warpgroups per block
+template <int WG_>
+struct Sp90CfgT {
+  static constexpr int WG = WG_;          // warpgroups per block
   static constexpr int BM = 64 * WG;      // W rows (out features) per block
   static constexpr int BN = 128;          // tokens per block = the wgmma N
   static constexpr int KSTEPS = 2;        // k32 steps per stage
@@ -202,12 +203,17 @@ struct Sp90Cfg {
   static_assert(A_OFF % 1024 == 0 && E_OFF % 16 == 0, "X tiles 1024-aligned, the other rings 16-aligned");
   static_assert(BM % 64 == 0 && BN == 128, "warpgroups of 64 rows, one m64n128k32 per k32 step");
 };
+// Two warpgroups (128 W rows) per block: the verified configuration. One warpgroup (64 rows, half the shared
+// memory) doubles the block count where the two-warpgroup grid would leave SMs idle (few tokens, small out).
+using Sp90Cfg = Sp90CfgT<2>;
+using Sp90CfgOne = Sp90CfgT<1>;
 
 constexpr int64_t kSp90MaxTokens = kMaxGridY * Sp90Cfg::BN;
 
+template <class C = Sp90Cfg>
 SK_HD void sp90_grid(int tokens, int out, int64_t& gx, int64_t& gy) {
-  gx = (sp_padded_rows(out) + Sp90Cfg::BM - 1) / Sp90Cfg::BM;
-  gy = ((int64_t)tokens + Sp90Cfg::BN - 1) / Sp90Cfg::BN;
+  gx = (sp_padded_rows(out) + C::BM - 1) / C::BM;
+  gy = ((int64_t)tokens + C::BN - 1) / C::BN;
 }
 
 // Byte offset of 16-byte chunk `chunk` of row `row` in a K-major tile with the 128-byte swizzle (the layout the

@@ -20,7 +20,7 @@ cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* b
 
 // Hopper (sm_90a wgmma) version of dense_gemm, same contract; tokens <= 65535 * 128. Launch only when
 // dense_gemm_sm90_available(): an sm_90 device running this library's sm_90a machine code (the answer is cached per
-// device, so asking on every call is cheap). experimental: the variant not yet verified on a GPU (SK_HOPPER_EXPERIMENTAL).
+// device, so asking on every call is cheap). experimental: SK_HOPPER_EXPERIMENTAL's variant choice.
 cudaError_t dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,
                             int64_t tokens, int64_t in, int64_t out, bool experimental, cudaStream_t stream);
 bool dense_gemm_sm90_available();

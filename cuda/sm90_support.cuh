@@ -48,4 +48,27 @@ inline bool sm90a_code_runs(Kernel kernel, Sm90Cache& cache) {
   return runs;
 }
 
+// Multiprocessors of the current device (0 when unknown), cached per device like sm90a_code_runs: launch code sizes
+// its grids with it on every call.
+inline int sm_count() {
+  static std::atomic<int> cached[Sm90Cache::kDevices] = {};
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  const bool cacheable = dev >= 0 && dev < Sm90Cache::kDevices;
+  if (cacheable) {
+    const int known = cached[dev].load(std::memory_order_relaxed);
+    if (known > 0) return known;
+  }
+  int n = 0;
+  if (cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  if (cacheable) cached[dev].store(n, std::memory_order_relaxed);
+  return n;
+}
+
 }  // namespace skcuda

@@ -1,7 +1,7 @@
 // Hopper 2:4 sparse GEMM on warpgroup MMAs (wgmma.mma_async.sp, sm_90a): Y[tokens, out] = X[tokens, in] . W^T + bias,
-// W 2:4 along `in` in the GPU layout of sk_sparse24_pack: the contract of sk_sparse24_gemm. EXPERIMENTAL, not yet run
-// on a GPU: reached only through sk_experimental_sparse24_gemm_sm90, checked against an fp64 reference and timed
-// against the mma.sp kernel and cuBLAS by sk_gpu_sm90_selftest before anything else uses it.
+// W 2:4 along `in` in the GPU layout of sk_sparse24_pack: the contract of sk_sparse24_gemm, which runs this kernel on
+// sm_90 above 64 tokens (verified on an H100 and an H200, 2026-11-26: 1.4-1.8x the mma.sp kernel; sk_gpu_sm90_selftest
+// checks it against an fp64 reference and times it against mma.sp and cuBLAS).
 //
 // As in sparse24_gemm.cu the sparse operand must be A, so a block computes a tile of Y^T = W . X^T:
 //   A = compressed W from REGISTERS: wgmma.sp's register form takes, per warp w of the warpgroup, the very same
@@ -14,10 +14,13 @@
 //       odd warps read their lane-xor-2 word (sp90_meta_lane in gemm_index.cuh says why).
 //
 //   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 64 k per stage, 4 stages (109 KB of dynamic shared
-//   memory with the alignment slack).
+//   memory with the alignment slack). EXPERIMENTAL (SK_HOPPER_EXPERIMENTAL): one warpgroup (64 rows) per block where
+//   the two-warpgroup grid has fewer than two blocks per SM, e.g. 512 tokens x 4096 out = 128 blocks on 132 SMs.
 //   Each warpgroup holds one m64n128 f32 accumulator tile (64 per thread) and issues one m64n128k32 per k32 step.
-//   Correctness first: every stage waits for its MMAs (wait_group 0) before the next barrier, so no slot is refilled
-//   while an MMA may still read it; no TMA, no MMA/MMA overlap yet (the next steps once this is verified).
+//   Every stage waits for its MMAs (wait_group 0) before the next barrier, so no slot is refilled while an MMA may
+//   still read it. Keeping one group in flight was tried (two alternating fragment sets): ptxas serializes the wgmmas
+//   anyway (C7513: non-wgmma instructions define their A registers inside the pipeline stage) and it measured the
+//   same (0.246 vs 0.248 ms at 4096^3 on an H200); overlap needs A from shared memory, not registers.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -37,16 +40,18 @@
 namespace skcuda {
 namespace {
 
-using C = Sp90Cfg;
-
-static_assert(C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS,
+template <class C>
+constexpr bool copies_split_evenly() {
+  return C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS;
+}
+static_assert(copies_split_evenly<Sp90Cfg>() && copies_split_evenly<Sp90CfgOne>(),
               "load_stage gives every thread the same number of X and W copies, and at most one metadata copy");
 static_assert(sp90_swizzle128(9, 3) == sm90::swizzle128(9, 3) && sp90_swizzle128(70, 7) == sm90::swizzle128(70, 7),
               "the copy plan's swizzle must be the one the descriptor names");
 
 // Issues the cp.async copies of stage kt (k32 steps s0 = kt*KSTEPS ..) into ring slot `slot`: X into the swizzled
 // tile at xs, W values and metadata with the mma.sp kernel's plans. Missing pieces are zero-filled.
-template <class T>
+template <class C, class T>
 __device__ __forceinline__ void load_stage(const T* __restrict__ x, const T* __restrict__ wv,
                                            const uint32_t* __restrict__ meta, uint32_t base, int tid, int kt,
                                            int slot, int m0, int n0, int Mp, int KS, int tokens, int in) {
@@ -78,6 +83,7 @@ struct SparseFragment {
   uint32_t e;
 };
 
+template <class C>
 __device__ __forceinline__ SparseFragment load_fragment(uint32_t as, const uint32_t* es, int q, int lane, int j,
                                                         bool step_ok, bool rows_ok) {
   SparseFragment f;
@@ -88,18 +94,11 @@ __device__ __forceinline__ SparseFragment load_fragment(uint32_t as, const uint3
 }
 #endif
 
-// INFLIGHT: wgmma groups left pending at the end of a stage (0: the verified version; 1: the experimental overlap).
-// With one group in flight the next stage's fragments must not land in registers that group still reads, so the
-// k loop alternates two fragment sets (fa for even stages, fb for odd); by the time stage kt loads fa again, the
-// wait at the end of stage kt-1 has retired stage kt-2, the last reader of fa. The ring refilled at stage kt is the
-// one stage kt-1-INFLIGHT used, hence the prefetch distance STAGES-1-INFLIGHT.
-template <class T, class OutT, int INFLIGHT>
+template <class T, class OutT, class C>
 __global__ void __launch_bounds__(C::THREADS, 1)
     sparse24_gemm_sm90_kernel(const T* __restrict__ x, const T* __restrict__ wv, const uint32_t* __restrict__ meta,
                               const float* __restrict__ bias, OutT* __restrict__ y, int tokens, int in, int out) {
 #if SK_SM90A
-  constexpr int PREFETCH = C::STAGES - 1 - INFLIGHT;
-  static_assert(INFLIGHT == 0 || INFLIGHT == 1, "at most one wgmma group in flight (two fragment sets)");
   extern __shared__ uint8_t smem_raw[];
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
   // Generic pointer to the same aligned base, for the metadata words (plain 32-bit shared loads).
@@ -119,20 +118,18 @@ __global__ void __launch_bounds__(C::THREADS, 1)
   for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
 
 #pragma unroll
-  for (int s = 0; s < PREFETCH; ++s) {
-    if (s < KT) load_stage(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
+  for (int s = 0; s < C::STAGES - 1; ++s) {
+    if (s < KT) load_stage<C>(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
     cp_async_commit();  // empty groups keep the wait_group arithmetic uniform
   }
 
-  auto stage = [&](int kt, SparseFragment (&f)[C::KSTEPS]) {
-    cp_async_wait<PREFETCH - 1>();   // this thread's copies of stage kt have landed
+  for (int kt = 0; kt < KT; ++kt) {
+    cp_async_wait<C::STAGES - 2>();  // this thread's copies of stage kt have landed
     sm90::fence_proxy_async_smem();  // ... and are visible to the async proxy (wgmma's B reads)
-    // Everyone's copies of stage kt are visible; every warpgroup has retired the MMAs of stage kt-1-INFLIGHT
-    // (waited below), whose slot is the one refilled now.
-    __syncthreads();
+    __syncthreads();  // everyone's copies of stage kt are visible; stage kt-1's MMAs are done (waited below)
     {
-      const int nk = kt + PREFETCH;
-      if (nk < KT) load_stage(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
+      const int nk = kt + C::STAGES - 1;
+      if (nk < KT) load_stage<C>(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
       cp_async_commit();
     }
     const int slot = kt % C::STAGES;
@@ -142,8 +139,9 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 
     // Both k32 steps' fragments first, then wgmma.fence: it orders these register writes (the A fragments) before
     // the asynchronous MMAs that read them, as PTX requires for registers written since the last wgmma.
+    SparseFragment f[C::KSTEPS];
 #pragma unroll
-    for (int j = 0; j < C::KSTEPS; ++j) f[j] = load_fragment(as, es, q, lane, j, kt * C::KSTEPS + j < KS, rows_ok);
+    for (int j = 0; j < C::KSTEPS; ++j) f[j] = load_fragment<C>(as, es, q, lane, j, kt * C::KSTEPS + j < KS, rows_ok);
     sm90::wgmma_fence();
 #pragma unroll
     for (int j = 0; j < C::KSTEPS; ++j) {
@@ -158,15 +156,8 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       }
     }
     sm90::wgmma_commit();
-    sm90::wgmma_wait<INFLIGHT>();
-  };
-
-  SparseFragment fa[C::KSTEPS], fb[C::KSTEPS];
-  for (int kt = 0; kt < KT; kt += 2) {
-    stage(kt, fa);
-    if (kt + 1 < KT) stage(kt + 1, fb);
+    sm90::wgmma_wait<0>();  // A registers and the slot stay untouched until the MMAs have read them
   }
-  sm90::wgmma_wait<0>();  // the accumulators are read below
   cp_async_wait<0>();
 
   // Accumulator i of lane l: W row sp90_acc_m, token sp90_acc_n (gemm_index.cuh); Y[token, row] (+ bias[row]).
@@ -181,17 +172,27 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 #endif
 }
 
-template <class T, class OutT>
-cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, bool experimental, cudaStream_t stream) {
-  auto kernel = experimental ? sparse24_gemm_sm90_kernel<T, OutT, 1> : sparse24_gemm_sm90_kernel<T, OutT, 0>;
+template <class T, class OutT, class C>
+cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
+                       int in, int out, cudaStream_t stream) {
+  auto kernel = sparse24_gemm_sm90_kernel<T, OutT, C>;
   cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   int64_t gx, gy;
-  sp90_grid(tokens, out, gx, gy);
+  sp90_grid<C>(tokens, out, gx, gy);
   kernel<<<dim3((unsigned)gx, (unsigned)gy), C::THREADS, C::SMEM_BYTES, stream>>>(
       static_cast<const T*>(x), static_cast<const T*>(wv), meta, bias, static_cast<OutT*>(y), tokens, in, out);
   return cudaGetLastError();
+}
+
+template <class T, class OutT>
+cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
+                   int in, int out, bool experimental, cudaStream_t stream) {
+  int64_t gx, gy;
+  sp90_grid<Sp90Cfg>(tokens, out, gx, gy);
+  if (experimental && gx * gy < 2 * (int64_t)sm_count())
+    return launch_cfg<T, OutT, Sp90CfgOne>(x, wv, meta, bias, y, tokens, in, out, stream);
+  return launch_cfg<T, OutT, Sp90Cfg>(x, wv, meta, bias, y, tokens, in, out, stream);
 }
 
 }  // namespace
@@ -200,19 +201,21 @@ int64_t sparse24_sm90_max_tokens() { return kSp90MaxTokens; }
 
 bool sparse24_gemm_sm90_available() {
   static Sm90Cache cache;
-  return sm90a_code_runs(sparse24_gemm_sm90_kernel<__nv_bfloat16, float, 0>, cache);
+  return sm90a_code_runs(sparse24_gemm_sm90_kernel<__nv_bfloat16, float, Sp90Cfg>, cache);
 }
 
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
                                bool experimental, cudaStream_t stream) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
+  const void* v = gpu_values;
+  const bool ex = experimental;
   if (x_dtype == SK_DTYPE_BF16) {
-    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
+    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, ex, stream);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, ex, stream);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
-  return launch<__half, __half>(x, gpu_values, gpu_meta, bias, y, t, k, m, experimental, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, ex, stream);
+  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, ex, stream);
 }
 
 }  // namespace skcuda
