@@ -18,6 +18,13 @@ fi
 
 mvn -B -ntp -Dsk.cuda=auto install "$@"
 
+echo "== GPU report tools (merge_report pairing, torch_peers helpers; no GPU or PyTorch needed)"
+if command -v python3 >/dev/null; then
+  python3 ci/gpu/test_gpu_report.py
+else
+  echo "no python3 on this machine: skipped"
+fi
+
 echo "== JDK 17 smoke test of the shaded jar"
 if jdk17=$(sk_find_jdk17); then
   bash ci/jdk17-smoke.sh "$jdk17/bin/java" cli/target/sparsekernels.jar

@@ -764,8 +764,25 @@ static void test_attention_validation(int count) {
   }
 }
 
+// The Hopper switch: a process-wide mode, set and queried, bad modes rejected without changing it.
+static void test_hopper_switch() {
+  int before = -9;
+  CHECK(sk_hopper_kernels(SK_HOPPER_QUERY, &before) == SK_OK, "query");
+  CHECK(before == SK_HOPPER_OFF || before == SK_HOPPER_ON || before == SK_HOPPER_EXPERIMENTAL, "mode %d", before);
+  int prev = -9;
+  CHECK(sk_hopper_kernels(SK_HOPPER_OFF, &prev) == SK_OK && prev == before, "set off, previous %d", prev);
+  CHECK(sk_hopper_kernels(SK_HOPPER_EXPERIMENTAL, &prev) == SK_OK && prev == SK_HOPPER_OFF, "previous %d", prev);
+  CHECK(sk_hopper_kernels(3, &prev) == SK_ERR_INVALID_ARGUMENT, "mode 3 rejected");
+  CHECK(strstr(sk_last_error(), "mode") != nullptr, "message names the mode: %s", sk_last_error());
+  CHECK(sk_hopper_kernels(-2, nullptr) == SK_ERR_INVALID_ARGUMENT, "mode -2 rejected");
+  CHECK(sk_hopper_kernels(SK_HOPPER_QUERY, &prev) == SK_OK && prev == SK_HOPPER_EXPERIMENTAL,
+        "a rejected mode leaves the setting, got %d", prev);
+  CHECK(sk_hopper_kernels(before, nullptr) == SK_OK, "restore");
+}
+
 int main() {
   test_library();
+  test_hopper_switch();
   int count = 0;
   sk_device_count(&count);
   test_gemm_validation(count);
