@@ -1,4 +1,4 @@
-// GPU-host check of the EXPERIMENTAL Hopper BSR GEMM (sk_experimental_bsr_gemm_sm90, wgmma, 64x64 blocks) in a
+// GPU-host check of the Hopper BSR GEMM (sk_experimental_bsr_gemm_sm90, wgmma, 64x64 blocks) in a
 // process of its own (CMake target sk_gpu_bsr_sm90_selftest): a wrong descriptor can fault and poison the CUDA
 // context, and that must not take the verified kernels' self-test down with it.
 // Cases: random BSR structures (empty block rows, one fully dense block row, all blocks, no blocks at all), tokens

@@ -1,6 +1,6 @@
-// GPU-host check of the EXPERIMENTAL Hopper kernels in processes of their own (CMake target sk_gpu_sm90_selftest): a
-// wrong descriptor can fault and poison the CUDA context, and that must not take the verified kernels' self-test (or
-// the other experimental kernel) down with it. `sk_gpu_sm90_selftest dense` checks sk_experimental_dense_gemm_sm90
+// GPU-host check of the Hopper kernels and their experimental variants, in processes of their own: a
+// wrong descriptor can fault and poison the CUDA context, and that must not take the main self-test (or
+// the other Hopper kernel) down with it. `sk_gpu_sm90_selftest dense` checks sk_experimental_dense_gemm_sm90
 // (this file), `sk_gpu_sm90_selftest sparse24` checks sk_experimental_sparse24_gemm_sm90 (sm90_sparse24_selftest.cu);
 // gpu-check runs each in its own process. Without an argument both run, one after the other, in one process.
 //

@@ -1,4 +1,4 @@
-// GPU-host check of the EXPERIMENTAL Hopper 2:4 GEMM (sk_experimental_sparse24_gemm_sm90, wgmma.mma_async.sp), part of
+// GPU-host check of the Hopper 2:4 GEMM (sk_experimental_sparse24_gemm_sm90, wgmma.mma_async.sp), part of
 // sk_gpu_sm90_selftest and run by gpu-check as `sk_gpu_sm90_selftest sparse24`, a process of its own (a bad
 // descriptor or metadata word can fault and poison the CUDA context).
 // Cases: random 2:4 W (groups with 2, 1 or 0 non-zeros, and groups whose kept values are exactly +-0.0), random X,
