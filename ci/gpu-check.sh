@@ -41,6 +41,8 @@ budget() {
 
 step "device"
 nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total --format=csv,noheader || fail "nvidia-smi"
+# Two hosts of the same GPU model have differed by ~25% in whole-run speed: record clocks and power limit with it.
+nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,clocks.mem,power.limit,temperature.gpu --format=csv 2>/dev/null || true
 cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n1 | tr -d ' .')
 case "$cap" in
   90) arch="90a" ;;
