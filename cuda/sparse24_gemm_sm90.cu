@@ -20,7 +20,9 @@
 //   Every stage waits for its MMAs (wait_group 0) before the next barrier, so no slot is refilled while an MMA may
 //   still read it. Keeping one group in flight was tried (two alternating fragment sets): ptxas serializes the wgmmas
 //   anyway (C7513: non-wgmma instructions define their A registers inside the pipeline stage) and it measured the
-//   same (0.246 vs 0.248 ms at 4096^3 on an H200); overlap needs A from shared memory, not registers.
+//   same (0.246 vs 0.248 ms at 4096^3 on an H200); overlap needs A from shared memory, not registers: the
+//   experimental sparse24_gemm_sm90_smem_a.cu does that, and sparse24_gemm_sm90 runs it instead of this kernel
+//   under SK_HOPPER_EXPERIMENTAL (the one-warpgroup choice below is then not made).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>

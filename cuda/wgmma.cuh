@@ -1,8 +1,8 @@
 // Hopper warpgroup MMA (wgmma, sm_90a only) helpers: shared-memory matrix descriptors for 128-byte-swizzled K-major
 // tiles, the fence / commit / wait protocol, dense m64n128k16 and 2:4 sparse m64n128k32 (wgmma.mma_async.sp, A from
-// registers) MMAs with f32 accumulators. Include only from code compiled for sm_90a (guard with SK_SM90A below); the
-// PTX facts used are listed in ../shared/notes/ptx-fragments.md (section 5) and the PTX ISA's "Asynchronous
-// Warpgroup Level Matrix" chapter.
+// registers or, experimental, from shared memory) MMAs with f32 accumulators. Include only from code compiled for
+// sm_90a (guard with SK_SM90A below); the PTX facts used are listed in ../shared/notes/ptx-fragments.md (section 5)
+// and the PTX ISA's "Asynchronous Warpgroup Level Matrix" chapter.
 #pragma once
 #include <stdint.h>
 
