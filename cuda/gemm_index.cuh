@@ -254,6 +254,89 @@ constexpr uint32_t kSp90PadMeta = 0x44444444u;
 SK_HD int sp90_acc_m(int m0, int q, int lane, int i) { return m0 + 16 * q + (lane >> 2) + 8 * ((i >> 1) & 1); }
 SK_HD int sp90_acc_n(int n0, int lane, int i) { return n0 + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1); }
 
+// ------------------------- 2:4 sparse GEMM on Hopper wgmma.sp, A from SHARED MEMORY (experimental) -------------------
+//
+// sparse24_gemm_sm90_smem_a.cu: the same Y^T tile = W . X^T, but compressed W reaches wgmma.sp through a matrix
+// descriptor (not registers), so one wgmma group can stay in flight. UNCONFIRMED layout assumption (notes 6.3,
+// inferred from CUTLASS): sparse A in shared memory is "a dense GMMA K-major layout in units of compressed
+// elements", i.e. one k32 step's compressed 64x16 piece is laid out exactly like a dense K-major 64x16 A tile.
+// Hence a stage of KSTEPS = 4 k32 steps holds 64 compressed halves = 128 bytes per W row: one 128-byte swizzle row,
+// the dense kernel's layout, with the A descriptor advancing 32 bytes (16 compressed halves) per k32 step. X then
+// spans 128 logical k = 256 bytes per token per stage: two 128B-swizzled sub-tiles (k 0-63 and 64-127 of the stage),
+// k32 step j reading sub-tile j/2 at +64 bytes for odd j. Metadata: as Sp90CfgT (Variant P, staged words).
+template <int WG_>
+struct Sp90SmemCfgT {
+  static constexpr int WG = WG_;          // warpgroups per block
+  static constexpr int BM = 64 * WG;      // W rows (out features) per block
+  static constexpr int BN = 128;          // tokens per block = the wgmma N
+  static constexpr int KSTEPS = 4;        // k32 steps per stage: 64 compressed halves = one 128-byte A row
+  static constexpr int STAGES = 4;
+  static constexpr int MMA_IN_FLIGHT = 1;                    // wgmma groups left pending at the end of a stage
+  static constexpr int PREFETCH = STAGES - 1 - MMA_IN_FLIGHT;  // stages loaded ahead of the one being multiplied
+  static constexpr int THREADS = 128 * WG;
+  static constexpr int WM = BM / 32;      // 32-row metadata blocks (Variant P) per block tile
+  static constexpr int A_WG_BYTES = 64 * 128;            // one warpgroup's 64-row A sub-tile (8 KB)
+  static constexpr int A_STAGE_BYTES = BM * 128;         // swizzled K-major compressed W: BM rows of 128 B
+  static constexpr int X_SUB_BYTES = BN * 128;           // one swizzled K-major X sub-tile: BN rows of 64 k (16 KB)
+  static constexpr int B_STAGE_BYTES = 2 * X_SUB_BYTES;  // k 0-63 and 64-127 of the stage
+  static constexpr int E_STAGE = WM * KSTEPS * 32;       // metadata words
+  static constexpr int E_STAGE_BYTES = E_STAGE * 4;
+  // Byte offsets inside the 1024-aligned dynamic shared memory: the swizzled tiles first (1024-byte alignment).
+  static constexpr int B_OFF = 0;
+  static constexpr int A_OFF = B_OFF + STAGES * B_STAGE_BYTES;
+  static constexpr int E_OFF = A_OFF + STAGES * A_STAGE_BYTES;
+  static constexpr int PIPE_BYTES = E_OFF + STAGES * E_STAGE_BYTES;
+  static constexpr int SMEM_BYTES = PIPE_BYTES + 1024;  // + slack to align the base to 1024 B
+  static constexpr int A_COPIES = BM * 8;          // 16-byte copies per stage: 8 per 128-byte W row
+  static constexpr int B_COPIES = BN * 16;         // 16 per token (256 bytes of X)
+  static constexpr int E_COPIES = WM * KSTEPS * 8; // 128 B of metadata per 32-row block per k32 step
+  static_assert(KSTEPS * 16 * 2 == 128, "a stage's compressed W row is one 128-byte swizzle row");
+  static_assert(B_OFF % 1024 == 0 && X_SUB_BYTES % 1024 == 0 && B_STAGE_BYTES % 1024 == 0,
+                "every X sub-tile 1024-byte aligned (128-byte swizzle atoms)");
+  static_assert(A_OFF % 1024 == 0 && A_STAGE_BYTES % 1024 == 0 && A_WG_BYTES % 1024 == 0,
+                "every A tile and warpgroup sub-tile 1024-byte aligned (128-byte swizzle atoms)");
+  static_assert(E_OFF % 16 == 0 && E_STAGE_BYTES % 16 == 0, "metadata ring 16-byte aligned (cp.async)");
+  static_assert(PREFETCH >= 1, "at least one stage loaded ahead");
+  static_assert(SMEM_BYTES <= 227 * 1024, "one block per SM must fit the 227 KB opt-in shared memory");
+  static_assert(BM % 64 == 0 && BN == 128, "warpgroups of 64 rows, one m64n128k32 per k32 step");
+};
+using Sp90SmemCfg = Sp90SmemCfgT<2>;
+
+// W values copy c (0 <= c < A_COPIES) of the stage starting at k32 step s0: W row m0 + c/8, 16-byte chunk ch = c%8
+// = compressed halves 16*s0 + 8*ch (k32 step s0 + ch/2) of gpu_values [Mp, Kp/2], to the swizzled byte offset in
+// the stage's A tile. Rows >= Mp and k32 steps >= KS are zero-filled (sp_copy_a's source and predicates).
+template <class C>
+SK_HD CopyPlan sp90s_copy_a(int c, int m0, int s0, int Mp, int KS) {
+  const int r = c >> 3, ch = c & 7;
+  CopyPlan p;
+  p.dst = (int)sp90_swizzle128((uint32_t)r, (uint32_t)ch);
+  p.ok = (m0 + r) < Mp && (s0 + (ch >> 1)) < KS;
+  p.src = p.ok ? (int64_t)(m0 + r) * (KS * 16) + (int64_t)s0 * 16 + ch * 8 : 0;
+  return p;
+}
+
+// X copy c (0 <= c < B_COPIES): token n0 + c/16, k = 32*s0 + 8*(c%16) (16 consecutive copies cover one token's
+// 256 bytes: coalesced), to sub-tile (c%16)/8 at the swizzled offset of chunk c%8. Tokens past the end and k >= in
+// are zero-filled (in % 8 == 0: a chunk is wholly inside or outside).
+template <class C>
+SK_HD CopyPlan sp90s_copy_b(int c, int n0, int s0, int tokens, int in) {
+  const int r = c >> 4, kc = c & 15;
+  const int k = s0 * 32 + kc * 8;
+  CopyPlan p;
+  p.dst = (kc >> 3) * C::X_SUB_BYTES + (int)sp90_swizzle128((uint32_t)r, (uint32_t)(kc & 7));
+  p.ok = (n0 + r) < tokens && k < in;
+  p.src = p.ok ? (int64_t)(n0 + r) * in + k : 0;
+  return p;
+}
+
+// Descriptor start addresses (bytes from the stage's tile) of k32 step j (0..KSTEPS-1): A = warpgroup wg's 64-row
+// sub-tile, 32 bytes (16 compressed halves) per k32 step; B = X sub-tile j/2, 64 bytes in for odd j. The hardware
+// applies the swizzle to the final address, as for the dense kernel's 32-byte k16 steps.
+template <class C>
+SK_HD uint32_t sp90s_a_start(int wg, int j) { return (uint32_t)(wg * C::A_WG_BYTES + j * 32); }
+template <class C>
+SK_HD uint32_t sp90s_b_start(int j) { return (uint32_t)((j >> 1) * C::X_SUB_BYTES + (j & 1) * 64); }
+
 // ================================================= dense GEMM =================================================
 
 struct DnCfg {

@@ -1,8 +1,8 @@
 // Hopper warpgroup MMA (wgmma, sm_90a only) helpers: shared-memory matrix descriptors for 128-byte-swizzled K-major
 // tiles, the fence / commit / wait protocol, dense m64n128k16 and 2:4 sparse m64n128k32 (wgmma.mma_async.sp, A from
-// registers) MMAs with f32 accumulators. Include only from code compiled for sm_90a (guard with SK_SM90A below); the
-// PTX facts used are listed in ../shared/notes/ptx-fragments.md (section 5) and the PTX ISA's "Asynchronous
-// Warpgroup Level Matrix" chapter.
+// registers or, experimental, from shared memory) MMAs with f32 accumulators. Include only from code compiled for
+// sm_90a (guard with SK_SM90A below); the PTX facts used are listed in ../shared/notes/ptx-fragments.md (section 5)
+// and the PTX ISA's "Asynchronous Warpgroup Level Matrix" chapter.
 #pragma once
 #include <stdint.h>
 
@@ -139,6 +139,41 @@ __device__ __forceinline__ void wgmma_sp_m64n128k32_##AB(float (&d)[64], const u
 SK_WGMMA_SP_M64N128K32(bf16)
 SK_WGMMA_SP_M64N128K32(f16)
 #undef SK_WGMMA_SP_M64N128K32
+
+// The same MMA with the sparse A from shared memory through a descriptor ("SS" form): operands d, a-desc, b-desc,
+// sp-meta, sp-sel, scale-d, imm-scale-a, imm-scale-b, imm-trans-a, imm-trans-b (1, 1, 0, 0: both K-major). desc_a
+// names the compressed 64x16 piece of the k32 step; its shared-memory layout is NOT confirmed by PTX (notes 6.3:
+// assumed to be a dense K-major GMMA layout in units of compressed elements, as CUTLASS builds it). e and SEL as for
+// the register form.
+#define SK_WGMMA_SP_SMEM_A_M64N128K32(AB)                                                                       \
+template <int SEL>                                                                                              \
+__device__ __forceinline__ void wgmma_sp_smem_a_m64n128k32_##AB(float (&d)[64], uint64_t desc_a, uint64_t desc_b, \
+                                                                uint32_t e, int scale_d) {                      \
+  static_assert(SEL == 0 || SEL == 1, "f16/bf16 wgmma.sp takes selector 0 or 1");                              \
+  asm volatile(                                                                                                 \
+      "{\n"                                                                                                     \
+      ".reg .pred p;\n"                                                                                         \
+      "setp.ne.b32 p, %68, 0;\n"                                                                                \
+      "wgmma.mma_async.sp.sync.aligned.m64n128k32.f32." #AB "." #AB " {"                                        \
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "                                  \
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "                        \
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "                        \
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"                          \
+      "}, %64, %65, %66, %67, p, 1, 1, 0, 0;\n"                                                                 \
+      "}\n"                                                                                                     \
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),         \
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),   \
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), \
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), \
+        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), \
+        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), \
+        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), \
+        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])  \
+      : "l"(desc_a), "l"(desc_b), "r"(e), "n"(SEL), "r"(scale_d));                                              \
+}
+SK_WGMMA_SP_SMEM_A_M64N128K32(bf16)
+SK_WGMMA_SP_SMEM_A_M64N128K32(f16)
+#undef SK_WGMMA_SP_SMEM_A_M64N128K32
 
 #endif  // SK_SM90A
 

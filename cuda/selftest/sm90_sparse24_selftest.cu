@@ -6,8 +6,10 @@
 // small cases, a sample for large ones). Shapes: in = 32 (one k32 step: the first 64 bytes of each swizzled X row)
 // and in = 64 (both halves) first, so a wrong k32 descriptor step shows as "32 passes, 64 fails"; then tails in
 // tokens (1, 7, 129, 300), out (8, 72, 200, 257: not multiples of 64 or 32) and in (8 = the smallest allowed, 40,
-// 136, 1000: odd k32 step counts). A failing case also prints its wrong elements per 16-row warp slice of the
-// 64-row warpgroup tile (metadata/selector bugs hit the odd warps, or rows g vs g+8, first).
+// 136, 1000: odd k32 step counts); last in = 128 (appended so the other shapes keep their dtype combos): k32 steps
+// 2 and 3 of one stage, i.e. the experimental smem-A variant's second X sub-tile and A at +64/+96 bytes. A failing
+// case also prints its wrong elements per 16-row warp slice of the 64-row warpgroup tile (metadata/selector bugs hit
+// the odd warps, or rows g vs g+8, first).
 // Then 4096^3 f16 timing against the mma.sp kernel (sk_sparse24_gemm) and dense cuBLAS (sk_blas_gemm, when found).
 // Returns 0 all cases passed, 1 a case failed, 2 no sm_90 device or no sm_90a code (SKIP).
 #include <cuda_runtime.h>
@@ -136,10 +138,11 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   return bad == 0;
 }
 
-// tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp, verified), ours (wgmma.sp with one-warpgroup blocks where the
-// grid is small, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20 launches after 3 warm-ups. Before
-// timing, both wgmma.sp variants are compared with mma.sp on a sample (a fast wrong kernel is no news): returns false
-// when they differ. The token counts bracket the dispatch threshold (sk_sparse24_gemm takes wgmma.sp above 64).
+// tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp, verified), ours (wgmma.sp with compressed W from shared
+// memory, one wgmma group in flight, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
+// launches after 3 warm-ups. Before timing, both wgmma.sp variants are compared with mma.sp on a sample (a fast
+// wrong kernel is no news): returns false when they differ. The token counts bracket the dispatch threshold
+// (sk_sparse24_gemm takes wgmma.sp above 64).
 bool time_sparse24(int64_t t) {
   const int64_t k = 4096, m = 4096;
   const int xd = SK_DTYPE_F16;
@@ -184,13 +187,13 @@ bool time_sparse24(int64_t t) {
       if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
     }
     printf("%s sm90 2:4%s %lldx4096x4096 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
-           differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " 1wg" : "", (long long)t, differ);
+           differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " smemA" : "", (long long)t, differ);
     if (differ != 0) return false;
   }
   if (sk_blas_status() != SK_OK) printf("TIME cuBLAS dense: not measured (%s)\n", sk_last_error());
   const sk_selftest::Timed v[] = {
       {"wgmma.sp (sm90)", SK_HOPPER_ON, wgmma},
-      {"wgmma.sp 1wg (sm90)", SK_HOPPER_EXPERIMENTAL, wgmma},
+      {"wgmma.sp smemA (sm90)", SK_HOPPER_EXPERIMENTAL, wgmma},
       {"mma.sp", SK_HOPPER_OFF, mma},
       {"cuBLAS dense", SK_HOPPER_ON,
        [&]() { return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr); }}};
@@ -241,15 +244,15 @@ int sm90_sparse24_selftest() {
   }
   const int p = probe();
   if (p != 0) return p;
-  // The verified kernel, then the experimental variant (one-warpgroup blocks for small grids); time only what passed.
+  // The verified kernel, then the experimental variant (compressed W from shared memory); time only what passed.
   int failed = 0;
   for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
     sk_selftest::HopperMode scope(mode);
-    g_tag = mode == SK_HOPPER_EXPERIMENTAL ? "sm90 2:4 1wg" : "sm90 2:4";
+    g_tag = mode == SK_HOPPER_EXPERIMENTAL ? "sm90 2:4 smemA" : "sm90 2:4";
     std::mt19937 rng(24);
     const int64_t shapes[][3] = {{64, 32, 64},     {64, 64, 64},     {1, 8, 8},       {7, 40, 72},
                                  {129, 136, 200},  {128, 64, 128},   {129, 1000, 257}, {300, 512, 384},
-                                 {512, 4096, 4096}};
+                                 {512, 4096, 4096}, {64, 128, 64}};
     int total = 0;
     auto one = [&](int64_t t, int64_t k, int64_t m, int xd, int yd, bool bias) {
       return run_case(rng, t, k, m, xd, yd, bias);

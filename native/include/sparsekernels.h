@@ -113,8 +113,10 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * tokens > 64, sk_bsr_gemm with 64x64 blocks, tokens > 64 and no workspace (a structure unbalanced enough to need
  * one keeps the split-row mma.sync kernel). Same contracts, same results to rounding; other devices are unaffected.
  * sk_hopper_kernels sets that choice for the whole process: SK_HOPPER_OFF (always mma.sync), SK_HOPPER_ON (the
- * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants not yet verified on a GPU; for the GPU-host self-tests),
- * or SK_HOPPER_QUERY to leave it. The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
+ * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants not yet verified on a GPU, for the GPU-host self-tests:
+ * currently sk_sparse24_gemm's wgmma.sp kernel with the compressed weights read from shared memory, one MMA group in
+ * flight, and sk_dense_gemm's in-flight version at every size), or SK_HOPPER_QUERY to leave it. The start value
+ * comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
 #define SK_HOPPER_QUERY (-1)
 #define SK_HOPPER_OFF 0

@@ -1,8 +1,9 @@
 // Kernel emulation test (target sk_kernel_emulation_test; no GPU and no nvcc needed).
 //
 // Runs whole GEMMs through a CPU emulation of cuda/sparse24_gemm.cu and cuda/dense_gemm.cu (and, for a subset of the
-// shapes, of the experimental cuda/sparse24_gemm_sm90.cu, whose wgmma.sp model states the kernel's own assumptions
-// about that instruction, so it checks the kernel's index math, not those assumptions): every address,
+// shapes, of cuda/sparse24_gemm_sm90.cu and of the experimental cuda/sparse24_gemm_sm90_smem_a.cu, whose wgmma.sp
+// models state the kernels' own assumptions about that instruction, so they check the kernels' index math and, for
+// the smem-A variant, its in-flight slot reuse, not those assumptions): every address,
 // predicate, slot, lane and register choice comes from the __host__ __device__ functions of cuda/gemm_index.cuh
 // that the kernels themselves call; the control flow below mirrors the kernels statement by statement (prologue,
 // wait_group / __syncthreads / prefetch / compute per stage, split-K reduction, epilogue), and the hardware
@@ -372,6 +373,127 @@ void emulate_sp90(const Problem& pb, Output& y, long& conflicts, long& phases) {
     for (int by = 0; by < gy; ++by) emulate_sp90_block(pb, y, bx, by, conflicts, phases);
 }
 
+// ------------------------------------------------- Hopper 2:4 kernel, A from shared memory (experimental)
+// wgmma.mma_async.sp.m64n128k32 with A through a descriptor, modelled on the UNCONFIRMED assumption
+// cuda/sparse24_gemm_sm90_smem_a.cu is written on (notes 6.3): the compressed 64x16 piece of a k32 step is read like
+// a dense K-major tile at the A descriptor's start (rows 128 B apart, 8-row groups 1024 B apart, the 128-byte swizzle
+// on the final address), and warp w gets from there exactly its register-form fragment (notes 1.2: the dense
+// m16n8k16 A layout on the compressed 16x16 tile of rows 16w..16w+15). B, metadata and D as wgmma_sp_m64n128k32.
+// So this checks that the copy plans, the swizzle and the descriptor steps agree with that assumption, not the
+// assumption itself.
+void wgmma_sp_smem_a_m64n128k32(Block& blk, int a_start, int b_start, const uint32_t (*e)[32], float* acc, int tag,
+                                int dt) {
+  EMU_CHECK(a_start % 1024 < 128 && a_start % 16 == 0,
+            "A descriptor start %d: not inside the first row of a 1024-aligned atom", a_start);
+  static uint32_t a[4][32][4];
+  for (int w = 0; w < 4; ++w)
+    for (int lane = 0; lane < 32; ++lane)
+      for (int r = 0; r < 4; ++r) {
+        const int row = 16 * w + lane / 4 + 8 * (r & 1), col = 2 * (lane % 4) + 8 * (r >> 1);  // compressed
+        const int addr = a_start + (row / 8) * 1024 + (row % 8) * 128 + 2 * col;
+        a[w][lane][r] = blk.ld32(addr ^ (((addr >> 7) & 7) << 4), tag, "wgmma A (smem)");
+      }
+  wgmma_sp_m64n128k32(blk, b_start, a, e, acc, tag, dt);
+}
+
+// sparse24_gemm_sm90_smem_a_kernel, statement by statement (base = 0). The MMAs of a committed group read shared
+// memory as LATE as the kernel allows: when the wgmma wait_group that retires them runs (MMA_IN_FLIGHT groups stay
+// pending), so a slot refilled while its MMAs may still be in flight shows as a stage-tag mismatch. The metadata
+// registers are read at issue, as in the kernel.
+void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by) {
+  using C = Sp90SmemCfg;
+  const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
+  const float* bias = pb.with_bias ? pb.bias.data() : nullptr;
+  Block blk(C::PIPE_BYTES, C::THREADS);
+  const int Mp = sp_padded_rows(out), Kp = sp_padded_cols(in);
+  const int KS = Kp / 32;
+  const int KT = (KS + C::KSTEPS - 1) / C::KSTEPS;
+  const int m0 = bx * C::BM, n0 = by * C::BN;
+
+  auto load_stage = [&](int tid, int kt, int slot) {
+    const int s0 = kt * C::KSTEPS;
+    for (int i = 0; i < C::B_COPIES / C::THREADS; ++i) {
+      const CopyPlan p = sp90s_copy_b<C>(tid + i * C::THREADS, n0, s0, tokens, in);
+      blk.cp_async16(tid, C::B_OFF + slot * C::B_STAGE_BYTES + p.dst, gsrc(pb.x, p, "X"), p.ok, kt);
+    }
+    for (int i = 0; i < C::A_COPIES / C::THREADS; ++i) {
+      const CopyPlan p = sp90s_copy_a<C>(tid + i * C::THREADS, m0, s0, Mp, KS);
+      blk.cp_async16(tid, C::A_OFF + slot * C::A_STAGE_BYTES + p.dst, gsrc(pb.gv, p, "W values"), p.ok, kt);
+    }
+    if (tid < C::E_COPIES) {
+      const CopyPlan p = sp_copy_e<C>(tid, m0, s0, Mp, KS);
+      blk.cp_async16(tid, C::E_OFF + slot * C::E_STAGE_BYTES + p.dst * 4, gsrc(pb.gm, p, "metadata"), p.ok, kt);
+    }
+  };
+
+  struct Group {
+    int kt;
+    uint32_t e[C::WG][C::KSTEPS][4][32];  // [warpgroup][k32 step][warp of the warpgroup][lane]
+  };
+  std::vector<Group> pending;  // committed wgmma groups not yet retired, oldest first
+  std::vector<float> acc((size_t)C::THREADS * 64, 0.0f);  // [warp q][lane][i]
+  auto retire_oldest = [&]() {
+    const Group& g = pending.front();
+    const int slot = g.kt % C::STAGES;
+    for (int wg = 0; wg < C::WG; ++wg)
+      for (int j = 0; j < C::KSTEPS; ++j)
+        wgmma_sp_smem_a_m64n128k32(blk, C::A_OFF + slot * C::A_STAGE_BYTES + (int)sp90s_a_start<C>(wg, j),
+                                   C::B_OFF + slot * C::B_STAGE_BYTES + (int)sp90s_b_start<C>(j), g.e[wg][j],
+                                   &acc[(size_t)wg * 128 * 64], g.kt, dt);
+    pending.erase(pending.begin());
+  };
+
+  for (int st = 0; st < C::PREFETCH; ++st)
+    for (int tid = 0; tid < C::THREADS; ++tid) {
+      if (st < KT) load_stage(tid, st, st);
+      blk.commit(tid);
+    }
+  for (int kt = 0; kt < KT; ++kt) {
+    for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, C::PREFETCH - 1);
+    blk.syncthreads();
+    for (int tid = 0; tid < C::THREADS; ++tid) {
+      const int nk = kt + C::PREFETCH;
+      if (nk < KT) load_stage(tid, nk, nk % C::STAGES);
+      blk.commit(tid);
+    }
+    const int slot = kt % C::STAGES;
+    pending.emplace_back();
+    Group& g = pending.back();
+    g.kt = kt;
+    for (int wg = 0; wg < C::WG; ++wg)
+      for (int w = 0; w < 4; ++w) {
+        const int q = 4 * wg + w;
+        const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+        for (int lane = 0; lane < 32; ++lane) {
+          const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));
+          for (int j = 0; j < C::KSTEPS; ++j) {
+            const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4, kt,
+                                        "metadata (sm90 smem A)");
+            g.e[wg][j][w][lane] = rows_ok && kt * C::KSTEPS + j < KS ? v : kSp90PadMeta;
+          }
+        }
+      }
+    while ((int)pending.size() > C::MMA_IN_FLIGHT) retire_oldest();  // wgmma.wait_group MMA_IN_FLIGHT
+  }
+  while (!pending.empty()) retire_oldest();  // wgmma.wait_group 0
+  for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, 0);
+  for (int q = 0; q < C::THREADS / 32; ++q)
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 64; ++i) {
+        const int m = sp90_acc_m(m0, q, lane, i), n = sp90_acc_n(n0, lane, i);
+        if (m < out && n < tokens)
+          y.store(y_offset(n, m, out), acc[((size_t)q * 32 + lane) * 64 + i] + (bias != nullptr ? bias[m] : 0.0f));
+      }
+}
+
+void emulate_sp90s(const Problem& pb, Output& y) {
+  int64_t gx, gy;
+  sp90_grid<Sp90SmemCfg>((int)pb.tokens, (int)pb.out, gx, gy);
+  EMU_CHECK(gy <= kMaxGridY, "gridDim.y %lld", (long long)gy);
+  for (int bx = 0; bx < gx; ++bx)
+    for (int by = 0; by < gy; ++by) emulate_sp90s_block(pb, y, bx, by);
+}
+
 // ----------------------------------------------------------------------------------------------- dense kernel
 void emulate_dense_block(const Problem& pb, Output& y, int bx, int by, long& conflicts, long& phases) {
   using C = DnCfg;
@@ -609,17 +731,19 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
   emulate_dense(pb, yn, cf, ph);
   // The experimental sm90 (wgmma.sp) kernel too, when asked: its model is the kernel's own assumption (see above).
   const bool sm90 = sp90_cases;
-  Output y9(yd, t, o);
+  Output y9(yd, t, o), y9s(yd, t, o);
   if (sm90) emulate_sp90(pb, y9, cf, ph);
-  double ws = 0, wd = 0, w9 = 0;
+  if (sm90) emulate_sp90s(pb, y9s);  // the experimental smem-A variant, same cases
+  double ws = 0, wd = 0, w9 = 0, w9s = 0;
   const long bs = compare(pb, ys, "sparse", ws), bd = compare(pb, yn, "dense", wd);
   const long b9 = sm90 ? compare(pb, y9, "sm90 sparse", w9) : 0;
+  const long b9s = sm90 ? compare(pb, y9s, "sm90 smemA sparse", w9s) : 0;
   const long model = emu::failures().count - before;
-  const bool ok = bs == 0 && bd == 0 && b9 == 0 && model == 0;
+  const bool ok = bs == 0 && bd == 0 && b9 == 0 && b9s == 0 && model == 0;
   if (!ok || getenv("SK_EMU_VERBOSE"))
-    printf("%s tokens=%-4lld in=%-4lld out=%-4lld x=%-4s y=%-4s bias=%d cfg=%-5s sparse err/tol %.3f (%ld bad) dense %.3f (%ld bad) sm90 %.3f (%ld bad%s) model %ld\n",
+    printf("%s tokens=%-4lld in=%-4lld out=%-4lld x=%-4s y=%-4s bias=%d cfg=%-5s sparse err/tol %.3f (%ld bad) dense %.3f (%ld bad) sm90 %.3f (%ld bad%s) smemA %.3f (%ld bad%s) model %ld\n",
            ok ? "PASS" : "FAIL", (long long)t, (long long)k, (long long)o, dt_name(xd), dt_name(yd), with_bias ? 1 : 0, cfg,
-           ws, bs, wd, bd, w9, b9, sm90 ? "" : ", not run", model);
+           ws, bs, wd, bd, w9, b9, sm90 ? "" : ", not run", w9s, b9s, sm90 ? "" : ", not run", model);
   return ok;
 }
 
