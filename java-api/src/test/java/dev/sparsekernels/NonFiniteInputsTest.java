@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  * for attention (see check). "Takes part" means the kernel's
  * arithmetic uses it: all of a dense row, only the stored weights of 2:4 and block-sparse W, only the keys a query may
  * see in attention (masked, out-of-window or past-the-length keys do not take part). Each case poisons one element
- * (NaN, +Inf or -Inf) of a random input, runs the CPU backend on the clean and the poisoned input, and checks both
- * halves of the policy element by element.
+ * (NaN, +Inf or -Inf) of a random input, runs the backend on the clean and the poisoned input, and checks both
+ * halves of the policy element by element. The CPU here; {@link CudaNonFiniteInputsTest} runs the same cases on CUDA.
  */
 class NonFiniteInputsTest {
     /** Relative: a few float32 ulps (see check). */
@@ -25,6 +25,20 @@ class NonFiniteInputsTest {
     private static final float[] POISONS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
 
     private final Random random = new Random(20261126);
+
+    /** The backend under test: the CPU here, CUDA in {@link CudaNonFiniteInputsTest}. */
+    Kernels open() {
+        return Kernels.cpu(2);
+    }
+
+    /** Input dtype: F32 on the CPU; the CUDA kernels take F16 (NaN and both infinities exist there too). */
+    DType dtype() {
+        return DType.F32;
+    }
+
+    Tensor tensor(float[] data, long... shape) {
+        return Tensor.of(dtype(), data, shape);
+    }
 
     private float[] gaussian(int n) {
         float[] a = new float[n];
@@ -83,7 +97,7 @@ class NonFiniteInputsTest {
         float[] x = gaussian(tokens * in);
         float[] w = gaussian(out * in);
         float[] b = gaussian(out);
-        try (Kernels k = Kernels.cpu(2)) {
+        try (Kernels k = open()) {
             float[] clean = linear(k, x, w, b, out, in);
             for (float p : POISONS) {
                 float[] xp = x.clone();
@@ -99,10 +113,10 @@ class NonFiniteInputsTest {
         }
     }
 
-    private static float[] linear(Kernels k, float[] x, float[] w, float[] b, int out, int in) {
-        try (Tensor xt = Tensor.of(x, x.length / in, in);
-                Tensor wt = Tensor.of(w, out, in);
-                Tensor bt = Tensor.of(b, out)) {
+    private float[] linear(Kernels k, float[] x, float[] w, float[] b, int out, int in) {
+        try (Tensor xt = tensor(x, x.length / in, in);
+                Tensor wt = tensor(w, out, in);
+                Tensor bt = tensor(b, out)) {
             return run(k, kk -> kk.linear(xt, wt, bt));
         }
     }
@@ -114,8 +128,8 @@ class NonFiniteInputsTest {
         int out = 16;
         float[] x = gaussian(tokens * in);
         float[] w = gaussian(out * in);
-        try (Kernels k = Kernels.cpu(2);
-                Tensor wt = Tensor.of(w, out, in);
+        try (Kernels k = open();
+                Tensor wt = tensor(w, out, in);
                 Sparse24Matrix w24 = Sparse24Matrix.prune(wt)) {
             float[] dense = w24.toDenseArray();
             float[] clean = linear24(k, x, w24, in);
@@ -128,8 +142,8 @@ class NonFiniteInputsTest {
         }
     }
 
-    private static float[] linear24(Kernels k, float[] x, Sparse24Matrix w, int in) {
-        try (Tensor xt = Tensor.of(x, x.length / in, in)) {
+    private float[] linear24(Kernels k, float[] x, Sparse24Matrix w, int in) {
+        try (Tensor xt = tensor(x, x.length / in, in)) {
             return run(k, kk -> kk.linear(xt, w, null));
         }
     }
@@ -146,17 +160,17 @@ class NonFiniteInputsTest {
                 w[r * in + c] = 0f;
             }
         }
-        try (Kernels k = Kernels.cpu(2);
-                Tensor wt = Tensor.of(w, out, in);
+        try (Kernels k = open();
+                Tensor wt = tensor(w, out, in);
                 BlockSparseMatrix bsr = BlockSparseMatrix.fromDense(wt, 16, 16)) {
             float[] clean;
-            try (Tensor xt = Tensor.of(x, tokens, in)) {
+            try (Tensor xt = tensor(x, tokens, in)) {
                 clean = run(k, kk -> kk.linear(xt, bsr, null));
             }
             for (float p : POISONS) {
                 float[] xp = x.clone();
                 xp[2 * in + 40] = p;
-                try (Tensor xt = Tensor.of(xp, tokens, in)) {
+                try (Tensor xt = tensor(xp, tokens, in)) {
                     check("x[2,40]=" + p, clean, run(k, kk -> kk.linear(xt, bsr, null)),
                             i -> i / out == 2 && i % out < 16);
                 }
@@ -176,7 +190,7 @@ class NonFiniteInputsTest {
         float[] v = gaussian(b * h * lk * d);
         // causal (query i sees keys <= i + 2), and batch 1 has only 5 valid keys
         AttentionMask mask = AttentionMask.builder().causal().keyLengths(8, 5).build();
-        try (Kernels k = Kernels.cpu(2)) {
+        try (Kernels k = open()) {
             float[] clean = attention(k, q, kk, v, mask, b, h, lq, lk, d);
             int key = 4; // in batch 0, head 1: queries 2..5 see it, queries 0 and 1 do not (causal)
             for (float p : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
@@ -208,11 +222,11 @@ class NonFiniteInputsTest {
         }
     }
 
-    private static float[] attention(Kernels k, float[] q, float[] kk, float[] v, AttentionMask mask, int b, int h,
+    private float[] attention(Kernels k, float[] q, float[] kk, float[] v, AttentionMask mask, int b, int h,
             int lq, int lk, int d) {
-        try (Tensor qt = Tensor.of(q, b, h, lq, d);
-                Tensor kt = Tensor.of(kk, b, h, lk, d);
-                Tensor vt = Tensor.of(v, b, h, lk, d)) {
+        try (Tensor qt = tensor(q, b, h, lq, d);
+                Tensor kt = tensor(kk, b, h, lk, d);
+                Tensor vt = tensor(v, b, h, lk, d)) {
             return run(k, kernels -> kernels.attention(qt, kt, vt, mask, null));
         }
     }
@@ -231,7 +245,7 @@ class NonFiniteInputsTest {
         }
         bias[2 * lk + 3] = Float.NEGATIVE_INFINITY; // query 2 does not see key 3
         AttentionMask mask = AttentionMask.builder().bias(bias, lq, lk).build();
-        try (Kernels k = Kernels.cpu(2)) {
+        try (Kernels k = open()) {
             float[] clean = attention(k, q, kk, v, mask, 1, 1, lq, lk, d);
             for (int c = 0; c < d; c++) {
                 assertEquals(0f, clean[1 * d + c], "a fully masked row gives zeros, element " + c);
@@ -259,13 +273,13 @@ class NonFiniteInputsTest {
         int samples = 7;
         int channels = 5;
         float[] a = gaussian(samples * channels);
-        try (Kernels k = Kernels.cpu(2)) {
+        try (Kernels k = open()) {
             for (float p : POISONS) {
                 float[] ap = a.clone();
                 ap[3 * channels + 2] = p;
                 ChannelStatistics clean;
                 ChannelStatistics poisoned;
-                try (Tensor t = Tensor.of(a, samples, channels); Tensor tp = Tensor.of(ap, samples, channels)) {
+                try (Tensor t = tensor(a, samples, channels); Tensor tp = tensor(ap, samples, channels)) {
                     clean = k.channelStatistics(t);
                     poisoned = k.channelStatistics(tp);
                     float[] rows = run(k, kk -> kk.gatherRows(tp, new int[] {1, 3}));
