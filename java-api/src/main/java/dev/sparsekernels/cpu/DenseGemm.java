@@ -41,4 +41,37 @@ public final class DenseGemm {
         }
         GemmDriver.dense(kernels, x, tokens, in, w, out, bias, y, threads);
     }
+
+    /**
+     * Computes {@code y = x · wᵀ + bias} with W prepared once ({@link DenseWeights}); same results as
+     * {@link #linear(float[], int, int, float[], int, float[], float[], int)} up to float rounding order.
+     *
+     * @param x       [tokens, w.inFeatures()] row-major
+     * @param tokens  >= 1
+     * @param w       the prepared weight
+     * @param bias    [out] or null
+     * @param y       [tokens, out] row-major, overwritten
+     * @param threads >= 1
+     * @throws IllegalArgumentException naming the argument, the expected and the actual value
+     */
+    public static void linear(float[] x, int tokens, DenseWeights w, float[] bias, float[] y, int threads) {
+        linear(CpuVectorization.kernels(), x, tokens, w, bias, y, threads);
+    }
+
+    static void linear(CpuKernels kernels, float[] x, int tokens, DenseWeights w, float[] bias, float[] y,
+                       int threads) {
+        Checks.notNull("w", w);
+        Checks.positive("tokens", tokens);
+        Checks.positive("threads", threads);
+        Checks.notNull("x", x);
+        Checks.notNull("y", y);
+        int in = w.inFeatures();
+        int out = w.outFeatures();
+        Checks.length("x", x.length, tokens, in, "tokens*in");
+        Checks.length("y", y.length, tokens, out, "tokens*out");
+        if (bias != null) {
+            Checks.length("bias", bias.length, out, "out");
+        }
+        GemmDriver.densePrepared(kernels, x, tokens, in, w.panels(), out, bias, y, threads);
+    }
 }

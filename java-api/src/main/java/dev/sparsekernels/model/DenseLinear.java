@@ -4,18 +4,20 @@ import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.cpu.DenseGemm;
+import dev.sparsekernels.cpu.DenseWeights;
 
 /**
  * A linear layer with a dense weight W [out, in] and an optional bias [out]; owns both. On the CPU path (see
- * {@link LinearLayer#forward(Kernels, DType, float[], int)}) the weight and bias are read out of their tensors once,
- * on first use, and kept as arrays: weights are not changed after construction.
+ * {@link LinearLayer#forward(Kernels, DType, float[], int)}) the weight is read out of its tensor once, on first use,
+ * and kept prepared ({@link DenseWeights}: Wᵀ panels, so calls neither pack X nor transpose their result), the bias
+ * as an array: weights are not changed after construction.
  */
 public final class DenseLinear implements LinearLayer {
     private final Tensor weight;
     private final LayerBias bias;
     private final int out;
     private final int in;
-    private volatile float[] weightArray;
+    private volatile DenseWeights prepared;
 
     /** Takes ownership of weight [out, in] and bias [out] (null for none). */
     public DenseLinear(Tensor weight, Tensor bias) {
@@ -57,15 +59,15 @@ public final class DenseLinear implements LinearLayer {
     @Override
     public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
         return CpuPath.forward(this, kernels, activations, x, rows, weight.isClosed(), "DenseLinear[" + out + ", " + in
-                + "]", (y, threads) -> DenseGemm.linear(x, rows, in, weightArray(), out, bias.array(), y, threads));
+                + "]", (y, threads) -> DenseGemm.linear(x, rows, prepared(), bias.array(), y, threads));
     }
 
-    /** The weight read out of its tensor once, on the first direct CPU call. */
-    private float[] weightArray() {
-        float[] w = weightArray;
+    /** The weight read out of its tensor and prepared once, on the first direct CPU call. */
+    private DenseWeights prepared() {
+        DenseWeights w = prepared;
         if (w == null) {
-            w = weight.toFloatArray();
-            weightArray = w;
+            w = DenseWeights.of(weight.toFloatArray(), out, in);
+            prepared = w;
         }
         return w;
     }

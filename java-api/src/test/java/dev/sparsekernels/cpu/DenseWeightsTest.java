@@ -1,0 +1,78 @@
+package dev.sparsekernels.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The prepared-weight dense path ({@link DenseWeights}, Y written in place) against {@link ScalarReference}: full and
+ * narrow last panels (out not a multiple of 16), token counts below, at and above the 6-row microkernel and the
+ * 48-token task, K blocks, bias on and off, 1-3 threads, both kernel implementations.
+ */
+class DenseWeightsTest {
+    static void check(CpuKernels kernels, Random r, int tokens, int in, int out, boolean withBias, int threads) {
+        float[] x = Oracle.random(r, tokens * in);
+        float[] w = Oracle.random(r, out * in);
+        float[] bias = withBias ? Oracle.random(r, out) : null;
+        float[] y = new float[tokens * out];
+        java.util.Arrays.fill(y, Float.NaN); // every element must be written
+        float[] ref = new float[tokens * out];
+        DenseGemm.linear(kernels, x, tokens, DenseWeights.of(w, out, in), bias, y, threads);
+        ScalarReference.denseLinear(x, tokens, in, w, out, bias, ref);
+        Oracle.assertClose(kernels.describe() + " prepared tokens=" + tokens + " in=" + in + " out=" + out + " bias="
+                + withBias + " threads=" + threads, y, ref, x, tokens, in, w, out, bias);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void shapesAgainstReference(boolean vector) {
+        CpuKernels kernels = vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE;
+        Random r = new Random(17);
+        int n = 0;
+        for (int tokens : new int[] {1, 5, 6, 7, 47, 48, 49, 130}) {
+            for (int in : new int[] {1, 8, 37, 400, 800}) { // 400 and 800: more than one K block of 384
+                for (int out : new int[] {1, 15, 16, 17, 48, 50}) {
+                    n++;
+                    check(kernels, r, tokens, in, out, n % 2 == 0, 1 + n % 3);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void randomShapesMatchTheOneOffPath(@ForAll @IntRange(min = 1, max = 200) int tokens,
+            @ForAll @IntRange(min = 1, max = 300) int in, @ForAll @IntRange(min = 1, max = 70) int out,
+            @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean withBias) {
+        check(CpuVectorization.kernels(), new Random(tokens * 31L + in * 7L + out), tokens, in, out, withBias, threads);
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        DenseWeights w = DenseWeights.of(new float[12], 3, 4);
+        assertEquals(3, w.outFeatures());
+        assertEquals(4, w.inFeatures());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DenseWeights.of(new float[11], 3, 4));
+        assertTrue(e.getMessage().startsWith("w"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseGemm.linear(new float[7], 2, w, null, new float[6], 1));
+        assertTrue(e.getMessage().startsWith("x"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseGemm.linear(new float[8], 2, w, new float[2], new float[6], 1));
+        assertTrue(e.getMessage().startsWith("bias"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseGemm.linear(new float[8], 2, w, null, new float[5], 1));
+        assertTrue(e.getMessage().startsWith("y"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseGemm.linear(new float[8], 2, null, null, new float[6], 1));
+        assertTrue(e.getMessage().startsWith("w"), e.getMessage());
+    }
+}
