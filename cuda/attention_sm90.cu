@@ -35,7 +35,8 @@
 // K and V tiles flow through a 2-stage cp.async ring (tile i+1 loads while tile i computes), Q comes with the first
 // tile; every thread fences its landed copies for the async proxy (fence_proxy_async_smem) before the barrier that
 // precedes the wgmmas, and each wgmma group is waited for (wait_group 0) before its registers are read or its stage is
-// refilled. No MMA overlap across tiles yet (v1: correctness first).
+// refilled; the registers involved are pinned around fence / wait (pin) so the compiler cannot move their ordinary
+// reads and writes across the protocol. No MMA overlap across tiles yet (v1: correctness first).
 // Smem: Q 128 x D + 2 stages x (K + V) BK x D, 16-bit: 80 KB (D 64) / 160 KB (D 128), + 1 KB alignment slack.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -80,6 +81,23 @@ __device__ __forceinline__ void store2(OutT* p, float a, float b) {
   } else {
     *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
   }
+}
+
+// Pins registers in program order around the wgmma protocol (an empty asm that "reads and writes" each one, as
+// CUTLASS's warpgroup_fence_operand): ordinary instructions that write an operand may not sink below wgmma.fence,
+// and reads of an accumulator may not be hoisted above wgmma.wait_group (the compiler sees the wgmma asm itself as
+// producing the accumulators, not the wait).
+template <int N>
+__device__ __forceinline__ void pin(float (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+template <int N>
+__device__ __forceinline__ void pin(uint32_t (&r)[N][4]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
 }
 
 // S[64 x BK] = Q[64 rows of warpgroup wg] . K^T, D / 16 k16 steps; s zeroed by the caller (scale-d 1 throughout,
@@ -185,10 +203,12 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 #pragma unroll
     for (int i = 0; i < C::NS; ++i) s[i] = 0.f;
     const uint32_t kst = sK + stage * C::KV_BYTES, vst = sV + stage * C::KV_BYTES;
+    pin(s);
     sm90::wgmma_fence();
     qk_mma<T, C>(s, sQ, kst, wg);
     sm90::wgmma_commit();
     sm90::wgmma_wait<0>();
+    pin(s);
 
     // ---- scale, causal / key-length masks (only in tiles that cut them) ----
     const int k0 = kt * BK;
@@ -239,10 +259,15 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 #pragma unroll
       for (int r = 0; r < 4; ++r)
         p[kk][r] = pack2<T>(s[att90_p_acc_index(kk, r, 0)], s[att90_p_acc_index(kk, r, 1)]);
+    pin(p);
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
     sm90::wgmma_fence();  // P and the rescaled O were written by ordinary instructions
     pv_mma<T, C>(o, p, vst);
     sm90::wgmma_commit();
     sm90::wgmma_wait<0>();
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
     __syncthreads();  // both warpgroups are done with this stage before the next iteration refills it
     stage ^= 1;
   }
