@@ -37,6 +37,7 @@ struct Case {
   bool causal;
   bool key_lengths;  // batch 0 gets 0 keys when B > 1, the others random in [1, Lk]
   const char* name;
+  bool zero_q = false;  // diagnostic: Q = 0, so every visible key gets the same P and O = mean of the visible V rows
 };
 
 struct Host {
@@ -88,7 +89,7 @@ void fill(std::mt19937& rng, const Case& c, Host& in) {
   in.q.resize((size_t)(c.B * c.Hq * c.Lq * c.D));
   in.k.resize((size_t)(c.B * c.Hkv * c.Lk * c.D));
   in.v.resize(in.k.size());
-  for (auto& x : in.q) x = to_bits(uni(rng), c.dt);
+  for (auto& x : in.q) x = to_bits(c.zero_q ? 0.0f : uni(rng), c.dt);
   for (auto& x : in.k) x = to_bits(uni(rng), c.dt);
   for (auto& x : in.v) x = to_bits(uni(rng), c.dt);
   in.klen.resize((size_t)c.B);
@@ -132,7 +133,9 @@ bool run_case(std::mt19937& rng, const Case& c) {
 
   const double tol = tolerance(c.dt, c.odt);
   double worst = 0;
-  int64_t empty_rows = 0, bad_empty = 0, nan_count = 0;
+  int64_t empty_rows = 0, bad_empty = 0, nan_count = 0, bad_count = 0;
+  int64_t first_bad[4] = {-1, -1, -1, -1};  // b, h, i, d of the first element off by more than tol
+  double first_got = 0, first_ref = 0;
   std::vector<double> ref((size_t)c.D);
   for (int64_t b = 0; b < c.B; ++b)
     for (int64_t h = 0; h < c.Hq; ++h)
@@ -148,6 +151,10 @@ bool run_case(std::mt19937& rng, const Case& c) {
           }
           row_zero &= g == 0.0;
           worst = std::max(worst, fabs(g - ref[(size_t)x]));
+          if (fabs(g - ref[(size_t)x]) > tol && bad_count++ == 0) {
+            first_bad[0] = b, first_bad[1] = h, first_bad[2] = i, first_bad[3] = x;
+            first_got = g, first_ref = ref[(size_t)x];
+          }
         }
         if (ref_zero) {
           ++empty_rows;
@@ -160,6 +167,10 @@ bool run_case(std::mt19937& rng, const Case& c) {
          ok ? "PASS" : "FAIL", c.name, (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq,
          (long long)c.Lk, (long long)c.D, dtype_name(c.dt), dtype_name(c.odt), worst, tol, (long long)empty_rows,
          nan_count ? " NaN/unwritten outputs" : "", bad_empty ? " non-zero empty rows" : "");
+  if (bad_count > 0)  // where it goes wrong says which layout assumption broke (docs/gpu/README.md)
+    printf("  wrong: %lld of %lld elements; first at b %lld h %lld row %lld d %lld: got %.5f want %.5f\n",
+           (long long)bad_count, (long long)(nq), (long long)first_bad[0], (long long)first_bad[1],
+           (long long)first_bad[2], (long long)first_bad[3], first_got, first_ref);
   return ok;
 }
 
@@ -283,6 +294,10 @@ int main() {
   const int F32 = SK_DTYPE_F32, F16 = SK_DTYPE_F16, BF = SK_DTYPE_BF16;
   const Case cases[] = {
       // B Hq Hkv  Lq    Lk    D   dt  odt  causal klen
+      // Diagnostics first: Q = 0 makes P uniform, so these test the V path (trans-b descriptor, d-blocks) and the
+      // softmax sum without the QK^T product or the P register mapping; if they pass and the rest fail, suspect S / P.
+      {1, 1, 1, 64, 64, 64, BF, F32, false, false, "diag Q=0 D64", true},
+      {1, 1, 1, 64, 200, 128, F16, F32, false, false, "diag Q=0 D128 2 tiles", true},
       {1, 1, 1, 1, 1, 64, F16, F32, false, false, "L1"},
       {1, 1, 1, 1, 1, 128, BF, BF, true, false, "L1 causal"},
       {1, 2, 2, 64, 64, 64, BF, F32, false, false, "one tile"},
