@@ -59,7 +59,7 @@ built=0
 if t=$(budget 150 30); then
   if timeout -k 5 "$t" bash native/build.sh "$build" "$build/out" on "$arch" &&
      timeout -k 5 "$(budget 120 10 || echo 10)" cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \
-       sk_gpu_bsr_sm90_selftest \
+       sk_gpu_bsr_sm90_selftest sk_gpu_attention_sm90_selftest \
        -j "$(nproc)" > "$build/targets.log" 2>&1; then
     built=1
     grep -E "sk_gpu_bench: " "$build/configure.log" || true
@@ -125,6 +125,11 @@ took
 
 step "experimental Hopper BSR GEMM (wgmma, 64x64 blocks; own process, not part of the verdict until verified)"
 experimental "bsr sm90" 25 bsr-sm90.txt "^PASS bsr sm90 tokens" "$build/sk_gpu_bsr_sm90_selftest"
+took
+
+step "experimental Hopper attention (wgmma, D 64/128, causal / key lengths; own process, not part of the verdict until verified)"
+# ~20 small cases and three timed shapes (ours and sk_attention): a few seconds when it works; the cap only bounds a hang.
+experimental "attn sm90" 25 attention-sm90.txt "^PASS attn sm90 " "$build/sk_gpu_attention_sm90_selftest"
 took
 
 step "benchmark: ours vs cuBLAS (sk_gpu_bench)"

@@ -35,6 +35,19 @@ __device__ __forceinline__ uint64_t desc_sw128(uint32_t smem_addr) {
   return d;
 }
 
+// The same for an MN-major (transposed, imm-trans-b = 1) 128B-swizzled operand: rows of 64 MN-contiguous 16-bit
+// elements (128 B) per k, 8-k-row groups 1024 B apart (stride byte offset), and `lbo` bytes between 64-wide MN
+// blocks (leading byte offset; PTX: "offset from the first (swizzle-byte-size/16) rows to the next" in 128-bit
+// units, i.e. the next 64 MN elements). Tile start 1024-byte aligned, base offset 0.
+__device__ __forceinline__ uint64_t desc_sw128_mn(uint32_t smem_addr, uint32_t lbo) {
+  uint64_t d = 0;
+  d |= (uint64_t)((smem_addr & 0x3FFFFu) >> 4);
+  d |= (uint64_t)((lbo & 0x3FFFFu) >> 4) << 16;
+  d |= (uint64_t)(1024u >> 4) << 32;
+  d |= (uint64_t)1u << 62;
+  return d;
+}
+
 #if SK_SM90A
 // Orders this thread's earlier register writes (accumulators) before the warpgroup's next wgmma.
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
@@ -174,6 +187,36 @@ __device__ __forceinline__ void wgmma_sp_smem_a_m64n128k32_##AB(float (&d)[64], 
 SK_WGMMA_SP_SMEM_A_M64N128K32(bf16)
 SK_WGMMA_SP_SMEM_A_M64N128K32(f16)
 #undef SK_WGMMA_SP_SMEM_A_M64N128K32
+
+// D[64x64] (+)= A[64x16] . B[16x64] with A from REGISTERS (dense "RS" form) and B N-major (MN-major) in shared
+// memory: operands d, {a0..a3}, b-desc, scale-d, imm-scale-a, imm-scale-b, imm-trans-b = 1 (the register form has no
+// imm-trans-a; the transpose is allowed for f16/bf16 only). Used by the experimental attention kernel for O += P V:
+// a[4] is the m64nNk16 A fragment (per warp w of the warpgroup, rows 16w..16w+15 in the mma.m16n8k16 A layout:
+// a[0] = (g, 2t..2t+1), a[1] = (g+8, 2t..), a[2] = (g, 8+2t..), a[3] = (g+8, 8+2t..), lower k in the low half);
+// B is [16 k rows][64 n] with n contiguous, one 128-byte swizzle row per k, 8-row groups at the descriptor's stride
+// byte offset (PTX "canonical layout", MN-major 128B swizzle: ((T,8,m),(8,k)):((1,T,LBO),(8T,SBO)); with N = 64 the
+// MN repeat m is 1, so the leading byte offset is never used).
+#define SK_WGMMA_RS_M64N64K16_TB(AB) \
+__device__ __forceinline__ void wgmma_rs_m64n64k16_transb_##AB(float (&d)[32], const uint32_t (&a)[4],          \
+                                                               uint64_t desc_b, int scale_d) {                  \
+  asm volatile(                                                                                                 \
+      "{\n"                                                                                                     \
+      ".reg .pred p;\n"                                                                                         \
+      "setp.ne.b32 p, %37, 0;\n"                                                                                \
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32." #AB "." #AB " {"                                            \
+      "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "                                  \
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"                          \
+      "}, {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n"                                                             \
+      "}\n"                                                                                                     \
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),         \
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),   \
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), \
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])  \
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d));                                 \
+}
+SK_WGMMA_RS_M64N64K16_TB(bf16)
+SK_WGMMA_RS_M64N64K16_TB(f16)
+#undef SK_WGMMA_RS_M64N64K16_TB
 
 #endif  // SK_SM90A
 

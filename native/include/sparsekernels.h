@@ -134,6 +134,19 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
                                        int64_t out, void* stream);
 
+/* EXPERIMENTAL Hopper (wgmma) fused attention, NOT yet run on a GPU and never used by sk_attention: exactly
+ * sk_attention's arguments and checks (see "fused masked attention" below), restricted to head_dim 64 or 128 and the
+ * masks causal and key_lengths; a window (window_left / window_right other than -1), a dense mask, bias or head mask
+ * returns SK_ERR_UNSUPPORTED, as does a device that is not sm_90 or a library without sm_90a code. Same results as
+ * sk_attention to rounding (fp32 accumulation, P rounded to dtype before the PV product). Asynchronous on stream. */
+int sk_experimental_attention_sm90(const void* q, const void* k, const void* v, void* o, int dtype, int o_dtype,
+                                   int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t lq, int64_t lk,
+                                   int64_t head_dim, float scale, int causal, int64_t window_left,
+                                   int64_t window_right, const int32_t* key_lengths, const float* bias,
+                                   int64_t bias_stride_b, int64_t bias_stride_h, int64_t bias_stride_q,
+                                   const uint8_t* mask, int64_t mask_stride_b, int64_t mask_stride_h,
+                                   int64_t mask_stride_q, const uint8_t* head_mask, void* stream);
+
 /* ---- dense GEMM through cuBLAS ----
  * cuBLAS is not linked: it is looked up on first use (dlopen of $SK_CUBLAS_LIBRARY, else libcublas.so.13,
  * libcublas.so.12, libcublas.so), so the library loads everywhere and uses cuBLAS where the host has it. */

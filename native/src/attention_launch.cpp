@@ -1,5 +1,5 @@
-// sk_attention / sk_attention_block_sparse: every argument is checked here, on the host, before anything reaches
-// CUDA. Device arrays (key_lengths, masks, bias, head mask, block lists) cannot be read here; the kernel clamps key
+// sk_attention / sk_attention_block_sparse and the experimental Hopper twin sk_experimental_attention_sm90: every
+// argument is checked here, on the host, before anything reaches CUDA (check_core, shared by all three). Device arrays (key_lengths, masks, bias, head mask, block lists) cannot be read here; the kernel clamps key
 // lengths and block counts and ignores out-of-range block indices, so bad contents give wrong numbers, never a
 // fault; the strides are the caller's promise that every addressed element exists.
 #include "attention_index.cuh"
@@ -188,4 +188,74 @@ SK_EXPORT int sk_attention(const void* q, const void* k, const void* v, void* o,
                                    causal, window_left, window_right, key_lengths, bias, bias_stride_b, bias_stride_h,
                                    bias_stride_q, mask, mask_stride_b, mask_stride_h, mask_stride_q, head_mask, 64,
                                    64, 0, nullptr, nullptr, nullptr, 0, 0, stream);
+}
+
+// The sm_90a (wgmma) kernel alone, whatever sk_hopper_kernels says: sk_attention's arguments and checks (check_core),
+// then SK_ERR_UNSUPPORTED for what its first version leaves out (head dims other than 64 / 128, windows, dense masks,
+// bias, head masks) and unless the device is sm_90 with the library's sm_90a code. sk_attention never runs it.
+SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const void* v, void* o, int dtype,
+                                             int o_dtype, int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t lq,
+                                             int64_t lk, int64_t head_dim, float scale, int causal,
+                                             int64_t window_left, int64_t window_right, const int32_t* key_lengths,
+                                             const float* bias, int64_t bias_stride_b, int64_t bias_stride_h,
+                                             int64_t bias_stride_q, const uint8_t* mask, int64_t mask_stride_b,
+                                             int64_t mask_stride_h, int64_t mask_stride_q, const uint8_t* head_mask,
+                                             void* stream) {
+  const char* fn = "sk_experimental_attention_sm90";
+  int rc = check_core(fn, q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim, scale, window_left,
+                      window_right, bias, bias_stride_b, bias_stride_h, bias_stride_q, mask, mask_stride_b,
+                      mask_stride_h, mask_stride_q);
+  if (rc != SK_OK) return rc;
+  if (!aligned(key_lengths, 4)) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: key_lengths must be 4-byte aligned", fn);
+  // Valid for sk_attention, but outside this kernel's first version.
+  if (head_dim != 64 && head_dim != 128)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: only head_dim 64 and 128 are supported, got %lld", fn,
+                    (long long)head_dim);
+  if (window_left != -1 || window_right != -1)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: sliding windows are not supported (window_left %lld, window_right %lld)",
+                    fn, (long long)window_left, (long long)window_right);
+  if (mask != nullptr) return sk::fail(SK_ERR_UNSUPPORTED, "%s: dense masks are not supported", fn);
+  if (bias != nullptr) return sk::fail(SK_ERR_UNSUPPORTED, "%s: bias is not supported", fn);
+  if (head_mask != nullptr) return sk::fail(SK_ERR_UNSUPPORTED, "%s: head masks are not supported", fn);
+#ifdef SK_WITH_CUDA
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: cudaGetDeviceCount");
+  if (!skcuda::attention_sm90_available())
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
+  int dev = 0, optin = 0;
+  e = cudaGetDevice(&dev);
+  if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: device query");
+  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim);
+  if (need > optin)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %lld needs %d bytes of shared memory per block, device %d has %d",
+                    fn, (long long)head_dim, need, dev, optin);
+  skcuda::AttentionArgs a = {};
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = o;
+  a.dtype = dtype;
+  a.o_dtype = o_dtype;
+  a.batch = (int)batch;
+  a.hq = (int)heads_q;
+  a.hkv = (int)heads_kv;
+  a.lq = (int)lq;
+  a.lk = (int)lk;
+  a.d = (int)head_dim;
+  a.scale = scale;
+  a.causal = causal != 0;
+  a.window_left = -1;
+  a.window_right = -1;
+  a.key_lengths = key_lengths;
+  e = skcuda::attention_sm90(a, (cudaStream_t)stream);
+  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: kernel launch");
+  return SK_OK;
+#else
+  (void)causal;
+  (void)key_lengths;
+  (void)stream;
+  return sk::no_cuda(fn);
+#endif
 }

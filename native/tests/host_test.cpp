@@ -733,6 +733,25 @@ static void test_attention_validation(int count) {
                           -1, nullptr, c.bias, c.bsb, 0, 0, c.mask, 0, 0, c.msq, nullptr, nullptr);
     CHECK(rc == SK_ERR_INVALID_ARGUMENT, "attention %s: rc %d", c.what, rc);
     CHECK(strstr(sk_last_error(), c.names) != nullptr, "attention %s: message names %s", c.what, c.names);
+    // The experimental Hopper twin shares the checks (check_core): same refusal, same word in the message.
+    rc = sk_experimental_attention_sm90(c.q, c.k, c.v, c.o, c.dt, c.odt, c.b, c.hq, c.hkv, c.lq, c.lk, c.d, c.scale, 1,
+                                        c.wl, -1, nullptr, c.bias, c.bsb, 0, 0, c.mask, 0, 0, c.msq, nullptr, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "attention_sm90 %s: rc %d", c.what, rc);
+    CHECK(strstr(sk_last_error(), c.names) != nullptr, "attention_sm90 %s: message names %s", c.what, c.names);
+  }
+  {
+    // Valid sk_attention arguments outside the Hopper kernel's first version: UNSUPPORTED, naming what.
+    struct U { int64_t d, wl, wr; const float* bias; const uint8_t* mask; const uint8_t* hm; const char* names; };
+    const U us[] = {{96, -1, -1, nullptr, nullptr, nullptr, "head_dim"}, {256, -1, -1, nullptr, nullptr, nullptr, "head_dim"},
+                    {64, 4, -1, nullptr, nullptr, nullptr, "window"},    {128, -1, 0, nullptr, nullptr, nullptr, "window"},
+                    {64, -1, -1, fb, nullptr, nullptr, "bias"},          {64, -1, -1, nullptr, mb, nullptr, "mask"},
+                    {128, -1, -1, nullptr, nullptr, mb, "head mask"}};
+    for (const U& u : us) {
+      const int rc = sk_experimental_attention_sm90(q, k, v, o, BF16, F32, 1, 2, 1, 8, 8, u.d, 0.125f, 1, u.wl, u.wr,
+                                                    nullptr, u.bias, 0, 0, 8, u.mask, 0, 0, 8, u.hm, nullptr);
+      CHECK(rc == SK_ERR_UNSUPPORTED && strstr(sk_last_error(), u.names) != nullptr,
+            "attention_sm90 unsupported %s: rc %d %s", u.names, rc, sk_last_error());
+    }
   }
   {
     const int rc = sk_attention(q, k, v, o, F16, F32, 1, 2, 1, 8, 8, 64, 0.125f, 0, -1, -3, nullptr, nullptr, 0, 0, 0,
@@ -761,6 +780,10 @@ static void test_attention_validation(int count) {
                                    0, nullptr, 0, 0, 0, nullptr, 128, 64, 4, cnt, idx, nullptr, 2, 0, nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid block-sparse w/o GPU rc %d", rc);
     if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only block-sparse rc %d", rc);
+    rc = sk_experimental_attention_sm90(q, k, v, o, F16, F16, 2, 8, 2, 100, 300, 128, 0.1f, 1, -1, -1, nullptr, nullptr,
+                                        0, 0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
+    CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid attention sm90 w/o GPU rc %d", rc);
+    if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only attention sm90 rc %d", rc);
   }
 }
 

@@ -1,0 +1,340 @@
+// EXPERIMENTAL Hopper fused attention on warpgroup MMAs (wgmma, sm_90a): sk_experimental_attention_sm90, the
+// sk_attention contract restricted to D 64 / 128, no window, no dense mask, no bias, no head mask (the host entry
+// answers SK_ERR_UNSUPPORTED for those). Written WITHOUT a GPU: compiled for sm_90a, never run yet; sk_attention does
+// not use it. sk_gpu_attention_sm90_selftest checks it against an fp64 host reference and times it against
+// sk_attention (cuda/attention.cu, mma.sync).
+//
+// FlashAttention-2 structure, no warp specialisation. One CTA per (128 query rows, b * Hq + h): two warpgroups
+// (256 threads), warpgroup g owns rows q0 + 64 g .. q0 + 64 g + 63 for the whole key loop. Per key tile of BK = 128
+// keys (the tiles att_tile_range leaves for causal / key lengths; whole tiles past the diagonal or past klen(b) are
+// never loaded):
+//   S = Q K^T   wgmma m64n{BK}k16, A = this warpgroup's 64 Q rows, B = the K tile [keys][D]: both K-major from
+//               128B-swizzled shared memory (desc_sw128, the GEMM kernels' proven idiom: D is the MMA's K, stored
+//               contiguous, D / 64 d-blocks of rows x 128 B), D / 16 k16 steps, accumulators zeroed first;
+//   masks       only in tiles att_tile_partial flags (causal diagonal, key-length tail): -inf scores;
+//   softmax     online, in registers, on the m64nN f32 accumulator layout: thread (warp w of the warpgroup, lane)
+//               holds rows 16 w + lane / 4 and + 8; accumulator i is row + 8 ((i / 2) % 2), column 8 (i / 4) +
+//               2 (lane % 4) + i % 2 (attention_sm90_index.cuh). A row's columns are spread over the 4 lanes of a
+//               quad: max reduced with shuffle-xor 1, 2; the sum stays per lane and is reduced once at the end.
+//               Scores pre-multiplied by scale * log2(e), exp2; a row whose max is still -inf uses 0 as reference,
+//               so exp2 gives 0, never NaN; such rows end with l = 0 and store zeros;
+//   O += P V    P from REGISTERS as the wgmma A operand (the "RS" form), converted to the input dtype. The register
+//               correspondence (written down in attention_sm90_index.cuh, att90_p_acc_index): the m64nNk16 A fragment
+//               per warp is the mma.m16n8k16 A layout (a0,a1 = (g, 2t..2t+1), a2,a3 = (g+8, 2t..), a4,a5 = (g, 8+2t..),
+//               a6,a7 = (g+8, 8+2t..); CUTLASS SM90 ALayout_64x16), and the S accumulators 8 kk .. 8 kk + 7 are
+//               n8 groups 2 kk, 2 kk + 1 = (g, 16 kk + 2t..), (g+8, ..), (g, 16 kk + 8 + 2t..), (g+8, ..): so A
+//               register r of PV step kk is pack(s[8 kk + 2 r], s[8 kk + 2 r + 1]), the same trick as attention.cu's
+//               mma.sync repack (ptx-fragments.md 2.3) and FlashAttention-3's "rs" GEMM.
+//               V is the B operand [keys][D] as stored (d contiguous = N-major), read with imm-trans-b = 1 (allowed
+//               for f16/bf16; FlashAttention-3 reads V the same way) rather than staging V^T: a transposing copy
+//               would need a register round trip per element and its own unverified layout, while the transposed
+//               read only needs the MN-major descriptor (desc_sw128_mn: 8-key row groups 1024 B apart = stride byte
+//               offset; the tile is stored exactly like K, one 128-byte swizzle row per key). Each PV MMA is
+//               m64n64k16 per 64-column d-block, so the MN repeat (leading byte offset) is never exercised; it is
+//               still set to the d-block distance, the value PTX defines for it.
+// K and V tiles flow through a 2-stage cp.async ring (tile i+1 loads while tile i computes), Q comes with the first
+// tile; every thread fences its landed copies for the async proxy (fence_proxy_async_smem) before the barrier that
+// precedes the wgmmas, and each wgmma group is waited for (wait_group 0) before its registers are read or its stage is
+// refilled; the registers involved are pinned around fence / wait (pin) so the compiler cannot move their ordinary
+// reads and writes across the protocol. No MMA overlap across tiles yet (v1: correctness first).
+// Smem: Q 128 x D + 2 stages x (K + V) BK x D, 16-bit: 80 KB (D 64) / 160 KB (D 128), + 1 KB alignment slack.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+
+#include <type_traits>
+
+#include "attention_index.cuh"
+#include "attention_launch.cuh"
+#include "attention_sm90_index.cuh"
+#include "cp_async.cuh"
+#include "sm90_support.cuh"
+#include "sparsekernels.h"
+#include "wgmma.cuh"
+
+namespace skcuda {
+namespace {
+
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr int kBK = 128;  // keys per tile, both head dims
+
+#if SK_SM90A  // used only by the sm_90a kernel body (other passes would warn about unreferenced functions)
+template <class T>
+__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+  if constexpr (std::is_same<T, __half>::value) {
+    __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  } else {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t*>(&v);
+  }
+}
+
+template <class OutT>
+__device__ __forceinline__ void store2(OutT* p, float a, float b) {
+  if constexpr (std::is_same<OutT, float>::value) {
+    *reinterpret_cast<float2*>(p) = make_float2(a, b);
+  } else if constexpr (std::is_same<OutT, __half>::value) {
+    *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
+  } else {
+    *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
+  }
+}
+
+// Pins registers in program order around the wgmma protocol (an empty asm that "reads and writes" each one, as
+// CUTLASS's warpgroup_fence_operand): ordinary instructions that write an operand may not sink below wgmma.fence,
+// and reads of an accumulator may not be hoisted above wgmma.wait_group (the compiler sees the wgmma asm itself as
+// producing the accumulators, not the wait).
+template <int N>
+__device__ __forceinline__ void pin(float (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+template <int N>
+__device__ __forceinline__ void pin(uint32_t (&r)[N][4]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
+}
+
+// S[64 x BK] = Q[64 rows of warpgroup wg] . K^T, D / 16 k16 steps; s zeroed by the caller (scale-d 1 throughout,
+// as the GEMM kernels).
+template <class T, class C>
+__device__ __forceinline__ void qk_mma(float (&s)[C::NS], uint32_t sq, uint32_t sk, int wg) {
+#pragma unroll
+  for (int ks = 0; ks < C::D / 16; ++ks) {
+    const uint64_t da = sm90::desc_sw128(sq + att90_q_desc_offset<C>(wg, ks));
+    const uint64_t db = sm90::desc_sw128(sk + att90_k_desc_offset<C>(ks));
+    if constexpr (C::BK == 128) {
+      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_m64n128k16_bf16(s, da, db, 1);
+      else sm90::wgmma_m64n128k16_f16(s, da, db, 1);
+    } else {
+      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_m64n64k16_bf16(s, da, db, 1);
+      else sm90::wgmma_m64n64k16_f16(s, da, db, 1);
+    }
+  }
+}
+
+// O[64 x D] += P[64 x BK] . V[BK x D]: per k16 step kk, one m64n64k16 per 64-column d-block, P from registers.
+template <class T, class C>
+__device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t (&p)[C::BK / 16][4], uint32_t sv) {
+#pragma unroll
+  for (int kk = 0; kk < C::BK / 16; ++kk) {
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) {
+      const uint64_t dv = sm90::desc_sw128_mn(sv + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK);
+      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_rs_m64n64k16_transb_bf16(o[db], p[kk], dv, 1);
+      else sm90::wgmma_rs_m64n64k16_transb_f16(o[db], p[kk], dv, 1);
+    }
+  }
+}
+#endif
+
+template <class T, class OutT, int D, int BK>
+__global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
+#if SK_SM90A
+  using C = AttSm90Cfg<D, BK>;
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
+  const uint32_t sQ = base + C::Q_OFF, sK = base + C::K_OFF, sV = base + C::V_OFF;
+  const T* __restrict__ Q = static_cast<const T*>(a.q);
+  const T* __restrict__ K = static_cast<const T*>(a.k);
+  const T* __restrict__ V = static_cast<const T*>(a.v);
+  OutT* __restrict__ O = static_cast<OutT*>(a.o);
+
+  const int tid = threadIdx.x, lane = tid & 31, wg = tid >> 7, w = (tid >> 5) & 3;
+  const int nqb = att90_num_qblocks(a.lq);
+  const int q0 = att90_qblock_of(blockIdx.x, nqb) * C::BQ;
+  const int q1 = min(q0 + C::BQ, a.lq);
+  const int bh = blockIdx.y, b = bh / a.hq, h = bh % a.hq;
+  const int64_t q_base = (int64_t)bh * a.lq * D;
+  const int64_t kv_base = ((int64_t)b * a.hkv + att_kv_head(h, a.hq, a.hkv)) * a.lk * D;
+  const bool causal = a.causal != 0;
+  const int klen = att_klen(a.key_lengths ? a.key_lengths + b : nullptr, a.lk);
+  int lo = 0, hi = 0;  // key tiles [lo, hi) that hold a visible key for some row of [q0, q1)
+  att_tile_range(q0, q1, klen, a.lq, a.lk, causal, -1, -1, BK, lo, hi);
+
+  // K and V tile kt into ring stage `stage`; keys at or past klen are zero-filled (never read from memory), so P = 0
+  // meets finite V there.
+  auto load_kv = [&](int kt, int stage) {
+    const uint32_t dk = sK + stage * C::KV_BYTES, dv = sV + stage * C::KV_BYTES;
+#pragma unroll
+    for (int i = 0; i < BK * C::CH / C::THREADS; ++i) {
+      const CopyPlan p = att90_copy<C>(tid + i * C::THREADS, BK, kt * BK, klen, kv_base);
+      cp_async16(dk + p.dst, K + p.src, p.ok);
+      cp_async16(dv + p.dst, V + p.src, p.ok);
+    }
+  };
+
+  float o[C::DB][C::NO];
+#pragma unroll
+  for (int db = 0; db < C::DB; ++db)
+#pragma unroll
+    for (int i = 0; i < C::NO; ++i) o[db][i] = 0.f;
+  float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
+  const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
+
+  if (lo < hi) {
+#pragma unroll
+    for (int i = 0; i < C::BQ * C::CH / C::THREADS; ++i) {  // Q rows past lq are zero-filled, never stored
+      const CopyPlan p = att90_copy<C>(tid + i * C::THREADS, C::BQ, q0, a.lq, q_base);
+      cp_async16(sQ + p.dst, Q + p.src, p.ok);
+    }
+    load_kv(lo, 0);
+    cp_async_commit();
+  }
+  int stage = 0;
+  for (int kt = lo; kt < hi; ++kt) {
+    if (kt + 1 < hi) {
+      load_kv(kt + 1, stage ^ 1);  // its stage was last read by tile kt - 1's MMAs, waited for before the barrier
+      cp_async_commit();
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
+    __syncthreads();                 // everyone's copies of tile kt (and Q) are in
+
+    // ---- S = Q K^T ----
+    float s[C::NS];
+#pragma unroll
+    for (int i = 0; i < C::NS; ++i) s[i] = 0.f;
+    const uint32_t kst = sK + stage * C::KV_BYTES, vst = sV + stage * C::KV_BYTES;
+    pin(s);
+    sm90::wgmma_fence();
+    qk_mma<T, C>(s, sQ, kst, wg);
+    sm90::wgmma_commit();
+    sm90::wgmma_wait<0>();
+    pin(s);
+
+    // ---- scale, causal / key-length masks (only in tiles that cut them) ----
+    const int k0 = kt * BK;
+    if (att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1)) {
+#pragma unroll
+      for (int i = 0; i < C::NS; ++i) {
+        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
+        s[i] = att_visible(row, j, klen, a.lq, a.lk, causal, -1, -1) ? s[i] * scale_log2 : -INFINITY;
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < C::NS; ++i) s[i] *= scale_log2;
+    }
+
+    // ---- online softmax: half hr = row row_g + 8 hr, accumulators 4 j + 2 hr, 4 j + 2 hr + 1 ----
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int j = 0; j < C::NS / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * hr], s[4 * j + 2 * hr + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float m_new = fmaxf(m_i[hr], mx);
+      const float m_use = m_new == -INFINITY ? 0.f : m_new;
+      const float alpha = exp2f(m_i[hr] - m_use);
+      m_i[hr] = m_new;
+      float sum = 0.f;
+#pragma unroll
+      for (int j = 0; j < C::NS / 4; ++j) {
+        s[4 * j + 2 * hr] = exp2f(s[4 * j + 2 * hr] - m_use);
+        s[4 * j + 2 * hr + 1] = exp2f(s[4 * j + 2 * hr + 1] - m_use);
+        sum += s[4 * j + 2 * hr] + s[4 * j + 2 * hr + 1];
+      }
+      l_i[hr] = l_i[hr] * alpha + sum;
+#pragma unroll
+      for (int db = 0; db < C::DB; ++db)
+#pragma unroll
+        for (int j = 0; j < C::NO / 4; ++j) {
+          o[db][4 * j + 2 * hr] *= alpha;
+          o[db][4 * j + 2 * hr + 1] *= alpha;
+        }
+    }
+
+    // ---- O += P V (P: the S accumulators repacked as the register A operand) ----
+    uint32_t p[BK / 16][4];
+#pragma unroll
+    for (int kk = 0; kk < BK / 16; ++kk)
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+        p[kk][r] = pack2<T>(s[att90_p_acc_index(kk, r, 0)], s[att90_p_acc_index(kk, r, 1)]);
+    pin(p);
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
+    sm90::wgmma_fence();  // P and the rescaled O were written by ordinary instructions
+    pv_mma<T, C>(o, p, vst);
+    sm90::wgmma_commit();
+    sm90::wgmma_wait<0>();
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
+    __syncthreads();  // both warpgroups are done with this stage before the next iteration refills it
+    stage ^= 1;
+  }
+
+  // ---- epilogue: O / l (0 for rows that saw no key) ----
+#pragma unroll
+  for (int hr = 0; hr < 2; ++hr) {
+    float l = l_i[hr];
+    l += __shfl_xor_sync(0xffffffffu, l, 1);
+    l += __shfl_xor_sync(0xffffffffu, l, 2);
+    const float inv = l > 0.f ? 1.f / l : 0.f;
+    const int i = row_g + 8 * hr;
+    if (i >= a.lq) continue;
+    OutT* orow = O + q_base + (int64_t)i * D;
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db)
+#pragma unroll
+      for (int j = 0; j < C::NO / 4; ++j)
+        store2<OutT>(orow + 64 * db + att90_acc_col(lane, 4 * j), o[db][4 * j + 2 * hr] * inv,
+                     o[db][4 * j + 2 * hr + 1] * inv);
+  }
+#else
+  // Built for an architecture without wgmma: the host side never launches this (see attention_sm90_available).
+  (void)a;
+  (void)scale_log2;
+  __trap();
+#endif
+}
+
+template <class T, class OutT, int D>
+cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
+  using C = AttSm90Cfg<D, kBK>;
+  auto kern = attention_sm90_kernel<T, OutT, D, kBK>;
+  cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
+  kern<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(a, a.scale * kLog2e);
+  return cudaGetLastError();
+}
+
+template <class T, class OutT>
+cudaError_t dispatch_d(const AttentionArgs& a, cudaStream_t stream) {
+  if (a.d == 64) return launch<T, OutT, 64>(a, stream);
+  if (a.d == 128) return launch<T, OutT, 128>(a, stream);
+  return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
+}
+
+template <class T>
+cudaError_t dispatch_out(const AttentionArgs& a, cudaStream_t stream) {
+  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, stream) : dispatch_d<T, T>(a, stream);
+}
+
+}  // namespace
+
+int attention_sm90_smem_bytes(int d) {
+  if (d == 64) return AttSm90Cfg<64, kBK>::SMEM_BYTES;
+  if (d == 128) return AttSm90Cfg<128, kBK>::SMEM_BYTES;
+  return 0;
+}
+
+bool attention_sm90_available() {
+  static Sm90Cache cache;
+  return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK>, cache);
+}
+
+cudaError_t attention_sm90(const AttentionArgs& a, cudaStream_t stream) {
+  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, stream) : dispatch_out<__nv_bfloat16>(a, stream);
+}
+
+}  // namespace skcuda

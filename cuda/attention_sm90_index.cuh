@@ -1,0 +1,101 @@
+// Index arithmetic of the EXPERIMENTAL Hopper attention kernel (cuda/attention_sm90.cu) as plain __host__ __device__
+// functions, so host code (native/tests) can check it on the CPU: tile configuration, 128-byte-swizzled shared-memory
+// placement of Q / K / V chunks, the wgmma descriptor start addresses per k16 step, and the accumulator element ->
+// (row, column) map the online softmax and the epilogue rely on. Masks and tile ranges reuse attention_index.cuh
+// (att_tile_range, att_tile_partial, att_visible, att_kv_head, att_klen) with this kernel's BQ / BK.
+#pragma once
+#include <stdint.h>
+
+#include "attention_index.cuh"
+
+namespace skcuda {
+
+// Kernel for head dim D (64 or 128), BK keys per tile. CTA = 2 warpgroups (256 threads), 128 query rows (64 per
+// warpgroup). Every operand tile is stored as D / 64 "d-blocks" of rows x 128 bytes (64 16-bit elements per row,
+// one 128B swizzle row), each d-block rows * 128 bytes, 1024-aligned (rows is a multiple of 8):
+//   Q  [128 rows][D]            K-major A of S = Q K^T (D contiguous)
+//   K  [BK keys][D] x 2 stages   K-major B of S (D contiguous: "K-major" in wgmma terms, as stored in memory)
+//   V  [BK keys][D] x 2 stages   B of O = P V, N = d contiguous: MN-major, read with imm-trans-b = 1
+template <int D_, int BK_>
+struct AttSm90Cfg {
+  static constexpr int D = D_;
+  static constexpr int BK = BK_;
+  static constexpr int BQ = 128;
+  static constexpr int THREADS = 256;
+  static constexpr int DB = D / 64;                    // d-blocks of 64 columns
+  static constexpr int CH = D / 8;                     // 16-byte chunks per row
+  static constexpr int Q_BYTES = BQ * D * 2;
+  static constexpr int KV_BYTES = BK * D * 2;          // one K (or V) tile
+  static constexpr int Q_DBLOCK = BQ * 128;            // bytes between d-blocks of Q
+  static constexpr int KV_DBLOCK = BK * 128;           // bytes between d-blocks of a K / V tile
+  static constexpr int STAGES = 2;
+  static constexpr int Q_OFF = 0;
+  static constexpr int K_OFF = Q_BYTES;                              // + stage * KV_BYTES
+  static constexpr int V_OFF = Q_BYTES + STAGES * KV_BYTES;          // + stage * KV_BYTES
+  static constexpr int SMEM_BYTES = Q_BYTES + 2 * STAGES * KV_BYTES + 1024;  // + slack to align the base to 1024
+  static constexpr int NS = BK / 2;                    // S accumulators per thread (m64 x BK f32)
+  static constexpr int NO = 32;                        // O accumulators per thread per 64-column d-block
+  static_assert(D == 64 || D == 128, "head dim 64 or 128");
+  static_assert(BK == 64 || BK == 128, "64 or 128 keys per tile");
+  static_assert(Q_BYTES % 1024 == 0 && KV_BYTES % 1024 == 0, "every tile stays 1024-aligned");
+  static_assert((BQ * CH) % THREADS == 0 && (BK * CH) % THREADS == 0, "copies spread evenly");
+};
+
+// Query blocks of 128 rows; grid x = query blocks, heaviest (last) first for causal, as attention.cu.
+SK_HD int att90_num_qblocks(int64_t lq) { return (int)((lq + 127) / 128); }
+SK_HD int att90_qblock_of(int bx, int nqb) { return nqb - 1 - bx; }
+
+// Byte offset (from the tile start) of 16-byte chunk `ch` (0 .. D/8-1) of row r in a tile of `rows` rows stored as
+// d-blocks: d-block ch / 8, swizzle128 chunk ch % 8 (wgmma.cuh: chunk c of row r at r * 128 + ((c ^ (r & 7)) << 4)).
+SK_HD uint32_t att90_chunk_offset(int r, int ch, int rows) {
+  const uint32_t kb = (uint32_t)ch >> 3, c = (uint32_t)ch & 7u, rr = (uint32_t)r;
+  return kb * (uint32_t)rows * 128u + rr * 128u + ((c ^ (rr & 7u)) << 4);
+}
+
+// cp.async copy c (0 <= c < rows * D/8) of a [rows][D] tile: tile row c / (D/8), chunk c % (D/8); source row
+// row0 + r of a [nrows][D] matrix at element offset base; zero-filled (ok = false) past nrows.
+template <class C>
+SK_HD CopyPlan att90_copy(int c, int rows, int row0, int nrows, int64_t base) {
+  const int r = c / C::CH, ch = c % C::CH;
+  CopyPlan p;
+  p.dst = (int)att90_chunk_offset(r, ch, rows);  // bytes here (attention.cu's plans count halves)
+  p.ok = row0 + r < nrows;
+  p.src = p.ok ? base + (int64_t)(row0 + r) * C::D + ch * 8 : 0;
+  return p;
+}
+
+// Descriptor start addresses (bytes from the tile start) for the k16 step ks of S = Q K^T (ks < D / 16): d-block
+// ks / 4, 32 bytes per k16 step inside the 128-byte row (the hardware applies the swizzle to the final address, as
+// in the GEMM kernels). Q: this warpgroup's 64 rows start 64 * 128 bytes into each d-block.
+template <class C>
+SK_HD uint32_t att90_q_desc_offset(int wg, int ks) {
+  return (uint32_t)(ks >> 2) * C::Q_DBLOCK + (uint32_t)wg * 64u * 128u + (uint32_t)(ks & 3) * 32u;
+}
+template <class C>
+SK_HD uint32_t att90_k_desc_offset(int ks) {
+  return (uint32_t)(ks >> 2) * C::KV_DBLOCK + (uint32_t)(ks & 3) * 32u;
+}
+// V for the PV step kk (keys 16 kk .. 16 kk + 15, kk < BK / 16) and d-block db (64 output columns): MN-major, so
+// 16 keys = 2 rows groups of 8 keys x 128 B = 2048 bytes per step; whole swizzle atoms, base offset 0.
+template <class C>
+SK_HD uint32_t att90_v_desc_offset(int kk, int db) {
+  return (uint32_t)db * C::KV_DBLOCK + (uint32_t)kk * 2048u;
+}
+
+// wgmma m64nN f32 accumulator element i of lane `lane` in warp w (= warp index % 4 in its warpgroup): row
+// 16 w + lane / 4 + 8 ((i / 2) % 2), column 8 (i / 4) + 2 (lane % 4) + i % 2 (the mma.sync m16n8 C layout repeated
+// over the N / 8 column groups; the BSR kernel's epilogue relies on it and passed on the GPU).
+SK_HD int att90_acc_row(int w, int lane, int i) { return 16 * w + (lane >> 2) + 8 * ((i >> 1) & 1); }
+SK_HD int att90_acc_col(int lane, int i) { return 8 * (i >> 2) + 2 * (lane & 3) + (i & 1); }
+
+// P as the register A operand of the PV step kk: register r (0..3) packs S accumulators 8 kk + 2 r (low half) and
+// 8 kk + 2 r + 1 (high half). A fragment of m64nNk16 (CUTLASS SM90 ALayout_64x16, the mma.m16n8k16 A layout per
+// warp): reg 0 = (row g, k 2t, 2t+1), reg 1 = (g + 8, 2t..), reg 2 = (g, 8 + 2t..), reg 3 = (g + 8, 8 + 2t..),
+// g = lane / 4, t = lane % 4, rows 16 w + ... ; the S accumulators 8 kk .. 8 kk + 7 are n8 groups 2 kk and
+// 2 kk + 1, i.e. exactly those (row, key) pairs for keys 16 kk .. 16 kk + 15.
+SK_HD int att90_p_acc_index(int kk, int reg, int half) { return 8 * kk + 2 * reg + half; }
+// The (row, k) of A element e (0..7, a0..a7: reg e / 2, half e % 2) of the m64nNk16 register fragment.
+SK_HD int att90_a_row(int w, int lane, int e) { return 16 * w + (lane >> 2) + 8 * ((e >> 1) & 1); }
+SK_HD int att90_a_col(int lane, int e) { return 2 * (lane & 3) + (e & 1) + 8 * (e >> 2); }
+
+}  // namespace skcuda

@@ -1,0 +1,441 @@
+// CPU emulation of the EXPERIMENTAL Hopper attention kernel (cuda/attention_sm90.cu), no GPU, no nvcc: every CTA of
+// small problems runs through the kernel's own index math (cuda/attention_sm90_index.cuh: copy plans into the
+// 128B-swizzled d-block tiles, descriptor start offsets per k16 step, accumulator (row, column) map, P register
+// packing; attention_index.cuh: tile range, partial tiles, visibility) on the warp emulator's cp.async pipeline
+// model, with wgmma modelled here from the PTX ISA text rather than from the kernel's formulas:
+//   - descriptors decoded field by field (start >> 4 in bits 0-13, LBO bits 16-29, SBO bits 32-45, base offset
+//     bits 49-51 must be 0, swizzle mode bits 62-63 must be 1 = 128B);
+//   - shared-memory operands through the PTX "canonical layouts" (9.7.15.5.1.2.1.3) for 16-bit elements (T = 8):
+//       K-major  ((8,m),(T,2k)):((8T,SBO),(1,T))        element (row r, k)  = start + (r%8)*128 + (r/8)*SBO + 2k
+//       MN-major ((T,8,m),(8,k)):((1,T,LBO),(8T,SBO))    element (n, k)      = start + 2(n%64) + (n/64)*LBO
+//                                                                              + (k%8)*128 + (k/8)*SBO
+//     then the 128B swizzle on the byte address (Swizzle<3,4,3>: bits 4-6 ^= bits 7-9);
+//   - register fragments per CUTLASS's SM90 layouts: A (m64k16) element e of lane l in warp w = row 16w + l/4 +
+//     8((e/2)%2), k 2(l%4) + e%2 + 8(e/4); f32 accumulator i = row 16w + l/4 + 8((i/2)%2), column 8(i/4) + 2(l%4) + i%2.
+// The online softmax is re-written step by step as in the kernel (quad shuffles, -inf handling, P rounded to the
+// input dtype). Results against an fp64 reference of the documented semantics; rows with no visible key must be 0.
+// What this cannot check: that the hardware agrees with the PTX text as read here (the GPU run's job).
+//   cmake --build <dir> --target sk_attention_sm90_emulation_test && <dir>/sk_attention_sm90_emulation_test
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <vector>
+
+#include "attention_sm90_index.cuh"
+#include "warp_emulator.h"
+
+using namespace skcuda;
+
+namespace {
+
+// ---- wgmma model ----
+// Host copies of the descriptor encoders of cuda/wgmma.cuh (desc_sw128, desc_sw128_mn).
+uint64_t enc_desc(uint32_t addr, uint32_t lbo) {
+  uint64_t d = 0;
+  d |= (uint64_t)((addr & 0x3FFFFu) >> 4);
+  d |= (uint64_t)((lbo & 0x3FFFFu) >> 4) << 16;
+  d |= (uint64_t)(1024u >> 4) << 32;
+  d |= (uint64_t)1u << 62;
+  return d;
+}
+uint64_t desc_sw128(uint32_t addr) { return enc_desc(addr, 16); }
+uint64_t desc_sw128_mn(uint32_t addr, uint32_t lbo) { return enc_desc(addr, lbo); }
+
+struct Desc {
+  uint32_t start, lbo, sbo;
+};
+Desc decode(uint64_t d) {
+  EMU_CHECK(((d >> 62) & 3u) == 1u, "descriptor swizzle mode %u, want 1 (128B)", (unsigned)((d >> 62) & 3u));
+  EMU_CHECK(((d >> 49) & 7u) == 0u, "descriptor base offset %u, want 0", (unsigned)((d >> 49) & 7u));
+  return {(uint32_t)(d & 0x3FFFu) << 4, (uint32_t)((d >> 16) & 0x3FFFu) << 4, (uint32_t)((d >> 32) & 0x3FFFu) << 4};
+}
+uint32_t swz(uint32_t addr) { return addr ^ (((addr >> 7) & 7u) << 4); }
+
+float smem_elem(emu::Block& blk, uint32_t addr, int tag, int dt, const char* what) {
+  const uint32_t a = swz(addr);
+  EMU_CHECK(a % 2 == 0, "%s: odd address %u", what, a);
+  const int word = (int)(a & ~3u);
+  const uint32_t v = blk.ld32(word, tag, what);
+  return emu::to_float((uint16_t)((a & 2u) ? v >> 16 : v & 0xFFFFu), dt);
+}
+// K-major element (row r, k) of a descriptor's tile (k < 16).
+float kmajor(emu::Block& blk, const Desc& d, int r, int k, int tag, int dt, const char* what) {
+  return smem_elem(blk, d.start + (uint32_t)(r % 8) * 128u + (uint32_t)(r / 8) * d.sbo + 2u * (uint32_t)k, tag, dt, what);
+}
+// MN-major element (n, k) of a descriptor's tile (k < 16).
+float mnmajor(emu::Block& blk, const Desc& d, int n, int k, int tag, int dt, const char* what) {
+  return smem_elem(blk, d.start + 2u * (uint32_t)(n % 64) + (uint32_t)(n / 64) * d.lbo + (uint32_t)(k % 8) * 128u +
+                            (uint32_t)(k / 8) * d.sbo,
+                   tag, dt, what);
+}
+int acc_row(int w, int l, int i) { return 16 * w + l / 4 + 8 * ((i / 2) % 2); }
+int acc_col(int l, int i) { return 8 * (i / 4) + 2 * (l % 4) + i % 2; }
+int a_row(int w, int l, int e) { return 16 * w + l / 4 + 8 * ((e / 2) % 2); }
+int a_col(int l, int e) { return 2 * (l % 4) + e % 2 + 8 * (e / 4); }
+
+// SS m64nNk16, both K-major: d[thread][i] += sum_k A(row, k) B(col, k), threads 0..127 of one warpgroup.
+void wgmma_ss(std::vector<std::vector<float>>& d, int n, uint64_t da, uint64_t db, emu::Block& blk, int tag_a,
+              int tag_b, int dt) {
+  const Desc A = decode(da), B = decode(db);
+  std::vector<float> a(64 * 16), b((size_t)n * 16);
+  for (int r = 0; r < 64; ++r)
+    for (int k = 0; k < 16; ++k) a[(size_t)r * 16 + k] = kmajor(blk, A, r, k, tag_a, dt, "wgmma A (Q)");
+  for (int c = 0; c < n; ++c)
+    for (int k = 0; k < 16; ++k) b[(size_t)c * 16 + k] = kmajor(blk, B, c, k, tag_b, dt, "wgmma B (K)");
+  for (int t = 0; t < 128; ++t)
+    for (int i = 0; i < n / 2; ++i) {
+      const int r = acc_row(t / 32, t % 32, i), c = acc_col(t % 32, i);
+      float s = 0.f;
+      for (int k = 0; k < 16; ++k) s += a[(size_t)r * 16 + k] * b[(size_t)c * 16 + k];
+      d[(size_t)t][(size_t)i] += s;
+    }
+}
+// RS m64n64k16, B MN-major (imm-trans-b = 1): A from the threads' 4 registers each.
+void wgmma_rs_transb(std::vector<std::vector<float>>& d, const std::vector<std::array<uint32_t, 4>>& regs, uint64_t db,
+                     emu::Block& blk, int tag_b, int dt) {
+  const Desc B = decode(db);
+  std::vector<float> a(64 * 16, NAN), b(64 * 16);
+  for (int t = 0; t < 128; ++t)
+    for (int e = 0; e < 8; ++e) {
+      const uint32_t reg = regs[(size_t)t][(size_t)(e / 2)];
+      a[(size_t)a_row(t / 32, t % 32, e) * 16 + a_col(t % 32, e)] =
+          emu::to_float((uint16_t)(e % 2 ? reg >> 16 : reg & 0xFFFFu), dt);
+    }
+  for (float x : a) EMU_CHECK(x == x, "A fragment does not cover the 64x16 tile");
+  for (int c = 0; c < 64; ++c)
+    for (int k = 0; k < 16; ++k) b[(size_t)c * 16 + k] = mnmajor(blk, B, c, k, tag_b, dt, "wgmma B (V, trans)");
+  for (int t = 0; t < 128; ++t)
+    for (int i = 0; i < 32; ++i) {
+      const int r = acc_row(t / 32, t % 32, i), c = acc_col(t % 32, i);
+      float s = 0.f;
+      for (int k = 0; k < 16; ++k) s += a[(size_t)r * 16 + k] * b[(size_t)c * 16 + k];
+      d[(size_t)t][(size_t)i] += s;
+    }
+}
+
+struct Prob {
+  int B, Hq, Hkv, Lq, Lk, D, dt;
+  bool causal;
+  std::vector<uint16_t> q, k, v;
+  std::vector<int32_t> klen;  // empty: none
+};
+
+// One CTA of the kernel, thread by thread where the kernel's threads differ (the 256 threads = 2 warpgroups).
+template <int D>
+void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
+  constexpr int BK = 128;
+  using C = AttSm90Cfg<D, BK>;
+  emu::Block blk(C::SMEM_BYTES - 1024, C::THREADS);  // offset 0 = the kernel's 1024-aligned base
+  const int nqb = att90_num_qblocks(p.Lq);
+  const int q0 = att90_qblock_of(bx, nqb) * C::BQ;
+  const int q1 = std::min(q0 + C::BQ, p.Lq);
+  const int b = bh / p.Hq, h = bh % p.Hq;
+  const int64_t q_base = (int64_t)bh * p.Lq * D;
+  const int64_t kv_base = ((int64_t)b * p.Hkv + att_kv_head(h, p.Hq, p.Hkv)) * p.Lk * D;
+  const int klen = att_klen(p.klen.empty() ? nullptr : &p.klen[(size_t)b], p.Lk);
+  int lo = 0, hi = 0;
+  att_tile_range(q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1, BK, lo, hi);
+  const float scale_log2 = (1.0f / sqrtf((float)D)) * 1.4426950408889634f;
+  const int QTAG = 1 << 20;
+
+  auto load_kv = [&](int kt, int stage, int tag) {
+    for (int tid = 0; tid < C::THREADS; ++tid)
+      for (int i = 0; i < BK * C::CH / C::THREADS; ++i) {
+        const CopyPlan pl = att90_copy<C>(tid + i * C::THREADS, BK, kt * BK, klen, kv_base);
+        blk.cp_async16(tid, C::K_OFF + stage * C::KV_BYTES + pl.dst, pl.ok ? &p.k[(size_t)pl.src] : nullptr, pl.ok, tag);
+        blk.cp_async16(tid, C::V_OFF + stage * C::KV_BYTES + pl.dst, pl.ok ? &p.v[(size_t)pl.src] : nullptr, pl.ok, tag);
+      }
+  };
+  auto commit_all = [&]() {
+    for (int tid = 0; tid < C::THREADS; ++tid) blk.commit(tid);
+  };
+  auto wait_all = [&](int n) {
+    for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, n);
+  };
+
+  // Per warpgroup, per thread of it (128): O accumulators per d-block, m and l for the two rows.
+  std::vector<std::vector<std::vector<float>>> o(2, std::vector<std::vector<float>>((size_t)C::DB * 128, std::vector<float>(32, 0.f)));
+  float m_i[2][128][2], l_i[2][128][2];
+  for (int g = 0; g < 2; ++g)
+    for (int t = 0; t < 128; ++t) m_i[g][t][0] = m_i[g][t][1] = -INFINITY, l_i[g][t][0] = l_i[g][t][1] = 0.f;
+
+  if (lo < hi) {
+    for (int tid = 0; tid < C::THREADS; ++tid)
+      for (int i = 0; i < C::BQ * C::CH / C::THREADS; ++i) {
+        const CopyPlan pl = att90_copy<C>(tid + i * C::THREADS, C::BQ, q0, p.Lq, q_base);
+        blk.cp_async16(tid, C::Q_OFF + pl.dst, pl.ok ? &p.q[(size_t)pl.src] : nullptr, pl.ok, QTAG);
+      }
+    load_kv(lo, 0, lo);
+    commit_all();
+  }
+  int stage = 0;
+  for (int kt = lo; kt < hi; ++kt) {
+    if (kt + 1 < hi) {
+      load_kv(kt + 1, stage ^ 1, kt + 1);
+      commit_all();
+      wait_all(1);
+    } else {
+      wait_all(0);
+    }
+    blk.syncthreads();
+    const uint32_t kst = C::K_OFF + stage * C::KV_BYTES, vst = C::V_OFF + stage * C::KV_BYTES;
+    const int k0 = kt * BK;
+    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1);
+    for (int wg = 0; wg < 2; ++wg) {
+      // Q rows of this warpgroup: tag QTAG; K and V: tag kt (the tile the stage must hold now).
+      std::vector<std::vector<float>> s(128, std::vector<float>(C::NS, 0.f));
+      for (int ks = 0; ks < D / 16; ++ks)
+        wgmma_ss(s, BK, desc_sw128(C::Q_OFF + att90_q_desc_offset<C>(wg, ks)),
+                 desc_sw128(kst + att90_k_desc_offset<C>(ks)), blk, QTAG, kt, p.dt);
+      for (int t = 0; t < 128; ++t) {
+        const int w = t / 32, lane = t % 32;
+        const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);
+        for (int i = 0; i < C::NS; ++i) {
+          const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
+          EMU_CHECK(row - q0 - 64 * wg == acc_row(w, lane, i) && j - k0 == acc_col(lane, i),
+                    "att90_acc_row/col disagree with the accumulator layout at i %d", i);
+          s[(size_t)t][(size_t)i] = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1)
+                                        ? s[(size_t)t][(size_t)i] * scale_log2
+                                        : -INFINITY;
+        }
+      }
+      for (int hr = 0; hr < 2; ++hr) {
+        float mx[128], t1[128];
+        for (int t = 0; t < 128; ++t) {
+          mx[t] = -INFINITY;
+          for (int j = 0; j < C::NS / 4; ++j)
+            mx[t] = fmaxf(mx[t], fmaxf(s[(size_t)t][(size_t)(4 * j + 2 * hr)], s[(size_t)t][(size_t)(4 * j + 2 * hr + 1)]));
+        }
+        for (int t = 0; t < 128; ++t) t1[t] = fmaxf(mx[t], mx[t ^ 1]);  // shuffle-xor within a warp: lanes differ
+        for (int t = 0; t < 128; ++t) mx[t] = fmaxf(t1[t], t1[t ^ 2]);  // in bits 0-1 only
+        for (int t = 0; t < 128; ++t) {
+          const float m_new = fmaxf(m_i[wg][t][hr], mx[t]);
+          const float m_use = m_new == -INFINITY ? 0.f : m_new;
+          const float alpha = exp2f(m_i[wg][t][hr] - m_use);
+          m_i[wg][t][hr] = m_new;
+          float sum = 0.f;
+          for (int j = 0; j < C::NS / 4; ++j)
+            for (int e = 0; e < 2; ++e) {
+              float& x = s[(size_t)t][(size_t)(4 * j + 2 * hr + e)];
+              x = exp2f(x - m_use);
+              sum += x;
+            }
+          l_i[wg][t][hr] = l_i[wg][t][hr] * alpha + sum;
+          for (int db = 0; db < C::DB; ++db)
+            for (int j = 0; j < 8; ++j)
+              for (int e = 0; e < 2; ++e) o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr + e)] *= alpha;
+        }
+      }
+      for (int kk = 0; kk < BK / 16; ++kk) {
+        std::vector<std::array<uint32_t, 4>> regs(128);
+        for (int t = 0; t < 128; ++t)
+          for (int r = 0; r < 4; ++r)
+            regs[(size_t)t][(size_t)r] =
+                (uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 0)], p.dt) |
+                ((uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 1)], p.dt) << 16);
+        for (int db = 0; db < C::DB; ++db) {
+          std::vector<std::vector<float>> acc(128);
+          for (int t = 0; t < 128; ++t) acc[(size_t)t] = o[(size_t)wg][(size_t)db * 128 + t];
+          wgmma_rs_transb(acc, regs, desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK), blk, kt, p.dt);
+          for (int t = 0; t < 128; ++t) o[(size_t)wg][(size_t)db * 128 + t] = acc[(size_t)t];
+        }
+      }
+    }
+    blk.syncthreads();
+    stage ^= 1;
+  }
+  EMU_CHECK(!blk.any_inflight(), "copies still in flight at the end of CTA %d/%d", bx, bh);
+  for (int wg = 0; wg < 2; ++wg)
+    for (int hr = 0; hr < 2; ++hr) {
+      float l1[128];
+      for (int t = 0; t < 128; ++t) l1[t] = l_i[wg][t][hr] + l_i[wg][t ^ 1][hr];
+      for (int t = 0; t < 128; ++t) {
+        const float lsum = l1[t] + l1[t ^ 2];
+        const float inv = lsum > 0.f ? 1.f / lsum : 0.f;
+        const int lane = t % 32;
+        const int i = q0 + 64 * wg + 16 * (t / 32) + (lane >> 2) + 8 * hr;
+        if (i >= p.Lq) continue;
+        for (int db = 0; db < C::DB; ++db)
+          for (int j = 0; j < 8; ++j) {
+            const int d = 64 * db + att90_acc_col(lane, 4 * j);
+            out[(size_t)(q_base + (int64_t)i * D + d)] = o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr)] * inv;
+            out[(size_t)(q_base + (int64_t)i * D + d + 1)] =
+                o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr + 1)] * inv;
+          }
+      }
+    }
+}
+
+bool run(std::mt19937& rng, Prob p, const char* name) {
+  std::uniform_real_distribution<float> uni(-1.f, 1.f);
+  const size_t nq = (size_t)p.B * p.Hq * p.Lq * p.D, nk = (size_t)p.B * p.Hkv * p.Lk * p.D;
+  p.q.resize(nq);
+  p.k.resize(nk);
+  p.v.resize(nk);
+  for (auto& x : p.q) x = emu::from_float(uni(rng), p.dt);
+  for (auto& x : p.k) x = emu::from_float(uni(rng), p.dt);
+  for (auto& x : p.v) x = emu::from_float(uni(rng), p.dt);
+  std::vector<float> out(nq, NAN);
+  const long before = emu::failures().count;
+  for (int bh = 0; bh < p.B * p.Hq; ++bh)
+    for (int bx = 0; bx < att90_num_qblocks(p.Lq); ++bx) {
+      if (p.D == 64) emu_cta<64>(p, bx, bh, out);
+      else emu_cta<128>(p, bx, bh, out);
+    }
+  const double scale = 1.0 / sqrt((double)p.D);
+  double worst = 0;
+  long bad_zero = 0, nan_count = 0, empty = 0;
+  std::vector<double> ref((size_t)p.D), sc((size_t)p.Lk);
+  for (int b = 0; b < p.B; ++b)
+    for (int h = 0; h < p.Hq; ++h)
+      for (int i = 0; i < p.Lq; ++i) {
+        const int kvh = h / (p.Hq / p.Hkv);
+        const int kl = p.klen.empty() ? p.Lk : std::min(std::max(p.klen[(size_t)b], 0), p.Lk);
+        double mx = -INFINITY;
+        for (int j = 0; j < p.Lk; ++j) {
+          sc[(size_t)j] = -INFINITY;
+          if (j >= kl || (p.causal && j > i + p.Lk - p.Lq)) continue;
+          double d = 0;
+          for (int x = 0; x < p.D; ++x)
+            d += (double)emu::to_float(p.q[(((size_t)b * p.Hq + h) * p.Lq + i) * p.D + x], p.dt) *
+                 emu::to_float(p.k[(((size_t)b * p.Hkv + kvh) * p.Lk + j) * p.D + x], p.dt);
+          sc[(size_t)j] = d * scale;
+          mx = std::max(mx, sc[(size_t)j]);
+        }
+        std::fill(ref.begin(), ref.end(), 0.0);
+        if (mx != -INFINITY) {
+          double l = 0;
+          for (int j = 0; j < p.Lk; ++j) {
+            if (sc[(size_t)j] == -INFINITY) continue;
+            const double e = exp(sc[(size_t)j] - mx);
+            l += e;
+            for (int x = 0; x < p.D; ++x)
+              ref[(size_t)x] += e * emu::to_float(p.v[(((size_t)b * p.Hkv + kvh) * p.Lk + j) * p.D + x], p.dt);
+          }
+          for (auto& r : ref) r /= l;
+        } else {
+          ++empty;
+        }
+        for (int x = 0; x < p.D; ++x) {
+          const float g = out[(((size_t)b * p.Hq + h) * p.Lq + i) * p.D + x];
+          if (g != g) {
+            ++nan_count;
+            continue;
+          }
+          if (mx == -INFINITY && g != 0.f) ++bad_zero;
+          worst = std::max(worst, fabs((double)g - ref[(size_t)x]));
+        }
+      }
+  const double tol = p.dt == emu::F16 ? 4e-3 : 2.5e-2;
+  const bool ok = worst <= tol && nan_count == 0 && bad_zero == 0 && emu::failures().count == before;
+  printf("%s sm90 %-28s B%d Hq%d Hkv%d Lq%d Lk%d D%d %s: max err %.2e (tol %.0e), %ld empty rows%s\n",
+         ok ? "PASS" : "FAIL", name, p.B, p.Hq, p.Hkv, p.Lq, p.Lk, p.D, p.dt == emu::F16 ? "f16" : "bf16", worst, tol,
+         empty, nan_count ? ", NaN/unwritten" : "");
+  return ok;
+}
+
+Prob base(int B, int Hq, int Hkv, int Lq, int Lk, int D, int dt, bool causal) {
+  Prob p;
+  p.B = B, p.Hq = Hq, p.Hkv = Hkv, p.Lq = Lq, p.Lk = Lk, p.D = D, p.dt = dt, p.causal = causal;
+  return p;
+}
+
+// Brute force for this kernel's blocking (128 query rows, 128-key tiles, causal / key lengths only): the tile range
+// holds exactly the tiles with a visible key, and a tile is "not partial" only when every key is visible to every row.
+void check_tile_math() {
+  const int bk = 128;
+  for (int lq = 1; lq <= 400; lq += 57)
+    for (int lk = 1; lk <= 520; lk += 61)
+      for (int causal = 0; causal < 2; ++causal)
+        for (int klen : {lk, lk / 2, lk / 3 + 1, 0})
+          for (int q0 = 0; q0 < lq; q0 += 128) {
+            const int q1 = std::min(q0 + 128, lq);
+            int lo, hi;
+            att_tile_range(q0, q1, klen, lq, lk, causal, -1, -1, bk, lo, hi);
+            int first = -1, last = -1;
+            for (int t = 0; t < (lk + bk - 1) / bk; ++t) {
+              bool any = false, all = true;
+              for (int i = q0; i < q1; ++i)
+                for (int j = t * bk; j < t * bk + bk; ++j) {
+                  const bool v = j < lk && att_visible(i, j, klen, lq, lk, causal, -1, -1);
+                  any |= v;
+                  all &= v;
+                }
+              if (any) {
+                if (first < 0) first = t;
+                last = t;
+              }
+              if (!att_tile_partial(t * bk, bk, q0, q1, klen, lq, lk, causal, -1, -1))
+                EMU_CHECK(all, "tile %d not partial but not all visible (lq %d lk %d klen %d causal %d q0 %d)", t, lq,
+                          lk, klen, causal, q0);
+            }
+            if (first < 0) EMU_CHECK(hi <= lo, "range [%d,%d) with no visible key (lq %d lk %d klen %d)", lo, hi, lq, lk, klen);
+            else EMU_CHECK(lo == first && hi == last + 1, "range [%d,%d), visible tiles [%d,%d] (lq %d lk %d klen %d causal %d q0 %d)",
+                           lo, hi, first, last, lq, lk, klen, causal, q0);
+          }
+  // GQA head mapping: query head h reads kv head h / (Hq / Hkv), every kv head serves exactly Hq / Hkv heads.
+  for (int hkv = 1; hkv <= 8; ++hkv)
+    for (int g = 1; g <= 6; ++g) {
+      std::vector<int> served((size_t)hkv, 0);
+      for (int h = 0; h < hkv * g; ++h) {
+        const int kv = att_kv_head(h, hkv * g, hkv);
+        EMU_CHECK(kv >= 0 && kv < hkv && kv == h / g, "h %d Hq %d Hkv %d -> %d", h, hkv * g, hkv, kv);
+        if (kv >= 0 && kv < hkv) ++served[(size_t)kv];
+      }
+      for (int c : served) EMU_CHECK(c == g, "a kv head serves %d query heads, want %d", c, g);
+    }
+  // Copy plans: every 16-byte chunk of every tile written exactly once, inside the tile, 16-byte aligned.
+  auto plans = [](auto cfg, int rows) {
+    using C = decltype(cfg);
+    std::vector<int> hits((size_t)rows * C::D * 2 / 16, 0);
+    for (int c = 0; c < rows * C::CH; ++c) {
+      const CopyPlan pl = att90_copy<C>(c, rows, 0, rows, 0);
+      EMU_CHECK(pl.dst % 16 == 0 && pl.dst >= 0 && pl.dst < rows * C::D * 2, "copy %d dst %d", c, pl.dst);
+      if (pl.dst % 16 == 0 && pl.dst >= 0 && pl.dst < rows * C::D * 2) ++hits[(size_t)pl.dst / 16];
+      const int r = c / C::CH, ch = c % C::CH;
+      EMU_CHECK(pl.src == (int64_t)r * C::D + ch * 8, "copy %d src %lld", c, (long long)pl.src);
+    }
+    for (int x : hits) EMU_CHECK(x == 1, "a 16-byte chunk written %d times", x);
+  };
+  plans(AttSm90Cfg<64, 128>(), 128);
+  plans(AttSm90Cfg<128, 128>(), 128);
+  plans(AttSm90Cfg<128, 64>(), 64);
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 rng(9090);
+  int total = 0, failed = 0;
+  const long f0 = emu::failures().count;
+  check_tile_math();
+  ++total;
+  if (emu::failures().count != f0) ++failed;
+  printf("%s sm90 tile range / partial tiles / GQA heads / copy plans against brute force\n",
+         emu::failures().count == f0 ? "PASS" : "FAIL");
+  auto go = [&](const Prob& p, const char* name) {
+    ++total;
+    if (!run(rng, p, name)) ++failed;
+  };
+  go(base(1, 1, 1, 1, 1, 64, emu::F16, false), "L1");
+  go(base(1, 2, 1, 77, 77, 64, emu::BF16, false), "tails 77 gqa");
+  go(base(1, 1, 1, 130, 130, 128, emu::F16, true), "causal 130");
+  go(base(1, 2, 2, 77, 260, 128, emu::BF16, true), "causal lq<lk");
+  go(base(1, 2, 1, 200, 90, 64, emu::F16, true), "causal lq>lk (empty rows)");
+  go(base(1, 1, 1, 300, 300, 64, emu::BF16, false), "none 3 tiles");
+  {
+    Prob p = base(3, 2, 1, 70, 190, 128, emu::F16, false);
+    p.klen = {0, 37, 190};
+    go(p, "key lengths (one empty)");
+    p = base(2, 1, 1, 260, 257, 64, emu::BF16, true);
+    p.klen = {129, 300};
+    go(p, "causal + key lengths");
+  }
+  printf("%s: %d of %d sm90 attention emulation cases passed\n", failed ? "FAIL" : "PASS", total - failed, total);
+  return failed ? 1 : 0;
+}
