@@ -25,34 +25,13 @@
 #include "attention_launch.cuh"
 #include "cp_async.cuh"
 #include "mma_fragments.cuh"
+#include "pairs.cuh"
 #include "sparsekernels.h"
 
 namespace skcuda {
 namespace {
 
 constexpr float kLog2e = 1.4426950408889634f;
-
-template <class T>
-__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
-  if constexpr (std::is_same<T, __half>::value) {
-    __half2 v = __floats2half2_rn(lo, hi);
-    return *reinterpret_cast<uint32_t*>(&v);
-  } else {
-    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<uint32_t*>(&v);
-  }
-}
-
-template <class OutT>
-__device__ __forceinline__ void store2(OutT* p, float a, float b) {
-  if constexpr (std::is_same<OutT, float>::value) {
-    *reinterpret_cast<float2*>(p) = make_float2(a, b);
-  } else if constexpr (std::is_same<OutT, __half>::value) {
-    *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
-  } else {
-    *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
-  }
-}
 
 template <class T, class OutT, int DP>
 __global__ void __launch_bounds__(AttCfg<DP>::THREADS) attention_kernel(const AttentionArgs a, float scale_log2) {

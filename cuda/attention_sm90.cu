@@ -50,6 +50,7 @@
 #include "attention_launch.cuh"
 #include "attention_sm90_index.cuh"
 #include "cp_async.cuh"
+#include "pairs.cuh"
 #include "sm90_support.cuh"
 #include "sparsekernels.h"
 #include "wgmma.cuh"
@@ -61,28 +62,6 @@ constexpr float kLog2e = 1.4426950408889634f;
 constexpr int kBK = 128;  // keys per tile, both head dims
 
 #if SK_SM90A  // used only by the sm_90a kernel body (other passes would warn about unreferenced functions)
-template <class T>
-__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
-  if constexpr (std::is_same<T, __half>::value) {
-    __half2 v = __floats2half2_rn(lo, hi);
-    return *reinterpret_cast<uint32_t*>(&v);
-  } else {
-    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<uint32_t*>(&v);
-  }
-}
-
-template <class OutT>
-__device__ __forceinline__ void store2(OutT* p, float a, float b) {
-  if constexpr (std::is_same<OutT, float>::value) {
-    *reinterpret_cast<float2*>(p) = make_float2(a, b);
-  } else if constexpr (std::is_same<OutT, __half>::value) {
-    *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
-  } else {
-    *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
-  }
-}
-
 // Pins registers in program order around the wgmma protocol (an empty asm that "reads and writes" each one, as
 // CUTLASS's warpgroup_fence_operand): ordinary instructions that write an operand may not sink below wgmma.fence,
 // and reads of an accumulator may not be hoisted above wgmma.wait_group (the compiler sees the wgmma asm itself as

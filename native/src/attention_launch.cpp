@@ -93,6 +93,34 @@ int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
 }
 #endif
 
+
+#ifdef SK_WITH_CUDA
+// The fields every attention kernel reads (tensors, dtypes, shape, scale, causal, key lengths), windows off; the
+// caller adds its masks and block lists.
+skcuda::AttentionArgs core_args(const void* q, const void* k, const void* v, void* o, int dtype, int o_dtype,
+                                int64_t batch, int64_t heads_q, int64_t heads_kv, int64_t lq, int64_t lk,
+                                int64_t head_dim, float scale, int causal, const int32_t* key_lengths) {
+  skcuda::AttentionArgs a = {};
+  a.q = q;
+  a.k = k;
+  a.v = v;
+  a.o = o;
+  a.dtype = dtype;
+  a.o_dtype = o_dtype;
+  a.batch = (int)batch;
+  a.hq = (int)heads_q;
+  a.hkv = (int)heads_kv;
+  a.lq = (int)lq;
+  a.lk = (int)lk;
+  a.d = (int)head_dim;
+  a.scale = scale;
+  a.causal = causal != 0;
+  a.window_left = -1;
+  a.window_right = -1;
+  a.key_lengths = key_lengths;
+  return a;
+}
+#endif
 }  // namespace
 
 SK_EXPORT int sk_attention_block_sparse(const void* q, const void* k, const void* v, void* o, int dtype, int o_dtype,
@@ -132,24 +160,10 @@ SK_EXPORT int sk_attention_block_sparse(const void* q, const void* k, const void
   }
   if (!aligned(key_lengths, 4)) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: key_lengths must be 4-byte aligned", fn);
 #ifdef SK_WITH_CUDA
-  skcuda::AttentionArgs a;
-  a.q = q;
-  a.k = k;
-  a.v = v;
-  a.o = o;
-  a.dtype = dtype;
-  a.o_dtype = o_dtype;
-  a.batch = (int)batch;
-  a.hq = (int)heads_q;
-  a.hkv = (int)heads_kv;
-  a.lq = (int)lq;
-  a.lk = (int)lk;
-  a.d = (int)head_dim;
-  a.scale = scale;
-  a.causal = causal != 0;
+  skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim, scale,
+                                      causal, key_lengths);
   a.window_left = window_left;
   a.window_right = window_right;
-  a.key_lengths = key_lengths;
   a.bias = bias;
   a.bias_sb = bias_stride_b;
   a.bias_sh = bias_stride_h;
@@ -231,24 +245,8 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
   if (need > optin)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %lld needs %d bytes of shared memory per block, device %d has %d",
                     fn, (long long)head_dim, need, dev, optin);
-  skcuda::AttentionArgs a = {};
-  a.q = q;
-  a.k = k;
-  a.v = v;
-  a.o = o;
-  a.dtype = dtype;
-  a.o_dtype = o_dtype;
-  a.batch = (int)batch;
-  a.hq = (int)heads_q;
-  a.hkv = (int)heads_kv;
-  a.lq = (int)lq;
-  a.lk = (int)lk;
-  a.d = (int)head_dim;
-  a.scale = scale;
-  a.causal = causal != 0;
-  a.window_left = -1;
-  a.window_right = -1;
-  a.key_lengths = key_lengths;
+  const skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim,
+                                            scale, causal, key_lengths);
   e = skcuda::attention_sm90(a, (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: kernel launch");
   return SK_OK;
