@@ -121,11 +121,13 @@ final class GemmDriver {
 
     /**
      * Dense, W prepared as Wᵀ panels {@code [panel][in][16]}: the roles of the one-off path swapped. Tasks are
-     * (block of up to {@link #PREPARED_MC} tokens) x (range of output panels); Y's tile is first set to the bias, then
+     * (block of up to {@link #PREPARED_MC} tokens) x (range of output panels); Y's tile is first zeroed, then
      * per K block and panel the 6 x 16 microkernel broadcasts six X rows (read in place) against the panel's
      * [KC][16] sub-panel and accumulates [6 tokens][16 outputs] of Y directly. The X rows of a task (48 x KC floats,
      * 72 KiB) stay in L2 across the panels; a panel's sub-panel (24 KiB) in L1 across the token rows. A last panel
-     * narrower than 16 outputs goes through a small scratch tile, so nothing is written past a row of Y.
+     * narrower than 16 outputs goes through a small scratch tile, so nothing is written past a row of Y. The bias is
+     * added last. Results differ from the one-off path's only in summation order: remainder tokens here (remainder
+     * outputs there) go through the 1-row kernel, which splits its sum over two accumulators.
      */
     static void densePrepared(CpuKernels k, float[] x, int tokens, int in, float[] wp, int out, float[] bias,
                               float[] y, int threads) {
@@ -145,11 +147,7 @@ final class GemmDriver {
             if (full1 > p0) {
                 int o0 = p0 * nb, width = (full1 - p0) * nb;
                 for (int t = t0; t < t0 + rows; t++) {
-                    if (bias == null) {
-                        java.util.Arrays.fill(y, t * out + o0, t * out + o0 + width, 0f);
-                    } else {
-                        System.arraycopy(bias, o0, y, t * out + o0, width);
-                    }
+                    java.util.Arrays.fill(y, t * out + o0, t * out + o0 + width, 0f);
                 }
             }
             boolean tail = p1 > fullPanels;  // the last, narrower panel of this task: through scratch
@@ -172,6 +170,16 @@ final class GemmDriver {
                     for (; r < rows; r++) {
                         int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
                         k.dense1(wp, wo, x, (t0 + r) * in + k0, kLen, dst, d0);
+                    }
+                }
+            }
+            // The bias last, as the one-off path adds it (after the products, not as their starting value).
+            if (bias != null && full1 > p0) {
+                int o0 = p0 * nb, width = (full1 - p0) * nb;
+                for (int t = t0; t < t0 + rows; t++) {
+                    int yo = t * out;
+                    for (int j = o0; j < o0 + width; j++) {
+                        y[yo + j] += bias[j];
                     }
                 }
             }

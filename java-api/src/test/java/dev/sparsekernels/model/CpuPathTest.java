@@ -47,11 +47,24 @@ class CpuPathTest {
      * tiers whose vector reductions add lanes in different orders, so bit equality would be flaky.
      */
     private static void assertClose(float[] expected, float[] actual, String what) {
+        assertClose(expected, actual, what, 1e-6f);
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what, float tolerance) {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], actual[i], 1e-6f * Math.max(1f, Math.abs(expected[i])), what + ": element " + i);
+            assertEquals(expected[i], actual[i], tolerance * Math.max(1f, Math.abs(expected[i])),
+                    what + ": element " + i);
         }
     }
+
+    /**
+     * Dense layers keep their weight prepared (cpu.DenseWeights) and run the 6 x 16 kernel over 6 tokens instead of 6
+     * outputs, so remainder rows and columns go through the 1-row kernel on different elements than the tensor path:
+     * the same products, summed in another order. With 96 inputs of unit scale that moves an output by up to a few
+     * float32 ulps of the sum's magnitude (~10), measured up to 7.5e-6 relative on outputs near 0.3.
+     */
+    private static final float DENSE_TOLERANCE = 3e-5f;
 
     @Test
     void everyFormatGivesTheTensorPathsResultsOnArrays() {
@@ -63,8 +76,9 @@ class CpuPathTest {
             float[] x = random(rows * 96);
             for (LinearLayer l : List.of(d, s, b)) {
                 float[] expected = throughTensors(k, l, x, rows);
-                assertClose(expected, l.forward(k, DType.F32, x, rows), l.format());
-                assertClose(expected, l.forward(k, DType.F32, x, rows), l.format() + ", cached weights");
+                float tolerance = l == d ? DENSE_TOLERANCE : 1e-6f;
+                assertClose(expected, l.forward(k, DType.F32, x, rows), l.format(), tolerance);
+                assertClose(expected, l.forward(k, DType.F32, x, rows), l.format() + ", cached weights", tolerance);
             }
         }
     }
