@@ -51,17 +51,25 @@ int check_common(const char* fn, const void* x, int x_dtype, const void* w, cons
   return SK_OK;
 }
 
+// check_common plus the metadata pointer: the sk_sparse24_gemm contract, shared with its Hopper twin.
+int check_sparse24(const char* fn, const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                   const float* bias, const void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out) {
+  int rc = check_common(fn, x, x_dtype, gpu_values, "gpu_values", bias, y, y_dtype, tokens, in, out);
+  if (rc != SK_OK) return rc;
+  if (gpu_meta == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta is NULL", fn);
+  if (((uintptr_t)gpu_meta & 15u) != 0)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta must be 16-byte aligned", fn);
+  return SK_OK;
+}
+
 }  // namespace
 
 SK_EXPORT int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
                                void* stream) {
   const char* fn = "sk_sparse24_gemm";
-  int rc = check_common(fn, x, x_dtype, gpu_values, "gpu_values", bias, y, y_dtype, tokens, in, out);
+  int rc = check_sparse24(fn, x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
-  if (gpu_meta == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta is NULL", fn);
-  if (((uintptr_t)gpu_meta & 15u) != 0)
-    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta must be 16-byte aligned", fn);
 #ifdef SK_WITH_CUDA
   if (tokens > skcuda::sparse24_max_tokens())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
@@ -147,11 +155,8 @@ SK_EXPORT int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, con
                                                  const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
                                                  int64_t tokens, int64_t in, int64_t out, void* stream) {
   const char* fn = "sk_experimental_sparse24_gemm_sm90";
-  int rc = check_common(fn, x, x_dtype, gpu_values, "gpu_values", bias, y, y_dtype, tokens, in, out);
+  int rc = check_sparse24(fn, x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
-  if (gpu_meta == nullptr) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta is NULL", fn);
-  if (((uintptr_t)gpu_meta & 15u) != 0)
-    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: gpu_meta must be 16-byte aligned", fn);
 #ifdef SK_WITH_CUDA
   if (tokens > skcuda::sparse24_sm90_max_tokens())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
