@@ -1,5 +1,7 @@
 package dev.sparsekernels;
 
+import dev.sparsekernels.cpu.BsrWeights;
+
 import dev.sparsekernels.prune.BlockPruner;
 import java.util.Arrays;
 
@@ -27,6 +29,7 @@ public final class BlockSparseMatrix implements AutoCloseable {
     private final int[] columnIndices;
     private final float[] values;
     private final Attachments attachments;
+    private volatile BsrWeights cpuWeights;
 
     private BlockSparseMatrix(int rows, int cols, int blockRows, int blockCols, DType dtype, int[] rowPointers,
             int[] columnIndices, float[] values) {
@@ -252,8 +255,28 @@ public final class BlockSparseMatrix implements AutoCloseable {
         return attachments.isClosed();
     }
 
+    /**
+     * The prepared form the CPU kernel runs on ({@link BsrWeights}: Wᵀ panels of the stored blocks); built on first use
+     * and cached until {@link #close()}.
+     */
+    public BsrWeights cpuWeights() {
+        BsrWeights w = cpuWeights;
+        if (w == null) {
+            synchronized (this) {
+                live();
+                w = cpuWeights;
+                if (w == null) {
+                    w = BsrWeights.of(rows, cols, blockRows, blockCols, rowPointers, columnIndices, values);
+                    cpuWeights = w;
+                }
+            }
+        }
+        return w;
+    }
+
     @Override
     public void close() {
+        cpuWeights = null;
         attachments.close();
     }
 

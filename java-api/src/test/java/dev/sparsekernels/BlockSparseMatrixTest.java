@@ -96,6 +96,26 @@ class BlockSparseMatrixTest {
         assertArrayEquals(new int[] {16, 16}, BlockSparseMatrix.parseBlockShape("16"));
     }
 
+    @Test
+    void cpuWeightsArePreparedOnceAndDroppedOnClose() {
+        Random r = new Random(7);
+        float[] w = new float[64 * 96];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian();
+        }
+        BlockSparseMatrix m;
+        try (Tensor t = Tensor.of(w, 64, 96)) {
+            m = BlockSparseMatrix.prune(t, 32, 32, 0.5);
+        }
+        dev.sparsekernels.cpu.BsrWeights p = m.cpuWeights();
+        assertTrue(p == m.cpuWeights(), "cached");
+        assertEquals(m.blockCount(), p.blockCount());
+        assertEquals(64, p.outFeatures());
+        assertEquals(96, p.inFeatures());
+        m.close();
+        assertThrows(IllegalStateException.class, m::cpuWeights);
+    }
+
     private static void assertMessage(org.junit.jupiter.api.function.Executable call, String part) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(part), e.getMessage());

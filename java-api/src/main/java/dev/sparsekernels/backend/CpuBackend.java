@@ -94,8 +94,8 @@ public final class CpuBackend implements Kernels {
         }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
         float[] y = new float[s.tokens * s.out];
-        BsrGemm.linear(x.toFloatArray(), s.tokens, s.in, s.out, w.blockRows(), w.blockCols(), w.rowPointersView(),
-                w.columnIndicesView(), w.valuesView(), bias == null ? null : bias.toFloatArray(), y, threads);
+        BsrGemm.linear(x.toFloatArray(), s.tokens, w.cpuWeights(), bias == null ? null : bias.toFloatArray(), y,
+                threads);
         return Tensor.of(y, s.outputShape);
     }
 

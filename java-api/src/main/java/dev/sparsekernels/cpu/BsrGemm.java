@@ -70,6 +70,37 @@ public final class BsrGemm {
         run(k, x, tokens, in, out, blockRows, blockCols, rowPointers, columnIndices, values, bias, y, threads);
     }
 
+    /**
+     * Computes {@code y = x · wᵀ + bias} with W prepared once ({@link BsrWeights}): the path for weights used more
+     * than once (a model's layers, {@code BlockSparseMatrix} on the CPU backend). Same results as the one-off call on
+     * the same arrays, bit for bit: every output sums its products in the same order.
+     *
+     * @param x       [tokens, w.inFeatures()] row-major
+     * @param tokens  >= 1
+     * @param w       prepared weights
+     * @param bias    [w.outFeatures()] or null
+     * @param y       [tokens, w.outFeatures()] row-major, overwritten
+     * @param threads >= 1
+     * @throws IllegalArgumentException naming the argument, the expected and the actual value
+     */
+    public static void linear(float[] x, int tokens, BsrWeights w, float[] bias, float[] y, int threads) {
+        linear(CpuVectorization.kernels(), x, tokens, w, bias, y, threads);
+    }
+
+    static void linear(CpuKernels k, float[] x, int tokens, BsrWeights w, float[] bias, float[] y, int threads) {
+        Checks.positive("tokens", tokens);
+        Checks.positive("threads", threads);
+        Checks.notNull("w", w);
+        Checks.notNull("x", x);
+        Checks.notNull("y", y);
+        Checks.length("x", x.length, tokens, w.inFeatures(), "tokens*in");
+        Checks.length("y", y.length, tokens, w.outFeatures(), "tokens*out");
+        if (bias != null) {
+            Checks.length("bias", bias.length, w.outFeatures(), "out");
+        }
+        BsrPreparedDriver.run(k, x, tokens, w, bias, y, threads);
+    }
+
     static void run(CpuKernels k, float[] x, int tokens, int in, int out, int br, int bc, int[] rp, int[] cols,
                     float[] w, float[] bias, float[] y, int threads) {
         final int nbr = out / br;

@@ -74,6 +74,17 @@ interface CpuKernels {
               int cs);
 
     /**
+     * BSR with W prepared ({@link BsrWeights}), 6 tokens x 16 outputs over steps {@code g} in [g0, g1) of one output
+     * panel: adds {@code x[x0 + t*in + cols[g]] * w[wo + (g - g0)*16 + j]} to {@code c[c0 + t*cs + j]} for t < 6,
+     * j < 16, steps in order (Y in place: c is Y, cs = out).
+     */
+    void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c, int c0,
+                      int cs);
+
+    /** As {@link #bsrPrepared6} for one token. */
+    void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0);
+
+    /**
      * BSR, one token, 4 rows: {@code y[yo + r] = sum over n in [n0, n1), k < bc of w[n*bs + wRow + r*bc + k] *
      * x[xo + cols[n]*bc + k]} (vectorized along bc; overwrites, no bias).
      */

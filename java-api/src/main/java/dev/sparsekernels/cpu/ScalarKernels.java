@@ -122,6 +122,24 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c,
+                             int c0, int cs) {
+        for (int t = 0; t < DENSE_ROWS; t++) {
+            bsrPrepared1(w, wo, cols, g0, g1, x, x0 + t * in, c, c0 + t * cs);
+        }
+    }
+
+    @Override
+    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0) {
+        for (int g = g0, wg = wo; g < g1; g++, wg += DENSE_NB) {
+            float b = x[x0 + cols[g]];
+            for (int j = 0; j < DENSE_NB; j++) {
+                c[c0 + j] += b * w[wg + j];
+            }
+        }
+    }
+
+    @Override
     public void bsrDot4(float[] x, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] y,
                         int yo) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

@@ -543,6 +543,74 @@ final class VectorKernels implements CpuKernels {
         a31.intoArray(c, c3 + 8);
     }
 
+    // ---------------------------------------------------------------- BSR, W prepared: Y in place
+
+    /**
+     * 6 tokens x 16 outputs: per step one table load, 2 vector loads of the panel stream, 6 broadcasts of X, 12 FMAs;
+     * the accumulators stay in registers over all the steps (all stored blocks of the row), with no reload between
+     * blocks. The flat step loop is what lets C2 keep them there: a loop over blocks around a loop over k compiled to
+     * half the speed (measured in session 2 on the one-off kernel).
+     */
+    @Override
+    public void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c,
+                             int c0, int cs) {
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+        int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
+        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
+        FloatVector a40 = FloatVector.fromArray(S, c, c4), a41 = FloatVector.fromArray(S, c, c4 + 8);
+        FloatVector a50 = FloatVector.fromArray(S, c, c5), a51 = FloatVector.fromArray(S, c, c5 + 8);
+        for (int g = g0, wg = wo; g < g1; g++, wg += 16) {
+            int k = cols[g];
+            FloatVector w0 = FloatVector.fromArray(S, w, wg);
+            FloatVector w1 = FloatVector.fromArray(S, w, wg + 8);
+            FloatVector b = FloatVector.broadcast(S, x[x0 + k]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(S, x[x1 + k]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(S, x[x2 + k]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(S, x[x3 + k]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+            b = FloatVector.broadcast(S, x[x4 + k]);
+            a40 = w0.fma(b, a40);
+            a41 = w1.fma(b, a41);
+            b = FloatVector.broadcast(S, x[x5 + k]);
+            a50 = w0.fma(b, a50);
+            a51 = w1.fma(b, a51);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 8);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 8);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 8);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 8);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 8);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 8);
+    }
+
+    @Override
+    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0) {
+        FloatVector a0 = FloatVector.fromArray(S, c, c0), a1 = FloatVector.fromArray(S, c, c0 + 8);
+        for (int g = g0, wg = wo; g < g1; g++, wg += 16) {
+            FloatVector b = FloatVector.broadcast(S, x[x0 + cols[g]]);
+            a0 = FloatVector.fromArray(S, w, wg).fma(b, a0);
+            a1 = FloatVector.fromArray(S, w, wg + 8).fma(b, a1);
+        }
+        a0.intoArray(c, c0);
+        a1.intoArray(c, c0 + 8);
+    }
+
     // ---------------------------------------------------------------- BSR, one token: vectorized along blockCols
 
     /** 4 rows x 1 token, 2 vectors of bc per step (bc is a multiple of 16): 8 accumulators. */

@@ -56,9 +56,7 @@ public final class BlockSparseLinear implements LinearLayer {
     @Override
     public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
         return CpuPath.forward(this, kernels, activations, x, rows, weight.isClosed(), "BlockSparseLinear",
-                (y, threads) -> BsrGemm.linear(x, rows, inFeatures(), outFeatures(), weight.blockRows(),
-                        weight.blockCols(), weight.rowPointersView(), weight.columnIndicesView(), weight.valuesView(),
-                        bias.array(), y, threads));
+                (y, threads) -> BsrGemm.linear(x, rows, weight.cpuWeights(), bias.array(), y, threads));
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.sparsekernels.bench.GemmPeer;
 import dev.sparsekernels.bench.OpenBlasPeer;
 import dev.sparsekernels.bench.peers.OpenBlasSgemm;
 import dev.sparsekernels.cpu.BsrGemm;
+import dev.sparsekernels.cpu.BsrWeights;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -59,6 +60,7 @@ public class BsrBenchmark {
     private int[] rowPointers;
     private int[] columnIndices;
     private float[] values;
+    private BsrWeights prepared;
     private GemmPeer openblas;
 
     @Setup(Level.Trial)
@@ -72,6 +74,7 @@ public class BsrBenchmark {
             rowPointers = m.rowPointers();
             columnIndices = m.columnIndices();
             values = m.values();
+            prepared = m.cpuWeights();
         }
         if (OpenBlasSgemm.isAvailable()) {
             openblas = new OpenBlasPeer(x, tokens, in, w, out, bias, threads);
@@ -88,6 +91,13 @@ public class BsrBenchmark {
     @Benchmark
     public float[] bsr() {
         BsrGemm.linear(x, tokens, in, out, block, block, rowPointers, columnIndices, values, bias, y, threads);
+        return y;
+    }
+
+    /** W prepared once ({@code BsrWeights}, as a model layer or the CPU backend runs it). */
+    @Benchmark
+    public float[] bsrPrepared() {
+        BsrGemm.linear(x, tokens, prepared, bias, y, threads);
         return y;
     }
 
