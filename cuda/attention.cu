@@ -9,6 +9,8 @@
 //   softmax     online, in registers: scores pre-multiplied by scale * log2(e), exp2; row max over the quad
 //               (shuffle-xor 1, 2); the row sum stays per lane and is reduced once at the end; a row whose max is
 //               still -inf uses 0 as reference so exp2 gives 0, never NaN (such rows end with l = 0 -> zeros);
+//   non-finite  in tiles with masked weights, a NaN/Inf in V is kept from rows whose weight for its key is 0
+//               (attention_nonfinite.cuh; one smem scan per such tile, a slow path only when one is found);
 //   O += P V    the S accumulators repacked as the A operand (ptx-fragments.md 2.3), V via ldmatrix.x4.trans.
 // K and V tiles flow through a 2-stage cp.async ring (tile i+1 loads while tile i computes); Q comes with the
 // first tile. Key tiles outside the range causal / window / key length allow are never visited, nor are key
@@ -23,6 +25,7 @@
 
 #include "attention_index.cuh"
 #include "attention_launch.cuh"
+#include "attention_nonfinite.cuh"
 #include "cp_async.cuh"
 #include "mma_fragments.cuh"
 #include "pairs.cuh"
@@ -191,6 +194,17 @@ __global__ void __launch_bounds__(AttCfg<DP>::THREADS) attention_kernel(const At
       for (int dt = 0; dt < C::DT; ++dt) {
         acc[dt][2 * hr] *= alpha;
         acc[dt][2 * hr + 1] *= alpha;
+      }
+    }
+
+    // ---- non-finite V where masking zeroed some weights (attention_nonfinite.cuh) ----
+    if (partial || elementwise) {
+      T* vtile = sm + C::V_OFF + stage * C::KV_ELEMS;
+      if (att_tile_v_nonfinite<C, T>(vtile, tid)) {
+        att_add_nonfinite_v<C, T>(vtile, s, acc, lane);
+        __syncthreads();
+        att_zero_nonfinite_v<C, T>(vtile, tid);
+        __syncthreads();
       }
     }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "attention_index.cuh"
+#include "attention_nonfinite.cuh"
 #include "warp_emulator.h"
 
 using namespace skcuda;
@@ -37,6 +38,9 @@ struct Prob {
   std::vector<int32_t> cnt, idx;
   std::vector<uint8_t> full;
   int64_t ssb = 0, ssh = 0;
+  // V elements set after the random fill: (index into v, value); a non-finite one must reach exactly the outputs
+  // (row, column) whose row may see its key (docs/reliability.md), the other outputs keep their reference values
+  std::vector<std::pair<size_t, float>> poison;
 };
 
 template <int DP>
@@ -112,8 +116,18 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out, long& confl
     blk.syncthreads();
     const int k0 = kt * C::BK;
     const bool partial = att_tile_partial(k0, C::BK, q0, q1, klen, p.Lq, p.Lk, p.causal, p.wl, p.wr);
+    // The kernel's guard against non-finite V (attention_nonfinite.cuh), step 1: one scan of the tile, block-wide.
+    const uint32_t expb = p.dt == emu::F16 ? kF16ExpBits : kBF16ExpBits;
+    const int vbase = (C::V_OFF + stage * C::KV_ELEMS) * 2;  // bytes
+    bool v_nonfinite = false;
+    if (partial || elementwise)
+      for (int c = 0; c < C::BK * C::CH; ++c)
+        for (int wd = 0; wd < 4; ++wd)
+          v_nonfinite |= att_word_nonfinite(
+              blk.ld32(vbase + ((c / C::CH) * C::PITCH + (c % C::CH) * 8) * 2 + 4 * wd, cur, "V scan"), expb);
+    static float sw[C::WARPS][C::NT][32][4];
     for (int w = 0; w < C::WARPS; ++w) {
-      static float s[C::NT][32][4];
+      auto& s = sw[w];
       for (int nt = 0; nt < C::NT; ++nt)
         for (int l = 0; l < 32; ++l)
           for (int r = 0; r < 4; ++r) s[nt][l][r] = 0.f;
@@ -180,6 +194,40 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out, long& confl
           }
         }
       }
+      // step 2a: per row a mask of the keys with weight > 0 (OR over the quad), then the non-finite v of those keys
+      // added to the row's accumulators, as the kernel does
+      if (v_nonfinite)
+        for (int l = 0; l < 32; ++l) {
+          uint64_t seen[2] = {0, 0};
+          for (int hr = 0; hr < 2; ++hr)
+            for (int q = 0; q < 4; ++q)
+              for (int nt = 0; nt < C::NT; ++nt)
+                for (int e = 0; e < 2; ++e)
+                  if (s[nt][(l & ~3) | q][2 * hr + e] > 0.f) seen[hr] |= 1ull << (nt * 8 + 2 * q + e);
+          for (int j = 0; j < C::BK; ++j) {
+            const bool r0 = (seen[0] >> j) & 1, r1 = (seen[1] >> j) & 1;
+            if (!r0 && !r1) continue;
+            for (int dt = 0; dt < C::DT; ++dt)
+              for (int u = 0; u < 2; ++u) {
+                const uint32_t wv = blk.ld32(vbase + (j * C::PITCH + dt * 8 + 2 * (l & 3)) * 2, cur, "V non-finite");
+                const float v = u == 0 ? emu::lo_f(wv, p.dt) : emu::hi_f(wv, p.dt);
+                if (!std::isfinite(v)) {
+                  if (r0) acc[w][dt][l][u] += v;
+                  if (r1) acc[w][dt][l][2 + u] += v;
+                }
+              }
+          }
+        }
+    }
+    // step 2b (after every warp's 2a, a barrier in the kernel): zero the non-finite values in smem
+    if (v_nonfinite)
+      for (int c = 0; c < C::BK * C::CH; ++c)
+        for (int wd = 0; wd < 4; ++wd) {
+          const int off = vbase + ((c / C::CH) * C::PITCH + (c % C::CH) * 8) * 2 + 4 * wd;
+          blk.st32(off, att_word_zero_nonfinite(blk.ld32(off, cur, "V zero"), expb), "V zero");
+        }
+    for (int w = 0; w < C::WARPS; ++w) {
+      auto& s = sw[w];
       for (int kk = 0; kk < C::BK / 16; ++kk) {
         uint32_t pa[32][4];
         auto pk = [&](float lo, float hi) {
@@ -259,6 +307,7 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
   for (auto& x : p.q) x = emu::from_float(uni(rng), p.dt);
   for (auto& x : p.k) x = emu::from_float(uni(rng), p.dt);
   for (auto& x : p.v) x = emu::from_float(uni(rng), p.dt);
+  for (const auto& pv : p.poison) p.v[pv.first] = emu::from_float(pv.second, p.dt);
   std::vector<float> out(nq, NAN);
   const int dp = att_padded_dim(p.D);
   long conflicts = 0;
@@ -272,8 +321,9 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
     }
   const double scale = 1.0 / sqrt((double)p.D);
   double worst = 0;
-  long bad_zero = 0, nan_count = 0, empty = 0;
+  long bad_zero = 0, nan_count = 0, empty = 0, poisoned = 0, missed = 0;
   std::vector<double> ref((size_t)p.D), sc((size_t)p.Lk);
+  std::vector<char> reach((size_t)p.D);
   for (int b = 0; b < p.B; ++b)
     for (int h = 0; h < p.Hq; ++h)
       for (int i = 0; i < p.Lq; ++i) {
@@ -292,6 +342,12 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
           mx = std::max(mx, d);
         }
         std::fill(ref.begin(), ref.end(), 0.0);
+        std::fill(reach.begin(), reach.end(), 0);
+        for (int j = 0; j < p.Lk; ++j)
+          if (sc[j] != -INFINITY)
+            for (int x = 0; x < p.D; ++x)
+              if (!std::isfinite(emu::to_float(p.v[(((size_t)b * p.Hkv + kvh) * p.Lk + j) * p.D + x], p.dt)))
+                reach[x] = 1;
         if (mx != -INFINITY) {
           double l = 0;
           for (int j = 0; j < p.Lk; ++j) {
@@ -307,7 +363,12 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
         }
         for (int x = 0; x < p.D; ++x) {
           const float g = out[(((size_t)b * p.Hq + h) * p.Lq + i) * p.D + x];
-          if (g != g) {
+          if (reach[x]) {  // a non-finite V value of a key this row sees: the output must be non-finite too
+            ++poisoned;
+            if (std::isfinite(g)) ++missed;
+            continue;
+          }
+          if (g != g || std::isinf(g)) {
             ++nan_count;
             continue;
           }
@@ -316,10 +377,14 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
         }
       }
   const double tol = p.dt == emu::F16 ? 4e-3 : 2.5e-2;
-  const bool ok = worst <= tol && nan_count == 0 && bad_zero == 0 && emu::failures().count == before && conflicts == 0;
+  const bool ok = worst <= tol && nan_count == 0 && bad_zero == 0 && emu::failures().count == before &&
+                  conflicts == 0 && missed == 0 && (p.poison.empty() || poisoned > 0);
   printf("%s %-24s B%d Hq%d Hkv%d Lq%d Lk%d D%d %s: max err %.2e (tol %.0e), %ld empty rows, %ld bank conflicts%s\n",
          ok ? "PASS" : "FAIL", name, p.B, p.Hq, p.Hkv, p.Lq, p.Lk, p.D, p.dt == emu::F16 ? "f16" : "bf16", worst, tol,
-         empty, conflicts, nan_count ? ", NaN/unwritten" : "");
+         empty, conflicts, nan_count ? ", NaN/Inf/unwritten where no non-finite V is seen" : "");
+  if (!p.poison.empty())
+    printf("     %ld outputs see a non-finite V value (%ld of them finite: %s)\n", poisoned, missed,
+           missed ? "FAIL" : "ok");
   return ok;
 }
 
@@ -446,6 +511,29 @@ int main() {
     p.idx = {2, 0, -1, 1, -1, -1};
     p.full = std::vector<uint8_t>(6, 0);
     go(p, "block-sparse 192x192");
+  }
+  {
+    // Non-finite V (attention_nonfinite.cuh): NaN at key 70 (causal: rows < 70 do not see it, and they share its
+    // tile with rows that do), +Inf at key 3, -Inf at key 90, and a NaN past batch 0's key length (seen by no row).
+    auto vi = [](int b, int kvh, int j, int x, int hkv, int lk, int d) {
+      return (((size_t)b * hkv + kvh) * lk + j) * d + x;
+    };
+    Prob p = base(2, 2, 1, 100, 100, 64, emu::F16, true, -1);
+    p.klen = {80, 100};
+    p.poison = {{vi(0, 0, 70, 5, 1, 100, 64), NAN},       {vi(0, 0, 3, 10, 1, 100, 64), INFINITY},
+                {vi(1, 0, 90, 20, 1, 100, 64), -INFINITY}, {vi(0, 0, 85, 7, 1, 100, 64), NAN},
+                {vi(1, 0, 64, 33, 1, 100, 64), NAN}};
+    go(p, "non-finite V, causal+lens");
+    p = base(1, 1, 1, 70, 90, 128, emu::BF16, false, -1);
+    p.msq = 90;
+    p.mask.resize(70 * 90);
+    for (auto& m : p.mask) m = rng() % 4 != 0;
+    for (int i = 0; i < 70; ++i) p.mask[(size_t)i * 90 + 17] = i % 2;  // key 17: odd rows only
+    p.poison = {{vi(0, 0, 17, 40, 1, 90, 128), NAN}, {vi(0, 0, 88, 0, 1, 90, 128), INFINITY}};
+    go(p, "non-finite V, dense mask");
+    p = base(1, 1, 1, 64, 64, 64, emu::F16, false, -1);
+    p.poison = {{vi(0, 0, 9, 9, 1, 64, 64), NAN}};
+    go(p, "non-finite V, no mask");
   }
   printf("%s: %d of %d attention emulation cases passed\n", failed ? "FAIL" : "PASS", total - failed, total);
   return failed ? 1 : 0;

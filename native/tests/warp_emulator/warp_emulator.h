@@ -190,6 +190,11 @@ struct Block {
     if (off >= 0 && off + 4 <= size()) memcpy(&v, &bytes[(size_t)off], 4);
     return v;
   }
+  void st32(int off, uint32_t v, const char* what) {
+    EMU_CHECK(off % 4 == 0, "%s: store at %d misaligned", what, off);
+    check_write(off, 4, what);
+    if (off >= 0 && off + 4 <= size()) memcpy(&bytes[(size_t)off], &v, 4);
+  }
   void st_f32(int off, float v, const char* what) {
     EMU_CHECK(off % 4 == 0, "%s: store at %d misaligned", what, off);
     check_write(off, 4, what);
