@@ -22,6 +22,14 @@ import java.util.function.LongSupplier;
 public final class BsrProbe {
     private BsrProbe() {}
 
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static void main(String[] args) {
         int tokens = 512, in = 4096, out = 4096;
         int bs = Integer.getInteger("probe.block", 32);
@@ -69,9 +77,10 @@ public final class BsrProbe {
                     ? () -> BsrGemm.linear(x, tokens, in, out, bs, bs, rowPointers, columns, w, bias, y, threads)
                     : () -> BsrGemm.linear(x, tokens, prepared, bias, y, threads);
             for (int i = -2; i < reps; i++) {
-                // Each side twice, timing the second call: OpenBLAS's workers spin for a while after a call (about
-                // 2^28 cycles unless OPENBLAS_THREAD_TIMEOUT says less) and would take a core from whatever runs
-                // next; the untimed call absorbs that, and OpenBLAS is timed as it runs in a loop of its own calls.
+                // Each side twice, timing the second call (caches warm, OpenBLAS timed as it runs in a loop of its
+                // own calls). OpenBLAS's workers keep spinning after a call (about 2^28 cycles, 0.1 s here, unless
+                // OPENBLAS_THREAD_TIMEOUT says less) and would take a core from whatever runs next: a pause first.
+                pause(250);
                 run.run();
                 long t0 = clock.getAsLong();
                 run.run();
