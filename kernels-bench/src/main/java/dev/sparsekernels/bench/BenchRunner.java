@@ -59,17 +59,8 @@ public final class BenchRunner {
         }
         if (!suite.bsrCases.isEmpty()) {
             int[] shape = Suite.BSR_SHAPE;
-            String peerName = peerMissing;
-            Double peerMs = null;
-            for (BenchRecord r : records) { // the dense peer measured once per shape: reuse it
-                if (r.format.equals("dense") && r.shape.get("tokens").equals(shape[0])
-                        && r.shape.get("in").equals(shape[1]) && r.shape.get("out").equals(shape[2])) {
-                    peerName = r.peer;
-                    peerMs = r.peerMs;
-                }
-            }
             records.addAll(CpuGemmCases.runBsr(shape, suite.bsrCases, threads, suite.budgetMs, OpenBlasPeer::new,
-                    peerName, peerMs, msg -> {
+                    peerMissing, msg -> {
                         if (terminal) {
                             out.print("\r  " + msg + "                    ");
                             out.flush();

@@ -41,32 +41,32 @@ final class CpuGemmCases {
 
         Map<String, Object> shapeMap = BenchData.gemmShape(tokens, in, out);
 
-        progress.apply("gemm " + tokens + "x" + in + "x" + out + ": peer");
-        Double peerMs = null;
-        String peerName = peerMissing;
-        float[] denseRef = null;
-        if (peerMissing == null) {
-            try (GemmPeer peer = peers.create(x, tokens, in, w, out, bias, threads)) {
-                peerName = peer.name();
-                peerMs = Timing.medianMs(peer::run, 2, 3, budgetMs);
-                denseRef = peer.result().clone();
-            }
-        }
-
-        progress.apply("gemm " + tokens + "x" + in + "x" + out + ": dense");
-        double denseMs = Timing.medianMs(() -> DenseGemm.linear(x, tokens, in, w, out, bias, y, threads), 2, 3,
-                budgetMs);
-        if (denseRef != null) {
-            checkClose("dense", y, denseRef, in);
-        }
-
-        progress.apply("gemm " + tokens + "x" + in + "x" + out + ": 2:4");
         Sparse24Weights sw;
         try (Tensor wt = Tensor.of(w, out, in); Sparse24Matrix s = Sparse24Matrix.prune(wt)) {
             sw = s.cpuWeights();
         }
-        double sparseMs = Timing.medianMs(() -> Sparse24Gemm.linear(x, tokens, in, sw, bias, y, threads), 2, 3,
-                budgetMs);
+        float[] ySparse = new float[tokens * out];
+        Runnable dense = () -> DenseGemm.linear(x, tokens, in, w, out, bias, y, threads);
+        Runnable sparse = () -> Sparse24Gemm.linear(x, tokens, in, sw, bias, ySparse, threads);
+        progress.apply("gemm " + tokens + "x" + in + "x" + out + ": peer, dense, 2:4 round-robin");
+        Double peerMs = null;
+        String peerName = peerMissing;
+        double denseMs;
+        double sparseMs;
+        if (peerMissing == null) {
+            try (GemmPeer peer = peers.create(x, tokens, in, w, out, bias, threads)) {
+                peerName = peer.name();
+                double[] ms = Timing.roundRobinMediansMs(List.of(peer::run, dense, sparse), 1, 3, budgetMs);
+                peerMs = ms[0];
+                denseMs = ms[1];
+                sparseMs = ms[2];
+                checkClose("dense", y, peer.result(), in);
+            }
+        } else {
+            double[] ms = Timing.roundRobinMediansMs(List.of(dense, sparse), 1, 3, budgetMs);
+            denseMs = ms[0];
+            sparseMs = ms[1];
+        }
 
         List<BenchRecord> records = new ArrayList<>();
         records.add(new BenchRecord("gemm", "dense", "cpu", shapeMap, "f32", denseMs, peerName, peerMs, threads));
@@ -76,11 +76,11 @@ final class CpuGemmCases {
 
     /**
      * BSR cases on one shape: W random, block-norm pruned to each {block, percent} case, against the dense peer on the
-     * same shape. {@code peerMs}/{@code peerName} come from the dense GEMM cases of this run when they measured this
-     * shape (the peer is measured once per shape); with a null peerMs and no peerMissing the peer is measured here.
+     * same shape, timed round-robin with each case (no peer when {@code peerMissing} says why).
      */
     static List<BenchRecord> runBsr(int[] shape, List<int[]> cases, int threads, double budgetMs, PeerFactory peers,
-            String peerName, Double peerMs, Function<String, Void> progress) {
+            String peerMissing, Function<String, Void> progress) {
+        String peerName = peerMissing;
         int tokens = shape[0];
         int in = shape[1];
         int out = shape[2];
@@ -90,27 +90,37 @@ final class CpuGemmCases {
         float[] bias = BenchData.uniform(rnd, out);
         float[] y = new float[tokens * out];
         Map<String, Object> shapeMap = BenchData.gemmShape(tokens, in, out);
-        if (peerMs == null && peerName == null) {
-            progress.apply("bsr " + tokens + "x" + in + "x" + out + ": peer");
-            try (GemmPeer peer = peers.create(x, tokens, in, w, out, bias, threads)) {
-                peerName = peer.name();
-                peerMs = Timing.medianMs(peer::run, 2, 3, budgetMs);
-            }
-        }
         List<BenchRecord> records = new ArrayList<>();
+        GemmPeer peer = null;
         try (Tensor wt = Tensor.of(w, out, in)) {
+            if (peerName == null) {
+                peer = peers.create(x, tokens, in, w, out, bias, threads);
+                peerName = peer.name();
+            }
             for (int[] c : cases) {
                 int b = c[0];
                 String format = "bsr:" + b + "x" + b;
                 progress.apply(format + " density " + c[1] / 100.0);
                 try (BlockSparseMatrix m = BlockSparseMatrix.prune(wt, b, b, c[1] / 100.0)) {
                     BsrWeights prepared = m.cpuWeights(); // once, outside the timing: as a model layer runs it
-                    double ms = Timing.medianMs(() -> BsrGemm.linear(x, tokens, prepared, bias, y, threads), 2, 3,
-                            budgetMs);
+                    Runnable ours = () -> BsrGemm.linear(x, tokens, prepared, bias, y, threads);
+                    Double peerMs = null;
+                    double ms;
+                    if (peer != null) { // the dense peer timed round-robin with each case
+                        double[] t = Timing.roundRobinMediansMs(List.of(peer::run, ours), 1, 3, budgetMs);
+                        peerMs = t[0];
+                        ms = t[1];
+                    } else {
+                        ms = Timing.roundRobinMediansMs(List.of(ours), 1, 3, budgetMs)[0];
+                    }
                     checkSampled(format, y, x, m.toDenseArray(), bias, tokens, in, out, rnd);
                     records.add(new BenchRecord("gemm", format, "cpu", shapeMap, "f32", ms, peerName, peerMs, threads,
                             m.density()));
                 }
+            }
+        } finally {
+            if (peer != null) {
+                peer.close();
             }
         }
         return records;
