@@ -7,7 +7,8 @@
 #
 # Run it after ci/gpu-check.sh on the same (warm) host: it reuses that build (SK_GPU_BUILD_DIR, default
 # /tmp/sk-gpu-check-build), else builds sk_gpu_bench itself (~60 s). Report in $OUT/gpu-profile (or
-# gpu-report/gpu-profile): ncu-<name>.txt per kernel and profile-summary.txt (the headline lines of each). Without
+# gpu-report/gpu-profile): ncu-<name>.txt per kernel and profile-summary.txt (the headline lines of each), packed into
+# $OUT/gpu-profile.tgz when $OUT is set (the device tool's output folder). Without
 # ncu on the host it says so and exits 0; each profile runs under `timeout`, all of them within
 # SK_GPU_PROFILE_SECONDS (default 200).
 #   bash ci/gpu-check.sh; bash ci/gpu-profile.sh
@@ -80,4 +81,9 @@ profile gather-cols 'gather_cols_kernel' --gather-only --no-flush
   done
 } > "$report/profile-summary.txt"
 cat "$report/profile-summary.txt"
+# The device tool brings back only a few files per call: one archive beside gpu-check's gpu-report.tgz.
+if [ -n "${OUT:-}" ]; then
+  sleep 1  # let tee flush this log
+  tar czf "$OUT/gpu-profile.tgz" -C "$report" . && rm -rf "$report"
+fi
 exit $status
