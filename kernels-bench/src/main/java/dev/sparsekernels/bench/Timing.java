@@ -54,7 +54,8 @@ public final class Timing {
         return medians;
     }
 
-    private static void pause(long ms) {
+    /** Sleeps ms (restoring the interrupt flag if interrupted). */
+    public static void pause(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.sparsekernels.bench.probe;
 
+import dev.sparsekernels.bench.Timing;
 import dev.sparsekernels.bench.peers.OpenBlasSgemm;
 import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.BsrWeights;
@@ -21,14 +22,6 @@ import java.util.function.LongSupplier;
  */
 public final class BsrProbe {
     private BsrProbe() {}
-
-    private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     public static void main(String[] args) {
         int tokens = 512, in = 4096, out = 4096;
@@ -80,7 +73,7 @@ public final class BsrProbe {
                 // Each side twice, timing the second call (caches warm, OpenBLAS timed as it runs in a loop of its
                 // own calls). OpenBLAS's workers keep spinning after a call (about 2^28 cycles, 0.1 s here, unless
                 // OPENBLAS_THREAD_TIMEOUT says less) and would take a core from whatever runs next: a pause first.
-                pause(250);
+                Timing.pause(250);
                 run.run();
                 long t0 = clock.getAsLong();
                 run.run();
