@@ -7,51 +7,72 @@ import java.util.Arrays;
  * 16-output panels, balanced by their step counts); each zeroes its tile of Y, lets the 6 x 16 microkernel accumulate
  * into it in place (each call covers a panel's whole block row), then adds the bias.
  *
- * <p>Two loop orders, chosen by where Wᵀ can live (measured at 512 x 4096 x 4096, 32 x 32 blocks, 2 threads, same
- * process, against the one-off path; {@code BsrProbe} in kernels-bench, see docs/performance.md):
+ * <p>Three loop orders, chosen by where Wᵀ can live (measured at 512 x 4096 x 4096, 32 x 32 blocks, 2 threads, each
+ * order's median in one process; {@code BsrProbe} in kernels-bench, see docs/performance.md, session 5):
  * <ul>
- *   <li>Tokens outer, panels inner, when the prepared Wᵀ fits in half of L3 ({@link #TOKENS_OUTER_MAX_BYTES}): six
- *       X rows stay in L1/L2 while the whole Wᵀ streams past them sequentially, which the prefetchers keep up with.
- *       Density 0.1: 1.44-1.51x the one-off path (1.65x with the rows touched first, below); panels outer:
- *       1.05-1.09x.</li>
- *   <li>Panels outer, tokens inner, otherwise: each panel's stream (at density 0.5, 128 KiB) stays in L2 across
- *       {@link #PANELS_OUTER_TOKENS} tokens while their X rows are re-read. Density 0.5: 1.25-1.32x, 0.3: 1.20-1.40x;
- *       tokens outer there re-streams Wᵀ from memory for every six tokens (0.58-0.66x).</li>
+ *   <li>{@link Order#TOKENS_OUTER} when the prepared Wᵀ is small ({@link #TOKENS_OUTER_MAX_BYTES}): six X rows, read
+ *       once sequentially beforehand, stay in L1/L2 while the whole Wᵀ streams past them from L3, which the
+ *       prefetchers keep up with. Density 0.05: 14.4 ms against 17.0 grouped and 24.7 panels outer; 0.1: 26.1, 27.9,
+ *       42.8 ms.</li>
+ *   <li>{@link Order#GROUPED} for larger Wᵀ: the same, over groups of panels whose Wᵀ stays in L3 under a busy
+ *       neighbour ({@link #GROUP_MAX_FLOATS}), 192 tokens per task. Density 0.2: 53.4-54.4 ms against 69.9-83.6 tokens
+ *       outer and 63.0-65.5 panels outer; 0.3: 88.5 against 89.5 panels outer; 0.5 and 1.0 within 5% of panels
+ *       outer either way.</li>
+ *   <li>{@link Order#PANELS_OUTER} for few tokens ({@code < } {@link #TOKENS_OUTER_MIN_TOKENS}): each panel's stream
+ *       stays in L1 across all of them.</li>
  * </ul>
  */
 final class BsrPreparedDriver {
     private BsrPreparedDriver() {}
 
     /**
-     * Prepared Wᵀ up to this size (bytes) is streamed once per six tokens; larger ones go panel by panel. Half this
-     * machine's 32 MiB L3: tokens outer measured 1.46x panels outer at 9.6 MiB (density 0.15), 1.24x at 12.8 MiB
-     * (0.2) and 0.64x at 19 MiB (0.3).
+     * Prepared Wᵀ up to this size (bytes) is streamed whole per six tokens; larger goes in groups. A quarter of this
+     * machine's 32 MiB L3, which other tenants share: at 12.8 MiB (density 0.2) tokens outer ran 1.3-1.5x slower
+     * than grouped in a busy phase (and 1.2x faster in a quiet one), at 9.6 MiB (0.15) alike.
      */
-    static final long TOKENS_OUTER_MAX_BYTES = 16L << 20;
+    static final long TOKENS_OUTER_MAX_BYTES = 8L << 20;
     /** Tokens per task with tokens outer (24 and 12 measured alike, 48-96 a little slower). */
     static final int TOKENS_OUTER_TOKENS = 24;
-    /** Tokens per task with panels outer (measured 48 < 96 < 144 < 192 at density 0.5). */
+    /** Tokens per task with panels outer. */
     static final int PANELS_OUTER_TOKENS = 192;
-    /** Below this many tokens Wᵀ is read panel by panel whatever its size: a panel then stays in L1 for all tokens. */
+    /** Below this many tokens Wᵀ is read panel by panel: a panel then stays in L1 for all tokens. */
     static final int TOKENS_OUTER_MIN_TOKENS = 2 * TOKENS_OUTER_TOKENS;
     /** Tasks per thread to aim for when tokens alone do not give enough (dynamic scheduling evens out the rest). */
     static final int TASKS_PER_THREAD = 4;
 
-    static boolean tokensOuter(BsrWeights w, int tokens) {
-        return tokens >= TOKENS_OUTER_MIN_TOKENS && 4L * w.panels().length <= TOKENS_OUTER_MAX_BYTES;
+    /** Loop orders (see the class comment). */
+    enum Order { TOKENS_OUTER, PANELS_OUTER, GROUPED }
+
+    /** GROUPED: Wᵀ floats per group of panels that six tokens at a time stream through (4 MiB; 2 MiB measured alike). */
+    static final long GROUP_MAX_FLOATS = 1L << 20;
+    /** GROUPED: tokens per task (192 and all 512 alike, 96 5-10% slower: each task re-reads its groups' Wᵀ). */
+    static final int GROUPED_TOKENS = 192;
+
+    static Order order(BsrWeights w, int tokens) {
+        if (tokens < TOKENS_OUTER_MIN_TOKENS) {
+            return Order.PANELS_OUTER;
+        }
+        return 4L * w.panels().length <= TOKENS_OUTER_MAX_BYTES ? Order.TOKENS_OUTER : Order.GROUPED;
     }
 
     static void run(CpuKernels k, float[] x, int tokens, BsrWeights w, float[] bias, float[] y, int threads) {
-        run(k, x, tokens, w, bias, y, threads, tokensOuter(w, tokens));
+        run(k, x, tokens, w, bias, y, threads, order(w, tokens));
     }
 
-    /** As above in the given loop order (tests run both on small matrices). */
+    /** As above in the given loop order. */
     static void run(CpuKernels k, float[] x, int tokens, BsrWeights w, float[] bias, float[] y, int threads,
-                    boolean tokensOuter) {
+                    Order order) {
+        run(k, x, tokens, w, bias, y, threads, order, order == Order.GROUPED ? GROUP_MAX_FLOATS : Long.MAX_VALUE);
+    }
+
+    /** As above with the group size for GROUPED (tests use small ones to get several groups on small matrices). */
+    static void run(CpuKernels k, float[] x, int tokens, BsrWeights w, float[] bias, float[] y, int threads,
+                    Order order, long groupFloats) {
         final int out = w.outFeatures(), in = w.inFeatures();
         final int nb = CpuKernels.DENSE_NB;
         final int panels = out / nb;
-        final int mc = tokensOuter ? TOKENS_OUTER_TOKENS : PANELS_OUTER_TOKENS;
+        final int mc = order == Order.TOKENS_OUTER ? TOKENS_OUTER_TOKENS
+                : order == Order.GROUPED ? GROUPED_TOKENS : PANELS_OUTER_TOKENS;
         final int tokBlocks = GemmDriver.ceilDiv(tokens, mc);
         int wanted = threads == 1 ? 1 : GemmDriver.ceilDiv(TASKS_PER_THREAD * threads, tokBlocks);
         final int[] bounds = panelGroups(w, panels, Math.max(1, Math.min(panels, wanted)));
@@ -65,23 +86,26 @@ final class BsrPreparedDriver {
             for (int t = t0; t < t0 + rows; t++) {
                 Arrays.fill(y, t * out + p0 * nb, t * out + p1 * nb, 0f);
             }
-            if (tokensOuter) {
-                int r = 0;
-                for (; r + CpuKernels.DENSE_ROWS <= rows; r += CpuKernels.DENSE_ROWS) {
-                    // The panels read these six rows at scattered columns, a run of blockCols floats per block, which
-                    // no prefetcher predicts: one sequential pass first brings the rows into L2 (density 0.1:
-                    // +11%, 0.05: +23%).
-                    GemmDriver.touch(x, (t0 + r) * in, CpuKernels.DENSE_ROWS * in);
-                    for (int p = p0; p < p1; p++) {
-                        k.bsrPrepared6(wt, w.panelStart(p), cols, w.firstStep(p), w.endStep(p), x, (t0 + r) * in, in,
-                                y, (t0 + r) * out + p * nb, out);
+            if (order != Order.PANELS_OUTER) {
+                for (int q0 = p0, q1; q0 < p1; q0 = q1) {
+                    q1 = groupEnd(w, q0, p1, groupFloats);
+                    int r = 0;
+                    for (; r + CpuKernels.DENSE_ROWS <= rows; r += CpuKernels.DENSE_ROWS) {
+                        // The panels read these six rows at scattered columns, a run of blockCols floats per block,
+                        // which no prefetcher predicts: one sequential pass first brings the rows into L2 (density
+                        // 0.1: +11%, 0.05: +23%).
+                        GemmDriver.touch(x, (t0 + r) * in, CpuKernels.DENSE_ROWS * in);
+                        for (int p = q0; p < q1; p++) {
+                            k.bsrPrepared6(wt, w.panelStart(p), cols, w.firstStep(p), w.endStep(p), x, (t0 + r) * in,
+                                    in, y, (t0 + r) * out + p * nb, out);
+                        }
                     }
-                }
-                for (; r < rows; r++) {
-                    GemmDriver.touch(x, (t0 + r) * in, in);
-                    for (int p = p0; p < p1; p++) {
-                        k.bsrPrepared1(wt, w.panelStart(p), cols, w.firstStep(p), w.endStep(p), x, (t0 + r) * in, y,
-                                (t0 + r) * out + p * nb);
+                    for (; r < rows; r++) {
+                        GemmDriver.touch(x, (t0 + r) * in, in);
+                        for (int p = q0; p < q1; p++) {
+                            k.bsrPrepared1(wt, w.panelStart(p), cols, w.firstStep(p), w.endStep(p), x, (t0 + r) * in,
+                                    y, (t0 + r) * out + p * nb);
+                        }
                     }
                 }
             } else {
@@ -109,6 +133,17 @@ final class BsrPreparedDriver {
                 }
             }
         });
+    }
+
+    /** End of the group of panels from q0 (before p1) whose Wᵀ holds at most maxFloats floats; at least one panel. */
+    static int groupEnd(BsrWeights w, int q0, int p1, long maxFloats) {
+        int q = q0;
+        long floats = 0;
+        do {
+            floats += (long) (w.endStep(q) - w.firstStep(q)) * CpuKernels.DENSE_NB;
+            q++;
+        } while (q < p1 && floats + (long) (w.endStep(q) - w.firstStep(q)) * CpuKernels.DENSE_NB <= maxFloats);
+        return q;
     }
 
     /**

@@ -13,18 +13,23 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * BSR with W prepared ({@link BsrWeights}) in both loop orders of {@link BsrPreparedDriver}, with the Vector API and
+ * BSR with W prepared ({@link BsrWeights}) in every loop order of {@link BsrPreparedDriver}, with the Vector API and
  * the plain-Java kernels: against {@link ScalarReference#bsrLinear} within {@link Oracle}'s bound, and bit for bit
  * against the one-off path where that one runs its panel kernels (more than {@link BsrGemm#DOT_MAX_TOKENS} tokens).
  */
 class BsrWeightsTest {
     static final int[] TOKENS = {1, 2, 5, 6, 7, 13, 48, 49, 130};
 
-    static float[] prepared(CpuKernels k, float[] x, int tokens, Bsr w, float[] bias, int threads, boolean outer) {
+    /** The loop orders under test; GROUPED with groups of at most 1,000 Wᵀ floats, so small matrices get several. */
+    static final BsrPreparedDriver.Order[] ORDERS = BsrPreparedDriver.Order.values();
+
+    static float[] prepared(CpuKernels k, float[] x, int tokens, Bsr w, float[] bias, int threads,
+                            BsrPreparedDriver.Order order) {
         BsrWeights p = BsrWeights.of(w.out, w.in, w.br, w.bc, w.rp, w.cols, w.values);
         float[] y = new float[tokens * w.out];
         Arrays.fill(y, Float.NaN); // every element must be written
-        BsrPreparedDriver.run(k, x, tokens, p, bias, y, threads, outer);
+        BsrPreparedDriver.run(k, x, tokens, p, bias, y, threads, order,
+                order == BsrPreparedDriver.Order.GROUPED ? 1000 : Long.MAX_VALUE);
         return y;
     }
 
@@ -35,11 +40,11 @@ class BsrWeightsTest {
         ScalarReference.bsrLinear(x, tokens, w.in, w.out, w.br, w.bc, w.rp, w.cols, w.values, bias, ref);
         float[] oneOff = new float[tokens * w.out];
         BsrGemm.linear(k, x, tokens, w.in, w.out, w.br, w.bc, w.rp, w.cols, w.values, bias, oneOff, threads);
-        for (boolean outer : new boolean[] {false, true}) {
+        for (BsrPreparedDriver.Order order : ORDERS) {
             String what = k.describe() + " prepared bsr " + w.br + "x" + w.bc + " tokens=" + tokens + " in=" + w.in
                     + " out=" + w.out + " blocks=" + w.cols.length + " bias=" + withBias + " threads=" + threads
-                    + (outer ? " tokens outer" : " panels outer");
-            float[] y = prepared(k, x, tokens, w, bias, threads, outer);
+                    + " " + order;
+            float[] y = prepared(k, x, tokens, w, bias, threads, order);
             Oracle.assertClose(what, y, ref, x, tokens, w.in, w.dense(), w.out, bias);
             if (tokens > BsrGemm.DOT_MAX_TOKENS) {
                 assertArrayEquals(oneOff, y, what + ": differs from the one-off path");
@@ -89,14 +94,14 @@ class BsrWeightsTest {
                 x[0] = Float.NaN;
                 float[] b = Oracle.random(r, out);
                 for (Bsr m : new Bsr[] {w, empty}) {
-                    for (boolean outer : new boolean[] {false, true}) {
-                        float[] y = prepared(k, x, tokens, m, b, 2, outer);
+                    for (BsrPreparedDriver.Order order : ORDERS) {
+                        float[] y = prepared(k, x, tokens, m, b, 2, order);
                         for (int t = 0; t < tokens; t++) {
                             for (int o = 0; o < out; o++) {
                                 assertEquals(b[o], y[t * out + o], 0f, "t=" + t + " o=" + o);
                             }
                         }
-                        y = prepared(k, x, tokens, m, null, 1, outer);
+                        y = prepared(k, x, tokens, m, null, 1, order);
                         for (float v : y) {
                             assertEquals(0f, v, 0f);
                         }
@@ -112,10 +117,10 @@ class BsrWeightsTest {
         Bsr w = Bsr.random(r, 8 * 32, 8 * 32, 32, 32, 0.3, 5);
         float[] x = Oracle.random(r, 130 * w.in);
         CpuKernels k = CpuVectorization.kernels();
-        float[] y1 = prepared(k, x, 130, w, null, 1, false);
+        float[] y1 = prepared(k, x, 130, w, null, 1, BsrPreparedDriver.Order.PANELS_OUTER);
         for (int threads = 1; threads <= 3; threads++) {
-            for (boolean outer : new boolean[] {false, true}) {
-                assertArrayEquals(y1, prepared(k, x, 130, w, null, threads, outer), threads + " threads " + outer);
+            for (BsrPreparedDriver.Order order : ORDERS) {
+                assertArrayEquals(y1, prepared(k, x, 130, w, null, threads, order), threads + " threads " + order);
             }
         }
         float[] y = new float[130 * w.out];
@@ -155,6 +160,21 @@ class BsrWeightsTest {
         // costs (steps + 1): 33 per light panel, 1281 for each of the heavy row's panels 6 and 7; half of 3552 is
         // first reached after panel 7
         assertArrayEquals(new int[] {0, 8, 32}, two);
+    }
+
+    @Test
+    void groupsHoldAtMostTheBudgetAndAtLeastOnePanel() {
+        int[] rp = new int[17];
+        for (int R = 0; R < 16; R++) {
+            rp[R + 1] = rp[R] + (R == 3 ? 40 : 1);
+        }
+        BsrWeights w = BsrWeights.of(16 * 32, 40 * 32, 32, 32, rp, columns(rp, 40), new float[rp[16] * 32 * 32]);
+        // a light panel holds 32 steps x 16 = 512 floats, a panel of the heavy row 40 x 512 = 20,480
+        assertEquals(2, BsrPreparedDriver.groupEnd(w, 0, 32, 1024));
+        assertEquals(1, BsrPreparedDriver.groupEnd(w, 0, 32, 100)); // over budget alone: still one panel
+        assertEquals(7, BsrPreparedDriver.groupEnd(w, 6, 32, 30_000)); // the heavy row's panels one per group
+        assertEquals(32, BsrPreparedDriver.groupEnd(w, 8, 32, Long.MAX_VALUE));
+        assertEquals(6, BsrPreparedDriver.groupEnd(w, 0, 6, Long.MAX_VALUE));
     }
 
     /** Column indices 0, 1, ... for each block row of rp (at most nbc per row). */
