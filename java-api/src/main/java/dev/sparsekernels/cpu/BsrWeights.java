@@ -59,11 +59,13 @@ public final class BsrWeights {
             for (int j = 0; j < blockRows; j += CpuKernels.DENSE_NB) {
                 int base = panelStart(rowPointers, blockRows, blockCols, r, j);
                 for (int n = n0; n < rowPointers[r + 1]; n++) {
-                    for (int k = 0; k < blockCols; k++) {
-                        int d = base + ((n - n0) * blockCols + k) * CpuKernels.DENSE_NB;
-                        int s = n * bs + j * blockCols + k;
-                        for (int o = 0; o < CpuKernels.DENSE_NB; o++) {
-                            p[d + o] = values[s + o * blockCols];
+                    // block n's 16 x blockCols rows j..j+15, transposed: reads run along a row (the strided writes
+                    // stay inside the 2-4 KiB destination, in L1)
+                    int d0 = base + (n - n0) * blockCols * CpuKernels.DENSE_NB;
+                    for (int o = 0; o < CpuKernels.DENSE_NB; o++) {
+                        int s = n * bs + (j + o) * blockCols;
+                        for (int k = 0, d = d0 + o; k < blockCols; k++, d += CpuKernels.DENSE_NB) {
+                            p[d] = values[s + k];
                         }
                     }
                 }
