@@ -2,12 +2,13 @@
 // library). Y[tokens, out] = X[tokens, in] . W^T with W [out, in] (nn.Linear), fp16/bf16 inputs, fp32 accumulation.
 //
 //   sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] [--no-flush] [--f32-only]
-//                [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--gather-only | --no-gather] [--gather-shape RxC]
+//                [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--bsr-densities D,...] [--gather-only | --no-gather]
+//                [--gather-shape RxC]
 //                [--attention-only | --no-attention]
 //
 // After the 2:4 / dense shapes, a BSR section times sk_bsr_gemm at --bsr-shape (default 4096^3) for 64x64 and
-// 32x32 blocks at densities 0.5 / 0.3 / 0.1 / 0.05, bf16 and f16, against cuBLAS on the same pruned W stored dense
-// (records "format": "bsr:64x64", "density").
+// 32x32 blocks at densities 0.5 / 0.3 / 0.1 / 0.05 (--bsr-densities), bf16 and f16, against cuBLAS on the same
+// pruned W stored dense (records "format": "bsr:64x64", "density").
 //
 // Last, a gather section (channels_selftest.cu) times sk_gather_rows / sk_gather_cols keeping half the rows /
 // columns of --gather-shape (default 8192x8192), f16 and f32, against cudaMemcpyAsync device to device of the same
@@ -181,6 +182,7 @@ struct Options {
   bool gemm = true;                      // the 2:4 / dense shapes (--bsr-only: off)
   bool bsr = true;                       // the BSR section (--no-bsr: off)
   Shape bsr_shape = {4096, 4096, 4096};  // --bsr-shape
+  std::vector<double> bsr_densities = {0.5, 0.3, 0.1, 0.05};  // --bsr-densities (ci/gpu-profile.sh: just 0.1)
   bool gather = true;                    // the gather section (--no-gather: off; --gather-only: only it)
   int64_t gather_rows = 8192, gather_cols = 8192;  // --gather-shape
   bool attention = true;                 // the attention section (--no-attention: off; --attention-only: only it)
@@ -467,6 +469,23 @@ int main(int argc, char** argv) {
       opt.attention = false;
     } else if (a == "--no-bsr") {
       opt.bsr = false;
+    } else if (a == "--bsr-densities") {
+      opt.bsr_densities.clear();
+      std::string list(value());
+      for (size_t pos = 0; pos <= list.size();) {
+        size_t end = list.find(',', pos);
+        if (end == std::string::npos) end = list.size();
+        char* stop = nullptr;
+        const std::string item = list.substr(pos, end - pos);
+        const double d = strtod(item.c_str(), &stop);
+        if (item.empty() || *stop != '\0' || !(d > 0 && d <= 1)) {
+          fprintf(stderr, "sk_gpu_bench: --bsr-densities wants D[,D...] with each D in (0, 1], got '%s'\n",
+                  list.c_str());
+          return 64;
+        }
+        opt.bsr_densities.push_back(d);
+        pos = end + 1;
+      }
     } else if (a == "--gather-only") {
       opt.gemm = false;
       opt.bsr = false;
@@ -497,7 +516,8 @@ int main(int argc, char** argv) {
       opt.bsr_shape = one[0];
     } else if (a == "-h" || a == "--help") {
       printf("usage: sk_gpu_bench [--json FILE] [--budget-ms MS] [--max-seconds S] [--shapes TxIxO,...] "
-             "[--no-flush] [--f32-only] [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--gather-only | --no-gather] "
+             "[--no-flush] [--f32-only] [--bsr-only | --no-bsr] [--bsr-shape TxIxO] [--bsr-densities D,...] "
+             "[--gather-only | --no-gather] "
              "[--gather-shape RxC] [--attention-only | --no-attention]\n");
       return 0;
     } else {
@@ -740,7 +760,7 @@ int main(int argc, char** argv) {
       double t_peer = -1;
       for (int bs : {64, 32}) {
         if (s.out % bs != 0 || s.in % bs != 0) continue;
-        for (double density : {0.5, 0.3, 0.1, 0.05}) {
+        for (double density : opt.bsr_densities) {
           char fmt[32], shape_s[48];
           snprintf(fmt, sizeof fmt, "bsr:%dx%d", bs, bs);
           snprintf(shape_s, sizeof shape_s, "%lldx%lldx%lld", (long long)s.tokens, (long long)s.in, (long long)s.out);
