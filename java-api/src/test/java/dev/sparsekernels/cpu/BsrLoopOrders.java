@@ -1,8 +1,6 @@
 package dev.sparsekernels.cpu;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -26,25 +24,10 @@ public final class BsrLoopOrders {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        List<Integer> rpl = new ArrayList<>(List.of(0));
-        List<Integer> cl = new ArrayList<>();
-        for (int i = 0; i < out / bs; i++) {
-            for (int j = 0; j < in / bs; j++) {
-                if (r.nextDouble() < density) {
-                    cl.add(j);
-                }
-            }
-            rpl.add(cl.size());
-        }
-        int[] rp = rpl.stream().mapToInt(Integer::intValue).toArray();
-        int[] cols = cl.stream().mapToInt(Integer::intValue).toArray();
-        float[] w = new float[cols.length * bs * bs];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) r.nextGaussian();
-        }
+        BsrGemmTest.Bsr m = BsrGemmTest.Bsr.random(r, out, in, bs, bs, density, -1);
         float[] bias = new float[out];
         float[] y = new float[tokens * out];
-        BsrWeights bw = BsrWeights.of(out, in, bs, bs, rp, cols, w);
+        BsrWeights bw = BsrWeights.of(out, in, bs, bs, m.rp, m.cols, m.values);
         CpuKernels k = CpuVectorization.kernels();
         BsrPreparedDriver.Order[] orders = BsrPreparedDriver.Order.values();
         int reps = 9;
