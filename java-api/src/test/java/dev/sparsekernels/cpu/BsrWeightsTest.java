@@ -141,12 +141,7 @@ class BsrWeightsTest {
 
     @Test
     void panelGroupsCoverEveryPanelOnceAndBalanceSteps() {
-        // one block row of 40 blocks among 15 of 1: 32 panels (16 rows of 32 outputs, 2 panels each)
-        int[] rp = new int[17];
-        for (int R = 0; R < 16; R++) {
-            rp[R + 1] = rp[R] + (R == 3 ? 40 : 1);
-        }
-        BsrWeights w = BsrWeights.of(16 * 32, 40 * 32, 32, 32, rp, columns(rp, 40), new float[rp[16] * 32 * 32]);
+        BsrWeights w = oneHeavyRow();
         for (int groups = 1; groups <= 40; groups++) {
             int[] b = BsrPreparedDriver.panelGroups(w, 32, Math.min(32, groups));
             assertEquals(0, b[0]);
@@ -164,17 +159,22 @@ class BsrWeightsTest {
 
     @Test
     void groupsHoldAtMostTheBudgetAndAtLeastOnePanel() {
-        int[] rp = new int[17];
-        for (int R = 0; R < 16; R++) {
-            rp[R + 1] = rp[R] + (R == 3 ? 40 : 1);
-        }
-        BsrWeights w = BsrWeights.of(16 * 32, 40 * 32, 32, 32, rp, columns(rp, 40), new float[rp[16] * 32 * 32]);
+        BsrWeights w = oneHeavyRow();
         // a light panel holds 32 steps x 16 = 512 floats, a panel of the heavy row 40 x 512 = 20,480
         assertEquals(2, BsrPreparedDriver.groupEnd(w, 0, 32, 1024));
         assertEquals(1, BsrPreparedDriver.groupEnd(w, 0, 32, 100)); // over budget alone: still one panel
         assertEquals(7, BsrPreparedDriver.groupEnd(w, 6, 32, 30_000)); // the heavy row's panels one per group
         assertEquals(32, BsrPreparedDriver.groupEnd(w, 8, 32, Long.MAX_VALUE));
         assertEquals(6, BsrPreparedDriver.groupEnd(w, 0, 6, Long.MAX_VALUE));
+    }
+
+    /** 16 block rows of 32x32 blocks, row 3 with 40 blocks and the others with 1: 32 panels, 2 per block row. */
+    static BsrWeights oneHeavyRow() {
+        int[] rp = new int[17];
+        for (int R = 0; R < 16; R++) {
+            rp[R + 1] = rp[R] + (R == 3 ? 40 : 1);
+        }
+        return BsrWeights.of(16 * 32, 40 * 32, 32, 32, rp, columns(rp, 40), new float[rp[16] * 32 * 32]);
     }
 
     /** Column indices 0, 1, ... for each block row of rp (at most nbc per row). */
