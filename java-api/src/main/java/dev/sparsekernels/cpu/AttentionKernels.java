@@ -3,7 +3,8 @@ package dev.sparsekernels.cpu;
 /**
  * Microkernels behind {@link FlashAttention}: one implementation on the Vector API ({@code VectorAttentionKernels},
  * loaded only when {@link CpuVectorization#isActive()}) and one in plain Java ({@link ScalarAttentionKernels}). Rows
- * are contiguous float runs of length {@code d}; callers guarantee every index is in range.
+ * are contiguous float runs of length {@code d}; rows of Q and V may lie any stride apart (a head's columns inside
+ * wider packed rows); callers guarantee every index is in range.
  */
 interface AttentionKernels {
     String describe();
@@ -20,8 +21,8 @@ interface AttentionKernels {
     /** {@code a[o ..+n] *= f}. */
     void scale(float[] a, int o, int n, float f);
 
-    /** {@code acc[ao ..+d] += sum over c in [0, n) of p[po + c] * v[vo + c*d ..+d]}. */
-    void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao);
+    /** {@code acc[ao ..+d] += sum over c in [0, n) of p[po + c] * v[vo + c*ldv ..+d]} (V rows ldv apart). */
+    void pv(float[] p, int po, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao);
 
     /**
      * Two query rows against keys [kc0, kc0 + n) of a transposed K ({@code kt[i*ldk + kc0 + c]} = key c, component
@@ -33,18 +34,18 @@ interface AttentionKernels {
                   int so0, int so1);
 
     /** As {@link #pv} for two rows at once (distinct accumulators): p rows at po0 and po1, acc rows at ao0, ao1. */
-    void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1);
+    void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao0, int ao1);
 
     /** Rows per {@link #scoresT6} and {@link #pv6} call. */
     int ROWS = 6;
 
     /**
-     * Six query rows ({@code q[qo + r*d ..]}, r < 6) against keys of a transposed K as in {@link #scoresT2}; row r's
+     * Six query rows ({@code q[qo + r*ldq ..]}, r < 6) against keys of a transposed K as in {@link #scoresT2}; row r's
      * scores go to {@code s[so + r*lds ..]} (lds >= n rounded up to 8).
      */
-    void scoresT6(float[] q, int qo, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s, int so,
-                  int lds);
+    void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s,
+                  int so, int lds);
 
     /** As {@link #pv} for six rows: p rows at {@code po + r*ldp}, accumulator rows at {@code ao + r*d}. */
-    void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao);
+    void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao);
 }

@@ -57,32 +57,93 @@ public final class FlashAttention {
     static float[] attention(AttentionKernels kern, float[] q, float[] k, float[] v, int batch, int hq, int hkv,
             int lq, int lk, int d, AttentionMask mask, float scale, int threads) {
         checkShapes(q, k, v, batch, hq, hkv, lq, lk, d, mask, threads);
-        AttentionMask m = mask == null ? AttentionMask.none() : mask;
         float[] out = new float[Math.toIntExact((long) batch * hq * lq * d)];
-        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, nonFiniteRows(v, d));
-        float[] kt = transposeKeys(k, batch * hkv, lk, d, plan.ldkt, threads);
-        int tasks = batch * hq * plan.qBlocks;
-        CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, out));
+        AttentionLayout ql = AttentionLayout.heads(batch, hq, lq, d);
+        AttentionLayout kvl = AttentionLayout.heads(batch, hkv, lk, d);
+        run(kern, q, ql, k, kvl, v, kvl, out, ql, batch, hq, hkv, lq, lk, d, mask, scale, threads);
         return out;
     }
 
     /**
-     * K [heads, lk, d] as K^T [heads, d, ldkt] (from {@link CacheAligned#OFFSET} on), once per call: every query block of a head reads the same keys, and
-     * transposing them per (query block, key block) tile cost about a tenth of the arithmetic (scalar gathers). The
-     * copy is the size of K, so memory stays independent of Lq x Lk.
+     * As {@link #attention(float[], float[], float[], int, int, int, int, int, int, AttentionMask, float, int)}, with
+     * Q, K, V and the output where their layouts say (for instance heads read straight out of a packed Q|K|V
+     * projection and written straight into packed context rows). Every query row the output layout holds is written
+     * (zeros where the row sees no key or its head is masked); nothing else in {@code out} is touched. Sequence b has
+     * {@code ql.rows(b)} query rows (the output layout must agree) and {@code kl.rows(b)} keys (V's must agree); keys
+     * past those count as masked.
+     *
+     * @throws IllegalArgumentException naming the argument, the expected and the actual value
      */
-    static float[] transposeKeys(float[] k, int heads, int lk, int d, int ldkt, int threads) {
+    public static void attention(float[] q, AttentionLayout ql, float[] k, AttentionLayout kl, float[] v,
+            AttentionLayout vl, float[] out, AttentionLayout ol, int batch, int hq, int hkv, int lq, int lk, int d,
+            AttentionMask mask, float scale, int threads) {
+        attention(KERNELS, q, ql, k, kl, v, vl, out, ol, batch, hq, hkv, lq, lk, d, mask, scale, threads);
+    }
+
+    static void attention(AttentionKernels kern, float[] q, AttentionLayout ql, float[] k, AttentionLayout kl,
+            float[] v, AttentionLayout vl, float[] out, AttentionLayout ol, int batch, int hq, int hkv, int lq,
+            int lk, int d, AttentionMask mask, float scale, int threads) {
+        checkDims(batch, hq, hkv, lq, lk, d, mask, threads);
+        Checks.notNull("q", q);
+        Checks.notNull("k", k);
+        Checks.notNull("v", v);
+        Checks.notNull("out", out);
+        Checks.notNull("q layout", ql);
+        Checks.notNull("k layout", kl);
+        Checks.notNull("v layout", vl);
+        Checks.notNull("out layout", ol);
+        ql.check("q", q.length, batch, hq, lq, d);
+        kl.check("k", k.length, batch, hkv, lk, d);
+        vl.check("v", v.length, batch, hkv, lk, d);
+        ol.check("out", out.length, batch, hq, lq, d);
+        for (int b = 0; b < batch; b++) {
+            if (ol.rows(b) != ql.rows(b)) {
+                throw new IllegalArgumentException("out layout: expected " + ql.rows(b) + " rows for sequence " + b
+                        + " (as q) but got " + ol.rows(b));
+            }
+            if (vl.rows(b) != kl.rows(b)) {
+                throw new IllegalArgumentException("v layout: expected " + kl.rows(b) + " rows for sequence " + b
+                        + " (as k) but got " + vl.rows(b));
+            }
+        }
+        if (out == q || out == k || out == v) {
+            throw new IllegalArgumentException("out: expected an array apart from q, k and v");
+        }
+        run(kern, q, ql, k, kl, v, vl, out, ol, batch, hq, hkv, lq, lk, d, mask, scale, threads);
+    }
+
+    private static void run(AttentionKernels kern, float[] q, AttentionLayout ql, float[] k, AttentionLayout kl,
+            float[] v, AttentionLayout vl, float[] out, AttentionLayout ol, int batch, int hq, int hkv, int lq,
+            int lk, int d, AttentionMask mask, float scale, int threads) {
+        AttentionMask m = mask == null ? AttentionMask.none() : mask;
+        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, nonFiniteRows(v, vl, batch, hkv, lk, d),
+                ql, kl, vl, ol);
+        float[] kt = transposeKeys(k, kl, batch, hkv, lk, d, plan.ldkt, threads);
+        int tasks = batch * hq * plan.qBlocks;
+        CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, out));
+    }
+
+    /**
+     * K as K^T [batch·hkv, d, ldkt] (from {@link CacheAligned#OFFSET} on), once per call: every query block of a head
+     * reads the same keys, and transposing them per (query block, key block) tile cost about a tenth of the
+     * arithmetic (scalar gathers). The copy is the size of K, so memory stays independent of Lq x Lk. Keys past a
+     * sequence's rows stay zero.
+     */
+    static float[] transposeKeys(float[] k, AttentionLayout kl, int batch, int hkv, int lk, int d, int ldkt,
+            int threads) {
         // from CacheAligned.OFFSET on: with ldkt % 8 == 0 every 8-key load then stays inside one cache line
-        float[] kt = CacheAligned.allocatePerCall(Math.toIntExact((long) heads * d * ldkt));
-        CpuThreads.parallelFor(threads, heads, h -> {
-            int src = h * lk * d;
-            int dst = CacheAligned.OFFSET + h * d * ldkt;
-            for (int c0 = 0; c0 < lk; c0 += 16) { // 16 keys at a time: 16 destination rows stay in cache
-                int c1 = Math.min(lk, c0 + 16);
+        float[] kt = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * d * ldkt));
+        int ldk = kl.rowStride();
+        CpuThreads.parallelFor(threads, batch * hkv, bh -> {
+            int b = bh / hkv;
+            int src = kl.offset(b, bh % hkv, 0);
+            int dst = CacheAligned.OFFSET + bh * d * ldkt;
+            for (int c0 = 0, n = kl.rows(b); c0 < n; c0 += 16) { // 16 keys at a time: 16 destination rows stay in cache
+                int c1 = Math.min(n, c0 + 16);
                 for (int i = 0; i < d; i++) {
                     int o = dst + i * ldkt;
                     for (int c = c0; c < c1; c++) {
-                        kt[o + c] = k[src + c * d + i];
+                        kt[o + c] = k[src + c * ldk + i];
                     }
                 }
             }
@@ -91,20 +152,25 @@ public final class FlashAttention {
     }
 
     /**
-     * Which key rows of V hold a NaN or an infinity, or null when none does (the usual case, checked in one pass).
-     * A tile holding such a row takes a P·V path that skips zero weights, because the fast kernels multiply every
-     * weight, and 0 · NaN = NaN would leak a value into rows that do not see its key (NaN policy, reliability.md).
+     * Which key rows of V ({@code [(b·hkv + h)·lk + t]}) hold a NaN or an infinity, or null when none does (the
+     * usual case, checked in one pass). A tile holding such a row takes a P·V path that skips zero weights, because
+     * the fast kernels multiply every weight, and 0 · NaN = NaN would leak a value into rows that do not see its key
+     * (NaN policy, reliability.md).
      */
-    static boolean[] nonFiniteRows(float[] v, int d) {
+    static boolean[] nonFiniteRows(float[] v, AttentionLayout vl, int batch, int hkv, int lk, int d) {
         boolean[] bad = null;
-        for (int row = 0, n = v.length / d; row < n; row++) {
-            for (int i = row * d, e = i + d; i < e; i++) {
-                if (!Float.isFinite(v[i])) {
-                    if (bad == null) {
-                        bad = new boolean[n];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < hkv; h++) {
+                for (int t = 0, n = vl.rows(b); t < n; t++) {
+                    for (int i = vl.offset(b, h, t), e = i + d; i < e; i++) {
+                        if (!Float.isFinite(v[i])) {
+                            if (bad == null) {
+                                bad = new boolean[batch * hkv * lk];
+                            }
+                            bad[(b * hkv + h) * lk + t] = true;
+                            break;
+                        }
                     }
-                    bad[row] = true;
-                    break;
                 }
             }
         }
@@ -113,6 +179,20 @@ public final class FlashAttention {
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,
             AttentionMask mask, int threads) {
+        checkDims(batch, hq, hkv, lq, lk, d, null, threads);
+        Checks.notNull("q", q);
+        Checks.notNull("k", k);
+        Checks.notNull("v", v);
+        Checks.length("q", q.length, (long) batch * hq * lq * d, "B*Hq*Lq*D");
+        Checks.length("k", k.length, (long) batch * hkv * lk * d, "B*Hkv*Lk*D");
+        Checks.length("v", v.length, (long) batch * hkv * lk * d, "B*Hkv*Lk*D");
+        if (mask != null) {
+            mask.check(batch, hq, lq, lk);
+        }
+    }
+
+    private static void checkDims(int batch, int hq, int hkv, int lq, int lk, int d, AttentionMask mask,
+            int threads) {
         Checks.positive("batch", batch);
         Checks.positive("Hq", hq);
         Checks.positive("Hkv", hkv);
@@ -123,12 +203,6 @@ public final class FlashAttention {
         if (hq % hkv != 0) {
             throw new IllegalArgumentException("Hq: expected a multiple of Hkv = " + hkv + " but got " + hq);
         }
-        Checks.notNull("q", q);
-        Checks.notNull("k", k);
-        Checks.notNull("v", v);
-        Checks.length("q", q.length, (long) batch * hq * lq * d, "B*Hq*Lq*D");
-        Checks.length("k", k.length, (long) batch * hkv * lk * d, "B*Hkv*Lk*D");
-        Checks.length("v", v.length, (long) batch * hkv * lk * d, "B*Hkv*Lk*D");
         if (mask != null) {
             mask.check(batch, hq, lq, lk);
         }
@@ -150,9 +224,15 @@ public final class FlashAttention {
         final AttentionMask.BlockSparse blocks;
         final boolean[] headMask;
         final boolean[] nonFiniteV;
+        final AttentionLayout ql, kl, vl, ol;
 
-        Plan(AttentionMask m, int batch, int hq, int hkv, int lq, int lk, int d, float scale, boolean[] nonFiniteV) {
+        Plan(AttentionMask m, int batch, int hq, int hkv, int lq, int lk, int d, float scale, boolean[] nonFiniteV,
+                AttentionLayout ql, AttentionLayout kl, AttentionLayout vl, AttentionLayout ol) {
             this.nonFiniteV = nonFiniteV;
+            this.ql = ql;
+            this.kl = kl;
+            this.vl = vl;
+            this.ol = ol;
             this.batch = batch;
             this.hq = hq;
             this.hkv = hkv;
@@ -205,15 +285,20 @@ public final class FlashAttention {
             int bh = task / qBlocks;
             int h = bh % hq;
             int b = bh / hq;
+            int q0 = qb * bq;
+            int nr = Math.min(ql.rows(b), q0 + bq) - q0;
+            if (nr <= 0) {
+                return; // past this sequence's rows
+            }
             if (headMask != null && !headMask[h]) {
+                zeroRows(out, b, h, q0, nr);
                 return; // pruned head: zeros, no work
             }
-            int q0 = qb * bq;
-            int nr = Math.min(lq, q0 + bq) - q0;
             int kvh = h / group;
-            int qBase = ((b * hq + h) * lq + q0) * d;
-            int kBase = (b * hkv + kvh) * lk * d;
-            int len = keyLengths == null ? lk : keyLengths[b];
+            int qBase = ql.offset(b, h, q0);
+            int ldq = ql.rowStride();
+            int kvRows = kl.rows(b);
+            int len = Math.min(kvRows, keyLengths == null ? lk : keyLengths[b]);
 
             // structured visibility per row: keys [lo, hi)
             int[] lo = new int[nr];
@@ -241,6 +326,7 @@ public final class FlashAttention {
                 }
             }
             if (tileHi <= tileLo) {
+                zeroRows(out, b, h, q0, nr);
                 return; // no row sees a key
             }
 
@@ -261,7 +347,7 @@ public final class FlashAttention {
                 }
                 boolean useDense = dense != null && (blocks == null || kind != AttentionMask.BlockSparse.FULL);
                 int k0 = kb * bk;
-                int nc = Math.min(lk, k0 + bk) - k0;
+                int nc = Math.min(kvRows, k0 + bk) - k0; // kvRows <= lk; keys past it do not exist
                 int rFirst = -1;
                 int rLast = -1;
                 for (int r = 0; r < nr; r++) {
@@ -278,11 +364,11 @@ public final class FlashAttention {
                 }
                 int r = rFirst;
                 for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
-                    kern.scoresT6(q, qBase + r * d, kt, ldkt, ktHead + k0, nc, d, scale, s, r * ldk, ldk);
+                    kern.scoresT6(q, qBase + r * ldq, ldq, kt, ldkt, ktHead + k0, nc, d, scale, s, r * ldk, ldk);
                 }
                 for (; r <= rLast; r += 2) {
                     int r1 = r + 1 <= rLast ? r + 1 : r;
-                    kern.scoresT2(q, qBase + r * d, qBase + r1 * d, kt, ldkt, ktHead + k0, nc, d, scale, s, r * ldk,
+                    kern.scoresT2(q, qBase + r * ldq, qBase + r1 * ldq, kt, ldkt, ktHead + k0, nc, d, scale, s, r * ldk,
                             r1 * ldk);
                 }
                 for (r = rFirst; r <= rLast; r++) {
@@ -329,35 +415,45 @@ public final class FlashAttention {
                     rowSum[r] += kern.expSum(s, so, nc, mNew);
                 }
                 // rows in range that saw nothing here contribute zeros; then P·V six rows at a time
-                int vTile = kBase + k0 * d;
+                int vTile = vl.offset(b, kvh, k0);
+                int ldv = vl.rowStride();
                 for (r = rFirst; r <= rLast; r++) {
                     if (!live[r]) {
                         java.util.Arrays.fill(s, r * ldk, r * ldk + nc, 0f);
                     }
                 }
                 if (nonFiniteV != null && anyTrue(nonFiniteV, (b * hkv + kvh) * lk + k0, nc)) {
-                    pvSkippingZeros(s, ldk, rFirst, rLast, nc, v, vTile, d, acc);
+                    pvSkippingZeros(s, ldk, rFirst, rLast, nc, v, vTile, ldv, d, acc);
                     continue;
                 }
                 r = rFirst;
                 for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
-                    kern.pv6(s, r * ldk, ldk, nc, v, vTile, d, acc, r * d);
+                    kern.pv6(s, r * ldk, ldk, nc, v, vTile, ldv, d, acc, r * d);
                 }
                 for (; r + 1 <= rLast; r += 2) {
-                    kern.pv2(s, r * ldk, (r + 1) * ldk, nc, v, vTile, d, acc, r * d, (r + 1) * d);
+                    kern.pv2(s, r * ldk, (r + 1) * ldk, nc, v, vTile, ldv, d, acc, r * d, (r + 1) * d);
                 }
                 if (r == rLast) {
-                    kern.pv(s, r * ldk, nc, v, vTile, d, acc, r * d);
+                    kern.pv(s, r * ldk, nc, v, vTile, ldv, d, acc, r * d);
                 }
             }
-            for (int r = 0; r < nr; r++) {
-                if (rowSum[r] != 0f) { // 0: the row saw no key (zeros); NaN: a NaN input it saw, which must show
-                    float inv = 1f / rowSum[r];
-                    int o = qBase + r * d;
-                    for (int c = 0; c < d; c++) {
-                        out[o + c] = acc[r * d + c] * inv;
-                    }
+            int ldo = ol.rowStride();
+            for (int r = 0, o = ol.offset(b, h, q0); r < nr; r++, o += ldo) {
+                if (rowSum[r] == 0f) { // the row saw no key: zeros (a NaN input it saw makes rowSum NaN, and shows)
+                    java.util.Arrays.fill(out, o, o + d, 0f);
+                    continue;
                 }
+                float inv = 1f / rowSum[r];
+                for (int c = 0; c < d; c++) {
+                    out[o + c] = acc[r * d + c] * inv;
+                }
+            }
+        }
+
+        /** Zeros for rows [q0, q0 + nr) of head h of sequence b: the output array may hold anything before. */
+        private void zeroRows(float[] out, int b, int h, int q0, int nr) {
+            for (int r = 0, o = ol.offset(b, h, q0); r < nr; r++, o += ol.rowStride()) {
+                java.util.Arrays.fill(out, o, o + d, 0f);
             }
         }
 
@@ -371,15 +467,15 @@ public final class FlashAttention {
         }
 
         /** acc[r] += Σ_c p[r][c] · V[c] over weights that are not zero: a masked key's values take no part. */
-        private static void pvSkippingZeros(float[] p, int ldp, int rFirst, int rLast, int n, float[] v, int vo, int d,
-                float[] acc) {
+        private static void pvSkippingZeros(float[] p, int ldp, int rFirst, int rLast, int n, float[] v, int vo,
+                int ldv, int d, float[] acc) {
             for (int r = rFirst; r <= rLast; r++) {
                 for (int c = 0; c < n; c++) {
                     float w = p[r * ldp + c];
                     if (w == 0f) {
                         continue;
                     }
-                    for (int i = 0, vc = vo + c * d, ao = r * d; i < d; i++) {
+                    for (int i = 0, vc = vo + c * ldv, ao = r * d; i < d; i++) {
                         acc[ao + i] += w * v[vc + i];
                     }
                 }

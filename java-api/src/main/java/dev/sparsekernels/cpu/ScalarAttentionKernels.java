@@ -49,13 +49,13 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao) {
+    public void pv(float[] p, int po, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao) {
         for (int c = 0; c < n; c++) {
             float w = p[po + c];
             if (w == 0f) {
                 continue;
             }
-            int vc = vo + c * d;
+            int vc = vo + c * ldv;
             for (int i = 0; i < d; i++) {
                 acc[ao + i] += w * v[vc + i];
             }
@@ -79,23 +79,24 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1) {
-        pv(p, po0, n, v, vo, d, acc, ao0);
-        pv(p, po1, n, v, vo, d, acc, ao1);
+    public void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao0,
+                    int ao1) {
+        pv(p, po0, n, v, vo, ldv, d, acc, ao0);
+        pv(p, po1, n, v, vo, ldv, d, acc, ao1);
     }
 
     @Override
-    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s, int so,
-                         int lds) {
+    public void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int n, int d, float scale,
+                         float[] s, int so, int lds) {
         for (int r = 0; r < ROWS; r += 2) {
-            scoresT2(q, qo + r * d, qo + (r + 1) * d, kt, ldk, kc0, n, d, scale, s, so + r * lds, so + (r + 1) * lds);
+            scoresT2(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0, n, d, scale, s, so + r * lds, so + (r + 1) * lds);
         }
     }
 
     @Override
-    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao) {
+    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao) {
         for (int r = 0; r < ROWS; r++) {
-            pv(p, po + r * ldp, n, v, vo, d, acc, ao + r * d);
+            pv(p, po + r * ldp, n, v, vo, ldv, d, acc, ao + r * d);
         }
     }
 }

@@ -158,30 +158,30 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao) {
+    public void pv(float[] p, int po, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao) {
         int i = 0;
         for (; i + 4 * L <= d; i += 4 * L) {
-            pv32(p, po, n, v, vo + i, d, acc, ao + i);
+            pv32(p, po, n, v, vo + i, ldv, acc, ao + i);
         }
         for (; i + L <= d; i += L) {
-            pv8(p, po, n, v, vo + i, d, acc, ao + i);
+            pv8(p, po, n, v, vo + i, ldv, acc, ao + i);
         }
         for (; i < d; i++) {
             float a = acc[ao + i];
             for (int c = 0; c < n; c++) {
-                a += p[po + c] * v[vo + c * d + i];
+                a += p[po + c] * v[vo + c * ldv + i];
             }
             acc[ao + i] = a;
         }
     }
 
     /** 32 columns of the head dimension, four accumulators held across all n keys. */
-    static void pv32(float[] p, int po, int n, float[] v, int v0, int d, float[] acc, int a0) {
+    static void pv32(float[] p, int po, int n, float[] v, int v0, int ldv, float[] acc, int a0) {
         FloatVector c0 = FloatVector.fromArray(S, acc, a0), c1 = FloatVector.fromArray(S, acc, a0 + 8),
                 c2 = FloatVector.fromArray(S, acc, a0 + 16), c3 = FloatVector.fromArray(S, acc, a0 + 24);
         for (int c = 0; c < n; c++) {
             float w = p[po + c];
-            int vc = v0 + c * d;
+            int vc = v0 + c * ldv;
             FloatVector b = FloatVector.broadcast(S, w);
             c0 = FloatVector.fromArray(S, v, vc).fma(b, c0);
             c1 = FloatVector.fromArray(S, v, vc + 8).fma(b, c1);
@@ -194,10 +194,10 @@ final class VectorAttentionKernels implements AttentionKernels {
         c3.intoArray(acc, a0 + 24);
     }
 
-    static void pv8(float[] p, int po, int n, float[] v, int v0, int d, float[] acc, int a0) {
+    static void pv8(float[] p, int po, int n, float[] v, int v0, int ldv, float[] acc, int a0) {
         FloatVector c0 = FloatVector.fromArray(S, acc, a0);
         for (int c = 0; c < n; c++) {
-            c0 = FloatVector.fromArray(S, v, v0 + c * d).fma(FloatVector.broadcast(S, p[po + c]), c0);
+            c0 = FloatVector.fromArray(S, v, v0 + c * ldv).fma(FloatVector.broadcast(S, p[po + c]), c0);
         }
         c0.intoArray(acc, a0);
     }
@@ -262,40 +262,42 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int d, float[] acc, int ao0, int ao1) {
+    public void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao0,
+                    int ao1) {
         int i = 0;
         for (; i + 4 * L <= d; i += 4 * L) {
-            pv2x32(p, po0, po1, n, v, vo + i, d, acc, ao0 + i, ao1 + i);
+            pv2x32(p, po0, po1, n, v, vo + i, ldv, acc, ao0 + i, ao1 + i);
         }
         if (i < d) {
-            pv(p, po0, n, v, vo + i, d, acc, ao0 + i, d - i);
-            pv(p, po1, n, v, vo + i, d, acc, ao1 + i, d - i);
+            pvColumns(p, po0, n, v, vo + i, ldv, acc, ao0 + i, d - i);
+            pvColumns(p, po1, n, v, vo + i, ldv, acc, ao1 + i, d - i);
         }
     }
 
-    /** pv over columns [0, w) of rows of stride d. */
-    private void pv(float[] p, int po, int n, float[] v, int vo, int d, float[] acc, int ao, int w) {
+    /** pv over columns [0, w) of V rows ldv apart. */
+    private void pvColumns(float[] p, int po, int n, float[] v, int vo, int ldv, float[] acc, int ao, int w) {
         int i = 0;
         for (; i + L <= w; i += L) {
-            pv8(p, po, n, v, vo + i, d, acc, ao + i);
+            pv8(p, po, n, v, vo + i, ldv, acc, ao + i);
         }
         for (; i < w; i++) {
             float a = acc[ao + i];
             for (int c = 0; c < n; c++) {
-                a += p[po + c] * v[vo + c * d + i];
+                a += p[po + c] * v[vo + c * ldv + i];
             }
             acc[ao + i] = a;
         }
     }
 
     /** 2 rows x 32 columns: 8 accumulators, per key 4 loads of V and 2 broadcasts of P. */
-    static void pv2x32(float[] p, int po0, int po1, int n, float[] v, int v0, int d, float[] acc, int a0, int a1) {
+    static void pv2x32(float[] p, int po0, int po1, int n, float[] v, int v0, int ldv, float[] acc, int a0,
+                       int a1) {
         FloatVector c0 = FloatVector.fromArray(S, acc, a0), c1 = FloatVector.fromArray(S, acc, a0 + 8),
                 c2 = FloatVector.fromArray(S, acc, a0 + 16), c3 = FloatVector.fromArray(S, acc, a0 + 24);
         FloatVector e0 = FloatVector.fromArray(S, acc, a1), e1 = FloatVector.fromArray(S, acc, a1 + 8),
                 e2 = FloatVector.fromArray(S, acc, a1 + 16), e3 = FloatVector.fromArray(S, acc, a1 + 24);
         for (int c = 0; c < n; c++) {
-            int vc = v0 + c * d;
+            int vc = v0 + c * ldv;
             FloatVector x0 = FloatVector.fromArray(S, v, vc);
             FloatVector x1 = FloatVector.fromArray(S, v, vc + 8);
             FloatVector x2 = FloatVector.fromArray(S, v, vc + 16);
@@ -322,16 +324,16 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT6(float[] q, int qo, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s, int so,
-                         int lds) {
+    public void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int n, int d, float scale,
+                         float[] s, int so, int lds) {
         int c = 0;
         for (; c + 2 * L <= n; c += 2 * L) {
-            scores6x16(q, qo, kt, ldk, kc0 + c, d, scale, s, so + c, lds);
+            scores6x16(q, qo, ldq, kt, ldk, kc0 + c, d, scale, s, so + c, lds);
         }
         if (c < n) {
             for (int r = 0; r < ROWS; r += 2) {
                 for (int cc = c; cc < n; cc += L) {
-                    scores2x8(q, qo + r * d, qo + (r + 1) * d, kt, ldk, kc0 + cc, d, scale, s, so + r * lds + cc,
+                    scores2x8(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0 + cc, d, scale, s, so + r * lds + cc,
                             so + (r + 1) * lds + cc);
                 }
             }
@@ -342,9 +344,9 @@ final class VectorAttentionKernels implements AttentionKernels {
      * 6 rows x 16 keys: 12 accumulators, per component 2 loads of K^T and 6 broadcasts of q (the shape of the dense
      * GEMM microkernel, which compiles without spills).
      */
-    static void scores6x16(float[] q, int q0, float[] kt, int ldk, int c0, int d, float scale, float[] s, int s0,
-                           int ls) {
-        int q1 = q0 + d, q2 = q1 + d, q3 = q2 + d, q4 = q3 + d, q5 = q4 + d;
+    static void scores6x16(float[] q, int q0, int ldq, float[] kt, int ldk, int c0, int d, float scale, float[] s,
+                           int s0, int ls) {
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq, q4 = q3 + ldq, q5 = q4 + ldq;
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
@@ -390,20 +392,21 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int d, float[] acc, int ao) {
+    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao) {
         int i = 0;
         for (; i + 2 * L <= d; i += 2 * L) {
-            pv6x16(p, po, ldp, n, v, vo + i, d, acc, ao + i);
+            pv6x16(p, po, ldp, n, v, vo + i, ldv, d, acc, ao + i);
         }
         if (i < d) {
             for (int r = 0; r < ROWS; r++) {
-                pv(p, po + r * ldp, n, v, vo + i, d, acc, ao + r * d + i, d - i);
+                pvColumns(p, po + r * ldp, n, v, vo + i, ldv, acc, ao + r * d + i, d - i);
             }
         }
     }
 
     /** 6 rows x 16 columns: 12 accumulators, per key 2 loads of V and 6 broadcasts of P. */
-    static void pv6x16(float[] p, int p0, int ldp, int n, float[] v, int v0, int d, float[] acc, int a0) {
+    /** Accumulator rows are d apart, V rows ldv apart. */
+    static void pv6x16(float[] p, int p0, int ldp, int n, float[] v, int v0, int ldv, int d, float[] acc, int a0) {
         int p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp, p4 = p3 + ldp, p5 = p4 + ldp;
         int a1 = a0 + d, a2 = a1 + d, a3 = a2 + d, a4 = a3 + d, a5 = a4 + d;
         FloatVector c00 = FloatVector.fromArray(S, acc, a0), c01 = FloatVector.fromArray(S, acc, a0 + 8);
@@ -413,7 +416,7 @@ final class VectorAttentionKernels implements AttentionKernels {
         FloatVector c40 = FloatVector.fromArray(S, acc, a4), c41 = FloatVector.fromArray(S, acc, a4 + 8);
         FloatVector c50 = FloatVector.fromArray(S, acc, a5), c51 = FloatVector.fromArray(S, acc, a5 + 8);
         for (int c = 0; c < n; c++) {
-            int vc = v0 + c * d;
+            int vc = v0 + c * ldv;
             FloatVector x0 = FloatVector.fromArray(S, v, vc);
             FloatVector x1 = FloatVector.fromArray(S, v, vc + 8);
             FloatVector b = FloatVector.broadcast(S, p[p0 + c]);

@@ -5,6 +5,7 @@ import dev.sparsekernels.DType;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.cpu.Activations;
+import dev.sparsekernels.cpu.AttentionLayout;
 import dev.sparsekernels.cpu.FlashAttention;
 import java.util.List;
 
@@ -141,36 +142,59 @@ public final class BertLayer implements AutoCloseable {
         int heads = heads();
         int width = heads * headDim;
         observer.linearInput(layerIndex, LinearSlot.QUERY, h, tokens, hidden);
-        float[] q;
-        float[] k;
-        float[] v;
-        LinearLayer qkv = threads > 0 ? fusedQkv() : null;
-        if (qkv != null) {
-            float[] y = qkv.forward(kernels, activations, h, tokens);
-            q = packed.toHeads(y, 3 * width, 0, heads, headDim);
-            k = packed.toHeads(y, 3 * width, width, heads, headDim);
-            v = packed.toHeads(y, 3 * width, 2 * width, heads, headDim);
-        } else {
-            q = packed.toHeads(linear(LinearSlot.QUERY).forward(kernels, activations, h, tokens), heads, headDim);
-            k = packed.toHeads(linear(LinearSlot.KEY).forward(kernels, activations, h, tokens), heads, headDim);
-            v = packed.toHeads(linear(LinearSlot.VALUE).forward(kernels, activations, h, tokens), heads, headDim);
-        }
-        float[] o;
-        if (threads > 0) {
-            o = FlashAttention.attention(q, k, v, packed.batch(), heads, heads, packed.maxLength(), packed.maxLength(),
-                    headDim, mask, (float) (1.0 / Math.sqrt(headDim)), threads);
-        } else {
-            long[] headShape = {packed.batch(), heads, packed.maxLength(), headDim};
-            try (Tensor tq = tensor(activations, q, headShape);
-                    Tensor tk = tensor(activations, k, headShape);
-                    Tensor tv = tensor(activations, v, headShape);
-                    Tensor to = kernels.attention(tq, tk, tv, mask, null)) {
-                o = to.toFloatArray();
-            }
-        }
-        float[] context = packed.fromHeads(o, heads, headDim);
+        float[] context = threads > 0
+                ? attentionInPlace(kernels, activations, threads, h, packed, mask)
+                : attentionViaTensors(kernels, activations, h, packed, mask);
         observer.linearInput(layerIndex, LinearSlot.ATTENTION_OUTPUT, context, tokens, width);
         return linear(LinearSlot.ATTENTION_OUTPUT).forward(kernels, activations, context, tokens);
+    }
+
+    /**
+     * The CPU path: heads read straight out of the packed Q|K|V rows (or the three packed projections) and written
+     * straight into packed context rows, so no [batch, heads, length, headDim] copy is made either way.
+     */
+    private float[] attentionInPlace(Kernels kernels, DType activations, int threads, float[] h,
+            PackedSequences packed, AttentionMask mask) {
+        int tokens = packed.tokenCount();
+        int heads = heads();
+        int width = heads * headDim;
+        int[] lengths = packed.lengths();
+        int len = packed.maxLength();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float[] context = new float[Math.multiplyExact(tokens, width)];
+        AttentionLayout packedHeads = AttentionLayout.packed(lengths, width, 0, headDim);
+        LinearLayer qkv = fusedQkv();
+        if (qkv != null) {
+            float[] y = qkv.forward(kernels, activations, h, tokens);
+            FlashAttention.attention(y, AttentionLayout.packed(lengths, 3 * width, 0, headDim),
+                    y, AttentionLayout.packed(lengths, 3 * width, width, headDim),
+                    y, AttentionLayout.packed(lengths, 3 * width, 2 * width, headDim),
+                    context, packedHeads, packed.batch(), heads, heads, len, len, headDim, mask, scale, threads);
+        } else {
+            float[] q = linear(LinearSlot.QUERY).forward(kernels, activations, h, tokens);
+            float[] k = linear(LinearSlot.KEY).forward(kernels, activations, h, tokens);
+            float[] v = linear(LinearSlot.VALUE).forward(kernels, activations, h, tokens);
+            FlashAttention.attention(q, packedHeads, k, packedHeads, v, packedHeads, context, packedHeads,
+                    packed.batch(), heads, heads, len, len, headDim, mask, scale, threads);
+        }
+        return context;
+    }
+
+    /** Any backend through {@link Kernels#attention}: heads copied into [batch, heads, length, headDim] and back. */
+    private float[] attentionViaTensors(Kernels kernels, DType activations, float[] h, PackedSequences packed,
+            AttentionMask mask) {
+        int tokens = packed.tokenCount();
+        int heads = heads();
+        float[] q = packed.toHeads(linear(LinearSlot.QUERY).forward(kernels, activations, h, tokens), heads, headDim);
+        float[] k = packed.toHeads(linear(LinearSlot.KEY).forward(kernels, activations, h, tokens), heads, headDim);
+        float[] v = packed.toHeads(linear(LinearSlot.VALUE).forward(kernels, activations, h, tokens), heads, headDim);
+        long[] headShape = {packed.batch(), heads, packed.maxLength(), headDim};
+        try (Tensor tq = tensor(activations, q, headShape);
+                Tensor tk = tensor(activations, k, headShape);
+                Tensor tv = tensor(activations, v, headShape);
+                Tensor to = kernels.attention(tq, tk, tv, mask, null)) {
+            return packed.fromHeads(to.toFloatArray(), heads, headDim);
+        }
     }
 
     /** Q, K and V stacked into one layer for the CPU path, built on first use; null when they cannot be stacked. */
