@@ -12,6 +12,9 @@ interface AttentionKernels {
     /** {@code s[so + c] = scale * dot(q[qo ..+d], k[ko + c*d ..+d])} for c in [0, n). */
     void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so);
 
+    /** Whether every value of {@code a[o ..+n]} is finite (no NaN, no infinity). */
+    boolean allFinite(float[] a, int o, int n);
+
     /** The maximum of {@code s[o ..+n]} (-inf when all are -inf). */
     float max(float[] s, int o, int n);
 

@@ -116,7 +116,8 @@ public final class FlashAttention {
             float[] v, AttentionLayout vl, float[] out, AttentionLayout ol, int batch, int hq, int hkv, int lq,
             int lk, int d, AttentionMask mask, float scale, int threads) {
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
-        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, nonFiniteRows(v, vl, batch, hkv, lk, d),
+        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale,
+                nonFiniteRows(kern, v, vl, batch, hkv, lk, d, threads),
                 ql, kl, vl, ol);
         float[] kt = transposeKeys(k, kl, batch, hkv, lk, d, plan.ldkt, threads);
         int tasks = batch * hq * plan.qBlocks;
@@ -153,28 +154,29 @@ public final class FlashAttention {
 
     /**
      * Which key rows of V ({@code [(b·hkv + h)·lk + t]}) hold a NaN or an infinity, or null when none does (the
-     * usual case, checked in one pass). A tile holding such a row takes a P·V path that skips zero weights, because
-     * the fast kernels multiply every weight, and 0 · NaN = NaN would leak a value into rows that do not see its key
-     * (NaN policy, reliability.md).
+     * usual case; one vector pass over V, in parallel over heads). A tile holding such a row takes a P·V path that
+     * skips zero weights, because the fast kernels multiply every weight, and 0 · NaN = NaN would leak a value into
+     * rows that do not see its key (NaN policy, reliability.md).
      */
-    static boolean[] nonFiniteRows(float[] v, AttentionLayout vl, int batch, int hkv, int lk, int d) {
-        boolean[] bad = null;
-        for (int b = 0; b < batch; b++) {
-            for (int h = 0; h < hkv; h++) {
-                for (int t = 0, n = vl.rows(b); t < n; t++) {
-                    for (int i = vl.offset(b, h, t), e = i + d; i < e; i++) {
-                        if (!Float.isFinite(v[i])) {
-                            if (bad == null) {
-                                bad = new boolean[batch * hkv * lk];
-                            }
-                            bad[(b * hkv + h) * lk + t] = true;
-                            break;
-                        }
-                    }
+    static boolean[] nonFiniteRows(AttentionKernels kern, float[] v, AttentionLayout vl, int batch, int hkv, int lk,
+            int d, int threads) {
+        boolean[] bad = new boolean[batch * hkv * lk];
+        boolean[] headHasOne = new boolean[batch * hkv];
+        CpuThreads.parallelFor(threads, batch * hkv, bh -> {
+            int b = bh / hkv;
+            for (int t = 0, n = vl.rows(b), o = vl.offset(b, bh % hkv, 0); t < n; t++, o += vl.rowStride()) {
+                if (!kern.allFinite(v, o, d)) {
+                    bad[bh * lk + t] = true;
+                    headHasOne[bh] = true;
                 }
             }
+        });
+        for (boolean h : headHasOne) {
+            if (h) {
+                return bad;
+            }
         }
-        return bad;
+        return null;
     }
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,

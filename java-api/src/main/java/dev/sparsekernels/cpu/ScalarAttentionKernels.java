@@ -22,6 +22,16 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
+    public boolean allFinite(float[] a, int o, int n) {
+        for (int i = o; i < o + n; i++) {
+            if (!Float.isFinite(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
     public float max(float[] s, int o, int n) {
         float m = Float.NEGATIVE_INFINITY;
         for (int c = 0; c < n; c++) {

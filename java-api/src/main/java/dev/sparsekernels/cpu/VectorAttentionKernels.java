@@ -112,6 +112,21 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
+    public boolean allFinite(float[] a, int o, int n) {
+        // x·0 is 0 for a finite x and NaN for NaN or ±inf, and a NaN survives the sum: one compare at the end
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, a, o + i).mul(0f));
+        }
+        float tail = 0f;
+        for (; i < n; i++) {
+            tail += a[o + i] * 0f;
+        }
+        return !Float.isNaN(acc.reduceLanes(VectorOperators.ADD) + tail);
+    }
+
+    @Override
     public float max(float[] s, int o, int n) {
         float m = Float.NEGATIVE_INFINITY;
         int c = 0;

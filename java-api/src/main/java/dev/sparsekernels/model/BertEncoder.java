@@ -129,11 +129,14 @@ public final class BertEncoder implements AutoCloseable {
         return Tensor.of(out, batch.size(), seq, h);
     }
 
+    /** The last layer's packed states; the layers recycle their activation arrays among themselves meanwhile. */
     private float[] run(TokenBatch batch, PackedSequences packed, ActivationObserver observer) {
         float[] h = embeddings.embed(batch.paddedIds(), batch.sequenceLength(), packed);
         AttentionMask mask = AttentionMask.builder().keyLengths(packed.lengths()).build();
-        for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(kernels, activations, h, packed, mask, i, observer);
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            for (int i = 0; i < layers.size(); i++) {
+                h = layers.get(i).forward(kernels, activations, h, packed, mask, i, observer);
+            }
         }
         return h;
     }

@@ -120,6 +120,7 @@ public final class BertLayer implements AutoCloseable {
         int threads = CpuPath.threads(kernels, activations);
         float[] a = attention(kernels, activations, threads, h, packed, mask, layerIndex, observer);
         add(a, h);
+        ScratchArrays.giveBack(h);
         norm(attentionNorm, a, threads);
         observer.linearInput(layerIndex, LinearSlot.INTERMEDIATE, a, tokens, hidden);
         float[] f = linear(LinearSlot.INTERMEDIATE).forward(kernels, activations, a, tokens);
@@ -130,7 +131,9 @@ public final class BertLayer implements AutoCloseable {
         }
         observer.linearInput(layerIndex, LinearSlot.OUTPUT, f, tokens, intermediateWidth());
         float[] out = linear(LinearSlot.OUTPUT).forward(kernels, activations, f, tokens);
+        ScratchArrays.giveBack(f);
         add(out, a);
+        ScratchArrays.giveBack(a);
         norm(outputNorm, out, threads);
         return out;
     }
@@ -146,7 +149,9 @@ public final class BertLayer implements AutoCloseable {
                 ? attentionInPlace(kernels, activations, threads, h, packed, mask)
                 : attentionViaTensors(kernels, activations, h, packed, mask);
         observer.linearInput(layerIndex, LinearSlot.ATTENTION_OUTPUT, context, tokens, width);
-        return linear(LinearSlot.ATTENTION_OUTPUT).forward(kernels, activations, context, tokens);
+        float[] out = linear(LinearSlot.ATTENTION_OUTPUT).forward(kernels, activations, context, tokens);
+        ScratchArrays.giveBack(context);
+        return out;
     }
 
     /**
@@ -161,7 +166,7 @@ public final class BertLayer implements AutoCloseable {
         int[] lengths = packed.lengths();
         int len = packed.maxLength();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        float[] context = new float[Math.multiplyExact(tokens, width)];
+        float[] context = ScratchArrays.take(Math.multiplyExact(tokens, width)); // attention writes every row
         AttentionLayout packedHeads = AttentionLayout.packed(lengths, width, 0, headDim);
         LinearLayer qkv = fusedQkv();
         if (qkv != null) {
@@ -170,12 +175,16 @@ public final class BertLayer implements AutoCloseable {
                     y, AttentionLayout.packed(lengths, 3 * width, width, headDim),
                     y, AttentionLayout.packed(lengths, 3 * width, 2 * width, headDim),
                     context, packedHeads, packed.batch(), heads, heads, len, len, headDim, mask, scale, threads);
+            ScratchArrays.giveBack(y);
         } else {
             float[] q = linear(LinearSlot.QUERY).forward(kernels, activations, h, tokens);
             float[] k = linear(LinearSlot.KEY).forward(kernels, activations, h, tokens);
             float[] v = linear(LinearSlot.VALUE).forward(kernels, activations, h, tokens);
             FlashAttention.attention(q, packedHeads, k, packedHeads, v, packedHeads, context, packedHeads,
                     packed.batch(), heads, heads, len, len, headDim, mask, scale, threads);
+            ScratchArrays.giveBack(q);
+            ScratchArrays.giveBack(k);
+            ScratchArrays.giveBack(v);
         }
         return context;
     }

@@ -39,7 +39,7 @@ final class CpuPath {
         if (weightClosed) {
             throw new IllegalStateException(name + ": closed");
         }
-        float[] y = new float[Math.multiplyExact(rows, layer.outFeatures())];
+        float[] y = ScratchArrays.take(Math.multiplyExact(rows, layer.outFeatures())); // every kernel overwrites Y
         kernel.run(y, threads);
         return y;
     }

@@ -207,4 +207,24 @@ class FlashAttentionLayoutTest {
         assertThrows(IllegalArgumentException.class, () -> AttentionLayout.packed(new int[] {2, -1}, 16, 0, 8));
         assertThrows(IllegalArgumentException.class, () -> AttentionLayout.packed(new int[] {2}, 16, 16, 8));
     }
+
+    @Test
+    void aNaNInOneSequencesValuesReachesOnlyTheRowsThatSeeIt() {
+        Random r = new Random(13);
+        Packed p = new Packed(r, new int[] {9, 12}, 2, 1, 16);
+        int poisoned = 4; // key 4 of sequence 0: its V is columns [48, 64) of packed row 4 (Q 2 heads, K 1)
+        p.qkv[poisoned * p.width + 48 + 5] = Float.NaN;
+        AttentionMask causal = AttentionMask.causal();
+        for (AttentionKernels kern : FlashAttentionTest.kernels()) {
+            float[] out = p.run(kern, causal, 2);
+            int ow = 2 * 16 + 3;
+            for (int row = 0; row < p.tokens; row++) {
+                boolean seesIt = row >= poisoned && row < 9; // causal rows of sequence 0 from key 4 on
+                for (int c = 0; c < 32; c++) {
+                    float x = out[row * ow + c];
+                    assertEquals(seesIt && c % 16 == 5, Float.isNaN(x), kern.describe() + " row " + row + " col " + c);
+                }
+            }
+        }
+    }
 }

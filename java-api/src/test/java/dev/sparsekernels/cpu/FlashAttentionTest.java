@@ -280,4 +280,25 @@ class FlashAttentionTest {
         assertEquals(CpuVectorization.isActive(), FlashAttention.kernels() != ScalarAttentionKernels.INSTANCE,
                 FlashAttention.describe());
     }
+
+    @Test
+    void allFiniteFindsEveryNaNAndInfinityAtEveryPosition() {
+        for (AttentionKernels kern : kernels()) {
+            for (int n = 0; n <= 21; n++) {
+                float[] a = gaussian(new Random(n), n + 3);
+                assertTrue(kern.allFinite(a, 1, n), kern.describe() + " n=" + n);
+                for (int at = 0; at < n; at++) {
+                    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                        float[] b = a.clone();
+                        b[1 + at] = bad;
+                        assertTrue(!kern.allFinite(b, 1, n), kern.describe() + " n=" + n + " " + bad + " at " + at);
+                    }
+                }
+                float[] outside = a.clone();
+                outside[0] = Float.NaN;
+                outside[n + 1] = Float.POSITIVE_INFINITY;
+                assertTrue(kern.allFinite(outside, 1, n), kern.describe() + " looked outside its range, n=" + n);
+            }
+        }
+    }
 }
