@@ -119,9 +119,8 @@ public final class BertLayer implements AutoCloseable {
         int tokens = packed.tokenCount();
         int threads = CpuPath.threads(kernels, activations);
         float[] a = attention(kernels, activations, threads, h, packed, mask, layerIndex, observer);
-        add(a, h);
+        norm(attentionNorm, a, h, threads); // a = LayerNorm(a + h)
         ScratchArrays.giveBack(h);
-        norm(attentionNorm, a, threads);
         observer.linearInput(layerIndex, LinearSlot.INTERMEDIATE, a, tokens, hidden);
         float[] f = linear(LinearSlot.INTERMEDIATE).forward(kernels, activations, a, tokens);
         if (threads > 0) {
@@ -132,9 +131,8 @@ public final class BertLayer implements AutoCloseable {
         observer.linearInput(layerIndex, LinearSlot.OUTPUT, f, tokens, intermediateWidth());
         float[] out = linear(LinearSlot.OUTPUT).forward(kernels, activations, f, tokens);
         ScratchArrays.giveBack(f);
-        add(out, a);
+        norm(outputNorm, out, a, threads); // out = LayerNorm(out + a)
         ScratchArrays.giveBack(a);
-        norm(outputNorm, out, threads);
         return out;
     }
 
@@ -228,17 +226,15 @@ public final class BertLayer implements AutoCloseable {
         return dtype == DType.F32 ? Tensor.of(values, shape) : Tensor.of(dtype, values, shape);
     }
 
-    private static void norm(LayerNorm norm, float[] x, int threads) {
+    /** x = LayerNorm(x + residual). */
+    private static void norm(LayerNorm norm, float[] x, float[] residual, int threads) {
         if (threads > 0) {
-            norm.apply(x, threads);
+            norm.apply(x, residual, threads);
         } else {
+            for (int i = 0; i < x.length; i++) {
+                x[i] += residual[i];
+            }
             norm.apply(x);
-        }
-    }
-
-    private static void add(float[] acc, float[] x) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += x[i];
         }
     }
 

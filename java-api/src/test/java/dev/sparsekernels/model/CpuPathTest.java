@@ -174,6 +174,56 @@ class CpuPathTest {
     }
 
     @Test
+    void layerNormOfAResidualSumEqualsAddingFirst() {
+        LayerNorm norm = new LayerNorm(random(45), random(45), 1e-5f); // 45: a tail after the 4-lane sums
+        float[] x = random(45 * 130);
+        float[] r = random(45 * 130);
+        float[] expected = x.clone();
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] += r[i];
+        }
+        norm.apply(expected);
+        float[] actual = x.clone();
+        norm.apply(actual, r, 2);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> norm.apply(x.clone(), new float[45], 2));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("residual: expected 5850 values"),
+                e.getMessage());
+    }
+
+    @Test
+    void layerNormMatchesItsFormula() {
+        int n = 45;
+        float[] gamma = random(n);
+        float[] beta = random(n);
+        LayerNorm norm = new LayerNorm(gamma, beta, 1e-5f);
+        float[] x = random(n * 7);
+        for (int i = 0; i < n; i++) {
+            x[n + i] += 1000f; // a row far from zero mean: the two-pass variance must not cancel
+        }
+        float[] y = x.clone();
+        norm.apply(y, 2);
+        for (int row = 0; row < 7; row++) {
+            double mean = 0;
+            for (int i = 0; i < n; i++) {
+                mean += x[row * n + i];
+            }
+            mean /= n;
+            double var = 0;
+            for (int i = 0; i < n; i++) {
+                var += (x[row * n + i] - mean) * (x[row * n + i] - mean);
+            }
+            var /= n;
+            for (int i = 0; i < n; i++) {
+                double want = (x[row * n + i] - mean) / Math.sqrt(var + 1e-5f) * gamma[i] + beta[i];
+                org.junit.jupiter.api.Assertions.assertEquals(want, y[row * n + i], 1e-5 * Math.max(1, Math.abs(want)),
+                        "row " + row + " col " + i);
+            }
+        }
+    }
+
+    @Test
     void replacingQueryAfterARunIsSeenByTheStackedProjection() {
         BertConfig c = TinyBert.CONFIG;
         Map<String, float[]> params = TinyBert.parameters(c, 4);
