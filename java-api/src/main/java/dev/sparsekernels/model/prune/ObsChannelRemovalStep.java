@@ -27,6 +27,8 @@ public final class ObsChannelRemovalStep implements PruningStep {
     private final int channelMultiple;
     private final double damping;
     private final int threads;
+    /** The one layer this step prunes, or -1 for every layer. */
+    private final int onlyLayer;
 
     /**
      * @param ffnRemoved      share of each layer's FFN channels removed, in [0, 1)
@@ -36,6 +38,11 @@ public final class ObsChannelRemovalStep implements PruningStep {
      */
     public ObsChannelRemovalStep(double ffnRemoved, double headsRemoved, int channelMultiple, double damping,
             int threads) {
+        this(ffnRemoved, headsRemoved, channelMultiple, damping, threads, -1);
+    }
+
+    private ObsChannelRemovalStep(double ffnRemoved, double headsRemoved, int channelMultiple, double damping,
+            int threads, int onlyLayer) {
         if (!(ffnRemoved >= 0 && ffnRemoved < 1)) {
             throw new IllegalArgumentException("ffnRemoved: expected a share in [0, 1) but got " + ffnRemoved);
         }
@@ -59,6 +66,24 @@ public final class ObsChannelRemovalStep implements PruningStep {
         this.channelMultiple = channelMultiple;
         this.damping = damping;
         this.threads = threads;
+        this.onlyLayer = onlyLayer;
+    }
+
+    /**
+     * The same removal as one step per layer, first to last: each layer's channels are chosen and refitted on
+     * statistics collected after the layers before it were pruned (by {@link ModelPruner}, which collects again
+     * before every step once the model has changed), so each refit sees the inputs it will really get.
+     */
+    public static java.util.List<PruningStep> sequential(int layers, double ffnRemoved, double headsRemoved,
+            int channelMultiple, double damping, int threads) {
+        if (layers < 1) {
+            throw new IllegalArgumentException("layers: expected >= 1 but got " + layers);
+        }
+        java.util.List<PruningStep> steps = new java.util.ArrayList<>();
+        for (int i = 0; i < layers; i++) {
+            steps.add(new ObsChannelRemovalStep(ffnRemoved, headsRemoved, channelMultiple, damping, threads, i));
+        }
+        return steps;
     }
 
     @Override
@@ -73,7 +98,8 @@ public final class ObsChannelRemovalStep implements PruningStep {
         if (headsRemoved > 0) {
             b.append(String.format(Locale.ROOT, "%.0f%% of heads", 100 * headsRemoved));
         }
-        return b.append(" per layer, least-squares refit").toString();
+        return b.append(onlyLayer < 0 ? " per layer, least-squares refit"
+                : " in layer " + onlyLayer + ", least-squares refit").toString();
     }
 
     @Override
@@ -99,7 +125,14 @@ public final class ObsChannelRemovalStep implements PruningStep {
             throw new IllegalArgumentException("stats: " + describe() + " needs calibration statistics but got null");
         }
         List<BertLayer> layers = encoder.layers();
+        if (onlyLayer >= layers.size()) {
+            throw new IllegalArgumentException("encoder: expected a layer " + onlyLayer + " to prune but it has "
+                    + layers.size());
+        }
         for (int i = 0; i < layers.size(); i++) {
+            if (onlyLayer >= 0 && i != onlyLayer) {
+                continue;
+            }
             BertLayer layer = layers.get(i);
             if (ffnRemoved > 0) {
                 removeChannels(layer, i, stats.gram(i, LinearSlot.OUTPUT));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.model.BertEncoder;
+import dev.sparsekernels.model.DenseLinear;
 import dev.sparsekernels.model.LinearSlot;
 import dev.sparsekernels.model.Sparse24Linear;
 import java.util.HashSet;
@@ -54,6 +55,42 @@ class ModelPrunerTest {
             assertInstanceOf(Sparse24Linear.class, enc.layers().get(0).linear(LinearSlot.ATTENTION_OUTPUT));
             assertEquals(4 * 8, enc.layers().stream().mapToInt(l -> l.heads() * 8).sum());
             assertEquals(TEXT_A.size(), progress[0]); // one pass, for the second step only
+        }
+    }
+
+    /**
+     * Sequential OBS: one step per layer, each layer pruned once, the first on the initial statistics and each later
+     * one on statistics collected again after the layers before it were pruned: layer 0 comes out as in the one-shot
+     * step, later layers differ.
+     */
+    @Test
+    void sequentialObsPrunesEachLayerOnceOnStatisticsOfTheLayersBeforeIt() {
+        try (Kernels k = Kernels.cpu(2); BertEncoder seq = TinyModel.encoder(k, 3);
+                BertEncoder oneShot = TinyModel.encoder(k, 3)) {
+            int layers = seq.layers().size();
+            CalibrationStatistics dense = CalibrationStatistics.collect(seq, TEXT_A, 2,
+                    Set.of(LinearSlot.OUTPUT), Progress.NONE);
+            List<PruningStep> steps = ObsChannelRemovalStep.sequential(layers, 0.25, 0, 8, 0.01, 2);
+            assertEquals(layers, steps.size());
+            long[] passes = {0};
+            new ModelPruner(TEXT_A, 2).withInitialStatistics(dense).apply(seq,
+                    PruningConfig.of("seq", steps.toArray(new PruningStep[0])), done -> passes[0] += done);
+            assertEquals((layers - 1) * TEXT_A.size(), passes[0]); // no pass for the first step
+            new ModelPruner(TEXT_A, 2).withInitialStatistics(dense).apply(oneShot,
+                    PruningConfig.of("one-shot", new ObsChannelRemovalStep(0.25, 0, 8, 0.01, 2)), Progress.NONE);
+            for (int i = 0; i < layers; i++) {
+                assertEquals(48, seq.layers().get(i).intermediateWidth(), "layer " + i);
+                float[] a = ((DenseLinear) seq.layers().get(i).linear(LinearSlot.OUTPUT)).weight().toFloatArray();
+                float[] b = ((DenseLinear) oneShot.layers().get(i).linear(LinearSlot.OUTPUT)).weight().toFloatArray();
+                if (i == 0) {
+                    assertArrayEquals(b, a);
+                } else {
+                    assertThrows(AssertionError.class, () -> assertArrayEquals(b, a), "layer " + i);
+                }
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ObsChannelRemovalStep.sequential(0, 0.25, 0, 8, 0.01, 2));
+            assertTrue(e.getMessage().startsWith("layers: expected >= 1"), e.getMessage());
         }
     }
 

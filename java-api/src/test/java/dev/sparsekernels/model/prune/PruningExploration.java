@@ -74,6 +74,10 @@ public final class PruningExploration {
             g.add(PruningConfig.of(name("OBS", s), new ObsChannelRemovalStep(s[0], s[1], 8,
                     LeastSquaresRefit.DEFAULT_DAMPING, threads)));
         }
+        for (double[] s : new double[][] {{0.3, 0.25}, {0.3, 0}, {0.2, 0}}) { // statistics again after each layer
+            g.add(PruningConfig.of(name("OBS sequential", s), ObsChannelRemovalStep.sequential(6, s[0], s[1], 8,
+                    LeastSquaresRefit.DEFAULT_DAMPING, threads).toArray(new PruningStep[0])));
+        }
         g.add(PruningConfig.of("2:4 Wanda on Q, K, V, O", Sparse24Step.wanda(QUERY, KEY, VALUE, ATTENTION_OUTPUT)));
         g.add(PruningConfig.of("2:4 Wanda on W1, W2", Sparse24Step.wanda(INTERMEDIATE, OUTPUT)));
         g.add(PruningConfig.of("FLAP 30/25 + 2:4 magnitude on Q, K, V, O", ChannelRemovalStep.flap(0.3, 0.25),
