@@ -21,6 +21,9 @@ interface AttentionKernels {
     /** {@code s[o + c] = exp(s[o + c] - m)} in place (m finite); returns their sum. */
     float expSum(float[] s, int o, int n, float m);
 
+    /** {@code out[oo + i] = acc[ao + i] * f} for i in [0, d); returns whether every value written is finite. */
+    boolean scaleInto(float[] acc, int ao, int d, float f, float[] out, int oo);
+
     /** {@code a[o ..+n] *= f}. */
     void scale(float[] a, int o, int n, float f);
 

@@ -116,9 +116,7 @@ public final class FlashAttention {
             float[] v, AttentionLayout vl, float[] out, AttentionLayout ol, int batch, int hq, int hkv, int lq,
             int lk, int d, AttentionMask mask, float scale, int threads) {
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
-        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale,
-                nonFiniteRows(kern, v, vl, batch, hkv, lk, d, threads),
-                ql, kl, vl, ol);
+        Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, ql, kl, vl, ol);
         float[] kt = transposeKeys(k, kl, batch, hkv, lk, d, plan.ldkt, threads);
         int tasks = batch * hq * plan.qBlocks;
         CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, out));
@@ -150,33 +148,6 @@ public final class FlashAttention {
             }
         });
         return kt;
-    }
-
-    /**
-     * Which key rows of V ({@code [(b·hkv + h)·lk + t]}) hold a NaN or an infinity, or null when none does (the
-     * usual case; one vector pass over V, in parallel over heads). A tile holding such a row takes a P·V path that
-     * skips zero weights, because the fast kernels multiply every weight, and 0 · NaN = NaN would leak a value into
-     * rows that do not see its key (NaN policy, reliability.md).
-     */
-    static boolean[] nonFiniteRows(AttentionKernels kern, float[] v, AttentionLayout vl, int batch, int hkv, int lk,
-            int d, int threads) {
-        boolean[] bad = new boolean[batch * hkv * lk];
-        boolean[] headHasOne = new boolean[batch * hkv];
-        CpuThreads.parallelFor(threads, batch * hkv, bh -> {
-            int b = bh / hkv;
-            for (int t = 0, n = vl.rows(b), o = vl.offset(b, bh % hkv, 0); t < n; t++, o += vl.rowStride()) {
-                if (!kern.allFinite(v, o, d)) {
-                    bad[bh * lk + t] = true;
-                    headHasOne[bh] = true;
-                }
-            }
-        });
-        for (boolean h : headHasOne) {
-            if (h) {
-                return bad;
-            }
-        }
-        return null;
     }
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,
@@ -225,12 +196,10 @@ public final class FlashAttention {
         final long bsb, bsh, bsi, bsj;
         final AttentionMask.BlockSparse blocks;
         final boolean[] headMask;
-        final boolean[] nonFiniteV;
         final AttentionLayout ql, kl, vl, ol;
 
-        Plan(AttentionMask m, int batch, int hq, int hkv, int lq, int lk, int d, float scale, boolean[] nonFiniteV,
-                AttentionLayout ql, AttentionLayout kl, AttentionLayout vl, AttentionLayout ol) {
-            this.nonFiniteV = nonFiniteV;
+        Plan(AttentionMask m, int batch, int hq, int hkv, int lq, int lk, int d, float scale, AttentionLayout ql,
+                AttentionLayout kl, AttentionLayout vl, AttentionLayout ol) {
             this.ql = ql;
             this.kl = kl;
             this.vl = vl;
@@ -282,7 +251,39 @@ public final class FlashAttention {
             return st;
         }
 
+        /**
+         * One task. The fast P·V kernels multiply every weight, so a NaN or infinity in V would leak into rows that
+         * do not see its key (0 · NaN = NaN; NaN policy, reliability.md). Any such leak leaves a non-finite output,
+         * so the task first runs fast; only when one of its outputs is not finite (a leak, or a NaN the row really
+         * saw) does it scan its head's V and run again, taking the path that skips zero weights on the tiles that
+         * hold a non-finite value. Finite inputs never pay for the scan.
+         */
         void run(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] out) {
+            if (compute(kern, task, q, kt, v, out, null)) {
+                return;
+            }
+            int b = task / qBlocks / hq;
+            int kvh = task / qBlocks % hq / group;
+            boolean[] bad = null;
+            for (int t = 0, n = kl.rows(b), o = vl.offset(b, kvh, 0); t < n; t++, o += vl.rowStride()) {
+                if (!kern.allFinite(v, o, d)) {
+                    if (bad == null) {
+                        bad = new boolean[n];
+                    }
+                    bad[t] = true;
+                }
+            }
+            if (bad != null) {
+                compute(kern, task, q, kt, v, out, bad);
+            }
+        }
+
+        /**
+         * Computes and writes the task's output rows; badV (null: not known) marks this head's keys whose V row is
+         * not finite. Returns whether every value written is finite.
+         */
+        private boolean compute(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] out,
+                boolean[] badV) {
             int qb = task % qBlocks;
             int bh = task / qBlocks;
             int h = bh % hq;
@@ -290,11 +291,11 @@ public final class FlashAttention {
             int q0 = qb * bq;
             int nr = Math.min(ql.rows(b), q0 + bq) - q0;
             if (nr <= 0) {
-                return; // past this sequence's rows
+                return true; // past this sequence's rows
             }
             if (headMask != null && !headMask[h]) {
                 zeroRows(out, b, h, q0, nr);
-                return; // pruned head: zeros, no work
+                return true; // pruned head: zeros, no work
             }
             int kvh = h / group;
             int qBase = ql.offset(b, h, q0);
@@ -329,7 +330,7 @@ public final class FlashAttention {
             }
             if (tileHi <= tileLo) {
                 zeroRows(out, b, h, q0, nr);
-                return; // no row sees a key
+                return true; // no row sees a key
             }
 
             int ldk = (bk + 7) & ~7; // row stride of the score tile
@@ -424,7 +425,7 @@ public final class FlashAttention {
                         java.util.Arrays.fill(s, r * ldk, r * ldk + nc, 0f);
                     }
                 }
-                if (nonFiniteV != null && anyTrue(nonFiniteV, (b * hkv + kvh) * lk + k0, nc)) {
+                if (badV != null && anyTrue(badV, k0, nc)) {
                     pvSkippingZeros(s, ldk, rFirst, rLast, nc, v, vTile, ldv, d, acc);
                     continue;
                 }
@@ -440,16 +441,15 @@ public final class FlashAttention {
                 }
             }
             int ldo = ol.rowStride();
+            boolean finite = true;
             for (int r = 0, o = ol.offset(b, h, q0); r < nr; r++, o += ldo) {
                 if (rowSum[r] == 0f) { // the row saw no key: zeros (a NaN input it saw makes rowSum NaN, and shows)
                     java.util.Arrays.fill(out, o, o + d, 0f);
                     continue;
                 }
-                float inv = 1f / rowSum[r];
-                for (int c = 0; c < d; c++) {
-                    out[o + c] = acc[r * d + c] * inv;
-                }
+                finite &= kern.scaleInto(acc, r * d, d, 1f / rowSum[r], out, o);
             }
+            return finite;
         }
 
         /** Zeros for rows [q0, q0 + nr) of head h of sequence b: the output array may hold anything before. */

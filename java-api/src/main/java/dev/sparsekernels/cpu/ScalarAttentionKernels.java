@@ -32,6 +32,17 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
+    public boolean scaleInto(float[] acc, int ao, int d, float f, float[] out, int oo) {
+        boolean finite = true;
+        for (int i = 0; i < d; i++) {
+            float x = acc[ao + i] * f;
+            out[oo + i] = x;
+            finite &= Float.isFinite(x);
+        }
+        return finite;
+    }
+
+    @Override
     public float max(float[] s, int o, int n) {
         float m = Float.NEGATIVE_INFINITY;
         for (int c = 0; c < n; c++) {

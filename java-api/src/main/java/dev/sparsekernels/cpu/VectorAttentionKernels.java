@@ -127,6 +127,24 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
+    public boolean scaleInto(float[] acc, int ao, int d, float f, float[] out, int oo) {
+        FloatVector nan = FloatVector.zero(S); // x·0 is NaN exactly for a non-finite x, and a NaN survives the sum
+        int i = 0;
+        for (; i + L <= d; i += L) {
+            FloatVector x = FloatVector.fromArray(S, acc, ao + i).mul(f);
+            x.intoArray(out, oo + i);
+            nan = nan.add(x.mul(0f));
+        }
+        float tail = 0f;
+        for (; i < d; i++) {
+            float x = acc[ao + i] * f;
+            out[oo + i] = x;
+            tail += x * 0f;
+        }
+        return !Float.isNaN(nan.reduceLanes(VectorOperators.ADD) + tail);
+    }
+
+    @Override
     public float max(float[] s, int o, int n) {
         float m = Float.NEGATIVE_INFINITY;
         int c = 0;

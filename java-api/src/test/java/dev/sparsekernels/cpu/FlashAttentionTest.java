@@ -301,4 +301,27 @@ class FlashAttentionTest {
             }
         }
     }
+
+    @Test
+    void scaleIntoWritesTheScaledRowAndSaysWhetherItIsFinite() {
+        for (AttentionKernels kern : kernels()) {
+            for (int n = 0; n <= 21; n++) {
+                float[] acc = gaussian(new Random(n), n + 2);
+                float[] out = new float[n + 4];
+                assertTrue(kern.scaleInto(acc, 1, n, 0.5f, out, 2), kern.describe() + " n=" + n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(acc[1 + i] * 0.5f, out[2 + i], kern.describe() + " n=" + n + " i=" + i);
+                }
+                assertEquals(0f, out[0]);
+                assertEquals(0f, out[n + 2 + 1 < out.length ? n + 3 : 1]);
+                for (int at = 0; at < n; at++) {
+                    for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY, Float.MAX_VALUE}) {
+                        float[] a = acc.clone();
+                        a[1 + at] = bad; // MAX_VALUE * 4 overflows to infinity
+                        assertTrue(!kern.scaleInto(a, 1, n, 4f, out, 2), kern.describe() + " " + bad + " at " + at);
+                    }
+                }
+            }
+        }
+    }
 }
