@@ -73,13 +73,16 @@ class ActivationsTest {
     @Test
     void specialValuesBehaveAsTheFormulaSays() {
         for (ElementwiseKernels k : new ElementwiseKernels[] {ScalarElementwise.INSTANCE, kernelsInUse()}) {
-            float[] x = {Float.POSITIVE_INFINITY, Float.NaN, 0f, -40f, 40f, 0f, 0f, 0f, 0f};
+            float[] x = {Float.POSITIVE_INFINITY, Float.NaN, 0f, -40f, 40f, Float.NEGATIVE_INFINITY, -13f, 13f, 0f};
             Activations.gelu(k, x, 1);
             assertEquals(Float.POSITIVE_INFINITY, x[0], k.describe());
             assertTrue(Float.isNaN(x[1]), k.describe());
             assertEquals(0f, x[2], k.describe());
             assertEquals(0f, x[3], 1e-30, k.describe()); // far negative: GELU underflows to (minus) zero
             assertEquals(40f, x[4], k.describe());
+            assertTrue(Float.isNaN(x[5]), k.describe() + ": -inf · Φ(-inf) = -inf · 0"); // as x·Φ(x) in IEEE
+            assertEquals(0f, x[6], 1e-30, k.describe()); // past the vector kernel's clamp of z at 9
+            assertEquals(13f, x[7], k.describe());
         }
     }
 
