@@ -1,7 +1,6 @@
 package dev.sparsekernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.sparsekernels.channels.ChannelStatistics;
 import java.time.Duration;
@@ -10,11 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -61,35 +55,19 @@ class ConcurrentCallsTest {
             expected.put("linear 2:4", values(k.linear(x, w24First, b)));
 
             List<String> names = new ArrayList<>(calls.keySet());
-            AtomicInteger checked = new AtomicInteger();
-            CyclicBarrier start = new CyclicBarrier(THREADS);
-            ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-            try {
-                assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-                    List<Future<?>> futures = new ArrayList<>();
-                    for (int t = 0; t < THREADS; t++) {
-                        final int offset = t;
-                        futures.add(pool.submit(() -> {
-                            start.await(); // all at once
-                            for (int round = 0; round < ROUNDS; round++) {
-                                for (int i = 0; i < names.size(); i++) {
-                                    String name = names.get((i + offset + round) % names.size());
-                                    assertClose(expected.get(name), calls.get(name).apply(k),
-                                            name + " on thread " + offset + ", round " + round);
-                                    checked.incrementAndGet();
-                                }
-                            }
-                            return null;
-                        }));
+            int checked = AllAtOnce.run(THREADS, Duration.ofSeconds(120), offset -> {
+                int n = 0;
+                for (int round = 0; round < ROUNDS; round++) {
+                    for (int i = 0; i < names.size(); i++) {
+                        String name = names.get((i + offset + round) % names.size());
+                        assertClose(expected.get(name), calls.get(name).apply(k),
+                                name + " on thread " + offset + ", round " + round);
+                        n++;
                     }
-                    for (Future<?> f : futures) {
-                        f.get();
-                    }
-                });
-            } finally {
-                pool.shutdownNow();
-            }
-            assertEquals(THREADS * ROUNDS * names.size(), checked.get(), "calls compared");
+                }
+                return n;
+            });
+            assertEquals(THREADS * ROUNDS * names.size(), checked, "calls compared");
         }
     }
 

@@ -2,19 +2,12 @@ package dev.sparsekernels.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.sparsekernels.AllAtOnce;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.model.text.TokenBatch;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,35 +33,17 @@ class ConcurrentEmbedsTest {
             }
             int threads = 8;
             int rounds = 20;
-            AtomicInteger compared = new AtomicInteger();
-            CyclicBarrier start = new CyclicBarrier(threads);
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-                    List<Future<?>> futures = new ArrayList<>();
-                    for (int t = 0; t < threads; t++) {
-                        final int offset = t;
-                        futures.add(pool.submit(() -> {
-                            start.await();
-                            for (int r = 0; r < rounds; r++) {
-                                int i = (r + offset) % batches.length;
-                                try (Tensor e = enc.embed(batches[i])) {
-                                    assertArrayEquals(expected[i], e.toFloatArray(),
-                                            "batch " + i + " on thread " + offset + ", round " + r);
-                                }
-                                compared.incrementAndGet();
-                            }
-                            return null;
-                        }));
+            int compared = AllAtOnce.run(threads, Duration.ofSeconds(60), offset -> {
+                for (int r = 0; r < rounds; r++) {
+                    int i = (r + offset) % batches.length;
+                    try (Tensor e = enc.embed(batches[i])) {
+                        assertArrayEquals(expected[i], e.toFloatArray(),
+                                "batch " + i + " on thread " + offset + ", round " + r);
                     }
-                    for (Future<?> f : futures) {
-                        f.get();
-                    }
-                });
-            } finally {
-                pool.shutdownNow();
-            }
-            assertEquals(threads * rounds, compared.get());
+                }
+                return rounds;
+            });
+            assertEquals(threads * rounds, compared);
         }
     }
 }
