@@ -80,16 +80,8 @@ public final class AttentionLayout {
         return new AttentionLayout(base, lengths.clone(), d, rowWidth, rowWidth - column, false);
     }
 
-    int base(int b) {
-        return base[b];
-    }
-
     int rows(int b) {
         return rows[b];
-    }
-
-    int headStride() {
-        return headStride;
     }
 
     int rowStride() {
@@ -99,10 +91,6 @@ public final class AttentionLayout {
     /** Offset of row t of head h of sequence b. */
     int offset(int b, int h, int t) {
         return base[b] + h * headStride + t * rowStride;
-    }
-
-    boolean isContiguous() {
-        return contiguous;
     }
 
     /**

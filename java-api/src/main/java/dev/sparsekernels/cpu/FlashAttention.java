@@ -83,7 +83,10 @@ public final class FlashAttention {
     static void attention(AttentionKernels kern, float[] q, AttentionLayout ql, float[] k, AttentionLayout kl,
             float[] v, AttentionLayout vl, float[] out, AttentionLayout ol, int batch, int hq, int hkv, int lq,
             int lk, int d, AttentionMask mask, float scale, int threads) {
-        checkDims(batch, hq, hkv, lq, lk, d, mask, threads);
+        checkDims(batch, hq, hkv, lq, lk, d, threads);
+        if (mask != null) {
+            mask.check(batch, hq, lq, lk);
+        }
         Checks.notNull("q", q);
         Checks.notNull("k", k);
         Checks.notNull("v", v);
@@ -152,7 +155,7 @@ public final class FlashAttention {
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,
             AttentionMask mask, int threads) {
-        checkDims(batch, hq, hkv, lq, lk, d, null, threads);
+        checkDims(batch, hq, hkv, lq, lk, d, threads);
         Checks.notNull("q", q);
         Checks.notNull("k", k);
         Checks.notNull("v", v);
@@ -164,8 +167,7 @@ public final class FlashAttention {
         }
     }
 
-    private static void checkDims(int batch, int hq, int hkv, int lq, int lk, int d, AttentionMask mask,
-            int threads) {
+    private static void checkDims(int batch, int hq, int hkv, int lq, int lk, int d, int threads) {
         Checks.positive("batch", batch);
         Checks.positive("Hq", hq);
         Checks.positive("Hkv", hkv);
@@ -175,9 +177,6 @@ public final class FlashAttention {
         Checks.positive("threads", threads);
         if (hq % hkv != 0) {
             throw new IllegalArgumentException("Hq: expected a multiple of Hkv = " + hkv + " but got " + hq);
-        }
-        if (mask != null) {
-            mask.check(batch, hq, lq, lk);
         }
     }
 
