@@ -18,7 +18,10 @@ interface AttentionKernels {
     /** The maximum of {@code s[o ..+n]} (-inf when all are -inf). */
     float max(float[] s, int o, int n);
 
-    /** {@code s[o + c] = exp(s[o + c] - m)} in place (m finite); returns their sum. */
+    /**
+     * {@code s[o + c] = exp(s[o + c] - m)} in place (m finite, arguments at most {@link FlashAttention#RESCALE_SLACK}
+     * above 0); returns their sum.
+     */
     float expSum(float[] s, int o, int n, float m);
 
     /** {@code out[oo + i] = acc[ao + i] * f} for i in [0, d); returns whether every value written is finite. */
@@ -30,14 +33,19 @@ interface AttentionKernels {
     /** {@code acc[ao ..+d] += sum over c in [0, n) of p[po + c] * v[vo + c*ldv ..+d]} (V rows ldv apart). */
     void pv(float[] p, int po, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao);
 
+    /** Keys per chunk of a transposed K: component i of keys c..c+15 of a chunk lie side by side. */
+    int CHUNK_KEYS = 16;
+
     /**
-     * Two query rows against keys [kc0, kc0 + n) of a transposed K ({@code kt[i*ldk + kc0 + c]} = key c, component
-     * i; ldk a multiple of 8, columns up to kc0 + n rounded up to 8 readable, those past n may hold anything):
+     * Two query rows against n keys of a transposed K held in chunks of {@link #CHUNK_KEYS} keys: component i of the
+     * tile's key c is {@code kt[kc0 + (c / 16) * chunk + c % 16 + i * ldk]}. One plain K^T [d][ldk] is
+     * {@code chunk = 16}; K^T in panels [panel][d][16] is {@code ldk = 16, chunk = 16 * d}. ldk is a multiple of 8,
+     * keys up to n rounded up to 8 are readable and those past n may hold anything.
      * {@code s[so0 + c] = scale * dot(q[qo0..], key c)} and the same for row 1 into {@code s[so1 ..]}, for c in
      * [0, round n up to 8). Passing the same row twice is allowed.
      */
-    void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s,
-                  int so0, int so1);
+    void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int chunk, int n, int d, float scale,
+                  float[] s, int so0, int so1);
 
     /** As {@link #pv} for two rows at once (distinct accumulators): p rows at po0 and po1, acc rows at ao0, ao1. */
     void pv2(float[] p, int po0, int po1, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao0, int ao1);
@@ -49,9 +57,21 @@ interface AttentionKernels {
      * Six query rows ({@code q[qo + r*ldq ..]}, r < 6) against keys of a transposed K as in {@link #scoresT2}; row r's
      * scores go to {@code s[so + r*lds ..]} (lds >= n rounded up to 8).
      */
-    void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int n, int d, float scale, float[] s,
-                  int so, int lds);
+    void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n, int d, float scale,
+                  float[] s, int so, int lds);
 
-    /** As {@link #pv} for six rows: p rows at {@code po + r*ldp}, accumulator rows at {@code ao + r*d}. */
-    void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao);
+    /**
+     * As {@link #pv} for six rows: p rows at {@code po + r*ldp}, accumulator rows at {@code ao + r*d}, and V in
+     * chunks of 16 columns as K in {@link #scoresT2}: column i of the tile's key c is
+     * {@code v[vo + c * ldv + (i / 16) * chunk + i % 16]}. Plain rows are {@code chunk = 16}; V in column panels
+     * [d / 16][Lk][16] is {@code ldv = 16, chunk = 16 Lk} (then d is a multiple of 16).
+     */
+    void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc, int ao);
+
+    /** As {@link #scoresT6} for four rows (the rest of a query block after its groups of six). */
+    void scoresT4(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n, int d, float scale,
+                  float[] s, int so, int lds);
+
+    /** As {@link #pv6} for four rows. */
+    void pv4(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc, int ao);
 }

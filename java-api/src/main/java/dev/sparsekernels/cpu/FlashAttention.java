@@ -15,6 +15,15 @@ import dev.sparsekernels.AttentionMask;
 public final class FlashAttention {
     private FlashAttention() {}
 
+    /**
+     * How far a key tile's maximum score may exceed a row's running maximum before the row is rescaled (lazy
+     * rescaling, as in FlashAttention-4). The maximum is only a shift that cancels in the final division, so a stale
+     * one is exact in real arithmetic; it keeps every weight below e^8 (no overflow in float sums), and after the
+     * first tiles a row almost never pays for a rescale (a vector pass over its accumulator and a scalar exp), which
+     * with a rescale whenever the maximum grew cost a few percent of the time on random inputs.
+     */
+    static final float RESCALE_SLACK = 8f;
+
     /** Tile edges when the mask has no block layout (with one, the tiles are its blocks). */
     static final int BLOCK_Q = 64;
     static final int BLOCK_K = 64;
@@ -120,30 +129,35 @@ public final class FlashAttention {
             int lk, int d, AttentionMask mask, float scale, int threads) {
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
         Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, ql, kl, vl, ol);
-        float[] kt = transposeKeys(k, kl, batch, hkv, lk, d, plan.ldkt, threads);
+        float[] kt = transposeKeys(k, kl, batch, hkv, d, plan, threads);
+        float[] vp = plan.vPanels ? panelValues(v, vl, batch, hkv, d, plan, threads) : null;
         int tasks = batch * hq * plan.qBlocks;
-        CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, out));
+        CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, vp, out));
     }
 
     /**
-     * K as K^T [batch·hkv, d, ldkt] (from {@link CacheAligned#OFFSET} on), once per call: every query block of a head
+     * K transposed once per call, in the layout the plan chose ({@link Plan#ktPanels}): every query block of a head
      * reads the same keys, and transposing them per (query block, key block) tile cost about a tenth of the
-     * arithmetic (scalar gathers). The copy is the size of K, so memory stays independent of Lq x Lk. Keys past a
-     * sequence's rows stay zero.
+     * arithmetic (scalar gathers). The copy is about the size of K, so memory stays independent of Lq x Lk. Keys past
+     * a sequence's rows stay zero. Data start at {@link CacheAligned#OFFSET}, so that panels and 8-key runs start on
+     * cache lines.
      */
-    static float[] transposeKeys(float[] k, AttentionLayout kl, int batch, int hkv, int lk, int d, int ldkt,
+    private static float[] transposeKeys(float[] k, AttentionLayout kl, int batch, int hkv, int d, Plan plan,
             int threads) {
-        // from CacheAligned.OFFSET on: with ldkt % 8 == 0 every 8-key load then stays inside one cache line
-        float[] kt = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * d * ldkt));
+        float[] kt = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * plan.ktHead));
         int ldk = kl.rowStride();
+        int chunk = plan.ktChunk;
+        int ld = plan.ktLd;
         CpuThreads.parallelFor(threads, batch * hkv, bh -> {
             int b = bh / hkv;
             int src = kl.offset(b, bh % hkv, 0);
-            int dst = CacheAligned.OFFSET + bh * d * ldkt;
-            for (int c0 = 0, n = kl.rows(b); c0 < n; c0 += 16) { // 16 keys at a time: 16 destination rows stay in cache
-                int c1 = Math.min(n, c0 + 16);
+            int dst = CacheAligned.OFFSET + bh * plan.ktHead;
+            // 16 keys at a time: in either layout their d destination runs stay in cache while the rows are read
+            for (int c0 = 0, n = kl.rows(b); c0 < n; c0 += AttentionKernels.CHUNK_KEYS) {
+                int c1 = Math.min(n, c0 + AttentionKernels.CHUNK_KEYS);
+                int base = dst + c0 / AttentionKernels.CHUNK_KEYS * chunk - c0;
                 for (int i = 0; i < d; i++) {
-                    int o = dst + i * ldkt;
+                    int o = base + i * ld;
                     for (int c = c0; c < c1; c++) {
                         kt[o + c] = k[src + c * ldk + i];
                     }
@@ -151,6 +165,29 @@ public final class FlashAttention {
             }
         });
         return kt;
+    }
+
+    /**
+     * V in column panels [batch·hkv][d / 16][Lk][16], once per call ({@link Plan#vPanels}): P·V then streams 16
+     * columns of a tile with a constant stride, the form of the dense GEMM microkernel. Keys past a sequence's rows
+     * stay zero.
+     */
+    private static float[] panelValues(float[] v, AttentionLayout vl, int batch, int hkv, int d, Plan plan,
+            int threads) {
+        float[] vp = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * plan.vHead));
+        int ldv = vl.rowStride();
+        int chunk = AttentionKernels.CHUNK_KEYS;
+        CpuThreads.parallelFor(threads, batch * hkv, bh -> {
+            int b = bh / hkv;
+            int src = vl.offset(b, bh % hkv, 0);
+            int dst = CacheAligned.OFFSET + bh * plan.vHead;
+            for (int c = 0, n = vl.rows(b); c < n; c++) {
+                for (int j = 0; j < d; j += chunk) {
+                    System.arraycopy(v, src + c * ldv + j, vp, dst + j / chunk * plan.vChunk + c * chunk, chunk);
+                }
+            }
+        });
+        return vp;
     }
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,
@@ -183,8 +220,23 @@ public final class FlashAttention {
     /** Everything a task needs, resolved once per call. */
     private static final class Plan {
         final int batch, hq, hkv, lq, lk, d, group, bq, bk, qBlocks, kBlocks;
-        /** Row stride of the transposed keys: Lk rounded up to 8, plus 8 so a tile at any offset may read whole vectors. */
-        final int ldkt;
+        /**
+         * Layout of the transposed keys. When every tile starts on a multiple of 16 keys, K^T is held in panels
+         * [panel][d][16] (one 16-key chunk per panel, {@code ktLd = 16}, {@code ktChunk = 16 d}): the scores kernels
+         * then stream each panel sequentially. One plain K^T [d][Lk] had them load two vectors per component from
+         * rows 4 KiB apart, which an 8-way L1 holds badly: the 6x16 scores kernel ran at 31-39 GFLOPS on it against
+         * 66 on panels (one core, L=1024, D=64). Block-sparse masks with other key block sizes keep the plain layout
+         * ({@code ktChunk = 16}, {@code ktLd} = Lk rounded up to 8, plus 8, so a tile at any offset may read whole
+         * vectors).
+         */
+        final boolean ktPanels;
+        final int ktLd, ktChunk, ktHead;
+        /**
+         * Whether V is copied into column panels [d / 16][Lk][16] (one chunk of 16 columns per panel, {@code vChunk =
+         * 16 Lk} apart, {@code vHead} floats per head): when d is a multiple of 16.
+         */
+        final boolean vPanels;
+        final int vChunk, vHead;
         final float scale;
         final boolean causal;
         final int window;
@@ -216,7 +268,20 @@ public final class FlashAttention {
             this.bk = blocks == null ? BLOCK_K : blocks.blockK();
             this.qBlocks = (lq + bq - 1) / bq;
             this.kBlocks = (lk + bk - 1) / bk;
-            this.ldkt = ((lk + 7) & ~7) + 8;
+            int chunk = AttentionKernels.CHUNK_KEYS;
+            this.ktPanels = bk % chunk == 0;
+            if (ktPanels) {
+                this.ktLd = chunk;
+                this.ktChunk = chunk * d;
+                this.ktHead = Math.toIntExact((long) (lk + chunk - 1) / chunk * chunk * d);
+            } else {
+                this.ktLd = ((lk + 7) & ~7) + 8;
+                this.ktChunk = chunk;
+                this.ktHead = Math.toIntExact((long) d * ktLd);
+            }
+            this.vPanels = d % chunk == 0;
+            this.vChunk = Math.toIntExact((long) lk * chunk);
+            this.vHead = Math.toIntExact((long) lk * d);
             this.causal = m.isCausal();
             this.window = m.window();
             AttentionMask.Views views = m.views();
@@ -257,8 +322,8 @@ public final class FlashAttention {
          * saw) does it scan its head's V and run again, taking the path that skips zero weights on the tiles that
          * hold a non-finite value. Finite inputs never pay for the scan.
          */
-        void run(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] out) {
-            if (compute(kern, task, q, kt, v, out, null)) {
+        void run(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] vp, float[] out) {
+            if (compute(kern, task, q, kt, v, vp, out, null)) {
                 return;
             }
             int b = task / qBlocks / hq;
@@ -273,7 +338,7 @@ public final class FlashAttention {
                 }
             }
             if (bad != null) {
-                compute(kern, task, q, kt, v, out, bad);
+                compute(kern, task, q, kt, v, vp, out, bad);
             }
         }
 
@@ -281,8 +346,8 @@ public final class FlashAttention {
          * Computes and writes the task's output rows; badV (null: not known) marks this head's keys whose V row is
          * not finite. Returns whether every value written is finite.
          */
-        private boolean compute(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] out,
-                boolean[] badV) {
+        private boolean compute(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] vp,
+                float[] out, boolean[] badV) {
             int qb = task % qBlocks;
             int bh = task / qBlocks;
             int h = bh % hq;
@@ -333,7 +398,8 @@ public final class FlashAttention {
             }
 
             int ldk = (bk + 7) & ~7; // row stride of the score tile
-            int ktHead = CacheAligned.OFFSET + (b * hkv + kvh) * d * ldkt;
+            int ktBase = CacheAligned.OFFSET + (b * hkv + kvh) * ktHead;
+            int vpBase = CacheAligned.OFFSET + (b * hkv + kvh) * vHead;
             float[] s = new float[nr * ldk];
             float[] acc = new float[nr * d];
             float[] rowMax = new float[nr];
@@ -364,14 +430,19 @@ public final class FlashAttention {
                 if (rFirst < 0) {
                     continue;
                 }
+                int kTile = ktBase + k0 / AttentionKernels.CHUNK_KEYS * ktChunk + k0 % AttentionKernels.CHUNK_KEYS;
                 int r = rFirst;
                 for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
-                    kern.scoresT6(q, qBase + r * ldq, ldq, kt, ldkt, ktHead + k0, nc, d, scale, s, r * ldk, ldk);
+                    kern.scoresT6(q, qBase + r * ldq, ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s, r * ldk, ldk);
+                }
+                if (r + 3 <= rLast) {
+                    kern.scoresT4(q, qBase + r * ldq, ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s, r * ldk, ldk);
+                    r += 4;
                 }
                 for (; r <= rLast; r += 2) {
                     int r1 = r + 1 <= rLast ? r + 1 : r;
-                    kern.scoresT2(q, qBase + r * ldq, qBase + r1 * ldq, kt, ldkt, ktHead + k0, nc, d, scale, s, r * ldk,
-                            r1 * ldk);
+                    kern.scoresT2(q, qBase + r * ldq, qBase + r1 * ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s,
+                            r * ldk, r1 * ldk);
                 }
                 for (r = rFirst; r <= rLast; r++) {
                     if (!live[r]) {
@@ -407,14 +478,15 @@ public final class FlashAttention {
                         continue;
                     }
                     float mOld = rowMax[r];
-                    float mNew = Math.max(mOld, mt);
-                    if (mOld != Float.NEGATIVE_INFINITY && mNew > mOld) {
-                        float alpha = (float) Math.exp(mOld - mNew);
+                    if (mOld == Float.NEGATIVE_INFINITY) {
+                        rowMax[r] = mt;
+                    } else if (mt > mOld + RESCALE_SLACK) {
+                        float alpha = (float) Math.exp(mOld - mt);
                         kern.scale(acc, r * d, d, alpha);
                         rowSum[r] *= alpha;
+                        rowMax[r] = mt;
                     }
-                    rowMax[r] = mNew;
-                    rowSum[r] += kern.expSum(s, so, nc, mNew);
+                    rowSum[r] += kern.expSum(s, so, nc, rowMax[r]);
                 }
                 // rows in range that saw nothing here contribute zeros; then P·V six rows at a time
                 int vTile = vl.offset(b, kvh, k0);
@@ -428,9 +500,18 @@ public final class FlashAttention {
                     pvSkippingZeros(s, ldk, rFirst, rLast, nc, v, vTile, ldv, d, acc);
                     continue;
                 }
+                // V in column panels where the plan made them (P·V's fastest form), else V's own rows
+                float[] pvV = vp != null ? vp : v;
+                int pvOff = vp != null ? vpBase + k0 * AttentionKernels.CHUNK_KEYS : vTile;
+                int pvLd = vp != null ? AttentionKernels.CHUNK_KEYS : ldv;
+                int pvChunk = vp != null ? vChunk : AttentionKernels.CHUNK_KEYS;
                 r = rFirst;
                 for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
-                    kern.pv6(s, r * ldk, ldk, nc, v, vTile, ldv, d, acc, r * d);
+                    kern.pv6(s, r * ldk, ldk, nc, pvV, pvOff, pvLd, pvChunk, d, acc, r * d);
+                }
+                if (r + 3 <= rLast) {
+                    kern.pv4(s, r * ldk, ldk, nc, pvV, pvOff, pvLd, pvChunk, d, acc, r * d);
+                    r += 4;
                 }
                 for (; r + 1 <= rLast; r += 2) {
                     kern.pv2(s, r * ldk, (r + 1) * ldk, nc, v, vTile, ldv, d, acc, r * d, (r + 1) * d);

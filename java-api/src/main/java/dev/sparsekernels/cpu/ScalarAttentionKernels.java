@@ -84,13 +84,14 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int n, int d, float scale,
-                         float[] s, int so0, int so1) {
+    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int chunk, int n, int d,
+                         float scale, float[] s, int so0, int so1) {
         int nn = (n + 7) & ~7;
         for (int c = 0; c < nn; c++) {
             float a0 = 0f, a1 = 0f;
+            int kc = kc0 + c / CHUNK_KEYS * chunk + c % CHUNK_KEYS;
             for (int i = 0; i < d; i++) {
-                float kv = kt[i * ldk + kc0 + c];
+                float kv = kt[i * ldk + kc];
                 a0 += q[qo0 + i] * kv;
                 a1 += q[qo1 + i] * kv;
             }
@@ -107,17 +108,46 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int n, int d, float scale,
-                         float[] s, int so, int lds) {
-        for (int r = 0; r < ROWS; r += 2) {
-            scoresT2(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0, n, d, scale, s, so + r * lds, so + (r + 1) * lds);
+    public void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n, int d,
+                         float scale, float[] s, int so, int lds) {
+        scoresRows(ROWS, q, qo, ldq, kt, ldk, kc0, chunk, n, d, scale, s, so, lds);
+    }
+
+    @Override
+    public void scoresT4(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n, int d,
+                         float scale, float[] s, int so, int lds) {
+        scoresRows(4, q, qo, ldq, kt, ldk, kc0, chunk, n, d, scale, s, so, lds);
+    }
+
+    private void scoresRows(int rows, float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n,
+                            int d, float scale, float[] s, int so, int lds) {
+        for (int r = 0; r < rows; r += 2) {
+            scoresT2(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0, chunk, n, d, scale, s, so + r * lds,
+                    so + (r + 1) * lds);
         }
     }
 
     @Override
-    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao) {
-        for (int r = 0; r < ROWS; r++) {
-            pv(p, po + r * ldp, n, v, vo, ldv, d, acc, ao + r * d);
+    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc,
+                    int ao) {
+        pvRows(ROWS, p, po, ldp, n, v, vo, ldv, chunk, d, acc, ao);
+    }
+
+    @Override
+    public void pv4(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc,
+                    int ao) {
+        pvRows(4, p, po, ldp, n, v, vo, ldv, chunk, d, acc, ao);
+    }
+
+    private static void pvRows(int rows, float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk,
+                               int d, float[] acc, int ao) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < n; c++) {
+                float w = p[po + r * ldp + c];
+                for (int i = 0; i < d; i++) {
+                    acc[ao + r * d + i] += w * v[vo + c * ldv + i / CHUNK_KEYS * chunk + i % CHUNK_KEYS];
+                }
+            }
         }
     }
 }

@@ -90,25 +90,30 @@ final class VectorAttentionKernels implements AttentionKernels {
     // e^g on |g| <= ln2/2: Taylor terms 1/k! up to k = 6 (truncation error below 2e-7 relative)
     private static final float C2 = 0.5f, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720;
 
+    /** Added to the bits of x log2(e) + ROUND, then shifted into the exponent field: the bits of 2^n. */
+    private static final int POW2_BIAS = 127 - ROUND_BITS;
+
     /**
-     * e^x for x <= 0 (softmax arguments: score minus row maximum): n = round(x log2(e)), g = x - n ln2 (in two
-     * steps), e^g by a degree-6 polynomial, 2^n added into the exponent bits. About 16 vector operations per 8 lanes;
-     * the library EXP operation measured slower here, and exp is most of the non-GEMM time of attention. x below -87
-     * (and -infinity, a masked score) gives exactly 0; NaN stays NaN.
+     * e^x for x <= 88 (softmax arguments: score minus a running row maximum, at most a few units above 0 with lazy
+     * rescaling): n = round(x log2(e)), g = x - n ln2 (in two fused steps), e^g by a degree-6 polynomial, times 2^n
+     * built from n's bits. About 16 vector operations per 8 lanes; the library EXP operation measured slower here,
+     * and exp is most of the non-GEMM time of attention. x below -87 (and -infinity, a masked score) gives exactly
+     * 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than being added into the exponent
+     * bits. One compare serves the clamp and the zeros: the earlier form (Math.max semantics for the clamp, a
+     * separate NaN test and blend) spent about 11 of its 30 operations on them.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(LOW);
-        FloatVector r = xc.mul(LOG2E).add(ROUND);
+        VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
+        FloatVector xc = x.blend(LOW, tiny);
+        FloatVector r = xc.fma(LOG2E, ROUND);
         FloatVector n = r.sub(ROUND);
-        FloatVector g = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO)); // n * LN2_HI is exact: LN2_HI has 9 bits
+        // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
+        FloatVector g = n.fma(FloatVector.broadcast(S, -LN2_LO), n.fma(FloatVector.broadcast(S, -LN2_HI), xc));
         FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4)).fma(g, FloatVector.broadcast(S, C3))
                 .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
                 .fma(g, FloatVector.broadcast(S, 1f));
-        IntVector scale = r.reinterpretAsInts().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
-        FloatVector e = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
-        VectorMask<Float> tiny = x.lt(LOW);
-        e = e.blend(0f, tiny);
-        return e.blend(x, x.test(VectorOperators.IS_NAN));
+        FloatVector pow2 = r.reinterpretAsInts().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(pow2).blend(0f, tiny);
     }
 
     /**
@@ -252,21 +257,20 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int n, int d, float scale,
-                         float[] s,
-                         int so0, int so1) {
+    public void scoresT2(float[] q, int qo0, int qo1, float[] kt, int ldk, int kc0, int chunk, int n, int d,
+                         float scale, float[] s, int so0, int so1) {
         int c = 0;
         for (; c + 4 * L <= n; c += 4 * L) {
-            scores2x32(q, qo0, qo1, kt, ldk, kc0 + c, d, scale, s, so0 + c, so1 + c);
+            scores2x32(q, qo0, qo1, kt, ldk, kc0 + (c >> 4) * chunk, chunk, d, scale, s, so0 + c, so1 + c);
         }
         for (; c < n; c += L) {
-            scores2x8(q, qo0, qo1, kt, ldk, kc0 + c, d, scale, s, so0 + c, so1 + c);
+            scores2x8(q, qo0, qo1, kt, ldk, kc0 + (c >> 4) * chunk + (c & 15), d, scale, s, so0 + c, so1 + c);
         }
     }
 
-    /** 2 rows x 32 keys: 8 accumulators, per component 2 broadcasts of q and 4 loads of K^T. */
-    static void scores2x32(float[] q, int qo0, int qo1, float[] kt, int ldk, int c0, int d, float scale, float[] s,
-                           int s0, int s1) {
+    /** 2 rows x 32 keys (two chunks, chunk apart): 8 accumulators, per component 2 broadcasts of q, 4 loads of K^T. */
+    static void scores2x32(float[] q, int qo0, int qo1, float[] kt, int ldk, int c0, int chunk, int d, float scale,
+                           float[] s, int s0, int s1) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S),
                 a3 = FloatVector.zero(S);
         FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S),
@@ -275,8 +279,8 @@ final class VectorAttentionKernels implements AttentionKernels {
             int ko = i * ldk + c0;
             FloatVector k0 = FloatVector.fromArray(S, kt, ko);
             FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
-            FloatVector k2 = FloatVector.fromArray(S, kt, ko + 16);
-            FloatVector k3 = FloatVector.fromArray(S, kt, ko + 24);
+            FloatVector k2 = FloatVector.fromArray(S, kt, ko + chunk);
+            FloatVector k3 = FloatVector.fromArray(S, kt, ko + chunk + 8);
             FloatVector x = FloatVector.broadcast(S, q[qo0 + i]);
             a0 = k0.fma(x, a0);
             a1 = k1.fma(x, a1);
@@ -373,17 +377,23 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int n, int d, float scale,
-                         float[] s, int so, int lds) {
+    public void scoresT6(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n, int d,
+                         float scale, float[] s, int so, int lds) {
         int c = 0;
-        for (; c + 2 * L <= n; c += 2 * L) {
-            scores6x16(q, qo, ldq, kt, ldk, kc0 + c, d, scale, s, so + c, lds);
+        if (ldk == CHUNK_KEYS) { // K^T in panels
+            for (; c + 2 * L <= n; c += 2 * L) {
+                scores6x16p(kt, kc0 + (c >> 4) * chunk, q, qo, ldq, d, s, so + c, lds, scale);
+            }
+        } else {
+            for (; c + 2 * L <= n; c += 2 * L) {
+                scores6x16(q, qo, ldq, kt, ldk, kc0 + (c >> 4) * chunk, d, scale, s, so + c, lds);
+            }
         }
         if (c < n) {
             for (int r = 0; r < ROWS; r += 2) {
                 for (int cc = c; cc < n; cc += L) {
-                    scores2x8(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0 + cc, d, scale, s, so + r * lds + cc,
-                            so + (r + 1) * lds + cc);
+                    scores2x8(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0 + (cc >> 4) * chunk + (cc & 15), d,
+                            scale, s, so + r * lds + cc, so + (r + 1) * lds + cc);
                 }
             }
         }
@@ -440,15 +450,81 @@ final class VectorAttentionKernels implements AttentionKernels {
         a51.mul(scale).intoArray(s, s5 + 8);
     }
 
+    /** Zeros that the panel kernels load their accumulators from (see {@link #scores6x16p}). */
+    private static final float[] ZEROS = new float[2 * L];
+
+    /**
+     * {@link #scores6x16} on one panel of K^T ({@code ldk = 16}), in the form of the dense GEMM microkernel: 82-90
+     * GFLOPS on one core against 31-39 for the strided form on a plain K^T [d][Lk] (L1 conflicts between rows 4 KiB
+     * apart, a range check and a multiply per load, no unrolling). Two details of the form matter to C2: the constant
+     * stride, and accumulators loaded from memory. Started from {@code zero()} (or from the first component's
+     * products) C2 scheduled all six broadcasts first and spilled five accumulators (33-39 GFLOPS).
+     */
+    static void scores6x16p(float[] kt, int c0, float[] q, int q0, int ldq, int d, float[] s, int s0, int ls,
+                            float scale) {
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq, q4 = q3 + ldq, q5 = q4 + ldq;
+        int s1 = s0 + ls, s2 = s1 + ls, s3 = s2 + ls, s4 = s3 + ls, s5 = s4 + ls;
+        FloatVector a00 = FloatVector.fromArray(S, ZEROS, 0), a01 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a10 = FloatVector.fromArray(S, ZEROS, 0), a11 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a20 = FloatVector.fromArray(S, ZEROS, 0), a21 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a30 = FloatVector.fromArray(S, ZEROS, 0), a31 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a40 = FloatVector.fromArray(S, ZEROS, 0), a41 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a50 = FloatVector.fromArray(S, ZEROS, 0), a51 = FloatVector.fromArray(S, ZEROS, L);
+        for (int i = 0; i < d; i++) {
+            int ko = c0 + i * CHUNK_KEYS;
+            FloatVector k0 = FloatVector.fromArray(S, kt, ko);
+            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
+            FloatVector b = FloatVector.broadcast(S, q[q0 + i]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(S, q[q1 + i]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(S, q[q2 + i]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(S, q[q3 + i]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            b = FloatVector.broadcast(S, q[q4 + i]);
+            a40 = k0.fma(b, a40);
+            a41 = k1.fma(b, a41);
+            b = FloatVector.broadcast(S, q[q5 + i]);
+            a50 = k0.fma(b, a50);
+            a51 = k1.fma(b, a51);
+        }
+        a00.mul(scale).intoArray(s, s0);
+        a01.mul(scale).intoArray(s, s0 + 8);
+        a10.mul(scale).intoArray(s, s1);
+        a11.mul(scale).intoArray(s, s1 + 8);
+        a20.mul(scale).intoArray(s, s2);
+        a21.mul(scale).intoArray(s, s2 + 8);
+        a30.mul(scale).intoArray(s, s3);
+        a31.mul(scale).intoArray(s, s3 + 8);
+        a40.mul(scale).intoArray(s, s4);
+        a41.mul(scale).intoArray(s, s4 + 8);
+        a50.mul(scale).intoArray(s, s5);
+        a51.mul(scale).intoArray(s, s5 + 8);
+    }
+
     @Override
-    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int d, float[] acc, int ao) {
+    public void pv6(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc,
+                    int ao) {
         int i = 0;
-        for (; i + 2 * L <= d; i += 2 * L) {
-            pv6x16(p, po, ldp, n, v, vo + i, ldv, d, acc, ao + i);
+        if (ldv == CHUNK_KEYS) {
+            // V in column panels: the dense GEMM microkernel's form (constant stride 16), which C2 unrolls without
+            // range checks; pv6x16 on plain rows keeps a multiply and two range checks per key (72 vs 83+ GFLOPS)
+            for (; i + 2 * L <= d; i += 2 * L) {
+                VectorKernels.dense6x2(v, vo + (i >> 4) * chunk, p, po, ldp, n, acc, ao + i, d);
+            }
+        } else {
+            for (; i + 2 * L <= d; i += 2 * L) {
+                pv6x16(p, po, ldp, n, v, vo + (i >> 4) * chunk, ldv, d, acc, ao + i);
+            }
         }
         if (i < d) {
             for (int r = 0; r < ROWS; r++) {
-                pvColumns(p, po + r * ldp, n, v, vo + i, ldv, acc, ao + r * d + i, d - i);
+                pvColumns(p, po + r * ldp, n, v, vo + (i >> 4) * chunk + (i & 15), ldv, acc, ao + r * d + i, d - i);
             }
         }
     }
@@ -499,5 +575,114 @@ final class VectorAttentionKernels implements AttentionKernels {
         c41.intoArray(acc, a4 + 8);
         c50.intoArray(acc, a5);
         c51.intoArray(acc, a5 + 8);
+    }
+
+    @Override
+    public void scoresT4(float[] q, int qo, int ldq, float[] kt, int ldk, int kc0, int chunk, int n, int d,
+                         float scale, float[] s, int so, int lds) {
+        if (ldk != CHUNK_KEYS) {
+            scoresT2(q, qo, qo + ldq, kt, ldk, kc0, chunk, n, d, scale, s, so, so + lds);
+            scoresT2(q, qo + 2 * ldq, qo + 3 * ldq, kt, ldk, kc0, chunk, n, d, scale, s, so + 2 * lds, so + 3 * lds);
+            return;
+        }
+        int c = 0;
+        for (; c + 2 * L <= n; c += 2 * L) {
+            scores4x16p(kt, kc0 + (c >> 4) * chunk, q, qo, ldq, d, s, so + c, lds, scale);
+        }
+        for (int r = 0; c < n && r < 4; r += 2) {
+            for (int cc = c; cc < n; cc += L) {
+                scores2x8(q, qo + r * ldq, qo + (r + 1) * ldq, kt, ldk, kc0 + (cc >> 4) * chunk + (cc & 15), d,
+                        scale, s, so + r * lds + cc, so + (r + 1) * lds + cc);
+            }
+        }
+    }
+
+    /** 4 rows x 16 keys on one panel of K^T: 8 accumulators, as {@link #scores6x16p}. */
+    static void scores4x16p(float[] kt, int c0, float[] q, int q0, int ldq, int d, float[] s, int s0, int ls,
+                            float scale) {
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
+        int s1 = s0 + ls, s2 = s1 + ls, s3 = s2 + ls;
+        FloatVector a00 = FloatVector.fromArray(S, ZEROS, 0), a01 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a10 = FloatVector.fromArray(S, ZEROS, 0), a11 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a20 = FloatVector.fromArray(S, ZEROS, 0), a21 = FloatVector.fromArray(S, ZEROS, L);
+        FloatVector a30 = FloatVector.fromArray(S, ZEROS, 0), a31 = FloatVector.fromArray(S, ZEROS, L);
+        for (int i = 0; i < d; i++) {
+            int ko = c0 + i * CHUNK_KEYS;
+            FloatVector k0 = FloatVector.fromArray(S, kt, ko);
+            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
+            FloatVector b = FloatVector.broadcast(S, q[q0 + i]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(S, q[q1 + i]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(S, q[q2 + i]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(S, q[q3 + i]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+        }
+        a00.mul(scale).intoArray(s, s0);
+        a01.mul(scale).intoArray(s, s0 + 8);
+        a10.mul(scale).intoArray(s, s1);
+        a11.mul(scale).intoArray(s, s1 + 8);
+        a20.mul(scale).intoArray(s, s2);
+        a21.mul(scale).intoArray(s, s2 + 8);
+        a30.mul(scale).intoArray(s, s3);
+        a31.mul(scale).intoArray(s, s3 + 8);
+    }
+
+    @Override
+    public void pv4(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc,
+                    int ao) {
+        if (ldv != CHUNK_KEYS) { // plain rows: chunk is 16, so column i is at vo + i
+            pv2(p, po, po + ldp, n, v, vo, ldv, d, acc, ao, ao + d);
+            pv2(p, po + 2 * ldp, po + 3 * ldp, n, v, vo, ldv, d, acc, ao + 2 * d, ao + 3 * d);
+            return;
+        }
+        // column panels, or plain rows that happen to lie 16 apart (then chunk is 16 too and d at most 16)
+        int i = 0;
+        for (; i + 2 * L <= d; i += 2 * L) {
+            pv4x16p(v, vo + (i >> 4) * chunk, p, po, ldp, n, acc, ao + i, d);
+        }
+        for (int r = 0; i < d && r < 4; r++) {
+            pvColumns(p, po + r * ldp, n, v, vo + (i >> 4) * chunk + (i & 15), ldv, acc, ao + r * d + i, d - i);
+        }
+    }
+
+    /** 4 rows x 16 columns of V in column panels: 8 accumulators, the form of {@link VectorKernels#dense6x2}. */
+    static void pv4x16p(float[] vp, int v0, float[] p, int p0, int ldp, int n, float[] acc, int a0, int lda) {
+        int p1 = p0 + ldp, p2 = p1 + ldp, p3 = p2 + ldp;
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        FloatVector c00 = FloatVector.fromArray(S, acc, a0), c01 = FloatVector.fromArray(S, acc, a0 + 8);
+        FloatVector c10 = FloatVector.fromArray(S, acc, a1), c11 = FloatVector.fromArray(S, acc, a1 + 8);
+        FloatVector c20 = FloatVector.fromArray(S, acc, a2), c21 = FloatVector.fromArray(S, acc, a2 + 8);
+        FloatVector c30 = FloatVector.fromArray(S, acc, a3), c31 = FloatVector.fromArray(S, acc, a3 + 8);
+        for (int c = 0; c < n; c++) {
+            int vc = v0 + c * CHUNK_KEYS;
+            FloatVector x0 = FloatVector.fromArray(S, vp, vc);
+            FloatVector x1 = FloatVector.fromArray(S, vp, vc + 8);
+            FloatVector b = FloatVector.broadcast(S, p[p0 + c]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            b = FloatVector.broadcast(S, p[p1 + c]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            b = FloatVector.broadcast(S, p[p2 + c]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            b = FloatVector.broadcast(S, p[p3 + c]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+        }
+        c00.intoArray(acc, a0);
+        c01.intoArray(acc, a0 + 8);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + 8);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + 8);
+        c30.intoArray(acc, a3);
+        c31.intoArray(acc, a3 + 8);
     }
 }

@@ -27,6 +27,17 @@ class VectorExpTest {
     }
 
     @Test
+    void matchesMathExpJustAboveZeroWhereLazyRescalingPutsArguments() {
+        double worst = 0;
+        for (int i = 0; i <= 100_000; i++) {
+            float x = 12f * i / 100_000f;
+            double ref = Math.exp(x);
+            worst = Math.max(worst, Math.abs(exp(x)[0] - ref) / ref);
+        }
+        assertTrue(worst < 1e-6, "worst relative error " + worst);
+    }
+
+    @Test
     void maskedAndUnderflowingScoresWeighExactlyZeroAndNaNStaysNaN() {
         float[] e = exp(Float.NEGATIVE_INFINITY, -87.5f, -1000f, Float.NaN, 0f, -0f);
         assertEquals(0f, e[0]);
