@@ -43,23 +43,30 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public float max(float[] s, int o, int n) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < n; c++) {
-            m = Math.max(m, s[o + c]);
+    public void rowMax(float[] s, int lds, int r0, int r1, int n, float[] tileMax) {
+        for (int r = r0; r <= r1; r++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int c = 0, o = r * lds; c < n; c++) {
+                m = Math.max(m, s[o + c]);
+            }
+            tileMax[r] = m;
         }
-        return m;
     }
 
     @Override
-    public float expSum(float[] s, int o, int n, float m) {
-        float sum = 0f;
-        for (int c = 0; c < n; c++) {
-            float e = (float) Math.exp(s[o + c] - m);
-            s[o + c] = e;
-            sum += e;
+    public void expRows(float[] s, int lds, int r0, int r1, int n, float[] m, boolean[] live, float[] sums) {
+        for (int r = r0; r <= r1; r++) {
+            if (!live[r]) {
+                continue;
+            }
+            float sum = 0f;
+            for (int c = 0, o = r * lds; c < n; c++) {
+                float e = (float) Math.exp(s[o + c] - m[r]);
+                s[o + c] = e;
+                sum += e;
+            }
+            sums[r] += sum;
         }
-        return sum;
     }
 
     @Override

@@ -166,38 +166,51 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public float max(float[] s, int o, int n) {
-        float m = Float.NEGATIVE_INFINITY;
-        int c = 0;
-        if (n >= L) {
-            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (; c + L <= n; c += L) {
-                mv = mv.max(FloatVector.fromArray(S, s, o + c));
+    public void rowMax(float[] s, int lds, int r0, int r1, int n, float[] tileMax) {
+        for (int r = r0; r <= r1; r++) {
+            int o = r * lds;
+            float m = Float.NEGATIVE_INFINITY;
+            int c = 0;
+            if (n >= L) {
+                FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (; c + L <= n; c += L) {
+                    mv = mv.max(FloatVector.fromArray(S, s, o + c));
+                }
+                m = mv.reduceLanes(VectorOperators.MAX);
             }
-            m = mv.reduceLanes(VectorOperators.MAX);
+            for (; c < n; c++) {
+                m = Math.max(m, s[o + c]);
+            }
+            tileMax[r] = m;
         }
-        for (; c < n; c++) {
-            m = Math.max(m, s[o + c]);
-        }
-        return m;
     }
 
     @Override
-    public float expSum(float[] s, int o, int n, float m) {
-        FloatVector acc = FloatVector.zero(S);
-        int c = 0;
-        for (; c + L <= n; c += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, s, o + c).sub(m));
-            e.intoArray(s, o + c);
-            acc = acc.add(e);
+    public void expRows(float[] s, int lds, int r0, int r1, int n, float[] m, boolean[] live, float[] sums) {
+        for (int r = r0; r <= r1; r++) {
+            if (!live[r]) {
+                continue;
+            }
+            int o = r * lds;
+            float mr = m[r];
+            FloatVector mv = FloatVector.broadcast(S, mr);
+            FloatVector acc = FloatVector.zero(S);
+            // a loop C2 recognises as counted (no safepoint poll, unrolled): with `c + L <= n` it kept a poll, a range
+            // check and a dozen register moves per 8 exponentials
+            int nv = n & -L;
+            for (int c = 0; c < nv; c += L) {
+                FloatVector e = exp(FloatVector.fromArray(S, s, o + c).sub(mv));
+                e.intoArray(s, o + c);
+                acc = acc.add(e);
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (int c = nv; c < n; c++) {
+                float e = (float) Math.exp(s[o + c] - mr);
+                s[o + c] = e;
+                sum += e;
+            }
+            sums[r] += sum;
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; c < n; c++) {
-            float e = (float) Math.exp(s[o + c] - m);
-            s[o + c] = e;
-            sum += e;
-        }
-        return sum;
     }
 
     @Override
