@@ -79,4 +79,10 @@ interface AttentionKernels {
 
     /** As {@link #pv6} for four rows. */
     void pv4(float[] p, int po, int ldp, int n, float[] v, int vo, int ldv, int chunk, int d, float[] acc, int ao);
+
+    /**
+     * V rows into column panels: for each row c < rows and chunk j < d / 16, the 16 floats at {@code v[vo + c*ldv +
+     * 16 j ..]} go to {@code vp[po + j*chunk + 16 c ..]} (d a multiple of 16).
+     */
+    void panelRows(float[] v, int vo, int ldv, int rows, int d, float[] vp, int po, int chunk);
 }

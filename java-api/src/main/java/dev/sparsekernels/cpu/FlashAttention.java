@@ -130,7 +130,7 @@ public final class FlashAttention {
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
         Plan plan = new Plan(m, batch, hq, hkv, lq, lk, d, scale, ql, kl, vl, ol);
         float[] kt = transposeKeys(k, kl, batch, hkv, d, plan, threads);
-        float[] vp = plan.vPanels ? panelValues(v, vl, batch, hkv, d, plan, threads) : null;
+        float[] vp = plan.vPanels ? panelValues(kern, v, vl, batch, hkv, d, plan, threads) : null;
         int tasks = batch * hq * plan.qBlocks;
         CpuThreads.parallelFor(threads, tasks, t -> plan.run(kern, t, q, kt, v, vp, out));
     }
@@ -172,20 +172,13 @@ public final class FlashAttention {
      * columns of a tile with a constant stride, the form of the dense GEMM microkernel. Keys past a sequence's rows
      * stay zero.
      */
-    private static float[] panelValues(float[] v, AttentionLayout vl, int batch, int hkv, int d, Plan plan,
-            int threads) {
+    private static float[] panelValues(AttentionKernels kern, float[] v, AttentionLayout vl, int batch, int hkv,
+            int d, Plan plan, int threads) {
         float[] vp = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * plan.vHead));
-        int ldv = vl.rowStride();
-        int chunk = AttentionKernels.CHUNK_KEYS;
         CpuThreads.parallelFor(threads, batch * hkv, bh -> {
             int b = bh / hkv;
-            int src = vl.offset(b, bh % hkv, 0);
-            int dst = CacheAligned.OFFSET + bh * plan.vHead;
-            for (int c = 0, n = vl.rows(b); c < n; c++) {
-                for (int j = 0; j < d; j += chunk) {
-                    System.arraycopy(v, src + c * ldv + j, vp, dst + j / chunk * plan.vChunk + c * chunk, chunk);
-                }
-            }
+            kern.panelRows(v, vl.offset(b, bh % hkv, 0), vl.rowStride(), vl.rows(b), d, vp,
+                    CacheAligned.OFFSET + bh * plan.vHead, plan.vChunk);
         });
         return vp;
     }

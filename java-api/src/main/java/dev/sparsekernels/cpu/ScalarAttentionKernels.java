@@ -157,4 +157,13 @@ final class ScalarAttentionKernels implements AttentionKernels {
             }
         }
     }
+
+    @Override
+    public void panelRows(float[] v, int vo, int ldv, int rows, int d, float[] vp, int po, int chunk) {
+        for (int c = 0; c < rows; c++) {
+            for (int j = 0; j < d; j += CHUNK_KEYS) {
+                System.arraycopy(v, vo + c * ldv + j, vp, po + j / CHUNK_KEYS * chunk + c * CHUNK_KEYS, CHUNK_KEYS);
+            }
+        }
+    }
 }

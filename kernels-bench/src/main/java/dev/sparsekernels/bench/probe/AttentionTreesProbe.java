@@ -19,7 +19,7 @@ import java.util.Random;
  *
  * <p>Arguments: class directories, comma-separated (for instance an older build extracted with {@code git archive
  * REV java-api/src/main} and compiled with {@code javac --release 17 --add-modules jdk.incubator.vector}, then
- * {@code java-api/target/classes}). {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.reps}; F32, B = 1, no mask
+ * {@code java-api/target/classes}). {@code -Dprobe.batch -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.reps}; F32 (B = 1 by default), no mask
  * and causal. Pin it: {@code taskset -c 1 java --add-modules jdk.incubator.vector -cp <kernels-bench classpath>
  * dev.sparsekernels.bench.probe.AttentionTreesProbe OLD,NEW}. Prints best and median per build and the medians of
  * the per-round ratios (first build over last, libtorch over last).
@@ -33,13 +33,14 @@ public final class AttentionTreesProbe {
             System.exit(2);
         }
         String[] dirs = args[0].split(",");
+        int batch = Integer.getInteger("probe.batch", 1);
         int h = Integer.getInteger("probe.heads", 12);
         int l = Integer.getInteger("probe.len", 1024);
         int d = Integer.getInteger("probe.dim", 64);
         int reps = Integer.getInteger("probe.reps", 11);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Random r = new Random(1);
-        int n = h * l * d;
+        int n = batch * h * l * d;
         float[] q = new float[n], k = new float[n], v = new float[n];
         for (int i = 0; i < n; i++) {
             q[i] = (float) r.nextGaussian();
@@ -61,18 +62,18 @@ public final class AttentionTreesProbe {
         if (!torch) {
             System.out.println("libtorch unavailable: " + TorchSdpa.unavailabilityCause());
         }
-        System.out.printf("B=1 H=%d L=%d D=%d, one thread, CPU time, %d rounds%n", h, l, d, reps);
+        System.out.printf("B=%d H=%d L=%d D=%d, one thread, CPU time, %d rounds%n", batch, h, l, d, reps);
         for (boolean causal : new boolean[] {false, true}) {
             Object[] masks = new Object[dirs.length];
             for (int i = 0; i < dirs.length; i++) {
                 masks[i] = maskClass[i].getMethod(causal ? "causal" : "none").invoke(null);
             }
             double[][] ms = new double[dirs.length + 1][reps];
-            try (TorchSdpa t = torch ? new TorchSdpa(q, k, v, 1, h, l, l, d, causal, null, scale, 1) : null) {
+            try (TorchSdpa t = torch ? new TorchSdpa(q, k, v, batch, h, l, l, d, causal, null, scale, 1) : null) {
                 for (int rep = -2; rep < reps; rep++) { // two rounds of warm-up
                     for (int i = 0; i < dirs.length; i++) {
                         long t0 = mx.getCurrentThreadCpuTime();
-                        attention[i].invoke(null, q, k, v, 1, h, h, l, l, d, masks[i], scale, 1);
+                        attention[i].invoke(null, q, k, v, batch, h, h, l, l, d, masks[i], scale, 1);
                         if (rep >= 0) {
                             ms[i][rep] = (mx.getCurrentThreadCpuTime() - t0) / 1e6;
                         }
