@@ -9,9 +9,6 @@ package dev.sparsekernels.cpu;
 interface AttentionKernels {
     String describe();
 
-    /** {@code s[so + c] = scale * dot(q[qo ..+d], k[ko + c*d ..+d])} for c in [0, n). */
-    void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so);
-
     /** Whether every value of {@code a[o ..+n]} is finite (no NaN, no infinity). */
     boolean allFinite(float[] a, int o, int n);
 

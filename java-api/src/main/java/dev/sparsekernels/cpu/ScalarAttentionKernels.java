@@ -10,18 +10,6 @@ final class ScalarAttentionKernels implements AttentionKernels {
     }
 
     @Override
-    public void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so) {
-        for (int c = 0; c < n; c++) {
-            int kc = ko + c * d;
-            float acc = 0f;
-            for (int i = 0; i < d; i++) {
-                acc += q[qo + i] * k[kc + i];
-            }
-            s[so + c] = acc * scale;
-        }
-    }
-
-    @Override
     public boolean allFinite(float[] a, int o, int n) {
         for (int i = o; i < o + n; i++) {
             if (!Float.isFinite(a[i])) {

@@ -7,9 +7,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API attention microkernels, 256-bit vectors (8 floats): dot products and P·V vectorized over the head
- * dimension, exponentials with our own {@link #exp} (a third of the cost of the vector EXP operation). Loaded reflectively by {@link FlashAttention} only when
- * {@link CpuVectorization#isActive()}.
+ * Vector API attention microkernels, 256-bit vectors (8 floats). Scores and P·V are register-blocked GEMM tiles (6 or 4
+ * rows x 16) in the dense GEMM microkernel's form when K^T and V come in panels (constant stride 16: see
+ * {@link #scores6x16p}), strided forms otherwise; exponentials with our own {@link #exp} (a third of the cost of the
+ * vector EXP operation). Loaded reflectively by {@link FlashAttention} only when {@link CpuVectorization#isActive()}.
  */
 final class VectorAttentionKernels implements AttentionKernels {
     static final VectorSpecies<Float> S = VectorWidth.SPECIES;
@@ -22,60 +23,6 @@ final class VectorAttentionKernels implements AttentionKernels {
     @Override
     public String describe() {
         return VectorWidth.describe();
-    }
-
-    @Override
-    public void scores(float[] q, int qo, float[] k, int ko, int n, int d, float scale, float[] s, int so) {
-        int c = 0;
-        for (; c + 4 <= n; c += 4) {
-            dot4(q, qo, k, ko + c * d, d, scale, s, so + c);
-        }
-        for (; c < n; c++) {
-            s[so + c] = dot1(q, qo, k, ko + c * d, d) * scale;
-        }
-    }
-
-    /** Four keys at once: each q vector is loaded once for four rows of K. */
-    static void dot4(float[] q, int qo, float[] k, int k0, int d, float scale, float[] s, int so) {
-        int k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S),
-                a3 = FloatVector.zero(S);
-        int i = 0;
-        int bound = d - (d % L);
-        for (; i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(S, q, qo + i);
-            a0 = x.fma(FloatVector.fromArray(S, k, k0 + i), a0);
-            a1 = x.fma(FloatVector.fromArray(S, k, k1 + i), a1);
-            a2 = x.fma(FloatVector.fromArray(S, k, k2 + i), a2);
-            a3 = x.fma(FloatVector.fromArray(S, k, k3 + i), a3);
-        }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
-                s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; i < d; i++) {
-            float x = q[qo + i];
-            s0 += x * k[k0 + i];
-            s1 += x * k[k1 + i];
-            s2 += x * k[k2 + i];
-            s3 += x * k[k3 + i];
-        }
-        s[so] = s0 * scale;
-        s[so + 1] = s1 * scale;
-        s[so + 2] = s2 * scale;
-        s[so + 3] = s3 * scale;
-    }
-
-    static float dot1(float[] q, int qo, float[] k, int ko, int d) {
-        FloatVector a = FloatVector.zero(S);
-        int i = 0;
-        int bound = d - (d % L);
-        for (; i < bound; i += L) {
-            a = FloatVector.fromArray(S, q, qo + i).fma(FloatVector.fromArray(S, k, ko + i), a);
-        }
-        float sum = a.reduceLanes(VectorOperators.ADD);
-        for (; i < d; i++) {
-            sum += q[qo + i] * k[ko + i];
-        }
-        return sum;
     }
 
     private static final float LOG2E = 1.44269504f;
