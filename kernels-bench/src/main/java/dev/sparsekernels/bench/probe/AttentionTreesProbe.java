@@ -9,6 +9,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.LongSupplier;
 
 /**
  * Same-process A/B of our CPU {@code FlashAttention} from several builds of java-api, with libtorch's SDPA beside
@@ -19,8 +20,10 @@ import java.util.Random;
  *
  * <p>Arguments: class directories, comma-separated (for instance an older build extracted with {@code git archive
  * REV java-api/src/main} and compiled with {@code javac --release 17 --add-modules jdk.incubator.vector}, then
- * {@code java-api/target/classes}). {@code -Dprobe.batch -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.reps}; F32 (B = 1 by default), no mask
- * and causal. Pin it: {@code taskset -c 1 java --add-modules jdk.incubator.vector -cp <kernels-bench classpath>
+ * {@code java-api/target/classes}). {@code -Dprobe.batch -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.reps
+ * -Dprobe.threads} (with more than one thread it takes wall time, and then whatever runs right after libtorch meets
+ * its still-spinning OpenMP workers: read those ratios with care). F32 (B = 1 by default), no mask and causal. Pin
+ * it: {@code taskset -c 1 java --add-modules jdk.incubator.vector -cp <kernels-bench classpath>
  * dev.sparsekernels.bench.probe.AttentionTreesProbe OLD,NEW}. Prints best and median per build and the medians of
  * the per-round ratios (first build over last, libtorch over last).
  */
@@ -38,7 +41,10 @@ public final class AttentionTreesProbe {
         int l = Integer.getInteger("probe.len", 1024);
         int d = Integer.getInteger("probe.dim", 64);
         int reps = Integer.getInteger("probe.reps", 11);
+        // -Dprobe.threads=2: wall time instead (the other thread's work is not the calling thread's CPU time)
+        int threads = Integer.getInteger("probe.threads", 1);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        LongSupplier clock = threads == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
         Random r = new Random(1);
         int n = batch * h * l * d;
         float[] q = new float[n], k = new float[n], v = new float[n];
@@ -62,27 +68,28 @@ public final class AttentionTreesProbe {
         if (!torch) {
             System.out.println("libtorch unavailable: " + TorchSdpa.unavailabilityCause());
         }
-        System.out.printf("B=%d H=%d L=%d D=%d, one thread, CPU time, %d rounds%n", batch, h, l, d, reps);
+        System.out.printf("B=%d H=%d L=%d D=%d, %d thread(s), %s, %d rounds%n", batch, h, l, d, threads,
+                threads == 1 ? "CPU time" : "wall time", reps);
         for (boolean causal : new boolean[] {false, true}) {
             Object[] masks = new Object[dirs.length];
             for (int i = 0; i < dirs.length; i++) {
                 masks[i] = maskClass[i].getMethod(causal ? "causal" : "none").invoke(null);
             }
             double[][] ms = new double[dirs.length + 1][reps];
-            try (TorchSdpa t = torch ? new TorchSdpa(q, k, v, batch, h, l, l, d, causal, null, scale, 1) : null) {
+            try (TorchSdpa t = torch ? new TorchSdpa(q, k, v, batch, h, l, l, d, causal, null, scale, threads) : null) {
                 for (int rep = -2; rep < reps; rep++) { // two rounds of warm-up
                     for (int i = 0; i < dirs.length; i++) {
-                        long t0 = mx.getCurrentThreadCpuTime();
-                        attention[i].invoke(null, q, k, v, batch, h, h, l, l, d, masks[i], scale, 1);
+                        long t0 = clock.getAsLong();
+                        attention[i].invoke(null, q, k, v, batch, h, h, l, l, d, masks[i], scale, threads);
                         if (rep >= 0) {
-                            ms[i][rep] = (mx.getCurrentThreadCpuTime() - t0) / 1e6;
+                            ms[i][rep] = (clock.getAsLong() - t0) / 1e6;
                         }
                     }
                     if (t != null) {
-                        long t0 = mx.getCurrentThreadCpuTime();
+                        long t0 = clock.getAsLong();
                         t.run();
                         if (rep >= 0) {
-                            ms[dirs.length][rep] = (mx.getCurrentThreadCpuTime() - t0) / 1e6;
+                            ms[dirs.length][rep] = (clock.getAsLong() - t0) / 1e6;
                         }
                     }
                 }
