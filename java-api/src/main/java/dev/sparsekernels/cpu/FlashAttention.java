@@ -1,6 +1,7 @@
 package dev.sparsekernels.cpu;
 
 import dev.sparsekernels.AttentionMask;
+import java.lang.ref.SoftReference;
 
 /**
  * Fused masked attention on the CPU, FlashAttention-2 style: each task owns one (batch, head, query block), walks
@@ -138,13 +139,13 @@ public final class FlashAttention {
     /**
      * K transposed once per call, in the layout the plan chose ({@link Plan#ktPanels}): every query block of a head
      * reads the same keys, and transposing them per (query block, key block) tile cost about a tenth of the
-     * arithmetic (scalar gathers). The copy is about the size of K, so memory stays independent of Lq x Lk. Keys past
-     * a sequence's rows stay zero. Data start at {@link CacheAligned#OFFSET}, so that panels and 8-key runs start on
-     * cache lines.
+     * arithmetic (scalar gathers). The copy is about the size of K, so memory stays independent of Lq x Lk. Slots past
+     * a sequence's keys hold whatever an earlier call left ({@link #callBuffer}). Data start at
+     * {@link CacheAligned#OFFSET}, so that panels and 8-key runs start on cache lines.
      */
     private static float[] transposeKeys(float[] k, AttentionLayout kl, int batch, int hkv, int d, Plan plan,
             int threads) {
-        float[] kt = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * plan.ktHead));
+        float[] kt = callBuffer(KT_BUFFER, (long) batch * hkv * plan.ktHead);
         int ldk = kl.rowStride();
         int chunk = plan.ktChunk;
         int ld = plan.ktLd;
@@ -169,18 +170,37 @@ public final class FlashAttention {
 
     /**
      * V in column panels [batch·hkv][d / 16][Lk][16], once per call ({@link Plan#vPanels}): P·V then streams 16
-     * columns of a tile with a constant stride, the form of the dense GEMM microkernel. Keys past a sequence's rows
-     * stay zero.
+     * columns of a tile with a constant stride, the form of the dense GEMM microkernel. Slots past a sequence's keys
+     * hold whatever an earlier call left.
      */
     private static float[] panelValues(AttentionKernels kern, float[] v, AttentionLayout vl, int batch, int hkv,
             int d, Plan plan, int threads) {
-        float[] vp = CacheAligned.allocatePerCall(Math.toIntExact((long) batch * hkv * plan.vHead));
+        float[] vp = callBuffer(V_BUFFER, (long) batch * hkv * plan.vHead);
         CpuThreads.parallelFor(threads, batch * hkv, bh -> {
             int b = bh / hkv;
             kern.panelRows(v, vl.offset(b, bh % hkv, 0), vl.rowStride(), vl.rows(b), d, vp,
                     CacheAligned.OFFSET + bh * plan.vHead, plan.vChunk);
         });
         return vp;
+    }
+
+    private static final ThreadLocal<SoftReference<float[]>> KT_BUFFER = new ThreadLocal<>();
+    private static final ThreadLocal<SoftReference<float[]>> V_BUFFER = new ThreadLocal<>();
+
+    /**
+     * The calling thread's buffer for the K or V copy, with room for n floats from {@link CacheAligned#OFFSET} on,
+     * kept softly between calls. Allocated per call, the two copies and the output were 9 MB of zeroed humongous
+     * arrays per call at L = 1024, all on the calling thread before the others could start. A reused buffer holds
+     * an earlier call's values past this call's keys: the kernels never use a score or value past a tile's keys.
+     */
+    private static float[] callBuffer(ThreadLocal<SoftReference<float[]>> cache, long n) {
+        SoftReference<float[]> ref = cache.get();
+        float[] b = ref == null ? null : ref.get();
+        if (b == null || b.length < n + CacheAligned.OFFSET) {
+            b = CacheAligned.allocate(n);
+            cache.set(new SoftReference<>(b));
+        }
+        return b;
     }
 
     static void checkShapes(float[] q, float[] k, float[] v, int batch, int hq, int hkv, int lq, int lk, int d,

@@ -281,6 +281,31 @@ class FlashAttentionTest {
     }
 
     @Test
+    void valuesAnEarlierCallLeftInTheReusedCopiesOfKAndVAreNeverUsed() {
+        Random r = new Random(19);
+        // poison the calling thread's K^T and V panel buffers: a bigger call whose K and V are all NaN
+        Case big = new Case(r, 2, 2, 2, 40, 96, 64);
+        java.util.Arrays.fill(big.k, Float.NaN);
+        java.util.Arrays.fill(big.v, Float.NaN);
+        for (AttentionKernels kern : kernels()) {
+            FlashAttention.attention(kern, big.q, big.k, big.v, big.b, big.hq, big.hkv, big.lq, big.lk, big.d,
+                    AttentionMask.none(), 0.125f, 1);
+            // then calls whose heads and key counts (not multiples of 16) leave poisoned slots past their keys
+            for (int lk : new int[] {37, 5, 50}) {
+                Case c = new Case(r, 1, 2, 1, 23, lk, 64);
+                double scale = 1.0 / Math.sqrt(c.d);
+                for (AttentionMask m : new AttentionMask[] {AttentionMask.none(), AttentionMask.causal()}) {
+                    float[] ref = AttentionReference.attention(c.q, c.k, c.v, c.b, c.hq, c.hkv, c.lq, c.lk, c.d, m,
+                            scale);
+                    float[] got = FlashAttention.attention(kern, c.q, c.k, c.v, c.b, c.hq, c.hkv, c.lq, c.lk, c.d, m,
+                            (float) scale, 1);
+                    assertClose(ref, got, kern.describe() + " after a NaN call, Lk=" + lk + " " + m);
+                }
+            }
+        }
+    }
+
+    @Test
     void vectorKernelsRunWhenTheVectorApiIsActive() {
         assertEquals(CpuVectorization.isActive(), FlashAttention.kernels() != ScalarAttentionKernels.INSTANCE,
                 FlashAttention.describe());
