@@ -82,4 +82,13 @@ interface AttentionKernels {
      * 16 j ..]} go to {@code vp[po + j*chunk + 16 c ..]} (d a multiple of 16).
      */
     void panelRows(float[] v, int vo, int ldv, int rows, int d, float[] vp, int po, int chunk);
+
+    /** {@code s[so + c] = -inf} where {@code !allowed[mo + c]}, for c in [0, n) (a dense boolean mask's row). */
+    void maskRow(float[] s, int so, int n, boolean[] allowed, int mo);
+
+    /**
+     * {@code s[so + c] += bias[bo + c]} for c in [0, n), except that a -inf bias gives -inf whatever the score (it is
+     * a mask, and must hide a NaN score too: NaN + -inf is NaN).
+     */
+    void biasRow(float[] s, int so, int n, float[] bias, int bo);
 }

@@ -478,18 +478,26 @@ public final class FlashAttention {
                     }
                     if (useDense) {
                         long base = b * dsb + h * dsh + i * dsi + k0 * dsj;
-                        for (int c = 0; c < nc; c++) {
-                            if (!dense[(int) (base + c * dsj)]) {
-                                s[so + c] = Float.NEGATIVE_INFINITY;
+                        if (dsj == 1) { // a row of the mask lies contiguous
+                            kern.maskRow(s, so, nc, dense, (int) base);
+                        } else {
+                            for (int c = 0; c < nc; c++) {
+                                if (!dense[(int) (base + c * dsj)]) {
+                                    s[so + c] = Float.NEGATIVE_INFINITY;
+                                }
                             }
                         }
                     }
                     if (bias != null) {
                         long base = b * bsb + h * bsh + i * bsi + k0 * bsj;
-                        for (int c = 0; c < nc; c++) {
-                            float bv = bias[(int) (base + c * bsj)];
-                            // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
-                            s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
+                        if (bsj == 1) {
+                            kern.biasRow(s, so, nc, bias, (int) base);
+                        } else {
+                            for (int c = 0; c < nc; c++) {
+                                float bv = bias[(int) (base + c * bsj)];
+                                // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
+                                s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
+                            }
                         }
                     }
                 }

@@ -154,4 +154,21 @@ final class ScalarAttentionKernels implements AttentionKernels {
             }
         }
     }
+
+    @Override
+    public void maskRow(float[] s, int so, int n, boolean[] allowed, int mo) {
+        for (int c = 0; c < n; c++) {
+            if (!allowed[mo + c]) {
+                s[so + c] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    @Override
+    public void biasRow(float[] s, int so, int n, float[] bias, int bo) {
+        for (int c = 0; c < n; c++) {
+            float b = bias[bo + c];
+            s[so + c] = b == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + b;
+        }
+    }
 }

@@ -115,6 +115,9 @@ class FlashAttentionTest {
         m.add(c -> AttentionMask.builder().bias(gaussian(r, c.b * c.hq * c.lq * c.lk), c.b, c.hq, c.lq, c.lk)
                 .build());
         m.add(c -> AttentionMask.builder().bias(gaussian(r, c.lk), c.lk).build());
+        // broadcast along the keys: one value per query row (rows of the mask are not contiguous)
+        m.add(c -> AttentionMask.builder().dense(randomBools(r, c.lq, 0.8), c.lq, 1)
+                .bias(gaussian(r, c.hq * c.lq), c.hq, c.lq, 1).build());
         m.add(c -> AttentionMask.builder().blockSparse(randomBlocks(r, 16, 16, c.b, c.hq, c.lq, c.lk, 0.5))
                 .build());
         m.add(c -> AttentionMask.builder().blockSparse(randomBlocks(r, 32, 16, 1, 1, c.lq, c.lk, 0.5))
@@ -163,7 +166,7 @@ class FlashAttentionTest {
     void randomShapesAndMasksMatchTheReference(@ForAll @IntRange(min = 1, max = 2) int b,
             @ForAll @IntRange(min = 1, max = 3) int hkv, @ForAll @IntRange(min = 1, max = 3) int group,
             @ForAll @IntRange(min = 1, max = 150) int lq, @ForAll @IntRange(min = 1, max = 150) int lk,
-            @ForAll @IntRange(min = 1, max = 70) int d, @ForAll @IntRange(min = 0, max = 16) int maskKind,
+            @ForAll @IntRange(min = 1, max = 70) int d, @ForAll @IntRange(min = 0, max = 17) int maskKind,
             @ForAll @IntRange(min = 1, max = 4) int threads, @ForAll long seed) {
         Random r = new Random(seed);
         Case c = new Case(r, b, hkv * group, hkv, lq, lk, d);
@@ -328,6 +331,35 @@ class FlashAttentionTest {
                 outside[0] = Float.NaN;
                 outside[n + 1] = Float.POSITIVE_INFINITY;
                 assertTrue(kern.allFinite(outside, 1, n), kern.describe() + " looked outside its range, n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void maskAndBiasRowsMatchTheScalarRuleAtEveryLengthAndOffset() {
+        for (AttentionKernels kern : kernels()) {
+            for (int n = 0; n <= 21; n++) {
+                Random r = new Random(n);
+                float[] s = gaussian(r, n + 5);
+                s[2] = Float.NaN; // a NaN score: a false mask entry or a -inf bias must still hide it
+                boolean[] allowed = randomBools(r, n + 7, 0.5);
+                float[] bias = gaussian(r, n + 7);
+                for (int i = 0; i < bias.length; i += 3) {
+                    bias[i] = Float.NEGATIVE_INFINITY;
+                }
+                float[] masked = s.clone();
+                kern.maskRow(masked, 1, n, allowed, 3);
+                float[] biased = s.clone();
+                kern.biasRow(biased, 1, n, bias, 2);
+                for (int i = 0; i < s.length; i++) {
+                    int c = i - 1;
+                    boolean inside = c >= 0 && c < n;
+                    float wantMasked = inside && !allowed[3 + c] ? Float.NEGATIVE_INFINITY : s[i];
+                    float wantBiased = !inside ? s[i]
+                            : bias[2 + c] == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[i] + bias[2 + c];
+                    assertEquals(wantMasked, masked[i], kern.describe() + " mask n=" + n + " i=" + i);
+                    assertEquals(wantBiased, biased[i], kern.describe() + " bias n=" + n + " i=" + i);
+                }
             }
         }
     }
