@@ -4,7 +4,6 @@ import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.bench.peers.TorchSdpa;
 import dev.sparsekernels.cpu.FlashAttention;
 import java.util.Arrays;
-import java.util.Random;
 
 /**
  * Interleaved timing of our CPU {@code FlashAttention} and libtorch's SDPA (F32, B=1, H=12, L=1024, D=64 by default;
@@ -36,14 +35,8 @@ public final class AttentionProbe {
             System.out.println("libtorch unavailable: " + TorchSdpa.unavailabilityCause());
             return;
         }
-        Random r = new Random(1);
-        int n = h * l * d;
-        float[] q = new float[n], k = new float[n], v = new float[n];
-        for (int i = 0; i < n; i++) {
-            q[i] = (float) r.nextGaussian();
-            k[i] = (float) r.nextGaussian();
-            v[i] = (float) r.nextGaussian();
-        }
+        float[][] qkv = ProbeInputs.qkv(h * l * d);
+        float[] q = qkv[0], k = qkv[1], v = qkv[2];
         float scale = (float) (1 / Math.sqrt(d));
         System.out.printf("B=1 H=%d L=%d D=%d threads=%d, %d interleaved rounds, %s%n", h, l, d, threads, reps,
                 cpuTime ? "CPU time of the calling thread" : "wall time");

@@ -8,7 +8,6 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,14 +44,8 @@ public final class AttentionTreesProbe {
         int threads = Integer.getInteger("probe.threads", 1);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         LongSupplier clock = threads == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
-        Random r = new Random(1);
-        int n = batch * h * l * d;
-        float[] q = new float[n], k = new float[n], v = new float[n];
-        for (int i = 0; i < n; i++) {
-            q[i] = (float) r.nextGaussian();
-            k[i] = (float) r.nextGaussian();
-            v[i] = (float) r.nextGaussian();
-        }
+        float[][] qkv = ProbeInputs.qkv(batch * h * l * d);
+        float[] q = qkv[0], k = qkv[1], v = qkv[2];
         float scale = (float) (1 / Math.sqrt(d));
         Method[] attention = new Method[dirs.length];
         Class<?>[] maskClass = new Class<?>[dirs.length];
