@@ -46,6 +46,13 @@ final class AttentionCases {
         String name = "attention " + b + "x" + h + "x" + l + "x" + d;
         List<BenchRecord> records = new ArrayList<>();
 
+        // Both masks a few times before any timing. C2 compiles the tile loop for the masks it has seen, and the
+        // first causal call after only unmasked ones deoptimises it: slower code runs for a second or two while it
+        // is recompiled (causal medians up to 1.5x the best in AttentionProbe before it warmed up this way).
+        for (int i = 0; i < 3; i++) {
+            FlashAttention.attention(q, k, v, b, h, h, l, l, d, AttentionMask.none(), scale, threads);
+            FlashAttention.attention(q, k, v, b, h, h, l, l, d, AttentionMask.causal(), scale, threads);
+        }
         for (String kind : new String[] {"none", "causal"}) {
             AttentionMask m = kind.equals("none") ? AttentionMask.none() : AttentionMask.causal();
             progress.apply(name + ": " + kind);
