@@ -666,11 +666,7 @@ final class VectorAttentionKernels implements AttentionKernels {
             VectorMask<Float> ok = VectorMask.fromArray(S, allowed, mo + c);
             FloatVector.fromArray(S, s, so + c).blend(Float.NEGATIVE_INFINITY, ok.not()).intoArray(s, so + c);
         }
-        for (int c = nv; c < n; c++) {
-            if (!allowed[mo + c]) {
-                s[so + c] = Float.NEGATIVE_INFINITY;
-            }
-        }
+        ScalarAttentionKernels.INSTANCE.maskRow(s, so + nv, n - nv, allowed, mo + nv);
     }
 
     @Override
@@ -681,9 +677,6 @@ final class VectorAttentionKernels implements AttentionKernels {
             FloatVector sum = FloatVector.fromArray(S, s, so + c).add(b);
             sum.blend(Float.NEGATIVE_INFINITY, b.eq(Float.NEGATIVE_INFINITY)).intoArray(s, so + c);
         }
-        for (int c = nv; c < n; c++) {
-            float b = bias[bo + c];
-            s[so + c] = b == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + b;
-        }
+        ScalarAttentionKernels.INSTANCE.biasRow(s, so + nv, n - nv, bias, bo + nv); // the tail, by the same rule
     }
 }
