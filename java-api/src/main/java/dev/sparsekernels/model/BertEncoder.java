@@ -129,6 +129,15 @@ public final class BertEncoder implements AutoCloseable {
         return Tensor.of(out, batch.size(), seq, h);
     }
 
+    /**
+     * The first layer's input for a batch: embeddings after their LayerNorm, packed (real tokens only, sequence after
+     * sequence) as F32 [sum of lengths, hidden]. For tools that run the layers themselves, such as distillation.
+     */
+    public float[] inputStates(TokenBatch batch) {
+        PackedSequences packed = packed(batch);
+        return embeddings.embed(batch.paddedIds(), batch.sequenceLength(), packed);
+    }
+
     /** The last layer's packed states; the layers recycle their activation arrays among themselves meanwhile. */
     private float[] run(TokenBatch batch, PackedSequences packed, ActivationObserver observer) {
         float[] h = embeddings.embed(batch.paddedIds(), batch.sequenceLength(), packed);

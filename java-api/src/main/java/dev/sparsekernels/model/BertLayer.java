@@ -24,8 +24,8 @@ public final class BertLayer implements AutoCloseable {
     private final int hidden;
     private final int headDim;
     private final LinearLayer[] linears = new LinearLayer[LinearSlot.values().length];
-    private final LayerNorm attentionNorm;
-    private final LayerNorm outputNorm;
+    private LayerNorm attentionNorm;
+    private LayerNorm outputNorm;
     /** Stacked Q/K/V (CPU path); rebuilt after any of them is replaced. Guarded by this. */
     private LinearLayer fused;
     private boolean fusedTried;
@@ -64,6 +64,27 @@ public final class BertLayer implements AutoCloseable {
     /** FFN width now present (1536 for MiniLM until channels are removed). */
     public int intermediateWidth() {
         return linear(LinearSlot.INTERMEDIATE).outFeatures();
+    }
+
+    /** The LayerNorm after attention's residual add. */
+    public LayerNorm attentionNorm() {
+        return attentionNorm;
+    }
+
+    /** The LayerNorm after the feed-forward's residual add. */
+    public LayerNorm outputNorm() {
+        return outputNorm;
+    }
+
+    /** Replaces both LayerNorms (e.g. after distillation retrained them); widths must stay the hidden size. */
+    public void replaceNorms(LayerNorm attention, LayerNorm output) {
+        if (attention == null || output == null || attention.width() != hidden || output.width() != hidden) {
+            throw new IllegalArgumentException("norms: expected two LayerNorms of width " + hidden + " but got "
+                    + (attention == null ? "null" : attention.width()) + " and "
+                    + (output == null ? "null" : output.width()));
+        }
+        this.attentionNorm = attention;
+        this.outputNorm = output;
     }
 
     /** Replaces one linear by another of the same in and out widths; returns the old one, now the caller's. */

@@ -9,6 +9,7 @@ package dev.sparsekernels.model;
  */
 public final class Gelu {
     private static final double INV_SQRT2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     private Gelu() {
     }
@@ -18,6 +19,11 @@ public final class Gelu {
             double v = x[i];
             x[i] = (float) (0.5 * v * (1.0 + erf(v * INV_SQRT2)));
         }
+    }
+
+    /** dGELU/dx = Φ(x) + x·φ(x), with Φ from the same erf and φ the standard normal density. */
+    public static double derivative(double x) {
+        return 0.5 * (1.0 + erf(x * INV_SQRT2)) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI;
     }
 
     /** erf(x) with |error| < 1.5e-7 (A&S 7.1.26), odd symmetry for negative x. */

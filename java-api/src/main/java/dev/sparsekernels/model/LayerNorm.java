@@ -32,6 +32,20 @@ public final class LayerNorm {
         return gamma.length;
     }
 
+    /** A copy of the gain. */
+    public float[] gamma() {
+        return gamma.clone();
+    }
+
+    /** A copy of the shift. */
+    public float[] beta() {
+        return beta.clone();
+    }
+
+    public float eps() {
+        return eps;
+    }
+
     /** Normalises each of the x.length / width rows of x. */
     public void apply(float[] x) {
         int n = gamma.length;

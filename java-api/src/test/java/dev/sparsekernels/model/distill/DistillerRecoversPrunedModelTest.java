@@ -1,0 +1,119 @@
+package dev.sparsekernels.model.distill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparsekernels.Kernels;
+import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.Tensor;
+import dev.sparsekernels.model.BertEncoder;
+import dev.sparsekernels.model.LinearSlot;
+import dev.sparsekernels.model.Sparse24Linear;
+import dev.sparsekernels.model.TinyBert;
+import dev.sparsekernels.model.prune.Progress;
+import dev.sparsekernels.model.text.TokenBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Distillation end to end on the tiny BERT: a student cut to fewer FFN channels and heads moves towards its teacher
+ * on batches it never trained on, keeps its pruned widths, and is deterministic; bad arguments are refused by name.
+ */
+class DistillerRecoversPrunedModelTest {
+
+    @Test
+    void distillationBringsAPrunedStudentCloserToItsTeacherOnUnseenText() {
+        try (Kernels kernels = Kernels.cpu(2);
+                BertEncoder teacher = DistillationFixture.encoder(kernels, 21);
+                BertEncoder student = DistillationFixture.encoder(kernels, 21)) {
+            DistillationFixture.narrow(student, 32, 2);
+            List<TokenBatch> unseen = batches(6, 900);
+            double before = meanCosineGap(teacher, student, unseen);
+            AtomicLong steps = new AtomicLong();
+            Distiller.Report r = Distiller.distill(teacher, student, batches(40, 100),
+                    new Distiller.Options(4, 3e-3, 0.1, 1, 1, 7, 2), steps::addAndGet);
+            double after = meanCosineGap(teacher, student, unseen);
+            System.out.println("1 - cos on unseen batches: " + before + " -> " + after + ", " + r);
+            assertEquals(160, r.steps());
+            assertEquals(160, steps.get());
+            assertTrue(r.lastEpochLoss() < 0.5 * r.firstEpochLoss(), r.toString());
+            assertTrue(after < 0.5 * before, "1 - cos on unseen batches: before " + before + ", after " + after);
+            assertEquals(2, student.layers().get(0).heads());
+            assertEquals(32, student.layers().get(1).intermediateWidth());
+        }
+    }
+
+    @Test
+    void sameSeedSameThreadsGiveTheSameWeights() {
+        float[][] runs = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (Kernels kernels = Kernels.cpu(2);
+                    BertEncoder teacher = DistillationFixture.encoder(kernels, 3);
+                    BertEncoder student = DistillationFixture.encoder(kernels, 3)) {
+                DistillationFixture.narrow(student, 48, 3);
+                Distiller.distill(teacher, student, batches(5, 40),
+                        new Distiller.Options(2, 1e-3, 0, 1, 1, 9, 2), Progress.NONE);
+                try (Tensor t = student.embed(DistillationFixture.batch(4, 10, 77))) {
+                    runs[run] = t.toFloatArray();
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(runs[0], runs[1]);
+    }
+
+    @Test
+    void badArgumentsAreRefusedByName() {
+        assertThrows(IllegalArgumentException.class, () -> new Distiller.Options(0, 1e-3, 0, 1, 1, 1, 1), "epochs");
+        IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
+                () -> new Distiller.Options(1, Double.NaN, 0, 1, 1, 1, 1));
+        assertTrue(lr.getMessage().startsWith("learningRate"), lr.getMessage());
+        IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
+                () -> new Distiller.Options(1, 1e-3, 0, 0, 0, 1, 1));
+        assertTrue(w.getMessage().startsWith("hiddenWeight"), w.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Distiller.Options(1, 1e-3, 1, 1, 1, 1, 1));
+        try (Kernels kernels = Kernels.cpu(1);
+                BertEncoder teacher = DistillationFixture.encoder(kernels, 3);
+                BertEncoder student = DistillationFixture.encoder(kernels, 3)) {
+            Tensor w1 = ((dev.sparsekernels.model.DenseLinear) student.layers().get(1)
+                    .linear(LinearSlot.INTERMEDIATE)).weight();
+            student.layers().get(1).replaceLinear(LinearSlot.INTERMEDIATE,
+                    new Sparse24Linear(Sparse24Matrix.prune(w1), null)).close();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Distiller.distill(teacher, student, batches(1, 5),
+                            new Distiller.Options(1, 1e-3, 0, 1, 1, 1, 1), Progress.NONE));
+            assertTrue(e.getMessage().contains("layer 1 INTERMEDIATE"), e.getMessage());
+        }
+    }
+
+    private static List<TokenBatch> batches(int n, long seed) {
+        List<TokenBatch> b = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            b.add(DistillationFixture.batch(8, 14, seed + i));
+        }
+        return b;
+    }
+
+    private static double meanCosineGap(BertEncoder teacher, BertEncoder student, List<TokenBatch> batches) {
+        double gap = 0;
+        int n = 0;
+        int hidden = TinyBert.CONFIG.hidden();
+        for (TokenBatch b : batches) {
+            try (Tensor t = teacher.embed(b); Tensor s = student.embed(b)) {
+                float[] x = t.toFloatArray();
+                float[] y = s.toFloatArray();
+                for (int r = 0; r < b.size(); r++) {
+                    double dot = 0;
+                    for (int c = 0; c < hidden; c++) {
+                        dot += x[r * hidden + c] * y[r * hidden + c];
+                    }
+                    gap += 1 - dot;
+                    n++;
+                }
+            }
+        }
+        return gap / n;
+    }
+}
