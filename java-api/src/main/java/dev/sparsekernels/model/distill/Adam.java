@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Adam (Kingma and Ba) with bias correction and no weight decay: distillation starts from trained weights and should
- * stay near them, so nothing pulls them towards zero. Masked entries get neither updates nor moments.
+ * stay near them, so nothing pulls them towards zero.
  */
 final class Adam {
     private final double beta1;
@@ -37,11 +37,7 @@ final class Adam {
             float[] g = p.grad;
             float[] m = p.firstMoment;
             float[] v = p.secondMoment;
-            float[] mask = p.mask;
             for (int i = 0; i < w.length; i++) {
-                if (mask != null && mask[i] == 0) {
-                    continue;
-                }
                 float gi = g[i];
                 m[i] = b1 * m[i] + (1 - b1) * gi;
                 v[i] = b2 * v[i] + (1 - b2) * gi * gi;

@@ -1,32 +1,19 @@
 package dev.sparsekernels.model.distill;
 
-/**
- * One trainable array (a weight, a bias, a LayerNorm gain or shift) with its gradient and Adam's two moment
- * estimates. An optional 0/1 mask pins entries at zero (a pruned pattern that training must keep).
- */
+/** One trainable array (a weight, a bias, a LayerNorm gain or shift) with its gradient and Adam's two moments. */
 final class Parameter {
     final String name;
     final float[] value;
     final float[] grad;
-    final float[] mask;
     final float[] firstMoment;
     final float[] secondMoment;
 
-    Parameter(String name, float[] value, float[] mask) {
-        if (mask != null && mask.length != value.length) {
-            throw new IllegalArgumentException(name + ": mask of " + mask.length + " entries for " + value.length
-                    + " values");
-        }
+    Parameter(String name, float[] value) {
         this.name = name;
         this.value = value;
         this.grad = new float[value.length];
-        this.mask = mask;
         this.firstMoment = new float[value.length];
         this.secondMoment = new float[value.length];
-    }
-
-    Parameter(String name, float[] value) {
-        this(name, value, null);
     }
 
     int size() {

@@ -65,6 +65,16 @@ class DistillerRecoversPrunedModelTest {
     }
 
     @Test
+    void learningRateWarmsUpLinearlyThenDecaysToZero() {
+        Distiller.Options o = new Distiller.Options(1, 1e-3, 0.1, 1, 1, 1, 1);
+        assertEquals(1e-4, Distiller.rate(o, 0, 100), 1e-12);
+        assertEquals(1e-3, Distiller.rate(o, 9, 100), 1e-12);
+        assertEquals(1e-3, Distiller.rate(o, 10, 100), 1e-12);
+        assertEquals(0.5e-3, Distiller.rate(o, 55, 100), 1e-12);
+        assertEquals(1e-3 / 90, Distiller.rate(o, 99, 100), 1e-12);
+    }
+
+    @Test
     void badArgumentsAreRefusedByName() {
         assertThrows(IllegalArgumentException.class, () -> new Distiller.Options(0, 1e-3, 0, 1, 1, 1, 1), "epochs");
         IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
