@@ -44,6 +44,37 @@ public final class DenseWeights {
         return new DenseWeights(out, in, p);
     }
 
+    /**
+     * Prepares W = Aᵀ for A [rows, cols] (row-major; copied, not kept), so W is [cols, rows]: a product with a
+     * transposed matrix, such as the input gradient dY · W of a linear layer, without transposing it element by
+     * element. Each panel row is 16 consecutive values of one row of A, so this is a copy of 64-byte runs.
+     *
+     * @throws IllegalArgumentException naming the argument when a size is not positive or a has the wrong length
+     */
+    public static DenseWeights ofTransposed(float[] a, int rows, int cols) {
+        Checks.positive("rows", rows);
+        Checks.positive("cols", cols);
+        Checks.notNull("a", a);
+        Checks.length("a", a.length, rows, cols, "rows*cols");
+        final int nb = CpuKernels.DENSE_NB;
+        int panelCount = GemmDriver.ceilDiv(cols, nb);
+        long n = (long) panelCount * nb * rows;
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("a: " + rows + " x " + cols + " is too large for one prepared weight ("
+                    + n + " floats, at most " + (Integer.MAX_VALUE - 16) + ")");
+        }
+        float[] p = new float[(int) n];
+        for (int panel = 0; panel < panelCount; panel++) {
+            int c0 = panel * nb;
+            int width = Math.min(nb, cols - c0);
+            int dst = panel * nb * rows;
+            for (int r = 0; r < rows; r++, dst += nb) {
+                System.arraycopy(a, r * cols + c0, p, dst, width);
+            }
+        }
+        return new DenseWeights(cols, rows, p);
+    }
+
     public int outFeatures() {
         return out;
     }

@@ -54,8 +54,35 @@ class DenseWeightsTest {
         check(CpuVectorization.kernels(), new Random(tokens * 31L + in * 7L + out), tokens, in, out, withBias, threads);
     }
 
+    @Property(tries = 40)
+    void transposedPreparationIsThePreparationOfTheTranspose(@ForAll @IntRange(min = 1, max = 60) int tokens,
+            @ForAll @IntRange(min = 1, max = 90) int rows, @ForAll @IntRange(min = 1, max = 70) int cols) {
+        Random r = new Random(rows * 131L + cols * 17L + tokens);
+        float[] a = Oracle.random(r, rows * cols);
+        float[] at = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                at[j * rows + i] = a[i * cols + j];
+            }
+        }
+        DenseWeights direct = DenseWeights.ofTransposed(a, rows, cols);
+        DenseWeights viaTranspose = DenseWeights.of(at, cols, rows);
+        assertEquals(cols, direct.outFeatures());
+        assertEquals(rows, direct.inFeatures());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(viaTranspose.panels(), direct.panels());
+        float[] x = Oracle.random(r, tokens * rows);
+        float[] y = new float[tokens * cols];
+        DenseGemm.linear(x, tokens, direct, null, y, 2);
+        float[] ref = new float[tokens * cols];
+        ScalarReference.denseLinear(x, tokens, rows, at, cols, null, ref);
+        Oracle.assertClose("transposed rows=" + rows + " cols=" + cols, y, ref, x, tokens, rows, at, cols, null);
+    }
+
     @Test
     void badArgumentsAreNamed() {
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
+                () -> DenseWeights.ofTransposed(new float[5], 2, 3));
+        assertTrue(t.getMessage().startsWith("a"), t.getMessage());
         DenseWeights w = DenseWeights.of(new float[12], 3, 4);
         assertEquals(3, w.outFeatures());
         assertEquals(4, w.inFeatures());

@@ -2,11 +2,14 @@ package dev.sparsekernels.model.distill;
 
 import dev.sparsekernels.cpu.Activations;
 import dev.sparsekernels.cpu.DenseGemm;
+import dev.sparsekernels.cpu.DenseWeights;
 
 /**
- * The three products a linear layer's training needs, all run on the dense CPU GEMM ({@code y = x · wᵀ}) with the
- * operands transposed first: a transpose reads and writes each value once, while the GEMM does rows·out·in FMAs, so
- * reusing the one fast kernel costs little.
+ * The three products a linear layer's training needs, all on the dense CPU GEMM ({@code y = x · wᵀ}). The input
+ * gradient and the weight gradient each need one operand transposed; {@link DenseWeights#ofTransposed} prepares a
+ * transposed right-hand side by copying 64-byte runs, so only dY is ever transposed element by element (in
+ * 8-column strips, on the kernels' threads): element transposes of large arrays cost several ns per value here, and
+ * had taken a third of a training step when every operand was transposed.
  */
 final class Gemms {
     private static final int ROWS_PER_TASK = 64;
@@ -24,32 +27,36 @@ final class Gemms {
     /** dx [rows, in] = dy [rows, out] · w [out, in]. */
     static float[] inputGradient(float[] dy, int rows, int out, float[] w, int in, int threads) {
         float[] dx = new float[Math.multiplyExact(rows, in)];
-        DenseGemm.linear(dy, rows, out, transpose(w, out, in), in, null, dx, threads);
+        DenseGemm.linear(dy, rows, DenseWeights.ofTransposed(w, out, in), null, dx, threads);
         return dx;
     }
 
     /** dw [out, in] = dy [rows, out]ᵀ · x [rows, in], written into dw; db [out] = column sums of dy (db may be null). */
     static void weightGradient(float[] dy, float[] x, int rows, int out, int in, float[] dw, float[] db, int threads) {
-        DenseGemm.linear(transpose(dy, rows, out), out, rows, transpose(x, rows, in), in, null, dw, threads);
+        DenseGemm.linear(transpose(dy, rows, out, threads), out, DenseWeights.ofTransposed(x, rows, in), null, dw,
+                threads);
         if (db != null) {
             columnSums(dy, rows, out, db);
         }
     }
 
-    /** a [rows, cols] to aᵀ [cols, rows], in 16 x 16 tiles so neither side walks memory a row apart per value. */
-    static float[] transpose(float[] a, int rows, int cols) {
+    /**
+     * a [rows, cols] to aᵀ [cols, rows], 8 columns at a time: each row contributes one run of 8 reads, and the 8
+     * output rows being filled stay in cache across consecutive rows of a.
+     */
+    static float[] transpose(float[] a, int rows, int cols, int threads) {
         float[] t = new float[Math.multiplyExact(rows, cols)];
-        for (int r0 = 0; r0 < rows; r0 += 16) {
-            int r1 = Math.min(rows, r0 + 16);
-            for (int c0 = 0; c0 < cols; c0 += 16) {
-                int c1 = Math.min(cols, c0 + 16);
-                for (int r = r0; r < r1; r++) {
-                    for (int c = c0; c < c1; c++) {
-                        t[c * rows + r] = a[r * cols + c];
-                    }
+        int strips = (cols + 7) / 8;
+        Activations.parallelFor(threads, strips, s -> {
+            int c0 = s * 8;
+            int c1 = Math.min(cols, c0 + 8);
+            for (int r = 0; r < rows; r++) {
+                int ro = r * cols;
+                for (int c = c0; c < c1; c++) {
+                    t[c * rows + r] = a[ro + c];
                 }
             }
-        }
+        });
         return t;
     }
 
