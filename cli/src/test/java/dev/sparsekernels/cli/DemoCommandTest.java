@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The demo end to end on the real model (in the test class path, as the launcher provides it), shrunk with the hidden
- * options so it takes seconds: 24 sentences, one timing round on a 2 x 16 batch. Checks the JSON schema of issue 7,
+ * options so it takes seconds: 24 sentences, one timing round on a 2 x 16 batch, two distillation passes. Checks the JSON schema of issue 7,
  * the files written and the printed table; bad arguments exit 2 with one line.
  */
 class DemoCommandTest extends CliHarness {
@@ -23,7 +23,7 @@ class DemoCommandTest extends CliHarness {
         Path json = dir.resolve("demo.json");
         Path report = dir.resolve("report");
         assertEquals(0, run("demo", "--sentences", "24", "--speed-batches", "1", "--batch", "2", "--seq", "16",
-                "--json", json.toString(), "--out", report.toString()), err);
+                "--distill", "2", "--json", json.toString(), "--out", report.toString()), err);
 
         Map<?, ?> root = (Map<?, ?>) JsonReader.parse(Files.readString(json));
         assertTrue(((String) root.get("model")).contains("all-MiniLM-L6-v2"), root.toString());
@@ -34,7 +34,13 @@ class DemoCommandTest extends CliHarness {
         assertTrue(number(dense, "ort_sentences_per_s") > 0, dense.toString());
         long denseParams = ((Number) dense.get("params")).longValue();
         List<?> configs = (List<?>) root.get("configs");
-        assertEquals(6, configs.size());
+        assertEquals(7, configs.size()); // the standard six, then the distilled one
+        Map<?, ?> obs = (Map<?, ?>) configs.get(4);
+        Map<?, ?> distilled = (Map<?, ?>) configs.get(6);
+        assertEquals("OBS ffn-30% heads-25%", obs.get("name"));
+        assertEquals("OBS ffn-30% heads-25% + distilled", distilled.get("name"));
+        assertEquals(obs.get("params"), distilled.get("params"), "distillation keeps the pruned widths");
+        assertTrue(number(obs, "cosine_mean") != number(distilled, "cosine_mean"), "training changed the model");
         for (Object o : configs) {
             Map<?, ?> c = (Map<?, ?>) o;
             String name = (String) c.get("name");
@@ -69,6 +75,7 @@ class DemoCommandTest extends CliHarness {
             {"demo", "--sentences", "1"},
             {"demo", "--batch", "0"},
             {"demo", "--seq", "2"},
+            {"demo", "--distill", "-1"},
             {"demo", "--threads", "two"},
             {"demo", "--no-such-option"},
         };

@@ -17,9 +17,11 @@ import java.util.List;
  * @param json        an extra copy of the JSON (null for none)
  * @param configs     the pruning configurations, in report order
  * @param interactive draw progress bars in place (a terminal is attached)
+ * @param distillEpochs when above 0, one more configuration: OBS ffn-30% heads-25% distilled towards the dense model
+ *                    for this many passes over the calibration text
  */
 public record DemoOptions(int threads, int sentences, int rounds, int batch, int length, Path outDir, Path json,
-        List<PruningConfig> configs, boolean interactive) {
+        List<PruningConfig> configs, boolean interactive, int distillEpochs) {
 
     public DemoOptions {
         checkThreads(threads);
@@ -42,15 +44,19 @@ public record DemoOptions(int threads, int sentences, int rounds, int batch, int
         if (configs == null || configs.isEmpty()) {
             throw new IllegalArgumentException("configs: expected at least one pruning configuration");
         }
+        if (distillEpochs < 0) {
+            throw new IllegalArgumentException("--distill: expected 0 (none) or a number of epochs but got "
+                    + distillEpochs);
+        }
         configs = List.copyOf(configs);
     }
 
     /** Options with {@link PruningConfigs#standard} (whose refits run on the same threads). */
     public static DemoOptions standard(int threads, int sentences, int rounds, int batch, int length, Path outDir,
-            Path json, boolean interactive) {
+            Path json, boolean interactive, int distillEpochs) {
         checkThreads(threads); // before the configs, which would name the parameter differently
         return new DemoOptions(threads, sentences, rounds, batch, length, outDir, json,
-                PruningConfigs.standard(threads), interactive);
+                PruningConfigs.standard(threads), interactive, distillEpochs);
     }
 
     private static void checkThreads(int threads) {

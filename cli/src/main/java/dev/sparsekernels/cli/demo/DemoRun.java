@@ -9,10 +9,13 @@ import dev.sparsekernels.model.BertWeights;
 import dev.sparsekernels.model.LinearSlot;
 import dev.sparsekernels.model.MiniLmL6V2;
 import dev.sparsekernels.model.SentenceCorpus;
+import dev.sparsekernels.model.distill.DistillationStep;
+import dev.sparsekernels.model.distill.Distiller;
 import dev.sparsekernels.model.prune.CalibrationStatistics;
 import dev.sparsekernels.model.prune.EmbeddingQuality;
 import dev.sparsekernels.model.prune.ModelPruner;
 import dev.sparsekernels.model.prune.PruningConfig;
+import dev.sparsekernels.model.prune.PruningConfigs;
 import dev.sparsekernels.model.prune.PruningStep;
 import dev.sparsekernels.model.prune.SentenceBatches;
 import dev.sparsekernels.model.text.TokenBatch;
@@ -36,6 +39,8 @@ import java.util.Set;
 public final class DemoRun {
     /** Sentences per batch for quality: short held-out sentences, so this is about 1,000 tokens. */
     static final int QUALITY_BATCH = 64;
+    /** Sentences per distillation step: more steps per pass than QUALITY_BATCH, which helped on 443 sentences. */
+    static final int DISTILL_BATCH = 16;
 
     private final DemoOptions options;
     private final PrintWriter out;
@@ -88,13 +93,17 @@ public final class DemoRun {
             }
             ModelPruner pruner = new ModelPruner(calibration, options.threads()).withInitialStatistics(stats);
 
+            List<PruningConfig> configs = new ArrayList<>(options.configs());
+            if (options.distillEpochs() > 0) {
+                configs.add(distilled(dense, SentenceBatches.of(tokenizer, calibrationText, DISTILL_BATCH)));
+            }
             List<DemoResults.Config> quality = new ArrayList<>();
-            for (PruningConfig config : options.configs()) {
+            for (PruningConfig config : configs) {
                 BertEncoder enc = BertEncoder.create(kernels, weights(onnx));
                 pruned.add(enc);
                 float[] e;
                 try (ProgressBar bar = bar(config.name() + ": prune, evaluate",
-                        heldout.size() + (long) calibration.size() * recollections(config))) {
+                        heldout.size() + (long) calibration.size() * recollections(config) + trainingSteps(config))) {
                     pruner.apply(enc, config, bar);
                     e = heldout.embed(enc, ActivationObserver.NONE, bar);
                 }
@@ -113,17 +122,17 @@ public final class DemoRun {
                 timer.measure(bar);
             }
             int b = options.batch();
-            List<DemoResults.Config> configs = new ArrayList<>();
+            List<DemoResults.Config> measured = new ArrayList<>();
             for (int i = 0; i < quality.size(); i++) {
                 DemoResults.Config c = quality.get(i);
-                configs.add(new DemoResults.Config(c.name(), c.description(), c.cosineMean(), c.cosineMin(),
+                measured.add(new DemoResults.Config(c.name(), c.description(), c.cosineMean(), c.cosineMin(),
                         c.top1Agreement(), c.params(), b / timer.median(i + 1)));
             }
             DemoResults.Dense d = new DemoResults.Dense(vsOrt.cosineMin(), vsOrt.cosineMean(), dense.parameterCount(),
                     b / timer.median(0), b / timer.baselineMedian());
             DemoResults results = new DemoResults(model(), device, ort.describe(), options.threads(), b,
                     options.length(), heldout.size(), calibration.size(), options.rounds(),
-                    new double[] {loadStart, Machine.loadAverage()}, d, configs);
+                    new double[] {loadStart, Machine.loadAverage()}, d, measured);
             report(results);
             return results;
         } finally {
@@ -164,7 +173,7 @@ public final class DemoRun {
     /** Second moments the configs' steps read, collected once on the dense model. */
     private Set<LinearSlot> gramInputs() {
         Set<LinearSlot> s = EnumSet.noneOf(LinearSlot.class);
-        for (PruningConfig c : options.configs()) {
+        for (PruningConfig c : options.configs()) { // the distilled config adds none: its OBS step is the standard one
             for (PruningStep step : c.steps()) {
                 s.addAll(step.gramInputs());
             }
@@ -173,6 +182,25 @@ public final class DemoRun {
     }
 
     /** How often the pruner collects statistics again for this config: each stats step after the first step. */
+    /**
+     * OBS 30/25, then distillation towards the dense model on the calibration text (Adam at 1e-4 with 10% warm-up:
+     * the rate that helped most on held-out text in docs/model.md, session 8; higher rates overfit 443 sentences).
+     */
+    private PruningConfig distilled(BertEncoder dense, SentenceBatches training) {
+        List<PruningStep> steps = new ArrayList<>(PruningConfigs.obs(options.threads()).steps());
+        steps.add(new DistillationStep(dense, training.batches(), new Distiller.Options(options.distillEpochs(),
+                1e-4, 0.1, 1, 1, 1, options.threads())));
+        return PruningConfig.of("OBS ffn-30% heads-25% + distilled", steps.toArray(new PruningStep[0]));
+    }
+
+    private static long trainingSteps(PruningConfig config) {
+        long n = 0;
+        for (PruningStep step : config.steps()) {
+            n += step.progressUnits();
+        }
+        return n;
+    }
+
     private static int recollections(PruningConfig config) {
         int n = 0;
         for (int i = 1; i < config.steps().size(); i++) {

@@ -59,7 +59,7 @@ public final class ModelPruner {
                         && step.gramInputs().stream().allMatch(initial::hasGram);
                 stats = initialFits ? initial : collect(encoder, step.gramInputs(), p);
             }
-            step.apply(encoder, stats);
+            step.apply(encoder, stats, p);
             changed = true;
         }
     }

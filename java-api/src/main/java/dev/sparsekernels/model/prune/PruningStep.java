@@ -27,4 +27,17 @@ public interface PruningStep {
      * @throws IllegalStateException when a layer is not in the format the step starts from (e.g. already sparse)
      */
     void apply(BertEncoder encoder, CalibrationStatistics stats);
+
+    /**
+     * As {@link #apply(BertEncoder, CalibrationStatistics)}, reporting {@link #progressUnits()} units of progress on
+     * the way (for steps that take long enough to want a progress bar of their own, such as distillation).
+     */
+    default void apply(BertEncoder encoder, CalibrationStatistics stats, Progress progress) {
+        apply(encoder, stats);
+    }
+
+    /** Units of progress {@link #apply(BertEncoder, CalibrationStatistics, Progress)} reports; none unless overridden. */
+    default long progressUnits() {
+        return 0;
+    }
 }

@@ -65,6 +65,25 @@ class DistillerRecoversPrunedModelTest {
     }
 
     @Test
+    void asAPruningStepItTrainsAndReportsOneUnitPerTrainingStep() {
+        try (Kernels kernels = Kernels.cpu(2);
+                BertEncoder teacher = DistillationFixture.encoder(kernels, 4);
+                BertEncoder student = DistillationFixture.encoder(kernels, 4)) {
+            DistillationFixture.narrow(student, 40, 3);
+            DistillationStep step = new DistillationStep(teacher, batches(3, 50),
+                    new Distiller.Options(2, 1e-3, 0, 1, 1, 1, 2));
+            assertEquals(6, step.progressUnits());
+            assertTrue(!step.needsStatistics());
+            assertTrue(step.describe().contains("2 epochs over 24 calibration sentences"), step.describe());
+            double before = meanCosineGap(teacher, student, batches(2, 500));
+            AtomicLong units = new AtomicLong();
+            step.apply(student, null, units::addAndGet);
+            assertEquals(6, units.get());
+            assertTrue(meanCosineGap(teacher, student, batches(2, 500)) < before);
+        }
+    }
+
+    @Test
     void learningRateWarmsUpLinearlyThenDecaysToZero() {
         Distiller.Options o = new Distiller.Options(1, 1e-3, 0.1, 1, 1, 1, 1);
         assertEquals(1e-4, Distiller.rate(o, 0, 100), 1e-12);
