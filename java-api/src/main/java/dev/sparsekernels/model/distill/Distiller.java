@@ -66,6 +66,8 @@ public final class Distiller {
      * Progress advances by one per step ({@code epochs × batches} in all).
      *
      * @throws IllegalArgumentException when the models differ in width or depth, or a linear is not dense
+     * @throws IllegalStateException when the loss stops being finite (too high a rate); the student is then left
+     *                               exactly as it was, since trained weights are written back only at the end
      */
     public static Report distill(BertEncoder teacher, BertEncoder student, List<TokenBatch> batches,
             Options options, Progress progress) {
@@ -78,6 +80,11 @@ public final class Distiller {
         if (teacher.config().hidden() != hidden || teacher.layers().size() != depth) {
             throw new IllegalArgumentException("teacher: expected " + depth + " layers of width " + hidden
                     + " (as the student) but got " + teacher.layers().size() + " of " + teacher.config().hidden());
+        }
+        for (int i = 0; i < batches.size(); i++) {
+            if (batches.get(i) == null) {
+                throw new IllegalArgumentException("batches[" + i + "]: expected a token batch but got null");
+            }
         }
         Progress p = progress == null ? Progress.NONE : progress;
         long start = System.nanoTime();
@@ -101,7 +108,13 @@ public final class Distiller {
             double sum = 0;
             for (int i : shuffled(batches.size(), order)) {
                 Targets t = targets.get(i);
-                sum += step(layers, t, options, hidden, threads);
+                double loss = step(layers, t, options, hidden, threads);
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("distillation diverged: loss " + loss + " at step "
+                            + (adam.steps() + 1) + " of " + total + " (epoch " + (epoch + 1) + "); try a lower"
+                            + " learningRate than " + options.learningRate() + ". The student was left as it was.");
+                }
+                sum += loss;
                 adam.step(parameters, rate(options, adam.steps(), total));
                 p.advance(1);
             }

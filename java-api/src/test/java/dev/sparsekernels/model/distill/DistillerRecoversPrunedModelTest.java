@@ -84,6 +84,26 @@ class DistillerRecoversPrunedModelTest {
     }
 
     @Test
+    void aDivergingRunIsReportedAndLeavesTheStudentAsItWas() {
+        try (Kernels kernels = Kernels.cpu(2);
+                BertEncoder teacher = DistillationFixture.encoder(kernels, 8);
+                BertEncoder student = DistillationFixture.encoder(kernels, 9)) {
+            TokenBatch probe = DistillationFixture.batch(3, 8, 61);
+            float[] before;
+            try (Tensor t = student.embed(probe)) {
+                before = t.toFloatArray();
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Distiller.distill(teacher, student, batches(4, 70),
+                            new Distiller.Options(50, 1e30, 0, 1, 1, 1, 2), Progress.NONE));
+            assertTrue(e.getMessage().startsWith("distillation diverged"), e.getMessage());
+            try (Tensor t = student.embed(probe)) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before, t.toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void learningRateWarmsUpLinearlyThenDecaysToZero() {
         Distiller.Options o = new Distiller.Options(1, 1e-3, 0.1, 1, 1, 1, 1);
         assertEquals(1e-4, Distiller.rate(o, 0, 100), 1e-12);
@@ -114,6 +134,12 @@ class DistillerRecoversPrunedModelTest {
                     () -> Distiller.distill(teacher, student, batches(1, 5),
                             new Distiller.Options(1, 1e-3, 0, 1, 1, 1, 1), Progress.NONE));
             assertTrue(e.getMessage().contains("layer 1 INTERMEDIATE"), e.getMessage());
+            List<TokenBatch> withNull = new ArrayList<>(batches(2, 5));
+            withNull.add(null);
+            IllegalArgumentException n = assertThrows(IllegalArgumentException.class,
+                    () -> Distiller.distill(teacher, teacher, withNull, new Distiller.Options(1, 1e-3, 0, 1, 1, 1, 1),
+                            Progress.NONE));
+            assertTrue(n.getMessage().startsWith("batches[2]"), n.getMessage());
         }
     }
 
