@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Adam (Kingma and Ba) with bias correction and no weight decay: distillation starts from trained weights and should
- * stay near them, so nothing pulls them towards zero.
+ * stay near them, so nothing pulls them towards zero. Masked entries (a sparse format's pruned weights) are never
+ * updated, so they stay exactly zero.
  */
 final class Adam {
     private final double beta1;
@@ -37,7 +38,11 @@ final class Adam {
             float[] g = p.grad;
             float[] m = p.firstMoment;
             float[] v = p.secondMoment;
+            float[] mask = p.mask;
             for (int i = 0; i < w.length; i++) {
+                if (mask != null && mask[i] == 0f) {
+                    continue;
+                }
                 float gi = g[i];
                 m[i] = b1 * m[i] + (1 - b1) * gi;
                 v[i] = b2 * v[i] + (1 - b2) * gi * gi;

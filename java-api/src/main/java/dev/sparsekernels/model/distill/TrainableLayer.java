@@ -1,9 +1,7 @@
 package dev.sparsekernels.model.distill;
 
-import dev.sparsekernels.Tensor;
 import dev.sparsekernels.cpu.Activations;
 import dev.sparsekernels.model.BertLayer;
-import dev.sparsekernels.model.DenseLinear;
 import dev.sparsekernels.model.Gelu;
 import dev.sparsekernels.model.LayerNorm;
 import dev.sparsekernels.model.LinearLayer;
@@ -13,8 +11,9 @@ import java.util.List;
 /**
  * One BERT layer as plain float arrays that can be trained: the same computation as {@link BertLayer}'s forward pass
  * (post-LayerNorm, Q/K/V stacked into one projection, exact GELU), plus its backward pass. Built from a layer whose
- * six linears are dense (the trained weights, or the smaller dense ones channel and head removal leave), and written
- * back into one when training ends.
+ * linears are dense (the trained weights, or the smaller dense ones channel and head removal leave), 2:4 or BSR
+ * (trained as dense arrays with their pruned entries masked: {@link WeightFormat}), and written back into one in the
+ * same formats when training ends.
  */
 final class TrainableLayer {
     private final int hidden;
@@ -25,6 +24,7 @@ final class TrainableLayer {
     private final float scale;
     private final float attentionEps;
     private final float outputEps;
+    private final WeightFormat[] formats;
     final Parameter qkvWeight;
     final Parameter qkvBias;
     final Parameter outWeight;
@@ -39,28 +39,38 @@ final class TrainableLayer {
     final Parameter outputBeta;
 
     private TrainableLayer(String name, int hidden, int headDim, int heads, int ffn, float[][] w, float[][] b,
-            LayerNorm attentionNorm, LayerNorm outputNorm) {
+            WeightFormat[] formats, LayerNorm attentionNorm, LayerNorm outputNorm) {
         this.hidden = hidden;
         this.headDim = headDim;
         this.heads = heads;
         this.width = heads * headDim;
         this.ffn = ffn;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
+        this.formats = formats;
         float[] qkvW = new float[3 * width * hidden];
         float[] qkvB = new float[3 * width];
+        float[] qkvMask = null;
         for (int i = 0; i < 3; i++) {
             System.arraycopy(w[i], 0, qkvW, i * width * hidden, width * hidden);
             System.arraycopy(b[i], 0, qkvB, i * width, width);
+            float[] m = formats[i].mask(w[i], width, hidden);
+            if (m != null && qkvMask == null) {
+                qkvMask = new float[qkvW.length];
+                java.util.Arrays.fill(qkvMask, 1f);
+            }
+            if (m != null) {
+                System.arraycopy(m, 0, qkvMask, i * width * hidden, width * hidden);
+            }
         }
-        qkvWeight = new Parameter(name + ".qkv.weight", qkvW);
+        qkvWeight = new Parameter(name + ".qkv.weight", qkvW, qkvMask);
         qkvBias = new Parameter(name + ".qkv.bias", qkvB);
-        outWeight = new Parameter(name + ".attention.output.weight", w[3]);
+        outWeight = new Parameter(name + ".attention.output.weight", w[3], formats[3].mask(w[3], hidden, width));
         outBias = new Parameter(name + ".attention.output.bias", b[3]);
         attentionGamma = new Parameter(name + ".attention.LayerNorm.weight", attentionNorm.gamma());
         attentionBeta = new Parameter(name + ".attention.LayerNorm.bias", attentionNorm.beta());
-        upWeight = new Parameter(name + ".intermediate.weight", w[4]);
+        upWeight = new Parameter(name + ".intermediate.weight", w[4], formats[4].mask(w[4], ffn, hidden));
         upBias = new Parameter(name + ".intermediate.bias", b[4]);
-        downWeight = new Parameter(name + ".output.weight", w[5]);
+        downWeight = new Parameter(name + ".output.weight", w[5], formats[5].mask(w[5], hidden, ffn));
         downBias = new Parameter(name + ".output.bias", b[5]);
         outputGamma = new Parameter(name + ".output.LayerNorm.weight", outputNorm.gamma());
         outputBeta = new Parameter(name + ".output.LayerNorm.bias", outputNorm.beta());
@@ -68,24 +78,27 @@ final class TrainableLayer {
         this.outputEps = outputNorm.eps();
     }
 
-    /** A copy of a layer's weights; every linear must be dense. */
+    /** A copy of a layer's weights; every linear must be dense, 2:4 or BSR. */
     static TrainableLayer of(BertLayer layer, int index) {
         LinearSlot[] slots = LinearSlot.values();
         float[][] w = new float[slots.length][];
         float[][] b = new float[slots.length][];
+        WeightFormat[] formats = new WeightFormat[slots.length];
         for (LinearSlot slot : slots) {
             LinearLayer l = layer.linear(slot);
-            if (!(l instanceof DenseLinear)) {
-                throw new IllegalArgumentException("layer " + index + " " + slot + ": distillation trains dense"
-                        + " linears (as channel and head removal leave them) but this one is " + l.format());
+            WeightFormat f = WeightFormat.of(l);
+            if (f == null) {
+                throw new IllegalArgumentException("layer " + index + " " + slot + ": distillation trains dense, 2:4"
+                        + " and BSR linears but this one is " + l.format() + " (" + l.getClass().getSimpleName()
+                        + ")");
             }
-            DenseLinear d = (DenseLinear) l;
-            w[slot.ordinal()] = d.weight().toFloatArray();
-            b[slot.ordinal()] = d.bias() == null ? new float[l.outFeatures()] : d.bias().toFloatArray();
+            formats[slot.ordinal()] = f;
+            w[slot.ordinal()] = WeightFormat.denseWeight(l);
+            b[slot.ordinal()] = WeightFormat.bias(l);
         }
         int hidden = layer.linear(LinearSlot.QUERY).inFeatures();
         return new TrainableLayer("layer." + index, hidden, layer.headDim(), layer.heads(),
-                layer.intermediateWidth(), w, b, layer.attentionNorm(), layer.outputNorm());
+                layer.intermediateWidth(), w, b, formats, layer.attentionNorm(), layer.outputNorm());
     }
 
     List<Parameter> parameters() {
@@ -164,19 +177,23 @@ final class TrainableLayer {
         return dh;
     }
 
-    /** Puts the trained weights into the layer as new dense linears and LayerNorms; the old ones are closed. */
+    /**
+     * Puts the trained weights into the layer as new linears (each in the format it had) and LayerNorms; the old
+     * ones are closed.
+     */
     void writeTo(BertLayer layer) {
         int wh = width * hidden;
         List<LinearLayer> oldAttention = layer.replaceAttention(
-                dense(java.util.Arrays.copyOfRange(qkvWeight.value, 0, wh), slice(qkvBias.value, 0), width, hidden),
-                dense(java.util.Arrays.copyOfRange(qkvWeight.value, wh, 2 * wh), slice(qkvBias.value, 1), width,
-                        hidden),
-                dense(java.util.Arrays.copyOfRange(qkvWeight.value, 2 * wh, 3 * wh), slice(qkvBias.value, 2), width,
-                        hidden),
-                dense(outWeight.value.clone(), outBias.value.clone(), hidden, width));
+                formats[0].build(java.util.Arrays.copyOfRange(qkvWeight.value, 0, wh), slice(qkvBias.value, 0),
+                        width, hidden),
+                formats[1].build(java.util.Arrays.copyOfRange(qkvWeight.value, wh, 2 * wh), slice(qkvBias.value, 1),
+                        width, hidden),
+                formats[2].build(java.util.Arrays.copyOfRange(qkvWeight.value, 2 * wh, 3 * wh),
+                        slice(qkvBias.value, 2), width, hidden),
+                formats[3].build(outWeight.value, outBias.value, hidden, width));
         List<LinearLayer> oldFeedForward = layer.replaceFeedForward(
-                dense(upWeight.value.clone(), upBias.value.clone(), ffn, hidden),
-                dense(downWeight.value.clone(), downBias.value.clone(), hidden, ffn));
+                formats[4].build(upWeight.value, upBias.value, ffn, hidden),
+                formats[5].build(downWeight.value, downBias.value, hidden, ffn));
         layer.replaceNorms(new LayerNorm(attentionGamma.value, attentionBeta.value, attentionEps),
                 new LayerNorm(outputGamma.value, outputBeta.value, outputEps));
         oldAttention.forEach(LinearLayer::close);
@@ -185,10 +202,6 @@ final class TrainableLayer {
 
     private float[] slice(float[] stacked, int part) {
         return java.util.Arrays.copyOfRange(stacked, part * width, (part + 1) * width);
-    }
-
-    private static DenseLinear dense(float[] w, float[] b, int out, int in) {
-        return new DenseLinear(Tensor.of(w, out, in), Tensor.of(b, out));
     }
 
     private static void add(float[] x, float[] y) {

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparsekernels.Kernels;
-import dev.sparsekernels.Sparse24Matrix;
+import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.model.BertEncoder;
+import dev.sparsekernels.model.BertLayer;
+import dev.sparsekernels.model.BlockSparseLinear;
+import dev.sparsekernels.model.DenseLinear;
 import dev.sparsekernels.model.LinearSlot;
 import dev.sparsekernels.model.Sparse24Linear;
 import dev.sparsekernels.model.TinyBert;
@@ -126,10 +129,8 @@ class DistillerRecoversPrunedModelTest {
         try (Kernels kernels = Kernels.cpu(1);
                 BertEncoder teacher = DistillationFixture.encoder(kernels, 3);
                 BertEncoder student = DistillationFixture.encoder(kernels, 3)) {
-            Tensor w1 = ((dev.sparsekernels.model.DenseLinear) student.layers().get(1)
-                    .linear(LinearSlot.INTERMEDIATE)).weight();
             student.layers().get(1).replaceLinear(LinearSlot.INTERMEDIATE,
-                    new Sparse24Linear(Sparse24Matrix.prune(w1), null)).close();
+                    new UnknownFormat(student.layers().get(1).linear(LinearSlot.INTERMEDIATE))).close();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Distiller.distill(teacher, student, batches(1, 5),
                             new Distiller.Options(1, 1e-3, 0, 1, 1, 1, 1), Progress.NONE));
@@ -140,6 +141,91 @@ class DistillerRecoversPrunedModelTest {
                     () -> Distiller.distill(teacher, teacher, withNull, new Distiller.Options(1, 1e-3, 0, 1, 1, 1, 1),
                             Progress.NONE));
             assertTrue(n.getMessage().startsWith("batches[2]"), n.getMessage());
+        }
+    }
+
+    @Test
+    void sparseLayersAreTrainedWithinTheirPatternAndKeepTheirFormats() {
+        try (Kernels kernels = Kernels.cpu(2);
+                BertEncoder teacher = DistillationFixture.encoder(kernels, 31);
+                BertEncoder student = DistillationFixture.encoder(kernels, 31)) {
+            BertLayer first = student.layers().get(0);
+            BertLayer second = student.layers().get(1);
+            first.replaceLinear(LinearSlot.INTERMEDIATE,
+                    Sparse24Linear.pruneByMagnitude((DenseLinear) first.linear(LinearSlot.INTERMEDIATE))).close();
+            first.replaceLinear(LinearSlot.KEY,
+                    Sparse24Linear.pruneByMagnitude((DenseLinear) first.linear(LinearSlot.KEY))).close();
+            second.replaceLinear(LinearSlot.OUTPUT, BlockSparseLinear.pruneByBlockNorm(
+                    (DenseLinear) second.linear(LinearSlot.OUTPUT), 16, 16, 0.5)).close();
+            float[] w1 = ((Sparse24Linear) first.linear(LinearSlot.INTERMEDIATE)).weight().toDenseArray();
+            float[] k = ((Sparse24Linear) first.linear(LinearSlot.KEY)).weight().toDenseArray();
+            BlockSparseMatrix bsr = ((BlockSparseLinear) second.linear(LinearSlot.OUTPUT)).weight();
+            float[] w2 = bsr.toDenseArray();
+            int blocks = bsr.blockCount();
+            List<TokenBatch> unseen = batches(6, 900);
+            double before = meanCosineGap(teacher, student, unseen);
+
+            Distiller.distill(teacher, student, batches(30, 100), new Distiller.Options(4, 3e-3, 0.1, 1, 1, 7, 2),
+                    Progress.NONE);
+
+            assertTrue(meanCosineGap(teacher, student, unseen) < 0.5 * before);
+            float[] w1After = ((Sparse24Linear) first.linear(LinearSlot.INTERMEDIATE)).weight().toDenseArray();
+            float[] kAfter = ((Sparse24Linear) first.linear(LinearSlot.KEY)).weight().toDenseArray();
+            BlockSparseMatrix bsrAfter = ((BlockSparseLinear) second.linear(LinearSlot.OUTPUT)).weight();
+            assertEquals(blocks, bsrAfter.blockCount());
+            assertEquals(16, bsrAfter.blockRows());
+            float[] w2After = bsrAfter.toDenseArray();
+            int changed = 0;
+            for (float[][] pair : new float[][][] {{w1, w1After}, {k, kAfter}, {w2, w2After}}) {
+                for (int i = 0; i < pair[0].length; i++) {
+                    if (pair[0][i] == 0f) {
+                        assertEquals(0f, pair[1][i], "a pruned weight stayed pruned at " + i);
+                    }
+                    changed += pair[0][i] != pair[1][i] ? 1 : 0;
+                }
+            }
+            assertTrue(changed > w1.length / 4, "kept weights were trained: " + changed + " changed");
+            assertTrue(student.layers().get(0).linear(LinearSlot.QUERY) instanceof DenseLinear);
+        }
+    }
+
+    /** A linear in a format distillation does not know. */
+    private static final class UnknownFormat implements dev.sparsekernels.model.LinearLayer {
+        private final int in;
+        private final int out;
+
+        UnknownFormat(dev.sparsekernels.model.LinearLayer shape) {
+            this.in = shape.inFeatures();
+            this.out = shape.outFeatures();
+        }
+
+        @Override
+        public int inFeatures() {
+            return in;
+        }
+
+        @Override
+        public int outFeatures() {
+            return out;
+        }
+
+        @Override
+        public Tensor forward(Kernels kernels, Tensor x) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long parameterCount() {
+            return 0;
+        }
+
+        @Override
+        public String format() {
+            return "unknown";
+        }
+
+        @Override
+        public void close() {
         }
     }
 
