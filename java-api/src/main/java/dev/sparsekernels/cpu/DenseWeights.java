@@ -34,12 +34,7 @@ public final class DenseWeights {
         Checks.length("w", w.length, out, in, "out*in");
         final int nb = CpuKernels.DENSE_NB;
         int panelCount = GemmDriver.ceilDiv(out, nb);
-        long n = (long) panelCount * nb * in;
-        if (n > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("w: " + out + " x " + in + " is too large for one prepared weight ("
-                    + n + " floats, at most " + (Integer.MAX_VALUE - 16) + ")");
-        }
-        float[] p = new float[(int) n];
+        float[] p = panels("w", out, in);
         GemmDriver.pack(w, out, in, 0, panelCount, nb, p, 0, 1);
         return new DenseWeights(out, in, p);
     }
@@ -58,12 +53,7 @@ public final class DenseWeights {
         Checks.length("a", a.length, rows, cols, "rows*cols");
         final int nb = CpuKernels.DENSE_NB;
         int panelCount = GemmDriver.ceilDiv(cols, nb);
-        long n = (long) panelCount * nb * rows;
-        if (n > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("a: " + rows + " x " + cols + " is too large for one prepared weight ("
-                    + n + " floats, at most " + (Integer.MAX_VALUE - 16) + ")");
-        }
-        float[] p = new float[(int) n];
+        float[] p = panels("a", cols, rows);
         for (int panel = 0; panel < panelCount; panel++) {
             int c0 = panel * nb;
             int width = Math.min(nb, cols - c0);
@@ -73,6 +63,16 @@ public final class DenseWeights {
             }
         }
         return new DenseWeights(cols, rows, p);
+    }
+
+    /** Zeroed panels for a prepared W [out, in]; name is the argument blamed when they would not fit an array. */
+    private static float[] panels(String name, int out, int in) {
+        long n = (long) GemmDriver.ceilDiv(out, CpuKernels.DENSE_NB) * CpuKernels.DENSE_NB * in;
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(name + ": " + out + " x " + in + " is too large for one prepared"
+                    + " weight (" + n + " floats, at most " + (Integer.MAX_VALUE - 16) + ")");
+        }
+        return new float[(int) n];
     }
 
     public int outFeatures() {

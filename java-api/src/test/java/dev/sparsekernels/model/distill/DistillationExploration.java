@@ -20,9 +20,10 @@ import java.util.EnumSet;
 import java.util.Locale;
 
 /**
- * Not a test: prunes all-MiniLM-L6-v2 by OBS at the shares given, distills it on the calibration text and prints the
- * held-out quality before and after. System properties: ffn, heads (shares removed), epochs, lr, hw, ew (loss
- * weights), batch (sentences per step), threads.
+ * Not a test: prunes all-MiniLM-L6-v2 (config: obs at the shares ffn and heads, wanda24, magnitude24 or bsr, the
+ * demo's configurations), distills it on the calibration text (plus the sentences of the file text, if given) and
+ * prints the held-out quality before and after. runs: comma-separated EPOCHS:LR:HIDDEN_WEIGHT:EMBEDDING_WEIGHT;
+ * batch: sentences per step; threads.
  */
 public final class DistillationExploration {
     private DistillationExploration() {
@@ -51,8 +52,14 @@ public final class DistillationExploration {
             CalibrationStatistics stats = CalibrationStatistics.collect(teacher, calibration, threads,
                     EnumSet.of(OUTPUT, ATTENTION_OUTPUT), Progress.NONE);
             ModelPruner pruner = new ModelPruner(calibration, threads).withInitialStatistics(stats);
-            PruningConfig config = PruningConfig.of("OBS", new ObsChannelRemovalStep(ffn, heads, 8,
-                    LeastSquaresRefit.DEFAULT_DAMPING, threads));
+            String which = System.getProperty("config", "obs");
+            PruningConfig config = switch (which) {
+                case "wanda24" -> dev.sparsekernels.model.prune.PruningConfigs.sparse24Wanda();
+                case "magnitude24" -> dev.sparsekernels.model.prune.PruningConfigs.sparse24Magnitude();
+                case "bsr" -> dev.sparsekernels.model.prune.PruningConfigs.blockSparseFfn();
+                default -> PruningConfig.of("OBS", new ObsChannelRemovalStep(ffn, heads, 8,
+                        LeastSquaresRefit.DEFAULT_DAMPING, threads));
+            };
             for (String run : System.getProperty("runs", "3:1e-4:1:1").split(",")) {
                 String[] f = run.split(":");
                 Distiller.Options o = new Distiller.Options(Integer.parseInt(f[0]), Double.parseDouble(f[1]), 0.1,
@@ -62,7 +69,7 @@ public final class DistillationExploration {
                     EmbeddingQuality before = EmbeddingQuality.compare(dense, heldout.embed(student), 384);
                     Distiller.Report r = Distiller.distill(teacher, student, training.batches(), o, Progress.NONE);
                     EmbeddingQuality after = EmbeddingQuality.compare(dense, heldout.embed(student), 384);
-                    System.out.printf(Locale.ROOT, "ffn %.3f heads %.3f %s: before %.4f/%.4f/%.1f%% after %.4f/%.4f/"
+                    System.out.printf(Locale.ROOT, which + " ffn %.3f heads %.3f %s: before %.4f/%.4f/%.1f%% after %.4f/%.4f/"
                             + "%.1f%%  loss %.5f -> %.5f, %d steps, %.1f s%n", ffn, heads, run, before.cosineMean(),
                             before.cosineMin(), 100 * before.top1Agreement(), after.cosineMean(), after.cosineMin(),
                             100 * after.top1Agreement(), r.firstEpochLoss(), r.lastEpochLoss(), r.steps(),
