@@ -45,9 +45,9 @@ final class DemoCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--distill", paramLabel = "EPOCHS", defaultValue = "0",
-            description = "Also train the OBS ffn-30% heads-25% model towards the dense one (knowledge distillation)"
-                + " for EPOCHS passes over the calibration text, and report it as one more configuration; about 15 s"
-                + " per pass on 2 cores (default: none).")
+            description = "Also train the 2:4 Wanda, BSR and OBS models towards the dense one (knowledge"
+                + " distillation, sparse patterns kept) for EPOCHS passes over the calibration text, and report them as"
+                + " three more configurations; about 12 s per pass each on 2 cores (default: none).")
     int distill;
 
     @Option(names = "--kernels", description = "Run the quick GEMM benchmark summary instead of the model demo.")
