@@ -12,9 +12,10 @@ import java.util.Random;
 /**
  * Recovers what pruning cost by training the pruned model (the student) to reproduce the unpruned one (the teacher)
  * on unlabelled text: every layer's output states and the sentence embeddings ({@link DistillationLoss}), with Adam,
- * a linear warm-up and a linear decay. The student's layers are trained as dense arrays ({@link TrainableLayer}),
- * embeddings stay frozen (pruning does not touch them), and the trained weights are written back into the student as
- * dense linears, ready for any later step (or the CPU path) as before.
+ * a linear warm-up and a linear decay. The student's layers are trained as dense arrays ({@link TrainableLayer}; a
+ * 2:4 or BSR weight with its pruned entries held at zero), embeddings stay frozen (pruning does not touch them), and
+ * the trained weights are written back into the student in the formats they had, ready for any later step (or the
+ * CPU path) as before.
  *
  * <p>The teacher's states are computed once per batch and kept; one training step is then a forward pass with its
  * tape, the loss, a backward pass (about twice the forward's work) and an update: about three forward passes of the
@@ -65,7 +66,7 @@ public final class Distiller {
      * evaluation text; {@code SentenceBatches.batches()} gives them grouped by length).
      * Progress advances by one per step ({@code epochs × batches} in all).
      *
-     * @throws IllegalArgumentException when the models differ in width or depth, or a linear is not dense
+     * @throws IllegalArgumentException when the models differ in width or depth, or a linear is not dense, 2:4 or BSR
      * @throws IllegalStateException when the loss stops being finite (too high a rate); the student is then left
      *                               exactly as it was, since trained weights are written back only at the end
      */
