@@ -31,11 +31,13 @@ public final class Distiller {
      * @param warmup          share of the steps over which the rate rises linearly from 0 (then falls linearly to 0)
      * @param hiddenWeight    weight of the per-layer state term
      * @param embeddingWeight weight of the embedding cosine term
-     * @param seed            for the order of the batches in each epoch
+     * @param tokenNoise      share of the inner tokens replaced, afresh in every step, by tokens drawn from the text
+     *                        (0: the batches as given; the teacher then labels each batch once, not every step)
+     * @param seed            for the order of the batches in each epoch and the noise
      * @param threads         CPU threads for the kernels
      */
     public record Options(int epochs, double learningRate, double warmup, double hiddenWeight, double embeddingWeight,
-            long seed, int threads) {
+            double tokenNoise, long seed, int threads) {
         public Options {
             if (epochs < 1) {
                 throw new IllegalArgumentException("epochs: expected >= 1 but got " + epochs);
@@ -54,6 +56,15 @@ public final class Distiller {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads: expected >= 1 but got " + threads);
             }
+            if (!(tokenNoise >= 0 && tokenNoise < 1)) {
+                throw new IllegalArgumentException("tokenNoise: expected a share in [0, 1) but got " + tokenNoise);
+            }
+        }
+
+        /** Options without token noise. */
+        public Options(int epochs, double learningRate, double warmup, double hiddenWeight, double embeddingWeight,
+                long seed, int threads) {
+            this(epochs, learningRate, warmup, hiddenWeight, embeddingWeight, 0, seed, threads);
         }
     }
 
@@ -95,9 +106,14 @@ public final class Distiller {
         List<Parameter> parameters = new ArrayList<>();
         layers.forEach(l -> parameters.addAll(l.parameters()));
 
+        boolean noisy = options.tokenNoise() > 0;
+        TokenNoise noise = noisy ? new TokenNoise(batches) : null;
+        Random noiseRandom = new Random(options.seed() ^ 0x5DEECE66DL);
         List<Targets> targets = new ArrayList<>();
-        for (TokenBatch batch : batches) {
-            targets.add(Targets.of(batch, student.inputStates(batch), teacherLayers, hidden, threads));
+        if (!noisy) {
+            for (TokenBatch batch : batches) {
+                targets.add(Targets.of(batch, student.inputStates(batch), teacherLayers, hidden, threads));
+            }
         }
 
         Adam adam = new Adam(0.9, 0.999, 1e-8);
@@ -108,7 +124,13 @@ public final class Distiller {
         for (int epoch = 0; epoch < options.epochs(); epoch++) {
             double sum = 0;
             for (int i : shuffled(batches.size(), order)) {
-                Targets t = targets.get(i);
+                Targets t;
+                if (noisy) {
+                    TokenBatch b = noise.apply(batches.get(i), options.tokenNoise(), noiseRandom);
+                    t = Targets.of(b, student.inputStates(b), teacherLayers, hidden, threads);
+                } else {
+                    t = targets.get(i);
+                }
                 double loss = step(layers, t, options, hidden, threads);
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("distillation diverged: loss " + loss + " at step "

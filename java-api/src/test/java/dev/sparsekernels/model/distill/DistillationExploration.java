@@ -22,7 +22,7 @@ import java.util.Locale;
 /**
  * Not a test: prunes all-MiniLM-L6-v2 (config: obs at the shares ffn and heads, wanda24, magnitude24 or bsr, the
  * demo's configurations), distills it on the calibration text (plus the sentences of the file text, if given) and
- * prints the held-out quality before and after. runs: comma-separated EPOCHS:LR:HIDDEN_WEIGHT:EMBEDDING_WEIGHT;
+ * prints the held-out quality before and after. runs: comma-separated EPOCHS:LR:HIDDEN_WEIGHT:EMBEDDING_WEIGHT[:NOISE];
  * batch: sentences per step; threads.
  */
 public final class DistillationExploration {
@@ -63,7 +63,8 @@ public final class DistillationExploration {
             for (String run : System.getProperty("runs", "3:1e-4:1:1").split(",")) {
                 String[] f = run.split(":");
                 Distiller.Options o = new Distiller.Options(Integer.parseInt(f[0]), Double.parseDouble(f[1]), 0.1,
-                        Double.parseDouble(f[2]), Double.parseDouble(f[3]), 1, threads);
+                        Double.parseDouble(f[2]), Double.parseDouble(f[3]),
+                        f.length > 4 ? Double.parseDouble(f[4]) : 0, 1, threads);
                 try (BertEncoder student = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
                     pruner.apply(student, config, Progress.NONE);
                     EmbeddingQuality before = EmbeddingQuality.compare(dense, heldout.embed(student), 384);

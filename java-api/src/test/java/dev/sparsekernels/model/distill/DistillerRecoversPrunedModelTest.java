@@ -49,8 +49,9 @@ class DistillerRecoversPrunedModelTest {
         }
     }
 
-    @Test
-    void sameSeedSameThreadsGiveTheSameWeights() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0, 0.2})
+    void sameSeedSameThreadsGiveTheSameWeights(double tokenNoise) {
         float[][] runs = new float[2][];
         for (int run = 0; run < 2; run++) {
             try (Kernels kernels = Kernels.cpu(2);
@@ -58,7 +59,7 @@ class DistillerRecoversPrunedModelTest {
                     BertEncoder student = DistillationFixture.encoder(kernels, 3)) {
                 DistillationFixture.narrow(student, 48, 3);
                 Distiller.distill(teacher, student, batches(5, 40),
-                        new Distiller.Options(2, 1e-3, 0, 1, 1, 9, 2), Progress.NONE);
+                        new Distiller.Options(2, 1e-3, 0, 1, 1, tokenNoise, 9, 2), Progress.NONE);
                 try (Tensor t = student.embed(DistillationFixture.batch(4, 10, 77))) {
                     runs[run] = t.toFloatArray();
                 }
@@ -126,6 +127,9 @@ class DistillerRecoversPrunedModelTest {
                 () -> new Distiller.Options(1, 1e-3, 0, 0, 0, 1, 1));
         assertTrue(w.getMessage().startsWith("hiddenWeight"), w.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Distiller.Options(1, 1e-3, 1, 1, 1, 1, 1));
+        IllegalArgumentException noise = assertThrows(IllegalArgumentException.class,
+                () -> new Distiller.Options(1, 1e-3, 0, 1, 1, 1.0, 1, 1));
+        assertTrue(noise.getMessage().startsWith("tokenNoise"), noise.getMessage());
         try (Kernels kernels = Kernels.cpu(1);
                 BertEncoder teacher = DistillationFixture.encoder(kernels, 3);
                 BertEncoder student = DistillationFixture.encoder(kernels, 3)) {
