@@ -35,7 +35,8 @@ public final class DistillationStep implements PruningStep {
             sentences += b.size();
         }
         return String.format(Locale.ROOT, "distilled towards the dense model: %d epochs over %d calibration sentences,"
-                + " Adam at %.0e", options.epochs(), sentences, options.learningRate());
+                + " Adam at %.0e%s", options.epochs(), sentences, options.learningRate(), options.tokenNoise() > 0
+                        ? String.format(Locale.ROOT, ", %.0f%% token noise", 100 * options.tokenNoise()) : "");
     }
 
     @Override

@@ -12,8 +12,9 @@ import dev.sparsekernels.model.Sparse24Linear;
  * How one linear's weight is stored, so training can read it as a dense array, keep its sparsity pattern (a 0/1
  * mask: pruned weights stay exactly zero) and write the trained weight back in the same format.
  *
- * <p>The mask of a 2:4 weight is its non-zeros, so a kept weight that was exactly zero stays zero (it can only make
- * the pattern sparser, which 2:4 allows). The mask of a BSR weight is its stored blocks, whole.
+ * <p>The mask comes from the dense values: for 2:4 the non-zeros, for BSR every block holding a non-zero, whole. So
+ * a kept weight (or a stored block) that was exactly zero stays zero, and a stored all-zero block is dropped when
+ * the weight is written back: the pattern can only become sparser, which both formats allow.
  */
 final class WeightFormat {
     private enum Kind { DENSE, SPARSE24, BSR }
