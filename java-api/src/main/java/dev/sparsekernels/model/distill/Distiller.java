@@ -175,7 +175,7 @@ public final class Distiller {
                     dy[i] += carry[i];
                 }
             }
-            carry = layers.get(l).backward(tapes[l], dy, t.lengths, t.offsets, threads);
+            carry = layers.get(l).backward(tapes[l], dy, t.lengths, t.offsets, l > 0, threads);
             tapes[l] = null;
         }
         return loss;

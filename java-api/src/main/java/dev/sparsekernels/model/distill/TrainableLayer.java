@@ -148,9 +148,10 @@ final class TrainableLayer {
 
     /**
      * Gradients of every parameter (written, not added) for dy, the loss's gradient at this layer's output; returns
-     * the gradient at its input.
+     * the gradient at its input, or null when inputGradient is false (the first layer: embeddings are not trained,
+     * and that product is a twelfth of the backward pass's GEMM work).
      */
-    float[] backward(LayerTape tape, float[] dy, int[] lengths, int[] offsets, int threads) {
+    float[] backward(LayerTape tape, float[] dy, int[] lengths, int[] offsets, boolean inputGradient, int threads) {
         int tokens = dy.length / hidden;
         float[] ds2 = TrainingNorm.backward(dy, tape.outputXhat, tape.outputInvStd, tokens, hidden,
                 outputGamma.value, outputGamma.grad, outputBeta.grad, threads);
@@ -172,6 +173,9 @@ final class TrainableLayer {
         float[] dqkv = TrainingAttention.backward(dContext, tape.qkv, lengths, offsets, heads, headDim, scale,
                 tape.probs, threads);
         Gemms.weightGradient(dqkv, tape.input, tokens, 3 * width, hidden, qkvWeight.grad, qkvBias.grad, threads);
+        if (!inputGradient) {
+            return null;
+        }
         float[] dh = Gemms.inputGradient(dqkv, tokens, 3 * width, qkvWeight.value, hidden, threads);
         add(dh, ds1);
         return dh;
