@@ -45,10 +45,6 @@ final class WeightFormat {
         return null;
     }
 
-    boolean isDense() {
-        return kind == Kind.DENSE;
-    }
-
     /** The weight [out, in] as a dense array (pruned entries zero). */
     static float[] denseWeight(LinearLayer l) {
         if (l instanceof DenseLinear d) {
