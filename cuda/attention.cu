@@ -158,8 +158,12 @@ __global__ void __launch_bounds__(AttCfg<DP>::THREADS) attention_kernel(const At
           if (vis && i < a.lq) {
             if (a.mask != nullptr && !full_blk)
               vis = __ldg(a.mask + att_bcast_offset(b, h, i, j, a.mask_sb, a.mask_sh, a.mask_sq)) != 0;
-            if (a.bias != nullptr)
-              x += __ldg(a.bias + att_bcast_offset(b, h, i, j, a.bias_sb, a.bias_sh, a.bias_sq)) * kLog2e;
+            if (a.bias != nullptr) {
+              // A bias of -inf masks the key outright: adding it to a NaN score (NaN in Q or K) would give NaN.
+              const float bv = __ldg(a.bias + att_bcast_offset(b, h, i, j, a.bias_sb, a.bias_sh, a.bias_sq));
+              if (bv == -INFINITY) vis = false;
+              x += bv * kLog2e;
+            }
           }
           s[nt][r] = vis ? x : -INFINITY;
         }

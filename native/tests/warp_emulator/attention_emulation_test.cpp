@@ -41,6 +41,8 @@ struct Prob {
   // V elements set after the random fill: (index into v, value); a non-finite one must reach exactly the outputs
   // (row, column) whose row may see its key (docs/reliability.md), the other outputs keep their reference values
   std::vector<std::pair<size_t, float>> poison;
+  // K elements set after the random fill; the cases using them hide those keys from every row (bias -inf)
+  std::vector<std::pair<size_t, float>> kpoison;
 };
 
 template <int DP>
@@ -159,8 +161,11 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out, long& confl
               if (vis && i < p.Lq) {
                 if (!p.mask.empty() && !full_blk)
                   vis = p.mask[(size_t)att_bcast_offset(b, h, i, j, p.msb, p.msh, p.msq)] != 0;
-                if (!p.bias.empty())
-                  x += p.bias[(size_t)att_bcast_offset(b, h, i, j, p.bsb, p.bsh, p.bsq)] * 1.4426950408889634f;
+                if (!p.bias.empty()) {
+                  const float bv = p.bias[(size_t)att_bcast_offset(b, h, i, j, p.bsb, p.bsh, p.bsq)];
+                  if (bv == -INFINITY) vis = false;
+                  x += bv * 1.4426950408889634f;
+                }
               }
               x = vis ? x : -INFINITY;
             }
@@ -308,6 +313,7 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
   for (auto& x : p.k) x = emu::from_float(uni(rng), p.dt);
   for (auto& x : p.v) x = emu::from_float(uni(rng), p.dt);
   for (const auto& pv : p.poison) p.v[pv.first] = emu::from_float(pv.second, p.dt);
+  for (const auto& pk : p.kpoison) p.k[pk.first] = emu::from_float(pk.second, p.dt);
   std::vector<float> out(nq, NAN);
   const int dp = att_padded_dim(p.D);
   long conflicts = 0;
@@ -332,12 +338,15 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
         for (int j = 0; j < p.Lk; ++j) {
           sc[j] = -INFINITY;
           if (!ref_visible(p, b, h, i, j)) continue;
+          // a bias of -inf masks the key whatever its score (a NaN in K included)
+          const double bv = p.bias.empty() ? 0.0 : p.bias[(size_t)(b * p.bsb + h * p.bsh + (int64_t)i * p.bsq + j)];
+          if (bv == -INFINITY) continue;
           double d = 0;
           for (int x = 0; x < p.D; ++x)
             d += (double)emu::to_float(p.q[(((size_t)b * p.Hq + h) * p.Lq + i) * p.D + x], p.dt) *
                  emu::to_float(p.k[(((size_t)b * p.Hkv + kvh) * p.Lk + j) * p.D + x], p.dt);
           d *= scale;
-          if (!p.bias.empty()) d += p.bias[(size_t)(b * p.bsb + h * p.bsh + (int64_t)i * p.bsq + j)];
+          d += bv;
           sc[j] = d;
           mx = std::max(mx, d);
         }
@@ -534,6 +543,16 @@ int main() {
     p = base(1, 1, 1, 64, 64, 64, emu::F16, false, -1);
     p.poison = {{vi(0, 0, 9, 9, 1, 64, 64), NAN}};
     go(p, "non-finite V, no mask");
+    // A NaN in K at a key that a -inf bias hides from every row, and one row whose bias is -inf everywhere: no
+    // output may turn NaN (the bias must mask, not be added to the NaN score).
+    p = base(1, 1, 1, 40, 70, 64, emu::F16, false, -1);
+    p.bsq = 70;
+    p.bias.resize(40 * 70);
+    for (auto& x : p.bias) x = (float)(rng() % 100) / 50.0f - 1.0f;
+    for (int i = 0; i < 40; ++i) p.bias[(size_t)i * 70 + 21] = -INFINITY;
+    for (int j = 0; j < 70; ++j) p.bias[(size_t)7 * 70 + j] = -INFINITY;
+    p.kpoison = {{vi(0, 0, 21, 3, 1, 70, 64), NAN}};
+    go(p, "NaN K hidden by -inf bias");
   }
   printf("%s: %d of %d attention emulation cases passed\n", failed ? "FAIL" : "PASS", total - failed, total);
   return failed ? 1 : 0;
