@@ -264,14 +264,14 @@ SK_HD int sp90_acc_n(int n0, int lane, int i) { return n0 + 8 * (i >> 2) + 2 * (
 // the dense kernel's layout, with the A descriptor advancing 32 bytes (16 compressed halves) per k32 step. X then
 // spans 128 logical k = 256 bytes per token per stage: two 128B-swizzled sub-tiles (k 0-63 and 64-127 of the stage),
 // k32 step j reading sub-tile j/2 at +64 bytes for odd j. Metadata: as Sp90CfgT (Variant P, staged words).
-template <int WG_>
+template <int WG_, int IN_FLIGHT_ = 1>
 struct Sp90SmemCfgT {
   static constexpr int WG = WG_;          // warpgroups per block
   static constexpr int BM = 64 * WG;      // W rows (out features) per block
   static constexpr int BN = 128;          // tokens per block = the wgmma N
   static constexpr int KSTEPS = 4;        // k32 steps per stage: 64 compressed halves = one 128-byte A row
   static constexpr int STAGES = 4;
-  static constexpr int MMA_IN_FLIGHT = 1;                    // wgmma groups left pending at the end of a stage
+  static constexpr int MMA_IN_FLIGHT = IN_FLIGHT_;           // wgmma groups left pending at the end of a stage
   static constexpr int PREFETCH = STAGES - 1 - MMA_IN_FLIGHT;  // stages loaded ahead of the one being multiplied
   static constexpr int THREADS = 128 * WG;
   static constexpr int WM = BM / 32;      // 32-row metadata blocks (Variant P) per block tile
@@ -301,6 +301,9 @@ struct Sp90SmemCfgT {
   static_assert(BM % 64 == 0 && BN == 128, "warpgroups of 64 rows, one m64n128k32 per k32 step");
 };
 using Sp90SmemCfg = Sp90SmemCfgT<2>;
+// The same tiles with every stage's MMAs drained before the next stage (CUTLASS's sparse sm90 mainloop keeps no
+// sparse MMA in flight either): the control experiment for the in-flight variant's first GPU failure.
+using Sp90SmemDrainCfg = Sp90SmemCfgT<2, 0>;
 
 // W values copy c (0 <= c < A_COPIES) of the stage starting at k32 step s0: W row m0 + c/8, 16-byte chunk ch = c%8
 // = compressed halves 16*s0 + 8*ch (k32 step s0 + ch/2) of gpu_values [Mp, Kp/2], to the swizzled byte offset in

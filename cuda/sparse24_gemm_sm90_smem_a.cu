@@ -32,6 +32,8 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 #include "cp_async.cuh"
@@ -44,8 +46,11 @@
 namespace skcuda {
 namespace {
 
-using C = Sp90SmemCfg;
-static_assert(C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS,
+template <class C>
+constexpr bool copies_fit() {
+  return C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS;
+}
+static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemDrainCfg>(),
               "load_stage gives every thread the same number of X and W copies, and at most one metadata copy");
 static_assert(sp90_swizzle128(9, 3) == sm90::swizzle128(9, 3) && sp90_swizzle128(70, 7) == sm90::swizzle128(70, 7),
               "the copy plans' swizzle must be the one the descriptor names");
@@ -53,7 +58,7 @@ static_assert(sp90_swizzle128(9, 3) == sm90::swizzle128(9, 3) && sp90_swizzle128
 // Issues the cp.async copies of stage kt (k32 steps s0 = kt*KSTEPS ..) into ring slot `slot`: X into the two
 // swizzled sub-tiles, W values into the swizzled A tile, metadata with the mma.sp kernel's plan. Missing pieces are
 // zero-filled.
-template <class T>
+template <class C, class T>
 __device__ __forceinline__ void load_stage(const T* __restrict__ x, const T* __restrict__ wv,
                                            const uint32_t* __restrict__ meta, uint32_t base, int tid, int kt,
                                            int slot, int m0, int n0, int Mp, int KS, int tokens, int in) {
@@ -77,7 +82,25 @@ __device__ __forceinline__ void load_stage(const T* __restrict__ x, const T* __r
   }
 }
 
-template <class T, class OutT>
+#if SK_SM90A
+// Pins registers in program order around the wgmma protocol (an empty asm that reads and writes each one): see
+// attention_sm90.cu. Here it keeps the accumulator reads below the last wait.
+// Uses each register without defining it: keeps it alive (so not shared with values written meanwhile) and, unlike
+// a read-write pin, is no "non-wgmma instruction defining a wgmma input" for ptxas, which would then serialize the
+// wgmmas (C7513).
+template <int N>
+__device__ __forceinline__ void keep(const uint32_t (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" ::"r"(r[i]) : "memory");
+}
+template <int N>
+__device__ __forceinline__ void pin(float (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+#endif
+
+template <class C, class T, class OutT>
 __global__ void __launch_bounds__(C::THREADS, 1)
     sparse24_gemm_sm90_smem_a_kernel(const T* __restrict__ x, const T* __restrict__ wv,
                                      const uint32_t* __restrict__ meta, const float* __restrict__ bias,
@@ -104,51 +127,64 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 
 #pragma unroll
   for (int s = 0; s < C::PREFETCH; ++s) {
-    if (s < KT) load_stage(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
+    if (s < KT) load_stage<C>(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
     cp_async_commit();  // empty groups keep the wait_group arithmetic uniform
   }
 
-  for (int kt = 0; kt < KT; ++kt) {
-    // Groups committed so far: stages 0 .. kt + PREFETCH - 1; stage kt is in when at most PREFETCH - 1 pend.
-    cp_async_wait<C::PREFETCH - 1>();
-    sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
-    // Everyone's copies of stage kt are visible; every warpgroup has waited (end of the previous stage) for the
-    // MMAs of stage kt - 1 - MMA_IN_FLIGHT, whose slot is the one refilled now.
-    __syncthreads();
-    {
-      const int nk = kt + C::PREFETCH;
-      if (nk < KT) load_stage(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
-      cp_async_commit();
-    }
-    const int slot = kt % C::STAGES;
-    const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
-    const uint32_t as = base + C::A_OFF + slot * C::A_STAGE_BYTES;
-    const uint32_t* es = reinterpret_cast<const uint32_t*>(smem + C::E_OFF + slot * C::E_STAGE_BYTES);
-
-    // The stage's metadata words first (register inputs of the wgmmas), then wgmma.fence. Steps past KS and 32-row
-    // blocks past Mp multiply zero-filled values and X with the legal kSp90PadMeta, which keeps control flow out of
-    // the MMA sequence.
-    uint32_t e[C::KSTEPS];
+  // Metadata registers of two consecutive stages. The first GPU run (2026-11-27) of this kernel with ONE set failed
+  // every case with more than one stage: a stage's metadata words were rewritten while the previous stage's
+  // wgmma.sp group, still in flight, had yet to read them. Stage kt uses set kt % 2; the loop below is unrolled by
+  // two so the set index is a constant.
+  uint32_t e[2][C::KSTEPS];
 #pragma unroll
-    for (int j = 0; j < C::KSTEPS; ++j) {
-      const uint32_t w = es[meta_word + 32 * j];
-      e[j] = rows_ok && kt * C::KSTEPS + j < KS ? w : kSp90PadMeta;
-    }
-    sm90::wgmma_fence();
+  for (int j = 0; j < C::KSTEPS; ++j) e[0][j] = e[1][j] = kSp90PadMeta;
+  for (int kt0 = 0; kt0 < KT; kt0 += 2) {
 #pragma unroll
-    for (int j = 0; j < C::KSTEPS; ++j) {
-      const uint64_t da = sm90::desc_sw128(as + sp90s_a_start<C>(wg, j));
-      const uint64_t db = sm90::desc_sw128(xs + sp90s_b_start<C>(j));
-      if constexpr (std::is_same<T, __nv_bfloat16>::value) {
-        sm90::wgmma_sp_smem_a_m64n128k32_bf16<0>(acc, da, db, e[j], 1);
-      } else {
-        sm90::wgmma_sp_smem_a_m64n128k32_f16<0>(acc, da, db, e[j], 1);
+    for (int par = 0; par < 2; ++par) {
+      const int kt = kt0 + par;
+      if (kt >= KT) break;
+      // Groups committed so far: stages 0 .. kt + PREFETCH - 1; stage kt is in when at most PREFETCH - 1 pend.
+      cp_async_wait<C::PREFETCH - 1>();
+      sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
+      // Everyone's copies of stage kt are visible; every warpgroup has waited (end of the previous stage) for the
+      // MMAs of stage kt - 1 - MMA_IN_FLIGHT, whose slot is the one refilled now.
+      __syncthreads();
+      {
+        const int nk = kt + C::PREFETCH;
+        if (nk < KT) load_stage<C>(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
+        cp_async_commit();
       }
+      const int slot = kt % C::STAGES;
+      const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
+      const uint32_t as = base + C::A_OFF + slot * C::A_STAGE_BYTES;
+      const uint32_t* es = reinterpret_cast<const uint32_t*>(smem + C::E_OFF + slot * C::E_STAGE_BYTES);
+
+      // The stage's metadata words first (register inputs of the wgmmas), then wgmma.fence. Steps past KS and
+      // 32-row blocks past Mp multiply zero-filled values and X with the legal kSp90PadMeta, which keeps control
+      // flow out of the MMA sequence.
+#pragma unroll
+      for (int j = 0; j < C::KSTEPS; ++j) {
+        const uint32_t w = es[meta_word + 32 * j];
+        e[par][j] = rows_ok && kt * C::KSTEPS + j < KS ? w : kSp90PadMeta;
+      }
+      sm90::wgmma_fence();
+#pragma unroll
+      for (int j = 0; j < C::KSTEPS; ++j) {
+        const uint64_t da = sm90::desc_sw128(as + sp90s_a_start<C>(wg, j));
+        const uint64_t db = sm90::desc_sw128(xs + sp90s_b_start<C>(j));
+        if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+          sm90::wgmma_sp_smem_a_m64n128k32_bf16<0>(acc, da, db, e[par][j], 1);
+        } else {
+          sm90::wgmma_sp_smem_a_m64n128k32_f16<0>(acc, da, db, e[par][j], 1);
+        }
+      }
+      sm90::wgmma_commit();
+      sm90::wgmma_wait<C::MMA_IN_FLIGHT>();  // stage kt-1's group is done: its slot may be refilled next stage
+      keep(e[par ^ 1]);  // stage kt-1's metadata: live until here, so this stage's writes went to other registers
     }
-    sm90::wgmma_commit();
-    sm90::wgmma_wait<C::MMA_IN_FLIGHT>();  // stage kt-1's group is done: its slot may be refilled next stage
   }
   sm90::wgmma_wait<0>();  // the accumulators are read below
+  pin(acc);
   cp_async_wait<0>();     // no copy may still target shared memory when the block exits
 
   // Accumulator i of lane l: W row sp90_acc_m, token sp90_acc_n (gemm_index.cuh); Y[token, row] (+ bias[row]).
@@ -164,10 +200,10 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 #endif
 }
 
-template <class T, class OutT>
-cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, cudaStream_t stream) {
-  auto kernel = sparse24_gemm_sm90_smem_a_kernel<T, OutT>;
+template <class C, class T, class OutT>
+cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
+                       int in, int out, cudaStream_t stream) {
+  auto kernel = sparse24_gemm_sm90_smem_a_kernel<C, T, OutT>;
   cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   int64_t gx, gy;
@@ -175,6 +211,23 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
   kernel<<<dim3((unsigned)gx, (unsigned)gy), C::THREADS, C::SMEM_BYTES, stream>>>(
       static_cast<const T*>(x), static_cast<const T*>(wv), meta, bias, static_cast<OutT*>(y), tokens, in, out);
   return cudaGetLastError();
+}
+
+// SPARSEKERNELS_SP90_SMEM_A=drain selects the variant that keeps no MMA in flight (read once per process): the
+// control for the in-flight pipeline's GPU check.
+bool drain_variant() {
+  static const bool drain = [] {
+    const char* v = std::getenv("SPARSEKERNELS_SP90_SMEM_A");
+    return v != nullptr && std::strcmp(v, "drain") == 0;
+  }();
+  return drain;
+}
+
+template <class T, class OutT>
+cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
+                   int in, int out, cudaStream_t stream) {
+  if (drain_variant()) return launch_cfg<Sp90SmemDrainCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+  return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
 }
 
 }  // namespace
