@@ -12,6 +12,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "attention_sm90_index.cuh"
 #include "gemm_index.cuh"
 
 namespace skcuda {
@@ -119,6 +120,83 @@ __device__ __forceinline__ void att_zero_nonfinite_v(T* vtile, int tid) {
 #pragma unroll
   for (int c = tid; c < C::BK * C::CH; c += C::THREADS) {
     uint4* p = reinterpret_cast<uint4*>(vtile + (c / C::CH) * C::PITCH + (c % C::CH) * 8);
+    uint4 u = *p;
+    u.x = att_word_zero_nonfinite(u.x, AttExpBits<T>::value);
+    u.y = att_word_zero_nonfinite(u.y, AttExpBits<T>::value);
+    u.z = att_word_zero_nonfinite(u.z, AttExpBits<T>::value);
+    u.w = att_word_zero_nonfinite(u.w, AttExpBits<T>::value);
+    *p = u;
+  }
+}
+
+// ---- The same guard for the Hopper kernel (attention_sm90.cu): V tiles of BK = 128 keys stored as 128B-swizzled
+// d-blocks (attention_sm90_index.cuh, att90_chunk_offset), S and O in the wgmma m64nN accumulator layout. The scan
+// and the zeroing walk the tile's bytes whatever their order; only step 2a needs the element addresses.
+
+// Step 1: whether any value of the V tile (KV_BYTES contiguous bytes of smem) is non-finite. Block-uniform.
+template <class C, class T>
+__device__ __forceinline__ bool att90_tile_v_nonfinite(const uint8_t* vtile, int tid) {
+  bool found = false;
+#pragma unroll
+  for (int c = tid; c < C::KV_BYTES / 16; c += C::THREADS) {
+    const uint4 u = reinterpret_cast<const uint4*>(vtile)[c];
+    found |= att_word_nonfinite(u.x, AttExpBits<T>::value) || att_word_nonfinite(u.y, AttExpBits<T>::value) ||
+             att_word_nonfinite(u.z, AttExpBits<T>::value) || att_word_nonfinite(u.w, AttExpBits<T>::value);
+  }
+  return __syncthreads_or(found) != 0;
+}
+
+// Step 2a: adds to O the non-finite V values of the keys whose weight is above 0, row by row (as
+// att_add_nonfinite_v). S accumulator i of the lane is row half (i / 2) % 2, key att90_acc_col(lane, i); O
+// accumulator i of d-block db is the same row half, column 64 db + att90_acc_col(lane, i). The keys with p > 0 come
+// as BK / 64 words of 64 bits per row half, OR-ed over the quad. All 32 lanes of every warp must call it.
+template <class C, class T>
+__device__ __forceinline__ void att90_add_nonfinite_v(const uint8_t* vtile, const float (&s)[C::NS],
+                                                      float (&o)[C::DB][C::NO], int lane) {
+  constexpr int W = C::BK / 64;
+  unsigned long long seen[2][W];
+#pragma unroll
+  for (int hr = 0; hr < 2; ++hr)
+#pragma unroll
+    for (int w = 0; w < W; ++w) seen[hr][w] = 0ull;
+#pragma unroll
+  for (int i = 0; i < C::NS; ++i) {
+    const int col = att90_acc_col(lane, i);
+    if (s[i] > 0.f) seen[(i >> 1) & 1][col >> 6] |= 1ull << (col & 63);
+  }
+#pragma unroll
+  for (int hr = 0; hr < 2; ++hr)
+#pragma unroll
+    for (int w = 0; w < W; ++w) {
+      seen[hr][w] |= __shfl_xor_sync(0xffffffffu, seen[hr][w], 1);
+      seen[hr][w] |= __shfl_xor_sync(0xffffffffu, seen[hr][w], 2);
+    }
+#pragma unroll
+  for (int w = 0; w < W; ++w) {
+#pragma unroll 1
+    for (unsigned long long any = seen[0][w] | seen[1][w]; any != 0ull; any &= any - 1ull) {
+      const int bit = __ffsll((long long)any) - 1, j = 64 * w + bit;
+      const bool r0 = (seen[0][w] >> bit) & 1ull, r1 = (seen[1][w] >> bit) & 1ull;
+#pragma unroll
+      for (int db = 0; db < C::DB; ++db)
+#pragma unroll
+        for (int i = 0; i < C::NO; ++i) {
+          const int col = 64 * db + att90_acc_col(lane, i);
+          const T* e = reinterpret_cast<const T*>(vtile + att90_chunk_offset(j, col >> 3, C::BK) + (col & 7) * 2);
+          const float v = att_to_float(*e);
+          if (!isfinite(v) && (((i >> 1) & 1) ? r1 : r0)) o[db][i] += v;
+        }
+    }
+  }
+}
+
+// Step 2b: zero the tile's non-finite values (after every warp has run step 2a). The caller then fences them for
+// the async proxy (the wgmma that reads V) before its barrier.
+template <class C, class T>
+__device__ __forceinline__ void att90_zero_nonfinite_v(uint8_t* vtile, int tid) {
+#pragma unroll
+  for (int c = tid; c < C::KV_BYTES / 16; c += C::THREADS) {
+    uint4* p = reinterpret_cast<uint4*>(vtile) + c;
     uint4 u = *p;
     u.x = att_word_zero_nonfinite(u.x, AttExpBits<T>::value);
     u.y = att_word_zero_nonfinite(u.y, AttExpBits<T>::value);

@@ -48,6 +48,7 @@
 
 #include "attention_index.cuh"
 #include "attention_launch.cuh"
+#include "attention_nonfinite.cuh"
 #include "attention_sm90_index.cuh"
 #include "cp_async.cuh"
 #include "pairs.cuh"
@@ -119,6 +120,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
   extern __shared__ uint8_t smem_raw[];
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
   const uint32_t sQ = base + C::Q_OFF, sK = base + C::K_OFF, sV = base + C::V_OFF;
+  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));  // generic pointer to the aligned base
   const T* __restrict__ Q = static_cast<const T*>(a.q);
   const T* __restrict__ K = static_cast<const T*>(a.k);
   const T* __restrict__ V = static_cast<const T*>(a.v);
@@ -191,7 +193,8 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 
     // ---- scale, causal / key-length masks (only in tiles that cut them) ----
     const int k0 = kt * BK;
-    if (att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1)) {
+    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
+    if (partial) {
 #pragma unroll
       for (int i = 0; i < C::NS; ++i) {
         const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
@@ -229,6 +232,19 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
           o[db][4 * j + 2 * hr] *= alpha;
           o[db][4 * j + 2 * hr + 1] *= alpha;
         }
+    }
+
+    // ---- non-finite V where the masks zeroed some weights (attention_nonfinite.cuh): tiles every row sees whole
+    // need no guard; partial ones (causal diagonal, key-length tail) are scanned once, fixed up only if one is found
+    if (partial) {
+      uint8_t* vtile = smem + C::V_OFF + stage * C::KV_BYTES;
+      if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
+        att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
+        __syncthreads();
+        att90_zero_nonfinite_v<C, T>(vtile, tid);
+        sm90::fence_proxy_async_smem();  // the generic-proxy writes, visible to the wgmma that reads V
+        __syncthreads();
+      }
     }
 
     // ---- O += P V (P: the S accumulators repacked as the register A operand) ----

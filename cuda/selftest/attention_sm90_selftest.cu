@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct Case {
   bool key_lengths;  // batch 0 gets 0 keys when B > 1, the others random in [1, Lk]
   const char* name;
   bool zero_q = false;  // diagnostic: Q = 0, so every visible key gets the same P and O = mean of the visible V rows
+  bool poison = false;  // NaN / +Inf / -Inf in V at keys that some rows see and others do not (masked in the tile)
 };
 
 struct Host {
@@ -95,6 +97,14 @@ void fill(std::mt19937& rng, const Case& c, Host& in) {
   in.klen.resize((size_t)c.B);
   for (int64_t b = 0; b < c.B; ++b)
     in.klen[(size_t)b] = (b == 0 && c.B > 1) ? 0 : (int32_t)(1 + rng() % (uint64_t)c.Lk);
+  if (c.poison) {  // batch B-1, kv head 0: keys in the middle (causal: only later rows see them) and the last key
+    const int64_t b = c.B - 1;
+    auto at = [&](int64_t j, int64_t x) -> uint16_t& { return in.v[(size_t)(((b * c.Hkv) * c.Lk + j) * c.D + x)]; };
+    at(c.Lk / 2, 5) = to_bits(NAN, c.dt);
+    at(c.Lk / 2 + 1, 9) = to_bits(INFINITY, c.dt);
+    at(c.Lk / 3, 9) = to_bits(-INFINITY, c.dt);
+    at(c.Lk - 1, c.D - 1) = to_bits(NAN, c.dt);
+  }
 }
 
 bool upload(DeviceBuf& d, const void* h, size_t bytes) {
@@ -108,8 +118,20 @@ int call_ours(const Case& c, const void* q, const void* k, const void* v, void* 
                                         -1, -1, kl, nullptr, 0, 0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
 }
 
+// sk_attention on the mma.sync kernel: with sk_hopper_kernels on (the default) it would run ours.
 int call_sk_attention(const Case& c, const void* q, const void* k, const void* v, void* o, const int32_t* kl,
                       float scale) {
+  int before = SK_HOPPER_ON;
+  sk_hopper_kernels(SK_HOPPER_OFF, &before);
+  const int rc = sk_attention(q, k, v, o, c.dt, c.odt, c.B, c.Hq, c.Hkv, c.Lq, c.Lk, c.D, scale, c.causal, -1, -1, kl,
+                              nullptr, 0, 0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
+  sk_hopper_kernels(before, nullptr);
+  return rc;
+}
+
+// sk_attention as users call it (default Hopper mode): must run ours for what ours covers.
+int call_default(const Case& c, const void* q, const void* k, const void* v, void* o, const int32_t* kl,
+                 float scale) {
   return sk_attention(q, k, v, o, c.dt, c.odt, c.B, c.Hq, c.Hkv, c.Lq, c.Lk, c.D, scale, c.causal, -1, -1, kl,
                       nullptr, 0, 0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
 }
@@ -130,10 +152,17 @@ bool run_case(std::mt19937& rng, const Case& c) {
   SK_CHECK(sk_stream_synchronize(nullptr));
   std::vector<uint8_t> got(nq * osz);
   SK_CHECK(sk_memcpy_d2h(got.data(), dout.p, got.size(), nullptr));
+  // sk_attention in the default Hopper mode must run this kernel: the same bytes.
+  SK_CHECK(sk_memcpy_h2d(dout.p, nan_bytes.data(), nan_bytes.size(), nullptr));
+  SK_CHECK(call_default(c, dq.p, dk.p, dv.p, dout.p, c.key_lengths ? (const int32_t*)dkl.p : nullptr, scale));
+  SK_CHECK(sk_stream_synchronize(nullptr));
+  std::vector<uint8_t> via_default(got.size());
+  SK_CHECK(sk_memcpy_d2h(via_default.data(), dout.p, via_default.size(), nullptr));
+  const bool same_default = via_default == got;
 
   const double tol = tolerance(c.dt, c.odt);
   double worst = 0;
-  int64_t empty_rows = 0, bad_empty = 0, nan_count = 0, bad_count = 0;
+  int64_t empty_rows = 0, bad_empty = 0, nan_count = 0, bad_count = 0, poisoned = 0;
   int64_t first_bad[4] = {-1, -1, -1, -1};  // b, h, i, d of the first element off by more than tol
   double first_got = 0, first_ref = 0;
   std::vector<double> ref((size_t)c.D);
@@ -145,7 +174,14 @@ bool run_case(std::mt19937& rng, const Case& c) {
         for (int64_t x = 0; x < c.D; ++x) {
           ref_zero &= ref[(size_t)x] == 0.0;
           const double g = sk_selftest::output_at(got, ((b * c.Hq + h) * c.Lq + i) * c.D + x, c.odt);
-          if (g != g) {
+          const double r = ref[(size_t)x];
+          if (!std::isfinite(r)) {  // a poisoned V value this row sees: the same NaN or the same infinity
+            ++poisoned;
+            if (!((r != r && g != g) || r == g)) ++nan_count;
+            row_zero = false;
+            continue;
+          }
+          if (g != g || std::isinf(g)) {
             ++nan_count;
             continue;
           }
@@ -161,12 +197,14 @@ bool run_case(std::mt19937& rng, const Case& c) {
           if (!row_zero) ++bad_empty;
         }
       }
-  const bool ok = worst <= tol && nan_count == 0 && bad_empty == 0;
+  const bool ok = worst <= tol && nan_count == 0 && bad_empty == 0 && (!c.poison || poisoned > 0) && same_default;
+  if (!same_default) printf("  sk_attention (default Hopper mode) gave other bytes than the sm90 kernel\n");
   printf("%s attn sm90 %-28s B%lld Hq%lld Hkv%lld Lq%lld Lk%lld D%lld %s->%s: max err %.2e (tol %.1e), %lld empty "
-         "rows%s%s\n",
+         "rows, %lld outputs see a poisoned V%s%s\n",
          ok ? "PASS" : "FAIL", c.name, (long long)c.B, (long long)c.Hq, (long long)c.Hkv, (long long)c.Lq,
          (long long)c.Lk, (long long)c.D, dtype_name(c.dt), dtype_name(c.odt), worst, tol, (long long)empty_rows,
-         nan_count ? " NaN/unwritten outputs" : "", bad_empty ? " non-zero empty rows" : "");
+         (long long)poisoned, nan_count ? " NaN/Inf/unwritten outputs where the reference is finite (or the wrong "
+         "non-finite value)" : "", bad_empty ? " non-zero empty rows" : "");
   if (bad_count > 0)  // where it goes wrong says which layout assumption broke (docs/gpu/README.md)
     printf("  wrong: %lld of %lld elements; first at b %lld h %lld row %lld d %lld: got %.5f want %.5f\n",
            (long long)bad_count, (long long)(nq), (long long)first_bad[0], (long long)first_bad[1],
@@ -314,6 +352,10 @@ int main() {
       {1, 1, 1, 512, 512, 64, F16, F32, true, false, "causal 4 tiles"},
       {1, 2, 1, 384, 1000, 128, BF, F32, false, true, "many tiles + key lengths"},
       {2, 4, 4, 333, 333, 128, F16, F16, true, false, "causal 333 f16"},
+      // Non-finite V (attention_nonfinite.cuh): each value must reach exactly the rows that see its key.
+      {1, 2, 1, 300, 300, 64, BF, F32, true, false, "poisoned V causal", false, true},
+      {2, 2, 2, 200, 260, 128, F16, F16, true, true, "poisoned V causal + lens", false, true},
+      {1, 2, 2, 130, 300, 128, F16, F32, false, false, "poisoned V none", false, true},
   };
   std::mt19937 rng(9090);
   for (const Case& c : cases) {

@@ -78,11 +78,26 @@ int check_core(const char* fn, const void* q, const void* k, const void* v, cons
 }
 
 #ifdef SK_WITH_CUDA
+// Whether the Hopper kernel (attention_sm90.cu, 1.7x the mma.sync kernel on an H200) takes this call: what its first
+// version covers (head dims 64 and 128; causal and key lengths; no window, dense mask, bias, head mask or block
+// list), sk_hopper_kernels not off, an sm_90 device with our sm_90a code, and its shared memory available.
+bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
+  return (a.d == 64 || a.d == 128) && a.window_left == -1 && a.window_right == -1 && a.mask == nullptr &&
+         a.bias == nullptr && a.head_mask == nullptr && a.kv_count == nullptr &&
+         sk::hopper_mode() != SK_HOPPER_OFF && skcuda::attention_sm90_available() &&
+         skcuda::attention_sm90_smem_bytes(a.d) <= optin;
+}
+
 int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
   int dev = 0, optin = 0;
   cudaError_t e = cudaGetDevice(&dev);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: device query");
+  if (use_sm90(a, optin)) {
+    e = skcuda::attention_sm90(a, (cudaStream_t)stream);
+    if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: kernel launch (sm_90a)");
+    return SK_OK;
+  }
   const int need = skcuda::attention_smem_bytes(a.d);
   if (need > optin)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %d needs %d bytes of shared memory per block, device %d has %d",

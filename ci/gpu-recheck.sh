@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A short GPU-host re-check after a kernel fix, for a session whose device time is nearly spent (gpu-check.sh takes
+# ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU, then runs in order of value the
+# experimental Hopper self-tests (attention, 2:4 in both smem-A variants: in flight, and drained with
+# SPARSEKERNELS_SP90_SMEM_A=drain), the native self-test (every kernel against an fp64 reference through the default
+# dispatch), the JUnit gpu group through one binding (panama) and the attention bench. Logs in $OUT (or
+# gpu-report/): recheck.txt (this one) and one file per step; every step runs under `timeout`.
+#   run(command="bash ci/gpu-recheck.sh", carry=["target/gpu-pack"], timeout_s=300)
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root" || exit 1
+report="${OUT:-$root/gpu-report}"
+mkdir -p "$report"
+exec > >(tee "$report/recheck.txt") 2>&1
+build="${SK_GPU_BUILD_DIR:-${TMPDIR:-/tmp}/sk-gpu-check-build}"
+status=0
+step() { echo; echo "== [${SECONDS}s] $*"; }
+
+step "device"
+nvidia-smi --query-gpu=name,driver_version,compute_cap,clocks.sm,clocks.max.sm,power.limit --format=csv,noheader
+cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n1 | tr -d ' .')
+arch=$([ "$cap" = 90 ] && echo 90a || echo "${cap:-all}")
+
+step "build for sm_$arch"
+if ! { timeout -k 5 150 bash native/build.sh "$build" "$build/out" on "$arch" > "$report/build.log" 2>&1 &&
+       timeout -k 5 120 cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \
+         sk_gpu_attention_sm90_selftest -j "$(nproc)" >> "$report/build.log" 2>&1; }; then
+  tail -n 30 "$report/build.log"; echo "FAIL: build"; exit 1
+fi
+grep -c "C7513" "$report/build.log" | sed 's/^/ptxas C7513 (serialized wgmma) notices: /'
+
+# run NAME TIMEOUT LOG CMD...: the command's summary lines here, everything in LOG
+run() {
+  local name=$1 t=$2 log=$3
+  shift 3
+  step "$name"
+  timeout -k 5 "$t" "$@" > "$report/$log" 2>&1
+  local rc=$?
+  grep -E "^(FAIL|PASS: |SKIP|TIME|RATIO)|^  wrong|^  sk_attention" "$report/$log" | cut -c1-220 | head -n 40
+  echo "($name: exit $rc)"
+  [ $rc = 0 ] || status=1
+}
+
+run "attention sm90 self-test (now sk_attention's default for D 64/128)" 40 attention-sm90.txt \
+  "$build/sk_gpu_attention_sm90_selftest"
+run "2:4 sm90 self-test, smem-A in flight" 30 sm90-sparse24.txt "$build/sk_gpu_sm90_selftest" sparse24
+SPARSEKERNELS_SP90_SMEM_A=drain run "2:4 sm90 self-test, smem-A drained" 30 sm90-sparse24-drain.txt \
+  "$build/sk_gpu_sm90_selftest" sparse24
+run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
+
+java=target/gpu-pack/jre/bin/java
+jar=target/gpu-pack/lib/sparsekernels.jar
+if [ -x "$java" ] && [ -f "$jar" ]; then
+  step "JUnit gpu group (panama)"
+  timeout -k 5 90 bash ci/gpu/junit-gpu.sh --java "$java" --jar "$jar" --lib "$build/out/libsparsekernels.so" \
+    --binding panama > "$report/junit-gpu.txt" 2>&1
+  rc=$?
+  grep -E "\[(X|A)\]|^ *=> |^junit-gpu" "$report/junit-gpu.txt" | cut -c1-220
+  echo "(junit: exit $rc)"
+  [ $rc = 0 ] || status=1
+else
+  echo "SKIP: JUnit gpu group (no target/gpu-pack)"
+fi
+
+run "attention bench (sk_gpu_bench, default dispatch)" 60 bench-attention.txt "$build/sk_gpu_bench" --attention-only
+echo
+echo "recheck: $([ $status = 0 ] && echo PASS || echo FAIL) (${SECONDS}s)"
+exit $status
