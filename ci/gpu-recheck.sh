@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A short GPU-host re-check after a kernel fix, for a session whose device time is nearly spent (gpu-check.sh takes
 # ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU, then runs in order of value the
-# experimental Hopper self-tests (attention, 2:4 in both smem-A variants: in flight, and drained with
-# SPARSEKERNELS_SP90_SMEM_A=drain), the native self-test (every kernel against an fp64 reference through the default
+# Hopper self-tests (attention; 2:4 through the default dispatch and the experimental in-flight smem-A variant), the
+# native self-test (every kernel against an fp64 reference through the default
 # dispatch), the JUnit gpu group through one binding (panama) and the attention bench. Logs in $OUT (or
 # gpu-report/): recheck.txt (this one) and one file per step; every step runs under `timeout`.
 #   run(command="bash ci/gpu-recheck.sh", carry=["target/gpu-pack"], timeout_s=300)
@@ -43,8 +43,7 @@ run() {
 
 run "attention sm90 self-test (now sk_attention's default for D 64/128)" 40 attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
-run "2:4 sm90 self-test, smem-A in flight" 30 sm90-sparse24.txt "$build/sk_gpu_sm90_selftest" sparse24
-SPARSEKERNELS_SP90_SMEM_A=drain run "2:4 sm90 self-test, smem-A drained" 30 sm90-sparse24-drain.txt \
+run "2:4 sm90 self-test (default dispatch; smemA = the in-flight variant)" 30 sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
 
@@ -62,7 +61,9 @@ else
   echo "SKIP: JUnit gpu group (no target/gpu-pack)"
 fi
 
-run "attention bench (sk_gpu_bench, default dispatch)" 60 bench-attention.txt "$build/sk_gpu_bench" --attention-only
+run "bench (sk_gpu_bench: GEMMs at 4096 out/in, attention; default dispatch)" 90 bench.txt "$build/sk_gpu_bench" \
+  --no-gather --no-bsr --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096
+grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention " "$report/bench.txt" | cut -c1-200
 echo
 echo "recheck: $([ $status = 0 ] && echo PASS || echo FAIL) (${SECONDS}s)"
 exit $status

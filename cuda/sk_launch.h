@@ -33,12 +33,13 @@ cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_value
 bool sparse24_gemm_sm90_available();
 int64_t sparse24_sm90_max_tokens();
 
-// EXPERIMENTAL variant of sparse24_gemm_sm90 (what it runs when experimental is true): compressed W from shared
-// memory through a wgmma descriptor (layout not yet confirmed on a GPU), one wgmma group in flight. Same contract,
-// same preconditions (launch only when sparse24_gemm_sm90_available()).
+// The shared-memory-A variant of sparse24_gemm_sm90 (compressed W reaches wgmma.sp through a descriptor, 4 k32 steps
+// per stage): what sparse24_gemm_sm90 runs where the grid is large (every stage drained, in_flight false), and with
+// in_flight true (one wgmma group left pending per stage, which ptxas serializes) under the experimental mode. Same
+// contract, same preconditions (launch only when sparse24_gemm_sm90_available()).
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, cudaStream_t stream);
+                                      int64_t out, bool in_flight, cudaStream_t stream);
 
 // Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
 // beta = 1, so that cuBLAS's output comes out as X . W^T + b.

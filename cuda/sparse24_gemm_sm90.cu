@@ -20,9 +20,9 @@
 //   Every stage waits for its MMAs (wait_group 0) before the next barrier, so no slot is refilled while an MMA may
 //   still read it. Keeping one group in flight was tried (two alternating fragment sets): ptxas serializes the wgmmas
 //   anyway (C7513: non-wgmma instructions define their A registers inside the pipeline stage) and it measured the
-//   same (0.246 vs 0.248 ms at 4096^3 on an H200); overlap needs A from shared memory, not registers: the
-//   experimental sparse24_gemm_sm90_smem_a.cu does that, and sparse24_gemm_sm90 runs it instead of this kernel
-//   under SK_HOPPER_EXPERIMENTAL (the one-warpgroup choice below is then not made).
+//   same (0.246 vs 0.248 ms at 4096^3 on an H200). Where the two-warpgroup grid fills more than half the SMs,
+//   sparse24_gemm_sm90 runs sparse24_gemm_sm90_smem_a.cu instead (A from shared memory, 4 k32 steps per stage:
+//   1.25x this kernel at 4096^3 on an H200); this file keeps the small grids, in one-warpgroup blocks.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -201,6 +201,15 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
   return launch_cfg<T, OutT, Sp90Cfg>(x, wv, meta, bias, y, tokens, in, out, stream);
 }
 
+// Larger grids go to the shared-memory-A kernel, every stage drained (H200, 2026-11-27, f16 -> f32, in = out = 4096:
+// 4096 tokens 0.248 vs 0.310 ms, 512 tokens 0.037 vs 0.045 ms for this file's two-warpgroup kernel; at 128 tokens,
+// where the grid fills at most half the SMs, this file's one-warpgroup kernel wins, 0.033 vs 0.041 ms).
+bool smem_a_pays(int64_t tokens, int64_t out) {
+  int64_t gx, gy;
+  sp90_grid<Sp90Cfg>((int)tokens, (int)out, gx, gy);
+  return 2 * gx * gy > sm_count();
+}
+
 }  // namespace
 
 int64_t sparse24_sm90_max_tokens() { return kSp90MaxTokens; }
@@ -213,10 +222,14 @@ bool sparse24_gemm_sm90_available() {
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
                                bool experimental, cudaStream_t stream) {
-  // Experimental mode: the shared-memory-A variant (sparse24_gemm_sm90_smem_a.cu, one wgmma group in flight; its A
-  // layout is not yet confirmed on a GPU) instead of this file's kernel. Otherwise the verified choice above.
+  // Experimental mode: the shared-memory-A kernel with one wgmma group left in flight per stage, at every size.
+  // Otherwise the measured choice above.
   if (experimental)
-    return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, stream);
+    return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, true,
+                                     stream);
+  if (smem_a_pays(tokens, out))
+    return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, false,
+                                     stream);
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   const void* v = gpu_values;
   if (x_dtype == SK_DTYPE_BF16) {

@@ -1,39 +1,38 @@
-// EXPERIMENTAL Hopper 2:4 sparse GEMM with the sparse operand from SHARED MEMORY (wgmma.mma_async.sp, descriptor A,
-// sm_90a): Y[tokens, out] = X[tokens, in] . W^T + bias, the contract of sk_sparse24_gemm (GPU layout of
-// sk_sparse24_pack). sparse24_gemm_sm90 runs it instead of the verified register-A kernel under
-// SK_HOPPER_EXPERIMENTAL. NOT YET RUN ON A GPU (compile-checked for sm_90a only).
+// Hopper 2:4 sparse GEMM with the sparse operand from SHARED MEMORY (wgmma.mma_async.sp, descriptor A, sm_90a):
+// Y[tokens, out] = X[tokens, in] . W^T + bias, the contract of sk_sparse24_gemm (GPU layout of sk_sparse24_pack).
+// sparse24_gemm_sm90 runs it where the two-warpgroup grid fills more than half the SMs (the register-A kernel keeps
+// the small grids). Verified on an H200 (2026-11-27, sk_gpu_sm90_selftest 20/20, native self-test, bench against
+// cuBLAS): 0.23 ms at 4096^3 f16 -> f32, 1.35x the register-A kernel and 0.82-0.86x dense cuBLAS.
 //
-// Why: the verified kernel (sparse24_gemm_sm90.cu) takes compressed W from registers; ptxas then serializes
-// overlapping wgmmas (C7513), so it drains every stage (wait_group 0) and reaches only ~0.6-0.8x dense cuBLAS. With
-// A read through a descriptor no non-wgmma instruction defines an A register, so one wgmma group can stay in flight
-// while the next stage is issued (wait_group 1, prefetch distance STAGES - 1 - 1, as bsr_gemm_sm90.cu does).
+// Why shared memory: the register-A kernel (sparse24_gemm_sm90.cu) loads its A fragments with ldmatrix inside the
+// pipeline, and a stage holds only 2 k32 steps; here a stage holds 4, A needs no register staging, and the layout
+// below is the one the hardware reads.
 //
 // As in sparse24_gemm_sm90.cu a block computes a tile of Y^T = W . X^T (the sparse operand must be A):
-//   A = compressed W in shared memory. UNCONFIRMED layout (notes 6.3, from CUTLASS): "a dense GMMA K-major layout
-//       in units of compressed elements". A stage holds KSTEPS = 4 k32 steps = 64 compressed halves = 128 bytes per
-//       W row, copied with cp.async from gpu_values [Mp, Kp/2] into a 128B-swizzled tile exactly like the dense
-//       kernel's K-major tiles (row r, chunk c -> swizzle128(r, c)); warpgroup wg's descriptor names its own 64 rows
-//       (+ wg * 8 KB) and advances 32 bytes (16 compressed halves) per k32 step;
+//   A = compressed W in shared memory, "a dense GMMA K-major layout in units of compressed elements" (notes 6.3,
+//       from CUTLASS; confirmed by the H200 run). A stage holds KSTEPS = 4 k32 steps = 64 compressed halves = 128
+//       bytes per W row, copied with cp.async from gpu_values [Mp, Kp/2] into a 128B-swizzled tile exactly like the
+//       dense kernel's K-major tiles (row r, chunk c -> swizzle128(r, c)); warpgroup wg's descriptor names its own
+//       64 rows (+ wg * 8 KB) and advances 32 bytes (16 compressed halves) per k32 step;
 //   B = X [tokens, in] row-major (K-major for B): 128 logical k = 256 bytes per token per stage, stored as two
 //       128B-swizzled sub-tiles (k 0-63 and 64-127 of the stage); k32 step j reads sub-tile j/2, +64 bytes for odd j;
 //   metadata = gpu_meta (Variant P) staged by cp.async, one register per thread per k32 step, selector 0, odd warps
-//       reading their lane-xor-2 word (sp90_meta_lane): unchanged from the verified kernel.
+//       reading their lane-xor-2 word (sp90_meta_lane), as the register-A kernel.
 //
 //   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 128 k per stage; per stage 16 KB of W, 32 KB of X,
 //   2 KB of metadata; 4 stages = 201 KB of dynamic shared memory with the alignment slack (one block per SM). Each
 //   warpgroup holds one m64n128 f32 accumulator tile (64 per thread) and issues 4 m64n128k32 per stage.
-//   Pipeline: stage kt's MMAs are committed as one group and left in flight (wait_group 1) while stage kt+1 is
-//   waited for and issued; the slot refilled at stage kt is stage kt-2's, whose MMAs every warpgroup has waited for
-//   (wait_group 1 at the end of stage kt-1) before the __syncthreads that precedes the refill.
-// If a GPU run fails, suspects in order: the A descriptor (swizzle mode / LBO / SBO for sparse A), the 32-byte A
-// step per k32, the X sub-tile choice for j >= 2, the in-flight slot reuse (set MMA_IN_FLIGHT to 0 to rule it out).
+//   Pipeline (Sp90SmemCfg, the default): 3 stages loaded ahead; each stage's MMAs are committed as one group and
+//   waited for (wait_group 0) before the next stage. Sp90SmemInFlightCfg (the experimental mode) leaves one group in
+//   flight and loads 2 ahead; a wgmma.sp reads its metadata REGISTER when it runs, so that variant keeps two register
+//   sets (its first GPU run, with one set, failed every multi-stage case), and ptxas serializes it anyway (C7513):
+//   0.28 vs 0.23 ms at 4096^3. Overlap across stages would need warp-specialised producer / consumer warpgroups, as
+//   CUTLASS's sparse sm90 mainloop (which keeps no sparse MMA in flight either).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <type_traits>
 
 #include "cp_async.cuh"
@@ -50,7 +49,7 @@ template <class C>
 constexpr bool copies_fit() {
   return C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS;
 }
-static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemDrainCfg>(),
+static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemInFlightCfg>(),
               "load_stage gives every thread the same number of X and W copies, and at most one metadata copy");
 static_assert(sp90_swizzle128(9, 3) == sm90::swizzle128(9, 3) && sp90_swizzle128(70, 7) == sm90::swizzle128(70, 7),
               "the copy plans' swizzle must be the one the descriptor names");
@@ -131,16 +130,18 @@ __global__ void __launch_bounds__(C::THREADS, 1)
     cp_async_commit();  // empty groups keep the wait_group arithmetic uniform
   }
 
-  // Metadata registers of two consecutive stages. The first GPU run (2026-11-27) of this kernel with ONE set failed
-  // every case with more than one stage: a stage's metadata words were rewritten while the previous stage's
-  // wgmma.sp group, still in flight, had yet to read them. Stage kt uses set kt % 2; the loop below is unrolled by
-  // two so the set index is a constant.
-  uint32_t e[2][C::KSTEPS];
+  // Metadata registers, C::META_SETS sets used by turns. The first GPU run (2026-11-27) of the in-flight pipeline
+  // with ONE set failed every case with more than one stage: a stage's metadata words were rewritten while the
+  // previous stage's wgmma.sp group, still in flight, had yet to read them. Stage kt uses set kt % META_SETS; the
+  // loop below is unrolled by META_SETS so the set index is a constant.
+  uint32_t e[C::META_SETS][C::KSTEPS];
 #pragma unroll
-  for (int j = 0; j < C::KSTEPS; ++j) e[0][j] = e[1][j] = kSp90PadMeta;
-  for (int kt0 = 0; kt0 < KT; kt0 += 2) {
+  for (int s = 0; s < C::META_SETS; ++s)
 #pragma unroll
-    for (int par = 0; par < 2; ++par) {
+    for (int j = 0; j < C::KSTEPS; ++j) e[s][j] = kSp90PadMeta;
+  for (int kt0 = 0; kt0 < KT; kt0 += C::META_SETS) {
+#pragma unroll
+    for (int par = 0; par < C::META_SETS; ++par) {
       const int kt = kt0 + par;
       if (kt >= KT) break;
       // Groups committed so far: stages 0 .. kt + PREFETCH - 1; stage kt is in when at most PREFETCH - 1 pend.
@@ -180,7 +181,9 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       }
       sm90::wgmma_commit();
       sm90::wgmma_wait<C::MMA_IN_FLIGHT>();  // stage kt-1's group is done: its slot may be refilled next stage
-      keep(e[par ^ 1]);  // stage kt-1's metadata: live until here, so this stage's writes went to other registers
+      // The set of stage kt - MMA_IN_FLIGHT, whose group the wait retired: live until here, so the sets in between
+      // went to other registers.
+      keep(e[(par + C::META_SETS - C::MMA_IN_FLIGHT) % C::META_SETS]);
     }
   }
   sm90::wgmma_wait<0>();  // the accumulators are read below
@@ -213,20 +216,10 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
   return cudaGetLastError();
 }
 
-// SPARSEKERNELS_SP90_SMEM_A=drain selects the variant that keeps no MMA in flight (read once per process): the
-// control for the in-flight pipeline's GPU check.
-bool drain_variant() {
-  static const bool drain = [] {
-    const char* v = std::getenv("SPARSEKERNELS_SP90_SMEM_A");
-    return v != nullptr && std::strcmp(v, "drain") == 0;
-  }();
-  return drain;
-}
-
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, cudaStream_t stream) {
-  if (drain_variant()) return launch_cfg<Sp90SmemDrainCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+                   int in, int out, bool in_flight, cudaStream_t stream) {
+  if (in_flight) return launch_cfg<Sp90SmemInFlightCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
 }
 
@@ -234,15 +227,15 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
 
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, cudaStream_t stream) {
+                                      int64_t out, bool in_flight, cudaStream_t stream) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   const void* v = gpu_values;
   if (x_dtype == SK_DTYPE_BF16) {
-    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, stream);
+    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, stream);
-  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
+  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
 }
 
 }  // namespace skcuda

@@ -7,7 +7,7 @@
 // and in = 64 (both halves) first, so a wrong k32 descriptor step shows as "32 passes, 64 fails"; then tails in
 // tokens (1, 7, 129, 300), out (8, 72, 200, 257: not multiples of 64 or 32) and in (8 = the smallest allowed, 40,
 // 136, 1000: odd k32 step counts); last in = 128 (appended so the other shapes keep their dtype combos): k32 steps
-// 2 and 3 of one stage, i.e. the experimental smem-A variant's second X sub-tile and A at +64/+96 bytes. A failing
+// 2 and 3 of one stage, i.e. the smem-A kernel's second X sub-tile and A at +64/+96 bytes. A failing
 // case also prints its wrong elements per 16-row warp slice of the 64-row warpgroup tile (metadata/selector bugs hit
 // the odd warps, or rows g vs g+8, first).
 // Then 4096^3 f16 timing against the mma.sp kernel (sk_sparse24_gemm) and dense cuBLAS (sk_blas_gemm, when found).
@@ -138,8 +138,9 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   return bad == 0;
 }
 
-// tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp, verified), ours (wgmma.sp with compressed W from shared
-// memory, one wgmma group in flight, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
+// tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp as dispatched: register-A one-warpgroup blocks for small grids,
+// compressed W from shared memory with every stage drained for larger ones), ours (the shared-memory-A kernel with
+// one wgmma group in flight, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
 // launches after 3 warm-ups. Before timing, both wgmma.sp variants are compared with mma.sp on a sample (a fast
 // wrong kernel is no news): returns false when they differ. The token counts bracket the dispatch threshold
 // (sk_sparse24_gemm takes wgmma.sp above 64).
@@ -244,7 +245,7 @@ int sm90_sparse24_selftest() {
   }
   const int p = probe();
   if (p != 0) return p;
-  // The verified kernel, then the experimental variant (compressed W from shared memory); time only what passed.
+  // The default dispatch, then the experimental variant (shared-memory A, one group in flight); time only what passed.
   int failed = 0;
   for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
     sk_selftest::HopperMode scope(mode);

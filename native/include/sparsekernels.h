@@ -109,13 +109,14 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
 
 /* ---- Hopper kernels ----
  * On an sm_90 device, a library built for sm_90a runs warpgroup-MMA (wgmma) kernels where they are faster than the
- * sm_80 mma.sync ones (measured on an H100, docs/performance.md): sk_dense_gemm and sk_sparse24_gemm with
+ * sm_80 mma.sync ones (measured on an H100 and H200, docs/performance.md): sk_dense_gemm and sk_sparse24_gemm with
  * tokens > 64, sk_bsr_gemm with 64x64 blocks, tokens > 64 and no workspace (a structure unbalanced enough to need
- * one keeps the split-row mma.sync kernel). Same contracts, same results to rounding; other devices are unaffected.
+ * one keeps the split-row mma.sync kernel), sk_attention with head_dim 64 or 128 and no window, dense mask, bias,
+ * head mask or block list. Same contracts, same results to rounding; other devices are unaffected.
  * sk_hopper_kernels sets that choice for the whole process: SK_HOPPER_OFF (always mma.sync), SK_HOPPER_ON (the
- * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants not yet verified on a GPU, for the GPU-host self-tests:
- * currently sk_sparse24_gemm's wgmma.sp kernel with the compressed weights read from shared memory, one MMA group in
- * flight, and sk_dense_gemm's in-flight version at every size), or SK_HOPPER_QUERY to leave it. The start value
+ * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments: currently
+ * sk_sparse24_gemm's shared-memory-A kernel with one MMA group in flight at every size, and sk_dense_gemm's in-flight
+ * version at every size), or SK_HOPPER_QUERY to leave it. The start value
  * comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
 #define SK_HOPPER_QUERY (-1)
@@ -127,14 +128,14 @@ int sk_hopper_kernels(int mode, int* previous);
 /* The Hopper versions alone, whatever the mode (self-tests and benches compare them with the mma.sync kernels):
  * the sk_dense_gemm / sk_sparse24_gemm contracts on wgmma, for any tokens (<= 65535 * 128). Return
  * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. Under SK_HOPPER_EXPERIMENTAL
- * they run the unverified variants. */
+ * they run the experimental variants. */
 int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y,
                                     int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
                                        int64_t out, void* stream);
 
-/* EXPERIMENTAL Hopper (wgmma) fused attention, NOT yet run on a GPU and never used by sk_attention: exactly
+/* The Hopper (wgmma) fused attention alone, whatever the mode (sk_attention runs it where it applies): exactly
  * sk_attention's arguments and checks (see "fused masked attention" below), restricted to head_dim 64 or 128 and the
  * masks causal and key_lengths; a window (window_left / window_right other than -1), a dense mask, bias or head mask
  * returns SK_ERR_UNSUPPORTED, as does a device that is not sm_90 or a library without sm_90a code. Same results as
