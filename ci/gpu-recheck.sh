@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A short GPU-host re-check after a kernel fix, for a session whose device time is nearly spent (gpu-check.sh takes
 # ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU, then runs in order of value the
-# Hopper self-tests (attention; 2:4 through the default dispatch and the experimental in-flight smem-A variant), the
+# Hopper self-tests (attention; 2:4 through the default dispatch and the experimental decoupled pipeline), the
 # native self-test (every kernel against an fp64 reference through the default
 # dispatch), the JUnit gpu group through one binding (panama) and the attention bench. Logs in $OUT (or
 # gpu-report/): recheck.txt (this one) and one file per step; every step runs under `timeout`.
@@ -43,7 +43,7 @@ run() {
 
 run "attention sm90 self-test (now sk_attention's default for D 64/128)" 40 attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
-run "2:4 sm90 self-test (default dispatch; smemA = the in-flight variant)" 30 sm90-sparse24.txt \
+run "2:4 sm90 self-test (default dispatch; decoupled = the experimental mbarrier pipeline)" 30 sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
 

@@ -254,28 +254,39 @@ constexpr uint32_t kSp90PadMeta = 0x44444444u;
 SK_HD int sp90_acc_m(int m0, int q, int lane, int i) { return m0 + 16 * q + (lane >> 2) + 8 * ((i >> 1) & 1); }
 SK_HD int sp90_acc_n(int n0, int lane, int i) { return n0 + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1); }
 
-// ------------------------- 2:4 sparse GEMM on Hopper wgmma.sp, A from SHARED MEMORY (experimental) -------------------
+// ------------------------------------ 2:4 sparse GEMM on Hopper wgmma.sp, A from SHARED MEMORY ---------------------
 //
 // sparse24_gemm_sm90_smem_a.cu: the same Y^T tile = W . X^T, but compressed W reaches wgmma.sp through a matrix
-// descriptor (not registers), so one wgmma group can stay in flight. UNCONFIRMED layout assumption (notes 6.3,
-// inferred from CUTLASS): sparse A in shared memory is "a dense GMMA K-major layout in units of compressed
-// elements", i.e. one k32 step's compressed 64x16 piece is laid out exactly like a dense K-major 64x16 A tile.
-// Hence a stage of KSTEPS = 4 k32 steps holds 64 compressed halves = 128 bytes per W row: one 128-byte swizzle row,
-// the dense kernel's layout, with the A descriptor advancing 32 bytes (16 compressed halves) per k32 step. X then
-// spans 128 logical k = 256 bytes per token per stage: two 128B-swizzled sub-tiles (k 0-63 and 64-127 of the stage),
-// k32 step j reading sub-tile j/2 at +64 bytes for odd j. Metadata: as Sp90CfgT (Variant P, staged words).
-template <int WG_, int IN_FLIGHT_ = 1>
+// descriptor (not registers). Sparse A in shared memory is "a dense GMMA K-major layout in units of compressed
+// elements" (notes 6.3, from CUTLASS; confirmed on an H200, 2026-11-27): one k32 step's compressed 64x16 piece is laid
+// out exactly like a dense K-major 64x16 A tile. Hence a stage of KSTEPS = 4 k32 steps holds 64 compressed halves =
+// 128 bytes per W row: one 128-byte swizzle row, the dense kernel's layout, with the A descriptor advancing 32 bytes
+// (16 compressed halves) per k32 step. X then spans 128 logical k = 256 bytes per token per stage: two 128B-swizzled
+// sub-tiles (k 0-63 and 64-127 of the stage), k32 step j reading sub-tile j/2 at +64 bytes for odd j. Metadata: as
+// Sp90CfgT (Variant P, staged words).
+// Every stage's MMAs are waited for before the next stage (wait_group 0): a wgmma.sp reads its metadata REGISTER when
+// it runs, not when it is issued, so a group left in flight would need its own register set; ptxas serializes such
+// a kernel (C7513) and it measured slower (H200: 0.278 vs 0.231 ms at 4096^3). CUTLASS's sparse sm90 mainloop keeps
+// no sparse MMA in flight either.
+// Two pipelines over the same ring of STAGES slots:
+//   lockstep  (DECOUPLED false): PREFETCH = STAGES - 1 stages loaded ahead; one __syncthreads per stage (after each
+//             thread's cp.async wait) both publishes the landed stage and frees the slot refilled next. The two
+//             warpgroups start and drain every stage together, so the tensor cores idle while both drain.
+//   decoupled (DECOUPLED true): PREFETCH = STAGES - 2, no block-wide barrier. Per slot two mbarriers of THREADS
+//             arrivals: full (each thread's cp.async.mbarrier.arrive.noinc after issuing its copies of the stage)
+//             and empty (each thread after its wgmma wait of the stage). A thread refilling slot s for stage n first
+//             waits for empty[s] of stage n - STAGES; consuming stage kt it waits for full[kt % STAGES]. A warpgroup
+//             that drains first goes on to its next stage while the other's MMAs still run, so the drains overlap
+//             MMAs. One slot of slack (PREFETCH = STAGES - 2) lets the warpgroups drift a stage apart.
+template <int WG_, bool DECOUPLED_ = false>
 struct Sp90SmemCfgT {
   static constexpr int WG = WG_;          // warpgroups per block
+  static constexpr bool DECOUPLED = DECOUPLED_;
   static constexpr int BM = 64 * WG;      // W rows (out features) per block
   static constexpr int BN = 128;          // tokens per block = the wgmma N
   static constexpr int KSTEPS = 4;        // k32 steps per stage: 64 compressed halves = one 128-byte A row
   static constexpr int STAGES = 4;
-  static constexpr int MMA_IN_FLIGHT = IN_FLIGHT_;           // wgmma groups left pending at the end of a stage
-  static constexpr int PREFETCH = STAGES - 1 - MMA_IN_FLIGHT;  // stages loaded ahead of the one being multiplied
-  // Metadata register sets, used by turns: a wgmma.sp reads its metadata register when it runs, not when it is
-  // issued, so the set of a group still in flight must not be rewritten (a GPU run with one set failed).
-  static constexpr int META_SETS = MMA_IN_FLIGHT + 1;
+  static constexpr int PREFETCH = DECOUPLED ? STAGES - 2 : STAGES - 1;  // stages loaded ahead of the multiplied one
   static constexpr int THREADS = 128 * WG;
   static constexpr int WM = BM / 32;      // 32-row metadata blocks (Variant P) per block tile
   static constexpr int A_WG_BYTES = 64 * 128;            // one warpgroup's 64-row A sub-tile (8 KB)
@@ -284,11 +295,13 @@ struct Sp90SmemCfgT {
   static constexpr int B_STAGE_BYTES = 2 * X_SUB_BYTES;  // k 0-63 and 64-127 of the stage
   static constexpr int E_STAGE = WM * KSTEPS * 32;       // metadata words
   static constexpr int E_STAGE_BYTES = E_STAGE * 4;
-  // Byte offsets inside the 1024-aligned dynamic shared memory: the swizzled tiles first (1024-byte alignment).
+  // Byte offsets inside the 1024-aligned dynamic shared memory: the swizzled tiles first (1024-byte alignment), the
+  // decoupled pipeline's mbarriers (full[STAGES], then empty[STAGES], 8 bytes each) last.
   static constexpr int B_OFF = 0;
   static constexpr int A_OFF = B_OFF + STAGES * B_STAGE_BYTES;
   static constexpr int E_OFF = A_OFF + STAGES * A_STAGE_BYTES;
-  static constexpr int PIPE_BYTES = E_OFF + STAGES * E_STAGE_BYTES;
+  static constexpr int BAR_OFF = E_OFF + STAGES * E_STAGE_BYTES;
+  static constexpr int PIPE_BYTES = BAR_OFF + (DECOUPLED ? 2 * STAGES * 8 : 0);
   static constexpr int SMEM_BYTES = PIPE_BYTES + 1024;  // + slack to align the base to 1024 B
   static constexpr int A_COPIES = BM * 8;          // 16-byte copies per stage: 8 per 128-byte W row
   static constexpr int B_COPIES = BN * 16;         // 16 per token (256 bytes of X)
@@ -299,16 +312,27 @@ struct Sp90SmemCfgT {
   static_assert(A_OFF % 1024 == 0 && A_STAGE_BYTES % 1024 == 0 && A_WG_BYTES % 1024 == 0,
                 "every A tile and warpgroup sub-tile 1024-byte aligned (128-byte swizzle atoms)");
   static_assert(E_OFF % 16 == 0 && E_STAGE_BYTES % 16 == 0, "metadata ring 16-byte aligned (cp.async)");
+  static_assert(BAR_OFF % 8 == 0, "mbarriers 8-byte aligned");
   static_assert(PREFETCH >= 1, "at least one stage loaded ahead");
   static_assert(SMEM_BYTES <= 227 * 1024, "one block per SM must fit the 227 KB opt-in shared memory");
   static_assert(BM % 64 == 0 && BN == 128, "warpgroups of 64 rows, one m64n128k32 per k32 step");
 };
-// Every stage's MMAs drained before the next stage (CUTLASS's sparse sm90 mainloop keeps no sparse MMA in flight
-// either): the default. One group left in flight: the experimental mode's variant, which ptxas serializes (C7513:
-// the next stage's metadata registers are written while the group may still read them) and which measured slower
-// (H200, 4096^3: 0.277 vs 0.248 ms).
-using Sp90SmemCfg = Sp90SmemCfgT<2, 0>;
-using Sp90SmemInFlightCfg = Sp90SmemCfgT<2, 1>;
+// The lockstep pipeline: sk_sparse24_gemm's choice on sm_90 for grids above half an SM wave (verified on an H200).
+using Sp90SmemCfg = Sp90SmemCfgT<2>;
+// The decoupled pipeline: the experimental mode's choice (written 2026-11-27 without a GPU; not yet run).
+using Sp90SmemDecoupledCfg = Sp90SmemCfgT<2, true>;
+
+// Decoupled pipeline bookkeeping (mbarrier phases; host-callable for the emulation test). The refill issued while
+// consuming stage kt loads stage n = kt + PREFETCH into slot n % STAGES; when n >= STAGES it must first wait for that
+// slot's empty barrier to complete the phase of stage n - STAGES. A wait for "the phase of stage u" of a slot's
+// barrier is mbarrier.try_wait.parity with parity (u / STAGES) & 1: stage u is the (u / STAGES)-th use of its slot,
+// and the protocol keeps every waiter within one phase of the barrier (a slot's next use needs this thread's own
+// progress), so the parity names the phase unambiguously.
+template <class C>
+SK_HD int sp90d_parity(int u) { return (u / C::STAGES) & 1; }
+// The stage whose empty phase the refill at consumed stage kt waits for, or -1 when the slot is still unused.
+template <class C>
+SK_HD int sp90d_refill_waits_for(int kt) { return kt + C::PREFETCH - C::STAGES; }
 
 // W values copy c (0 <= c < A_COPIES) of the stage starting at k32 step s0: W row m0 + c/8, 16-byte chunk ch = c%8
 // = compressed halves 16*s0 + 8*ch (k32 step s0 + ch/2) of gpu_values [Mp, Kp/2], to the swizzled byte offset in

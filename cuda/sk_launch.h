@@ -34,12 +34,12 @@ bool sparse24_gemm_sm90_available();
 int64_t sparse24_sm90_max_tokens();
 
 // The shared-memory-A variant of sparse24_gemm_sm90 (compressed W reaches wgmma.sp through a descriptor, 4 k32 steps
-// per stage): what sparse24_gemm_sm90 runs where the grid is large (every stage drained, in_flight false), and with
-// in_flight true (one wgmma group left pending per stage, which ptxas serializes) under the experimental mode. Same
-// contract, same preconditions (launch only when sparse24_gemm_sm90_available()).
+// per stage): what sparse24_gemm_sm90 runs where the grid is large (decoupled false: the lockstep pipeline, verified),
+// and under the experimental mode with decoupled true (mbarrier pipeline, warpgroups not in lockstep; not yet run on a
+// GPU). Same contract, same preconditions (launch only when sparse24_gemm_sm90_available()).
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, bool in_flight, cudaStream_t stream);
+                                      int64_t out, bool decoupled, cudaStream_t stream);
 
 // Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
 // beta = 1, so that cuBLAS's output comes out as X . W^T + b.

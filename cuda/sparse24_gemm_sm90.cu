@@ -222,8 +222,8 @@ bool sparse24_gemm_sm90_available() {
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
                                bool experimental, cudaStream_t stream) {
-  // Experimental mode: the shared-memory-A kernel with one wgmma group left in flight per stage, at every size.
-  // Otherwise the measured choice above.
+  // Experimental mode: the shared-memory-A kernel with the decoupled (mbarrier) pipeline, at every size. Otherwise
+  // the measured choice above.
   if (experimental)
     return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, true,
                                      stream);

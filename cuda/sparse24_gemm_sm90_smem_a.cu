@@ -22,12 +22,11 @@
 //   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 128 k per stage; per stage 16 KB of W, 32 KB of X,
 //   2 KB of metadata; 4 stages = 201 KB of dynamic shared memory with the alignment slack (one block per SM). Each
 //   warpgroup holds one m64n128 f32 accumulator tile (64 per thread) and issues 4 m64n128k32 per stage.
-//   Pipeline (Sp90SmemCfg, the default): 3 stages loaded ahead; each stage's MMAs are committed as one group and
-//   waited for (wait_group 0) before the next stage. Sp90SmemInFlightCfg (the experimental mode) leaves one group in
-//   flight and loads 2 ahead; a wgmma.sp reads its metadata REGISTER when it runs, so that variant keeps two register
-//   sets (its first GPU run, with one set, failed every multi-stage case), and ptxas serializes it anyway (C7513):
-//   0.28 vs 0.23 ms at 4096^3. Overlap across stages would need warp-specialised producer / consumer warpgroups, as
-//   CUTLASS's sparse sm90 mainloop (which keeps no sparse MMA in flight either).
+//   Pipelines (gemm_index.cuh, Sp90SmemCfgT): lockstep (Sp90SmemCfg, the default) and decoupled
+//   (Sp90SmemDecoupledCfg, the experimental mode: per-slot full / empty mbarriers instead of a __syncthreads per
+//   stage, so one warpgroup's drain overlaps the other's MMAs; written 2026-11-27 without a GPU, not yet run). Both
+//   wait for each stage's MMAs before the next (a wgmma.sp reads its metadata register when it runs: a one-set
+//   in-flight version failed on the GPU, a two-set one was serialized by ptxas and measured slower).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -49,7 +48,7 @@ template <class C>
 constexpr bool copies_fit() {
   return C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS;
 }
-static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemInFlightCfg>(),
+static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemDecoupledCfg>(),
               "load_stage gives every thread the same number of X and W copies, and at most one metadata copy");
 static_assert(sp90_swizzle128(9, 3) == sm90::swizzle128(9, 3) && sp90_swizzle128(70, 7) == sm90::swizzle128(70, 7),
               "the copy plans' swizzle must be the one the descriptor names");
@@ -82,20 +81,76 @@ __device__ __forceinline__ void load_stage(const T* __restrict__ x, const T* __r
 }
 
 #if SK_SM90A
-// Pins registers in program order around the wgmma protocol (an empty asm that reads and writes each one): see
-// attention_sm90.cu. Here it keeps the accumulator reads below the last wait.
-// Uses each register without defining it: keeps it alive (so not shared with values written meanwhile) and, unlike
-// a read-write pin, is no "non-wgmma instruction defining a wgmma input" for ptxas, which would then serialize the
-// wgmmas (C7513).
+// Uses each register without defining it: keeps the metadata registers alive until after the wait that retires the
+// wgmmas reading them (they read it when they run), without being a "non-wgmma instruction defining a wgmma input"
+// for ptxas, which would serialize the wgmmas (C7513).
 template <int N>
 __device__ __forceinline__ void keep(const uint32_t (&r)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) asm volatile("" ::"r"(r[i]) : "memory");
 }
+// Pins registers in program order (an empty asm that reads and writes each one; see attention_sm90.cu): keeps the
+// accumulator reads below the last wait.
 template <int N>
 __device__ __forceinline__ void pin(float (&r)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+
+// mbarriers of the decoupled pipeline (shared::cta addresses).
+__device__ __forceinline__ void mbar_init(uint32_t bar, int count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
+  asm volatile("{\n .reg .b64 state;\n mbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(bar) : "memory");
+}
+// Arrives once all of this thread's earlier cp.async copies have landed (counted among the init count: noinc).
+__device__ __forceinline__ void mbar_arrive_on_copies(uint32_t bar) {
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
+}
+// Waits until the barrier's phase of parity `parity` has completed.
+__device__ __forceinline__ void mbar_wait(uint32_t bar, int parity) {
+  asm volatile(
+      "{\n"
+      " .reg .pred done;\n"
+      "WAIT:\n"
+      " mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      " @!done bra WAIT;\n"
+      "}\n" ::"r"(bar),
+      "r"(parity)
+      : "memory");
+}
+
+// One stage of one warpgroup: its metadata words (register inputs of the wgmmas), wgmma.fence, KSTEPS wgmma.sp over
+// the slot's A (this warpgroup's 64 rows) and X tiles, then wait for all of them (see gemm_index.cuh: why no group
+// stays in flight). Steps past KS and 32-row blocks past Mp multiply zero-filled values and X with the legal
+// kSp90PadMeta, which keeps control flow out of the MMA sequence.
+template <class C, class T>
+__device__ __forceinline__ void mma_stage(float (&acc)[64], uint32_t base, const uint8_t* smem, int slot, int kt,
+                                          int KS, int wg, bool rows_ok, int meta_word) {
+  const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
+  const uint32_t as = base + C::A_OFF + slot * C::A_STAGE_BYTES;
+  const uint32_t* es = reinterpret_cast<const uint32_t*>(smem + C::E_OFF + slot * C::E_STAGE_BYTES);
+  uint32_t e[C::KSTEPS];
+#pragma unroll
+  for (int j = 0; j < C::KSTEPS; ++j) {
+    const uint32_t w = es[meta_word + 32 * j];
+    e[j] = rows_ok && kt * C::KSTEPS + j < KS ? w : kSp90PadMeta;
+  }
+  sm90::wgmma_fence();
+#pragma unroll
+  for (int j = 0; j < C::KSTEPS; ++j) {
+    const uint64_t da = sm90::desc_sw128(as + sp90s_a_start<C>(wg, j));
+    const uint64_t db = sm90::desc_sw128(xs + sp90s_b_start<C>(j));
+    if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+      sm90::wgmma_sp_smem_a_m64n128k32_bf16<0>(acc, da, db, e[j], 1);
+    } else {
+      sm90::wgmma_sp_smem_a_m64n128k32_f16<0>(acc, da, db, e[j], 1);
+    }
+  }
+  sm90::wgmma_commit();
+  sm90::wgmma_wait<0>();
+  keep(e);
 }
 #endif
 
@@ -124,71 +179,57 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 #pragma unroll
   for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
 
+  if constexpr (!C::DECOUPLED) {
 #pragma unroll
-  for (int s = 0; s < C::PREFETCH; ++s) {
-    if (s < KT) load_stage<C>(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
-    cp_async_commit();  // empty groups keep the wait_group arithmetic uniform
-  }
-
-  // Metadata registers, C::META_SETS sets used by turns. The first GPU run (2026-11-27) of the in-flight pipeline
-  // with ONE set failed every case with more than one stage: a stage's metadata words were rewritten while the
-  // previous stage's wgmma.sp group, still in flight, had yet to read them. Stage kt uses set kt % META_SETS; the
-  // loop below is unrolled by META_SETS so the set index is a constant.
-  uint32_t e[C::META_SETS][C::KSTEPS];
-#pragma unroll
-  for (int s = 0; s < C::META_SETS; ++s)
-#pragma unroll
-    for (int j = 0; j < C::KSTEPS; ++j) e[s][j] = kSp90PadMeta;
-  for (int kt0 = 0; kt0 < KT; kt0 += C::META_SETS) {
-#pragma unroll
-    for (int par = 0; par < C::META_SETS; ++par) {
-      const int kt = kt0 + par;
-      if (kt >= KT) break;
+    for (int s = 0; s < C::PREFETCH; ++s) {
+      if (s < KT) load_stage<C>(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
+      cp_async_commit();  // empty groups keep the wait_group arithmetic uniform
+    }
+    for (int kt = 0; kt < KT; ++kt) {
       // Groups committed so far: stages 0 .. kt + PREFETCH - 1; stage kt is in when at most PREFETCH - 1 pend.
       cp_async_wait<C::PREFETCH - 1>();
       sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
       // Everyone's copies of stage kt are visible; every warpgroup has waited (end of the previous stage) for the
-      // MMAs of stage kt - 1 - MMA_IN_FLIGHT, whose slot is the one refilled now.
+      // MMAs of stage kt - 1, whose slot is the one refilled now.
       __syncthreads();
-      {
-        const int nk = kt + C::PREFETCH;
-        if (nk < KT) load_stage<C>(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
-        cp_async_commit();
+      const int nk = kt + C::PREFETCH;
+      if (nk < KT) load_stage<C>(x, wv, meta, base, tid, nk, nk % C::STAGES, m0, n0, Mp, KS, tokens, in);
+      cp_async_commit();
+      mma_stage<C, T>(acc, base, smem, kt % C::STAGES, kt, KS, wg, rows_ok, meta_word);
+    }
+  } else {
+    const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
+    if (tid == 0) {
+      for (int s = 0; s < C::STAGES; ++s) {
+        mbar_init(full + 8 * s, C::THREADS);
+        mbar_init(empty + 8 * s, C::THREADS);
+      }
+    }
+    __syncthreads();  // the initialised barriers, visible to every thread
+#pragma unroll
+    for (int s = 0; s < C::PREFETCH; ++s) {
+      if (s < KT) {
+        load_stage<C>(x, wv, meta, base, tid, s, s, m0, n0, Mp, KS, tokens, in);
+        mbar_arrive_on_copies(full + 8 * s);
+      }
+    }
+    for (int kt = 0; kt < KT; ++kt) {
+      const int nk = kt + C::PREFETCH;
+      if (nk < KT) {  // refill: the slot's previous stage must be done in every warpgroup
+        const int ns = nk % C::STAGES, u = sp90d_refill_waits_for<C>(kt);
+        if (u >= 0) mbar_wait(empty + 8 * ns, sp90d_parity<C>(u));
+        load_stage<C>(x, wv, meta, base, tid, nk, ns, m0, n0, Mp, KS, tokens, in);
+        mbar_arrive_on_copies(full + 8 * ns);
       }
       const int slot = kt % C::STAGES;
-      const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
-      const uint32_t as = base + C::A_OFF + slot * C::A_STAGE_BYTES;
-      const uint32_t* es = reinterpret_cast<const uint32_t*>(smem + C::E_OFF + slot * C::E_STAGE_BYTES);
-
-      // The stage's metadata words first (register inputs of the wgmmas), then wgmma.fence. Steps past KS and
-      // 32-row blocks past Mp multiply zero-filled values and X with the legal kSp90PadMeta, which keeps control
-      // flow out of the MMA sequence.
-#pragma unroll
-      for (int j = 0; j < C::KSTEPS; ++j) {
-        const uint32_t w = es[meta_word + 32 * j];
-        e[par][j] = rows_ok && kt * C::KSTEPS + j < KS ? w : kSp90PadMeta;
-      }
-      sm90::wgmma_fence();
-#pragma unroll
-      for (int j = 0; j < C::KSTEPS; ++j) {
-        const uint64_t da = sm90::desc_sw128(as + sp90s_a_start<C>(wg, j));
-        const uint64_t db = sm90::desc_sw128(xs + sp90s_b_start<C>(j));
-        if constexpr (std::is_same<T, __nv_bfloat16>::value) {
-          sm90::wgmma_sp_smem_a_m64n128k32_bf16<0>(acc, da, db, e[par][j], 1);
-        } else {
-          sm90::wgmma_sp_smem_a_m64n128k32_f16<0>(acc, da, db, e[par][j], 1);
-        }
-      }
-      sm90::wgmma_commit();
-      sm90::wgmma_wait<C::MMA_IN_FLIGHT>();  // stage kt-1's group is done: its slot may be refilled next stage
-      // The set of stage kt - MMA_IN_FLIGHT, whose group the wait retired: live until here, so the sets in between
-      // went to other registers.
-      keep(e[(par + C::META_SETS - C::MMA_IN_FLIGHT) % C::META_SETS]);
+      mbar_wait(full + 8 * slot, sp90d_parity<C>(kt));  // every thread's copies of stage kt have landed
+      sm90::fence_proxy_async_smem();                    // ... and are visible to this thread's wgmma reads
+      mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
+      mbar_arrive(empty + 8 * slot);  // this thread's MMAs of stage kt are done with the slot
     }
   }
-  sm90::wgmma_wait<0>();  // the accumulators are read below
   pin(acc);
-  cp_async_wait<0>();     // no copy may still target shared memory when the block exits
+  cp_async_wait<0>();  // no copy may still target shared memory when the block exits
 
   // Accumulator i of lane l: W row sp90_acc_m, token sp90_acc_n (gemm_index.cuh); Y[token, row] (+ bias[row]).
 #pragma unroll
@@ -218,8 +259,8 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, bool in_flight, cudaStream_t stream) {
-  if (in_flight) return launch_cfg<Sp90SmemInFlightCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+                   int in, int out, bool decoupled, cudaStream_t stream) {
+  if (decoupled) return launch_cfg<Sp90SmemDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
 }
 
@@ -227,15 +268,15 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
 
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, bool in_flight, cudaStream_t stream) {
+                                      int64_t out, bool decoupled, cudaStream_t stream) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   const void* v = gpu_values;
   if (x_dtype == SK_DTYPE_BF16) {
-    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
+    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
-  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, in_flight, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
+  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
 }
 
 }  // namespace skcuda

@@ -140,7 +140,7 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
 
 // tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp as dispatched: register-A one-warpgroup blocks for small grids,
 // compressed W from shared memory with every stage drained for larger ones), ours (the shared-memory-A kernel with
-// one wgmma group in flight, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
+// the decoupled mbarrier pipeline, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
 // launches after 3 warm-ups. Before timing, both wgmma.sp variants are compared with mma.sp on a sample (a fast
 // wrong kernel is no news): returns false when they differ. The token counts bracket the dispatch threshold
 // (sk_sparse24_gemm takes wgmma.sp above 64).
@@ -188,13 +188,13 @@ bool time_sparse24(int64_t t) {
       if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
     }
     printf("%s sm90 2:4%s %lldx4096x4096 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
-           differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " smemA" : "", (long long)t, differ);
+           differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " decoupled" : "", (long long)t, differ);
     if (differ != 0) return false;
   }
   if (sk_blas_status() != SK_OK) printf("TIME cuBLAS dense: not measured (%s)\n", sk_last_error());
   const sk_selftest::Timed v[] = {
       {"wgmma.sp (sm90)", SK_HOPPER_ON, wgmma},
-      {"wgmma.sp smemA (sm90)", SK_HOPPER_EXPERIMENTAL, wgmma},
+      {"wgmma.sp decoupled (sm90)", SK_HOPPER_EXPERIMENTAL, wgmma},
       {"mma.sp", SK_HOPPER_OFF, mma},
       {"cuBLAS dense", SK_HOPPER_ON,
        [&]() { return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr); }}};
@@ -245,11 +245,11 @@ int sm90_sparse24_selftest() {
   }
   const int p = probe();
   if (p != 0) return p;
-  // The default dispatch, then the experimental variant (shared-memory A, one group in flight); time only what passed.
+  // The default dispatch, then the experimental variant (shared-memory A, decoupled pipeline); time only what passed.
   int failed = 0;
   for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
     sk_selftest::HopperMode scope(mode);
-    g_tag = mode == SK_HOPPER_EXPERIMENTAL ? "sm90 2:4 smemA" : "sm90 2:4";
+    g_tag = mode == SK_HOPPER_EXPERIMENTAL ? "sm90 2:4 decoupled" : "sm90 2:4";
     std::mt19937 rng(24);
     const int64_t shapes[][3] = {{64, 32, 64},     {64, 64, 64},     {1, 8, 8},       {7, 40, 72},
                                  {129, 136, 200},  {128, 64, 128},   {129, 1000, 257}, {300, 512, 384},

@@ -396,14 +396,42 @@ void wgmma_sp_smem_a_m64n128k32(Block& blk, int a_start, int b_start, const uint
   wgmma_sp_m64n128k32(blk, b_start, a, e, acc, tag, dt);
 }
 
-// sparse24_gemm_sm90_smem_a_kernel, statement by statement (base = 0), for either pipeline (C::MMA_IN_FLIGHT 0 or
-// 1). The MMAs of a committed group read their operands as LATE as the kernel allows: when the wgmma wait_group that
-// retires them runs, shared memory AND the metadata registers. So a slot refilled while its MMAs may still be in
-// flight shows as a stage-tag mismatch, and metadata registers rewritten under an in-flight group give wrong sums:
-// the H200 run of 2026-11-27 failed exactly so with one register set (C::META_SETS = 1), which read-at-issue
-// modelling had passed.
+// The mbarriers of the decoupled pipeline as PTX defines them: a phase completes when `expected` arrivals have
+// come; mbarrier.try_wait.parity P succeeds once the phase of parity P has completed, i.e. when the number of
+// completed phases has the other parity (so P = 1 succeeds on a fresh barrier: the protocol must never ask that).
+// cp.async.mbarrier.arrive.noinc is modelled by attaching the arriving thread's pending copies to the barrier: they
+// land, and become visible, when the phase completes.
+struct EmuMbarrier {
+  int expected = 0, arrived = 0, completed = 0;
+  std::vector<int> copies;  // chunk indices that land with the current phase
+  bool passed(int parity) const { return (completed & 1) != parity; }
+  void arrive(Block& blk) {
+    if (++arrived < expected) return;
+    arrived = 0;
+    ++completed;
+    for (int ci : copies) {
+      blk.chunks[(size_t)ci].inflight = false;
+      blk.chunks[(size_t)ci].visible = true;
+    }
+    copies.clear();
+  }
+  void arrive_on_copies(Block& blk, int tid) {
+    Block::ThreadState& t = blk.threads[(size_t)tid];
+    copies.insert(copies.end(), t.pending.begin(), t.pending.end());
+    t.pending.clear();
+    arrive(blk);
+  }
+};
+
+// sparse24_gemm_sm90_smem_a_kernel, statement by statement (base = 0), for both pipelines. The wgmma.sp of a stage
+// read shared memory and the metadata registers when the stage's wait_group 0 retires them (right after issue, as
+// every stage is drained), so a slot refilled before every warpgroup is done with it shows as a stage-tag mismatch.
+// Lockstep: the block moves together, one __syncthreads per stage. Decoupled: the two warpgroups move separately
+// under the full / empty mbarriers, scheduled by `order` (0: warpgroup 0 runs as far ahead as the barriers let it,
+// 1: warpgroup 1 does, 2: they alternate one step at a time); a schedule where neither can move before both are done
+// is a deadlock and fails.
 template <class C>
-void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by) {
+void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order) {
   const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
   const float* bias = pb.with_bias ? pb.bias.data() : nullptr;
   Block blk(C::PIPE_BYTES, C::THREADS);
@@ -428,66 +456,107 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by) {
     }
   };
 
-  // The kernel's metadata registers: C::META_SETS sets of [warpgroup][k32 step][warp of the warpgroup][lane]; stage kt
-  // writes set kt % META_SETS.
-  struct MetaRegs {
-    uint32_t e[C::WG][C::KSTEPS][4][32];
-  };
-  std::vector<MetaRegs> regs((size_t)C::META_SETS);
-  struct Group {
-    int kt;
-    int set;  // the register set its wgmmas read (when retired)
-  };
-  std::vector<Group> pending;  // committed wgmma groups not yet retired, oldest first
   std::vector<float> acc((size_t)C::THREADS * 64, 0.0f);  // [warp q][lane][i]
-  auto retire_oldest = [&]() {
-    const Group& g = pending.front();
-    const int slot = g.kt % C::STAGES;
-    for (int wg = 0; wg < C::WG; ++wg)
-      for (int j = 0; j < C::KSTEPS; ++j)
-        wgmma_sp_smem_a_m64n128k32(blk, C::A_OFF + slot * C::A_STAGE_BYTES + (int)sp90s_a_start<C>(wg, j),
-                                   C::B_OFF + slot * C::B_STAGE_BYTES + (int)sp90s_b_start<C>(j),
-                                   regs[(size_t)g.set].e[wg][j],
-                                   &acc[(size_t)wg * 128 * 64], g.kt, dt);
-    pending.erase(pending.begin());
-  };
-
-  for (int st = 0; st < C::PREFETCH; ++st)
-    for (int tid = 0; tid < C::THREADS; ++tid) {
-      if (st < KT) load_stage(tid, st, st);
-      blk.commit(tid);
-    }
-  for (int kt = 0; kt < KT; ++kt) {
-    for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, C::PREFETCH - 1);
-    blk.syncthreads();
-    for (int tid = 0; tid < C::THREADS; ++tid) {
-      const int nk = kt + C::PREFETCH;
-      if (nk < KT) load_stage(tid, nk, nk % C::STAGES);
-      blk.commit(tid);
-    }
+  static uint32_t e[C::KSTEPS][4][32];                     // [k32 step][warp of the warpgroup][lane]
+  // mma_stage of warpgroup wg for stage kt: its warps' metadata words, then the KSTEPS wgmma.sp (drained at once).
+  auto mma_stage = [&](int wg, int kt) {
     const int slot = kt % C::STAGES;
-    pending.emplace_back();
-    Group& g = pending.back();
-    g.kt = kt;
-    g.set = kt % C::META_SETS;
-    MetaRegs& r = regs[(size_t)g.set];
-    for (int wg = 0; wg < C::WG; ++wg)
-      for (int w = 0; w < 4; ++w) {
-        const int q = 4 * wg + w;
-        const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
-        for (int lane = 0; lane < 32; ++lane) {
-          const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));
-          for (int j = 0; j < C::KSTEPS; ++j) {
-            const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4, kt,
-                                        "metadata (sm90 smem A)");
-            r.e[wg][j][w][lane] = rows_ok && kt * C::KSTEPS + j < KS ? v : kSp90PadMeta;
-          }
+    for (int w = 0; w < 4; ++w) {
+      const int q = 4 * wg + w;
+      const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+      for (int lane = 0; lane < 32; ++lane) {
+        const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));
+        for (int j = 0; j < C::KSTEPS; ++j) {
+          const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4, kt,
+                                      "metadata (sm90 smem A)");
+          e[j][w][lane] = rows_ok && kt * C::KSTEPS + j < KS ? v : kSp90PadMeta;
         }
       }
-    while ((int)pending.size() > C::MMA_IN_FLIGHT) retire_oldest();  // wgmma.wait_group MMA_IN_FLIGHT
+    }
+    for (int j = 0; j < C::KSTEPS; ++j)
+      wgmma_sp_smem_a_m64n128k32(blk, C::A_OFF + slot * C::A_STAGE_BYTES + (int)sp90s_a_start<C>(wg, j),
+                                 C::B_OFF + slot * C::B_STAGE_BYTES + (int)sp90s_b_start<C>(j), e[j],
+                                 &acc[(size_t)wg * 128 * 64], kt, dt);
+  };
+
+  if constexpr (!C::DECOUPLED) {
+    for (int st = 0; st < C::PREFETCH; ++st)
+      for (int tid = 0; tid < C::THREADS; ++tid) {
+        if (st < KT) load_stage(tid, st, st);
+        blk.commit(tid);
+      }
+    for (int kt = 0; kt < KT; ++kt) {
+      for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, C::PREFETCH - 1);
+      blk.syncthreads();
+      for (int tid = 0; tid < C::THREADS; ++tid) {
+        const int nk = kt + C::PREFETCH;
+        if (nk < KT) load_stage(tid, nk, nk % C::STAGES);
+        blk.commit(tid);
+      }
+      for (int wg = 0; wg < C::WG; ++wg) mma_stage(wg, kt);
+    }
+    for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, 0);
+  } else {
+    std::vector<EmuMbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
+    for (auto& b : full) b.expected = C::THREADS;
+    for (auto& b : empty) b.expected = C::THREADS;
+    auto threads_of = [](int wg) { return std::make_pair(wg * 128, wg * 128 + 128); };
+    // Prologue, every warpgroup: the first PREFETCH stages, each thread arriving on full as its copies land.
+    for (int wg = 0; wg < C::WG; ++wg)
+      for (int st = 0; st < C::PREFETCH && st < KT; ++st)
+        for (int tid = threads_of(wg).first; tid < threads_of(wg).second; ++tid) {
+          load_stage(tid, st, st);
+          full[(size_t)st].arrive_on_copies(blk, tid);
+        }
+    // Per warpgroup: the stage it consumes next and whether its refill for that stage is done.
+    int kt_of[C::WG] = {}, refilled[C::WG] = {};
+    // One step of warpgroup wg when its wait is satisfied: the refill issued at stage kt, else consuming stage kt.
+    auto step = [&](int wg) -> bool {
+      const int kt = kt_of[wg];
+      if (kt >= KT) return false;
+      if (!refilled[wg]) {
+        const int nk = kt + C::PREFETCH;
+        if (nk < KT) {
+          const int ns = nk % C::STAGES, u = sp90d_refill_waits_for<C>(kt);
+          if (u >= 0 && !empty[(size_t)ns].passed(sp90d_parity<C>(u))) return false;
+          for (int tid = threads_of(wg).first; tid < threads_of(wg).second; ++tid) {
+            load_stage(tid, nk, ns);
+            full[(size_t)ns].arrive_on_copies(blk, tid);
+          }
+        }
+        refilled[wg] = 1;
+        return true;
+      }
+      const int slot = kt % C::STAGES;
+      if (!full[(size_t)slot].passed(sp90d_parity<C>(kt))) return false;
+      mma_stage(wg, kt);
+      for (int t = 0; t < 128; ++t) empty[(size_t)slot].arrive(blk);
+      ++kt_of[wg];
+      refilled[wg] = 0;
+      return true;
+    };
+    int turn = 0;
+    while (true) {
+      bool done = true;
+      for (int wg = 0; wg < C::WG; ++wg) done &= kt_of[wg] >= KT;
+      if (done) break;
+      int first = order == 0 ? 0 : order == 1 ? C::WG - 1 : turn;
+      bool moved = false;
+      for (int i = 0; i < C::WG && !moved; ++i) {
+        const int wg = (first + i) % C::WG;
+        if (order < 2) {
+          while (step(wg)) moved = true;
+        } else {
+          moved = step(wg);
+        }
+      }
+      turn = (turn + 1) % C::WG;
+      EMU_CHECK(moved, "decoupled pipeline deadlock: warpgroups at stages %d and %d of %d", kt_of[0],
+                kt_of[C::WG - 1], KT);
+      if (!moved) return;
+    }
+    EMU_CHECK(!blk.any_inflight(), "decoupled pipeline: a copy still in flight when the block exits");
   }
-  while (!pending.empty()) retire_oldest();  // wgmma.wait_group 0
-  for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, 0);
   for (int q = 0; q < C::THREADS / 32; ++q)
     for (int lane = 0; lane < 32; ++lane)
       for (int i = 0; i < 64; ++i) {
@@ -498,12 +567,12 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by) {
 }
 
 template <class C>
-void emulate_sp90s(const Problem& pb, Output& y) {
+void emulate_sp90s(const Problem& pb, Output& y, int order = 0) {
   int64_t gx, gy;
   sp90_grid<C>((int)pb.tokens, (int)pb.out, gx, gy);
   EMU_CHECK(gy <= kMaxGridY, "gridDim.y %lld", (long long)gy);
   for (int bx = 0; bx < gx; ++bx)
-    for (int by = 0; by < gy; ++by) emulate_sp90s_block<C>(pb, y, bx, by);
+    for (int by = 0; by < gy; ++by) emulate_sp90s_block<C>(pb, y, bx, by, order);
 }
 
 // ----------------------------------------------------------------------------------------------- dense kernel
@@ -743,16 +812,25 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
   emulate_dense(pb, yn, cf, ph);
   // The experimental sm90 (wgmma.sp) kernel too, when asked: its model is the kernel's own assumption (see above).
   const bool sm90 = sp90_cases;
-  Output y9(yd, t, o), y9s(yd, t, o), y9f(yd, t, o);
+  Output y9(yd, t, o), y9s(yd, t, o);
   if (sm90) emulate_sp90(pb, y9, cf, ph);
-  if (sm90) emulate_sp90s<Sp90SmemCfg>(pb, y9s);          // the smem-A kernel, drained (the default), same cases
-  if (sm90) emulate_sp90s<Sp90SmemInFlightCfg>(pb, y9f);  // and with one group in flight (experimental)
-  double ws = 0, wd = 0, w9 = 0, w9s = 0, w9f = 0;
+  if (sm90) emulate_sp90s<Sp90SmemCfg>(pb, y9s);  // the smem-A kernel, lockstep pipeline (the default), same cases
+  double ws = 0, wd = 0, w9 = 0, w9s = 0;
   const long bs = compare(pb, ys, "sparse", ws), bd = compare(pb, yn, "dense", wd);
   const long b9 = sm90 ? compare(pb, y9, "sm90 sparse", w9) : 0;
   const long b9s = sm90 ? compare(pb, y9s, "sm90 smemA sparse", w9s) : 0;
-  const long b9f = sm90 ? compare(pb, y9f, "sm90 smemA in-flight sparse", w9f) : 0;
-  w9s = std::max(w9s, w9f);
+  long b9f = 0;
+  if (sm90) {  // ... and the decoupled pipeline (experimental) under its three schedules
+    for (int order = 0; order < 3; ++order) {
+      Output yf(yd, t, o);
+      emulate_sp90s<Sp90SmemDecoupledCfg>(pb, yf, order);
+      double wf = 0;
+      b9f += compare(pb, yf, order == 0 ? "sm90 decoupled (wg0 ahead)" : order == 1 ? "sm90 decoupled (wg1 ahead)"
+                                                                                    : "sm90 decoupled (alternating)",
+                     wf);
+      w9s = std::max(w9s, wf);
+    }
+  }
   const long model = emu::failures().count - before;
   const bool ok = bs == 0 && bd == 0 && b9 == 0 && b9s == 0 && b9f == 0 && model == 0;
   if (!ok || getenv("SK_EMU_VERBOSE"))
