@@ -9,11 +9,12 @@ or the same record with "error" instead (a peer that cannot run, or a case skipp
   GEMM (TxIxO shapes, f16 and bf16): {"peer": "torch-matmul" | "torch-semi-structured", "shape": {"tokens","in",
       "out"}, "dtype", "y_dtype", "ms"}. Y = X @ W.T with W [out, in], the same contract as our kernels; PyTorch's
       output dtype is the input dtype, so these compare with sk_gpu_bench's y_dtype = x_dtype rows.
-  attention (bf16, q/k/v [B, H, L, D] contiguous; B 2 H 16 L 4096 D 128 with no mask and causal, B 1 H 16 L 8192 D 128
-      causal, as in attention_selftest.cu's bench): {"peer": "torch-sdpa" | "torch-flex", "op": "attention", "mask":
-      "none" | "causal", "shape": {"batch","heads","lq","lk","d"}, "dtype": "bf16", "ms"}. torch-sdpa is the fastest
-      of the flash and cuDNN backends (forced one at a time; "backend" says which, the note has both), the default
-      dispatch when neither runs. torch-flex (causal only) is flex_attention under torch.compile with a causal
+  attention (bf16, q/k/v [B, H, L, D] contiguous; B 2 H 16 L 4096 D 128 with no mask, causal and dense-mask (the
+      causal pattern as a boolean [L, L] attn_mask), B 1 H 16 L 8192 D 128 causal, as in attention_selftest.cu's
+      bench): {"peer": "torch-sdpa" | "torch-flex", "op": "attention", "mask": "none" | "causal" | "dense-mask",
+      "shape": {"batch","heads","lq","lk","d"}, "dtype": "bf16", "ms"}. torch-sdpa is the fastest of the flash,
+      cuDNN and efficient backends that accept the call (forced one at a time; "backend" says which, the note has
+      all), the default dispatch when none runs. torch-flex (causal only) is flex_attention under torch.compile with a causal
       BlockMask of 128x128 blocks; its first call compiles (20-40 s), so it runs only with time left for that.
   BSR (tokens = in = out = 4096, bf16 and f16, 64x64 and 32x32 blocks, densities 0.5 / 0.3 / 0.1 / 0.05, blocks kept
       at random as in gpu_bench.cu): {"peer": "torch-bsr", "op": "gemm", "format": "bsr:64x64", "density" (blocks
@@ -36,7 +37,9 @@ torch = None  # imported in main(): the helpers below stay importable (and testa
 DEFAULT_SHAPES = [(4096, 4096, 4096), (2048, 4096, 4096), (512, 4096, 4096), (16, 4096, 4096),
                   (1, 4096, 4096), (4096, 4096, 11008)]
 # sk_gpu_bench's attention section (attention_selftest.cu, attention_bench): (mask, batch, heads, L, D), bf16.
-ATTENTION_CASES = (("causal", 2, 16, 4096, 128), ("causal", 1, 16, 8192, 128), ("none", 2, 16, 4096, 128))
+# "dense-mask": the causal pattern as a boolean [L, L] attn_mask (torch.ones(L, L, dtype=bool).tril()).
+ATTENTION_CASES = (("causal", 2, 16, 4096, 128), ("causal", 1, 16, 8192, 128), ("none", 2, 16, 4096, 128),
+                   ("dense-mask", 2, 16, 4096, 128))
 # sk_gpu_bench's BSR section (gpu_bench.cu): --bsr-shape default, dtypes, block sizes and densities, in its order.
 BSR_SHAPE = (4096, 4096, 4096)
 BSR_DTYPES = ("bf16", "f16")
@@ -258,7 +261,8 @@ def run_sdpa(timer, deadline):
     try:
         from torch.nn.attention import SDPBackend, sdpa_kernel
         backends = [(name, getattr(SDPBackend, attr)) for name, attr in
-                    (("flash", "FLASH_ATTENTION"), ("cudnn", "CUDNN_ATTENTION")) if hasattr(SDPBackend, attr)]
+                    (("flash", "FLASH_ATTENTION"), ("cudnn", "CUDNN_ATTENTION"),
+                     ("efficient", "EFFICIENT_ATTENTION")) if hasattr(SDPBackend, attr)]
     except Exception:  # no backend selection in this PyTorch: the default dispatch only
         sdpa_kernel, backends = None, []
     for mask, b, h, length, d in ATTENTION_CASES:
@@ -268,7 +272,11 @@ def run_sdpa(timer, deadline):
             continue
         q, k, v = qkv(b, h, length, d)
         causal = mask == "causal"
-        call = lambda: sdpa(q, k, v, is_causal=causal)  # noqa: E731
+        if mask == "dense-mask":  # flash refuses a mask; cuDNN and efficient attention take it
+            attn = torch.ones(length, length, dtype=torch.bool, device="cuda").tril()
+            call = lambda: sdpa(q, k, v, attn_mask=attn)  # noqa: E731
+        else:
+            call = lambda: sdpa(q, k, v, is_causal=causal)  # noqa: E731
         times, failures = {}, {}
         for name, backend in backends:  # forced one at a time: the name of what ran is then known
             try:
@@ -286,7 +294,7 @@ def run_sdpa(timer, deadline):
             emit(attention_record("torch-sdpa", mask, shape, error=note))
         else:
             emit(attention_record("torch-sdpa", mask, shape, ms=ms, backend=best, note=note))
-        q = k = v = None
+        q = k = v = attn = None
         torch.cuda.empty_cache()
 
 
