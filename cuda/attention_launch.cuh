@@ -39,12 +39,13 @@ int attention_smem_bytes(int d);
 
 cudaError_t attention(const AttentionArgs& a, cudaStream_t stream);
 
-// The EXPERIMENTAL Hopper kernel (cuda/attention_sm90.cu, wgmma, not yet run on a GPU): head dims 64 and 128, masks
-// causal and key lengths only (no window, dense mask, bias, head mask or block-sparse list: the host entry refuses
-// those). attention_sm90_available: the current device is sm_90 and the library carries its sm_90a code (cached).
+// The Hopper kernel (cuda/attention_sm90.cu, wgmma; verified on an H200): head dims 64 and 128, masks causal and key
+// lengths only (no window, dense mask, bias, head mask or block-sparse list: the host entries keep those away).
+// decoupled: the experimental mbarrier pipeline (not yet run on a GPU). attention_sm90_available: the current device
+// is sm_90 and the library carries its sm_90a code (cached).
 int attention_sm90_smem_bytes(int d);
 bool attention_sm90_available();
-cudaError_t attention_sm90(const AttentionArgs& a, cudaStream_t stream);
+cudaError_t attention_sm90(const AttentionArgs& a, bool decoupled, cudaStream_t stream);
 
 }  // namespace skcuda
 

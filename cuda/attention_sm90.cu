@@ -54,6 +54,7 @@
 #include "attention_nonfinite.cuh"
 #include "attention_sm90_index.cuh"
 #include "cp_async.cuh"
+#include "mbarrier.cuh"
 #include "pairs.cuh"
 #include "sm90_support.cuh"
 #include "sparsekernels.h"
@@ -116,7 +117,12 @@ __device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t 
 }
 #endif
 
-template <class T, class OutT, int D, int BK>
+// DECOUPLED (experimental, not yet run on a GPU): the two warpgroups are not held together by a __syncthreads per tile;
+// per ring stage a full mbarrier (every thread's copies of the tile landed: cp.async.mbarrier.arrive.noinc) and an
+// empty one (every thread done with the tile) order the refills, so one warpgroup's softmax can overlap the other's
+// MMAs (FlashAttention-3's ping-pong, left to arise from the tensor cores' queue order rather than forced). The
+// non-finite V guard keeps its block-wide barriers: both warpgroups meet there on the same (partial) tile.
+template <class T, class OutT, int D, int BK, bool DECOUPLED>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, BK>;
@@ -161,6 +167,16 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
   float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
 
+  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // decoupled: + 8 * stage
+  if constexpr (DECOUPLED) {
+    if (tid == 0) {
+      for (int st = 0; st < C::STAGES; ++st) {
+        mbar_init(full + 8 * st, C::THREADS);
+        mbar_init(empty + 8 * st, C::THREADS);
+      }
+    }
+    __syncthreads();  // the initialised barriers, visible to every thread
+  }
   if (lo < hi) {
 #pragma unroll
     for (int i = 0; i < C::BQ * C::CH / C::THREADS; ++i) {  // Q rows past lq are zero-filled, never stored
@@ -168,19 +184,32 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
       cp_async16(sQ + p.dst, Q + p.src, p.ok);
     }
     load_kv(lo, 0);
-    cp_async_commit();
+    if constexpr (DECOUPLED) mbar_arrive_on_copies(full);  // Q with the first tile
+    else cp_async_commit();
   }
   int stage = 0;
   for (int kt = lo; kt < hi; ++kt) {
-    if (kt + 1 < hi) {
-      load_kv(kt + 1, stage ^ 1);  // its stage was last read by tile kt - 1's MMAs, waited for before the barrier
-      cp_async_commit();
-      cp_async_wait<1>();
+    if constexpr (DECOUPLED) {
+      const int i = kt - lo;
+      if (kt + 1 < hi) {
+        // The other stage was last read by tile i - 1: every thread must be done with it.
+        if (i >= 1) mbar_wait(empty + 8 * (stage ^ 1), att90d_parity(i - 1));
+        load_kv(kt + 1, stage ^ 1);
+        mbar_arrive_on_copies(full + 8 * (stage ^ 1));
+      }
+      mbar_wait(full + 8 * stage, att90d_parity(i));  // every thread's copies of tile kt (and Q) have landed
+      sm90::fence_proxy_async_smem();                 // ... and are visible to this thread's wgmma reads
     } else {
-      cp_async_wait<0>();
+      if (kt + 1 < hi) {
+        load_kv(kt + 1, stage ^ 1);  // its stage was last read by tile kt - 1's MMAs, waited for before the barrier
+        cp_async_commit();
+        cp_async_wait<1>();
+      } else {
+        cp_async_wait<0>();
+      }
+      sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
+      __syncthreads();                 // everyone's copies of tile kt (and Q) are in
     }
-    sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
-    __syncthreads();                 // everyone's copies of tile kt (and Q) are in
 
     // ---- S = Q K^T ----
     float s[C::NS];
@@ -266,7 +295,8 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     sm90::wgmma_wait<0>();
 #pragma unroll
     for (int db = 0; db < C::DB; ++db) pin(o[db]);
-    __syncthreads();  // both warpgroups are done with this stage before the next iteration refills it
+    if constexpr (DECOUPLED) mbar_arrive(empty + 8 * stage);  // this thread is done with the stage
+    else __syncthreads();  // both warpgroups are done with this stage before the next iteration refills it
     stage ^= 1;
   }
 
@@ -295,10 +325,10 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 #endif
 }
 
-template <class T, class OutT, int D>
+template <class T, class OutT, int D, bool DECOUPLED>
 cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK>;
-  auto kern = attention_sm90_kernel<T, OutT, D, kBK>;
+  auto kern = attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED>;
   cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
@@ -306,16 +336,22 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
-template <class T, class OutT>
+template <class T, class OutT, bool DECOUPLED>
 cudaError_t dispatch_d(const AttentionArgs& a, cudaStream_t stream) {
-  if (a.d == 64) return launch<T, OutT, 64>(a, stream);
-  if (a.d == 128) return launch<T, OutT, 128>(a, stream);
+  if (a.d == 64) return launch<T, OutT, 64, DECOUPLED>(a, stream);
+  if (a.d == 128) return launch<T, OutT, 128, DECOUPLED>(a, stream);
   return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
 }
 
-template <class T>
+template <class T, bool DECOUPLED>
 cudaError_t dispatch_out(const AttentionArgs& a, cudaStream_t stream) {
-  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, stream) : dispatch_d<T, T>(a, stream);
+  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float, DECOUPLED>(a, stream) : dispatch_d<T, T, DECOUPLED>(a, stream);
+}
+
+template <bool DECOUPLED>
+cudaError_t dispatch_dtype(const AttentionArgs& a, cudaStream_t stream) {
+  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half, DECOUPLED>(a, stream)
+                                 : dispatch_out<__nv_bfloat16, DECOUPLED>(a, stream);
 }
 
 }  // namespace
@@ -328,11 +364,11 @@ int attention_sm90_smem_bytes(int d) {
 
 bool attention_sm90_available() {
   static Sm90Cache cache;
-  return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK>, cache);
+  return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK, false>, cache);
 }
 
-cudaError_t attention_sm90(const AttentionArgs& a, cudaStream_t stream) {
-  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, stream) : dispatch_out<__nv_bfloat16>(a, stream);
+cudaError_t attention_sm90(const AttentionArgs& a, bool decoupled, cudaStream_t stream) {
+  return decoupled ? dispatch_dtype<true>(a, stream) : dispatch_dtype<false>(a, stream);
 }
 
 }  // namespace skcuda

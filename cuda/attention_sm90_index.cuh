@@ -32,7 +32,9 @@ struct AttSm90Cfg {
   static constexpr int Q_OFF = 0;
   static constexpr int K_OFF = Q_BYTES;                              // + stage * KV_BYTES
   static constexpr int V_OFF = Q_BYTES + STAGES * KV_BYTES;          // + stage * KV_BYTES
-  static constexpr int SMEM_BYTES = Q_BYTES + 2 * STAGES * KV_BYTES + 1024;  // + slack to align the base to 1024
+  // The decoupled pipeline's mbarriers after the tiles: full[STAGES], then empty[STAGES], 8 bytes each.
+  static constexpr int BAR_OFF = V_OFF + STAGES * KV_BYTES;
+  static constexpr int SMEM_BYTES = BAR_OFF + 2 * STAGES * 8 + 1024;  // + slack to align the base to 1024
   static constexpr int NS = BK / 2;                    // S accumulators per thread (m64 x BK f32)
   static constexpr int NO = 32;                        // O accumulators per thread per 64-column d-block
   static_assert(D == 64 || D == 128, "head dim 64 or 128");
@@ -40,6 +42,11 @@ struct AttSm90Cfg {
   static_assert(Q_BYTES % 1024 == 0 && KV_BYTES % 1024 == 0, "every tile stays 1024-aligned");
   static_assert((BQ * CH) % THREADS == 0 && (BK * CH) % THREADS == 0, "copies spread evenly");
 };
+
+// Decoupled pipeline (attention_sm90.cu, experimental): tile index i = kt - lo of a CTA's key loop uses ring stage
+// i % 2, for the (i / 2)-th time; waiting for that use's full or empty phase is mbarrier.try_wait.parity with this
+// parity. Every waiter stays within one phase of its barrier (the next phase needs the waiter's own progress).
+SK_HD int att90d_parity(int i) { return (i >> 1) & 1; }
 
 // Query blocks of 128 rows; grid x = query blocks, heaviest (last) first for causal, as attention.cu.
 SK_HD int att90_num_qblocks(int64_t lq) { return (int)((lq + 127) / 128); }

@@ -37,6 +37,7 @@
 #include "cp_async.cuh"
 #include "epilogue.cuh"
 #include "gemm_index.cuh"
+#include "mbarrier.cuh"
 #include "sk_launch.h"
 #include "sparsekernels.h"
 #include "wgmma.cuh"
@@ -95,30 +96,6 @@ template <int N>
 __device__ __forceinline__ void pin(float (&r)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
-}
-
-// mbarriers of the decoupled pipeline (shared::cta addresses).
-__device__ __forceinline__ void mbar_init(uint32_t bar, int count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
-}
-__device__ __forceinline__ void mbar_arrive(uint32_t bar) {
-  asm volatile("{\n .reg .b64 state;\n mbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(bar) : "memory");
-}
-// Arrives once all of this thread's earlier cp.async copies have landed (counted among the init count: noinc).
-__device__ __forceinline__ void mbar_arrive_on_copies(uint32_t bar) {
-  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
-}
-// Waits until the barrier's phase of parity `parity` has completed.
-__device__ __forceinline__ void mbar_wait(uint32_t bar, int parity) {
-  asm volatile(
-      "{\n"
-      " .reg .pred done;\n"
-      "WAIT:\n"
-      " mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
-      " @!done bra WAIT;\n"
-      "}\n" ::"r"(bar),
-      "r"(parity)
-      : "memory");
 }
 
 // One stage of one warpgroup: its metadata words (register inputs of the wgmmas), wgmma.fence, KSTEPS wgmma.sp over

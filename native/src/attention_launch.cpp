@@ -94,7 +94,7 @@ int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: device query");
   if (use_sm90(a, optin)) {
-    e = skcuda::attention_sm90(a, (cudaStream_t)stream);
+    e = skcuda::attention_sm90(a, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
     if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: kernel launch (sm_90a)");
     return SK_OK;
   }
@@ -262,7 +262,7 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
                     fn, (long long)head_dim, need, dev, optin);
   const skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim,
                                             scale, causal, key_lengths);
-  e = skcuda::attention_sm90(a, (cudaStream_t)stream);
+  e = skcuda::attention_sm90(a, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: kernel launch");
   return SK_OK;
 #else

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "attention_sm90_index.cuh"
@@ -123,6 +124,9 @@ struct Prob {
   bool causal;
   std::vector<uint16_t> q, k, v;
   std::vector<int32_t> klen;  // empty: none
+  // 0: the lockstep pipeline (a __syncthreads per tile); 1-3: the decoupled (mbarrier) pipeline with warpgroup 0
+  // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step
+  int pipeline = 0;
 };
 
 // One CTA of the kernel, thread by thread where the kernel's threads differ (the 256 threads = 2 warpgroups).
@@ -143,12 +147,20 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   const float scale_log2 = (1.0f / sqrtf((float)D)) * 1.4426950408889634f;
   const int QTAG = 1 << 20;
 
-  auto load_kv = [&](int kt, int stage, int tag) {
-    for (int tid = 0; tid < C::THREADS; ++tid)
+  auto load_kv_threads = [&](int kt, int stage, int tag, int t0, int t1) {
+    for (int tid = t0; tid < t1; ++tid)
       for (int i = 0; i < BK * C::CH / C::THREADS; ++i) {
         const CopyPlan pl = att90_copy<C>(tid + i * C::THREADS, BK, kt * BK, klen, kv_base);
         blk.cp_async16(tid, C::K_OFF + stage * C::KV_BYTES + pl.dst, pl.ok ? &p.k[(size_t)pl.src] : nullptr, pl.ok, tag);
         blk.cp_async16(tid, C::V_OFF + stage * C::KV_BYTES + pl.dst, pl.ok ? &p.v[(size_t)pl.src] : nullptr, pl.ok, tag);
+      }
+  };
+  auto load_kv = [&](int kt, int stage, int tag) { load_kv_threads(kt, stage, tag, 0, C::THREADS); };
+  auto load_q_threads = [&](int t0, int t1) {
+    for (int tid = t0; tid < t1; ++tid)
+      for (int i = 0; i < C::BQ * C::CH / C::THREADS; ++i) {
+        const CopyPlan pl = att90_copy<C>(tid + i * C::THREADS, C::BQ, q0, p.Lq, q_base);
+        blk.cp_async16(tid, C::Q_OFF + pl.dst, pl.ok ? &p.q[(size_t)pl.src] : nullptr, pl.ok, QTAG);
       }
   };
   auto commit_all = [&]() {
@@ -164,90 +176,142 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   for (int g = 0; g < 2; ++g)
     for (int t = 0; t < 128; ++t) m_i[g][t][0] = m_i[g][t][1] = -INFINITY, l_i[g][t][0] = l_i[g][t][1] = 0.f;
 
-  if (lo < hi) {
-    for (int tid = 0; tid < C::THREADS; ++tid)
-      for (int i = 0; i < C::BQ * C::CH / C::THREADS; ++i) {
-        const CopyPlan pl = att90_copy<C>(tid + i * C::THREADS, C::BQ, q0, p.Lq, q_base);
-        blk.cp_async16(tid, C::Q_OFF + pl.dst, pl.ok ? &p.q[(size_t)pl.src] : nullptr, pl.ok, QTAG);
-      }
-    load_kv(lo, 0, lo);
-    commit_all();
-  }
-  int stage = 0;
-  for (int kt = lo; kt < hi; ++kt) {
-    if (kt + 1 < hi) {
-      load_kv(kt + 1, stage ^ 1, kt + 1);
-      commit_all();
-      wait_all(1);
-    } else {
-      wait_all(0);
-    }
-    blk.syncthreads();
+  // Tile kt of warpgroup wg from ring stage `stage`: S = Q K^T, masks, online softmax, O += P V (the kernel's body
+  // between the waits; its MMA groups are drained, so they read shared memory here).
+  auto tile = [&](int wg, int kt, int stage) {
     const uint32_t kst = C::K_OFF + stage * C::KV_BYTES, vst = C::V_OFF + stage * C::KV_BYTES;
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1);
-    for (int wg = 0; wg < 2; ++wg) {
-      // Q rows of this warpgroup: tag QTAG; K and V: tag kt (the tile the stage must hold now).
-      std::vector<std::vector<float>> s(128, std::vector<float>(C::NS, 0.f));
-      for (int ks = 0; ks < D / 16; ++ks)
-        wgmma_ss(s, BK, desc_sw128(C::Q_OFF + att90_q_desc_offset<C>(wg, ks)),
-                 desc_sw128(kst + att90_k_desc_offset<C>(ks)), blk, QTAG, kt, p.dt);
-      for (int t = 0; t < 128; ++t) {
-        const int w = t / 32, lane = t % 32;
-        const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);
-        for (int i = 0; i < C::NS; ++i) {
-          const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
-          EMU_CHECK(row - q0 - 64 * wg == acc_row(w, lane, i) && j - k0 == acc_col(lane, i),
-                    "att90_acc_row/col disagree with the accumulator layout at i %d", i);
-          s[(size_t)t][(size_t)i] = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1)
-                                        ? s[(size_t)t][(size_t)i] * scale_log2
-                                        : -INFINITY;
-        }
-      }
-      for (int hr = 0; hr < 2; ++hr) {
-        float mx[128], t1[128];
-        for (int t = 0; t < 128; ++t) {
-          mx[t] = -INFINITY;
-          for (int j = 0; j < C::NS / 4; ++j)
-            mx[t] = fmaxf(mx[t], fmaxf(s[(size_t)t][(size_t)(4 * j + 2 * hr)], s[(size_t)t][(size_t)(4 * j + 2 * hr + 1)]));
-        }
-        for (int t = 0; t < 128; ++t) t1[t] = fmaxf(mx[t], mx[t ^ 1]);  // shuffle-xor within a warp: lanes differ
-        for (int t = 0; t < 128; ++t) mx[t] = fmaxf(t1[t], t1[t ^ 2]);  // in bits 0-1 only
-        for (int t = 0; t < 128; ++t) {
-          const float m_new = fmaxf(m_i[wg][t][hr], mx[t]);
-          const float m_use = m_new == -INFINITY ? 0.f : m_new;
-          const float alpha = exp2f(m_i[wg][t][hr] - m_use);
-          m_i[wg][t][hr] = m_new;
-          float sum = 0.f;
-          for (int j = 0; j < C::NS / 4; ++j)
-            for (int e = 0; e < 2; ++e) {
-              float& x = s[(size_t)t][(size_t)(4 * j + 2 * hr + e)];
-              x = exp2f(x - m_use);
-              sum += x;
-            }
-          l_i[wg][t][hr] = l_i[wg][t][hr] * alpha + sum;
-          for (int db = 0; db < C::DB; ++db)
-            for (int j = 0; j < 8; ++j)
-              for (int e = 0; e < 2; ++e) o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr + e)] *= alpha;
-        }
-      }
-      for (int kk = 0; kk < BK / 16; ++kk) {
-        std::vector<std::array<uint32_t, 4>> regs(128);
-        for (int t = 0; t < 128; ++t)
-          for (int r = 0; r < 4; ++r)
-            regs[(size_t)t][(size_t)r] =
-                (uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 0)], p.dt) |
-                ((uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 1)], p.dt) << 16);
-        for (int db = 0; db < C::DB; ++db) {
-          std::vector<std::vector<float>> acc(128);
-          for (int t = 0; t < 128; ++t) acc[(size_t)t] = o[(size_t)wg][(size_t)db * 128 + t];
-          wgmma_rs_transb(acc, regs, desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK), blk, kt, p.dt);
-          for (int t = 0; t < 128; ++t) o[(size_t)wg][(size_t)db * 128 + t] = acc[(size_t)t];
-        }
+    // Q rows of this warpgroup: tag QTAG; K and V: tag kt (the tile the stage must hold now).
+    std::vector<std::vector<float>> s(128, std::vector<float>(C::NS, 0.f));
+    for (int ks = 0; ks < D / 16; ++ks)
+      wgmma_ss(s, BK, desc_sw128(C::Q_OFF + att90_q_desc_offset<C>(wg, ks)),
+               desc_sw128(kst + att90_k_desc_offset<C>(ks)), blk, QTAG, kt, p.dt);
+    for (int t = 0; t < 128; ++t) {
+      const int w = t / 32, lane = t % 32;
+      const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);
+      for (int i = 0; i < C::NS; ++i) {
+        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
+        EMU_CHECK(row - q0 - 64 * wg == acc_row(w, lane, i) && j - k0 == acc_col(lane, i),
+                  "att90_acc_row/col disagree with the accumulator layout at i %d", i);
+        s[(size_t)t][(size_t)i] = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1)
+                                      ? s[(size_t)t][(size_t)i] * scale_log2
+                                      : -INFINITY;
       }
     }
-    blk.syncthreads();
-    stage ^= 1;
+    for (int hr = 0; hr < 2; ++hr) {
+      float mx[128], t1[128];
+      for (int t = 0; t < 128; ++t) {
+        mx[t] = -INFINITY;
+        for (int j = 0; j < C::NS / 4; ++j)
+          mx[t] = fmaxf(mx[t], fmaxf(s[(size_t)t][(size_t)(4 * j + 2 * hr)], s[(size_t)t][(size_t)(4 * j + 2 * hr + 1)]));
+      }
+      for (int t = 0; t < 128; ++t) t1[t] = fmaxf(mx[t], mx[t ^ 1]);  // shuffle-xor within a warp: lanes differ
+      for (int t = 0; t < 128; ++t) mx[t] = fmaxf(t1[t], t1[t ^ 2]);  // in bits 0-1 only
+      for (int t = 0; t < 128; ++t) {
+        const float m_new = fmaxf(m_i[wg][t][hr], mx[t]);
+        const float m_use = m_new == -INFINITY ? 0.f : m_new;
+        const float alpha = exp2f(m_i[wg][t][hr] - m_use);
+        m_i[wg][t][hr] = m_new;
+        float sum = 0.f;
+        for (int j = 0; j < C::NS / 4; ++j)
+          for (int e = 0; e < 2; ++e) {
+            float& x = s[(size_t)t][(size_t)(4 * j + 2 * hr + e)];
+            x = exp2f(x - m_use);
+            sum += x;
+          }
+        l_i[wg][t][hr] = l_i[wg][t][hr] * alpha + sum;
+        for (int db = 0; db < C::DB; ++db)
+          for (int j = 0; j < 8; ++j)
+            for (int e = 0; e < 2; ++e) o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr + e)] *= alpha;
+      }
+    }
+    for (int kk = 0; kk < BK / 16; ++kk) {
+      std::vector<std::array<uint32_t, 4>> regs(128);
+      for (int t = 0; t < 128; ++t)
+        for (int r = 0; r < 4; ++r)
+          regs[(size_t)t][(size_t)r] =
+              (uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 0)], p.dt) |
+              ((uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 1)], p.dt) << 16);
+      for (int db = 0; db < C::DB; ++db) {
+        std::vector<std::vector<float>> acc(128);
+        for (int t = 0; t < 128; ++t) acc[(size_t)t] = o[(size_t)wg][(size_t)db * 128 + t];
+        wgmma_rs_transb(acc, regs, desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK), blk, kt, p.dt);
+        for (int t = 0; t < 128; ++t) o[(size_t)wg][(size_t)db * 128 + t] = acc[(size_t)t];
+      }
+    }
+    };
+
+  if (p.pipeline == 0) {
+    if (lo < hi) {
+      load_q_threads(0, C::THREADS);
+      load_kv(lo, 0, lo);
+      commit_all();
+    }
+    int stage = 0;
+    for (int kt = lo; kt < hi; ++kt) {
+      if (kt + 1 < hi) {
+        load_kv(kt + 1, stage ^ 1, kt + 1);
+        commit_all();
+        wait_all(1);
+      } else {
+        wait_all(0);
+      }
+      blk.syncthreads();
+      for (int wg = 0; wg < 2; ++wg) tile(wg, kt, stage);
+      blk.syncthreads();
+      stage ^= 1;
+    }
+  } else {
+    // The decoupled pipeline: full / empty mbarriers per stage (256 arrivals), each warpgroup on its own.
+    emu::Mbarrier full[C::STAGES], empty[C::STAGES];
+    for (int st = 0; st < C::STAGES; ++st) full[st].expected = empty[st].expected = C::THREADS;
+    if (lo < hi)
+      for (int wg = 0; wg < 2; ++wg) {
+        load_q_threads(128 * wg, 128 * wg + 128);
+        load_kv_threads(lo, 0, lo, 128 * wg, 128 * wg + 128);
+        for (int tid = 128 * wg; tid < 128 * wg + 128; ++tid) full[0].arrive_on_copies(blk, tid);
+      }
+    const int n = hi - lo;
+    int next[2] = {0, 0}, refilled[2] = {0, 0};  // per warpgroup: tile index i = kt - lo it consumes next
+    auto step = [&](int wg) -> bool {
+      const int i = next[wg];
+      if (i >= n) return false;
+      const int kt = lo + i, stage = i & 1;
+      if (!refilled[wg]) {
+        if (kt + 1 < hi) {
+          if (i >= 1 && !empty[stage ^ 1].passed(att90d_parity(i - 1))) return false;
+          load_kv_threads(kt + 1, stage ^ 1, kt + 1, 128 * wg, 128 * wg + 128);
+          for (int tid = 128 * wg; tid < 128 * wg + 128; ++tid) full[stage ^ 1].arrive_on_copies(blk, tid);
+        }
+        refilled[wg] = 1;
+        return true;
+      }
+      if (!full[stage].passed(att90d_parity(i))) return false;
+      tile(wg, kt, stage);
+      for (int t = 0; t < 128; ++t) empty[stage].arrive(blk);
+      ++next[wg];
+      refilled[wg] = 0;
+      return true;
+    };
+    const int order = p.pipeline - 1;
+    int turn = 0;
+    while (next[0] < n || next[1] < n) {
+      const int first = order == 0 ? 0 : order == 1 ? 1 : turn;
+      bool moved = false;
+      for (int k = 0; k < 2 && !moved; ++k) {
+        const int wg = (first + k) % 2;
+        if (order < 2) {
+          while (step(wg)) moved = true;
+        } else {
+          moved = step(wg);
+        }
+      }
+      turn ^= 1;
+      EMU_CHECK(moved, "decoupled pipeline deadlock in CTA %d/%d: warpgroups at tiles %d and %d of %d", bx, bh,
+                next[0], next[1], n);
+      if (!moved) break;
+    }
   }
   EMU_CHECK(!blk.any_inflight(), "copies still in flight at the end of CTA %d/%d", bx, bh);
   for (int wg = 0; wg < 2; ++wg)
@@ -418,9 +482,17 @@ int main() {
   if (emu::failures().count != f0) ++failed;
   printf("%s sm90 tile range / partial tiles / GQA heads / copy plans against brute force\n",
          emu::failures().count == f0 ? "PASS" : "FAIL");
-  auto go = [&](const Prob& p, const char* name) {
-    ++total;
-    if (!run(rng, p, name)) ++failed;
+  // Every case under the lockstep pipeline and the decoupled one's three schedules.
+  auto go = [&](const Prob& p0, const char* name) {
+    static const char* const tags[] = {"", " [decoupled, wg0 ahead]", " [decoupled, wg1 ahead]",
+                                       " [decoupled, alternating]"};
+    for (int pipeline = 0; pipeline < 4; ++pipeline) {
+      Prob p = p0;
+      p.pipeline = pipeline;
+      const std::string label = std::string(name) + tags[pipeline];
+      ++total;
+      if (!run(rng, p, label.c_str())) ++failed;
+    }
   };
   go(base(1, 1, 1, 1, 1, 64, emu::F16, false), "L1");
   go(base(1, 2, 1, 77, 77, 64, emu::BF16, false), "tails 77 gqa");

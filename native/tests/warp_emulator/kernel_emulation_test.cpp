@@ -396,33 +396,6 @@ void wgmma_sp_smem_a_m64n128k32(Block& blk, int a_start, int b_start, const uint
   wgmma_sp_m64n128k32(blk, b_start, a, e, acc, tag, dt);
 }
 
-// The mbarriers of the decoupled pipeline as PTX defines them: a phase completes when `expected` arrivals have
-// come; mbarrier.try_wait.parity P succeeds once the phase of parity P has completed, i.e. when the number of
-// completed phases has the other parity (so P = 1 succeeds on a fresh barrier: the protocol must never ask that).
-// cp.async.mbarrier.arrive.noinc is modelled by attaching the arriving thread's pending copies to the barrier: they
-// land, and become visible, when the phase completes.
-struct EmuMbarrier {
-  int expected = 0, arrived = 0, completed = 0;
-  std::vector<int> copies;  // chunk indices that land with the current phase
-  bool passed(int parity) const { return (completed & 1) != parity; }
-  void arrive(Block& blk) {
-    if (++arrived < expected) return;
-    arrived = 0;
-    ++completed;
-    for (int ci : copies) {
-      blk.chunks[(size_t)ci].inflight = false;
-      blk.chunks[(size_t)ci].visible = true;
-    }
-    copies.clear();
-  }
-  void arrive_on_copies(Block& blk, int tid) {
-    Block::ThreadState& t = blk.threads[(size_t)tid];
-    copies.insert(copies.end(), t.pending.begin(), t.pending.end());
-    t.pending.clear();
-    arrive(blk);
-  }
-};
-
 // sparse24_gemm_sm90_smem_a_kernel, statement by statement (base = 0), for both pipelines. The wgmma.sp of a stage
 // read shared memory and the metadata registers when the stage's wait_group 0 retires them (right after issue, as
 // every stage is drained), so a slot refilled before every warpgroup is done with it shows as a stage-tag mismatch.
@@ -497,7 +470,7 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
     }
     for (int tid = 0; tid < C::THREADS; ++tid) blk.wait_group(tid, 0);
   } else {
-    std::vector<EmuMbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
+    std::vector<emu::Mbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
     for (auto& b : full) b.expected = C::THREADS;
     for (auto& b : empty) b.expected = C::THREADS;
     auto threads_of = [](int wg) { return std::make_pair(wg * 128, wg * 128 + 128); };

@@ -242,6 +242,34 @@ struct Block {
   }
 };
 
+// The mbarriers of the decoupled pipeline as PTX defines them: a phase completes when `expected` arrivals have
+// come; mbarrier.try_wait.parity P succeeds once the phase of parity P has completed, i.e. when the number of
+// completed phases has the other parity (so P = 1 succeeds on a fresh barrier: the protocol must never ask that).
+// cp.async.mbarrier.arrive.noinc is modelled by attaching the arriving thread's pending copies to the barrier: they
+// land, and become visible, when the phase completes.
+struct Mbarrier {
+  int expected = 0, arrived = 0, completed = 0;
+  std::vector<int> copies;  // chunk indices that land with the current phase
+  bool passed(int parity) const { return (completed & 1) != parity; }
+  void arrive(Block& blk) {
+    if (++arrived < expected) return;
+    arrived = 0;
+    ++completed;
+    for (int ci : copies) {
+      blk.chunks[(size_t)ci].inflight = false;
+      blk.chunks[(size_t)ci].visible = true;
+    }
+    copies.clear();
+  }
+  void arrive_on_copies(Block& blk, int tid) {
+    Block::ThreadState& t = blk.threads[(size_t)tid];
+    copies.insert(copies.end(), t.pending.begin(), t.pending.end());
+    t.pending.clear();
+    arrive(blk);
+  }
+};
+
+
 // ---------------------------------------------------------------------------------------------- tensor cores
 inline float lo_f(uint32_t r, int dt) { return to_float((uint16_t)(r & 0xFFFF), dt); }
 inline float hi_f(uint32_t r, int dt) { return to_float((uint16_t)(r >> 16), dt); }
