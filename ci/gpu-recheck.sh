@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A short GPU-host re-check after a kernel fix, for a session whose device time is nearly spent (gpu-check.sh takes
 # ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU, then runs in order of value the
-# Hopper self-tests (attention; 2:4 through the default dispatch and the experimental decoupled pipeline), the
-# native self-test (every kernel against an fp64 reference through the default
-# dispatch), the JUnit gpu group through one binding (panama) and the attention bench. Logs in $OUT (or
-# gpu-report/): recheck.txt (this one) and one file per step; every step runs under `timeout`.
+# Hopper self-tests (attention and 2:4, each through the default dispatch and then the experimental variants), the
+# native self-test (every kernel against an fp64 reference through the default dispatch), the JUnit gpu group
+# through one binding (panama), the GEMM / attention bench, and that bench again with SPARSEKERNELS_HOPPER=
+# experimental (every experimental variant, L2 flushed likewise). Logs in $OUT (or gpu-report/): recheck.txt (this
+# one) and one file per step; every step runs under `timeout`.
 #   run(command="bash ci/gpu-recheck.sh", carry=["target/gpu-pack"], timeout_s=300)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -62,8 +63,13 @@ else
 fi
 
 run "bench (sk_gpu_bench: GEMMs at 4096 out/in, attention; default dispatch)" 90 bench.txt "$build/sk_gpu_bench" \
-  --no-gather --no-bsr --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096
+  --no-gather --no-bsr --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
 grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention " "$report/bench.txt" | cut -c1-200
+# The same bench with every experimental variant (decoupled 2:4 and attention pipelines, deep tiny-token 2:4), L2
+# flushed as above: compare its lines with the default run's.
+SPARSEKERNELS_HOPPER=experimental run "bench, experimental mode" 90 bench-experimental.txt "$build/sk_gpu_bench" \
+  --no-gather --no-bsr --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
+grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention " "$report/bench-experimental.txt" | cut -c1-200
 echo
 echo "recheck: $([ $status = 0 ] && echo PASS || echo FAIL) (${SECONDS}s)"
 exit $status

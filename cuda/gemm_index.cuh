@@ -71,6 +71,14 @@ using CfgSmall = SpCfg<1, 1, 2, 4, 4, 4>;  // tokens <= 16
 using CfgMid = SpCfg<2, 2, 4, 1, 2, 4>;    // tokens <= 64
 using CfgLarge = SpCfg<4, 2, 8, 1, 2, 3>;  // tokens > 64
 
+// Deeper pipelines for the same tiny token counts (experimental mode, where the device's opt-in shared memory takes
+// them: 146 KB, so sm_80 and sm_90, not sm_86 / sm_89). A decode-like call streams W from HBM with ~1 block per SM
+// (out / 32 blocks), so the bytes in flight per SM bound its speed: 3 stages of k128 keep 12 KB of W in flight,
+// 7 stages of k256 keep 56 KB. On an H200 the default reached ~0.8 TB/s at 16 x 4096 x 4096 (0.022 ms, 0.87x dense
+// cuBLAS), far from the W stream's ~4 TB/s (2026-11-27).
+using CfgTinyDeep = SpCfg<1, 1, 1, 4, 8, 8>;   // tokens <= 8
+using CfgSmallDeep = SpCfg<1, 1, 2, 4, 8, 8>;  // tokens <= 16
+
 // Which config a token count runs with: 0 Tiny, 1 Small, 2 Mid, 3 Large.
 SK_HD int sp_cfg_for_tokens(int64_t tokens) { return tokens <= 8 ? 0 : tokens <= 16 ? 1 : tokens <= 64 ? 2 : 3; }
 

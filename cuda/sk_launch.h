@@ -9,10 +9,11 @@
 namespace skcuda {
 
 // Y[tokens, out] = X[tokens, in] . W^T + bias with W in the sparse24 GPU layout (see sparsekernels.h).
-// x_dtype: SK_DTYPE_F16/BF16; y_dtype: F32 or x_dtype; pointers 16-byte aligned; in % 8 == 0.
+// x_dtype: SK_DTYPE_F16/BF16; y_dtype: F32 or x_dtype; pointers 16-byte aligned; in % 8 == 0. experimental: the
+// deeper tiny-token pipelines (gemm_index.cuh, CfgTinyDeep / CfgSmallDeep) where the device takes them.
 cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                           const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                          cudaStream_t stream);
+                          bool experimental, cudaStream_t stream);
 
 // The dense twin: W dense [out, in] row-major in x_dtype.
 cudaError_t dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, void* y, int y_dtype,

@@ -21,7 +21,9 @@
 // Tile choices (same for sm_80..sm_90; Ampere-style mma.sp is what all four archs run):
 //   tokens <= 8 / <= 16: BM 32, BN 8/16, 4 warps split-K, k128 per stage, 4 stages. Decode-like calls are
 //       memory bound on W; BM 32 gives out/32 blocks (128 for out = 4096) and ~36 KB smem so several blocks fit
-//       per SM, each keeping 3 stages (~25 KB) of W in flight.
+//       per SM, each keeping 3 stages (~25 KB) of W in flight. At out = 4096 that is one block per SM on a Hopper,
+//       too few bytes in flight for HBM (0.8 TB/s measured); the experimental mode runs k256 x 8 stages there
+//       (CfgTinyDeep / CfgSmallDeep, 109 KB, where the device's opt-in limit takes it; not yet run on a GPU).
 //   tokens <= 64: BM 64 x BN 64, 2x2 warps, k64 per stage, 4 stages (56 KB).
 //   larger: BM 128 x BN 128, 4x2 warps of 32x64 (64 f32 accumulators per thread), k64 per stage, 3 stages
 //       (84 KB: fits the 99 KB opt-in limit of sm_86/sm_89; sm_80/sm_90 could take a 4th stage).
@@ -182,9 +184,25 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
   return cudaGetLastError();
 }
 
+// Whether the current device's opt-in shared memory per block takes `bytes`.
+bool smem_fits(int bytes) {
+  int dev = 0, optin = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess) {
+    cudaGetLastError();  // a failed query is no launch error: the default configs run
+    return false;
+  }
+  return optin >= bytes;
+}
+
 template <class T, class OutT>
 cudaError_t dispatch_tokens(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y,
-                            int tokens, int in, int out, cudaStream_t stream) {
+                            int tokens, int in, int out, bool deep, cudaStream_t stream) {
+  // Experimental: the deeper tiny-token pipelines (gemm_index.cuh, CfgTinyDeep) where they fit.
+  if (deep && tokens <= 16 && smem_fits(CfgSmallDeep::SMEM_BYTES)) {
+    if (tokens <= 8) return launch<T, OutT, CfgTinyDeep>(x, wv, meta, bias, y, tokens, in, out, stream);
+    return launch<T, OutT, CfgSmallDeep>(x, wv, meta, bias, y, tokens, in, out, stream);
+  }
   switch (sp_cfg_for_tokens(tokens)) {
     case 0: return launch<T, OutT, CfgTiny>(x, wv, meta, bias, y, tokens, in, out, stream);
     case 1: return launch<T, OutT, CfgSmall>(x, wv, meta, bias, y, tokens, in, out, stream);
@@ -199,15 +217,17 @@ int64_t sparse24_max_tokens() { return kSpMaxTokens; }
 
 cudaError_t sparse24_gemm(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                           const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                          cudaStream_t stream) {
+                          bool experimental, cudaStream_t stream) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
+  const bool e = experimental;
   if (x_dtype == SK_DTYPE_F16) {
-    if (y_dtype == SK_DTYPE_F32) return dispatch_tokens<__half, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
-    return dispatch_tokens<__half, __half>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
+    if (y_dtype == SK_DTYPE_F32)
+      return dispatch_tokens<__half, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, e, stream);
+    return dispatch_tokens<__half, __half>(x, gpu_values, gpu_meta, bias, y, t, k, m, e, stream);
   }
   if (y_dtype == SK_DTYPE_F32)
-    return dispatch_tokens<__nv_bfloat16, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
-  return dispatch_tokens<__nv_bfloat16, __nv_bfloat16>(x, gpu_values, gpu_meta, bias, y, t, k, m, stream);
+    return dispatch_tokens<__nv_bfloat16, float>(x, gpu_values, gpu_meta, bias, y, t, k, m, e, stream);
+  return dispatch_tokens<__nv_bfloat16, __nv_bfloat16>(x, gpu_values, gpu_meta, bias, y, t, k, m, e, stream);
 }
 
 }  // namespace skcuda

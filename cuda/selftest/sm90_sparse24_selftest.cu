@@ -206,6 +206,65 @@ bool time_sparse24(int64_t t) {
   return true;
 }
 
+// Decode-like token counts (t <= 16) x 4096 x 4096, x f16, y f32: sk_sparse24_gemm's mma.sp kernel with the default
+// tiny-token pipeline, with the experimental deeper one (CfgTinyDeep / CfgSmallDeep: more W in flight per SM), and
+// dense cuBLAS; the deep one is first compared with the default on a sample.
+bool time_tiny(int64_t t) {
+  const int64_t k = 4096, m = 4096;
+  const int xd = SK_DTYPE_F16;
+  std::mt19937 rng(11);
+  Sparse24 w;
+  if (!make_sparse24(rng, m, k, xd, w)) return false;
+  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+  std::vector<uint16_t> x(t * k);
+  for (auto& v : x) v = to_bits(uni(rng), xd);
+  DeviceBuf dx, dw, dgv, dgm, dy, dy2;
+  if (!upload(w, dgv, dgm) || sk_malloc(&dx.p, t * k * 2) || sk_malloc(&dw.p, m * k * 2) ||
+      sk_malloc(&dy.p, t * m * 4) || sk_malloc(&dy2.p, t * m * 4)) {
+    printf("TIME 2:4 tiny: not measured (%s)\n", sk_last_error());
+    return true;
+  }
+  sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr);
+  sk_memcpy_h2d(dw.p, w.dense.data(), w.dense.size() * 2, nullptr);
+  const uint32_t* meta = (const uint32_t*)dgm.p;
+  auto mma = [&](void* y) { return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, y, SK_DTYPE_F32, t, k, m, nullptr); };
+  std::vector<float> a(t * m), b(t * m);
+  {
+    sk_selftest::HopperMode on(SK_HOPPER_ON);
+    if (mma(dy2.p) || sk_stream_synchronize(nullptr)) {
+      printf("FAIL: 2:4 tiny %lldx4096x4096: launch: %s\n", (long long)t, sk_last_error());
+      return false;
+    }
+  }
+  {
+    sk_selftest::HopperMode exp(SK_HOPPER_EXPERIMENTAL);
+    if (mma(dy.p) || sk_stream_synchronize(nullptr)) {
+      printf("FAIL: 2:4 tiny deep %lldx4096x4096: launch: %s\n", (long long)t, sk_last_error());
+      return false;
+    }
+  }
+  sk_memcpy_d2h(a.data(), dy.p, a.size() * 4, nullptr);
+  sk_memcpy_d2h(b.data(), dy2.p, b.size() * 4, nullptr);
+  int differ = 0;
+  for (int s = 0; s < 4096; ++s) {
+    const size_t i = (size_t)(rng() % (uint64_t)(t * m));
+    if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
+  }
+  printf("%s 2:4 tiny deep %lldx4096x4096 x=f16 y=f32 vs default: %d of 4096 sampled elements differ\n",
+         differ == 0 ? "PASS" : "FAIL", (long long)t, differ);
+  if (differ != 0) return false;
+  const sk_selftest::Timed v[] = {
+      {"mma.sp (default)", SK_HOPPER_ON, [&]() { return mma(dy2.p); }},
+      {"mma.sp deep (experimental)", SK_HOPPER_EXPERIMENTAL, [&]() { return mma(dy.p); }},
+      {"cuBLAS dense", SK_HOPPER_ON,
+       [&]() { return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr); }}};
+  double ms[3];
+  char shape[64];
+  snprintf(shape, sizeof shape, "%lldx4096x4096 x=f16 y=f32", (long long)t);
+  sk_selftest::time_and_compare(shape, 2.0 * t * k * m, "dense-equivalent TFLOP/s", v, ms);
+  return true;
+}
+
 // Real (tiny, all-zero but legally packed) operands: when the kernel is available this probe launches it.
 int probe() {
   Sparse24 w;
@@ -265,6 +324,9 @@ int sm90_sparse24_selftest() {
   if (failed == 0) {
     for (int64_t t : {4096, 512, 128}) {
       if (!time_sparse24(t)) ++failed;
+    }
+    for (int64_t t : {16, 1}) {
+      if (!time_tiny(t)) ++failed;
     }
   }
   return failed == 0 ? 0 : 1;

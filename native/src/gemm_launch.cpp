@@ -80,7 +80,7 @@ SK_EXPORT int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_value
                                    hopper_experimental(), (cudaStream_t)stream);
   } else {
     e = skcuda::sparse24_gemm(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                              (cudaStream_t)stream);
+                              hopper_experimental(), (cudaStream_t)stream);
   }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_sparse24_gemm: kernel launch");
   return SK_OK;
