@@ -138,6 +138,39 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   return bad == 0;
 }
 
+// How many of 4096 random elements of two f32 outputs differ by more than 1e-3 relative (a fast wrong kernel is no
+// news: the timed variants are compared first).
+int sampled_differences(const std::vector<float>& a, const std::vector<float>& b, std::mt19937& rng) {
+  int differ = 0;
+  for (int s = 0; s < 4096; ++s) {
+    const size_t i = (size_t)(rng() % (uint64_t)a.size());
+    if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
+  }
+  return differ;
+}
+
+// The timing operands at t x 4096 x 4096, x f16: a random 2:4 W (packed for the kernels, dense for cuBLAS), random
+// X, two f32 outputs. make() prints why and returns false when they could not be allocated (nothing then timed).
+struct TimingOperands {
+  DeviceBuf dx, dw, dgv, dgm, dy, dy2;
+  bool make(std::mt19937& rng, int64_t t) {
+    const int64_t k = 4096, m = 4096;
+    const int xd = SK_DTYPE_F16;
+    Sparse24 w;
+    std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
+    std::vector<uint16_t> x(t * k);
+    if (!make_sparse24(rng, m, k, xd, w) || !upload(w, dgv, dgm) || sk_malloc(&dx.p, t * k * 2) ||
+        sk_malloc(&dw.p, m * k * 2) || sk_malloc(&dy.p, t * m * 4) || sk_malloc(&dy2.p, t * m * 4)) {
+      printf("TIME 2:4 %lldx4096x4096: not measured (%s)\n", (long long)t, sk_last_error());
+      return false;
+    }
+    for (auto& v : x) v = to_bits(uni(rng), xd);
+    sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr);
+    sk_memcpy_h2d(dw.p, w.dense.data(), w.dense.size() * 2, nullptr);
+    return true;
+  }
+};
+
 // tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp as dispatched: register-A one-warpgroup blocks for small grids,
 // compressed W from shared memory with every stage drained for larger ones), ours (the shared-memory-A kernel with
 // the decoupled mbarrier pipeline, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
@@ -148,20 +181,10 @@ bool time_sparse24(int64_t t) {
   const int64_t k = 4096, m = 4096;
   const int xd = SK_DTYPE_F16;
   std::mt19937 rng(7);
-  Sparse24 w;
-  if (!make_sparse24(rng, m, k, xd, w)) return false;
-  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
-  std::vector<uint16_t> x(t * k);
-  for (auto& v : x) v = to_bits(uni(rng), xd);
-  DeviceBuf dx, dw, dgv, dgm, dy, dy2;
-  if (!upload(w, dgv, dgm) || sk_malloc(&dx.p, t * k * 2) || sk_malloc(&dw.p, m * k * 2) ||
-      sk_malloc(&dy.p, t * m * 4) || sk_malloc(&dy2.p, t * m * 4)) {
-    printf("TIME sm90 2:4: not measured (%s)\n", sk_last_error());
-    return true;
-  }
-  sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr);
-  sk_memcpy_h2d(dw.p, w.dense.data(), w.dense.size() * 2, nullptr);
-  const uint32_t* meta = (const uint32_t*)dgm.p;
+  TimingOperands ops;
+  if (!ops.make(rng, t)) return true;
+  const DeviceBuf &dx = ops.dx, &dw = ops.dw, &dgv = ops.dgv, &dy = ops.dy, &dy2 = ops.dy2;
+  const uint32_t* meta = (const uint32_t*)ops.dgm.p;
   auto wgmma = [&]() {
     return sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
   };
@@ -182,11 +205,7 @@ bool time_sparse24(int64_t t) {
       return false;
     }
     sk_memcpy_d2h(a.data(), dy.p, a.size() * 4, nullptr);
-    int differ = 0;
-    for (int s = 0; s < 4096; ++s) {
-      const size_t i = (size_t)(rng() % (uint64_t)(t * m));
-      if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
-    }
+    const int differ = sampled_differences(a, b, rng);
     printf("%s sm90 2:4%s %lldx4096x4096 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
            differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " decoupled" : "", (long long)t, differ);
     if (differ != 0) return false;
@@ -213,20 +232,10 @@ bool time_tiny(int64_t t) {
   const int64_t k = 4096, m = 4096;
   const int xd = SK_DTYPE_F16;
   std::mt19937 rng(11);
-  Sparse24 w;
-  if (!make_sparse24(rng, m, k, xd, w)) return false;
-  std::uniform_real_distribution<float> uni(-1.0f, 1.0f);
-  std::vector<uint16_t> x(t * k);
-  for (auto& v : x) v = to_bits(uni(rng), xd);
-  DeviceBuf dx, dw, dgv, dgm, dy, dy2;
-  if (!upload(w, dgv, dgm) || sk_malloc(&dx.p, t * k * 2) || sk_malloc(&dw.p, m * k * 2) ||
-      sk_malloc(&dy.p, t * m * 4) || sk_malloc(&dy2.p, t * m * 4)) {
-    printf("TIME 2:4 tiny: not measured (%s)\n", sk_last_error());
-    return true;
-  }
-  sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr);
-  sk_memcpy_h2d(dw.p, w.dense.data(), w.dense.size() * 2, nullptr);
-  const uint32_t* meta = (const uint32_t*)dgm.p;
+  TimingOperands ops;
+  if (!ops.make(rng, t)) return true;
+  const DeviceBuf &dx = ops.dx, &dw = ops.dw, &dgv = ops.dgv, &dy = ops.dy, &dy2 = ops.dy2;
+  const uint32_t* meta = (const uint32_t*)ops.dgm.p;
   auto mma = [&](void* y) { return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, y, SK_DTYPE_F32, t, k, m, nullptr); };
   std::vector<float> a(t * m), b(t * m);
   {
@@ -245,11 +254,7 @@ bool time_tiny(int64_t t) {
   }
   sk_memcpy_d2h(a.data(), dy.p, a.size() * 4, nullptr);
   sk_memcpy_d2h(b.data(), dy2.p, b.size() * 4, nullptr);
-  int differ = 0;
-  for (int s = 0; s < 4096; ++s) {
-    const size_t i = (size_t)(rng() % (uint64_t)(t * m));
-    if (!(fabs(a[i] - b[i]) <= 1e-3 * (1.0 + fabs(b[i])))) ++differ;
-  }
+  const int differ = sampled_differences(a, b, rng);
   printf("%s 2:4 tiny deep %lldx4096x4096 x=f16 y=f32 vs default: %d of 4096 sampled elements differ\n",
          differ == 0 ? "PASS" : "FAIL", (long long)t, differ);
   if (differ != 0) return false;
