@@ -47,6 +47,10 @@ run "attention sm90 self-test (now sk_attention's default for D 64/128)" 40 atte
 run "2:4 sm90 self-test (default dispatch; decoupled = the experimental mbarrier pipeline)" 30 sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
+# Every kernel against its fp64 reference again, through the experimental variants (decoupled 2:4 and attention,
+# deep tiny-token 2:4, dense masks and bias on the Hopper attention, in-flight dense).
+SPARSEKERNELS_HOPPER=experimental run "native self-test, experimental mode" 60 selftest-experimental.txt \
+  "$build/sk_gpu_selftest"
 
 java=target/gpu-pack/jre/bin/java
 jar=target/gpu-pack/lib/sparsekernels.jar

@@ -122,7 +122,10 @@ __device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t 
 // empty one (every thread done with the tile) order the refills, so one warpgroup's softmax can overlap the other's
 // MMAs (FlashAttention-3's ping-pong, left to arise from the tensor cores' queue order rather than forced). The
 // non-finite V guard keeps its block-wide barriers: both warpgroups meet there on the same (partial) tile.
-template <class T, class OutT, int D, int BK, bool DECOUPLED>
+// ELEMENTWISE (experimental, not yet run on a GPU): a dense boolean mask and / or an additive bias, read per score in
+// every tile as attention.cu does (a bias of -inf masks its key whatever the score); every tile then counts as
+// partial for the non-finite V guard. Without them the kernel is the verified one, unchanged.
+template <class T, class OutT, int D, int BK, bool DECOUPLED, bool ELEMENTWISE>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, BK>;
@@ -166,6 +169,17 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     for (int i = 0; i < C::NO; ++i) o[db][i] = 0.f;
   float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
+  // ELEMENTWISE: this thread's two rows of the mask and of the bias (broadcast strides), fixed for the whole key loop.
+  const uint8_t* mask_row[2] = {nullptr, nullptr};
+  const float* bias_row[2] = {nullptr, nullptr};
+  if constexpr (ELEMENTWISE) {
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) {
+      const int row = min(row_g + 8 * hr, a.lq - 1);  // rows past lq are never read (see the masking step)
+      if (a.mask != nullptr) mask_row[hr] = a.mask + att_bcast_offset(b, h, row, 0, a.mask_sb, a.mask_sh, a.mask_sq);
+      if (a.bias != nullptr) bias_row[hr] = a.bias + att_bcast_offset(b, h, row, 0, a.bias_sb, a.bias_sh, a.bias_sq);
+    }
+  }
 
   const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // decoupled: + 8 * stage
   if constexpr (DECOUPLED) {
@@ -226,7 +240,24 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     // ---- scale, causal / key-length masks (only in tiles that cut them) ----
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
-    if (partial) {
+    if (ELEMENTWISE) {
+#pragma unroll
+      for (int i = 0; i < C::NS; ++i) {
+        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
+        const int hr = (i >> 1) & 1;
+        bool vis = !partial || att_visible(row, j, klen, a.lq, a.lk, causal, -1, -1);
+        float x = s[i] * scale_log2;
+        if (vis && row < a.lq) {  // j < klen <= lk here: the mask and bias rows hold it
+          if (mask_row[hr] != nullptr) vis = __ldg(mask_row[hr] + j) != 0;
+          if (bias_row[hr] != nullptr) {
+            const float bv = __ldg(bias_row[hr] + j);
+            if (bv == -INFINITY) vis = false;  // NaN + -inf would be NaN
+            x += bv * kLog2e;
+          }
+        }
+        s[i] = vis ? x : -INFINITY;
+      }
+    } else if (partial) {
 #pragma unroll
       for (int i = 0; i < C::NS; ++i) {
         const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
@@ -268,7 +299,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 
     // ---- non-finite V where the masks zeroed some weights (attention_nonfinite.cuh): tiles every row sees whole
     // need no guard; partial ones (causal diagonal, key-length tail) are scanned once, fixed up only if one is found
-    if (partial) {
+    if (partial || ELEMENTWISE) {
       uint8_t* vtile = smem + C::V_OFF + stage * C::KV_BYTES;
       if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
         att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
@@ -328,7 +359,8 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 template <class T, class OutT, int D, bool DECOUPLED>
 cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK>;
-  auto kern = attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED>;
+  auto kern = a.mask != nullptr || a.bias != nullptr ? attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, true>
+                                                     : attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, false>;
   cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
@@ -364,7 +396,7 @@ int attention_sm90_smem_bytes(int d) {
 
 bool attention_sm90_available() {
   static Sm90Cache cache;
-  return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK, false>, cache);
+  return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK, false, false>, cache);
 }
 
 cudaError_t attention_sm90(const AttentionArgs& a, bool decoupled, cudaStream_t stream) {

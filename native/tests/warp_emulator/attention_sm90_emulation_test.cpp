@@ -127,6 +127,9 @@ struct Prob {
   // 0: the lockstep pipeline (a __syncthreads per tile); 1-3: the decoupled (mbarrier) pipeline with warpgroup 0
   // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step
   int pipeline = 0;
+  // ELEMENTWISE kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
+  std::vector<uint8_t> mask;
+  std::vector<float> bias;
 };
 
 // One CTA of the kernel, thread by thread where the kernel's threads differ (the 256 threads = 2 warpgroups).
@@ -194,9 +197,19 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
         const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
         EMU_CHECK(row - q0 - 64 * wg == acc_row(w, lane, i) && j - k0 == acc_col(lane, i),
                   "att90_acc_row/col disagree with the accumulator layout at i %d", i);
-        s[(size_t)t][(size_t)i] = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1)
-                                      ? s[(size_t)t][(size_t)i] * scale_log2
-                                      : -INFINITY;
+        // The kernel's masking step: elementwise (mask / bias read per score, as attention_sm90.cu) or structural.
+        bool vis = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1);
+        float x = s[(size_t)t][(size_t)i] * scale_log2;
+        if ((!p.mask.empty() || !p.bias.empty()) && vis && row < p.Lq) {
+          EMU_CHECK(j < p.Lk, "mask / bias read past Lk (key %d)", j);
+          if (!p.mask.empty()) vis = p.mask[(size_t)row * p.Lk + j] != 0;
+          if (!p.bias.empty()) {
+            const float bv = p.bias[(size_t)row * p.Lk + j];
+            if (bv == -INFINITY) vis = false;
+            x += bv * 1.4426950408889634f;
+          }
+        }
+        s[(size_t)t][(size_t)i] = vis ? x : -INFINITY;
       }
     }
     for (int hr = 0; hr < 2; ++hr) {
@@ -364,11 +377,14 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
         for (int j = 0; j < p.Lk; ++j) {
           sc[(size_t)j] = -INFINITY;
           if (j >= kl || (p.causal && j > i + p.Lk - p.Lq)) continue;
+          if (!p.mask.empty() && p.mask[(size_t)i * p.Lk + j] == 0) continue;
+          const double bv = p.bias.empty() ? 0.0 : p.bias[(size_t)i * p.Lk + j];
+          if (bv == -INFINITY) continue;
           double d = 0;
           for (int x = 0; x < p.D; ++x)
             d += (double)emu::to_float(p.q[(((size_t)b * p.Hq + h) * p.Lq + i) * p.D + x], p.dt) *
                  emu::to_float(p.k[(((size_t)b * p.Hkv + kvh) * p.Lk + j) * p.D + x], p.dt);
-          sc[(size_t)j] = d * scale;
+          sc[(size_t)j] = d * scale + bv;
           mx = std::max(mx, sc[(size_t)j]);
         }
         std::fill(ref.begin(), ref.end(), 0.0);
@@ -507,6 +523,28 @@ int main() {
     p = base(2, 1, 1, 260, 257, 64, emu::BF16, true);
     p.klen = {129, 300};
     go(p, "causal + key lengths");
+  }
+  {
+    // The ELEMENTWISE kernel (experimental): a dense mask with fully masked rows, a bias with -inf entries, both.
+    std::mt19937 mr(77);
+    Prob p = base(1, 2, 1, 150, 200, 128, emu::F16, false);
+    p.mask.resize((size_t)150 * 200);
+    for (auto& m : p.mask) m = mr() % 3 != 0;
+    for (int j = 0; j < 200; ++j) p.mask[(size_t)9 * 200 + j] = 0;  // row 9 sees nothing
+    go(p, "dense mask");
+    p = base(2, 2, 2, 130, 140, 64, emu::BF16, true);
+    p.klen = {140, 70};
+    p.bias.resize((size_t)130 * 140);
+    for (auto& x : p.bias) x = (float)(mr() % 100) / 25.0f - 2.0f;
+    for (int i = 0; i < 130; ++i) p.bias[(size_t)i * 140 + (i % 7)] = -INFINITY;
+    go(p, "bias causal + key lengths");
+    p = base(1, 1, 1, 64, 300, 64, emu::F16, false);
+    p.mask.assign((size_t)64 * 300, 1);
+    for (int i = 0; i < 64; ++i)
+      for (int j = 0; j < 300; j += 3) p.mask[(size_t)i * 300 + j] = 0;
+    p.bias.resize((size_t)64 * 300);
+    for (auto& x : p.bias) x = (float)(mr() % 50) / 25.0f - 1.0f;
+    go(p, "mask + bias");
   }
   printf("%s: %d of %d sm90 attention emulation cases passed\n", failed ? "FAIL" : "PASS", total - failed, total);
   return failed ? 1 : 0;
