@@ -40,19 +40,31 @@
 namespace skcuda {
 namespace {
 
-constexpr int BM = 128;        // tokens per CTA (two warpgroups of 64)
 constexpr int BLK = 64;        // block rows = block cols = out features per CTA = k per tile
 constexpr int STAGES = 4;
-constexpr int THREADS = 256;
 constexpr int kMmaInFlight = 1;                          // wgmma groups left pending at the end of a tile (0 or 1)
 constexpr int kPrefetch = STAGES - 1 - kMmaInFlight;     // tiles loaded ahead of the one being multiplied
-constexpr int A_BYTES = BM * BLK * 2;                    // 16 KB: 128 token rows of 128 B
 constexpr int B_BYTES = BLK * BLK * 2;                   // 8 KB: one block, 64 out rows of 128 B
-constexpr int STAGE_BYTES = A_BYTES + B_BYTES;           // 24 KB, a multiple of 1024: every tile stays 1024-aligned
-constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;  // + slack to align the base to 1024 B
-constexpr int A_CHUNKS = BM * 8, B_CHUNKS = BLK * 8;     // 16-byte copies per stage
-static_assert((A_CHUNKS + B_CHUNKS) % THREADS == 0, "every thread issues the same number of copies");
+constexpr int B_CHUNKS = BLK * 8;                        // 16-byte copies of B per stage
 static_assert(kPrefetch >= 1, "at least one tile in flight");
+
+// Tokens per CTA: 128 (two warpgroups, two CTAs per SM: the verified configuration) or, experimental (not yet run on
+// a GPU), 256 (four warpgroups, one CTA per SM): each W block is then read once per 256 tokens instead of 128, a
+// third less L2 traffic at density 0.1 (4096^3: X slices ~215 MB, W blocks ~105 MB per pass of 128-token tiles).
+template <int BM_>
+struct BsrSm90Cfg {
+  static constexpr int BM = BM_;
+  static constexpr int THREADS = 2 * BM;                        // a warpgroup per 64 tokens
+  static constexpr int MIN_BLOCKS = BM == 128 ? 2 : 1;          // CTAs per SM the launch bounds ask for
+  static constexpr int A_BYTES = BM * BLK * 2;                  // BM token rows of 128 B
+  static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;         // a multiple of 1024: every tile stays 1024-aligned
+  static constexpr int SMEM_BYTES = STAGES * STAGE_BYTES + 1024;  // + slack to align the base to 1024 B
+  static constexpr int A_CHUNKS = BM * 8;                       // 16-byte copies of A per stage
+  static_assert(A_CHUNKS % THREADS == 0 && B_CHUNKS % (THREADS / 4) == 0 &&
+                    (A_CHUNKS + B_CHUNKS) % THREADS == 0,
+                "every thread issues the same number of copies, A ones first");
+  static_assert(STAGE_BYTES % 1024 == 0 && SMEM_BYTES <= 227 * 1024, "tiles 1024-aligned, ring within the opt-in");
+};
 
 #if SK_SM90A  // used only by the sm_90a kernel body (other passes would warn about unreferenced functions)
 // Stores two adjacent output columns (col even, so the pair never straddles a row: out % 64 == 0). `paired` says y
@@ -83,13 +95,15 @@ __device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b, b
 }
 #endif
 
-template <class T, class OutT>
-__global__ void __launch_bounds__(THREADS, 2)
+template <class T, class OutT, class C>
+__global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
     bsr_gemm_sm90_kernel(const T* __restrict__ x, const int32_t* __restrict__ row_ptr,
                          const int32_t* __restrict__ col_idx, const T* __restrict__ values,
                          const float* __restrict__ bias, OutT* __restrict__ y, int tokens, int in, int out,
                          int blocks, bool paired) {
 #if SK_SM90A
+  constexpr int BM = C::BM, THREADS = C::THREADS, A_BYTES = C::A_BYTES, STAGE_BYTES = C::STAGE_BYTES;
+  constexpr int A_CHUNKS = C::A_CHUNKS;
   extern __shared__ uint8_t smem_raw[];
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
   const int tid = threadIdx.x;
@@ -188,39 +202,48 @@ __global__ void __launch_bounds__(THREADS, 2)
 #endif
 }
 
-template <class T, class OutT>
-cudaError_t launch(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values, int blocks,
-                   const float* bias, void* y, int tokens, int in, int out, cudaStream_t stream) {
-  auto kernel = bsr_gemm_sm90_kernel<T, OutT>;
-  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, SMEM_BYTES);
+template <class T, class OutT, class C>
+cudaError_t launch_cfg(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
+                       int blocks, const float* bias, void* y, int tokens, int in, int out, cudaStream_t stream) {
+  auto kernel = bsr_gemm_sm90_kernel<T, OutT, C>;
+  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const bool paired = ((uintptr_t)y % (2 * sizeof(OutT))) == 0;
-  dim3 grid((unsigned)(out / BLK), (unsigned)((tokens + BM - 1) / BM));
-  kernel<<<grid, THREADS, SMEM_BYTES, stream>>>(static_cast<const T*>(x), row_ptr, col_idx,
-                                                static_cast<const T*>(values), bias, static_cast<OutT*>(y), tokens,
-                                                in, out, blocks, paired);
+  dim3 grid((unsigned)(out / BLK), (unsigned)((tokens + C::BM - 1) / C::BM));
+  kernel<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(static_cast<const T*>(x), row_ptr, col_idx,
+                                                      static_cast<const T*>(values), bias, static_cast<OutT*>(y),
+                                                      tokens, in, out, blocks, paired);
   return cudaGetLastError();
+}
+
+template <class T, class OutT>
+cudaError_t launch(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values, int blocks,
+                   const float* bias, void* y, int tokens, int in, int out, bool wide, cudaStream_t stream) {
+  if (wide)
+    return launch_cfg<T, OutT, BsrSm90Cfg<256>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
+  return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
 }
 
 }  // namespace
 
 bool bsr_gemm_sm90_available() {
   static Sm90Cache cache;
-  return sm90a_code_runs(bsr_gemm_sm90_kernel<__nv_bfloat16, float>, cache);
+  return sm90a_code_runs(bsr_gemm_sm90_kernel<__nv_bfloat16, float, BsrSm90Cfg<128>>, cache);
 }
 
 cudaError_t bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                           const void* values, int64_t blocks, const float* bias, void* y, int y_dtype,
-                          int64_t tokens, int64_t in, int64_t out, cudaStream_t stream) {
+                          int64_t tokens, int64_t in, int64_t out, bool experimental, cudaStream_t stream) {
   // Ranges checked by the host caller: tokens <= kBsrMaxTokens, in/out <= 2^30 and multiples of 64, blocks <= 2^31-1.
   const int t = (int)tokens, k = (int)in, m = (int)out, nb = (int)blocks;
+  const bool w = experimental;  // 256-token CTAs
   if (x_dtype == SK_DTYPE_BF16) {
     if (y_dtype == SK_DTYPE_F32)
-      return launch<__nv_bfloat16, float>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, stream);
+      return launch<__nv_bfloat16, float>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, w, stream);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, w, stream);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, stream);
-  return launch<__half, __half>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, w, stream);
+  return launch<__half, __half>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, w, stream);
 }
 
 }  // namespace skcuda

@@ -117,8 +117,9 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments: currently
  * sk_sparse24_gemm's shared-memory-A kernel with the decoupled mbarrier pipeline at every size and, on any device
  * whose shared memory takes them, its deeper tiny-token (<= 16) pipelines; sk_attention's Hopper kernel with the
- * decoupled pipeline, and for dense masks and bias too; sk_gather_cols with 16-byte output stores (these five not
- * yet run on a GPU); sk_dense_gemm's in-flight version at every size), or SK_HOPPER_QUERY to leave it. The start value
+ * decoupled pipeline, and for dense masks and bias too; sk_bsr_gemm's Hopper kernel with 256-token CTAs;
+ * sk_gather_cols with 16-byte output stores (these six not yet run on a GPU); sk_dense_gemm's in-flight version at
+ * every size), or SK_HOPPER_QUERY to leave it. The start value
  * comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
 #define SK_HOPPER_QUERY (-1)

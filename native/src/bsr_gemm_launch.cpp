@@ -92,7 +92,7 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   if (block_rows == 64 && block_cols == 64 && workspace == nullptr && tokens > 64 &&
       sk::hopper_mode() != SK_HOPPER_OFF && skcuda::bsr_gemm_sm90_available()) {
     e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
-                              (cudaStream_t)stream);
+                              sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
   } else {
     e = skcuda::bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias, y,
                          y_dtype, tokens, in, out, (cudaStream_t)stream);
@@ -128,7 +128,7 @@ SK_EXPORT int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const in
   if (!skcuda::bsr_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
   e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
-                            (cudaStream_t)stream);
+                            sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: kernel launch");
   return SK_OK;
 #else
