@@ -225,6 +225,28 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
       __syncthreads();                 // everyone's copies of tile kt (and Q) are in
     }
 
+    // ---- ELEMENTWISE: which of this thread's scores the structure, the mask and the bias leave visible (bit i for
+    // accumulator i), and whether any score of the CTA's tile is: a tile nothing sees (the empty part of a causal or
+    // padding pattern given as a dense mask) is skipped whole, as its softmax and P V would change nothing. The
+    // decision is block-uniform, so both warpgroups skip together (the V guard's block barriers stay matched).
+    uint64_t vis_bits = 0;
+    bool skip = false;
+    if constexpr (ELEMENTWISE) {
+      const int k0 = kt * BK;
+      const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
+#pragma unroll
+      for (int i = 0; i < C::NS; ++i) {
+        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
+        const int hr = (i >> 1) & 1;
+        bool vis = (!partial || att_visible(row, j, klen, a.lq, a.lk, causal, -1, -1)) && row < a.lq;
+        // j < klen <= lk for a visible score: the mask and bias rows hold it
+        if (vis && mask_row[hr] != nullptr) vis = __ldg(mask_row[hr] + j) != 0;
+        if (vis && bias_row[hr] != nullptr) vis = __ldg(bias_row[hr] + j) != -INFINITY;  // -inf masks, even NaN
+        vis_bits |= (uint64_t)vis << i;
+      }
+      skip = __syncthreads_or(vis_bits != 0ull) == 0;
+    }
+    if (!skip) {
     // ---- S = Q K^T ----
     float s[C::NS];
 #pragma unroll
@@ -237,24 +259,16 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     sm90::wgmma_wait<0>();
     pin(s);
 
-    // ---- scale, causal / key-length masks (only in tiles that cut them) ----
+    // ---- scale, causal / key-length masks (only in tiles that cut them), or the elementwise visibility ----
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
     if (ELEMENTWISE) {
 #pragma unroll
       for (int i = 0; i < C::NS; ++i) {
-        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
-        const int hr = (i >> 1) & 1;
-        bool vis = !partial || att_visible(row, j, klen, a.lq, a.lk, causal, -1, -1);
+        const int hr = (i >> 1) & 1, j = k0 + att90_acc_col(lane, i);
+        const bool vis = (vis_bits >> i) & 1ull;
         float x = s[i] * scale_log2;
-        if (vis && row < a.lq) {  // j < klen <= lk here: the mask and bias rows hold it
-          if (mask_row[hr] != nullptr) vis = __ldg(mask_row[hr] + j) != 0;
-          if (bias_row[hr] != nullptr) {
-            const float bv = __ldg(bias_row[hr] + j);
-            if (bv == -INFINITY) vis = false;  // NaN + -inf would be NaN
-            x += bv * kLog2e;
-          }
-        }
+        if (vis && bias_row[hr] != nullptr) x += __ldg(bias_row[hr] + j) * kLog2e;
         s[i] = vis ? x : -INFINITY;
       }
     } else if (partial) {
@@ -326,6 +340,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     sm90::wgmma_wait<0>();
 #pragma unroll
     for (int db = 0; db < C::DB; ++db) pin(o[db]);
+    }  // !skip
     if constexpr (DECOUPLED) mbar_arrive(empty + 8 * stage);  // this thread is done with the stage
     else __syncthreads();  // both warpgroups are done with this stage before the next iteration refills it
     stage ^= 1;

@@ -181,7 +181,26 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
 
   // Tile kt of warpgroup wg from ring stage `stage`: S = Q K^T, masks, online softmax, O += P V (the kernel's body
   // between the waits; its MMA groups are drained, so they read shared memory here).
+  const bool elementwise = !p.mask.empty() || !p.bias.empty();
+  // The ELEMENTWISE kernel's visibility of score (row, key j) in a tile: structure, row < Lq, mask, bias != -inf.
+  auto elem_visible = [&](int row, int j, bool partial) {
+    bool vis = (!partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1)) && row < p.Lq;
+    if (vis) EMU_CHECK(j < p.Lk, "mask / bias read past Lk (key %d)", j);
+    if (vis && !p.mask.empty()) vis = p.mask[(size_t)row * p.Lk + j] != 0;
+    if (vis && !p.bias.empty()) vis = p.bias[(size_t)row * p.Lk + j] != -INFINITY;
+    return vis;
+  };
+  // ... and the kernel's block-wide skip: no score of the CTA's 128 rows in tile kt is visible.
+  auto tile_skipped = [&](int kt) {
+    const int k0 = kt * BK;
+    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1);
+    for (int r = 0; r < C::BQ; ++r)
+      for (int c = 0; c < BK; ++c)
+        if (elem_visible(q0 + r, k0 + c, partial)) return false;
+    return true;
+  };
   auto tile = [&](int wg, int kt, int stage) {
+    if (elementwise && tile_skipped(kt)) return;  // nothing read, nothing changed
     const uint32_t kst = C::K_OFF + stage * C::KV_BYTES, vst = C::V_OFF + stage * C::KV_BYTES;
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1);
@@ -197,17 +216,14 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
         const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
         EMU_CHECK(row - q0 - 64 * wg == acc_row(w, lane, i) && j - k0 == acc_col(lane, i),
                   "att90_acc_row/col disagree with the accumulator layout at i %d", i);
-        // The kernel's masking step: elementwise (mask / bias read per score, as attention_sm90.cu) or structural.
-        bool vis = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1);
+        // The kernel's masking step: elementwise (visibility bits, bias added to visible scores) or structural.
         float x = s[(size_t)t][(size_t)i] * scale_log2;
-        if ((!p.mask.empty() || !p.bias.empty()) && vis && row < p.Lq) {
-          EMU_CHECK(j < p.Lk, "mask / bias read past Lk (key %d)", j);
-          if (!p.mask.empty()) vis = p.mask[(size_t)row * p.Lk + j] != 0;
-          if (!p.bias.empty()) {
-            const float bv = p.bias[(size_t)row * p.Lk + j];
-            if (bv == -INFINITY) vis = false;
-            x += bv * 1.4426950408889634f;
-          }
+        bool vis;
+        if (elementwise) {
+          vis = elem_visible(row, j, partial);
+          if (vis && !p.bias.empty()) x += p.bias[(size_t)row * p.Lk + j] * 1.4426950408889634f;
+        } else {
+          vis = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1);
         }
         s[(size_t)t][(size_t)i] = vis ? x : -INFINITY;
       }
@@ -545,6 +561,12 @@ int main() {
     p.bias.resize((size_t)64 * 300);
     for (auto& x : p.bias) x = (float)(mr() % 50) / 25.0f - 1.0f;
     go(p, "mask + bias");
+    // The causal pattern as a dense mask over 3 x 3 tiles: the tiles above the diagonal are skipped whole.
+    p = base(1, 2, 1, 300, 300, 128, emu::BF16, false);
+    p.mask.assign((size_t)300 * 300, 0);
+    for (int i = 0; i < 300; ++i)
+      for (int j = 0; j <= i; ++j) p.mask[(size_t)i * 300 + j] = 1;
+    go(p, "causal as a dense mask");
   }
   printf("%s: %d of %d sm90 attention emulation cases passed\n", failed ? "FAIL" : "PASS", total - failed, total);
   return failed ? 1 : 0;
