@@ -122,10 +122,12 @@ __device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t 
 // empty one (every thread done with the tile) order the refills, so one warpgroup's softmax can overlap the other's
 // MMAs (FlashAttention-3's ping-pong, left to arise from the tensor cores' queue order rather than forced). The
 // non-finite V guard keeps its block-wide barriers: both warpgroups meet there on the same (partial) tile.
-// ELEMENTWISE (experimental, not yet run on a GPU): a dense boolean mask and / or an additive bias, read per score in
-// every tile as attention.cu does (a bias of -inf masks its key whatever the score); every tile then counts as
-// partial for the non-finite V guard. Without them the kernel is the verified one, unchanged.
-template <class T, class OutT, int D, int BK, bool DECOUPLED, bool ELEMENTWISE>
+// MASKED (experimental, not yet run on a GPU): the rest of sk_attention's masks but block-sparse lists. A dense
+// boolean mask and / or an additive bias are read per score in every tile as attention.cu does (a bias of -inf masks
+// its key whatever the score), every tile then counting as partial for the non-finite V guard; sliding windows go
+// through the same tile-range and visibility helpers as causal; a head the head mask prunes runs no tile and stores
+// zeros. Without them (MASKED false) the kernel is the verified one, unchanged.
+template <class T, class OutT, int D, int BK, bool DECOUPLED, bool MASKED>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, BK>;
@@ -148,7 +150,13 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
   const bool causal = a.causal != 0;
   const int klen = att_klen(a.key_lengths ? a.key_lengths + b : nullptr, a.lk);
   int lo = 0, hi = 0;  // key tiles [lo, hi) that hold a visible key for some row of [q0, q1)
-  att_tile_range(q0, q1, klen, a.lq, a.lk, causal, -1, -1, BK, lo, hi);
+  // Windows only in the MASKED instantiation; the other keeps its literal "no window", so it stays the code that ran.
+  if constexpr (MASKED) {
+    att_tile_range(q0, q1, klen, a.lq, a.lk, causal, a.window_left, a.window_right, BK, lo, hi);
+    if (a.head_mask != nullptr && __ldg(a.head_mask + h) == 0) hi = lo;  // a pruned head: zeros, no work
+  } else {
+    att_tile_range(q0, q1, klen, a.lq, a.lk, causal, -1, -1, BK, lo, hi);
+  }
 
   // K and V tile kt into ring stage `stage`; keys at or past klen are zero-filled (never read from memory), so P = 0
   // meets finite V there.
@@ -169,10 +177,10 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     for (int i = 0; i < C::NO; ++i) o[db][i] = 0.f;
   float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
-  // ELEMENTWISE: this thread's two rows of the mask and of the bias (broadcast strides), fixed for the whole key loop.
+  // MASKED: this thread's two rows of the mask and of the bias (broadcast strides), fixed for the whole key loop.
   const uint8_t* mask_row[2] = {nullptr, nullptr};
   const float* bias_row[2] = {nullptr, nullptr};
-  if constexpr (ELEMENTWISE) {
+  if constexpr (MASKED) {
 #pragma unroll
     for (int hr = 0; hr < 2; ++hr) {
       const int row = min(row_g + 8 * hr, a.lq - 1);  // rows past lq are never read (see the masking step)
@@ -225,20 +233,21 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
       __syncthreads();                 // everyone's copies of tile kt (and Q) are in
     }
 
-    // ---- ELEMENTWISE: which of this thread's scores the structure, the mask and the bias leave visible (bit i for
+    // ---- MASKED: which of this thread's scores the structure, the mask and the bias leave visible (bit i for
     // accumulator i), and whether any score of the CTA's tile is: a tile nothing sees (the empty part of a causal or
     // padding pattern given as a dense mask) is skipped whole, as its softmax and P V would change nothing. The
     // decision is block-uniform, so both warpgroups skip together (the V guard's block barriers stay matched).
     uint64_t vis_bits = 0;
     bool skip = false;
-    if constexpr (ELEMENTWISE) {
+    if constexpr (MASKED) {
+      const int64_t wl = a.window_left, wr = a.window_right;
       const int k0 = kt * BK;
-      const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
+      const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, wl, wr);
 #pragma unroll
       for (int i = 0; i < C::NS; ++i) {
         const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
         const int hr = (i >> 1) & 1;
-        bool vis = (!partial || att_visible(row, j, klen, a.lq, a.lk, causal, -1, -1)) && row < a.lq;
+        bool vis = (!partial || att_visible(row, j, klen, a.lq, a.lk, causal, wl, wr)) && row < a.lq;
         // j < klen <= lk for a visible score: the mask and bias rows hold it
         if (vis && mask_row[hr] != nullptr) vis = __ldg(mask_row[hr] + j) != 0;
         if (vis && bias_row[hr] != nullptr) vis = __ldg(bias_row[hr] + j) != -INFINITY;  // -inf masks, even NaN
@@ -261,8 +270,9 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 
     // ---- scale, causal / key-length masks (only in tiles that cut them), or the elementwise visibility ----
     const int k0 = kt * BK;
+    // (In the MASKED instantiation only the V guard reads `partial`, and it guards every tile there anyway.)
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
-    if (ELEMENTWISE) {
+    if (MASKED) {
 #pragma unroll
       for (int i = 0; i < C::NS; ++i) {
         const int hr = (i >> 1) & 1, j = k0 + att90_acc_col(lane, i);
@@ -313,7 +323,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 
     // ---- non-finite V where the masks zeroed some weights (attention_nonfinite.cuh): tiles every row sees whole
     // need no guard; partial ones (causal diagonal, key-length tail) are scanned once, fixed up only if one is found
-    if (partial || ELEMENTWISE) {
+    if (partial || MASKED) {
       uint8_t* vtile = smem + C::V_OFF + stage * C::KV_BYTES;
       if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
         att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
@@ -374,8 +384,10 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 template <class T, class OutT, int D, bool DECOUPLED>
 cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK>;
-  auto kern = a.mask != nullptr || a.bias != nullptr ? attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, true>
-                                                     : attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, false>;
+  const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
+                      a.window_right != -1;
+  auto kern = masked ? attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, true>
+                     : attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, false>;
   cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));

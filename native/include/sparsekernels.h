@@ -117,7 +117,8 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments: currently
  * sk_sparse24_gemm's shared-memory-A kernel with the decoupled mbarrier pipeline at every size and, on any device
  * whose shared memory takes them, its deeper tiny-token (<= 16) pipelines; sk_attention's Hopper kernel with the
- * decoupled pipeline, and for dense masks and bias too; sk_bsr_gemm's Hopper kernel with 256-token CTAs;
+ * decoupled pipeline, and for dense masks, bias, windows and head masks too; sk_bsr_gemm's Hopper kernel with
+ * 256-token CTAs;
  * sk_gather_cols with 16-byte output stores (these six not yet run on a GPU); sk_dense_gemm's in-flight version at
  * every size), or SK_HOPPER_QUERY to leave it. The start value
  * comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).

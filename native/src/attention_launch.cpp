@@ -78,14 +78,16 @@ int check_core(const char* fn, const void* q, const void* k, const void* v, cons
 }
 
 #ifdef SK_WITH_CUDA
-// Whether the Hopper kernel (attention_sm90.cu, 1.7x the mma.sync kernel on an H200) takes this call: what it covers
-// (head dims 64 and 128; causal and key lengths; no window, head mask or block list; a dense mask or bias only in the
-// experimental mode), sk_hopper_kernels not off, an sm_90 device with our sm_90a code, and its shared memory.
+// Whether the Hopper kernel (attention_sm90.cu, 1.7x the mma.sync kernel on an H200) takes this call: head dims 64
+// and 128 without block-sparse lists; causal and key lengths always, windows, dense masks, bias and head masks only in
+// the experimental mode (its MASKED instantiation, not yet run on a GPU); sk_hopper_kernels not off, an sm_90 device
+// with our sm_90a code, and its shared memory.
 bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
-  const bool elementwise_ok = (a.mask == nullptr && a.bias == nullptr) || sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL;
-  return (a.d == 64 || a.d == 128) && a.window_left == -1 && a.window_right == -1 && elementwise_ok &&
-         a.head_mask == nullptr && a.kv_count == nullptr && sk::hopper_mode() != SK_HOPPER_OFF &&
-         skcuda::attention_sm90_available() && skcuda::attention_sm90_smem_bytes(a.d) <= optin;
+  const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
+                      a.window_right != -1;
+  return (a.d == 64 || a.d == 128) && a.kv_count == nullptr && sk::hopper_mode() != SK_HOPPER_OFF &&
+         (!masked || sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL) && skcuda::attention_sm90_available() &&
+         skcuda::attention_sm90_smem_bytes(a.d) <= optin;
 }
 
 int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {

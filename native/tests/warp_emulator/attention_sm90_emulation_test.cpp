@@ -130,6 +130,9 @@ struct Prob {
   // ELEMENTWISE kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
   std::vector<float> bias;
+  // MASKED kernel too: sliding window (-1: none on that side) and head mask [Hq] (empty: none)
+  int64_t wl = -1, wr = -1;
+  std::vector<uint8_t> hmask;
 };
 
 // One CTA of the kernel, thread by thread where the kernel's threads differ (the 256 threads = 2 warpgroups).
@@ -145,8 +148,12 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   const int64_t q_base = (int64_t)bh * p.Lq * D;
   const int64_t kv_base = ((int64_t)b * p.Hkv + att_kv_head(h, p.Hq, p.Hkv)) * p.Lk * D;
   const int klen = att_klen(p.klen.empty() ? nullptr : &p.klen[(size_t)b], p.Lk);
+  // The MASKED instantiation (any of mask, bias, window, head mask) takes the windows; the other runs with none.
+  const bool masked = !p.mask.empty() || !p.bias.empty() || !p.hmask.empty() || p.wl != -1 || p.wr != -1;
+  const int64_t wl = masked ? p.wl : -1, wr = masked ? p.wr : -1;
   int lo = 0, hi = 0;
-  att_tile_range(q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1, BK, lo, hi);
+  att_tile_range(q0, q1, klen, p.Lq, p.Lk, p.causal, wl, wr, BK, lo, hi);
+  if (masked && !p.hmask.empty() && p.hmask[(size_t)h] == 0) hi = lo;  // a pruned head: zeros, no work
   const float scale_log2 = (1.0f / sqrtf((float)D)) * 1.4426950408889634f;
   const int QTAG = 1 << 20;
 
@@ -181,10 +188,10 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
 
   // Tile kt of warpgroup wg from ring stage `stage`: S = Q K^T, masks, online softmax, O += P V (the kernel's body
   // between the waits; its MMA groups are drained, so they read shared memory here).
-  const bool elementwise = !p.mask.empty() || !p.bias.empty();
+  const bool elementwise = masked;
   // The ELEMENTWISE kernel's visibility of score (row, key j) in a tile: structure, row < Lq, mask, bias != -inf.
   auto elem_visible = [&](int row, int j, bool partial) {
-    bool vis = (!partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1)) && row < p.Lq;
+    bool vis = (!partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, wl, wr)) && row < p.Lq;
     if (vis) EMU_CHECK(j < p.Lk, "mask / bias read past Lk (key %d)", j);
     if (vis && !p.mask.empty()) vis = p.mask[(size_t)row * p.Lk + j] != 0;
     if (vis && !p.bias.empty()) vis = p.bias[(size_t)row * p.Lk + j] != -INFINITY;
@@ -193,7 +200,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   // ... and the kernel's block-wide skip: no score of the CTA's 128 rows in tile kt is visible.
   auto tile_skipped = [&](int kt) {
     const int k0 = kt * BK;
-    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1);
+    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, wl, wr);
     for (int r = 0; r < C::BQ; ++r)
       for (int c = 0; c < BK; ++c)
         if (elem_visible(q0 + r, k0 + c, partial)) return false;
@@ -203,7 +210,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     if (elementwise && tile_skipped(kt)) return;  // nothing read, nothing changed
     const uint32_t kst = C::K_OFF + stage * C::KV_BYTES, vst = C::V_OFF + stage * C::KV_BYTES;
     const int k0 = kt * BK;
-    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, -1, -1);
+    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, wl, wr);
     // Q rows of this warpgroup: tag QTAG; K and V: tag kt (the tile the stage must hold now).
     std::vector<std::vector<float>> s(128, std::vector<float>(C::NS, 0.f));
     for (int ks = 0; ks < D / 16; ++ks)
@@ -223,7 +230,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
           vis = elem_visible(row, j, partial);
           if (vis && !p.bias.empty()) x += p.bias[(size_t)row * p.Lk + j] * 1.4426950408889634f;
         } else {
-          vis = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, -1, -1);
+          vis = !partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, wl, wr);
         }
         s[(size_t)t][(size_t)i] = vis ? x : -INFINITY;
       }
@@ -393,6 +400,10 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
         for (int j = 0; j < p.Lk; ++j) {
           sc[(size_t)j] = -INFINITY;
           if (j >= kl || (p.causal && j > i + p.Lk - p.Lq)) continue;
+          // windows (sparsekernels.h): j >= i + (Lk - Lq) - wl and j <= i + (Lk - Lq) + wr; a pruned head sees nothing
+          if (p.wl >= 0 && j < i + p.Lk - p.Lq - p.wl) continue;
+          if (p.wr >= 0 && j > i + p.Lk - p.Lq + p.wr) continue;
+          if (!p.hmask.empty() && p.hmask[(size_t)h] == 0) continue;
           if (!p.mask.empty() && p.mask[(size_t)i * p.Lk + j] == 0) continue;
           const double bv = p.bias.empty() ? 0.0 : p.bias[(size_t)i * p.Lk + j];
           if (bv == -INFINITY) continue;
@@ -567,6 +578,16 @@ int main() {
     for (int i = 0; i < 300; ++i)
       for (int j = 0; j <= i; ++j) p.mask[(size_t)i * 300 + j] = 1;
     go(p, "causal as a dense mask");
+    // Windows (with and without causal) and a head mask, on the MASKED instantiation.
+    p = base(1, 3, 1, 260, 260, 64, emu::F16, true);
+    p.wl = 100;
+    p.hmask = {1, 0, 1};
+    go(p, "causal window 101 + head mask");
+    p = base(2, 2, 2, 200, 330, 128, emu::BF16, false);
+    p.wl = 40;
+    p.wr = 70;
+    p.klen = {330, 150};
+    go(p, "two-sided window + key lengths");
   }
   printf("%s: %d of %d sm90 attention emulation cases passed\n", failed ? "FAIL" : "PASS", total - failed, total);
   return failed ? 1 : 0;
