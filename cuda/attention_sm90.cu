@@ -126,7 +126,7 @@ __device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t 
 // boolean mask and / or an additive bias are read per score in every tile as attention.cu does (a bias of -inf masks
 // its key whatever the score), every tile then counting as partial for the non-finite V guard; sliding windows go
 // through the same tile-range and visibility helpers as causal; a head the head mask prunes runs no tile and stores
-// zeros. Without them (MASKED false) the kernel is the verified one, unchanged.
+// zeros. Without them (MASKED false) it is the verified kernel's source, unchanged.
 template <class T, class OutT, int D, int BK, bool DECOUPLED, bool MASKED>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
 #if SK_SM90A
