@@ -127,7 +127,7 @@ struct Prob {
   // 0: the lockstep pipeline (a __syncthreads per tile); 1-3: the decoupled (mbarrier) pipeline with warpgroup 0
   // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step
   int pipeline = 0;
-  // ELEMENTWISE kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
+  // MASKED kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
   std::vector<float> bias;
   // MASKED kernel too: sliding window (-1: none on that side) and head mask [Hq] (empty: none)
@@ -189,7 +189,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   // Tile kt of warpgroup wg from ring stage `stage`: S = Q K^T, masks, online softmax, O += P V (the kernel's body
   // between the waits; its MMA groups are drained, so they read shared memory here).
   const bool elementwise = masked;
-  // The ELEMENTWISE kernel's visibility of score (row, key j) in a tile: structure, row < Lq, mask, bias != -inf.
+  // The MASKED kernel's visibility of score (row, key j) in a tile: structure, row < Lq, mask, bias != -inf.
   auto elem_visible = [&](int row, int j, bool partial) {
     bool vis = (!partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, wl, wr)) && row < p.Lq;
     if (vis) EMU_CHECK(j < p.Lk, "mask / bias read past Lk (key %d)", j);
@@ -552,7 +552,7 @@ int main() {
     go(p, "causal + key lengths");
   }
   {
-    // The ELEMENTWISE kernel (experimental): a dense mask with fully masked rows, a bias with -inf entries, both.
+    // The MASKED kernel (experimental): a dense mask with fully masked rows, a bias with -inf entries, both.
     std::mt19937 mr(77);
     Prob p = base(1, 2, 1, 150, 200, 128, emu::F16, false);
     p.mask.resize((size_t)150 * 200);
