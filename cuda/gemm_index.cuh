@@ -286,14 +286,23 @@ SK_HD int sp90_acc_n(int n0, int lane, int i) { return n0 + 8 * (i >> 2) + 2 * (
 //             waits for empty[s] of stage n - STAGES; consuming stage kt it waits for full[kt % STAGES]. A warpgroup
 //             that drains first goes on to its next stage while the other's MMAs still run, so the drains overlap
 //             MMAs. One slot of slack (PREFETCH = STAGES - 2) lets the warpgroups drift a stage apart.
-template <int WG_, bool DECOUPLED_ = false>
+// Two block shapes:
+//   128 W rows (WG = 2, 4 stages): the verified one.
+//   256 W rows (WG = 4 warpgroups of 64 rows, 3 stages; experimental, written 2026-11-27 without a GPU). Why: per k
+//   step a block reads 2 bytes of X per token but only 1 byte of compressed W (+ metadata) per row, so the X side
+//   dominates the operand traffic, and it falls with the rows per block: bytes per dense-equivalent MAC 2/BM + 1/BN
+//   = 0.0234 at 128 x 128, 0.0156 at 256 x 128 (a third less). At 4096^3 the verified kernel moves ~1.6 GB from L2
+//   in 0.23 ms (~7 TB/s), about what dense cuBLAS moves in its 0.19 ms, and the Nsight profile found it neither
+//   compute- nor memory-bound but waiting: fewer bytes per MMA is the lever a tile shape gives. 512 threads cap the
+//   registers at 128 a thread (64 of them accumulators).
+template <int WG_, bool DECOUPLED_ = false, int STAGES_ = 4>
 struct Sp90SmemCfgT {
   static constexpr int WG = WG_;          // warpgroups per block
   static constexpr bool DECOUPLED = DECOUPLED_;
   static constexpr int BM = 64 * WG;      // W rows (out features) per block
   static constexpr int BN = 128;          // tokens per block = the wgmma N
   static constexpr int KSTEPS = 4;        // k32 steps per stage: 64 compressed halves = one 128-byte A row
-  static constexpr int STAGES = 4;
+  static constexpr int STAGES = STAGES_;
   static constexpr int PREFETCH = DECOUPLED ? STAGES - 2 : STAGES - 1;  // stages loaded ahead of the multiplied one
   static constexpr int THREADS = 128 * WG;
   static constexpr int WM = BM / 32;      // 32-row metadata blocks (Variant P) per block tile
@@ -327,8 +336,12 @@ struct Sp90SmemCfgT {
 };
 // The lockstep pipeline: sk_sparse24_gemm's choice on sm_90 for grids above half an SM wave (verified on an H200).
 using Sp90SmemCfg = Sp90SmemCfgT<2>;
-// The decoupled pipeline: the experimental mode's choice (written 2026-11-27 without a GPU; not yet run).
+// The decoupled pipeline (written 2026-11-27 without a GPU; not yet run).
 using Sp90SmemDecoupledCfg = Sp90SmemCfgT<2, true>;
+// 256 W rows per block, lockstep: the experimental mode's choice where its grid fills the SMs (not yet run).
+using Sp90SmemWideCfg = Sp90SmemCfgT<4, false, 3>;
+// 256 W rows per block, decoupled (not yet run).
+using Sp90SmemWideDecoupledCfg = Sp90SmemCfgT<4, true, 3>;
 
 // Decoupled pipeline bookkeeping (mbarrier phases; host-callable for the emulation test). The refill issued while
 // consuming stage kt loads stage n = kt + PREFETCH into slot n % STAGES; when n >= STAGES it must first wait for that

@@ -33,14 +33,21 @@ cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_value
                                bool experimental, cudaStream_t stream);
 bool sparse24_gemm_sm90_available();
 int64_t sparse24_sm90_max_tokens();
+// One of sparse24_gemm_sm90's kernels by name, whatever the mode (variant: SK_SPARSE24_SM90_*, sparsekernels.h;
+// SK_SPARSE24_SM90_DISPATCH = sparse24_gemm_sm90's choice for the mode). Same contract and preconditions.
+cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
+                                       int64_t out, int variant, bool experimental, cudaStream_t stream);
 
 // The shared-memory-A variant of sparse24_gemm_sm90 (compressed W reaches wgmma.sp through a descriptor, 4 k32 steps
-// per stage): what sparse24_gemm_sm90 runs where the grid is large (decoupled false: the lockstep pipeline, verified),
-// and under the experimental mode with decoupled true (mbarrier pipeline, warpgroups not in lockstep; not yet run on a
-// GPU). Same contract, same preconditions (launch only when sparse24_gemm_sm90_available()).
+// per stage): what sparse24_gemm_sm90 runs where the grid is large (kLockstep, verified). The others are not yet run
+// on a GPU: kDecoupled (mbarrier pipeline, warpgroups not in lockstep), kWide (256 W rows per block, lockstep: the
+// experimental mode's choice where its grid fills the SMs), kWideDecoupled (both). See gemm_index.cuh. Same contract,
+// same preconditions (launch only when sparse24_gemm_sm90_available()).
+enum class Sp90SmemPipe { kLockstep, kDecoupled, kWide, kWideDecoupled };
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, bool decoupled, cudaStream_t stream);
+                                      int64_t out, Sp90SmemPipe pipe, cudaStream_t stream);
 
 // Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
 // beta = 1, so that cuBLAS's output comes out as X . W^T + b.

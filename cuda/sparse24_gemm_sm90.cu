@@ -210,6 +210,13 @@ bool smem_a_pays(int64_t tokens, int64_t out) {
   return 2 * gx * gy > sm_count();
 }
 
+// The 256-row blocks leave SMs idle below one full wave (128 tokens x 4096 rows is 16 blocks on 132 SMs).
+bool wide_grid_fills(int64_t tokens, int64_t out) {
+  int64_t gx, gy;
+  sp90_grid<Sp90SmemWideCfg>((int)tokens, (int)out, gx, gy);
+  return gx * gy >= sm_count();
+}
+
 }  // namespace
 
 int64_t sparse24_sm90_max_tokens() { return kSp90MaxTokens; }
@@ -219,17 +226,28 @@ bool sparse24_gemm_sm90_available() {
   return sm90a_code_runs(sparse24_gemm_sm90_kernel<__nv_bfloat16, float, Sp90Cfg>, cache);
 }
 
-cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
-                               const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                               bool experimental, cudaStream_t stream) {
-  // Experimental mode: the shared-memory-A kernel with the decoupled (mbarrier) pipeline, at every size. Otherwise
-  // the measured choice above.
-  if (experimental)
-    return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, true,
+cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
+                                       int64_t out, int variant, bool experimental, cudaStream_t stream) {
+  if (variant == SK_SPARSE24_SM90_DISPATCH) {
+    // Experimental mode: the 256-row shared-memory-A kernel where its grid fills the SMs, else the decoupled
+    // pipeline (both not yet run on a GPU). Otherwise the measured choice above.
+    if (experimental)
+      variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_WIDE : SK_SPARSE24_SM90_SMEM_A_DECOUPLED;
+    else
+      variant = smem_a_pays(tokens, out) ? SK_SPARSE24_SM90_SMEM_A : SK_SPARSE24_SM90_REGISTER_A;
+  }
+  auto smem_a = [&](Sp90SmemPipe pipe) {
+    return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, pipe,
                                      stream);
-  if (smem_a_pays(tokens, out))
-    return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, false,
-                                     stream);
+  };
+  switch (variant) {
+    case SK_SPARSE24_SM90_SMEM_A: return smem_a(Sp90SmemPipe::kLockstep);
+    case SK_SPARSE24_SM90_SMEM_A_DECOUPLED: return smem_a(Sp90SmemPipe::kDecoupled);
+    case SK_SPARSE24_SM90_SMEM_A_WIDE: return smem_a(Sp90SmemPipe::kWide);
+    case SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED: return smem_a(Sp90SmemPipe::kWideDecoupled);
+    default: break;  // SK_SPARSE24_SM90_REGISTER_A (the host caller checked the value)
+  }
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   const void* v = gpu_values;
   if (x_dtype == SK_DTYPE_BF16) {
@@ -238,6 +256,13 @@ cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_value
   }
   if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, stream);
   return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, stream);
+}
+
+cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
+                               const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                               bool experimental, cudaStream_t stream) {
+  return sparse24_gemm_sm90_variant(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
+                                    SK_SPARSE24_SM90_DISPATCH, experimental, stream);
 }
 
 }  // namespace skcuda

@@ -22,6 +22,9 @@
 //   Block tile 128 W rows (two warpgroups of 64) x 128 tokens x 128 k per stage; per stage 16 KB of W, 32 KB of X,
 //   2 KB of metadata; 4 stages = 201 KB of dynamic shared memory with the alignment slack (one block per SM). Each
 //   warpgroup holds one m64n128 f32 accumulator tile (64 per thread) and issues 4 m64n128k32 per stage.
+//   The wide blocks (Sp90SmemWideCfg, experimental): 256 W rows (four warpgroups), 3 stages of 32 KB W, 32 KB X and
+//   4 KB metadata = 205 KB; a third fewer operand bytes per MMA (gemm_index.cuh), 126-128 registers of the 128 that
+//   512 threads allow, no spills (ptxas, CUDA 13.0).
 //   Pipelines (gemm_index.cuh, Sp90SmemCfgT): lockstep (Sp90SmemCfg, the default) and decoupled
 //   (Sp90SmemDecoupledCfg, the experimental mode: per-slot full / empty mbarriers instead of a __syncthreads per
 //   stage, so one warpgroup's drain overlaps the other's MMAs; written 2026-11-27 without a GPU, not yet run). Both
@@ -49,7 +52,8 @@ template <class C>
 constexpr bool copies_fit() {
   return C::B_COPIES % C::THREADS == 0 && C::A_COPIES % C::THREADS == 0 && C::E_COPIES <= C::THREADS;
 }
-static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemDecoupledCfg>(),
+static_assert(copies_fit<Sp90SmemCfg>() && copies_fit<Sp90SmemDecoupledCfg>() && copies_fit<Sp90SmemWideCfg>() &&
+                  copies_fit<Sp90SmemWideDecoupledCfg>(),
               "load_stage gives every thread the same number of X and W copies, and at most one metadata copy");
 static_assert(sp90_swizzle128(9, 3) == sm90::swizzle128(9, 3) && sp90_swizzle128(70, 7) == sm90::swizzle128(70, 7),
               "the copy plans' swizzle must be the one the descriptor names");
@@ -236,24 +240,32 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, bool decoupled, cudaStream_t stream) {
-  if (decoupled) return launch_cfg<Sp90SmemDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
-  return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+                   int in, int out, Sp90SmemPipe pipe, cudaStream_t stream) {
+  switch (pipe) {
+    case Sp90SmemPipe::kDecoupled:
+      return launch_cfg<Sp90SmemDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kWide:
+      return launch_cfg<Sp90SmemWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kWideDecoupled:
+      return launch_cfg<Sp90SmemWideDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    default:
+      return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+  }
 }
 
 }  // namespace
 
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, bool decoupled, cudaStream_t stream) {
+                                      int64_t out, Sp90SmemPipe pipe, cudaStream_t stream) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   const void* v = gpu_values;
   if (x_dtype == SK_DTYPE_BF16) {
-    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
+    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
-  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, decoupled, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
+  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
 }
 
 }  // namespace skcuda

@@ -115,9 +115,8 @@ struct Timed {
 // Times each variant (median_call_ms under its mode) for one shape, prints "TIME <name> <shape> ...: ms, TFLOP/s"
 // with `flops` as the FLOP count (dense-equivalent where the caller says so in `unit`), then
 // "RATIO <name> / <base> speed" of every variant against the last one (the peer). ms[i] < 0: not measured.
-template <size_t N>
-inline void time_and_compare(const char* shape, double flops, const char* unit, const Timed (&v)[N], double (&ms)[N]) {
-  for (size_t i = 0; i < N; ++i) {
+inline void time_and_compare(const char* shape, double flops, const char* unit, const Timed* v, double* ms, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
     HopperMode mode(v[i].mode);
     ms[i] = median_call_ms(v[i].run);
     if (ms[i] < 0) {
@@ -126,9 +125,14 @@ inline void time_and_compare(const char* shape, double flops, const char* unit, 
     }
     printf("TIME %s %s: %.4f ms, %.1f %s\n", v[i].name, shape, ms[i], flops / (ms[i] * 1e-3) / 1e12, unit);
   }
-  for (size_t i = 0; i + 1 < N; ++i)
-    if (ms[i] > 0 && ms[N - 1] > 0)
-      printf("RATIO %s / %s speed %s: %.2fx\n", v[i].name, v[N - 1].name, shape, ms[N - 1] / ms[i]);
+  for (size_t i = 0; i + 1 < n; ++i)
+    if (ms[i] > 0 && ms[n - 1] > 0)
+      printf("RATIO %s / %s speed %s: %.2fx\n", v[i].name, v[n - 1].name, shape, ms[n - 1] / ms[i]);
+}
+
+template <size_t N>
+inline void time_and_compare(const char* shape, double flops, const char* unit, const Timed (&v)[N], double (&ms)[N]) {
+  time_and_compare(shape, flops, unit, v, ms, N);
 }
 
 // Runs case(tokens, in, out, x_dtype, y_dtype, bias) on every shape twice, cycling the input dtype (f16, bf16), the

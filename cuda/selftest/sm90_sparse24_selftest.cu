@@ -10,7 +10,10 @@
 // 2 and 3 of one stage, i.e. the smem-A kernel's second X sub-tile and A at +64/+96 bytes. A failing
 // case also prints its wrong elements per 16-row warp slice of the 64-row warpgroup tile (metadata/selector bugs hit
 // the odd warps, or rows g vs g+8, first).
-// Then 4096^3 f16 timing against the mma.sp kernel (sk_sparse24_gemm) and dense cuBLAS (sk_blas_gemm, when found).
+// Every case runs through each kernel of sk_experimental_sparse24_gemm_sm90_variant that is under trial: the default
+// dispatch, the 256-row blocks ("wide"), the decoupled pipeline and both ("wide decoupled"); then t x 4096 x 4096 f16
+// timing of those that passed against the mma.sp kernel (sk_sparse24_gemm) and dense cuBLAS (sk_blas_gemm, when
+// found).
 // Returns 0 all cases passed, 1 a case failed, 2 no sm_90 device or no sm_90a code (SKIP).
 #include <cuda_runtime.h>
 #include <math.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <random>
 #include <vector>
 
@@ -30,6 +34,21 @@ namespace {
 using sk_selftest::DeviceBuf;
 
 const char* g_tag = "sm90 2:4";  // names the variant under test in every PASS/FAIL line
+int g_variant = SK_SPARSE24_SM90_DISPATCH;  // the kernel run_case runs (sk_experimental_sparse24_gemm_sm90_variant)
+
+// The kernels checked and timed, by sk_experimental_sparse24_gemm_sm90_variant's names. The first is the default
+// dispatch (verified on an H200); the others were written without a GPU. Wide (256-row blocks, lockstep) comes
+// before the decoupled pipelines, whose failure mode could be a hang: see sm90_sparse24_selftest().
+struct Variant {
+  const char* tag;   // in PASS/FAIL lines
+  const char* name;  // in TIME/RATIO lines
+  int variant;
+};
+const Variant kDefault = {"sm90 2:4", "wgmma.sp (sm90)", SK_SPARSE24_SM90_DISPATCH};
+const Variant kWide = {"sm90 2:4 wide", "wgmma.sp wide (sm90)", SK_SPARSE24_SM90_SMEM_A_WIDE};
+const Variant kDecoupled = {"sm90 2:4 decoupled", "wgmma.sp decoupled (sm90)", SK_SPARSE24_SM90_SMEM_A_DECOUPLED};
+const Variant kWideDecoupled = {"sm90 2:4 wide decoupled", "wgmma.sp wide decoupled (sm90)",
+                                SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED};
 using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
@@ -99,8 +118,8 @@ bool run_case(std::mt19937& rng, int64_t tokens, int64_t in, int64_t out, int xd
   SK_CHECK(sk_memcpy_h2d(dx.p, x.data(), x.size() * 2, nullptr));
   SK_CHECK(sk_memcpy_h2d(db.p, bias.data(), bias.size() * 4, nullptr));
   const float* bptr = with_bias ? (const float*)db.p : nullptr;
-  SK_CHECK(sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, (const uint32_t*)dgm.p, bptr, dy.p, yd, tokens, in,
-                                              out, nullptr));
+  SK_CHECK(sk_experimental_sparse24_gemm_sm90_variant(dx.p, xd, dgv.p, (const uint32_t*)dgm.p, bptr, dy.p, yd, tokens,
+                                                      in, out, g_variant, nullptr));
   SK_CHECK(sk_stream_synchronize(nullptr));
   std::vector<uint8_t> y(ybytes);
   SK_CHECK(sk_memcpy_d2h(y.data(), dy.p, ybytes, nullptr));
@@ -171,13 +190,13 @@ struct TimingOperands {
   }
 };
 
-// tokens x 4096 x 4096, x f16, y f32: ours (wgmma.sp as dispatched: register-A one-warpgroup blocks for small grids,
-// compressed W from shared memory with every stage drained for larger ones), ours (the shared-memory-A kernel with
-// the decoupled mbarrier pipeline, experimental), ours (mma.sp) and dense cuBLAS on the same W, median of 20
-// launches after 3 warm-ups. Before timing, both wgmma.sp variants are compared with mma.sp on a sample (a fast
-// wrong kernel is no news): returns false when they differ. The token counts bracket the dispatch threshold
+// tokens x 4096 x 4096, x f16, y f32: the given wgmma.sp variants (the default dispatch: register-A one-warpgroup
+// blocks for small grids, compressed W from shared memory with every stage drained for larger ones; then those
+// under trial), ours (mma.sp) and dense cuBLAS on the same W, median of 20 launches after 3 warm-ups. Before timing,
+// each wgmma.sp variant is compared with mma.sp on a sample (a fast wrong kernel is no news): one that differs is
+// reported, left out of the timing and makes the result false. The token counts bracket the dispatch threshold
 // (sk_sparse24_gemm takes wgmma.sp above 64).
-bool time_sparse24(int64_t t) {
+bool time_sparse24(int64_t t, const std::vector<Variant>& variants) {
   const int64_t k = 4096, m = 4096;
   const int xd = SK_DTYPE_F16;
   std::mt19937 rng(7);
@@ -185,8 +204,9 @@ bool time_sparse24(int64_t t) {
   if (!ops.make(rng, t)) return true;
   const DeviceBuf &dx = ops.dx, &dw = ops.dw, &dgv = ops.dgv, &dy = ops.dy, &dy2 = ops.dy2;
   const uint32_t* meta = (const uint32_t*)ops.dgm.p;
-  auto wgmma = [&]() {
-    return sk_experimental_sparse24_gemm_sm90(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr);
+  auto wgmma = [&](int variant) {
+    return sk_experimental_sparse24_gemm_sm90_variant(dx.p, xd, dgv.p, meta, nullptr, dy.p, SK_DTYPE_F32, t, k, m,
+                                                      variant, nullptr);
   };
   auto mma = [&]() { return sk_sparse24_gemm(dx.p, xd, dgv.p, meta, nullptr, dy2.p, SK_DTYPE_F32, t, k, m, nullptr); };
   {
@@ -198,31 +218,35 @@ bool time_sparse24(int64_t t) {
   }
   std::vector<float> a(t * m), b(t * m);
   sk_memcpy_d2h(b.data(), dy2.p, b.size() * 4, nullptr);
-  for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
-    sk_selftest::HopperMode scope(mode);
-    if (wgmma() || sk_stream_synchronize(nullptr)) {
-      printf("FAIL: sm90 2:4 %lldx4096x4096: launch: %s\n", (long long)t, sk_last_error());
-      return false;
+  bool ok = true;
+  std::vector<sk_selftest::Timed> v;
+  for (const Variant& var : variants) {
+    sk_selftest::HopperMode on(SK_HOPPER_ON);
+    if (wgmma(var.variant) || sk_stream_synchronize(nullptr)) {
+      printf("FAIL: %s %lldx4096x4096: launch: %s\n", var.tag, (long long)t, sk_last_error());
+      return false;  // the context may be gone: nothing after this would mean anything
     }
     sk_memcpy_d2h(a.data(), dy.p, a.size() * 4, nullptr);
     const int differ = sampled_differences(a, b, rng);
-    printf("%s sm90 2:4%s %lldx4096x4096 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
-           differ == 0 ? "PASS" : "FAIL", mode == SK_HOPPER_EXPERIMENTAL ? " decoupled" : "", (long long)t, differ);
-    if (differ != 0) return false;
+    printf("%s %s %lldx4096x4096 x=f16 y=f32 vs mma.sp: %d of 4096 sampled elements differ\n",
+           differ == 0 ? "PASS" : "FAIL", var.tag, (long long)t, differ);
+    if (differ != 0) {
+      ok = false;
+      continue;
+    }
+    const int id = var.variant;
+    v.push_back({var.name, SK_HOPPER_ON, [wgmma, id]() { return wgmma(id); }});
   }
   if (sk_blas_status() != SK_OK) printf("TIME cuBLAS dense: not measured (%s)\n", sk_last_error());
-  const sk_selftest::Timed v[] = {
-      {"wgmma.sp (sm90)", SK_HOPPER_ON, wgmma},
-      {"wgmma.sp decoupled (sm90)", SK_HOPPER_EXPERIMENTAL, wgmma},
-      {"mma.sp", SK_HOPPER_OFF, mma},
-      {"cuBLAS dense", SK_HOPPER_ON,
-       [&]() { return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr); }}};
-  double ms[4];
+  v.push_back({"mma.sp", SK_HOPPER_OFF, mma});
+  v.push_back({"cuBLAS dense", SK_HOPPER_ON,
+               [&]() { return sk_blas_gemm(dx.p, xd, dw.p, nullptr, dy.p, SK_DTYPE_F32, t, k, m, nullptr); }});
+  std::vector<double> ms(v.size());
   char shape[64];
   snprintf(shape, sizeof shape, "%lldx4096x4096 x=f16 y=f32", (long long)t);
   // Dense-equivalent FLOP/s (2 t k m) for all, so the numbers compare directly.
-  sk_selftest::time_and_compare(shape, 2.0 * t * k * m, "dense-equivalent TFLOP/s", v, ms);
-  return true;
+  sk_selftest::time_and_compare(shape, 2.0 * t * k * m, "dense-equivalent TFLOP/s", v.data(), ms.data(), v.size());
+  return ok;
 }
 
 // Decode-like token counts (t <= 16) x 4096 x 4096, x f16, y f32: sk_sparse24_gemm's mma.sp kernel with the default
@@ -309,11 +333,14 @@ int sm90_sparse24_selftest() {
   }
   const int p = probe();
   if (p != 0) return p;
-  // The default dispatch, then the experimental variant (shared-memory A, decoupled pipeline); time only what passed.
+  // Each variant's cases, then timing of those that passed. In two rounds: the default dispatch and the wide blocks
+  // (lockstep, the same pipeline as the default) first, timed; then the decoupled pipelines, whose failure could be
+  // a deadlock (the step's timeout then ends the process with the first round's numbers already printed) or a fault
+  // that poisons the context.
   int failed = 0;
-  for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
-    sk_selftest::HopperMode scope(mode);
-    g_tag = mode == SK_HOPPER_EXPERIMENTAL ? "sm90 2:4 decoupled" : "sm90 2:4";
+  auto cases = [&](const Variant& var) {
+    g_tag = var.tag;
+    g_variant = var.variant;
     std::mt19937 rng(24);
     const int64_t shapes[][3] = {{64, 32, 64},     {64, 64, 64},     {1, 8, 8},       {7, 40, 72},
                                  {129, 136, 200},  {128, 64, 128},   {129, 1000, 257}, {300, 512, 384},
@@ -322,17 +349,26 @@ int sm90_sparse24_selftest() {
     auto one = [&](int64_t t, int64_t k, int64_t m, int xd, int yd, bool bias) {
       return run_case(rng, t, k, m, xd, yd, bias);
     };
+    sk_selftest::HopperMode on(SK_HOPPER_ON);
     const int f = sk_selftest::run_dtype_combos(shapes, one, &total);
     printf("%s: %s: %d of %d cases passed\n", f == 0 ? "PASS" : "FAIL", g_tag, total - f, total);
     failed += f;
-  }
+    return f == 0;
+  };
+  auto round = [&](std::vector<Variant> vars, std::initializer_list<int64_t> tokens) {
+    std::vector<Variant> passed;
+    for (const Variant& var : vars)
+      if (cases(var)) passed.push_back(var);
+    if (passed.empty()) return;
+    for (int64_t t : tokens)
+      if (!time_sparse24(t, passed)) ++failed;
+  };
+  round({kDefault, kWide}, {4096, 512, 128});
   if (failed == 0) {
-    for (int64_t t : {4096, 512, 128}) {
-      if (!time_sparse24(t)) ++failed;
-    }
     for (int64_t t : {16, 1}) {
       if (!time_tiny(t)) ++failed;
     }
   }
+  round({kDefault, kDecoupled, kWideDecoupled}, {4096, 512});
   return failed == 0 ? 0 : 1;
 }

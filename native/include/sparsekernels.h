@@ -115,7 +115,8 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * head mask or block list. Same contracts, same results to rounding; other devices are unaffected.
  * sk_hopper_kernels sets that choice for the whole process: SK_HOPPER_OFF (always mma.sync), SK_HOPPER_ON (the
  * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments: currently
- * sk_sparse24_gemm's shared-memory-A kernel with the decoupled mbarrier pipeline at every size and, on any device
+ * sk_sparse24_gemm's shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else with the
+ * decoupled mbarrier pipeline, at every size and, on any device
  * whose shared memory takes them, its deeper tiny-token (<= 16) pipelines; sk_attention's Hopper kernel with the
  * decoupled pipeline, and for dense masks, bias, windows and head masks too; sk_bsr_gemm's Hopper kernel with
  * 256-token CTAs;
@@ -138,6 +139,22 @@ int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const void* w, c
 int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
                                        int64_t out, void* stream);
+
+/* One of the Hopper 2:4 kernels by name, whatever the mode (the self-test checks and times each): variant
+ * SK_SPARSE24_SM90_DISPATCH is sk_experimental_sparse24_gemm_sm90's choice; REGISTER_A the register-A kernel (one or
+ * two warpgroups by grid size); SMEM_A the shared-memory-A kernel, lockstep pipeline (the default for large grids);
+ * SMEM_A_DECOUPLED its mbarrier pipeline; SMEM_A_WIDE and SMEM_A_WIDE_DECOUPLED the same with 256-row blocks (these
+ * three not yet run on a GPU). Otherwise as sk_experimental_sparse24_gemm_sm90; an unknown variant returns
+ * SK_ERR_INVALID_ARGUMENT. */
+#define SK_SPARSE24_SM90_DISPATCH 0
+#define SK_SPARSE24_SM90_REGISTER_A 1
+#define SK_SPARSE24_SM90_SMEM_A 2
+#define SK_SPARSE24_SM90_SMEM_A_DECOUPLED 3
+#define SK_SPARSE24_SM90_SMEM_A_WIDE 4
+#define SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED 5
+int sk_experimental_sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values,
+                                               const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
+                                               int64_t tokens, int64_t in, int64_t out, int variant, void* stream);
 
 /* The Hopper (wgmma) fused attention alone, whatever the mode (sk_attention runs it where it applies): exactly
  * sk_attention's arguments and checks (see "fused masked attention" below), restricted to head_dim 64 or 128 and the

@@ -151,12 +151,15 @@ SK_EXPORT int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const 
 #endif
 }
 
-SK_EXPORT int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values,
-                                                 const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
-                                                 int64_t tokens, int64_t in, int64_t out, void* stream) {
-  const char* fn = "sk_experimental_sparse24_gemm_sm90";
+// sk_experimental_sparse24_gemm_sm90 and its _variant form (fn: the caller's name for messages).
+static int sparse24_sm90_variant(const char* fn, const void* x, int x_dtype, const void* gpu_values,
+                                 const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype, int64_t tokens,
+                                 int64_t in, int64_t out, int variant, void* stream) {
   int rc = check_sparse24(fn, x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
+  if (variant < SK_SPARSE24_SM90_DISPATCH || variant > SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_SPARSE24_SM90_* (0..5), got %d", fn,
+                    variant);
 #ifdef SK_WITH_CUDA
   if (tokens > skcuda::sparse24_sm90_max_tokens())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
@@ -166,12 +169,27 @@ SK_EXPORT int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, con
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: cudaGetDeviceCount");
   if (!skcuda::sparse24_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
-  e = skcuda::sparse24_gemm_sm90(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                                 hopper_experimental(), (cudaStream_t)stream);
+  e = skcuda::sparse24_gemm_sm90_variant(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, variant,
+                                         hopper_experimental(), (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: kernel launch");
   return SK_OK;
 #else
   (void)stream;
   return sk::no_cuda(fn);
 #endif
+}
+
+SK_EXPORT int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values,
+                                                 const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
+                                                 int64_t tokens, int64_t in, int64_t out, void* stream) {
+  return sparse24_sm90_variant("sk_experimental_sparse24_gemm_sm90", x, x_dtype, gpu_values, gpu_meta, bias, y,
+                               y_dtype, tokens, in, out, SK_SPARSE24_SM90_DISPATCH, stream);
+}
+
+SK_EXPORT int sk_experimental_sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values,
+                                                         const uint32_t* gpu_meta, const float* bias, void* y,
+                                                         int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                                                         int variant, void* stream) {
+  return sparse24_sm90_variant("sk_experimental_sparse24_gemm_sm90_variant", x, x_dtype, gpu_values, gpu_meta, bias,
+                               y, y_dtype, tokens, in, out, variant, stream);
 }

@@ -807,16 +807,26 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
   const long b9 = sm90 ? compare(pb, y9, "sm90 sparse", w9) : 0;
   const long b9s = sm90 ? compare(pb, y9s, "sm90 smemA sparse", w9s) : 0;
   long b9f = 0;
-  if (sm90) {  // ... and the decoupled pipeline (experimental) under its three schedules
+  if (sm90) {  // ... and the experimental pipelines: decoupled under its three schedules, the 256-row blocks
     for (int order = 0; order < 3; ++order) {
-      Output yf(yd, t, o);
+      Output yf(yd, t, o), yw(yd, t, o);
       emulate_sp90s<Sp90SmemDecoupledCfg>(pb, yf, order);
-      double wf = 0;
+      emulate_sp90s<Sp90SmemWideDecoupledCfg>(pb, yw, order);
+      double wf = 0, ww = 0;
       b9f += compare(pb, yf, order == 0 ? "sm90 decoupled (wg0 ahead)" : order == 1 ? "sm90 decoupled (wg1 ahead)"
                                                                                     : "sm90 decoupled (alternating)",
                      wf);
-      w9s = std::max(w9s, wf);
+      b9f += compare(pb, yw, order == 0 ? "sm90 wide decoupled (wg0 ahead)"
+                             : order == 1 ? "sm90 wide decoupled (wg3 ahead)"
+                                          : "sm90 wide decoupled (round robin)",
+                     ww);
+      w9s = std::max(w9s, std::max(wf, ww));
     }
+    Output yw(yd, t, o);
+    emulate_sp90s<Sp90SmemWideCfg>(pb, yw);
+    double ww = 0;
+    b9f += compare(pb, yw, "sm90 wide lockstep", ww);
+    w9s = std::max(w9s, ww);
   }
   const long model = emu::failures().count - before;
   const bool ok = bs == 0 && bd == 0 && bdeep == 0 && b9 == 0 && b9s == 0 && b9f == 0 && model == 0;
