@@ -1,12 +1,7 @@
 package dev.sparsekernels.bench.probe;
 
 import dev.sparsekernels.bench.peers.TorchSdpa;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
 
@@ -42,16 +37,14 @@ public final class AttentionTreesProbe {
         int reps = Integer.getInteger("probe.reps", 11);
         // -Dprobe.threads=2: wall time instead (the other thread's work is not the calling thread's CPU time)
         int threads = Integer.getInteger("probe.threads", 1);
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        LongSupplier clock = threads == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
+        LongSupplier clock = TreeRounds.clock(threads);
         float[][] qkv = ProbeInputs.qkv(batch * h * l * d);
         float[] q = qkv[0], k = qkv[1], v = qkv[2];
         float scale = (float) (1 / Math.sqrt(d));
         Method[] attention = new Method[dirs.length];
         Class<?>[] maskClass = new Class<?>[dirs.length];
         for (int i = 0; i < dirs.length; i++) {
-            URLClassLoader cl = new URLClassLoader(new URL[] {Path.of(dirs[i]).toUri().toURL()},
-                    AttentionTreesProbe.class.getClassLoader().getParent());
+            ClassLoader cl = TreeRounds.loader(dirs[i]);
             maskClass[i] = cl.loadClass("dev.sparsekernels.AttentionMask");
             attention[i] = cl.loadClass("dev.sparsekernels.cpu.FlashAttention").getMethod("attention", float[].class,
                     float[].class, float[].class, int.class, int.class, int.class, int.class, int.class, int.class,
@@ -104,20 +97,13 @@ public final class AttentionTreesProbe {
                         s[0], s[reps / 2]));
             }
             int last = dirs.length - 1;
-            sb.append(String.format(" | per round: build 0 / build %d %.2fx", last, medianRatio(ms[0], ms[last])));
+            sb.append(String.format(" | per round: build 0 / build %d %.2fx", last,
+                    TreeRounds.medianRatio(ms[0], ms[last])));
             if (torch) {
-                sb.append(String.format(", libtorch / build %d %.2fx", last, medianRatio(ms[dirs.length], ms[last])));
+                sb.append(String.format(", libtorch / build %d %.2fx", last,
+                        TreeRounds.medianRatio(ms[dirs.length], ms[last])));
             }
             System.out.println(sb);
         }
-    }
-
-    private static double medianRatio(double[] a, double[] b) {
-        double[] x = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            x[i] = a[i] / b[i];
-        }
-        Arrays.sort(x);
-        return x[x.length / 2];
     }
 }

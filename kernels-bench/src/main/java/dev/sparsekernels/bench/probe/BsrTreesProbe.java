@@ -1,13 +1,7 @@
 package dev.sparsekernels.bench.probe;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -70,46 +64,19 @@ public final class BsrTreesProbe {
         Object[] weights = new Object[dirs.length];
         Method[] linear = new Method[dirs.length];
         for (int i = 0; i < dirs.length; i++) {
-            URLClassLoader cl = new URLClassLoader(new URL[] {Path.of(dirs[i]).toUri().toURL()},
-                    BsrTreesProbe.class.getClassLoader().getParent());
+            ClassLoader cl = TreeRounds.loader(dirs[i]);
             Class<?> bw = cl.loadClass("dev.sparsekernels.cpu.BsrWeights");
             weights[i] = bw.getMethod("of", int.class, int.class, int.class, int.class, int[].class, int[].class,
                     float[].class).invoke(null, out, in, bs, bs, rowPointers, cols, values);
             linear[i] = cl.loadClass("dev.sparsekernels.cpu.BsrGemm").getMethod("linear", float[].class, int.class,
                     bw, float[].class, float[].class, int.class);
         }
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        double[][] ms = new double[dirs.length][reps];
         float[][] ys = new float[dirs.length][tokens * out];
-        for (int rep = -2; rep < reps; rep++) { // two rounds of warm-up
-            for (int i = 0; i < dirs.length; i++) {
-                long t0 = mx.getCurrentThreadCpuTime();
-                linear[i].invoke(null, x, tokens, weights[i], null, ys[i], 1);
-                if (rep >= 0) {
-                    ms[i][rep] = (mx.getCurrentThreadCpuTime() - t0) / 1e6;
-                }
-            }
-        }
+        double[][] ms = TreeRounds.time(dirs.length, reps, TreeRounds.clock(1),
+                i -> linear[i].invoke(null, x, tokens, weights[i], null, ys[i], 1));
         System.out.printf("BSR %dx%d density %.2f, %d x %d x %d, one thread, CPU time, %d rounds%n", bs, bs, density,
                 tokens, in, out, reps);
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < dirs.length; i++) {
-            double[] s = ms[i].clone();
-            Arrays.sort(s);
-            sb.append(String.format("build %d best %.1f median %.1f ms | ", i, s[0], s[reps / 2]));
-        }
-        int last = dirs.length - 1;
-        double[] ratio = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            ratio[i] = ms[0][i] / ms[last][i];
-        }
-        Arrays.sort(ratio);
-        double diff = 0;
-        for (int i = 0; i < ys[0].length; i++) {
-            diff = Math.max(diff, Math.abs(ys[0][i] - ys[last][i]));
-        }
-        sb.append(String.format("per round: build 0 / build %d %.2fx | max |difference| %.2g", last, ratio[reps / 2],
-                diff));
-        System.out.println(sb);
+        System.out.println(TreeRounds.summary(ms) + String.format(" | max |difference| %.2g",
+                TreeRounds.maxDifference(ys[0], ys[dirs.length - 1])));
     }
 }
