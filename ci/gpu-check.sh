@@ -246,9 +246,9 @@ fi
 took
 
 step "native self-test in the experimental mode (SPARSEKERNELS_HOPPER=experimental; outside the verdict)"
-# The same fp64-reference cases through every experimental variant (decoupled 2:4 and attention pipelines, deep
-# tiny-token 2:4, dense masks and bias on the Hopper attention, 256-token BSR CTAs, vector column gathers, in-flight
-# dense): ~10 s when they work. Last, so that a hang there (40 s at most) costs only time nothing else needed.
+# The same fp64-reference cases through every experimental variant (wide or decoupled 2:4, deep tiny-token 2:4, the
+# software-pipelined Hopper attention, and for dense masks, bias, windows and head masks its decoupled MASKED
+# instantiation, 256-token BSR CTAs, vector column gathers, in-flight dense): ~10 s when they work. Last, so that a hang there (40 s at most) costs only time nothing else needed.
 experimental "selftest experimental mode" 40 selftest-experimental.txt "^PASS " /usr/bin/env \
   SPARSEKERNELS_HOPPER=experimental "$selftest"
 took

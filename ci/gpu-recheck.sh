@@ -42,15 +42,16 @@ run() {
   [ $rc = 0 ] || status=1
 }
 
-run "attention sm90 self-test (now sk_attention's default for D 64/128)" 40 attention-sm90.txt \
+run "attention sm90 self-test (sk_attention's default for D 64/128; overlap = the software-pipelined kernel)" 40 \
+  attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
 run "2:4 sm90 self-test (default dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both)" 45 \
   sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
 # Every kernel against its fp64 reference again, through the experimental variants (2:4 with 256-row blocks where
-# their grid fills the SMs and decoupled elsewhere, deep tiny-token 2:4, decoupled attention, dense masks and bias
-# on the Hopper attention, in-flight dense).
+# their grid fills the SMs and decoupled elsewhere, deep tiny-token 2:4, the software-pipelined Hopper attention and
+# its decoupled MASKED instantiation for dense masks, bias, windows and head masks, in-flight dense).
 SPARSEKERNELS_HOPPER=experimental run "native self-test, experimental mode" 60 selftest-experimental.txt \
   "$build/sk_gpu_selftest"
 
@@ -71,7 +72,7 @@ fi
 run "bench (sk_gpu_bench: GEMMs at 4096 out/in, attention; default dispatch)" 90 bench.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
 grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench.txt" | cut -c1-200
-# The same bench with every experimental variant (wide or decoupled 2:4, decoupled attention, deep tiny-token 2:4), L2
+# The same bench with every experimental variant (wide or decoupled 2:4, overlapped attention, deep tiny-token 2:4), L2
 # flushed as above: compare its lines with the default run's.
 SPARSEKERNELS_HOPPER=experimental run "bench, experimental mode" 60 bench-experimental.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096

@@ -40,12 +40,17 @@ int attention_smem_bytes(int d);
 cudaError_t attention(const AttentionArgs& a, cudaStream_t stream);
 
 // The Hopper kernel (cuda/attention_sm90.cu, wgmma; verified on an H200): head dims 64 and 128, masks causal and key
-// lengths only (no window, dense mask, bias, head mask or block-sparse list: the host entries keep those away).
-// decoupled: the experimental mbarrier pipeline (not yet run on a GPU). attention_sm90_available: the current device
-// is sm_90 and the library carries its sm_90a code (cached).
-int attention_sm90_smem_bytes(int d);
+// lengths; no block-sparse list (the host entries keep those away). experimental (SK_HOPPER_EXPERIMENTAL, not yet
+// run on a GPU): calls with only those masks go to the software-pipelined kernel (attention_sm90_overlap.cu), calls
+// with windows, dense masks, bias or head masks to the MASKED instantiation with the decoupled mbarrier pipeline;
+// without experimental those masks must not reach it. attention_sm90_smem_bytes: the shared memory the call's kernel
+// needs. attention_sm90_available: the current device is sm_90 and the library carries its sm_90a code (cached).
+int attention_sm90_smem_bytes(int d, bool experimental);
 bool attention_sm90_available();
-cudaError_t attention_sm90(const AttentionArgs& a, bool decoupled, cudaStream_t stream);
+cudaError_t attention_sm90(const AttentionArgs& a, bool experimental, cudaStream_t stream);
+// The software-pipelined kernel alone (attention_sm90_overlap.cu; its shared memory: 0 for an unsupported d).
+int attention_sm90_overlap_smem_bytes(int d);
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, cudaStream_t stream);
 
 }  // namespace skcuda
 

@@ -37,8 +37,8 @@
 // tile; every thread fences its landed copies for the async proxy (fence_proxy_async_smem) before the barrier that
 // precedes the wgmmas, and each wgmma group is waited for (wait_group 0) before its registers are read or its stage is
 // refilled; the registers involved are pinned around fence / wait (pin) so the compiler cannot move their ordinary
-// reads and writes across the protocol. No MMA overlap across tiles yet, no warp specialisation: cuDNN's SDPA is
-// still ~1.6x faster on the same shapes.
+// reads and writes across the protocol. No MMA overlap across tiles (attention_sm90_overlap.cu, experimental, has
+// it), no warp specialisation: cuDNN's SDPA is still ~1.6x faster on the same shapes.
 // Non-finite V in tiles that the masks cut: attention_nonfinite.cuh's guard (one smem scan per such tile).
 // Smem: Q 128 x D + 2 stages x (K + V) BK x D, 16-bit: 80 KB (D 64) / 160 KB (D 128), + 1 KB alignment slack.
 #include <cuda_bf16.h>
@@ -47,12 +47,14 @@
 #include <math.h>
 #include <stdint.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "attention_index.cuh"
 #include "attention_launch.cuh"
 #include "attention_nonfinite.cuh"
 #include "attention_sm90_index.cuh"
+#include "attention_sm90_mma.cuh"
 #include "cp_async.cuh"
 #include "mbarrier.cuh"
 #include "pairs.cuh"
@@ -66,56 +68,8 @@ namespace {
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr int kBK = 128;  // keys per tile, both head dims
 
-#if SK_SM90A  // used only by the sm_90a kernel body (other passes would warn about unreferenced functions)
-// Pins registers in program order around the wgmma protocol (an empty asm that "reads and writes" each one, as
-// CUTLASS's warpgroup_fence_operand): ordinary instructions that write an operand may not sink below wgmma.fence,
-// and reads of an accumulator may not be hoisted above wgmma.wait_group (the compiler sees the wgmma asm itself as
-// producing the accumulators, not the wait).
-template <int N>
-__device__ __forceinline__ void pin(float (&r)[N]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
-}
-template <int N>
-__device__ __forceinline__ void pin(uint32_t (&r)[N][4]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i)
-#pragma unroll
-    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
-}
+using namespace att90;  // pin, qk_mma, pv_mma and the per-tile arithmetic (attention_sm90_mma.cuh)
 
-// S[64 x BK] = Q[64 rows of warpgroup wg] . K^T, D / 16 k16 steps; s zeroed by the caller (scale-d 1 throughout,
-// as the GEMM kernels).
-template <class T, class C>
-__device__ __forceinline__ void qk_mma(float (&s)[C::NS], uint32_t sq, uint32_t sk, int wg) {
-#pragma unroll
-  for (int ks = 0; ks < C::D / 16; ++ks) {
-    const uint64_t da = sm90::desc_sw128(sq + att90_q_desc_offset<C>(wg, ks));
-    const uint64_t db = sm90::desc_sw128(sk + att90_k_desc_offset<C>(ks));
-    if constexpr (C::BK == 128) {
-      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_m64n128k16_bf16(s, da, db, 1);
-      else sm90::wgmma_m64n128k16_f16(s, da, db, 1);
-    } else {
-      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_m64n64k16_bf16(s, da, db, 1);
-      else sm90::wgmma_m64n64k16_f16(s, da, db, 1);
-    }
-  }
-}
-
-// O[64 x D] += P[64 x BK] . V[BK x D]: per k16 step kk, one m64n64k16 per 64-column d-block, P from registers.
-template <class T, class C>
-__device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t (&p)[C::BK / 16][4], uint32_t sv) {
-#pragma unroll
-  for (int kk = 0; kk < C::BK / 16; ++kk) {
-#pragma unroll
-    for (int db = 0; db < C::DB; ++db) {
-      const uint64_t dv = sm90::desc_sw128_mn(sv + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK);
-      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_rs_m64n64k16_transb_bf16(o[db], p[kk], dv, 1);
-      else sm90::wgmma_rs_m64n64k16_transb_f16(o[db], p[kk], dv, 1);
-    }
-  }
-}
-#endif
 
 // DECOUPLED (experimental, not yet run on a GPU): the two warpgroups are not held together by a __syncthreads per tile;
 // per ring stage a full mbarrier (every thread's copies of the tile landed: cp.async.mbarrier.arrive.noinc) and an
@@ -140,15 +94,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
   const T* __restrict__ V = static_cast<const T*>(a.v);
   OutT* __restrict__ O = static_cast<OutT*>(a.o);
 
-  const int tid = threadIdx.x, lane = tid & 31, wg = tid >> 7, w = (tid >> 5) & 3;
-  const int nqb = att90_num_qblocks(a.lq);
-  const int q0 = att90_qblock_of(blockIdx.x, nqb) * C::BQ;
-  const int q1 = min(q0 + C::BQ, a.lq);
-  const int bh = blockIdx.y, b = bh / a.hq, h = bh % a.hq;
-  const int64_t q_base = (int64_t)bh * a.lq * D;
-  const int64_t kv_base = ((int64_t)b * a.hkv + att_kv_head(h, a.hq, a.hkv)) * a.lk * D;
-  const bool causal = a.causal != 0;
-  const int klen = att_klen(a.key_lengths ? a.key_lengths + b : nullptr, a.lk);
+  const auto [tid, lane, wg, w, q0, q1, b, h, klen, q_base, kv_base, causal] = cta_of<C>(a);
   int lo = 0, hi = 0;  // key tiles [lo, hi) that hold a visible key for some row of [q0, q1)
   // Windows only in the MASKED instantiation; the other keeps its literal "no window", so it stays the code that ran.
   if constexpr (MASKED) {
@@ -158,17 +104,6 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     att_tile_range(q0, q1, klen, a.lq, a.lk, causal, -1, -1, BK, lo, hi);
   }
 
-  // K and V tile kt into ring stage `stage`; keys at or past klen are zero-filled (never read from memory), so P = 0
-  // meets finite V there.
-  auto load_kv = [&](int kt, int stage) {
-    const uint32_t dk = sK + stage * C::KV_BYTES, dv = sV + stage * C::KV_BYTES;
-#pragma unroll
-    for (int i = 0; i < BK * C::CH / C::THREADS; ++i) {
-      const CopyPlan p = att90_copy<C>(tid + i * C::THREADS, BK, kt * BK, klen, kv_base);
-      cp_async16(dk + p.dst, K + p.src, p.ok);
-      cp_async16(dv + p.dst, V + p.src, p.ok);
-    }
-  };
 
   float o[C::DB][C::NO];
 #pragma unroll
@@ -200,12 +135,8 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     __syncthreads();  // the initialised barriers, visible to every thread
   }
   if (lo < hi) {
-#pragma unroll
-    for (int i = 0; i < C::BQ * C::CH / C::THREADS; ++i) {  // Q rows past lq are zero-filled, never stored
-      const CopyPlan p = att90_copy<C>(tid + i * C::THREADS, C::BQ, q0, a.lq, q_base);
-      cp_async16(sQ + p.dst, Q + p.src, p.ok);
-    }
-    load_kv(lo, 0);
+    load_q<C>(Q, sQ, tid, q0, a.lq, q_base);
+    load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo, 0);
     if constexpr (DECOUPLED) mbar_arrive_on_copies(full);  // Q with the first tile
     else cp_async_commit();
   }
@@ -216,14 +147,15 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
       if (kt + 1 < hi) {
         // The other stage was last read by tile i - 1: every thread must be done with it.
         if (i >= 1) mbar_wait(empty + 8 * (stage ^ 1), att90d_parity(i - 1));
-        load_kv(kt + 1, stage ^ 1);
+        load_kv<C>(K, V, sK, sV, tid, klen, kv_base, kt + 1, stage ^ 1);
         mbar_arrive_on_copies(full + 8 * (stage ^ 1));
       }
       mbar_wait(full + 8 * stage, att90d_parity(i));  // every thread's copies of tile kt (and Q) have landed
       sm90::fence_proxy_async_smem();                 // ... and are visible to this thread's wgmma reads
     } else {
       if (kt + 1 < hi) {
-        load_kv(kt + 1, stage ^ 1);  // its stage was last read by tile kt - 1's MMAs, waited for before the barrier
+        // its stage was last read by tile kt - 1's MMAs, waited for before the barrier
+        load_kv<C>(K, V, sK, sV, tid, klen, kv_base, kt + 1, stage ^ 1);
         cp_async_commit();
         cp_async_wait<1>();
       } else {
@@ -281,45 +213,13 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
         if (vis && bias_row[hr] != nullptr) x += __ldg(bias_row[hr] + j) * kLog2e;
         s[i] = vis ? x : -INFINITY;
       }
-    } else if (partial) {
-#pragma unroll
-      for (int i = 0; i < C::NS; ++i) {
-        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
-        s[i] = att_visible(row, j, klen, a.lq, a.lk, causal, -1, -1) ? s[i] * scale_log2 : -INFINITY;
-      }
     } else {
-#pragma unroll
-      for (int i = 0; i < C::NS; ++i) s[i] *= scale_log2;
+      scale_structural<C>(s, partial, row_g, k0, lane, klen, a.lq, a.lk, causal, scale_log2);
     }
 
     // ---- online softmax: half hr = row row_g + 8 hr, accumulators 4 j + 2 hr, 4 j + 2 hr + 1 ----
 #pragma unroll
-    for (int hr = 0; hr < 2; ++hr) {
-      float mx = -INFINITY;
-#pragma unroll
-      for (int j = 0; j < C::NS / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * hr], s[4 * j + 2 * hr + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float m_new = fmaxf(m_i[hr], mx);
-      const float m_use = m_new == -INFINITY ? 0.f : m_new;
-      const float alpha = exp2f(m_i[hr] - m_use);
-      m_i[hr] = m_new;
-      float sum = 0.f;
-#pragma unroll
-      for (int j = 0; j < C::NS / 4; ++j) {
-        s[4 * j + 2 * hr] = exp2f(s[4 * j + 2 * hr] - m_use);
-        s[4 * j + 2 * hr + 1] = exp2f(s[4 * j + 2 * hr + 1] - m_use);
-        sum += s[4 * j + 2 * hr] + s[4 * j + 2 * hr + 1];
-      }
-      l_i[hr] = l_i[hr] * alpha + sum;
-#pragma unroll
-      for (int db = 0; db < C::DB; ++db)
-#pragma unroll
-        for (int j = 0; j < C::NO / 4; ++j) {
-          o[db][4 * j + 2 * hr] *= alpha;
-          o[db][4 * j + 2 * hr + 1] *= alpha;
-        }
-    }
+    for (int hr = 0; hr < 2; ++hr) rescale_half(o, hr, softmax_half(s, hr, m_i[hr], l_i[hr]));
 
     // ---- non-finite V where the masks zeroed some weights (attention_nonfinite.cuh): tiles every row sees whole
     // need no guard; partial ones (causal diagonal, key-length tail) are scanned once, fixed up only if one is found
@@ -336,11 +236,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 
     // ---- O += P V (P: the S accumulators repacked as the register A operand) ----
     uint32_t p[BK / 16][4];
-#pragma unroll
-    for (int kk = 0; kk < BK / 16; ++kk)
-#pragma unroll
-      for (int r = 0; r < 4; ++r)
-        p[kk][r] = pack2<T>(s[att90_p_acc_index(kk, r, 0)], s[att90_p_acc_index(kk, r, 1)]);
+    pack_p<T, C>(p, s);
     pin(p);
 #pragma unroll
     for (int db = 0; db < C::DB; ++db) pin(o[db]);
@@ -357,22 +253,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
   }
 
   // ---- epilogue: O / l (0 for rows that saw no key) ----
-#pragma unroll
-  for (int hr = 0; hr < 2; ++hr) {
-    float l = l_i[hr];
-    l += __shfl_xor_sync(0xffffffffu, l, 1);
-    l += __shfl_xor_sync(0xffffffffu, l, 2);
-    const float inv = l > 0.f ? 1.f / l : 0.f;
-    const int i = row_g + 8 * hr;
-    if (i >= a.lq) continue;
-    OutT* orow = O + q_base + (int64_t)i * D;
-#pragma unroll
-    for (int db = 0; db < C::DB; ++db)
-#pragma unroll
-      for (int j = 0; j < C::NO / 4; ++j)
-        store2<OutT>(orow + 64 * db + att90_acc_col(lane, 4 * j), o[db][4 * j + 2 * hr] * inv,
-                     o[db][4 * j + 2 * hr + 1] * inv);
-  }
+  store_o<C>(O, q_base, row_g, a.lq, lane, o, l_i);
 #else
   // Built for an architecture without wgmma: the host side never launches this (see attention_sm90_available).
   (void)a;
@@ -415,7 +296,8 @@ cudaError_t dispatch_dtype(const AttentionArgs& a, cudaStream_t stream) {
 
 }  // namespace
 
-int attention_sm90_smem_bytes(int d) {
+int attention_sm90_smem_bytes(int d, bool experimental) {
+  if (experimental) return std::max(attention_sm90_overlap_smem_bytes(d), attention_sm90_smem_bytes(d, false));
   if (d == 64) return AttSm90Cfg<64, kBK>::SMEM_BYTES;
   if (d == 128) return AttSm90Cfg<128, kBK>::SMEM_BYTES;
   return 0;
@@ -426,8 +308,11 @@ bool attention_sm90_available() {
   return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK, false, false>, cache);
 }
 
-cudaError_t attention_sm90(const AttentionArgs& a, bool decoupled, cudaStream_t stream) {
-  return decoupled ? dispatch_dtype<true>(a, stream) : dispatch_dtype<false>(a, stream);
+cudaError_t attention_sm90(const AttentionArgs& a, bool experimental, cudaStream_t stream) {
+  if (!experimental) return dispatch_dtype<false>(a, stream);
+  const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
+                      a.window_right != -1;
+  return masked ? dispatch_dtype<true>(a, stream) : attention_sm90_overlap(a, stream);
 }
 
 }  // namespace skcuda

@@ -14,9 +14,11 @@ namespace skcuda {
 // warpgroup). Every operand tile is stored as D / 64 "d-blocks" of rows x 128 bytes (64 16-bit elements per row,
 // one 128B swizzle row), each d-block rows * 128 bytes, 1024-aligned (rows is a multiple of 8):
 //   Q  [128 rows][D]            K-major A of S = Q K^T (D contiguous)
-//   K  [BK keys][D] x 2 stages   K-major B of S (D contiguous: "K-major" in wgmma terms, as stored in memory)
-//   V  [BK keys][D] x 2 stages   B of O = P V, N = d contiguous: MN-major, read with imm-trans-b = 1
-template <int D_, int BK_>
+//   K  [BK keys][D] x STAGES     K-major B of S (D contiguous: "K-major" in wgmma terms, as stored in memory)
+//   V  [BK keys][D] x STAGES     B of O = P V, N = d contiguous: MN-major, read with imm-trans-b = 1
+// STAGES: 2 for attention_sm90.cu's kernels, 3 for the software-pipelined one (attention_sm90_overlap.cu), whose PV
+// of a tile runs while the next tile's K is in use and the one after that loads.
+template <int D_, int BK_, int STAGES_ = 2>
 struct AttSm90Cfg {
   static constexpr int D = D_;
   static constexpr int BK = BK_;
@@ -28,7 +30,7 @@ struct AttSm90Cfg {
   static constexpr int KV_BYTES = BK * D * 2;          // one K (or V) tile
   static constexpr int Q_DBLOCK = BQ * 128;            // bytes between d-blocks of Q
   static constexpr int KV_DBLOCK = BK * 128;           // bytes between d-blocks of a K / V tile
-  static constexpr int STAGES = 2;
+  static constexpr int STAGES = STAGES_;
   static constexpr int Q_OFF = 0;
   static constexpr int K_OFF = Q_BYTES;                              // + stage * KV_BYTES
   static constexpr int V_OFF = Q_BYTES + STAGES * KV_BYTES;          // + stage * KV_BYTES
@@ -41,6 +43,8 @@ struct AttSm90Cfg {
   static_assert(BK == 64 || BK == 128, "64 or 128 keys per tile");
   static_assert(Q_BYTES % 1024 == 0 && KV_BYTES % 1024 == 0, "every tile stays 1024-aligned");
   static_assert((BQ * CH) % THREADS == 0 && (BK * CH) % THREADS == 0, "copies spread evenly");
+  static_assert(STAGES == 2 || STAGES == 3, "a 2- or 3-stage K / V ring");
+  static_assert(SMEM_BYTES <= 227 * 1024, "within the 227 KB opt-in shared memory of an sm_90 SM");
 };
 
 // Decoupled pipeline (attention_sm90.cu, experimental): tile index i = kt - lo of a CTA's key loop uses ring stage

@@ -1,8 +1,8 @@
 // GPU-host check of the Hopper attention kernel (sk_experimental_attention_sm90, wgmma; sk_attention's choice on sm_90
 // for what it covers), in a process of its own (CMake target sk_gpu_attention_sm90_selftest): a wrong descriptor can
 // fault and poison the CUDA context, and that must not take the other kernels' self-test down with it. Every case
-// and timing runs twice: the verified pipeline, then (experimental mode, lines tagged "decoupled") the mbarrier
-// pipeline not yet run on a GPU; the exit status is the verified pass's.
+// and timing runs twice: the verified kernel, then (experimental mode, lines tagged "overlap") the software-pipelined
+// kernel (attention_sm90_overlap.cu) not yet run on a GPU; the exit status is the verified pass's.
 // First a tiny real launch (1 query, 1 key): SK_ERR_UNSUPPORTED there means no sm_90 device or no sm_90a code (SKIP).
 // Then the refusals (head dims other than 64 / 128, windows, dense mask, bias, head mask: SK_ERR_UNSUPPORTED, no
 // launch), then cases against an fp64 host reference computed from the same rounded inputs: D 64 and 128, f16 and
@@ -29,7 +29,8 @@
 
 namespace {
 
-// " decoupled" while the experimental pass runs (sk_hopper_kernels experimental: the decoupled pipeline), else "".
+// " overlap" while the experimental pass runs (sk_hopper_kernels experimental: these unmasked calls go to the
+// software-pipelined kernel), else "".
 const char* g_variant = "";
 
 using sk_selftest::DeviceBuf;
@@ -364,12 +365,12 @@ int main() {
       {2, 2, 2, 200, 260, 128, F16, F16, true, true, "poisoned V causal + lens", false, true},
       {1, 2, 2, 130, 300, 128, F16, F32, false, false, "poisoned V none", false, true},
   };
-  // The verified pipeline (default mode), then the decoupled one (experimental mode, not yet run on a GPU): cases,
+  // The verified kernel (default mode), then the software-pipelined one (experimental mode, not yet run): cases,
   // then timing, so a hang or fault in the experimental pass leaves the verified results printed.
   int failed_verified = 0;
   for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
     sk_selftest::HopperMode scope(mode);
-    g_variant = mode == SK_HOPPER_EXPERIMENTAL ? " decoupled" : "";
+    g_variant = mode == SK_HOPPER_EXPERIMENTAL ? " overlap" : "";
     std::mt19937 rng(9090);
     int mode_total = 0, mode_failed = 0;
     for (const Case& c : cases) {

@@ -114,15 +114,14 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * one keeps the split-row mma.sync kernel), sk_attention with head_dim 64 or 128 and no window, dense mask, bias,
  * head mask or block list. Same contracts, same results to rounding; other devices are unaffected.
  * sk_hopper_kernels sets that choice for the whole process: SK_HOPPER_OFF (always mma.sync), SK_HOPPER_ON (the
- * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments: currently
- * sk_sparse24_gemm's shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else with the
- * decoupled mbarrier pipeline, at every size and, on any device
- * whose shared memory takes them, its deeper tiny-token (<= 16) pipelines; sk_attention's Hopper kernel with the
- * decoupled pipeline, and for dense masks, bias, windows and head masks too; sk_bsr_gemm's Hopper kernel with
- * 256-token CTAs;
- * sk_gather_cols with 16-byte output stores (these six not yet run on a GPU); sk_dense_gemm's in-flight version at
- * every size), or SK_HOPPER_QUERY to leave it. The start value
- * comes from $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
+ * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments, not yet run on a GPU but
+ * the last: sk_sparse24_gemm's shared-memory-A kernel at every size, with 256-row blocks where their grid fills the
+ * SMs, else with the decoupled mbarrier pipeline, and on any device whose shared memory takes them its deeper
+ * tiny-token (<= 16) pipelines; sk_attention's software-pipelined Hopper kernel (each tile's P V overlapping the
+ * next tile's softmax), and for dense masks, bias, windows and head masks the Hopper kernel with the decoupled
+ * pipeline; sk_bsr_gemm's Hopper kernel with 256-token CTAs; sk_gather_cols with 16-byte output stores;
+ * sk_dense_gemm's in-flight version at every size), or SK_HOPPER_QUERY to leave it. The start value comes from
+ * $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
 #define SK_HOPPER_QUERY (-1)
 #define SK_HOPPER_OFF 0

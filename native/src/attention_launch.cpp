@@ -87,7 +87,7 @@ bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
                       a.window_right != -1;
   return (a.d == 64 || a.d == 128) && a.kv_count == nullptr && sk::hopper_mode() != SK_HOPPER_OFF &&
          (!masked || sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL) && skcuda::attention_sm90_available() &&
-         skcuda::attention_sm90_smem_bytes(a.d) <= optin;
+         skcuda::attention_sm90_smem_bytes(a.d, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL) <= optin;
 }
 
 int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
@@ -258,7 +258,7 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
   e = cudaGetDevice(&dev);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: device query");
-  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim);
+  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL);
   if (need > optin)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %lld needs %d bytes of shared memory per block, device %d has %d",
                     fn, (long long)head_dim, need, dev, optin);

@@ -125,7 +125,8 @@ struct Prob {
   std::vector<uint16_t> q, k, v;
   std::vector<int32_t> klen;  // empty: none
   // 0: the lockstep pipeline (a __syncthreads per tile); 1-3: the decoupled (mbarrier) pipeline with warpgroup 0
-  // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step
+  // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step; 4: the
+  // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only)
   int pipeline = 0;
   // MASKED kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
@@ -136,10 +137,10 @@ struct Prob {
 };
 
 // One CTA of the kernel, thread by thread where the kernel's threads differ (the 256 threads = 2 warpgroups).
-template <int D>
+template <int D, int STAGES = 2>
 void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   constexpr int BK = 128;
-  using C = AttSm90Cfg<D, BK>;
+  using C = AttSm90Cfg<D, BK, STAGES>;
   emu::Block blk(C::SMEM_BYTES - 1024, C::THREADS);  // offset 0 = the kernel's 1024-aligned base
   const int nqb = att90_num_qblocks(p.Lq);
   const int q0 = att90_qblock_of(bx, nqb) * C::BQ;
@@ -206,13 +207,19 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
         if (elem_visible(q0 + r, k0 + c, partial)) return false;
     return true;
   };
-  auto tile = [&](int wg, int kt, int stage) {
-    if (elementwise && tile_skipped(kt)) return;  // nothing read, nothing changed
-    const uint32_t kst = C::K_OFF + stage * C::KV_BYTES, vst = C::V_OFF + stage * C::KV_BYTES;
+  // The kernels' per-tile steps, each run at the point where its MMA group retires (its wait), which is when the
+  // hardware may read the registers and shared memory an in-flight wgmma names:
+  //   qk_scaled: S = Q K^T of tile kt from ring stage `stage` (Q: tag QTAG; K: tag kt), then the masking step;
+  //   softmax:   the online softmax of S in place, m and l updated; alpha per thread and row half (O untouched);
+  //   rescale:   O *= alpha;   pack: P registers [kk][thread] from S;
+  //   pv:        O += P V of tile `tag` from ring stage `stage`.
+  using Scores = std::vector<std::vector<float>>;                   // [thread][accumulator]
+  using PRegs = std::vector<std::vector<std::array<uint32_t, 4>>>;  // [k16 step][thread]
+  auto qk_scaled = [&](int wg, int kt, int stage) {
+    const uint32_t kst = C::K_OFF + stage * C::KV_BYTES;
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, wl, wr);
-    // Q rows of this warpgroup: tag QTAG; K and V: tag kt (the tile the stage must hold now).
-    std::vector<std::vector<float>> s(128, std::vector<float>(C::NS, 0.f));
+    Scores s(128, std::vector<float>(C::NS, 0.f));
     for (int ks = 0; ks < D / 16; ++ks)
       wgmma_ss(s, BK, desc_sw128(C::Q_OFF + att90_q_desc_offset<C>(wg, ks)),
                desc_sw128(kst + att90_k_desc_offset<C>(ks)), blk, QTAG, kt, p.dt);
@@ -235,6 +242,9 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
         s[(size_t)t][(size_t)i] = vis ? x : -INFINITY;
       }
     }
+    return s;
+  };
+  auto softmax = [&](int wg, Scores& s, float (&alpha)[128][2]) {
     for (int hr = 0; hr < 2; ++hr) {
       float mx[128], t1[128];
       for (int t = 0; t < 128; ++t) {
@@ -247,7 +257,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
       for (int t = 0; t < 128; ++t) {
         const float m_new = fmaxf(m_i[wg][t][hr], mx[t]);
         const float m_use = m_new == -INFINITY ? 0.f : m_new;
-        const float alpha = exp2f(m_i[wg][t][hr] - m_use);
+        alpha[t][hr] = exp2f(m_i[wg][t][hr] - m_use);
         m_i[wg][t][hr] = m_new;
         float sum = 0.f;
         for (int j = 0; j < C::NS / 4; ++j)
@@ -256,29 +266,81 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
             x = exp2f(x - m_use);
             sum += x;
           }
-        l_i[wg][t][hr] = l_i[wg][t][hr] * alpha + sum;
-        for (int db = 0; db < C::DB; ++db)
-          for (int j = 0; j < 8; ++j)
-            for (int e = 0; e < 2; ++e) o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr + e)] *= alpha;
+        l_i[wg][t][hr] = l_i[wg][t][hr] * alpha[t][hr] + sum;
       }
     }
-    for (int kk = 0; kk < BK / 16; ++kk) {
-      std::vector<std::array<uint32_t, 4>> regs(128);
+  };
+  auto rescale = [&](int wg, const float (&alpha)[128][2]) {
+    for (int t = 0; t < 128; ++t)
+      for (int hr = 0; hr < 2; ++hr)
+        for (int db = 0; db < C::DB; ++db)
+          for (int j = 0; j < 8; ++j)
+            for (int e = 0; e < 2; ++e) o[(size_t)wg][(size_t)db * 128 + t][(size_t)(4 * j + 2 * hr + e)] *= alpha[t][hr];
+  };
+  auto pack = [&](const Scores& s) {
+    PRegs regs((size_t)BK / 16, std::vector<std::array<uint32_t, 4>>(128));
+    for (int kk = 0; kk < BK / 16; ++kk)
       for (int t = 0; t < 128; ++t)
         for (int r = 0; r < 4; ++r)
-          regs[(size_t)t][(size_t)r] =
+          regs[(size_t)kk][(size_t)t][(size_t)r] =
               (uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 0)], p.dt) |
               ((uint32_t)emu::from_float(s[(size_t)t][(size_t)att90_p_acc_index(kk, r, 1)], p.dt) << 16);
+    return regs;
+  };
+  auto pv = [&](int wg, const PRegs& regs, int stage, int tag) {
+    const uint32_t vst = C::V_OFF + stage * C::KV_BYTES;
+    for (int kk = 0; kk < BK / 16; ++kk)
       for (int db = 0; db < C::DB; ++db) {
         std::vector<std::vector<float>> acc(128);
         for (int t = 0; t < 128; ++t) acc[(size_t)t] = o[(size_t)wg][(size_t)db * 128 + t];
-        wgmma_rs_transb(acc, regs, desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK), blk, kt, p.dt);
+        wgmma_rs_transb(acc, regs[(size_t)kk], desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK), blk,
+                        tag, p.dt);
         for (int t = 0; t < 128; ++t) o[(size_t)wg][(size_t)db * 128 + t] = acc[(size_t)t];
       }
-    }
-    };
+  };
+  // Tile kt of warpgroup wg in attention_sm90.cu's kernel (its MMA groups are drained at once).
+  auto tile = [&](int wg, int kt, int stage) {
+    if (elementwise && tile_skipped(kt)) return;  // nothing read, nothing changed
+    Scores s = qk_scaled(wg, kt, stage);
+    float alpha[128][2];
+    softmax(wg, s, alpha);
+    rescale(wg, alpha);
+    pv(wg, pack(s), stage, kt);
+  };
 
-  if (p.pipeline == 0) {
+  if (p.pipeline == 4) {
+    // attention_sm90_overlap.cu: a 3-stage ring; per tile, S of this tile retires (wait_group 1) before the softmax,
+    // the previous tile's P V (issued after it) retires (wait_group 0) after the softmax and before O is rescaled
+    // and P rewritten; the stage of tile kt - 1 is refilled with tile kt + 2 after the barrier.
+    EMU_CHECK(!masked && STAGES == 3, "the overlap kernel takes causal / key lengths only, on a 3-stage ring");
+    if (lo < hi) {
+      load_q_threads(0, C::THREADS);
+      load_kv(lo, 0, lo);
+    }
+    commit_all();
+    if (lo + 1 < hi) load_kv(lo + 1, 1, lo + 1);
+    commit_all();
+    PRegs prev_p[2];  // per warpgroup: P of the previous tile
+    for (int kt = lo; kt < hi; ++kt) {
+      const int i = kt - lo, stage = i % 3, prev = (i + 2) % 3;
+      wait_all(1);
+      blk.syncthreads();
+      for (int wg = 0; wg < 2; ++wg) {
+        Scores s = qk_scaled(wg, kt, stage);  // issued first, retired by wait_group 1
+        float alpha[128][2];
+        softmax(wg, s, alpha);
+        if (i > 0) pv(wg, prev_p[wg], prev, kt - 1);  // issued second, retired by wait_group 0
+        rescale(wg, alpha);
+        prev_p[wg] = pack(s);
+      }
+      blk.syncthreads();
+      if (kt + 2 < hi) load_kv(kt + 2, prev, kt + 2);
+      commit_all();
+    }
+    if (lo < hi)
+      for (int wg = 0; wg < 2; ++wg) pv(wg, prev_p[wg], (hi - 1 - lo) % 3, hi - 1);
+    wait_all(0);
+  } else if (p.pipeline == 0) {
     if (lo < hi) {
       load_q_threads(0, C::THREADS);
       load_kv(lo, 0, lo);
@@ -384,8 +446,14 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
   const long before = emu::failures().count;
   for (int bh = 0; bh < p.B * p.Hq; ++bh)
     for (int bx = 0; bx < att90_num_qblocks(p.Lq); ++bx) {
-      if (p.D == 64) emu_cta<64>(p, bx, bh, out);
-      else emu_cta<128>(p, bx, bh, out);
+      if (p.pipeline == 4) {
+        if (p.D == 64) emu_cta<64, 3>(p, bx, bh, out);
+        else emu_cta<128, 3>(p, bx, bh, out);
+      } else if (p.D == 64) {
+        emu_cta<64>(p, bx, bh, out);
+      } else {
+        emu_cta<128>(p, bx, bh, out);
+      }
     }
   const double scale = 1.0 / sqrt((double)p.D);
   double worst = 0;
@@ -526,10 +594,12 @@ int main() {
   printf("%s sm90 tile range / partial tiles / GQA heads / copy plans against brute force\n",
          emu::failures().count == f0 ? "PASS" : "FAIL");
   // Every case under the lockstep pipeline and the decoupled one's three schedules.
+  // Cases without windows, dense masks, bias or head masks also through the software-pipelined kernel.
   auto go = [&](const Prob& p0, const char* name) {
     static const char* const tags[] = {"", " [decoupled, wg0 ahead]", " [decoupled, wg1 ahead]",
-                                       " [decoupled, alternating]"};
-    for (int pipeline = 0; pipeline < 4; ++pipeline) {
+                                       " [decoupled, alternating]", " [overlap]"};
+    const bool masked = !p0.mask.empty() || !p0.bias.empty() || !p0.hmask.empty() || p0.wl != -1 || p0.wr != -1;
+    for (int pipeline = 0; pipeline < (masked ? 4 : 5); ++pipeline) {
       Prob p = p0;
       p.pipeline = pipeline;
       const std::string label = std::string(name) + tags[pipeline];
@@ -543,6 +613,9 @@ int main() {
   go(base(1, 2, 2, 77, 260, 128, emu::BF16, true), "causal lq<lk");
   go(base(1, 2, 1, 200, 90, 64, emu::F16, true), "causal lq>lk (empty rows)");
   go(base(1, 1, 1, 300, 300, 64, emu::BF16, false), "none 3 tiles");
+  // Five and six key tiles: every stage of the 3-stage ring (overlap kernel) refilled at least once.
+  go(base(1, 1, 1, 130, 600, 128, emu::F16, false), "none 5 tiles");
+  go(base(1, 1, 1, 700, 700, 64, emu::BF16, true), "causal 6 tiles");
   {
     Prob p = base(3, 2, 1, 70, 190, 128, emu::F16, false);
     p.klen = {0, 37, 190};

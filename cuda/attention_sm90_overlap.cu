@@ -1,0 +1,207 @@
+// Hopper fused attention, software-pipelined (EXPERIMENTAL: written 2026-11-27 without a GPU, emulated, not yet run):
+// the verified kernel (attention_sm90.cu) with each tile's P V deferred into the next tile's iteration, so that the
+// tensor cores run it while the warps do the next tile's softmax (FlashAttention-3's "intra-warpgroup overlap").
+// Same contract, same scope as the verified kernel (head dims 64 and 128, causal and key-length masks), same tiles,
+// register layouts and per-tile arithmetic (attention_sm90_mma.cuh); sk_attention runs it on sm_90 in the
+// experimental mode (sk_hopper_kernels) for the calls the verified kernel takes.
+//
+// Why: in the verified kernel a warpgroup issues S = Q K^T, waits, does the softmax, issues O += P V, waits: the
+// tensor cores idle during every softmax except for what the other warpgroup happens to issue. Here, per tile t:
+//   issue S(t) = Q K(t)^T; issue O += P(t-1) V(t-1); wait for S(t) only (wait_group 1: groups retire in order);
+//   scale / mask / online softmax of S(t) in registers (the running max and l move; O is not touched: the PV in
+//   flight accumulates into it); wait for the PV (wait_group 0); O *= alpha(t); the non-finite V guard of tile t;
+//   P(t) = S(t) packed; every warpgroup's PV(t-1) has retired at the barrier, so the stage of tile t-1 is refilled
+//   with tile t+2.
+// After the loop, O += P(last) V(last). O ends as sum over t of alpha(t+1..) * P(t) V(t): the same as the verified
+// kernel's order of operations, so results agree to rounding.
+// Register hazards (the 2:4 kernel's lesson: a wgmma reads its register operands when it runs): P(t-1) and O are
+// only written after the wait_group 0 that retires the PV reading them; S(t) only read after the wait_group 1 that
+// retires its QK; the pins keep the compiler from moving ordinary reads or writes across those waits.
+// Shared memory: a 3-stage K / V ring (tile t in stage (t - lo) % 3): V(t-1) stays resident while K(t) is in use and
+// tile t+1 may still be landing. D 128: Q 32 KB + 3 x 64 KB = 225 KB of the 227 KB opt-in; D 64: 113 KB.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "attention_index.cuh"
+#include "attention_launch.cuh"
+#include "attention_nonfinite.cuh"
+#include "attention_sm90_index.cuh"
+#include "attention_sm90_mma.cuh"
+#include "cp_async.cuh"
+#include "sm90_support.cuh"
+#include "sparsekernels.h"
+#include "wgmma.cuh"
+
+namespace skcuda {
+namespace {
+
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr int kBK = 128;      // keys per tile, both head dims (as the verified kernel)
+constexpr int kStages = 3;    // K / V ring stages
+
+#if SK_SM90A
+using namespace att90;
+#endif
+
+template <class T, class OutT, int D>
+__global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const AttentionArgs a, float scale_log2) {
+#if SK_SM90A
+  using C = AttSm90Cfg<D, kBK, kStages>;
+  constexpr int BK = kBK;
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
+  const uint32_t sQ = base + C::Q_OFF, sK = base + C::K_OFF, sV = base + C::V_OFF;
+  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));  // generic pointer to the aligned base
+  const T* __restrict__ Q = static_cast<const T*>(a.q);
+  const T* __restrict__ K = static_cast<const T*>(a.k);
+  const T* __restrict__ V = static_cast<const T*>(a.v);
+  OutT* __restrict__ O = static_cast<OutT*>(a.o);
+
+  const auto [tid, lane, wg, w, q0, q1, b, h, klen, q_base, kv_base, causal] = cta_of<C>(a);
+  int lo = 0, hi = 0;  // key tiles [lo, hi) that hold a visible key for some row of [q0, q1)
+  att_tile_range(q0, q1, klen, a.lq, a.lk, causal, -1, -1, BK, lo, hi);
+
+
+  float o[C::DB][C::NO];
+#pragma unroll
+  for (int db = 0; db < C::DB; ++db)
+#pragma unroll
+    for (int i = 0; i < C::NO; ++i) o[db][i] = 0.f;
+  float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
+  const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
+
+  // Prologue: Q with tile lo (one cp.async group), tile lo + 1 (the next); groups stay one per tile, empty where
+  // there is no tile, so that "tile t has landed" is always wait_group 1.
+  if (lo < hi) {
+    load_q<C>(Q, sQ, tid, q0, a.lq, q_base);
+    load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo, 0);
+  }
+  cp_async_commit();
+  if (lo + 1 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo + 1, 1);
+  cp_async_commit();
+
+  uint32_t p[BK / 16][4];  // P of the previous tile: the A operand of its PV, issued in this iteration
+#pragma unroll
+  for (int kk = 0; kk < BK / 16; ++kk)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) p[kk][r] = 0u;
+  for (int kt = lo; kt < hi; ++kt) {
+    const int i = kt - lo, stage = i % kStages, prev = (i + kStages - 1) % kStages;
+    cp_async_wait<1>();              // tile kt's group (the next tile's may still pend)
+    sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
+    __syncthreads();                 // everyone's copies of tile kt (and Q) are in
+
+    // ---- issue S = Q K^T, then the previous tile's O += P V; wait for S only ----
+    float s[C::NS];
+#pragma unroll
+    for (int j = 0; j < C::NS; ++j) s[j] = 0.f;
+    pin(s);
+    sm90::wgmma_fence();  // s zeroed, and P / the rescaled O of the previous iteration, by ordinary instructions
+    qk_mma<T, C>(s, sQ, sK + stage * C::KV_BYTES, wg);
+    sm90::wgmma_commit();
+    if (i > 0) {
+      sm90::wgmma_fence();  // ptxas asks for one here too (C7519: it injected it when it was missing)
+      pv_mma<T, C>(o, p, sV + prev * C::KV_BYTES);
+      sm90::wgmma_commit();
+      sm90::wgmma_wait<1>();  // the QK group (committed first) has retired; the PV may still run
+    } else {
+      sm90::wgmma_wait<0>();
+    }
+    pin(s);
+
+    // ---- scale, masks, online softmax of S (O untouched: the PV in flight accumulates into it) ----
+    const int k0 = kt * BK;
+    const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
+    scale_structural<C>(s, partial, row_g, k0, lane, klen, a.lq, a.lk, causal, scale_log2);
+    float alpha[2];
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) alpha[hr] = softmax_half(s, hr, m_i[hr], l_i[hr]);
+
+    // ---- the previous tile's PV has retired: O and P are this thread's again ----
+    sm90::wgmma_wait<0>();
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
+    pin(p);
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) rescale_half(o, hr, alpha[hr]);
+
+    // ---- non-finite V where the masks zeroed some weights of this tile (attention_nonfinite.cuh), before its PV
+    // (issued next iteration) reads the tile: O and P now share this tile's running maximum, as in the verified kernel
+    if (partial) {
+      uint8_t* vtile = smem + C::V_OFF + stage * C::KV_BYTES;
+      if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
+        att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
+        __syncthreads();
+        att90_zero_nonfinite_v<C, T>(vtile, tid);
+        sm90::fence_proxy_async_smem();  // the generic-proxy writes, visible to the wgmma that reads V
+        __syncthreads();
+      }
+    }
+    pack_p<T, C>(p, s);
+
+    // Every warpgroup's PV of tile kt - 1 has retired (each waited above): its stage takes tile kt + 2.
+    __syncthreads();
+    if (kt + 2 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, kt + 2, prev);
+    cp_async_commit();
+  }
+  if (lo < hi) {
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
+    pin(p);
+    sm90::wgmma_fence();
+    pv_mma<T, C>(o, p, sV + ((hi - 1 - lo) % kStages) * C::KV_BYTES);
+    sm90::wgmma_commit();
+    sm90::wgmma_wait<0>();
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) pin(o[db]);
+  }
+  cp_async_wait<0>();  // only empty groups can pend here; no copy may target shared memory when the block exits
+
+  store_o<C>(O, q_base, row_g, a.lq, lane, o, l_i);
+#else
+  // Built for an architecture without wgmma: the host side never launches this (see attention_sm90_available).
+  (void)a;
+  (void)scale_log2;
+  __trap();
+#endif
+}
+
+template <class T, class OutT, int D>
+cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
+  using C = AttSm90Cfg<D, kBK, kStages>;
+  auto kern = attention_sm90_overlap_kernel<T, OutT, D>;
+  cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
+  kern<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(a, a.scale * kLog2e);
+  return cudaGetLastError();
+}
+
+template <class T, class OutT>
+cudaError_t dispatch_d(const AttentionArgs& a, cudaStream_t stream) {
+  if (a.d == 64) return launch<T, OutT, 64>(a, stream);
+  if (a.d == 128) return launch<T, OutT, 128>(a, stream);
+  return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
+}
+
+template <class T>
+cudaError_t dispatch_out(const AttentionArgs& a, cudaStream_t stream) {
+  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, stream) : dispatch_d<T, T>(a, stream);
+}
+
+}  // namespace
+
+int attention_sm90_overlap_smem_bytes(int d) {
+  if (d == 64) return AttSm90Cfg<64, kBK, kStages>::SMEM_BYTES;
+  if (d == 128) return AttSm90Cfg<128, kBK, kStages>::SMEM_BYTES;
+  return 0;
+}
+
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, cudaStream_t stream) {
+  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, stream) : dispatch_out<__nv_bfloat16>(a, stream);
+}
+
+}  // namespace skcuda
