@@ -31,10 +31,84 @@ final class VectorKernels implements CpuKernels {
 
     // ---------------------------------------------------------------- dense, vectorized over 24 tokens
 
+    /**
+     * Whether this JVM's C2 spills {@link #dense6x2}. JDK 17 (17.0.15 measured) hoists its six broadcasts above the
+     * FMAs, needs 20 ymm registers for 16 and keeps five accumulators on the stack, a load and a store per FMA: the
+     * one-off 512 x 4096 x 4096 GEMM ran 2.3x slower than on JDK 25, which compiles it without spills. There the six
+     * rows go through {@link #dense4x2} (14 registers, no spill, not unrolled) and {@link #dense2x2}: 1.19-1.29x
+     * faster on 17 (a three-row kernel called twice was slower still: C2 unrolled it and hoisted again). Versions
+     * between 17 and 25 were not measured; 21 and later keep the six-row kernel.
+     */
+    static final boolean SPLIT_SIX_ROWS = Runtime.version().feature() < 21;
+
     @Override
     public void dense6(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride) {
-        dense6x2(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
+        if (SPLIT_SIX_ROWS) {
+            dense4x2(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
+            dense2x2(xt, xtOff, w, wOff + 4 * in, in, kLen, c, cOff + 4 * cStride, cStride);
+        } else {
+            dense6x2(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
+        }
     }
+
+    /** 4 rows x 16 tokens: {@link #dense6x2}'s form for the first four of its rows (see {@link #SPLIT_SIX_ROWS}). */
+    static void dense4x2(float[] xt, int xo, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        int w1 = w0 + in; int w2 = w1 + in; int w3 = w2 + in;
+        int c1 = c0 + cs; int c2 = c1 + cs; int c3 = c2 + cs;
+        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
+        for (int k = 0; k < kLen; k++) {
+            int x = xo + k * 16;
+            FloatVector x0 = FloatVector.fromArray(S, xt, x);
+            FloatVector x1 = FloatVector.fromArray(S, xt, x + 8);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(S, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            b = FloatVector.broadcast(S, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 8);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 8);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 8);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 8);
+    }
+
+    /** 2 rows x 16 tokens: the last two rows of a split six (see {@link #SPLIT_SIX_ROWS}). */
+    static void dense2x2(float[] xt, int xo, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        int w1 = w0 + in;
+        int c1 = c0 + cs;
+        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
+        for (int k = 0; k < kLen; k++) {
+            int x = xo + k * 16;
+            FloatVector x0 = FloatVector.fromArray(S, xt, x);
+            FloatVector x1 = FloatVector.fromArray(S, xt, x + 8);
+            FloatVector b = FloatVector.broadcast(S, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(S, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 8);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 8);
+    }
+
 
     /**
      * 6 rows x 16 tokens: 12 accumulators, 2 X^T loads and 6 broadcasts of W per k. (Tried: 4x3 spills an
