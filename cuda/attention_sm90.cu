@@ -224,14 +224,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     // ---- non-finite V where the masks zeroed some weights (attention_nonfinite.cuh): tiles every row sees whole
     // need no guard; partial ones (causal diagonal, key-length tail) are scanned once, fixed up only if one is found
     if (partial || MASKED) {
-      uint8_t* vtile = smem + C::V_OFF + stage * C::KV_BYTES;
-      if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
-        att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
-        __syncthreads();
-        att90_zero_nonfinite_v<C, T>(vtile, tid);
-        sm90::fence_proxy_async_smem();  // the generic-proxy writes, visible to the wgmma that reads V
-        __syncthreads();
-      }
+      guard_nonfinite_v<C, T>(smem + C::V_OFF + stage * C::KV_BYTES, s, o, tid, lane);
     }
 
     // ---- O += P V (P: the S accumulators repacked as the register A operand) ----

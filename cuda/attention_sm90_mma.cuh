@@ -13,6 +13,7 @@
 
 #include "attention_index.cuh"
 #include "attention_launch.cuh"
+#include "attention_nonfinite.cuh"
 #include "attention_sm90_index.cuh"
 #include "cp_async.cuh"
 #include "pairs.cuh"
@@ -173,6 +174,22 @@ __device__ __forceinline__ void rescale_half(float (&o)[DB][NO], int hr, float a
       o[db][4 * j + 2 * hr] *= alpha;
       o[db][4 * j + 2 * hr + 1] *= alpha;
     }
+}
+
+// The non-finite V guard of one tile whose masks zeroed some weights (attention_nonfinite.cuh's att90_* steps): scan
+// the V tile once; only if it holds a non-finite value, add those values to O for the keys whose weight is above 0,
+// then zero them in shared memory and fence the writes for the wgmma that reads V. Block-uniform: every thread calls
+// it for the same tiles.
+template <class C, class T>
+__device__ __forceinline__ void guard_nonfinite_v(uint8_t* vtile, const float (&s)[C::NS], float (&o)[C::DB][C::NO],
+                                                  int tid, int lane) {
+  if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
+    att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
+    __syncthreads();
+    att90_zero_nonfinite_v<C, T>(vtile, tid);
+    sm90::fence_proxy_async_smem();  // the generic-proxy writes, visible to the wgmma that reads V
+    __syncthreads();
+  }
 }
 
 // P (the softmax weights in the S accumulators) repacked as the register A operand of the PV MMAs.

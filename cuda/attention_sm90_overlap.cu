@@ -131,14 +131,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
     // ---- non-finite V where the masks zeroed some weights of this tile (attention_nonfinite.cuh), before its PV
     // (issued next iteration) reads the tile: O and P now share this tile's running maximum, as in the verified kernel
     if (partial) {
-      uint8_t* vtile = smem + C::V_OFF + stage * C::KV_BYTES;
-      if (att90_tile_v_nonfinite<C, T>(vtile, tid)) {
-        att90_add_nonfinite_v<C, T>(vtile, s, o, lane);
-        __syncthreads();
-        att90_zero_nonfinite_v<C, T>(vtile, tid);
-        sm90::fence_proxy_async_smem();  // the generic-proxy writes, visible to the wgmma that reads V
-        __syncthreads();
-      }
+      guard_nonfinite_v<C, T>(smem + C::V_OFF + stage * C::KV_BYTES, s, o, tid, lane);
     }
     pack_p<T, C>(p, s);
 
