@@ -305,6 +305,8 @@ struct Sp90SmemCfgT {
   static constexpr int STAGES = STAGES_;
   static constexpr int PREFETCH = DECOUPLED ? STAGES - 2 : STAGES - 1;  // stages loaded ahead of the multiplied one
   static constexpr int THREADS = 128 * WG;
+  static constexpr int CONSUMER_THREADS = THREADS;  // threads that run the MMAs (all of them here; Sp90TmaCfg: not)
+  static constexpr bool TMA = false;      // loaded by cp.async copies of every thread (Sp90TmaCfg: by TMA)
   static constexpr int WM = BM / 32;      // 32-row metadata blocks (Variant P) per block tile
   static constexpr int A_WG_BYTES = 64 * 128;            // one warpgroup's 64-row A sub-tile (8 KB)
   static constexpr int A_STAGE_BYTES = BM * 128;         // swizzled K-major compressed W: BM rows of 128 B
@@ -389,6 +391,74 @@ template <class C>
 SK_HD uint32_t sp90s_a_start(int wg, int j) { return (uint32_t)(wg * C::A_WG_BYTES + j * 32); }
 template <class C>
 SK_HD uint32_t sp90s_b_start(int j) { return (uint32_t)((j >> 1) * C::X_SUB_BYTES + (j & 1) * 64); }
+
+// ------------------------- 2:4 on Hopper, A from shared memory, loaded by TMA from a producer warp (experimental) ---
+//
+// sparse24_gemm_sm90_smem_a.cu's TMA kernel (written 2026-11-27 without a GPU, not yet run): the decoupled
+// pipeline's ring, tiles and MMAs (Sp90SmemCfgT<2, true, 4>: 128 W rows x 128 tokens, 4 stages), but the stages are
+// loaded by the tensor-memory accelerator instead of 16-byte cp.async copies of every thread. Why: the Nsight profile
+// of the verified kernel (session 9) found it neither compute- nor memory-bound but waiting, and its two
+// warpgroups spend issue slots on about 12 copies and their address arithmetic per stage; a producer warp that only
+// issues three tensor copies and a few bulk copies per stage leaves the consumers nothing but the MMAs, and it runs
+// as far ahead as the ring allows (CUTLASS's sm90 warp-specialised mainloops, sparse ones included, load this way).
+//   - X: a 2-D tensor map over [tokens, in] (box 64 k x 128 tokens, 128-byte swizzle): one box per X sub-tile, so a
+//     stage's two sub-tiles land exactly where sp90s_copy_b puts them (TMA's 128-byte swizzle is sp90_swizzle128
+//     over 1024-byte-aligned boxes); tokens past the end and k >= in read as zeros (out of bounds).
+//   - W values: a 2-D tensor map over gpu_values [Mp, KS*16] (box 64 compressed halves x BM rows): one box per
+//     stage, sp90s_copy_a's layout; rows >= Mp and columns past KS*16 read as zeros.
+//   - metadata: per 32-row block of the stage, its k32 steps' words are contiguous in gpu_meta (sp_copy_e's
+//     source): one bulk copy each, of the steps that exist (k32 steps past KS are never copied, blocks past Mp not
+//     at all: the consumers substitute kSp90PadMeta there, as in the other pipelines).
+//   - Warps 0-7 (two warpgroups) consume as in the decoupled pipeline; warp 8 is the producer, one lane issuing.
+//     Per slot: full (1 arrival, the producer's arrive.expect_tx of the stage's bytes; the copies complete the
+//     transaction) and empty (CONSUMER_THREADS arrivals, each consumer thread after its wgmma wait of the stage).
+//     The producer refilling slot s with stage kt >= STAGES first waits for empty[s]'s phase of stage kt - STAGES.
+struct Sp90TmaCfg : Sp90SmemCfgT<2, true, 4> {
+  static constexpr bool TMA = true;
+  static constexpr int CONSUMER_THREADS = 128 * WG;
+  static constexpr int PRODUCER_WARP = CONSUMER_THREADS / 32;  // the warp after the consumer warpgroups
+  static constexpr int THREADS = CONSUMER_THREADS + 32;
+  static constexpr int BOX_K = 64;  // halves per box row: 128 bytes, the swizzle span
+  static_assert(BOX_K * 2 == 128 && X_SUB_BYTES == BN * BOX_K * 2 && A_STAGE_BYTES == BM * BOX_K * 2,
+                "one TMA box per X sub-tile and per A tile, rows of one 128-byte swizzle span");
+  static_assert(BM <= 256 && BN <= 256, "TMA boxes have at most 256 rows");
+};
+
+// The 2-D tensor a TMA map describes and the box it copies, in elements (16-bit): dim0 is the contiguous one.
+struct TmaMap2d {
+  int64_t dim0, dim1, stride1_bytes;
+  int box0, box1;
+};
+template <class C>
+SK_HD TmaMap2d sp90t_x_map(int tokens, int in) { return {in, tokens, (int64_t)in * 2, C::BOX_K, C::BN}; }
+template <class C>
+SK_HD TmaMap2d sp90t_w_map(int Mp, int KS) { return {(int64_t)KS * 16, Mp, (int64_t)KS * 32, C::BOX_K, C::BM}; }
+// Box coordinates {dim0, dim1} of stage kt: X sub-tile h at {k, first token}, W at {compressed column, first row}.
+template <class C>
+SK_HD int sp90t_x_k(int kt, int h) { return kt * C::KSTEPS * 32 + h * C::BOX_K; }
+template <class C>
+SK_HD int sp90t_w_k(int kt) { return kt * C::KSTEPS * 16; }
+// Metadata bulk copy of 32-row block p (0..WM-1) of stage kt: bytes (0: none), source word in gpu_meta, destination
+// byte offset in the stage's metadata slot (sp_copy_e's layout: block p's KSTEPS x 32 words).
+template <class C>
+SK_HD int sp90t_meta_bytes(int p, int m0, int kt, int Mp, int KS) {
+  const int P = m0 / 32 + p, s0 = kt * C::KSTEPS;
+  if (P >= Mp / 32 || s0 >= KS) return 0;
+  return (KS - s0 < C::KSTEPS ? KS - s0 : C::KSTEPS) * 128;
+}
+template <class C>
+SK_HD int64_t sp90t_meta_src(int p, int m0, int kt, int KS) {
+  return ((int64_t)(m0 / 32 + p) * KS + (int64_t)kt * C::KSTEPS) * 32;
+}
+template <class C>
+SK_HD int sp90t_meta_dst(int p) { return p * C::KSTEPS * 128; }
+// Bytes the stage's copies deliver: the full boxes (TMA counts out-of-bounds zeros too) and the metadata copies.
+template <class C>
+SK_HD int sp90t_stage_bytes(int m0, int kt, int Mp, int KS) {
+  int bytes = C::B_STAGE_BYTES + C::A_STAGE_BYTES;
+  for (int p = 0; p < C::WM; ++p) bytes += sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+  return bytes;
+}
 
 // ================================================= dense GEMM =================================================
 

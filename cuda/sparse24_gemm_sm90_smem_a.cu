@@ -30,6 +30,9 @@
 //   stage, so one warpgroup's drain overlaps the other's MMAs; written 2026-11-27 without a GPU, not yet run). Both
 //   wait for each stage's MMAs before the next (a wgmma.sp reads its metadata register when it runs: a one-set
 //   in-flight version failed on the GPU, a two-set one was serialized by ptxas and measured slower).
+//   The TMA pipeline (Sp90TmaCfg, experimental, written 2026-11-27 without a GPU, not yet run): the decoupled ring
+//   and MMAs, loaded by the tensor-memory accelerator from a ninth warp instead of every thread's cp.async copies
+//   (tensor maps encoded on the host per call, tma.cuh; 96 registers, no spills, ptxas CUDA 13.0).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -43,6 +46,7 @@
 #include "mbarrier.cuh"
 #include "sk_launch.h"
 #include "sparsekernels.h"
+#include "tma.cuh"
 #include "wgmma.cuh"
 
 namespace skcuda {
@@ -133,6 +137,18 @@ __device__ __forceinline__ void mma_stage(float (&acc)[64], uint32_t base, const
   sm90::wgmma_wait<0>();
   keep(e);
 }
+
+// Accumulator i of lane l in warp q: W row sp90_acc_m, token sp90_acc_n (gemm_index.cuh); Y[token, row] (+ bias[row]).
+template <class OutT>
+__device__ __forceinline__ void store_tile(const float (&acc)[64], const float* __restrict__ bias,
+                                           OutT* __restrict__ y, int m0, int n0, int q, int lane, int tokens,
+                                           int out) {
+#pragma unroll
+  for (int i = 0; i < 64; ++i) {
+    const int m = sp90_acc_m(m0, q, lane, i), n = sp90_acc_n(n0, lane, i);
+    if (m < out && n < tokens) store_out(y + y_offset(n, m, out), acc[i] + (bias != nullptr ? bias[m] : 0.0f));
+  }
+}
 #endif
 
 template <class C, class T, class OutT>
@@ -212,16 +228,78 @@ __global__ void __launch_bounds__(C::THREADS, 1)
   pin(acc);
   cp_async_wait<0>();  // no copy may still target shared memory when the block exits
 
-  // Accumulator i of lane l: W row sp90_acc_m, token sp90_acc_n (gemm_index.cuh); Y[token, row] (+ bias[row]).
-#pragma unroll
-  for (int i = 0; i < 64; ++i) {
-    const int m = sp90_acc_m(m0, q, lane, i), n = sp90_acc_n(n0, lane, i);
-    if (m < out && n < tokens) store_out(y + y_offset(n, m, out), acc[i] + (bias != nullptr ? bias[m] : 0.0f));
-  }
+  store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
 #else
   // Built for an architecture without wgmma: the host side never launches this (sparse24_gemm_sm90 is only called
   // when sparse24_gemm_sm90_available(), and this file is built for the same architectures).
   __trap();
+#endif
+}
+
+// The TMA pipeline (Sp90TmaCfg, gemm_index.cuh; experimental, not yet run): warps 0-7 consume exactly as the
+// decoupled pipeline does, warp 8 loads. The stage's MMAs and epilogue are the ones above.
+template <class C, class T, class OutT>
+__global__ void __launch_bounds__(C::THREADS, 1)
+    sparse24_gemm_sm90_tma_kernel(const __grid_constant__ CUtensorMap tm_x, const __grid_constant__ CUtensorMap tm_w,
+                                  const uint32_t* __restrict__ meta, const float* __restrict__ bias,
+                                  OutT* __restrict__ y, int tokens, int in, int out) {
+#if SK_SM90A
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
+  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));
+  const int tid = threadIdx.x, lane = tid & 31, q = tid >> 5;
+  const int Mp = sp_padded_rows(out), Kp = sp_padded_cols(in);
+  const int KS = Kp / 32;
+  const int KT = (KS + C::KSTEPS - 1) / C::KSTEPS;
+  const int m0 = blockIdx.x * C::BM, n0 = blockIdx.y * C::BN;
+  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
+  if (tid == 0) {
+    for (int s = 0; s < C::STAGES; ++s) {
+      mbar_init(full + 8 * s, 1);
+      mbar_init(empty + 8 * s, C::CONSUMER_THREADS);
+    }
+    fence_mbarrier_init();
+  }
+  __syncthreads();  // the only block-wide barrier: the producer warp leaves early
+
+  if (q == C::PRODUCER_WARP) {
+    if (lane == 0) {
+      for (int kt = 0; kt < KT; ++kt) {
+        const int slot = kt % C::STAGES;
+        if (kt >= C::STAGES) mbar_wait_or_trap(empty + 8 * slot, sp90d_parity<C>(kt - C::STAGES));
+        const uint32_t bar = full + 8 * slot;
+        mbar_arrive_expect_tx(bar, (uint32_t)sp90t_stage_bytes<C>(m0, kt, Mp, KS));
+        const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
+        tma_load_2d(xs, &tm_x, sp90t_x_k<C>(kt, 0), n0, bar);
+        tma_load_2d(xs + C::X_SUB_BYTES, &tm_x, sp90t_x_k<C>(kt, 1), n0, bar);
+        tma_load_2d(base + C::A_OFF + slot * C::A_STAGE_BYTES, &tm_w, sp90t_w_k<C>(kt), m0, bar);
+        const uint32_t es = base + C::E_OFF + slot * C::E_STAGE_BYTES;
+#pragma unroll
+        for (int p = 0; p < C::WM; ++p) {
+          const int bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+          if (bytes > 0) bulk_load(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar);
+        }
+      }
+    }
+    return;  // the consumers wait for every stage, so no copy outlives the block
+  }
+
+  const int wg = q >> 2;
+  const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+  const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
+  float acc[64];
+#pragma unroll
+  for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+  for (int kt = 0; kt < KT; ++kt) {
+    const int slot = kt % C::STAGES;
+    mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(kt));  // the stage's boxes and metadata have landed
+    mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
+    mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of stage kt are done with the slot
+  }
+  pin(acc);
+  store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+#else
+  __trap();  // never launched without sm_90a code (as the kernel above)
 #endif
 }
 
@@ -238,6 +316,31 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
   return cudaGetLastError();
 }
 
+// Encodes the two tensor maps and launches the TMA kernel. TMA needs 16-byte aligned bases (cudaMalloc gives 256)
+// and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel.
+template <class T, class OutT>
+cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
+                       int in, int out, cudaStream_t stream) {
+  using C = Sp90TmaCfg;
+  if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0)
+    return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
+  CUtensorMap tm_x, tm_w;
+  cudaError_t e = encode_tensor_map_sw128(&tm_x, x, bf16, sp90t_x_map<C>(tokens, in));
+  if (e == cudaSuccess)
+    e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
+  if (e != cudaSuccess) return e;
+  auto kernel = sparse24_gemm_sm90_tma_kernel<C, T, OutT>;
+  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  if (e != cudaSuccess) return e;
+  int64_t gx, gy;
+  sp90_grid<C>(tokens, out, gx, gy);
+  kernel<<<dim3((unsigned)gx, (unsigned)gy), C::THREADS, C::SMEM_BYTES, stream>>>(tm_x, tm_w, meta, bias,
+                                                                                  static_cast<OutT*>(y), tokens, in,
+                                                                                  out);
+  return cudaGetLastError();
+}
+
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                    int in, int out, Sp90SmemPipe pipe, cudaStream_t stream) {
@@ -248,6 +351,8 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
       return launch_cfg<Sp90SmemWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kWideDecoupled:
       return launch_cfg<Sp90SmemWideDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTma:
+      return launch_tma<T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     default:
       return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   }

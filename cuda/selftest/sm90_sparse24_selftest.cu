@@ -49,6 +49,7 @@ const Variant kWide = {"sm90 2:4 wide", "wgmma.sp wide (sm90)", SK_SPARSE24_SM90
 const Variant kDecoupled = {"sm90 2:4 decoupled", "wgmma.sp decoupled (sm90)", SK_SPARSE24_SM90_SMEM_A_DECOUPLED};
 const Variant kWideDecoupled = {"sm90 2:4 wide decoupled", "wgmma.sp wide decoupled (sm90)",
                                 SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED};
+const Variant kTma = {"sm90 2:4 tma", "wgmma.sp TMA producer (sm90)", SK_SPARSE24_SM90_SMEM_A_TMA};
 using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
@@ -333,14 +334,14 @@ int sm90_sparse24_selftest() {
   }
   const int p = probe();
   if (p != 0) return p;
-  // Each variant's cases, then timing of those that passed. In two rounds: the default dispatch and the wide blocks
-  // (lockstep, the same pipeline as the default) first, timed; then the decoupled pipelines, whose failure could be
-  // a deadlock (the step's timeout then ends the process with the first round's numbers already printed) or a fault
-  // that poisons the context.
+  // Each variant's cases, then timing of those that passed. In three rounds: the default dispatch and the wide
+  // blocks (lockstep, the same pipeline as the default) first, timed; then the decoupled pipelines, whose failure
+  // could be a deadlock (the step's timeout then ends the process with the first round's numbers already printed) or
+  // a fault that poisons the context; then the TMA pipeline.
   int failed = 0;
   // Per variant: -1 its cases have not run, else whether they passed (the second round times the default again,
   // against the variants it adds, without re-running its cases).
-  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED + 1, -1);
+  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA + 1, -1);
   auto cases = [&](const Variant& var) {
     if (passed_cases[var.variant] >= 0) return passed_cases[var.variant] == 1;
     g_tag = var.tag;
@@ -375,5 +376,8 @@ int sm90_sparse24_selftest() {
     }
   }
   round({kDefault, kDecoupled, kWideDecoupled}, {4096, 512});
+  // Last, the TMA pipeline: a wrong transaction count would trap (mbar_wait_or_trap), and a trap poisons the
+  // context for anything after it.
+  round({kDefault, kTma}, {4096, 512});
   return failed == 0 ? 0 : 1;
 }

@@ -401,6 +401,123 @@ void wgmma_sp_smem_a_m64n128k32(Block& blk, int a_start, int b_start, const uint
   wgmma_sp_m64n128k32(blk, b_start, a, e, acc, tag, dt);
 }
 
+// ---------------------------------------------------------------------- TMA (cp.async.bulk[.tensor]) model
+// A 2-D tensor-map box load as the hardware defines it, independent of the kernel's index helpers: box row r (0 ..
+// box1-1) holds elements (c0 .. c0+box0-1, c1 + r) of the row-major tensor, zeros where out of bounds; rows of 128
+// bytes with the 128-byte swizzle applied to the shared address (16-byte unit bits 4-6 ^= bits 7-9), which needs a
+// 1024-byte-aligned destination. Issued as 16-byte chunks by thread `tid` (they land when the mbarrier the caller
+// arrives on completes its phase). Returns the bytes it delivers (the whole box, zeros included).
+int tma_box_load(Block& blk, int tid, int dst, const std::vector<uint16_t>& g, const TmaMap2d& m, int c0, int c1,
+                 int tag) {
+  EMU_CHECK(dst % 1024 == 0, "TMA box destination %d not 1024-byte aligned (128-byte swizzle)", dst);
+  EMU_CHECK(m.box0 * 2 == 128 && m.box1 >= 1 && m.box1 <= 256, "TMA box %dx%d: rows must be one 128-byte swizzle span",
+            m.box0, m.box1);
+  EMU_CHECK(m.stride1_bytes % 16 == 0 && m.stride1_bytes >= m.dim0 * 2, "TMA stride %lld for %lld elements",
+            (long long)m.stride1_bytes, (long long)m.dim0);
+  EMU_CHECK(m.dim1 == 0 || (m.dim1 - 1) * (m.stride1_bytes / 2) + m.dim0 <= (int64_t)g.size(),
+            "tensor map %lld x %lld (stride %lld B) larger than its buffer of %zu elements", (long long)m.dim1,
+            (long long)m.dim0, (long long)m.stride1_bytes, g.size());
+  for (int r = 0; r < m.box1; ++r)
+    for (int c = 0; c < m.box0 / 8; ++c) {
+      alignas(16) uint16_t chunk[8];
+      const int64_t y = (int64_t)c1 + r;
+      for (int e = 0; e < 8; ++e) {
+        const int64_t x = (int64_t)c0 + 8 * c + e;
+        chunk[e] = x >= 0 && x < m.dim0 && y >= 0 && y < m.dim1 ? g[(size_t)(y * (m.stride1_bytes / 2) + x)] : 0;
+      }
+      int a = dst + r * 128 + c * 16;
+      a ^= ((a >> 7) & 7) << 4;
+      blk.cp_async16(tid, a, chunk, true, tag);
+    }
+  return m.box0 * m.box1 * 2;
+}
+
+// A non-tensor bulk copy of `bytes` from 32-bit words src_word.. of g: 16-byte aligned both sides, a multiple of 16
+// bytes, and wholly inside the buffer (the engine faults on a read past the allocation).
+int bulk_load(Block& blk, int tid, int dst, const std::vector<uint32_t>& g, int64_t src_word, int bytes, int tag) {
+  EMU_CHECK(bytes > 0 && bytes % 16 == 0 && dst % 16 == 0 && src_word % 4 == 0,
+            "bulk copy of %d bytes from word %lld to %d: not 16-byte granular", bytes, (long long)src_word, dst);
+  EMU_CHECK(src_word >= 0 && src_word + bytes / 4 <= (int64_t)g.size(),
+            "bulk copy reads words [%lld, %lld) outside the buffer of %zu", (long long)src_word,
+            (long long)(src_word + bytes / 4), g.size());
+  alignas(16) static const uint32_t zeros[4] = {0, 0, 0, 0};
+  for (int off = 0; off < bytes; off += 16) {
+    const int64_t w = src_word + off / 4;
+    const bool inside = w >= 0 && w + 4 <= (int64_t)g.size();
+    blk.cp_async16(tid, dst + off, inside ? (const void*)&g[(size_t)w] : (const void*)zeros, true, tag);
+  }
+  return bytes;
+}
+
+// sparse24_gemm_sm90_tma_kernel's pipeline (Sp90TmaCfg), statement by statement: the producer (thread
+// CONSUMER_THREADS, lane 0 of warp 8) refills slot kt % STAGES with stage kt once empty has completed the phase of
+// stage kt - STAGES, checks that its copies deliver exactly the bytes its arrive.expect_tx announced (a mismatch
+// hangs the GPU), and arrives on full; each consumer warpgroup waits for full, runs the stage (mma_stage: the
+// caller's model of the kernel's MMAs) and arrives on empty with its 128 threads. Schedules (order): 0 the producer
+// runs as far ahead as the ring lets it, then warpgroup 0, then 1; 1 the consumers move first and the producer only
+// when neither can; 2 all three in turn, one step each. A state where nobody can move is a deadlock and fails.
+template <class C, class MmaStage>
+void emulate_sp90t_pipeline(const Problem& pb, Block& blk, int m0, int n0, int Mp, int KS, int KT, int order,
+                            MmaStage& mma_stage) {
+  const int tokens = (int)pb.tokens, in = (int)pb.in;
+  std::vector<emu::Mbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
+  for (auto& b : full) b.expected = 1;
+  for (auto& b : empty) b.expected = C::CONSUMER_THREADS;
+  const int ptid = C::CONSUMER_THREADS;
+  const TmaMap2d xmap = sp90t_x_map<C>(tokens, in), wmap = sp90t_w_map<C>(Mp, KS);
+  int kt_p = 0, kt_c[C::WG] = {};
+  auto produce = [&]() -> bool {
+    const int kt = kt_p, slot = kt % C::STAGES;
+    if (kt >= KT) return false;
+    if (kt >= C::STAGES && !empty[(size_t)slot].passed(sp90d_parity<C>(kt - C::STAGES))) return false;
+    const int xs = C::B_OFF + slot * C::B_STAGE_BYTES, es = C::E_OFF + slot * C::E_STAGE_BYTES;
+    int bytes = tma_box_load(blk, ptid, xs, pb.x, xmap, sp90t_x_k<C>(kt, 0), n0, kt);
+    bytes += tma_box_load(blk, ptid, xs + C::X_SUB_BYTES, pb.x, xmap, sp90t_x_k<C>(kt, 1), n0, kt);
+    bytes += tma_box_load(blk, ptid, C::A_OFF + slot * C::A_STAGE_BYTES, pb.gv, wmap, sp90t_w_k<C>(kt), m0, kt);
+    for (int p = 0; p < C::WM; ++p) {
+      const int b = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+      if (b > 0) bytes += bulk_load(blk, ptid, es + sp90t_meta_dst<C>(p), pb.gm, sp90t_meta_src<C>(p, m0, kt, KS), b, kt);
+    }
+    EMU_CHECK(bytes == sp90t_stage_bytes<C>(m0, kt, Mp, KS), "TMA stage %d: copies deliver %d bytes, expect_tx says %d",
+              kt, bytes, sp90t_stage_bytes<C>(m0, kt, Mp, KS));
+    full[(size_t)slot].arrive_on_copies(blk, ptid);
+    ++kt_p;
+    return true;
+  };
+  auto consume = [&](int wg) -> bool {
+    const int kt = kt_c[wg], slot = kt % C::STAGES;
+    if (kt >= KT || !full[(size_t)slot].passed(sp90d_parity<C>(kt))) return false;
+    mma_stage(wg, kt);
+    for (int t = 0; t < 128; ++t) empty[(size_t)slot].arrive(blk);
+    ++kt_c[wg];
+    return true;
+  };
+  // actor 0: the producer, 1 + wg: consumer warpgroup wg
+  auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
+  int turn = 0;
+  while (true) {
+    bool done = kt_p >= KT;
+    for (int wg = 0; wg < C::WG; ++wg) done &= kt_c[wg] >= KT;
+    if (done) break;
+    bool moved = false;
+    if (order == 0) {
+      for (int a = 0; a <= C::WG && !moved; ++a)
+        while (step(a)) moved = true;
+    } else if (order == 1) {
+      for (int a = 1; a <= C::WG && !moved; ++a)
+        while (step(a)) moved = true;
+      if (!moved) moved = step(0);
+    } else {
+      for (int i = 0; i <= C::WG && !moved; ++i) moved = step((turn + i) % (C::WG + 1));
+      turn = (turn + 1) % (C::WG + 1);
+    }
+    EMU_CHECK(moved, "TMA pipeline deadlock: producer at stage %d, consumers at %d and %d, of %d", kt_p, kt_c[0],
+              kt_c[C::WG - 1], KT);
+    if (!moved) return;
+  }
+  EMU_CHECK(!blk.any_inflight(), "TMA pipeline: a copy still in flight when the block exits");
+}
+
 // sparse24_gemm_sm90_smem_a_kernel, statement by statement (base = 0), for both pipelines. The wgmma.sp of a stage
 // read shared memory and the metadata registers when the stage's wait_group 0 retires them (right after issue, as
 // every stage is drained), so a slot refilled before every warpgroup is done with it shows as a stage-tag mismatch.
@@ -445,9 +562,12 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
       for (int lane = 0; lane < 32; ++lane) {
         const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));
         for (int j = 0; j < C::KSTEPS; ++j) {
-          const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4, kt,
-                                      "metadata (sm90 smem A)");
-          e[j][w][lane] = rows_ok && kt * C::KSTEPS + j < KS ? v : kSp90PadMeta;
+          const bool used = rows_ok && kt * C::KSTEPS + j < KS;
+          // The TMA pipeline copies no metadata for blocks past Mp or steps past KS: the kernel reads whatever the
+          // slot held (and discards it), so only the words it uses must be this stage's.
+          const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4,
+                                      C::TMA && !used ? -2 : kt, "metadata (sm90 smem A)");
+          e[j][w][lane] = used ? v : kSp90PadMeta;
         }
       }
     }
@@ -457,7 +577,9 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
                                  &acc[(size_t)wg * 128 * 64], kt, dt);
   };
 
-  if constexpr (!C::DECOUPLED) {
+  if constexpr (C::TMA) {
+    emulate_sp90t_pipeline<C>(pb, blk, m0, n0, Mp, KS, KT, order, mma_stage);
+  } else if constexpr (!C::DECOUPLED) {
     for (int st = 0; st < C::PREFETCH; ++st)
       for (int tid = 0; tid < C::THREADS; ++tid) {
         if (st < KT) load_stage(tid, st, st);
@@ -535,7 +657,7 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
     }
     EMU_CHECK(!blk.any_inflight(), "decoupled pipeline: a copy still in flight when the block exits");
   }
-  for (int q = 0; q < C::THREADS / 32; ++q)
+  for (int q = 0; q < C::CONSUMER_THREADS / 32; ++q)
     for (int lane = 0; lane < 32; ++lane)
       for (int i = 0; i < 64; ++i) {
         const int m = sp90_acc_m(m0, q, lane, i), n = sp90_acc_n(n0, lane, i);
@@ -821,6 +943,13 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
                                           : "sm90 wide decoupled (round robin)",
                      ww);
       w9s = std::max(w9s, std::max(wf, ww));
+      Output yt(yd, t, o);
+      emulate_sp90s<Sp90TmaCfg>(pb, yt, order);
+      double wt = 0;
+      b9f += compare(pb, yt, order == 0 ? "sm90 TMA (producer ahead)" : order == 1 ? "sm90 TMA (consumers first)"
+                                                                                : "sm90 TMA (round robin)",
+                     wt);
+      w9s = std::max(w9s, wt);
     }
     Output yw(yd, t, o);
     emulate_sp90s<Sp90SmemWideCfg>(pb, yw);
