@@ -413,16 +413,24 @@ SK_HD uint32_t sp90s_b_start(int j) { return (uint32_t)((j >> 1) * C::X_SUB_BYTE
 //     Per slot: full (1 arrival, the producer's arrive.expect_tx of the stage's bytes; the copies complete the
 //     transaction) and empty (CONSUMER_THREADS arrivals, each consumer thread after its wgmma wait of the stage).
 //     The producer refilling slot s with stage kt >= STAGES first waits for empty[s]'s phase of stage kt - STAGES.
-struct Sp90TmaCfg : Sp90SmemCfgT<2, true, 4> {
+template <int WG_, int STAGES_>
+struct Sp90TmaCfgT : Sp90SmemCfgT<WG_, true, STAGES_> {
+  using Base = Sp90SmemCfgT<WG_, true, STAGES_>;
   static constexpr bool TMA = true;
-  static constexpr int CONSUMER_THREADS = 128 * WG;
+  static constexpr int CONSUMER_THREADS = 128 * WG_;
   static constexpr int PRODUCER_WARP = CONSUMER_THREADS / 32;  // the warp after the consumer warpgroups
   static constexpr int THREADS = CONSUMER_THREADS + 32;
   static constexpr int BOX_K = 64;  // halves per box row: 128 bytes, the swizzle span
-  static_assert(BOX_K * 2 == 128 && X_SUB_BYTES == BN * BOX_K * 2 && A_STAGE_BYTES == BM * BOX_K * 2,
+  static_assert(BOX_K * 2 == 128 && Base::X_SUB_BYTES == Base::BN * BOX_K * 2 &&
+                    Base::A_STAGE_BYTES == Base::BM * BOX_K * 2,
                 "one TMA box per X sub-tile and per A tile, rows of one 128-byte swizzle span");
-  static_assert(BM <= 256 && BN <= 256, "TMA boxes have at most 256 rows");
+  static_assert(Base::BM <= 256 && Base::BN <= 256, "TMA boxes have at most 256 rows");
 };
+// 128 W rows, 4 stages: the decoupled pipeline's shape.
+using Sp90TmaCfg = Sp90TmaCfgT<2, 4>;
+// 256 W rows (four consumer warpgroups), 3 stages: the wide blocks' third fewer operand bytes per MMA, loaded by TMA.
+// 544 threads cap registers at 120; the TMA consumers need 96 (no copy arithmetic), so no setmaxnreg is needed.
+using Sp90TmaWideCfg = Sp90TmaCfgT<4, 3>;
 
 // The 2-D tensor a TMA map describes and the box it copies, in elements (16-bit): dim0 is the contiguous one.
 struct TmaMap2d {

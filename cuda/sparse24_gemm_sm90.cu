@@ -247,6 +247,7 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
     case SK_SPARSE24_SM90_SMEM_A_WIDE: return smem_a(Sp90SmemPipe::kWide);
     case SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED: return smem_a(Sp90SmemPipe::kWideDecoupled);
     case SK_SPARSE24_SM90_SMEM_A_TMA: return smem_a(Sp90SmemPipe::kTma);
+    case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE: return smem_a(Sp90SmemPipe::kTmaWide);
     default: break;  // SK_SPARSE24_SM90_REGISTER_A (the host caller checked the value)
   }
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller

@@ -32,7 +32,8 @@
 //   in-flight version failed on the GPU, a two-set one was serialized by ptxas and measured slower).
 //   The TMA pipeline (Sp90TmaCfg, experimental, written 2026-11-27 without a GPU, not yet run): the decoupled ring
 //   and MMAs, loaded by the tensor-memory accelerator from a ninth warp instead of every thread's cp.async copies
-//   (tensor maps encoded on the host per call, tma.cuh; 96 registers, no spills, ptxas CUDA 13.0).
+//   (tensor maps encoded on the host per call, tma.cuh; 96 registers, no spills, ptxas CUDA 13.0); also with the
+//   wide blocks (Sp90TmaWideCfg: four consumer warpgroups, 3 stages).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -318,10 +319,9 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 
 // Encodes the two tensor maps and launches the TMA kernel. TMA needs 16-byte aligned bases (cudaMalloc gives 256)
 // and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel.
-template <class T, class OutT>
+template <class C, class T, class OutT>
 cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
-  using C = Sp90TmaCfg;
   if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0)
     return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
@@ -352,7 +352,9 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
     case Sp90SmemPipe::kWideDecoupled:
       return launch_cfg<Sp90SmemWideDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTma:
-      return launch_tma<T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+      return launch_tma<Sp90TmaCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTmaWide:
+      return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     default:
       return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   }

@@ -50,6 +50,7 @@ const Variant kDecoupled = {"sm90 2:4 decoupled", "wgmma.sp decoupled (sm90)", S
 const Variant kWideDecoupled = {"sm90 2:4 wide decoupled", "wgmma.sp wide decoupled (sm90)",
                                 SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED};
 const Variant kTma = {"sm90 2:4 tma", "wgmma.sp TMA producer (sm90)", SK_SPARSE24_SM90_SMEM_A_TMA};
+const Variant kTmaWide = {"sm90 2:4 tma wide", "wgmma.sp TMA wide (sm90)", SK_SPARSE24_SM90_SMEM_A_TMA_WIDE};
 using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
@@ -341,7 +342,7 @@ int sm90_sparse24_selftest() {
   int failed = 0;
   // Per variant: -1 its cases have not run, else whether they passed (the second round times the default again,
   // against the variants it adds, without re-running its cases).
-  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA + 1, -1);
+  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA_WIDE + 1, -1);
   auto cases = [&](const Variant& var) {
     if (passed_cases[var.variant] >= 0) return passed_cases[var.variant] == 1;
     g_tag = var.tag;
@@ -376,8 +377,8 @@ int sm90_sparse24_selftest() {
     }
   }
   round({kDefault, kDecoupled, kWideDecoupled}, {4096, 512});
-  // Last, the TMA pipeline: a wrong transaction count would trap (mbar_wait_or_trap), and a trap poisons the
+  // Last, the TMA pipelines: a wrong transaction count would trap (mbar_wait_or_trap), and a trap poisons the
   // context for anything after it.
-  round({kDefault, kTma}, {4096, 512});
+  round({kDefault, kTma, kTmaWide}, {4096, 512});
   return failed == 0 ? 0 : 1;
 }

@@ -943,13 +943,18 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
                                           : "sm90 wide decoupled (round robin)",
                      ww);
       w9s = std::max(w9s, std::max(wf, ww));
-      Output yt(yd, t, o);
+      Output yt(yd, t, o), ytw(yd, t, o);
       emulate_sp90s<Sp90TmaCfg>(pb, yt, order);
-      double wt = 0;
+      emulate_sp90s<Sp90TmaWideCfg>(pb, ytw, order);
+      double wt = 0, wtw = 0;
       b9f += compare(pb, yt, order == 0 ? "sm90 TMA (producer ahead)" : order == 1 ? "sm90 TMA (consumers first)"
                                                                                 : "sm90 TMA (round robin)",
                      wt);
-      w9s = std::max(w9s, wt);
+      b9f += compare(pb, ytw, order == 0 ? "sm90 TMA wide (producer ahead)"
+                              : order == 1 ? "sm90 TMA wide (consumers first)"
+                                           : "sm90 TMA wide (round robin)",
+                     wtw);
+      w9s = std::max(w9s, std::max(wt, wtw));
     }
     Output yw(yd, t, o);
     emulate_sp90s<Sp90SmemWideCfg>(pb, yw);
