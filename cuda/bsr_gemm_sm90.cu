@@ -35,6 +35,7 @@
 #include "gemm_index.cuh"
 #include "sparsekernels.h"
 #include "sm90_support.cuh"
+#include "tma.cuh"
 #include "wgmma.cuh"
 
 namespace skcuda {
@@ -91,6 +92,27 @@ __device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b, b
   } else {
     store_out(p, a);
     store_out(p + 1, b);
+  }
+}
+
+// The CTA tile's Y (+ bias): accumulator i of lane l in warp w (of warpgroup wg): token 16 w + l / 4 + 8 ((i / 2) % 2),
+// out column 8 (i / 4) + 2 (l % 4) + i % 2: the mma.sync m16n8 C layout over the 8 n8 column groups. i even / i + 1
+// are adjacent columns of one token: stored as a pair.
+template <class OutT>
+__device__ __forceinline__ void store_tile(const float (&acc)[32], const float* __restrict__ bias,
+                                           OutT* __restrict__ y, int row, int m0, int wg, int tid, int tokens, int out,
+                                           bool paired) {
+  const int lane = tid & 31, warp = (tid / 32) & 3;
+  const int n_base = row * BLK;
+#pragma unroll
+  for (int i = 0; i < 32; i += 2) {
+    const int tok = m0 + wg * 64 + warp * 16 + lane / 4 + 8 * ((i >> 1) & 1);
+    const int col = n_base + 8 * (i >> 2) + 2 * (lane & 3);
+    if (tok < tokens) {
+      const float b0 = bias != nullptr ? __ldg(bias + col) : 0.0f;
+      const float b1 = bias != nullptr ? __ldg(bias + col + 1) : 0.0f;
+      store_pair(y + (size_t)tok * out + col, acc[i] + b0, acc[i + 1] + b1, paired);
+    }
   }
 }
 #endif
@@ -181,24 +203,92 @@ __global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
   sm90::wgmma_wait<0>();  // the accumulators are read below
   cp_async_wait<0>();     // no copy may still target shared memory when the CTA exits
 
-  // Accumulator i of lane l in warp w (of the warpgroup): token 16 w + l / 4 + 8 ((i / 2) % 2), out column
-  // 8 (i / 4) + 2 (l % 4) + i % 2: the mma.sync m16n8 C layout over the 8 n8 column groups. i even / i + 1 are
-  // adjacent columns of one token: stored as a pair.
-  const int lane = tid & 31, warp = (tid / 32) & 3;
-  const int n_base = row * BLK;
-#pragma unroll
-  for (int i = 0; i < 32; i += 2) {
-    const int tok = m0 + wg * 64 + warp * 16 + lane / 4 + 8 * ((i >> 1) & 1);
-    const int col = n_base + 8 * (i >> 2) + 2 * (lane & 3);
-    if (tok < tokens) {
-      const float b0 = bias != nullptr ? __ldg(bias + col) : 0.0f;
-      const float b1 = bias != nullptr ? __ldg(bias + col + 1) : 0.0f;
-      store_pair(y + (size_t)tok * out + col, acc[i] + b0, acc[i + 1] + b1, paired);
-    }
-  }
+  store_tile(acc, bias, y, row, m0, wg, tid, tokens, out, paired);
 #else
   // Built for an architecture without wgmma: the host side never launches this (see bsr_gemm_sm90_available).
   __trap();
+#endif
+}
+
+// The persistent TMA kernel (BsrTmaCfg, gemm_index.cuh; experimental, not yet run): warps 0-7 multiply as the kernel
+// above, warp 8's lane 0 loads. Tile g of this CTA's sequence (over all its items) uses slot g % STAGES.
+template <class T, class OutT>
+__global__ void __launch_bounds__(BsrTmaCfg::THREADS, BsrTmaCfg::MIN_BLOCKS)
+    bsr_gemm_sm90_tma_kernel(const __grid_constant__ CUtensorMap tm_x, const __grid_constant__ CUtensorMap tm_w,
+                             const int32_t* __restrict__ row_ptr, const int32_t* __restrict__ col_idx,
+                             const float* __restrict__ bias, OutT* __restrict__ y, int tokens, int in, int out,
+                             int blocks, bool paired) {
+#if SK_SM90A
+  using C = BsrTmaCfg;
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
+  const int tid = threadIdx.x;
+  const int nbc = in / BLK;
+  const int64_t items = bsrt_items<C>(tokens, out);
+  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
+  if (tid == 0) {
+    for (int s = 0; s < C::STAGES; ++s) {
+      mbar_init(full + 8 * s, 1);
+      mbar_init(empty + 8 * s, C::CONSUMER_THREADS);
+    }
+    fence_mbarrier_init();
+  }
+  __syncthreads();  // the only block-wide barrier: the producer warp leaves early
+
+  if (tid / 32 == C::PRODUCER_WARP) {
+    if (tid % 32 == 0) {
+      int g = 0;
+      for (int64_t w = blockIdx.x; w < items; w += gridDim.x) {
+        const int row = bsrt_row<C>(w, out), m0 = bsrt_m0<C>(w, out);
+        const BsrItem it = bsr_row_item(row, __ldg(row_ptr + row), __ldg(row_ptr + row + 1), blocks, nbc);
+        for (int b = it.b0; b < it.b1; ++b, ++g) {
+          const int slot = g % C::STAGES;
+          if (g >= C::STAGES) mbar_wait_or_trap(empty + 8 * slot, sp90d_parity<C>(g - C::STAGES));
+          const uint32_t bar = full + 8 * slot, sa = base + slot * C::STAGE_BYTES;
+          mbar_arrive_expect_tx(bar, C::STAGE_BYTES);
+          tma_load_2d(sa, &tm_x, bsrt_x_k<C>(bsr_clamp_col(__ldg(col_idx + b), nbc)), m0, bar);
+          tma_load_2d(sa + C::A_BYTES, &tm_w, 0, bsrt_w_row<C>(b), bar);
+        }
+      }
+    }
+    return;  // the consumers wait for every tile, so no copy outlives the CTA
+  }
+
+  const int wg = tid / 128;  // warpgroup: tokens 64 * wg .. of the item's tile
+  int g = 0;
+  for (int64_t w = blockIdx.x; w < items; w += gridDim.x) {
+    const int row = bsrt_row<C>(w, out), m0 = bsrt_m0<C>(w, out);
+    const BsrItem it = bsr_row_item(row, __ldg(row_ptr + row), __ldg(row_ptr + row + 1), blocks, nbc);
+    float acc[32];
+#pragma unroll
+    for (int i = 0; i < 32; ++i) acc[i] = 0.0f;
+    int prev = -1;  // the tile whose MMAs may still be in flight
+    for (int b = it.b0; b < it.b1; ++b, ++g) {
+      const int slot = g % C::STAGES;
+      mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(g));  // its X and W boxes have landed
+      const uint32_t ss = base + slot * C::STAGE_BYTES;
+      sm90::wgmma_fence();
+#pragma unroll
+      for (int ks = 0; ks < BLK / 16; ++ks) {
+        const uint64_t da = sm90::desc_sw128(ss + bsrt_a_start<C>(wg, ks)), db = sm90::desc_sw128(ss + bsrt_b_start<C>(ks));
+        if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+          sm90::wgmma_m64n64k16_bf16(acc, da, db, 1);
+        } else {
+          sm90::wgmma_m64n64k16_f16(acc, da, db, 1);
+        }
+      }
+      sm90::wgmma_commit();
+      sm90::wgmma_wait<kMmaInFlight>();
+      if (prev >= 0) mbar_arrive(empty + 8 * (prev % C::STAGES));  // tile prev's MMAs have retired
+      prev = g;
+    }
+    sm90::wgmma_wait<0>();
+    sm90::pin(acc);
+    if (prev >= 0) mbar_arrive(empty + 8 * (prev % C::STAGES));
+    store_tile(acc, bias, y, row, m0, wg, tid, tokens, out, paired);
+  }
+#else
+  __trap();  // never launched without sm_90a code (see bsr_gemm_sm90_available)
 #endif
 }
 
@@ -216,10 +306,39 @@ cudaError_t launch_cfg(const void* x, const int32_t* row_ptr, const int32_t* col
   return cudaGetLastError();
 }
 
+// Encodes the two tensor maps and launches the persistent TMA kernel on at most MIN_BLOCKS CTAs per SM. TMA needs
+// 16-byte aligned bases (cudaMalloc gives 256) and at most 2^32 rows per map; otherwise the verified kernel runs.
+template <class T, class OutT>
+cudaError_t launch_tma(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
+                       int blocks, const float* bias, void* y, int tokens, int in, int out, cudaStream_t stream) {
+  using C = BsrTmaCfg;
+  if ((((uintptr_t)x | (uintptr_t)values) & 15u) != 0 || (int64_t)blocks * C::BLK > 0xFFFFFFFFLL)
+    return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
+  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
+  CUtensorMap tm_x, tm_w;
+  cudaError_t e = encode_tensor_map_sw128(&tm_x, x, bf16, bsrt_x_map<C>(tokens, in));
+  // A structure with no stored block (values may be NULL) still needs a valid map, never read: x, one block's rows.
+  if (e == cudaSuccess)
+    e = encode_tensor_map_sw128(&tm_w, blocks > 0 ? values : x, bf16, bsrt_w_map<C>(blocks > 0 ? blocks : 1));
+  if (e != cudaSuccess) return e;
+  auto kernel = bsr_gemm_sm90_tma_kernel<T, OutT>;
+  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  if (e != cudaSuccess) return e;
+  const bool paired = ((uintptr_t)y % (2 * sizeof(OutT))) == 0;
+  const int64_t items = bsrt_items<C>(tokens, out), cap = (int64_t)C::MIN_BLOCKS * (sm_count() > 0 ? sm_count() : 1);
+  const unsigned grid = (unsigned)(items < cap ? items : cap);
+  kernel<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(tm_x, tm_w, row_ptr, col_idx, bias, static_cast<OutT*>(y),
+                                                      tokens, in, out, blocks, paired);
+  return cudaGetLastError();
+}
+
 template <class T, class OutT>
 cudaError_t launch(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values, int blocks,
-                   const float* bias, void* y, int tokens, int in, int out, bool wide, cudaStream_t stream) {
-  if (wide)
+                   const float* bias, void* y, int tokens, int in, int out, BsrSm90Variant variant,
+                   cudaStream_t stream) {
+  if (variant == BsrSm90Variant::kTma)
+    return launch_tma<T, OutT>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
+  if (variant == BsrSm90Variant::kCta256)
     return launch_cfg<T, OutT, BsrSm90Cfg<256>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
   return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
 }
@@ -233,10 +352,10 @@ bool bsr_gemm_sm90_available() {
 
 cudaError_t bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                           const void* values, int64_t blocks, const float* bias, void* y, int y_dtype,
-                          int64_t tokens, int64_t in, int64_t out, bool experimental, cudaStream_t stream) {
+                          int64_t tokens, int64_t in, int64_t out, BsrSm90Variant variant, cudaStream_t stream) {
   // Ranges checked by the host caller: tokens <= kBsrMaxTokens, in/out <= 2^30 and multiples of 64, blocks <= 2^31-1.
   const int t = (int)tokens, k = (int)in, m = (int)out, nb = (int)blocks;
-  const bool w = experimental;  // 256-token CTAs
+  const BsrSm90Variant w = variant;
   if (x_dtype == SK_DTYPE_BF16) {
     if (y_dtype == SK_DTYPE_F32)
       return launch<__nv_bfloat16, float>(x, row_ptr, col_idx, values, nb, bias, y, t, k, m, w, stream);

@@ -704,4 +704,58 @@ SK_HD void bsr_grid(int64_t nbr, int64_t blocks, int64_t tokens, bool sched, int
   gy = bsr_token_tiles(tokens);
 }
 
+
+// ------------------------------ BSR on Hopper, persistent, loaded by TMA from a producer warp (experimental) ----------
+//
+// bsr_gemm_sm90.cu's TMA kernel (written 2026-11-27 without a GPU, not yet run): the verified kernel's tile (128
+// tokens x one 64-row block row, two warpgroups of m64n64k16, one MMA group in flight) and swizzled stages, but
+//   - persistent: a CTA runs work items blockIdx.x, + gridDim.x, ... (item w = block row w % block rows, token tile
+//     w / block rows: the verified grid's launch order, so a token tile's X rows stay hot in L2), and the ring runs on
+//     across items: the producer loads the next item's first tiles while the consumers multiply and store the
+//     current one. Why: at density 0.1 a block row holds ~6 blocks, so the verified kernel spends much of each CTA
+//     filling and draining its pipeline (its profile, session 9: SM 50%, memory 46%, waiting);
+//   - loaded by TMA: per k-tile one X box (64 k x 128 tokens at {64 col, first token}, zeros past the last token) and
+//     one W box (the stored block: values viewed as [blocks * 64 rows][64], box 64 x 64 at {0, 64 b}), both with the
+//     128-byte swizzle, by lane 0 of a ninth warp after an arrive.expect_tx of the stage's bytes;
+//   - per slot: full (1 arrival + the transaction) and empty (the 256 consumer threads, each after its wgmma wait has
+//     retired the tile's MMAs: with one group in flight, tile g's slot is released while tile g + 1 is consumed, and
+//     the last tile of an item after the item's final wait). Tile g of the CTA's sequence (over all its items) uses
+//     slot g % STAGES for the (g / STAGES)-th time: parity (g / STAGES) & 1, as sp90d_parity.
+struct BsrTmaCfg {
+  static constexpr int BLK = 64, BM = 128, STAGES = 4;
+  static constexpr int CONSUMER_THREADS = 256;                  // two warpgroups, 64 tokens each
+  static constexpr int PRODUCER_WARP = CONSUMER_THREADS / 32;
+  static constexpr int THREADS = CONSUMER_THREADS + 32;
+  static constexpr int MIN_BLOCKS = 2;                          // CTAs per SM (2 x 97 KB)
+  static constexpr int A_BYTES = BM * BLK * 2;                  // X: BM token rows of 128 B
+  static constexpr int B_BYTES = BLK * BLK * 2;                 // W: one block, 64 rows of 128 B
+  static constexpr int STAGE_BYTES = A_BYTES + B_BYTES;
+  static constexpr int BAR_OFF = STAGES * STAGE_BYTES;           // full[STAGES], then empty[STAGES]
+  static constexpr int PIPE_BYTES = BAR_OFF + 2 * STAGES * 8;
+  static constexpr int SMEM_BYTES = PIPE_BYTES + 1024;           // + slack to align the base to 1024 B
+  static_assert(STAGE_BYTES % 1024 == 0 && A_BYTES % 1024 == 0, "every box 1024-byte aligned (128-byte swizzle)");
+  static_assert(MIN_BLOCKS * (SMEM_BYTES + 1024) <= 228 * 1024, "two CTAs per SM");
+};
+template <class C>
+SK_HD TmaMap2d bsrt_x_map(int tokens, int in) { return {in, tokens, (int64_t)in * 2, C::BLK, C::BM}; }
+template <class C>
+SK_HD TmaMap2d bsrt_w_map(int64_t blocks) { return {C::BLK, blocks * C::BLK, (int64_t)C::BLK * 2, C::BLK, C::BLK}; }
+// Work items (block row, token tile) of the whole launch, and item w's block row and first token.
+template <class C>
+SK_HD int64_t bsrt_items(int tokens, int out) { return (int64_t)(out / C::BLK) * ((tokens + C::BM - 1) / C::BM); }
+template <class C>
+SK_HD int bsrt_row(int64_t w, int out) { return (int)(w % (out / C::BLK)); }
+template <class C>
+SK_HD int bsrt_m0(int64_t w, int out) { return (int)(w / (out / C::BLK)) * C::BM; }
+// Box coordinates {dim0, dim1}: X columns of block column col at {64 col, first token}; stored block b at {0, 64 b}.
+template <class C>
+SK_HD int bsrt_x_k(int col) { return col * C::BLK; }
+template <class C>
+SK_HD int bsrt_w_row(int b) { return b * C::BLK; }
+// Descriptor starts (bytes from the slot) of k16 step ks: warpgroup wg's 64 token rows of X, and the block.
+template <class C>
+SK_HD uint32_t bsrt_a_start(int wg, int ks) { return (uint32_t)(wg * 64 * 128 + ks * 32); }
+template <class C>
+SK_HD uint32_t bsrt_b_start(int ks) { return (uint32_t)(C::A_BYTES + ks * 32); }
+
 }  // namespace skcuda

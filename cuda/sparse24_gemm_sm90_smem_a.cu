@@ -99,13 +99,6 @@ __device__ __forceinline__ void keep(const uint32_t (&r)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) asm volatile("" ::"r"(r[i]) : "memory");
 }
-// Pins registers in program order (an empty asm that reads and writes each one; see attention_sm90.cu): keeps the
-// accumulator reads below the last wait.
-template <int N>
-__device__ __forceinline__ void pin(float (&r)[N]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
-}
 
 // One stage of one warpgroup: its metadata words (register inputs of the wgmmas), wgmma.fence, KSTEPS wgmma.sp over
 // the slot's A (this warpgroup's 64 rows) and X tiles, then wait for all of them (see gemm_index.cuh: why no group
@@ -226,7 +219,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       mbar_arrive(empty + 8 * slot);  // this thread's MMAs of stage kt are done with the slot
     }
   }
-  pin(acc);
+  sm90::pin(acc);
   cp_async_wait<0>();  // no copy may still target shared memory when the block exits
 
   store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
@@ -297,7 +290,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
     mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
     mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of stage kt are done with the slot
   }
-  pin(acc);
+  sm90::pin(acc);
   store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
 #else
   __trap();  // never launched without sm_90a code (as the kernel above)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gemm_index.cuh"
+#include "mbarrier.cuh"
 #include "wgmma.cuh"
 
 namespace skcuda {

@@ -56,6 +56,14 @@ template <int N>
 __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
+// Pins accumulator registers in program order (an empty asm that reads and writes each one, as CUTLASS's
+// warpgroup_fence_operand): the compiler sees the wgmma asm as producing the accumulators, not wgmma_wait, so
+// without this it may move their reads above the wait.
+template <int N>
+__device__ __forceinline__ void pin(float (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
 // Shared memory written through the generic proxy (cp.async, st.shared) must be fenced before the async proxy
 // (wgmma operand reads) may see it: each writing thread fences, then the block synchronises.
 __device__ __forceinline__ void fence_proxy_async_smem() {

@@ -221,6 +221,20 @@ int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row
                                   const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
                                   void* stream);
 
+/* One of the Hopper BSR kernels by name, whatever the mode (the self-test checks and times each): variant
+ * SK_BSR_SM90_DISPATCH is sk_experimental_bsr_gemm_sm90's choice for the mode; CTA128 the verified 128-token CTAs;
+ * CTA256 256-token CTAs; TMA persistent CTAs loaded by the tensor-memory accelerator from a producer warp (these two
+ * not yet run on a GPU). Otherwise as sk_experimental_bsr_gemm_sm90; an unknown variant returns
+ * SK_ERR_INVALID_ARGUMENT. */
+#define SK_BSR_SM90_DISPATCH 0
+#define SK_BSR_SM90_CTA128 1
+#define SK_BSR_SM90_CTA256 2
+#define SK_BSR_SM90_TMA 3
+int sk_experimental_bsr_gemm_sm90_variant(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
+                                          const void* values, int64_t blocks, int block_rows, int block_cols,
+                                          void* workspace, const float* bias, void* y, int y_dtype, int64_t tokens,
+                                          int64_t in, int64_t out, int variant, void* stream);
+
 /* ---- structured channel removal: activation statistics and compaction (issue 4) ----
  *
  * Channel statistics. X is a batch of activations [samples, channels], row-major, in f32, f16 or bf16; channel j

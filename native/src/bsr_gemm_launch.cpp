@@ -92,7 +92,9 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   if (block_rows == 64 && block_cols == 64 && workspace == nullptr && tokens > 64 &&
       sk::hopper_mode() != SK_HOPPER_OFF && skcuda::bsr_gemm_sm90_available()) {
     e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
-                              sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
+                              sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? skcuda::BsrSm90Variant::kCta256
+                                                                          : skcuda::BsrSm90Variant::kCta128,
+                              (cudaStream_t)stream);
   } else {
     e = skcuda::bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias, y,
                          y_dtype, tokens, in, out, (cudaStream_t)stream);
@@ -106,20 +108,21 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
 #endif
 }
 
-SK_EXPORT int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr,
-                                            const int32_t* col_idx, const void* values, int64_t blocks,
-                                            int block_rows, int block_cols, void* workspace, const float* bias,
-                                            void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                                            void* stream) {
-  const char* fn = "sk_experimental_bsr_gemm_sm90";
+// sk_experimental_bsr_gemm_sm90 and its _variant form (fn: the caller's name for messages).
+static int bsr_sm90_variant(const char* fn, const void* x, int x_dtype, const int32_t* row_ptr,
+                            const int32_t* col_idx, const void* values, int64_t blocks, int block_rows,
+                            int block_cols, void* workspace, const float* bias, void* y, int y_dtype, int64_t tokens,
+                            int64_t in, int64_t out, int variant, void* stream) {
   int rc = check_bsr_gemm(fn, x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias,
                           y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
+  if (variant < SK_BSR_SM90_DISPATCH || variant > SK_BSR_SM90_TMA)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_BSR_SM90_* (0..3), got %d", fn, variant);
   // Valid BSR, but this kernel has one tile shape: 64x64 blocks (m64n64 MMAs, one 128-byte swizzle row per block).
   if (block_rows != 64 || block_cols != 64)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: only 64x64 blocks are supported, got %dx%d", fn, block_rows, block_cols);
-  // workspace: accepted (checked above) so callers can pass sk_bsr_gemm's arguments unchanged; this version runs
-  // one CTA per block row and token tile and does not read it.
+  // workspace: accepted (checked above) so callers can pass sk_bsr_gemm's arguments unchanged; these kernels do not
+  // read it.
   (void)workspace;
 #ifdef SK_WITH_CUDA
   int count = 0;
@@ -127,12 +130,35 @@ SK_EXPORT int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const in
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: cudaGetDeviceCount");
   if (!skcuda::bsr_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
-  e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
-                            sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
+  if (variant == SK_BSR_SM90_DISPATCH)
+    variant = sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_CTA256 : SK_BSR_SM90_CTA128;
+  const skcuda::BsrSm90Variant v = variant == SK_BSR_SM90_TMA      ? skcuda::BsrSm90Variant::kTma
+                                   : variant == SK_BSR_SM90_CTA256 ? skcuda::BsrSm90Variant::kCta256
+                                                                   : skcuda::BsrSm90Variant::kCta128;
+  e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out, v,
+                            (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: kernel launch");
   return SK_OK;
 #else
   (void)stream;
   return sk::no_cuda(fn);
 #endif
+}
+
+SK_EXPORT int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr,
+                                            const int32_t* col_idx, const void* values, int64_t blocks,
+                                            int block_rows, int block_cols, void* workspace, const float* bias,
+                                            void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
+                                            void* stream) {
+  return bsr_sm90_variant("sk_experimental_bsr_gemm_sm90", x, x_dtype, row_ptr, col_idx, values, blocks, block_rows,
+                          block_cols, workspace, bias, y, y_dtype, tokens, in, out, SK_BSR_SM90_DISPATCH, stream);
+}
+
+SK_EXPORT int sk_experimental_bsr_gemm_sm90_variant(const void* x, int x_dtype, const int32_t* row_ptr,
+                                                    const int32_t* col_idx, const void* values, int64_t blocks,
+                                                    int block_rows, int block_cols, void* workspace,
+                                                    const float* bias, void* y, int y_dtype, int64_t tokens,
+                                                    int64_t in, int64_t out, int variant, void* stream) {
+  return bsr_sm90_variant("sk_experimental_bsr_gemm_sm90_variant", x, x_dtype, row_ptr, col_idx, values, blocks,
+                          block_rows, block_cols, workspace, bias, y, y_dtype, tokens, in, out, variant, stream);
 }

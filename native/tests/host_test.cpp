@@ -514,6 +514,16 @@ static void test_bsr_gemm_validation(int count) {
     rc = sk_experimental_bsr_gemm_sm90(c.x, c.xd, c.rp, c.ci, c.v, c.nb, c.br, c.bc, c.ws, nullptr, c.y, c.yd, c.t,
                                        c.i, c.o, nullptr);
     CHECK(rc == SK_ERR_INVALID_ARGUMENT, "bsr_gemm_sm90 %s: rc %d", c.what, rc);
+    rc = sk_experimental_bsr_gemm_sm90_variant(c.x, c.xd, c.rp, c.ci, c.v, c.nb, c.br, c.bc, c.ws, nullptr, c.y, c.yd,
+                                               c.t, c.i, c.o, SK_BSR_SM90_TMA, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT, "bsr_gemm_sm90_variant %s: rc %d", c.what, rc);
+  }
+  // An unknown variant of a valid call, named in the message.
+  for (int var : {-1, SK_BSR_SM90_TMA + 1}) {
+    const int rc = sk_experimental_bsr_gemm_sm90_variant(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr,
+                                                         y, F32, 1, 64, 64, var, nullptr);
+    CHECK(rc == SK_ERR_INVALID_ARGUMENT && strstr(sk_last_error(), "variant") != nullptr,
+          "bsr sm90 variant %d: rc %d (%s)", var, rc, sk_last_error());
   }
   // A valid structure with blocks other than 64x64: the Hopper kernel's one tile shape, named in the message.
   {
@@ -531,6 +541,12 @@ static void test_bsr_gemm_validation(int count) {
                                        nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid bsr sm90 launch w/o GPU rc %d", rc);
     if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only bsr sm90 launch rc %d", rc);
+    for (int var = SK_BSR_SM90_DISPATCH; var <= SK_BSR_SM90_TMA; ++var) {
+      rc = sk_experimental_bsr_gemm_sm90_variant(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr, y, F32, 1,
+                                                 64, 64, var, nullptr);
+      CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "bsr sm90 variant %d w/o GPU rc %d",
+            var, rc);
+    }
   }
 }
 

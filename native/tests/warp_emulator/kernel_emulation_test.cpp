@@ -1252,6 +1252,167 @@ bool make_workspace(const BsrProblem& pb, int64_t plan_tokens, Workspace& ws, in
 
 // One BSR case; ws_mode 0: the plan for these tokens (NULL when its size is 0), 1: NULL always, 2: a plan made
 // for more tokens (valid), 3: a plan made for fewer tokens (the kernels must ignore it).
+// ------------------------------------------------------------ Hopper BSR, persistent TMA kernel (experimental)
+// wgmma.mma_async m64n64k16 (dense, f16/bf16 in, f32 accumulate), A and B K-major through 128B-swizzle descriptors:
+// element (row r, k) of an operand at start + (r / 8) * 1024 + (r % 8) * 128 + 2 k, the swizzle applied to the
+// final address (the layout the TMA box writes, tma_box_load); D in the m64nN layout (accumulator i of lane l in warp
+// w: row 16 w + l / 4 + 8 ((i / 2) % 2), column 8 (i / 4) + 2 (l % 4) + i % 2). acc: [warp 0..3][lane][32].
+void wgmma_m64n64k16(Block& blk, int a_start, int b_start, float* acc, int tag, int dt) {
+  EMU_CHECK(a_start % 1024 < 128 && b_start % 1024 < 128 && a_start % 16 == 0 && b_start % 16 == 0,
+            "descriptor starts %d / %d: not inside the first row of a 1024-aligned atom", a_start, b_start);
+  auto elem = [&](int start, int r, int k) {
+    int addr = start + (r / 8) * 1024 + (r % 8) * 128 + 2 * k;
+    addr ^= ((addr >> 7) & 7) << 4;
+    const uint32_t w = blk.ld32(addr & ~3, tag, "wgmma operand");
+    return emu::to_float((uint16_t)((addr & 2) ? w >> 16 : w & 0xFFFF), dt);
+  };
+  float A[64][16], B[64][16];
+  for (int r = 0; r < 64; ++r)
+    for (int k = 0; k < 16; ++k) {
+      A[r][k] = elem(a_start, r, k);
+      B[r][k] = elem(b_start, r, k);
+    }
+  for (int w = 0; w < 4; ++w)
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 32; ++i) {
+        const int r = 16 * w + lane / 4 + 8 * ((i >> 1) & 1), n = 8 * (i >> 2) + 2 * (lane & 3) + (i & 1);
+        double d = 0;
+        for (int k = 0; k < 16; ++k) d += (double)A[r][k] * B[n][k];
+        float& a = acc[((size_t)w * 32 + lane) * 32 + i];
+        a = (float)((double)a + d);
+      }
+}
+
+// bsr_gemm_sm90_tma_kernel's CTA `cta` of a `grid`-CTA launch, statement by statement: the producer (lane 0 of warp
+// 8) walks the CTA's items and their stored blocks, tile g into slot g % STAGES once empty has completed the phase
+// of tile g - STAGES, both boxes on full after an expect_tx the emulation checks; each consumer warpgroup waits for
+// full, runs its 4 m64n64k16 steps (operands read at issue: the slot is released only after the next tile's wait),
+// releases the previous tile's slot (one group in flight), and at an item's end releases its last tile and stores
+// its 64 tokens. Schedules (order) as emulate_sp90t_pipeline.
+void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int order) {
+  using C = BsrTmaCfg;
+  const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
+  const int nbc = in / C::BLK, blocks = (int)pb.blocks();
+  const int64_t items = bsrt_items<C>(tokens, out);
+  Block blk(C::PIPE_BYTES, C::THREADS);
+  std::vector<emu::Mbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
+  for (auto& b : full) b.expected = 1;
+  for (auto& b : empty) b.expected = C::CONSUMER_THREADS;
+  const TmaMap2d xmap = bsrt_x_map<C>(tokens, in), wmap = bsrt_w_map<C>(blocks > 0 ? blocks : 1);
+  auto item_of = [&](int64_t w) {
+    const int row = bsrt_row<C>(w, out);
+    return bsr_row_item(row, pb.row_ptr[(size_t)row], pb.row_ptr[(size_t)row + 1], blocks, nbc);
+  };
+  const int ptid = C::CONSUMER_THREADS;
+  // Producer: item pw, next block pb_, tile number pg.
+  int64_t pw = cta;
+  BsrItem pit = pw < items ? item_of(pw) : BsrItem{};
+  int pb_ = pit.b0, pg = 0;
+  auto produce = [&]() -> bool {
+    while (pw < items && pb_ >= pit.b1) {
+      pw += grid;
+      if (pw < items) {
+        pit = item_of(pw);
+        pb_ = pit.b0;
+      }
+    }
+    if (pw >= items) return false;
+    const int slot = pg % C::STAGES;
+    if (pg >= C::STAGES && !empty[(size_t)slot].passed(sp90d_parity<C>(pg - C::STAGES))) return false;
+    const int sa = slot * C::STAGE_BYTES, m0 = bsrt_m0<C>(pw, out);
+    int bytes = tma_box_load(blk, ptid, sa, pb.dense.x, xmap, bsrt_x_k<C>(bsr_clamp_col(pb.col_idx[(size_t)pb_], nbc)),
+                             m0, pg);
+    bytes += tma_box_load(blk, ptid, sa + C::A_BYTES, pb.values, wmap, 0, bsrt_w_row<C>(pb_), pg);
+    EMU_CHECK(bytes == C::STAGE_BYTES, "BSR TMA tile %d: copies deliver %d bytes, expect_tx says %d", pg, bytes,
+              C::STAGE_BYTES);
+    full[(size_t)slot].arrive_on_copies(blk, ptid);
+    ++pb_;
+    ++pg;
+    return true;
+  };
+  // Consumers: per warpgroup its item, next block, tile number, pending tile and accumulators.
+  struct Wg {
+    int64_t w;
+    BsrItem it;
+    int b, g, prev;
+    bool started;
+    std::vector<float> acc;
+  };
+  Wg wgs[2];
+  for (auto& c : wgs) c = Wg{cta, BsrItem{}, 0, 0, -1, false, std::vector<float>(4 * 32 * 32, 0.0f)};
+  auto release = [&](int tile) {
+    for (int t = 0; t < 128; ++t) empty[(size_t)(tile % C::STAGES)].arrive(blk);
+  };
+  auto consume = [&](int wg) -> bool {
+    Wg& c = wgs[wg];
+    if (c.w >= items) return false;
+    if (!c.started) {
+      c.it = item_of(c.w);
+      c.b = c.it.b0;
+      std::fill(c.acc.begin(), c.acc.end(), 0.0f);
+      c.started = true;
+    }
+    if (c.b < c.it.b1) {
+      const int slot = c.g % C::STAGES;
+      if (!full[(size_t)slot].passed(sp90d_parity<C>(c.g))) return false;
+      for (int ks = 0; ks < C::BLK / 16; ++ks)
+        wgmma_m64n64k16(blk, slot * C::STAGE_BYTES + (int)bsrt_a_start<C>(wg, ks),
+                        slot * C::STAGE_BYTES + (int)bsrt_b_start<C>(ks), c.acc.data(), c.g, dt);
+      if (c.prev >= 0) release(c.prev);
+      c.prev = c.g;
+      ++c.b;
+      ++c.g;
+      return true;
+    }
+    if (c.prev >= 0) release(c.prev);
+    c.prev = -1;
+    const int row = c.it.row, m0 = bsrt_m0<C>(c.w, out);
+    for (int w = 0; w < 4; ++w)
+      for (int lane = 0; lane < 32; ++lane)
+        for (int i = 0; i < 32; ++i) {
+          const int tok = m0 + wg * 64 + 16 * w + lane / 4 + 8 * ((i >> 1) & 1);
+          const int col = row * C::BLK + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1);
+          if (tok < tokens)
+            y.store(y_offset(tok, col, out), c.acc[((size_t)w * 32 + lane) * 32 + i] +
+                                                 (pb.with_bias ? pb.dense.bias[(size_t)col] : 0.0f));
+        }
+    c.w += grid;
+    c.started = false;
+    return true;
+  };
+  auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
+  int turn = 0;
+  while (true) {
+    if (wgs[0].w >= items && wgs[1].w >= items) break;
+    bool moved = false;
+    if (order == 0) {
+      for (int a = 0; a <= 2 && !moved; ++a)
+        while (step(a)) moved = true;
+    } else if (order == 1) {
+      for (int a = 1; a <= 2 && !moved; ++a)
+        while (step(a)) moved = true;
+      if (!moved) moved = step(0);
+    } else {
+      for (int i = 0; i <= 2 && !moved; ++i) moved = step((turn + i) % 3);
+      turn = (turn + 1) % 3;
+    }
+    EMU_CHECK(moved, "BSR TMA deadlock: CTA %d, producer at tile %d, consumers at tiles %d and %d", cta, pg, wgs[0].g,
+              wgs[1].g);
+    if (!moved) return;
+  }
+  EMU_CHECK(!produce() && pg == wgs[0].g && pg == wgs[1].g, "BSR TMA CTA %d: producer loaded %d tiles, consumers used "
+            "%d and %d", cta, pg, wgs[0].g, wgs[1].g);
+  EMU_CHECK(!blk.any_inflight(), "BSR TMA: a copy still in flight when the CTA exits");
+}
+
+// The whole persistent launch of `grid` CTAs (the host caps it at MIN_BLOCKS per SM; small grids here make each CTA
+// run several items, so the ring runs on across items and wraps).
+void emulate_bsr_tma(const BsrProblem& pb, Output& y, int grid, int order) {
+  const int64_t items = bsrt_items<BsrTmaCfg>((int)pb.tokens, (int)pb.out);
+  const int g = (int)std::min<int64_t>(grid, items);
+  for (int cta = 0; cta < g; ++cta) emulate_bsr_tma_cta(pb, y, cta, g, order);
+}
+
 bool run_bsr_case(std::mt19937& rng, int64_t t, int br, int bc, int64_t nbr, int64_t nbc, int pattern, int xd, int yd,
                   bool with_bias, int ws_mode, long& cf, long& ph) {
   BsrProblem pb;
@@ -1285,7 +1446,18 @@ bool run_bsr_case(std::mt19937& rng, int64_t t, int br, int bc, int64_t nbr, int
     EMU_CHECK(bad_part == 0, "%ld partial sums not written exactly once", bad_part);
   }
   double worst = 0;
-  const long bad = compare(pb.dense, y, "bsr", worst);
+  long bad = compare(pb.dense, y, "bsr", worst);
+  // 64x64 blocks: the Hopper persistent TMA kernel too (it ignores the workspace), under each schedule, on one CTA
+  // (every item in one ring) and on three.
+  if (br == 64 && bc == 64 && xd != emu::F32)
+    for (int order = 0; order < 3; ++order)
+      for (int grid : {1, 3}) {
+        Output yt(yd, t, pb.out);
+        emulate_bsr_tma(pb, yt, grid, order);
+        double w = 0;
+        bad += compare(pb.dense, yt, "bsr sm90 TMA", w);
+        worst = std::max(worst, w);
+      }
   const long model = emu::failures().count - before;
   const bool ok = bad == 0 && model == 0;
   if (!ok || getenv("SK_EMU_VERBOSE"))
