@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A short GPU-host re-check after a kernel fix, for a session whose device time is nearly spent (gpu-check.sh takes
 # ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU, then runs in order of value the
-# Hopper self-tests (attention and 2:4, each through the default dispatch and then the experimental variants), the
+# Hopper self-tests (attention, 2:4 and BSR, each through the default dispatch and then the experimental variants), the
 # native self-test (every kernel against an fp64 reference through the default dispatch), the JUnit gpu group
 # through one binding (panama), the GEMM / attention bench, and that bench again with SPARSEKERNELS_HOPPER=
 # experimental (every experimental variant, L2 flushed likewise). Logs in $OUT (or gpu-report/): recheck.txt (this
@@ -25,7 +25,7 @@ arch=$([ "$cap" = 90 ] && echo 90a || echo "${cap:-all}")
 step "build for sm_$arch"
 if ! { timeout -k 5 150 bash native/build.sh "$build" "$build/out" on "$arch" > "$report/build.log" 2>&1 &&
        timeout -k 5 120 cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \
-         sk_gpu_attention_sm90_selftest -j "$(nproc)" >> "$report/build.log" 2>&1; }; then
+         sk_gpu_attention_sm90_selftest sk_gpu_bsr_sm90_selftest -j "$(nproc)" >> "$report/build.log" 2>&1; }; then
   tail -n 30 "$report/build.log"; echo "FAIL: build"; exit 1
 fi
 grep -c "C7513" "$report/build.log" | sed 's/^/ptxas C7513 (serialized wgmma) notices: /'
@@ -45,9 +45,11 @@ run() {
 run "attention sm90 self-test (sk_attention's default for D 64/128; overlap = the software-pipelined kernel)" 40 \
   attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
-run "2:4 sm90 self-test (default dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both)" 45 \
+run "2:4 sm90 self-test (default dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA)" 60 \
   sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
+run "BSR sm90 self-test (128-token CTAs, then 256-token CTAs, then the persistent TMA kernel)" 40 bsr-sm90.txt \
+  "$build/sk_gpu_bsr_sm90_selftest"
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
 # Every kernel against its fp64 reference again, through the experimental variants (2:4 with 256-row blocks where
 # their grid fills the SMs and decoupled elsewhere, deep tiny-token 2:4, the software-pipelined Hopper attention and
