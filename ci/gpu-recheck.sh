@@ -42,7 +42,7 @@ run() {
   [ $rc = 0 ] || status=1
 }
 
-run "attention sm90 self-test (sk_attention's default for D 64/128; overlap = the software-pipelined kernel)" 40 \
+run "attention sm90 self-test (sk_attention's default for D 64/128; overlap = the software-pipelined kernel; overlap tma = loaded by TMA)" 50 \
   attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
 run "2:4 sm90 self-test (default dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA)" 60 \
@@ -56,6 +56,8 @@ run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftes
 # its decoupled MASKED instantiation for dense masks, bias, windows and head masks, in-flight dense).
 SPARSEKERNELS_HOPPER=experimental run "native self-test, experimental mode" 60 selftest-experimental.txt \
   "$build/sk_gpu_selftest"
+# And through the TMA-loaded variants (2:4 TMA pipelines, BSR persistent TMA kernel, overlap attention by TMA).
+SPARSEKERNELS_HOPPER=tma run "native self-test, tma mode" 60 selftest-tma.txt "$build/sk_gpu_selftest"
 
 java=target/gpu-pack/jre/bin/java
 jar=target/gpu-pack/lib/sparsekernels.jar

@@ -40,17 +40,19 @@ int attention_smem_bytes(int d);
 cudaError_t attention(const AttentionArgs& a, cudaStream_t stream);
 
 // The Hopper kernel (cuda/attention_sm90.cu, wgmma; verified on an H200): head dims 64 and 128, masks causal and key
-// lengths; no block-sparse list (the host entries keep those away). experimental (SK_HOPPER_EXPERIMENTAL, not yet
-// run on a GPU): calls with only those masks go to the software-pipelined kernel (attention_sm90_overlap.cu), calls
-// with windows, dense masks, bias or head masks to the MASKED instantiation with the decoupled mbarrier pipeline;
-// without experimental those masks must not reach it. attention_sm90_smem_bytes: the shared memory the call's kernel
-// needs. attention_sm90_available: the current device is sm_90 and the library carries its sm_90a code (cached).
-int attention_sm90_smem_bytes(int d, bool experimental);
+// lengths; no block-sparse list (the host entries keep those away). hopper, the SK_HOPPER_* mode: EXPERIMENTAL (not
+// yet run on a GPU): calls with only those masks go to the software-pipelined kernel (attention_sm90_overlap.cu),
+// calls with windows, dense masks, bias or head masks to the MASKED instantiation with the decoupled mbarrier
+// pipeline; TMA: the same, the software-pipelined kernel loaded by TMA; otherwise those masks must not reach it.
+// attention_sm90_smem_bytes: the shared memory the call's kernel needs. attention_sm90_available: the current device
+// is sm_90 and the library carries its sm_90a code (cached).
+int attention_sm90_smem_bytes(int d, int hopper);
 bool attention_sm90_available();
-cudaError_t attention_sm90(const AttentionArgs& a, bool experimental, cudaStream_t stream);
-// The software-pipelined kernel alone (attention_sm90_overlap.cu; its shared memory: 0 for an unsupported d).
+cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stream);
+// The software-pipelined kernel alone (attention_sm90_overlap.cu; its shared memory: 0 for an unsupported d), loaded
+// by cp.async copies of every thread or (tma) by the tensor-memory accelerator.
 int attention_sm90_overlap_smem_bytes(int d);
-cudaError_t attention_sm90_overlap(const AttentionArgs& a, cudaStream_t stream);
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream);
 
 }  // namespace skcuda
 

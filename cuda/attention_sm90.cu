@@ -289,8 +289,9 @@ cudaError_t dispatch_dtype(const AttentionArgs& a, cudaStream_t stream) {
 
 }  // namespace
 
-int attention_sm90_smem_bytes(int d, bool experimental) {
-  if (experimental) return std::max(attention_sm90_overlap_smem_bytes(d), attention_sm90_smem_bytes(d, false));
+int attention_sm90_smem_bytes(int d, int hopper) {
+  if (hopper >= SK_HOPPER_EXPERIMENTAL)
+    return std::max(attention_sm90_overlap_smem_bytes(d), attention_sm90_smem_bytes(d, SK_HOPPER_ON));
   if (d == 64) return AttSm90Cfg<64, kBK>::SMEM_BYTES;
   if (d == 128) return AttSm90Cfg<128, kBK>::SMEM_BYTES;
   return 0;
@@ -301,11 +302,11 @@ bool attention_sm90_available() {
   return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK, false, false>, cache);
 }
 
-cudaError_t attention_sm90(const AttentionArgs& a, bool experimental, cudaStream_t stream) {
-  if (!experimental) return dispatch_dtype<false>(a, stream);
+cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stream) {
+  if (hopper < SK_HOPPER_EXPERIMENTAL) return dispatch_dtype<false>(a, stream);
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
-  return masked ? dispatch_dtype<true>(a, stream) : attention_sm90_overlap(a, stream);
+  return masked ? dispatch_dtype<true>(a, stream) : attention_sm90_overlap(a, hopper == SK_HOPPER_TMA, stream);
 }
 
 }  // namespace skcuda

@@ -52,6 +52,21 @@ struct AttSm90Cfg {
 // parity. Every waiter stays within one phase of its barrier (the next phase needs the waiter's own progress).
 SK_HD int att90d_parity(int i) { return (i >> 1) & 1; }
 
+// The software-pipelined kernel loaded by TMA (attention_sm90_overlap.cu, experimental): Q, K and V seen as 2-D
+// tensors of [rows][D] (Q: B * Hq * Lq rows, K and V: B * Hkv * Lk rows, D contiguous), boxes of 64 columns x 128 rows
+// with the 128-byte swizzle: one box per d-block of a tile, exactly the d-block layout above (att90_chunk_offset). A
+// tile's rows past its head's Lk (and a Q block's past Lq) come from the next head or, past the tensor, are zeros:
+// those keys are masked (the tile is partial, so its scores are selected to -inf and the non-finite V guard runs on
+// it), those query rows are never stored, so neither changes a result. Row coordinates are int32 (the host falls back
+// to the cp.async kernel above 2^31 - 256 rows).
+template <class C>
+SK_HD TmaMap2d att90t_map(int64_t rows, int box_rows) { return {C::D, rows, (int64_t)C::D * 2, 64, box_rows}; }
+// First row of the CTA's Q block, and of its K / V head, in those 2-D views.
+template <class C>
+SK_HD int att90t_q_row(int64_t q_base, int q0) { return (int)(q_base / C::D) + q0; }
+template <class C>
+SK_HD int att90t_kv_row(int64_t kv_base, int kt) { return (int)(kv_base / C::D) + kt * C::BK; }
+
 // Query blocks of 128 rows; grid x = query blocks, heaviest (last) first for causal, as attention.cu.
 SK_HD int att90_num_qblocks(int64_t lq) { return (int)((lq + 127) / 128); }
 SK_HD int att90_qblock_of(int bx, int nqb) { return nqb - 1 - bx; }

@@ -19,11 +19,19 @@
 // retires its QK; the pins keep the compiler from moving ordinary reads or writes across those waits.
 // Shared memory: a 3-stage K / V ring (tile t in stage (t - lo) % 3): V(t-1) stays resident while K(t) is in use and
 // tile t+1 may still be landing. D 128: Q 32 KB + 3 x 64 KB = 225 KB of the 227 KB opt-in; D 64: 113 KB.
+// Loads: cp.async copies of every thread (attention_sm90_overlap_kernel), or (attention_sm90_overlap_tma_kernel,
+// SK_HOPPER_TMA) thread 0 issuing TMA boxes (attention_sm90_index.cuh, att90t_*) that complete on a per-stage mbarrier
+// (the stage's bytes announced by arrive.expect_tx); every thread waits on it instead of cp.async.wait_group and the
+// first __syncthreads, which frees the warps of ~16 copies and their address arithmetic per tile. The same refill
+// point (after the barrier that follows every warpgroup's PV of the previous tile) keeps the ring's hazards as they
+// are.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdint.h>
+
+#include <type_traits>
 
 #include "attention_index.cuh"
 #include "attention_launch.cuh"
@@ -33,6 +41,7 @@
 #include "cp_async.cuh"
 #include "sm90_support.cuh"
 #include "sparsekernels.h"
+#include "tma.cuh"
 #include "wgmma.cuh"
 
 namespace skcuda {
@@ -46,8 +55,14 @@ constexpr int kStages = 3;    // K / V ring stages
 using namespace att90;
 #endif
 
-template <class T, class OutT, int D>
-__global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const AttentionArgs a, float scale_log2) {
+// The three tensor maps of the TMA kernel (one __grid_constant__ parameter).
+struct AttTmaMaps {
+  CUtensorMap q, k, v;
+};
+
+// The kernel body, loaded by cp.async (TMA false) or by TMA from thread 0 (maps: the kernel parameter's address).
+template <class T, class OutT, int D, bool TMA>
+__device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale_log2, const AttTmaMaps* maps) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, kBK, kStages>;
   constexpr int BK = kBK;
@@ -73,15 +88,40 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
   float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
 
-  // Prologue: Q with tile lo (one cp.async group), tile lo + 1 (the next); groups stay one per tile, empty where
-  // there is no tile, so that "tile t has landed" is always wait_group 1.
-  if (lo < hi) {
-    load_q<C>(Q, sQ, tid, q0, a.lq, q_base);
-    load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo, 0);
+  const uint32_t full = base + C::BAR_OFF;  // TMA: per ring stage, its tile's boxes landed (+ 8 * stage)
+  const int q_row = att90t_q_row<C>(q_base, q0);
+  const int64_t kv_head = kv_base;  // a lambda may not capture a structured binding before C++20
+  // TMA, thread 0 only: tile kt's K and V boxes (and Q's with the first tile) into `stage`, on its full barrier.
+  auto issue = [&](int kt, int stage, bool with_q) {
+    const uint32_t bar = full + 8 * stage;
+    mbar_arrive_expect_tx(bar, 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0));
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) {
+      if (with_q) tma_load_2d(sQ + db * C::Q_DBLOCK, &maps->q, 64 * db, q_row, bar);
+      const int row = att90t_kv_row<C>(kv_head, kt);
+      tma_load_2d(sK + stage * C::KV_BYTES + db * C::KV_DBLOCK, &maps->k, 64 * db, row, bar);
+      tma_load_2d(sV + stage * C::KV_BYTES + db * C::KV_DBLOCK, &maps->v, 64 * db, row, bar);
+    }
+  };
+  if constexpr (TMA) {
+    if (tid == 0) {
+      for (int st = 0; st < kStages; ++st) mbar_init(full + 8 * st, 1);
+      fence_mbarrier_init();
+      if (lo < hi) issue(lo, 0, true);
+      if (lo + 1 < hi) issue(lo + 1, 1, false);
+    }
+    __syncthreads();  // the initialised barriers, visible to every waiter
+  } else {
+    // Prologue: Q with tile lo (one cp.async group), tile lo + 1 (the next); groups stay one per tile, empty where
+    // there is no tile, so that "tile t has landed" is always wait_group 1.
+    if (lo < hi) {
+      load_q<C>(Q, sQ, tid, q0, a.lq, q_base);
+      load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo, 0);
+    }
+    cp_async_commit();
+    if (lo + 1 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo + 1, 1);
+    cp_async_commit();
   }
-  cp_async_commit();
-  if (lo + 1 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, lo + 1, 1);
-  cp_async_commit();
 
   uint32_t p[BK / 16][4];  // P of the previous tile: the A operand of its PV, issued in this iteration
 #pragma unroll
@@ -90,9 +130,13 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
     for (int r = 0; r < 4; ++r) p[kk][r] = 0u;
   for (int kt = lo; kt < hi; ++kt) {
     const int i = kt - lo, stage = i % kStages, prev = (i + kStages - 1) % kStages;
-    cp_async_wait<1>();              // tile kt's group (the next tile's may still pend)
-    sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
-    __syncthreads();                 // everyone's copies of tile kt (and Q) are in
+    if constexpr (TMA) {
+      mbar_wait_or_trap(full + 8 * stage, (i / kStages) & 1);  // tile kt (and Q) landed: its stage's (i/3)-th phase
+    } else {
+      cp_async_wait<1>();              // tile kt's group (the next tile's may still pend)
+      sm90::fence_proxy_async_smem();  // this thread's landed copies, visible to the async proxy (wgmma reads)
+      __syncthreads();                 // everyone's copies of tile kt (and Q) are in
+    }
 
     // ---- issue S = Q K^T, then the previous tile's O += P V; wait for S only ----
     float s[C::NS];
@@ -137,8 +181,12 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
 
     // Every warpgroup's PV of tile kt - 1 has retired (each waited above): its stage takes tile kt + 2.
     __syncthreads();
-    if (kt + 2 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, kt + 2, prev);
-    cp_async_commit();
+    if constexpr (TMA) {
+      if (tid == 0 && kt + 2 < hi) issue(kt + 2, prev, false);
+    } else {
+      if (kt + 2 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, kt + 2, prev);
+      cp_async_commit();
+    }
   }
   if (lo < hi) {
 #pragma unroll
@@ -151,15 +199,29 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
 #pragma unroll
     for (int db = 0; db < C::DB; ++db) pin(o[db]);
   }
-  cp_async_wait<0>();  // only empty groups can pend here; no copy may target shared memory when the block exits
+  // cp.async: only empty groups can pend here; no copy may target shared memory when the block exits. TMA: every
+  // tile issued was waited for above.
+  if constexpr (!TMA) cp_async_wait<0>();
 
   store_o<C>(O, q_base, row_g, a.lq, lane, o, l_i);
 #else
   // Built for an architecture without wgmma: the host side never launches this (see attention_sm90_available).
   (void)a;
   (void)scale_log2;
+  (void)maps;
   __trap();
 #endif
+}
+
+template <class T, class OutT, int D>
+__global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const AttentionArgs a, float scale_log2) {
+  overlap_body<T, OutT, D, false>(a, scale_log2, nullptr);
+}
+
+template <class T, class OutT, int D>
+__global__ void __launch_bounds__(256, 1)
+    attention_sm90_overlap_tma_kernel(const AttentionArgs a, float scale_log2, const __grid_constant__ AttTmaMaps maps) {
+  overlap_body<T, OutT, D, true>(a, scale_log2, &maps);
 }
 
 template <class T, class OutT, int D>
@@ -173,16 +235,39 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
+// The TMA kernel: the three maps encoded per call. TMA needs 16-byte aligned bases (cudaMalloc gives 256) and int32
+// row coordinates; otherwise the cp.async kernel runs.
+template <class T, class OutT, int D>
+cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
+  using C = AttSm90Cfg<D, kBK, kStages>;
+  const int64_t qrows = (int64_t)a.batch * a.hq * a.lq, kvrows = (int64_t)a.batch * a.hkv * a.lk;
+  constexpr int64_t kMaxRows = 0x7FFFFFFFLL - 2 * C::BK;
+  if ((((uintptr_t)a.q | (uintptr_t)a.k | (uintptr_t)a.v) & 15u) != 0 || qrows > kMaxRows || kvrows > kMaxRows)
+    return launch<T, OutT, D>(a, stream);
+  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
+  AttTmaMaps m;
+  cudaError_t e = encode_tensor_map_sw128(&m.q, a.q, bf16, att90t_map<C>(qrows, C::BQ));
+  if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.k, a.k, bf16, att90t_map<C>(kvrows, C::BK));
+  if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.v, a.v, bf16, att90t_map<C>(kvrows, C::BK));
+  if (e != cudaSuccess) return e;
+  auto kern = attention_sm90_overlap_tma_kernel<T, OutT, D>;
+  e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  if (e != cudaSuccess) return e;
+  const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
+  kern<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(a, a.scale * kLog2e, m);
+  return cudaGetLastError();
+}
+
 template <class T, class OutT>
-cudaError_t dispatch_d(const AttentionArgs& a, cudaStream_t stream) {
-  if (a.d == 64) return launch<T, OutT, 64>(a, stream);
-  if (a.d == 128) return launch<T, OutT, 128>(a, stream);
+cudaError_t dispatch_d(const AttentionArgs& a, bool tma, cudaStream_t stream) {
+  if (a.d == 64) return tma ? launch_tma<T, OutT, 64>(a, stream) : launch<T, OutT, 64>(a, stream);
+  if (a.d == 128) return tma ? launch_tma<T, OutT, 128>(a, stream) : launch<T, OutT, 128>(a, stream);
   return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
 }
 
 template <class T>
-cudaError_t dispatch_out(const AttentionArgs& a, cudaStream_t stream) {
-  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, stream) : dispatch_d<T, T>(a, stream);
+cudaError_t dispatch_out(const AttentionArgs& a, bool tma, cudaStream_t stream) {
+  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, tma, stream) : dispatch_d<T, T>(a, tma, stream);
 }
 
 }  // namespace
@@ -193,8 +278,8 @@ int attention_sm90_overlap_smem_bytes(int d) {
   return 0;
 }
 
-cudaError_t attention_sm90_overlap(const AttentionArgs& a, cudaStream_t stream) {
-  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, stream) : dispatch_out<__nv_bfloat16>(a, stream);
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream) {
+  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, tma, stream) : dispatch_out<__nv_bfloat16>(a, tma, stream);
 }
 
 }  // namespace skcuda

@@ -28,16 +28,17 @@ bool dense_gemm_sm90_available();
 
 // Hopper (sm_90a wgmma.mma_async.sp) version of sparse24_gemm, same contract and GPU layout; tokens <=
 // sparse24_sm90_max_tokens(). Launch only when sparse24_gemm_sm90_available() (as dense_gemm_sm90_available()).
+// hopper: the SK_HOPPER_* mode whose variant choice to make (ON, EXPERIMENTAL or TMA).
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                               bool experimental, cudaStream_t stream);
+                               int hopper, cudaStream_t stream);
 bool sparse24_gemm_sm90_available();
 int64_t sparse24_sm90_max_tokens();
 // One of sparse24_gemm_sm90's kernels by name, whatever the mode (variant: SK_SPARSE24_SM90_*, sparsekernels.h;
 // SK_SPARSE24_SM90_DISPATCH = sparse24_gemm_sm90's choice for the mode). Same contract and preconditions.
 cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                       int64_t out, int variant, bool experimental, cudaStream_t stream);
+                                       int64_t out, int variant, int hopper, cudaStream_t stream);
 
 // The shared-memory-A variant of sparse24_gemm_sm90 (compressed W reaches wgmma.sp through a descriptor, 4 k32 steps
 // per stage): what sparse24_gemm_sm90 runs where the grid is large (kLockstep, verified). The others are not yet run

@@ -228,11 +228,14 @@ bool sparse24_gemm_sm90_available() {
 
 cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                       int64_t out, int variant, bool experimental, cudaStream_t stream) {
+                                       int64_t out, int variant, int hopper, cudaStream_t stream) {
   if (variant == SK_SPARSE24_SM90_DISPATCH) {
     // Experimental mode: the 256-row shared-memory-A kernel where its grid fills the SMs, else the decoupled
-    // pipeline (both not yet run on a GPU). Otherwise the measured choice above.
-    if (experimental)
+    // pipeline; TMA mode: the TMA pipeline with the same block choice (all not yet run on a GPU). Otherwise the
+    // measured choice above.
+    if (hopper == SK_HOPPER_TMA)
+      variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_TMA_WIDE : SK_SPARSE24_SM90_SMEM_A_TMA;
+    else if (hopper == SK_HOPPER_EXPERIMENTAL)
       variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_WIDE : SK_SPARSE24_SM90_SMEM_A_DECOUPLED;
     else
       variant = smem_a_pays(tokens, out) ? SK_SPARSE24_SM90_SMEM_A : SK_SPARSE24_SM90_REGISTER_A;
@@ -262,9 +265,9 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
 
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
-                               bool experimental, cudaStream_t stream) {
+                               int hopper, cudaStream_t stream) {
   return sparse24_gemm_sm90_variant(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                                    SK_SPARSE24_SM90_DISPATCH, experimental, stream);
+                                    SK_SPARSE24_SM90_DISPATCH, hopper, stream);
 }
 
 }  // namespace skcuda

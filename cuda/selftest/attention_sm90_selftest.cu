@@ -1,8 +1,9 @@
 // GPU-host check of the Hopper attention kernel (sk_experimental_attention_sm90, wgmma; sk_attention's choice on sm_90
 // for what it covers), in a process of its own (CMake target sk_gpu_attention_sm90_selftest): a wrong descriptor can
 // fault and poison the CUDA context, and that must not take the other kernels' self-test down with it. Every case
-// and timing runs twice: the verified kernel, then (experimental mode, lines tagged "overlap") the software-pipelined
-// kernel (attention_sm90_overlap.cu) not yet run on a GPU; the exit status is the verified pass's.
+// and timing runs three times: the verified kernel, then (experimental mode, lines tagged "overlap") the
+// software-pipelined kernel (attention_sm90_overlap.cu), then (tma mode, "overlap tma") the same loaded by TMA, both
+// not yet run on a GPU; the exit status is the verified pass's.
 // First a tiny real launch (1 query, 1 key): SK_ERR_UNSUPPORTED there means no sm_90 device or no sm_90a code (SKIP).
 // Then the refusals (head dims other than 64 / 128, windows, dense mask, bias, head mask: SK_ERR_UNSUPPORTED, no
 // launch), then cases against an fp64 host reference computed from the same rounded inputs: D 64 and 128, f16 and
@@ -30,7 +31,7 @@
 namespace {
 
 // " overlap" while the experimental pass runs (sk_hopper_kernels experimental: these unmasked calls go to the
-// software-pipelined kernel), else "".
+// software-pipelined kernel), " overlap tma" in the tma pass (the same kernel loaded by TMA), else "".
 const char* g_variant = "";
 
 using sk_selftest::DeviceBuf;
@@ -368,9 +369,9 @@ int main() {
   // The verified kernel (default mode), then the software-pipelined one (experimental mode, not yet run): cases,
   // then timing, so a hang or fault in the experimental pass leaves the verified results printed.
   int failed_verified = 0;
-  for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL}) {
+  for (int mode : {SK_HOPPER_ON, SK_HOPPER_EXPERIMENTAL, SK_HOPPER_TMA}) {
     sk_selftest::HopperMode scope(mode);
-    g_variant = mode == SK_HOPPER_EXPERIMENTAL ? " overlap" : "";
+    g_variant = mode == SK_HOPPER_TMA ? " overlap tma" : mode == SK_HOPPER_EXPERIMENTAL ? " overlap" : "";
     std::mt19937 rng(9090);
     int mode_total = 0, mode_failed = 0;
     for (const Case& c : cases) {

@@ -120,13 +120,17 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * tiny-token (<= 16) pipelines; sk_attention's software-pipelined Hopper kernel (each tile's P V overlapping the
  * next tile's softmax), and for dense masks, bias, windows and head masks the Hopper kernel with the decoupled
  * pipeline; sk_bsr_gemm's Hopper kernel with 256-token CTAs; sk_gather_cols with 16-byte output stores;
- * sk_dense_gemm's in-flight version at every size), or SK_HOPPER_QUERY to leave it. The start value comes from
- * $SPARSEKERNELS_HOPPER (off|on|experimental or 0|1|2).
+ * sk_dense_gemm's in-flight version at every size), SK_HOPPER_TMA (SK_HOPPER_EXPERIMENTAL, and where a kernel has
+ * a version loaded by the tensor-memory accelerator from a producer warp, that one, also not yet run: sk_sparse24_gemm's
+ * shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else 128; sk_bsr_gemm's persistent
+ * kernel; sk_attention's software-pipelined kernel), or SK_HOPPER_QUERY to leave it. The start value comes from
+ * $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
 #define SK_HOPPER_QUERY (-1)
 #define SK_HOPPER_OFF 0
 #define SK_HOPPER_ON 1
 #define SK_HOPPER_EXPERIMENTAL 2
+#define SK_HOPPER_TMA 3
 int sk_hopper_kernels(int mode, int* previous);
 
 /* The Hopper versions alone, whatever the mode (self-tests and benches compare them with the mma.sync kernels):

@@ -86,8 +86,8 @@ bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
   return (a.d == 64 || a.d == 128) && a.kv_count == nullptr && sk::hopper_mode() != SK_HOPPER_OFF &&
-         (!masked || sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL) && skcuda::attention_sm90_available() &&
-         skcuda::attention_sm90_smem_bytes(a.d, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL) <= optin;
+         (!masked || sk::hopper_experimental()) && skcuda::attention_sm90_available() &&
+         skcuda::attention_sm90_smem_bytes(a.d, sk::hopper_mode()) <= optin;
 }
 
 int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
@@ -96,7 +96,7 @@ int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: device query");
   if (use_sm90(a, optin)) {
-    e = skcuda::attention_sm90(a, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
+    e = skcuda::attention_sm90(a, sk::hopper_mode(), (cudaStream_t)stream);
     if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: kernel launch (sm_90a)");
     return SK_OK;
   }
@@ -258,13 +258,13 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
   e = cudaGetDevice(&dev);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: device query");
-  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL);
+  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim, sk::hopper_mode());
   if (need > optin)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %lld needs %d bytes of shared memory per block, device %d has %d",
                     fn, (long long)head_dim, need, dev, optin);
   const skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim,
                                             scale, causal, key_lengths);
-  e = skcuda::attention_sm90(a, sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
+  e = skcuda::attention_sm90(a, sk::hopper_mode(), (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: kernel launch");
   return SK_OK;
 #else

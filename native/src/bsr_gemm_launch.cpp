@@ -92,8 +92,9 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   if (block_rows == 64 && block_cols == 64 && workspace == nullptr && tokens > 64 &&
       sk::hopper_mode() != SK_HOPPER_OFF && skcuda::bsr_gemm_sm90_available()) {
     e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
-                              sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? skcuda::BsrSm90Variant::kCta256
-                                                                          : skcuda::BsrSm90Variant::kCta128,
+                              sk::hopper_mode() == SK_HOPPER_TMA            ? skcuda::BsrSm90Variant::kTma
+                              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? skcuda::BsrSm90Variant::kCta256
+                                                                            : skcuda::BsrSm90Variant::kCta128,
                               (cudaStream_t)stream);
   } else {
     e = skcuda::bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias, y,
@@ -131,7 +132,9 @@ static int bsr_sm90_variant(const char* fn, const void* x, int x_dtype, const in
   if (!skcuda::bsr_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
   if (variant == SK_BSR_SM90_DISPATCH)
-    variant = sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_CTA256 : SK_BSR_SM90_CTA128;
+    variant = sk::hopper_mode() == SK_HOPPER_TMA            ? SK_BSR_SM90_TMA
+              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_CTA256
+                                                            : SK_BSR_SM90_CTA128;
   const skcuda::BsrSm90Variant v = variant == SK_BSR_SM90_TMA      ? skcuda::BsrSm90Variant::kTma
                                    : variant == SK_BSR_SM90_CTA256 ? skcuda::BsrSm90Variant::kCta256
                                                                    : skcuda::BsrSm90Variant::kCta128;

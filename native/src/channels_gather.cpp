@@ -98,7 +98,7 @@ SK_EXPORT int sk_gather_cols(const void* src, int dtype, int64_t rows, int64_t c
   if (rc != SK_OK) return rc;
 #ifdef SK_WITH_CUDA
   cudaError_t e = skcuda::gather_cols(src, elem_size(dtype), rows, cols, idx, count, dst,
-                                      sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL, (cudaStream_t)stream);
+                                      sk::hopper_experimental(), (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_gather_cols: kernel launch");
   return SK_OK;
 #else

@@ -18,7 +18,6 @@ constexpr int64_t kHopperMinTokens = 65;
 
 #ifdef SK_WITH_CUDA
 bool hopper_on() { return sk::hopper_mode() != SK_HOPPER_OFF; }
-bool hopper_experimental() { return sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL; }
 #endif
 
 int check_common(const char* fn, const void* x, int x_dtype, const void* w, const char* w_name, const float* bias,
@@ -77,10 +76,10 @@ SK_EXPORT int sk_sparse24_gemm(const void* x, int x_dtype, const void* gpu_value
   cudaError_t e;
   if (tokens >= kHopperMinTokens && hopper_on() && skcuda::sparse24_gemm_sm90_available()) {
     e = skcuda::sparse24_gemm_sm90(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                                   hopper_experimental(), (cudaStream_t)stream);
+                                   sk::hopper_mode(), (cudaStream_t)stream);
   } else {
     e = skcuda::sparse24_gemm(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out,
-                              hopper_experimental(), (cudaStream_t)stream);
+                              sk::hopper_experimental(), (cudaStream_t)stream);
   }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_sparse24_gemm: kernel launch");
   return SK_OK;
@@ -101,7 +100,7 @@ SK_EXPORT int sk_dense_gemm(const void* x, int x_dtype, const void* w, const flo
                     (long long)skcuda::dense_max_tokens(), (long long)tokens);
   cudaError_t e;
   if (tokens >= kHopperMinTokens && hopper_on() && skcuda::dense_gemm_sm90_available()) {
-    e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, hopper_experimental(),
+    e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, sk::hopper_experimental(),
                                 (cudaStream_t)stream);
   } else {
     e = skcuda::dense_gemm(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, (cudaStream_t)stream);
@@ -141,7 +140,7 @@ SK_EXPORT int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const 
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_dense_gemm_sm90: cudaGetDeviceCount");
   if (!skcuda::dense_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
-  e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, hopper_experimental(),
+  e = skcuda::dense_gemm_sm90(x, x_dtype, w, bias, y, y_dtype, tokens, in, out, sk::hopper_experimental(),
                               (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_dense_gemm_sm90: kernel launch");
   return SK_OK;
@@ -170,7 +169,7 @@ static int sparse24_sm90_variant(const char* fn, const void* x, int x_dtype, con
   if (!skcuda::sparse24_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
   e = skcuda::sparse24_gemm_sm90_variant(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, variant,
-                                         hopper_experimental(), (cudaStream_t)stream);
+                                         sk::hopper_mode(), (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: kernel launch");
   return SK_OK;
 #else

@@ -12,12 +12,13 @@ namespace {
 constexpr int kUnset = -2;
 std::atomic<int> g_mode{kUnset};
 
-// "off"/"0", "on"/"1", "experimental"/"2"; anything else (or unset) is the default, on.
+// "off"/"0", "on"/"1", "experimental"/"2", "tma"/"3"; anything else (or unset) is the default, on.
 int mode_from_env() {
   const char* v = getenv("SPARSEKERNELS_HOPPER");
   if (v == nullptr) return SK_HOPPER_ON;
   if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) return SK_HOPPER_OFF;
   if (strcmp(v, "experimental") == 0 || strcmp(v, "2") == 0) return SK_HOPPER_EXPERIMENTAL;
+  if (strcmp(v, "tma") == 0 || strcmp(v, "3") == 0) return SK_HOPPER_TMA;
   return SK_HOPPER_ON;
 }
 
@@ -36,9 +37,10 @@ int hopper_mode() {
 }  // namespace sk
 
 SK_EXPORT int sk_hopper_kernels(int mode, int* previous) {
-  if (mode != SK_HOPPER_QUERY && mode != SK_HOPPER_OFF && mode != SK_HOPPER_ON && mode != SK_HOPPER_EXPERIMENTAL)
+  if (mode < SK_HOPPER_QUERY || mode > SK_HOPPER_TMA)
     return sk::fail(SK_ERR_INVALID_ARGUMENT,
-                    "sk_hopper_kernels: mode must be -1 (query), 0 (off), 1 (on) or 2 (experimental), got %d", mode);
+                    "sk_hopper_kernels: mode must be -1 (query), 0 (off), 1 (on), 2 (experimental) or 3 (tma), got %d",
+                    mode);
   const int before = sk::hopper_mode();
   if (mode != SK_HOPPER_QUERY) g_mode.store(mode, std::memory_order_relaxed);
   if (previous != nullptr) *previous = before;

@@ -28,6 +28,9 @@ const char* dtype_name(int dtype);
 
 // The current sk_hopper_kernels mode (SK_HOPPER_OFF / ON / EXPERIMENTAL), $SPARSEKERNELS_HOPPER on first use.
 int hopper_mode();
+// Whether the mode asks for the experimental variants (SK_HOPPER_EXPERIMENTAL, or SK_HOPPER_TMA which adds the
+// TMA-loaded ones).
+inline bool hopper_experimental() { return hopper_mode() >= SK_HOPPER_EXPERIMENTAL; }
 
 #ifdef SK_WITH_CUDA
 // Maps a failed CUDA runtime status to an sk status with "what: cudaErrorName (code): description" as message.

@@ -817,11 +817,12 @@ static void test_attention_validation(int count) {
 static void test_hopper_switch() {
   int before = -9;
   CHECK(sk_hopper_kernels(SK_HOPPER_QUERY, &before) == SK_OK, "query");
-  CHECK(before == SK_HOPPER_OFF || before == SK_HOPPER_ON || before == SK_HOPPER_EXPERIMENTAL, "mode %d", before);
+  CHECK(before >= SK_HOPPER_OFF && before <= SK_HOPPER_TMA, "mode %d", before);
   int prev = -9;
   CHECK(sk_hopper_kernels(SK_HOPPER_OFF, &prev) == SK_OK && prev == before, "set off, previous %d", prev);
-  CHECK(sk_hopper_kernels(SK_HOPPER_EXPERIMENTAL, &prev) == SK_OK && prev == SK_HOPPER_OFF, "previous %d", prev);
-  CHECK(sk_hopper_kernels(3, &prev) == SK_ERR_INVALID_ARGUMENT, "mode 3 rejected");
+  CHECK(sk_hopper_kernels(SK_HOPPER_TMA, &prev) == SK_OK && prev == SK_HOPPER_OFF, "set tma, previous %d", prev);
+  CHECK(sk_hopper_kernels(SK_HOPPER_EXPERIMENTAL, &prev) == SK_OK && prev == SK_HOPPER_TMA, "previous %d", prev);
+  CHECK(sk_hopper_kernels(4, &prev) == SK_ERR_INVALID_ARGUMENT, "mode 4 rejected");
   CHECK(strstr(sk_last_error(), "mode") != nullptr, "message names the mode: %s", sk_last_error());
   CHECK(sk_hopper_kernels(-2, nullptr) == SK_ERR_INVALID_ARGUMENT, "mode -2 rejected");
   CHECK(sk_hopper_kernels(SK_HOPPER_QUERY, &prev) == SK_OK && prev == SK_HOPPER_EXPERIMENTAL,

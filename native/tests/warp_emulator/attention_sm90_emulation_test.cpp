@@ -126,7 +126,7 @@ struct Prob {
   std::vector<int32_t> klen;  // empty: none
   // 0: the lockstep pipeline (a __syncthreads per tile); 1-3: the decoupled (mbarrier) pipeline with warpgroup 0
   // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step; 4: the
-  // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only)
+  // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only); 5: the same loaded by TMA
   int pipeline = 0;
   // MASKED kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
@@ -308,23 +308,53 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     pv(wg, pack(s), stage, kt);
   };
 
-  if (p.pipeline == 4) {
+  if (p.pipeline == 4 || p.pipeline == 5) {
     // attention_sm90_overlap.cu: a 3-stage ring; per tile, S of this tile retires (wait_group 1) before the softmax,
     // the previous tile's P V (issued after it) retires (wait_group 0) after the softmax and before O is rescaled
     // and P rewritten; the stage of tile kt - 1 is refilled with tile kt + 2 after the barrier.
+    // Pipeline 5 (the TMA kernel): thread 0 issues each tile's boxes (Q's with the first) on its stage's full
+    // barrier (1 arrival + the announced bytes, checked here); every thread waits on it for the (i / 3)-th phase.
     EMU_CHECK(!masked && STAGES == 3, "the overlap kernel takes causal / key lengths only, on a 3-stage ring");
-    if (lo < hi) {
-      load_q_threads(0, C::THREADS);
-      load_kv(lo, 0, lo);
+    const bool tma = p.pipeline == 5;
+    std::vector<emu::Mbarrier> full(3);
+    for (auto& f : full) f.expected = 1;
+    const TmaMap2d qmap = att90t_map<C>((int64_t)p.B * p.Hq * p.Lq, C::BQ),
+                   kvmap = att90t_map<C>((int64_t)p.B * p.Hkv * p.Lk, C::BK);
+    auto issue = [&](int kt, int stage, bool with_q) {
+      int bytes = 0;
+      for (int db = 0; db < C::DB; ++db) {
+        if (with_q)
+          bytes += tma_box_load(blk, 0, C::Q_OFF + db * C::Q_DBLOCK, p.q, qmap, 64 * db, att90t_q_row<C>(q_base, q0),
+                                QTAG);
+        const int row = att90t_kv_row<C>(kv_base, kt);
+        bytes += tma_box_load(blk, 0, C::K_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.k, kvmap, 64 * db, row, kt);
+        bytes += tma_box_load(blk, 0, C::V_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.v, kvmap, 64 * db, row, kt);
+      }
+      EMU_CHECK(bytes == 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0), "TMA tile %d: %d bytes, expect_tx says %d", kt,
+                bytes, 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0));
+      full[(size_t)stage].arrive_on_copies(blk, 0);
+    };
+    if (tma) {
+      if (lo < hi) issue(lo, 0, true);
+      if (lo + 1 < hi) issue(lo + 1, 1, false);
+    } else {
+      if (lo < hi) {
+        load_q_threads(0, C::THREADS);
+        load_kv(lo, 0, lo);
+      }
+      commit_all();
+      if (lo + 1 < hi) load_kv(lo + 1, 1, lo + 1);
+      commit_all();
     }
-    commit_all();
-    if (lo + 1 < hi) load_kv(lo + 1, 1, lo + 1);
-    commit_all();
     PRegs prev_p[2];  // per warpgroup: P of the previous tile
     for (int kt = lo; kt < hi; ++kt) {
       const int i = kt - lo, stage = i % 3, prev = (i + 2) % 3;
-      wait_all(1);
-      blk.syncthreads();
+      if (tma) {
+        EMU_CHECK(full[(size_t)stage].passed((i / 3) & 1), "TMA: tile %d's phase of stage %d not complete", kt, stage);
+      } else {
+        wait_all(1);
+        blk.syncthreads();
+      }
       for (int wg = 0; wg < 2; ++wg) {
         Scores s = qk_scaled(wg, kt, stage);  // issued first, retired by wait_group 1
         float alpha[128][2];
@@ -334,12 +364,17 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
         prev_p[wg] = pack(s);
       }
       blk.syncthreads();
-      if (kt + 2 < hi) load_kv(kt + 2, prev, kt + 2);
-      commit_all();
+      if (tma) {
+        if (kt + 2 < hi) issue(kt + 2, prev, false);
+      } else {
+        if (kt + 2 < hi) load_kv(kt + 2, prev, kt + 2);
+        commit_all();
+      }
     }
     if (lo < hi)
       for (int wg = 0; wg < 2; ++wg) pv(wg, prev_p[wg], (hi - 1 - lo) % 3, hi - 1);
-    wait_all(0);
+    if (!tma) wait_all(0);
+    EMU_CHECK(!blk.any_inflight(), "overlap kernel: a copy still in flight when the CTA exits");
   } else if (p.pipeline == 0) {
     if (lo < hi) {
       load_q_threads(0, C::THREADS);
@@ -446,7 +481,7 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
   const long before = emu::failures().count;
   for (int bh = 0; bh < p.B * p.Hq; ++bh)
     for (int bx = 0; bx < att90_num_qblocks(p.Lq); ++bx) {
-      if (p.pipeline == 4) {
+      if (p.pipeline >= 4) {
         if (p.D == 64) emu_cta<64, 3>(p, bx, bh, out);
         else emu_cta<128, 3>(p, bx, bh, out);
       } else if (p.D == 64) {
@@ -597,9 +632,9 @@ int main() {
   // Cases without windows, dense masks, bias or head masks also through the software-pipelined kernel.
   auto go = [&](const Prob& p0, const char* name) {
     static const char* const tags[] = {"", " [decoupled, wg0 ahead]", " [decoupled, wg1 ahead]",
-                                       " [decoupled, alternating]", " [overlap]"};
+                                       " [decoupled, alternating]", " [overlap]", " [overlap, TMA]"};
     const bool masked = !p0.mask.empty() || !p0.bias.empty() || !p0.hmask.empty() || p0.wl != -1 || p0.wr != -1;
-    for (int pipeline = 0; pipeline < (masked ? 4 : 5); ++pipeline) {
+    for (int pipeline = 0; pipeline < (masked ? 4 : 6); ++pipeline) {
       Prob p = p0;
       p.pipeline = pipeline;
       const std::string label = std::string(name) + tags[pipeline];

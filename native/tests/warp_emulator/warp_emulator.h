@@ -271,6 +271,39 @@ struct Mbarrier {
 
 
 // ---------------------------------------------------------------------------------------------- tensor cores
+// ---------------------------------------------------------------------------------- TMA box loads
+// A 2-D tensor-map box load as the hardware defines it, independent of the kernel's index helpers: box row r (0 ..
+// box1-1) holds elements (c0 .. c0+box0-1, c1 + r) of the row-major tensor, zeros where out of bounds; rows of 128
+// bytes with the 128-byte swizzle applied to the shared address (16-byte unit bits 4-6 ^= bits 7-9), which needs a
+// 1024-byte-aligned destination. Issued as 16-byte chunks by thread `tid` (they land when the mbarrier the caller
+// arrives on completes its phase). Returns the bytes it delivers (the whole box, zeros included).
+template <class Map>  // a 2-D map: dim0 (contiguous), dim1, stride1_bytes, box0, box1 (skcuda::TmaMap2d)
+inline int tma_box_load(Block& blk, int tid, int dst, const std::vector<uint16_t>& g, const Map& m, int c0, int c1,
+                        int tag) {
+  EMU_CHECK(dst % 1024 == 0, "TMA box destination %d not 1024-byte aligned (128-byte swizzle)", dst);
+  EMU_CHECK(m.box0 * 2 == 128 && m.box1 >= 1 && m.box1 <= 256, "TMA box %dx%d: rows must be one 128-byte swizzle span",
+            m.box0, m.box1);
+  EMU_CHECK(m.stride1_bytes % 16 == 0 && m.stride1_bytes >= m.dim0 * 2, "TMA stride %lld for %lld elements",
+            (long long)m.stride1_bytes, (long long)m.dim0);
+  EMU_CHECK(m.dim1 == 0 || (m.dim1 - 1) * (m.stride1_bytes / 2) + m.dim0 <= (int64_t)g.size(),
+            "tensor map %lld x %lld (stride %lld B) larger than its buffer of %zu elements", (long long)m.dim1,
+            (long long)m.dim0, (long long)m.stride1_bytes, g.size());
+  for (int r = 0; r < m.box1; ++r)
+    for (int c = 0; c < m.box0 / 8; ++c) {
+      alignas(16) uint16_t chunk[8];
+      const int64_t y = (int64_t)c1 + r;
+      for (int e = 0; e < 8; ++e) {
+        const int64_t x = (int64_t)c0 + 8 * c + e;
+        chunk[e] = x >= 0 && x < m.dim0 && y >= 0 && y < m.dim1 ? g[(size_t)(y * (m.stride1_bytes / 2) + x)] : 0;
+      }
+      int a = dst + r * 128 + c * 16;
+      a ^= ((a >> 7) & 7) << 4;
+      blk.cp_async16(tid, a, chunk, true, tag);
+    }
+  return m.box0 * m.box1 * 2;
+}
+
+
 inline float lo_f(uint32_t r, int dt) { return to_float((uint16_t)(r & 0xFFFF), dt); }
 inline float hi_f(uint32_t r, int dt) { return to_float((uint16_t)(r >> 16), dt); }
 
