@@ -105,8 +105,7 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
   };
   if constexpr (TMA) {
     if (tid == 0) {
-      for (int st = 0; st < kStages; ++st) mbar_init(full + 8 * st, 1);
-      fence_mbarrier_init();
+      init_tma_ring(full, 0, kStages, 0);  // full barriers only: the block barrier frees a stage
       if (lo < hi) issue(lo, 0, true);
       if (lo + 1 < hi) issue(lo + 1, 1, false);
     }

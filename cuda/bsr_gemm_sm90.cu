@@ -95,6 +95,25 @@ __device__ __forceinline__ void store_pair(__nv_bfloat16* p, float a, float b, b
   }
 }
 
+// One stored block's MMAs for one warpgroup: X rows at sa, the block at sb (both 128B-swizzled K-major tiles), 4 k16
+// steps, committed as one group; then wait until at most kMmaInFlight groups pend.
+template <class T>
+__device__ __forceinline__ void block_mma(float (&acc)[32], uint32_t sa, uint32_t sb) {
+  sm90::wgmma_fence();
+#pragma unroll
+  for (int ks = 0; ks < BLK / 16; ++ks) {
+    // k16 step ks: 32 bytes further along the 128-byte row; the hardware applies the swizzle to the final address.
+    const uint64_t da = sm90::desc_sw128(sa + ks * 32), db = sm90::desc_sw128(sb + ks * 32);
+    if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+      sm90::wgmma_m64n64k16_bf16(acc, da, db, 1);
+    } else {
+      sm90::wgmma_m64n64k16_f16(acc, da, db, 1);
+    }
+  }
+  sm90::wgmma_commit();
+  sm90::wgmma_wait<kMmaInFlight>();
+}
+
 // The CTA tile's Y (+ bias): accumulator i of lane l in warp w (of warpgroup wg): token 16 w + l / 4 + 8 ((i / 2) % 2),
 // out column 8 (i / 4) + 2 (l % 4) + i % 2: the mma.sync m16n8 C layout over the 8 n8 column groups. i even / i + 1
 // are adjacent columns of one token: stored as a pair.
@@ -186,19 +205,7 @@ __global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
 
     const uint32_t sa = base + (kt % STAGES) * STAGE_BYTES + wg * (64 * 128);  // this warpgroup's 64 token rows
     const uint32_t sb = base + (kt % STAGES) * STAGE_BYTES + A_BYTES;
-    sm90::wgmma_fence();
-#pragma unroll
-    for (int ks = 0; ks < BLK / 16; ++ks) {
-      // k16 step ks: 32 bytes further along the 128-byte row; the hardware applies the swizzle to the final address.
-      const uint64_t da = sm90::desc_sw128(sa + ks * 32), db = sm90::desc_sw128(sb + ks * 32);
-      if constexpr (std::is_same<T, __nv_bfloat16>::value) {
-        sm90::wgmma_m64n64k16_bf16(acc, da, db, 1);
-      } else {
-        sm90::wgmma_m64n64k16_f16(acc, da, db, 1);
-      }
-    }
-    sm90::wgmma_commit();
-    sm90::wgmma_wait<kMmaInFlight>();
+    block_mma<T>(acc, sa, sb);
   }
   sm90::wgmma_wait<0>();  // the accumulators are read below
   cp_async_wait<0>();     // no copy may still target shared memory when the CTA exits
@@ -226,13 +233,7 @@ __global__ void __launch_bounds__(BsrTmaCfg::THREADS, BsrTmaCfg::MIN_BLOCKS)
   const int nbc = in / BLK;
   const int64_t items = bsrt_items<C>(tokens, out);
   const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
-  if (tid == 0) {
-    for (int s = 0; s < C::STAGES; ++s) {
-      mbar_init(full + 8 * s, 1);
-      mbar_init(empty + 8 * s, C::CONSUMER_THREADS);
-    }
-    fence_mbarrier_init();
-  }
+  if (tid == 0) init_tma_ring(full, empty, C::STAGES, C::CONSUMER_THREADS);
   __syncthreads();  // the only block-wide barrier: the producer warp leaves early
 
   if (tid / 32 == C::PRODUCER_WARP) {
@@ -267,18 +268,7 @@ __global__ void __launch_bounds__(BsrTmaCfg::THREADS, BsrTmaCfg::MIN_BLOCKS)
       const int slot = g % C::STAGES;
       mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(g));  // its X and W boxes have landed
       const uint32_t ss = base + slot * C::STAGE_BYTES;
-      sm90::wgmma_fence();
-#pragma unroll
-      for (int ks = 0; ks < BLK / 16; ++ks) {
-        const uint64_t da = sm90::desc_sw128(ss + bsrt_a_start<C>(wg, ks)), db = sm90::desc_sw128(ss + bsrt_b_start<C>(ks));
-        if constexpr (std::is_same<T, __nv_bfloat16>::value) {
-          sm90::wgmma_m64n64k16_bf16(acc, da, db, 1);
-        } else {
-          sm90::wgmma_m64n64k16_f16(acc, da, db, 1);
-        }
-      }
-      sm90::wgmma_commit();
-      sm90::wgmma_wait<kMmaInFlight>();
+      block_mma<T>(acc, ss + bsrt_a_start<C>(wg), ss + bsrt_b_start<C>());
       if (prev >= 0) mbar_arrive(empty + 8 * (prev % C::STAGES));  // tile prev's MMAs have retired
       prev = g;
     }

@@ -432,6 +432,21 @@ using Sp90TmaCfg = Sp90TmaCfgT<2, 4>;
 // 544 threads cap registers at 120; the TMA consumers need 96 (no copy arithmetic), so no setmaxnreg is needed.
 using Sp90TmaWideCfg = Sp90TmaCfgT<4, 3>;
 
+// A 2:4 Hopper block's view of the problem: padded rows, k32 steps, stages, and its tile's first W row and token.
+struct Sp90Tile {
+  int Mp, KS, KT, m0, n0;
+};
+template <class C>
+SK_HD Sp90Tile sp90_tile(int in, int out, int bx, int by) {
+  Sp90Tile t;
+  t.Mp = sp_padded_rows(out);
+  t.KS = sp_padded_cols(in) / 32;
+  t.KT = (t.KS + C::KSTEPS - 1) / C::KSTEPS;
+  t.m0 = bx * C::BM;
+  t.n0 = by * C::BN;
+  return t;
+}
+
 // The 2-D tensor a TMA map describes and the box it copies, in elements (16-bit): dim0 is the contiguous one.
 struct TmaMap2d {
   int64_t dim0, dim1, stride1_bytes;
@@ -752,10 +767,11 @@ template <class C>
 SK_HD int bsrt_x_k(int col) { return col * C::BLK; }
 template <class C>
 SK_HD int bsrt_w_row(int b) { return b * C::BLK; }
-// Descriptor starts (bytes from the slot) of k16 step ks: warpgroup wg's 64 token rows of X, and the block.
+// Descriptor starts (bytes from the slot): warpgroup wg's 64 token rows of X, and the block; each k16 step 32 bytes on
+// (the verified kernel's block_mma).
 template <class C>
-SK_HD uint32_t bsrt_a_start(int wg, int ks) { return (uint32_t)(wg * 64 * 128 + ks * 32); }
+SK_HD uint32_t bsrt_a_start(int wg) { return (uint32_t)(wg * 64 * 128); }
 template <class C>
-SK_HD uint32_t bsrt_b_start(int ks) { return (uint32_t)(C::A_BYTES + ks * 32); }
+SK_HD uint32_t bsrt_b_start() { return (uint32_t)C::A_BYTES; }
 
 }  // namespace skcuda

@@ -242,18 +242,9 @@ __global__ void __launch_bounds__(C::THREADS, 1)
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
   uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));
   const int tid = threadIdx.x, lane = tid & 31, q = tid >> 5;
-  const int Mp = sp_padded_rows(out), Kp = sp_padded_cols(in);
-  const int KS = Kp / 32;
-  const int KT = (KS + C::KSTEPS - 1) / C::KSTEPS;
-  const int m0 = blockIdx.x * C::BM, n0 = blockIdx.y * C::BN;
+  const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, blockIdx.x, blockIdx.y);
   const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
-  if (tid == 0) {
-    for (int s = 0; s < C::STAGES; ++s) {
-      mbar_init(full + 8 * s, 1);
-      mbar_init(empty + 8 * s, C::CONSUMER_THREADS);
-    }
-    fence_mbarrier_init();
-  }
+  if (tid == 0) init_tma_ring(full, empty, C::STAGES, C::CONSUMER_THREADS);
   __syncthreads();  // the only block-wide barrier: the producer warp leaves early
 
   if (q == C::PRODUCER_WARP) {

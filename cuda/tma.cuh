@@ -52,6 +52,17 @@ inline cudaError_t encode_tensor_map_sw128(CUtensorMap* map, const void* base, b
 __device__ __forceinline__ void fence_mbarrier_init() {
   asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
 }
+// One thread (the caller picks it) sets up a TMA ring's barriers: full[stages] (one arrival: the producer's
+// arrive.expect_tx; the copies complete the transaction) and, unless consumers is 0, empty[stages] (consumers
+// arrivals), 8 bytes each at full + 8 s / empty + 8 s; then makes them visible to the copy engine. The block must
+// synchronise before anyone waits on them.
+__device__ __forceinline__ void init_tma_ring(uint32_t full, uint32_t empty, int stages, int consumers) {
+  for (int s = 0; s < stages; ++s) {
+    mbar_init(full + 8 * s, 1);
+    if (consumers > 0) mbar_init(empty + 8 * s, consumers);
+  }
+  fence_mbarrier_init();
+}
 // Arrives on the barrier and raises the phase's expected transaction count by `bytes`.
 __device__ __forceinline__ void mbar_arrive_expect_tx(uint32_t bar, uint32_t bytes) {
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(bytes) : "memory");

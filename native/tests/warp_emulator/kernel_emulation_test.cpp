@@ -912,18 +912,18 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
                                           : "sm90 wide decoupled (round robin)",
                      ww);
       w9s = std::max(w9s, std::max(wf, ww));
-      Output yt(yd, t, o), ytw(yd, t, o);
-      emulate_sp90s<Sp90TmaCfg>(pb, yt, order);
-      emulate_sp90s<Sp90TmaWideCfg>(pb, ytw, order);
-      double wt = 0, wtw = 0;
-      b9f += compare(pb, yt, order == 0 ? "sm90 TMA (producer ahead)" : order == 1 ? "sm90 TMA (consumers first)"
-                                                                                : "sm90 TMA (round robin)",
-                     wt);
-      b9f += compare(pb, ytw, order == 0 ? "sm90 TMA wide (producer ahead)"
-                              : order == 1 ? "sm90 TMA wide (consumers first)"
-                                           : "sm90 TMA wide (round robin)",
-                     wtw);
-      w9s = std::max(w9s, std::max(wt, wtw));
+      // The TMA pipelines, 128 and 256 rows, under the same schedule index (producer ahead, consumers first, turns).
+      static const char* const tma_names[2][3] = {
+          {"sm90 TMA (producer ahead)", "sm90 TMA (consumers first)", "sm90 TMA (round robin)"},
+          {"sm90 TMA wide (producer ahead)", "sm90 TMA wide (consumers first)", "sm90 TMA wide (round robin)"}};
+      for (int wide = 0; wide < 2; ++wide) {
+        Output yt(yd, t, o);
+        if (wide) emulate_sp90s<Sp90TmaWideCfg>(pb, yt, order);
+        else emulate_sp90s<Sp90TmaCfg>(pb, yt, order);
+        double wt = 0;
+        b9f += compare(pb, yt, tma_names[wide][order], wt);
+        w9s = std::max(w9s, wt);
+      }
     }
     Output yw(yd, t, o);
     emulate_sp90s<Sp90SmemWideCfg>(pb, yw);
@@ -1325,8 +1325,8 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
       const int slot = c.g % C::STAGES;
       if (!full[(size_t)slot].passed(sp90d_parity<C>(c.g))) return false;
       for (int ks = 0; ks < C::BLK / 16; ++ks)
-        wgmma_m64n64k16(blk, slot * C::STAGE_BYTES + (int)bsrt_a_start<C>(wg, ks),
-                        slot * C::STAGE_BYTES + (int)bsrt_b_start<C>(ks), c.acc.data(), c.g, dt);
+        wgmma_m64n64k16(blk, slot * C::STAGE_BYTES + (int)bsrt_a_start<C>(wg) + ks * 32,
+                        slot * C::STAGE_BYTES + (int)bsrt_b_start<C>() + ks * 32, c.acc.data(), c.g, dt);
       if (c.prev >= 0) release(c.prev);
       c.prev = c.g;
       ++c.b;
