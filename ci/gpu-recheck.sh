@@ -7,6 +7,9 @@
 # experimental (every experimental variant, L2 flushed likewise). Logs in $OUT (or gpu-report/): recheck.txt (this
 # one) and one file per step; every step runs under `timeout`.
 #   run(command="bash ci/gpu-recheck.sh", carry=["target/gpu-pack"], timeout_s=300)
+# or, with the binaries built here beforehand (bash ci/gpu/prebuild.sh):
+#   run(command="SK_GPU_PREBUILT=target/gpu-prebuilt bash ci/gpu-recheck.sh",
+#       carry=["target/gpu-pack", "target/gpu-prebuilt"], timeout_s=330)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 1
@@ -22,6 +25,25 @@ nvidia-smi --query-gpu=name,driver_version,compute_cap,clocks.sm,clocks.max.sm,p
 cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -n1 | tr -d ' .')
 arch=$([ "$cap" = 90 ] && echo 90a || echo "${cap:-all}")
 
+# SK_GPU_PREBUILT=DIR (carried, e.g. target/gpu-prebuilt from ci/gpu/prebuild.sh): libsparsekernels.so and the five
+# self-test / bench executables built here for sm_90a, so that a Hopper host spends no device time compiling.
+prebuilt="${SK_GPU_PREBUILT:-}"
+use_prebuilt=0
+if [ -n "$prebuilt" ] && [ "$arch" = 90a ] && [ -x "$prebuilt/sk_gpu_selftest" ]; then
+  step "prebuilt sm_90a binaries from $prebuilt"
+  mkdir -p "$build/out"
+  cp -f "$prebuilt"/sk_gpu_* "$build/" && cp -f "$prebuilt/libsparsekernels.so" "$build/out/" &&
+    chmod +x "$build"/sk_gpu_* || { echo "FAIL: copying $prebuilt"; exit 1; }
+  cat "$prebuilt/commit.txt" 2>/dev/null
+  # The executables' run path names the build folder here; the library's copy there is found this way instead.
+  export LD_LIBRARY_PATH="$build/out${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if ldd "$build/sk_gpu_selftest" | grep -q "not found"; then
+    ldd "$build/sk_gpu_selftest" | grep "not found"; echo "prebuilt binaries do not load here: building"
+  else
+    use_prebuilt=1
+  fi
+fi
+if [ $use_prebuilt = 0 ]; then
 step "build for sm_$arch"
 if ! { timeout -k 5 150 bash native/build.sh "$build" "$build/out" on "$arch" > "$report/build.log" 2>&1 &&
        timeout -k 5 120 cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \
@@ -29,6 +51,7 @@ if ! { timeout -k 5 150 bash native/build.sh "$build" "$build/out" on "$arch" > 
   tail -n 30 "$report/build.log"; echo "FAIL: build"; exit 1
 fi
 grep -c "C7513" "$report/build.log" | sed 's/^/ptxas C7513 (serialized wgmma) notices: /'
+fi
 
 # run NAME TIMEOUT LOG CMD...: the command's summary lines here, everything in LOG
 run() {
@@ -39,7 +62,8 @@ run() {
   local rc=$?
   grep -E "^(FAIL|PASS: |SKIP|TIME|RATIO)|^  wrong|^  sk_attention" "$report/$log" | cut -c1-220 | head -n 70
   echo "($name: exit $rc)"
-  [ $rc = 0 ] || status=1
+  # A trap or fault ends the process mid-log: its last lines name the case it was in.
+  [ $rc = 0 ] || { tail -n 6 "$report/$log" | cut -c1-220; status=1; }
 }
 
 run "attention sm90 self-test (sk_attention's default for D 64/128; overlap = the software-pipelined kernel; overlap tma = loaded by TMA)" 50 \
@@ -81,6 +105,18 @@ grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench.txt" 
 SPARSEKERNELS_HOPPER=experimental run "bench, experimental mode" 60 bench-experimental.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
 grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench-experimental.txt" | cut -c1-200
+# And with the TMA-loaded variants (2:4 TMA pipelines, persistent TMA BSR, overlap attention loaded by TMA).
+SPARSEKERNELS_HOPPER=tma run "bench, tma mode" 60 bench-tma.txt "$build/sk_gpu_bench" \
+  --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
+grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench-tma.txt" | cut -c1-200
+# SK_GPU_RECHECK_TORCH=1: the PyTorch peers at the bench's 4096^3 shape (attention SDPA / flex, 2:4, BSR), so that
+# the ratios against them come from the same host.
+if [ "${SK_GPU_RECHECK_TORCH:-0}" = 1 ] && command -v python3 >/dev/null; then
+  step "PyTorch peers"
+  timeout -k 5 70 python3 ci/gpu/torch_peers.py --max-seconds 55 4096x4096x4096 > "$report/torch.jsonl" \
+    2> "$report/torch-stderr.txt" || { tail -n 5 "$report/torch-stderr.txt"; echo "(torch peers failed, not fatal)"; }
+  cut -c1-260 "$report/torch.jsonl"
+fi
 echo
 echo "recheck: $([ $status = 0 ] && echo PASS || echo FAIL) (${SECONDS}s)"
 exit $status
