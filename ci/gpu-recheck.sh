@@ -66,13 +66,13 @@ run() {
   [ $rc = 0 ] || { tail -n 6 "$report/$log" | cut -c1-220; status=1; }
 }
 
-run "attention sm90 self-test (sk_attention's default for D 64/128; overlap = the software-pipelined kernel; overlap tma = loaded by TMA)" 50 \
+run "attention sm90 self-test (mode on's kernel; overlap = the software-pipelined kernel (experimental); overlap tma = loaded by TMA, the default)" 50 \
   attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
-run "2:4 sm90 self-test (default dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA)" 60 \
+run "2:4 sm90 self-test (mode on's dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA, the default)" 60 \
   sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
-run "BSR sm90 self-test (128-token CTAs, then 256-token CTAs, then the persistent TMA kernel)" 40 bsr-sm90.txt \
+run "BSR sm90 self-test (128-token CTAs (mode on), then 256-token CTAs, then the persistent TMA kernel, the default)" 40 bsr-sm90.txt \
   "$build/sk_gpu_bsr_sm90_selftest"
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
 # Every kernel against its fp64 reference again, through the experimental variants (2:4 with 256-row blocks where
@@ -80,8 +80,8 @@ run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftes
 # its decoupled MASKED instantiation for dense masks, bias, windows and head masks, in-flight dense).
 SPARSEKERNELS_HOPPER=experimental run "native self-test, experimental mode" 60 selftest-experimental.txt \
   "$build/sk_gpu_selftest"
-# And through the TMA-loaded variants (2:4 TMA pipelines, BSR persistent TMA kernel, overlap attention by TMA).
-SPARSEKERNELS_HOPPER=tma run "native self-test, tma mode" 60 selftest-tma.txt "$build/sk_gpu_selftest"
+# And through mode on's cp.async Hopper kernels, the defaults before the TMA-loaded ones (SK_HOPPER_TMA, the default).
+SPARSEKERNELS_HOPPER=on run "native self-test, mode on" 60 selftest-on.txt "$build/sk_gpu_selftest"
 
 java=target/gpu-pack/jre/bin/java
 jar=target/gpu-pack/lib/sparsekernels.jar
@@ -105,10 +105,10 @@ grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench.txt" 
 SPARSEKERNELS_HOPPER=experimental run "bench, experimental mode" 60 bench-experimental.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
 grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench-experimental.txt" | cut -c1-200
-# And with the TMA-loaded variants (2:4 TMA pipelines, persistent TMA BSR, overlap attention loaded by TMA).
-SPARSEKERNELS_HOPPER=tma run "bench, tma mode" 60 bench-tma.txt "$build/sk_gpu_bench" \
+# And with mode on's cp.async Hopper kernels (the defaults before 2026-11-27).
+SPARSEKERNELS_HOPPER=on run "bench, mode on" 60 bench-on.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
-grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench-tma.txt" | cut -c1-200
+grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench-on.txt" | cut -c1-200
 # SK_GPU_RECHECK_TORCH=1: the PyTorch peers at the bench's 4096^3 shape (attention SDPA / flex, 2:4, BSR), so that
 # the ratios against them come from the same host.
 if [ "${SK_GPU_RECHECK_TORCH:-0}" = 1 ] && command -v python3 >/dev/null; then

@@ -39,11 +39,11 @@ int attention_smem_bytes(int d);
 
 cudaError_t attention(const AttentionArgs& a, cudaStream_t stream);
 
-// The Hopper kernel (cuda/attention_sm90.cu, wgmma; verified on an H200): head dims 64 and 128, masks causal and key
-// lengths; no block-sparse list (the host entries keep those away). hopper, the SK_HOPPER_* mode: EXPERIMENTAL (not
-// yet run on a GPU): calls with only those masks go to the software-pipelined kernel (attention_sm90_overlap.cu),
+// The Hopper kernels (wgmma; all verified on an H200): head dims 64 and 128; no block-sparse list (the host entries
+// keep those away). hopper, the SK_HOPPER_* mode: ON: cuda/attention_sm90.cu's kernel, masks causal and key lengths
+// only; EXPERIMENTAL: calls with only those masks go to the software-pipelined kernel (attention_sm90_overlap.cu),
 // calls with windows, dense masks, bias or head masks to the MASKED instantiation with the decoupled mbarrier
-// pipeline; TMA: the same, the software-pipelined kernel loaded by TMA; otherwise those masks must not reach it.
+// pipeline; TMA (the default): the same, the software-pipelined kernel loaded by TMA.
 // attention_sm90_smem_bytes: the shared memory the call's kernel needs. attention_sm90_available: the current device
 // is sm_90 and the library carries its sm_90a code (cached).
 int attention_sm90_smem_bytes(int d, int hopper);

@@ -302,6 +302,10 @@ bool attention_sm90_available() {
   return sm90a_code_runs(attention_sm90_kernel<__nv_bfloat16, float, 128, kBK, false, false>, cache);
 }
 
+// Mode on: this file's kernel (the default until 2026-11-27). Tma, the default, and experimental: the decoupled MASKED
+// instantiation for dense masks, bias, windows and head masks, and for the rest the software-pipelined kernel,
+// loaded by TMA in the default mode (H200, same process, B2 H16 L4096 D128 bf16 causal: 0.357 ms vs 0.413 cp.async
+// and 0.435 for this file's kernel).
 cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stream) {
   if (hopper < SK_HOPPER_EXPERIMENTAL) return dispatch_dtype<false>(a, stream);
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||

@@ -234,8 +234,8 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
-// The TMA kernel: the three maps encoded per call. TMA needs 16-byte aligned bases (cudaMalloc gives 256) and int32
-// row coordinates; otherwise the cp.async kernel runs.
+// The TMA kernel: the three maps encoded per call. TMA needs 16-byte aligned bases (cudaMalloc gives 256), int32
+// row coordinates and a driver that encodes the maps; otherwise the cp.async kernel runs.
 template <class T, class OutT, int D>
 cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK, kStages>;
@@ -248,7 +248,7 @@ cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
   cudaError_t e = encode_tensor_map_sw128(&m.q, a.q, bf16, att90t_map<C>(qrows, C::BQ));
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.k, a.k, bf16, att90t_map<C>(kvrows, C::BK));
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.v, a.v, bf16, att90t_map<C>(kvrows, C::BK));
-  if (e != cudaSuccess) return e;
+  if (e != cudaSuccess) return launch<T, OutT, D>(a, stream);
   auto kern = attention_sm90_overlap_tma_kernel<T, OutT, D>;
   e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;

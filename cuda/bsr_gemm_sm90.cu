@@ -297,7 +297,8 @@ cudaError_t launch_cfg(const void* x, const int32_t* row_ptr, const int32_t* col
 }
 
 // Encodes the two tensor maps and launches the persistent TMA kernel on at most MIN_BLOCKS CTAs per SM. TMA needs
-// 16-byte aligned bases (cudaMalloc gives 256) and at most 2^32 rows per map; otherwise the verified kernel runs.
+// 16-byte aligned bases (cudaMalloc gives 256), at most 2^32 rows per map and a driver that encodes the maps;
+// otherwise the cp.async kernel runs.
 template <class T, class OutT>
 cudaError_t launch_tma(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
                        int blocks, const float* bias, void* y, int tokens, int in, int out, cudaStream_t stream) {
@@ -310,7 +311,8 @@ cudaError_t launch_tma(const void* x, const int32_t* row_ptr, const int32_t* col
   // A structure with no stored block (values may be NULL) still needs a valid map, never read: x, one block's rows.
   if (e == cudaSuccess)
     e = encode_tensor_map_sw128(&tm_w, blocks > 0 ? values : x, bf16, bsrt_w_map<C>(blocks > 0 ? blocks : 1));
-  if (e != cudaSuccess) return e;
+  if (e != cudaSuccess)
+    return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
   auto kernel = bsr_gemm_sm90_tma_kernel<T, OutT>;
   e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;

@@ -28,7 +28,7 @@ bool dense_gemm_sm90_available();
 
 // Hopper (sm_90a wgmma.mma_async.sp) version of sparse24_gemm, same contract and GPU layout; tokens <=
 // sparse24_sm90_max_tokens(). Launch only when sparse24_gemm_sm90_available() (as dense_gemm_sm90_available()).
-// hopper: the SK_HOPPER_* mode whose variant choice to make (ON, EXPERIMENTAL or TMA).
+// hopper: the SK_HOPPER_* mode whose variant choice to make (ON, EXPERIMENTAL or TMA, the default).
 cudaError_t sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out,
                                int hopper, cudaStream_t stream);
@@ -41,11 +41,12 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
                                        int64_t out, int variant, int hopper, cudaStream_t stream);
 
 // The shared-memory-A variant of sparse24_gemm_sm90 (compressed W reaches wgmma.sp through a descriptor, 4 k32 steps
-// per stage): what sparse24_gemm_sm90 runs where the grid is large (kLockstep, verified). The others are not yet run
-// on a GPU: kDecoupled (mbarrier pipeline, warpgroups not in lockstep), kWide (256 W rows per block, lockstep: the
-// experimental mode's choice where its grid fills the SMs), kWideDecoupled (both), kTma (the decoupled ring loaded by
-// TMA from a producer warp), kTmaWide (the same with 256-row blocks). See gemm_index.cuh. Same contract, same
-// preconditions (launch only when sparse24_gemm_sm90_available()).
+// per stage), all verified on an H200 (2026-11-27): kLockstep (mode on's choice where the grid is large), kDecoupled
+// (mbarrier pipeline, warpgroups not in lockstep), kWide (256 W rows per block, lockstep: the experimental mode's
+// choice where its grid fills the SMs), kWideDecoupled (both), kTma (the decoupled ring loaded by TMA from a producer
+// warp: the default where the 256-row grid does not fill the SMs), kTmaWide (the same with 256-row blocks: the
+// default where it does). See gemm_index.cuh. Same contract, same preconditions (launch only when
+// sparse24_gemm_sm90_available()).
 enum class Sp90SmemPipe { kLockstep, kDecoupled, kWide, kWideDecoupled, kTma, kTmaWide };
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,

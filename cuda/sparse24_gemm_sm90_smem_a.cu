@@ -302,7 +302,9 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 }
 
 // Encodes the two tensor maps and launches the TMA kernel. TMA needs 16-byte aligned bases (cudaMalloc gives 256)
-// and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel.
+// and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel, as
+// does a call whose maps the driver cannot encode (a driver without cuTensorMapEncodeTiled): the default path must
+// not fail where the cp.async kernel runs.
 template <class C, class T, class OutT>
 cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
@@ -313,7 +315,7 @@ cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, cons
   cudaError_t e = encode_tensor_map_sw128(&tm_x, x, bf16, sp90t_x_map<C>(tokens, in));
   if (e == cudaSuccess)
     e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
-  if (e != cudaSuccess) return e;
+  if (e != cudaSuccess) return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   auto kernel = sparse24_gemm_sm90_tma_kernel<C, T, OutT>;
   e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;

@@ -111,20 +111,23 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  * On an sm_90 device, a library built for sm_90a runs warpgroup-MMA (wgmma) kernels where they are faster than the
  * sm_80 mma.sync ones (measured on an H100 and H200, docs/performance.md): sk_dense_gemm and sk_sparse24_gemm with
  * tokens > 64, sk_bsr_gemm with 64x64 blocks, tokens > 64 and no workspace (a structure unbalanced enough to need
- * one keeps the split-row mma.sync kernel), sk_attention with head_dim 64 or 128 and no window, dense mask, bias,
- * head mask or block list. Same contracts, same results to rounding; other devices are unaffected.
- * sk_hopper_kernels sets that choice for the whole process: SK_HOPPER_OFF (always mma.sync), SK_HOPPER_ON (the
- * default) or SK_HOPPER_EXPERIMENTAL (also kernel variants kept for GPU-host experiments, not yet run on a GPU but
- * the last: sk_sparse24_gemm's shared-memory-A kernel at every size, with 256-row blocks where their grid fills the
- * SMs, else with the decoupled mbarrier pipeline, and on any device whose shared memory takes them its deeper
- * tiny-token (<= 16) pipelines; sk_attention's software-pipelined Hopper kernel (each tile's P V overlapping the
- * next tile's softmax), and for dense masks, bias, windows and head masks the Hopper kernel with the decoupled
- * pipeline; sk_bsr_gemm's Hopper kernel with 256-token CTAs; sk_gather_cols with 16-byte output stores;
- * sk_dense_gemm's in-flight version at every size), SK_HOPPER_TMA (SK_HOPPER_EXPERIMENTAL, and where a kernel has
- * a version loaded by the tensor-memory accelerator from a producer warp, that one, also not yet run: sk_sparse24_gemm's
- * shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else 128; sk_bsr_gemm's persistent
- * kernel; sk_attention's software-pipelined kernel), or SK_HOPPER_QUERY to leave it. The start value comes from
- * $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3).
+ * one keeps the split-row mma.sync kernel), sk_attention with head_dim 64 or 128 and no block list. Same contracts,
+ * same results to rounding; other devices are unaffected.
+ * sk_hopper_kernels sets that choice for the whole process (every mode's kernels were verified on an H200):
+ *   SK_HOPPER_TMA, the default since 2026-11-27: the kernels loaded by the tensor-memory accelerator from a producer
+ *     warp where they measured faster: sk_sparse24_gemm's shared-memory-A kernel (256-row blocks where their grid
+ *     fills the SMs, else 128), sk_bsr_gemm's persistent kernel, sk_attention's software-pipelined kernel (each
+ *     tile's P V overlapping the next tile's softmax); also sk_attention's Hopper kernel with the decoupled pipeline
+ *     for windows, dense masks, bias and head masks, and sk_sparse24_gemm's deeper tiny-token (<= 16) pipelines.
+ *   SK_HOPPER_ON: the Hopper kernels loaded by cp.async, the default before (sk_attention's only for causal and key
+ *     length masks);
+ *   SK_HOPPER_EXPERIMENTAL: candidates measured and not promoted, kept for comparison: sk_sparse24_gemm's
+ *     shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else with the decoupled mbarrier
+ *     pipeline, and on any device whose shared memory takes them its deeper tiny-token pipelines; sk_attention's
+ *     software-pipelined kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_bsr_gemm's Hopper kernel with
+ *     256-token CTAs; sk_gather_cols with 16-byte output stores; sk_dense_gemm's in-flight version at every size;
+ *   SK_HOPPER_OFF: always mma.sync; SK_HOPPER_QUERY: leave it.
+ * The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3; unset or anything else: tma).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
 #define SK_HOPPER_QUERY (-1)
 #define SK_HOPPER_OFF 0
@@ -135,8 +138,8 @@ int sk_hopper_kernels(int mode, int* previous);
 
 /* The Hopper versions alone, whatever the mode (self-tests and benches compare them with the mma.sync kernels):
  * the sk_dense_gemm / sk_sparse24_gemm contracts on wgmma, for any tokens (<= 65535 * 128). Return
- * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. Under SK_HOPPER_EXPERIMENTAL
- * they run the experimental variants. */
+ * SK_ERR_UNSUPPORTED unless the device is sm_90 and the library carries sm_90a code. They run the variant the mode
+ * chooses (mode off: as mode on). */
 int sk_experimental_dense_gemm_sm90(const void* x, int x_dtype, const void* w, const float* bias, void* y,
                                     int y_dtype, int64_t tokens, int64_t in, int64_t out, void* stream);
 int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
@@ -145,11 +148,11 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
 
 /* One of the Hopper 2:4 kernels by name, whatever the mode (the self-test checks and times each): variant
  * SK_SPARSE24_SM90_DISPATCH is sk_experimental_sparse24_gemm_sm90's choice; REGISTER_A the register-A kernel (one or
- * two warpgroups by grid size); SMEM_A the shared-memory-A kernel, lockstep pipeline (the default for large grids);
- * SMEM_A_DECOUPLED its mbarrier pipeline; SMEM_A_WIDE and SMEM_A_WIDE_DECOUPLED the same with 256-row blocks;
+ * two warpgroups by grid size); SMEM_A the shared-memory-A kernel, lockstep pipeline (mode on's choice for large
+ * grids); SMEM_A_DECOUPLED its mbarrier pipeline; SMEM_A_WIDE and SMEM_A_WIDE_DECOUPLED the same with 256-row blocks;
  * SMEM_A_TMA the mbarrier pipeline loaded by the tensor-memory accelerator from a producer warp and SMEM_A_TMA_WIDE
- * the same with 256-row blocks (these five not yet run on a GPU). Otherwise as sk_experimental_sparse24_gemm_sm90; an unknown variant returns
- * SK_ERR_INVALID_ARGUMENT. */
+ * the same with 256-row blocks (the default's choices). Otherwise as sk_experimental_sparse24_gemm_sm90; an unknown
+ * variant returns SK_ERR_INVALID_ARGUMENT. */
 #define SK_SPARSE24_SM90_DISPATCH 0
 #define SK_SPARSE24_SM90_REGISTER_A 1
 #define SK_SPARSE24_SM90_SMEM_A 2
@@ -226,10 +229,9 @@ int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row
                                   void* stream);
 
 /* One of the Hopper BSR kernels by name, whatever the mode (the self-test checks and times each): variant
- * SK_BSR_SM90_DISPATCH is sk_experimental_bsr_gemm_sm90's choice for the mode; CTA128 the verified 128-token CTAs;
- * CTA256 256-token CTAs; TMA persistent CTAs loaded by the tensor-memory accelerator from a producer warp (these two
- * not yet run on a GPU). Otherwise as sk_experimental_bsr_gemm_sm90; an unknown variant returns
- * SK_ERR_INVALID_ARGUMENT. */
+ * SK_BSR_SM90_DISPATCH is sk_experimental_bsr_gemm_sm90's choice for the mode; CTA128 128-token CTAs (mode on);
+ * CTA256 256-token CTAs (experimental); TMA persistent CTAs loaded by the tensor-memory accelerator from a producer
+ * warp (the default). Otherwise as sk_experimental_bsr_gemm_sm90; an unknown variant returns SK_ERR_INVALID_ARGUMENT. */
 #define SK_BSR_SM90_DISPATCH 0
 #define SK_BSR_SM90_CTA128 1
 #define SK_BSR_SM90_CTA256 2

@@ -26,11 +26,11 @@ constexpr int64_t kMaxDim = (int64_t)1 << 31;
 
 const char* dtype_name(int dtype);
 
-// The current sk_hopper_kernels mode (SK_HOPPER_OFF / ON / EXPERIMENTAL), $SPARSEKERNELS_HOPPER on first use.
+// The current sk_hopper_kernels mode (SK_HOPPER_OFF / ON / EXPERIMENTAL / TMA), $SPARSEKERNELS_HOPPER on first use.
 int hopper_mode();
-// Whether the mode asks for the experimental variants (SK_HOPPER_EXPERIMENTAL, or SK_HOPPER_TMA which adds the
-// TMA-loaded ones).
-inline bool hopper_experimental() { return hopper_mode() >= SK_HOPPER_EXPERIMENTAL; }
+// Whether the mode asks for the experimental variants (SK_HOPPER_EXPERIMENTAL only: the default SK_HOPPER_TMA
+// takes the ones a GPU host measured faster, gemm_launch.cpp and attention_sm90.cu, and leaves the rest).
+inline bool hopper_experimental() { return hopper_mode() == SK_HOPPER_EXPERIMENTAL; }
 
 #ifdef SK_WITH_CUDA
 // Maps a failed CUDA runtime status to an sk status with "what: cudaErrorName (code): description" as message.
