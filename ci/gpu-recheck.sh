@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A short GPU-host re-check after a kernel fix, for a session whose device time is nearly spent (gpu-check.sh takes
-# ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU, then runs in order of value the
-# Hopper self-tests (attention, 2:4 and BSR, each through the default dispatch and then the experimental variants), the
-# native self-test (every kernel against an fp64 reference through the default dispatch), the JUnit gpu group
-# through one binding (panama), the GEMM / attention bench, and that bench again with SPARSEKERNELS_HOPPER=
-# experimental (every experimental variant, L2 flushed likewise). Logs in $OUT (or gpu-report/): recheck.txt (this
-# one) and one file per step; every step runs under `timeout`.
+# ~6 minutes, this ~2.5): builds the library and the self-tests for the local GPU (or takes them prebuilt), then runs
+# in order of value the Hopper self-tests (attention, 2:4 and BSR: each variant by mode or name, the default TMA
+# kernels last), the native self-test (every kernel against an fp64 reference) in the default, experimental and on
+# modes, the JUnit gpu group through one binding (panama), and the GEMM / attention bench in the same three modes
+# (L2 flushed). Logs in $OUT (or gpu-report/): recheck.txt (this one) and one file per step; every step runs under
+# `timeout`.
 #   run(command="bash ci/gpu-recheck.sh", carry=["target/gpu-pack"], timeout_s=300)
 # or, with the binaries built here beforehand (bash ci/gpu/prebuild.sh):
 #   run(command="SK_GPU_PREBUILT=target/gpu-prebuilt bash ci/gpu-recheck.sh",
