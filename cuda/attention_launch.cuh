@@ -6,6 +6,8 @@
 #include <cuda_runtime_api.h>
 #include <stdint.h>
 
+#include "attention_mask_bits.cuh"
+
 namespace skcuda {
 
 // Everything one launch needs (sparsekernels.h, "fused masked attention", for the meaning of each field).
@@ -32,7 +34,16 @@ struct AttentionArgs {
   const int32_t* kv_index;
   const uint8_t* kv_full;
   int64_t bs_sb, bs_sh;
+  // The Hopper MASKED kernel reads `mask` in this form instead, built per call by attention_sm90 (NULL: not built).
+  const uint64_t* mask_bits;
+  const uint8_t* mask_classes;
+  MaskBits mask_shape;
 };
+
+// The bit-packed form of a dense mask (attention_mask_bits.cuh) into bits / classes (device memory of
+// mask_bits_words(m) words and mask_bits_classes(m) bytes), stream-ordered.
+cudaError_t attention_mask_bits_build(const uint8_t* mask, int64_t sb, int64_t sh, int64_t sq, const MaskBits& m,
+                                      uint64_t* bits, uint8_t* classes, cudaStream_t stream);
 
 // Shared memory bytes the kernel for head dim d needs (0 for an unsupported d).
 int attention_smem_bytes(int d);

@@ -76,11 +76,13 @@ using namespace att90;  // pin, qk_mma, pv_mma and the per-tile arithmetic (atte
 // empty one (every thread done with the tile) order the refills, so one warpgroup's softmax can overlap the other's
 // MMAs (FlashAttention-3's ping-pong, left to arise from the tensor cores' queue order rather than forced). The
 // non-finite V guard keeps its block-wide barriers: both warpgroups meet there on the same (partial) tile.
-// MASKED (experimental, not yet run on a GPU): the rest of sk_attention's masks but block-sparse lists. A dense
-// boolean mask and / or an additive bias are read per score in every tile as attention.cu does (a bias of -inf masks
-// its key whatever the score), every tile then counting as partial for the non-finite V guard; sliding windows go
-// through the same tile-range and visibility helpers as causal; a head the head mask prunes runs no tile and stores
-// zeros. Without them (MASKED false) it is the verified kernel's source, unchanged.
+// MASKED (verified on an H200 in session 12 with the byte mask; the bit-packed form below is new and not yet run on
+// a GPU): the rest of sk_attention's masks but block-sparse lists. A dense boolean mask is read in the bit-packed
+// form attention_sm90 builds per call (attention_mask_bits.cuh: a class per 128 x 128 tile, skipped when the mask
+// hides it from every row, taken whole when it hides nothing); an additive bias is read per score as attention.cu
+// does (a bias of -inf masks its key whatever the score); the non-finite V guard runs on tiles where some score is
+// hidden; sliding windows go through the same tile-range and visibility helpers as causal; a head the head mask
+// prunes runs no tile and stores zeros. Without them (MASKED false) it is the verified kernel's source, unchanged.
 template <class T, class OutT, int D, int BK, bool DECOUPLED, bool MASKED>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
 #if SK_SM90A
@@ -112,14 +114,18 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     for (int i = 0; i < C::NO; ++i) o[db][i] = 0.f;
   float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
-  // MASKED: this thread's two rows of the mask and of the bias (broadcast strides), fixed for the whole key loop.
-  const uint8_t* mask_row[2] = {nullptr, nullptr};
+  // MASKED: this thread's two rows of the bit-packed mask (attention_mask_bits.cuh; a.mask_bits is set whenever
+  // a.mask is, attention_sm90 builds it) and of the bias (broadcast strides), and the CTA's row of tile classes.
+  const uint64_t* bits_row[2] = {nullptr, nullptr};
   const float* bias_row[2] = {nullptr, nullptr};
+  const uint8_t* class_row = nullptr;
   if constexpr (MASKED) {
+    const int64_t slice = mask_bits_slice(a.mask_shape, b, h);
+    if (a.mask_bits != nullptr) class_row = a.mask_classes + mask_bits_class_row(a.mask_shape, slice, q0 / kMaskTile);
 #pragma unroll
     for (int hr = 0; hr < 2; ++hr) {
       const int row = min(row_g + 8 * hr, a.lq - 1);  // rows past lq are never read (see the masking step)
-      if (a.mask != nullptr) mask_row[hr] = a.mask + att_bcast_offset(b, h, row, 0, a.mask_sb, a.mask_sh, a.mask_sq);
+      if (a.mask_bits != nullptr) bits_row[hr] = a.mask_bits + mask_bits_row(a.mask_shape, slice, row);
       if (a.bias != nullptr) bias_row[hr] = a.bias + att_bcast_offset(b, h, row, 0, a.bias_sb, a.bias_sh, a.bias_sq);
     }
   }
@@ -168,24 +174,41 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     // ---- MASKED: which of this thread's scores the structure, the mask and the bias leave visible (bit i for
     // accumulator i), and whether any score of the CTA's tile is: a tile nothing sees (the empty part of a causal or
     // padding pattern given as a dense mask) is skipped whole, as its softmax and P V would change nothing. The
-    // decision is block-uniform, so both warpgroups skip together (the V guard's block barriers stay matched).
+    // decision is block-uniform, so both warpgroups skip together (the V guard's block barriers stay matched): the
+    // tile's mask class is the same for every thread, and the rest is decided by a block-wide OR. A tile the mask
+    // leaves whole (class 1) reads no bits; a mixed one (class 2) two 16-byte words per row.
     uint64_t vis_bits = 0;
     bool skip = false;
+    bool masks_some = false;  // MASKED: some score of the tile hidden by a mask (the V guard then runs)
     if constexpr (MASKED) {
       const int64_t wl = a.window_left, wr = a.window_right;
       const int k0 = kt * BK;
       const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, wl, wr);
+      const int cls = class_row != nullptr ? class_row[kt] : 1;
+      skip = cls == 0;
+      masks_some = partial || cls != 1 || bias_row[0] != nullptr;
+      if (!skip) {
+        uint64_t mw[2][2] = {{~0ull, ~0ull}, {~0ull, ~0ull}};
+        if (cls == 2) {
 #pragma unroll
-      for (int i = 0; i < C::NS; ++i) {
-        const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
-        const int hr = (i >> 1) & 1;
-        bool vis = (!partial || att_visible(row, j, klen, a.lq, a.lk, causal, wl, wr)) && row < a.lq;
-        // j < klen <= lk for a visible score: the mask and bias rows hold it
-        if (vis && mask_row[hr] != nullptr) vis = __ldg(mask_row[hr] + j) != 0;
-        if (vis && bias_row[hr] != nullptr) vis = __ldg(bias_row[hr] + j) != -INFINITY;  // -inf masks, even NaN
-        vis_bits |= (uint64_t)vis << i;
+          for (int hr = 0; hr < 2; ++hr) {
+            const ulonglong2 w2 = __ldg(reinterpret_cast<const ulonglong2*>(bits_row[hr] + 2 * kt));
+            mw[hr][0] = w2.x;
+            mw[hr][1] = w2.y;
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < C::NS; ++i) {
+          const int row = row_g + 8 * ((i >> 1) & 1), c = att90_acc_col(lane, i), j = k0 + c;
+          const int hr = (i >> 1) & 1;
+          bool vis = (!partial || att_visible(row, j, klen, a.lq, a.lk, causal, wl, wr)) && row < a.lq;
+          vis = vis && mask_bit(mw[hr][0], mw[hr][1], c);
+          // j < klen <= lk for a visible score: the bias row holds it
+          if (vis && bias_row[hr] != nullptr) vis = __ldg(bias_row[hr] + j) != -INFINITY;  // -inf masks, even NaN
+          vis_bits |= (uint64_t)vis << i;
+        }
+        skip = __syncthreads_or(vis_bits != 0ull) == 0;
       }
-      skip = __syncthreads_or(vis_bits != 0ull) == 0;
     }
     if (!skip) {
     // ---- S = Q K^T ----
@@ -202,7 +225,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
 
     // ---- scale, causal / key-length masks (only in tiles that cut them), or the elementwise visibility ----
     const int k0 = kt * BK;
-    // (In the MASKED instantiation only the V guard reads `partial`, and it guards every tile there anyway.)
+    // (The MASKED instantiation's V guard reads masks_some instead.)
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
     if (MASKED) {
 #pragma unroll
@@ -222,8 +245,9 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     for (int hr = 0; hr < 2; ++hr) rescale_half(o, hr, softmax_half(s, hr, m_i[hr], l_i[hr]));
 
     // ---- non-finite V where the masks zeroed some weights (attention_nonfinite.cuh): tiles every row sees whole
-    // need no guard; partial ones (causal diagonal, key-length tail) are scanned once, fixed up only if one is found
-    if (partial || MASKED) {
+    // need no guard; partial ones (causal diagonal, key-length tail, window edge, mask or bias hiding some score)
+    // are scanned once, fixed up only if one is found. masks_some is block-uniform, like partial.
+    if (MASKED ? masks_some : partial) {
       guard_nonfinite_v<C, T>(smem + C::V_OFF + stage * C::KV_BYTES, s, o, tid, lane);
     }
 
@@ -287,6 +311,29 @@ cudaError_t dispatch_dtype(const AttentionArgs& a, cudaStream_t stream) {
                                  : dispatch_out<__nv_bfloat16, DECOUPLED>(a, stream);
 }
 
+// A dense mask: its bit-packed form in stream-ordered scratch memory (freed after the launch, on the stream), then
+// the MASKED kernel. Where the scratch cannot be had (no memory pool on this device or driver, out of memory) the
+// mma.sync kernel, which reads the byte mask, runs instead.
+cudaError_t attention_sm90_bit_mask(const AttentionArgs& a, cudaStream_t stream) {
+  AttentionArgs b = a;
+  b.mask_shape = mask_bits_shape(a.batch, a.hq, a.lq, a.lk, a.mask_sb, a.mask_sh);
+  const size_t bits_bytes = (size_t)mask_bits_words(b.mask_shape) * 8;
+  const size_t bytes = bits_bytes + (size_t)mask_bits_classes(b.mask_shape);
+  void* scratch = nullptr;
+  if (cudaMallocAsync(&scratch, bytes, stream) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return attention(a, stream);
+  }
+  b.mask_bits = static_cast<const uint64_t*>(scratch);
+  b.mask_classes = static_cast<const uint8_t*>(scratch) + bits_bytes;
+  cudaError_t e = attention_mask_bits_build(a.mask, a.mask_sb, a.mask_sh, a.mask_sq, b.mask_shape,
+                                            static_cast<uint64_t*>(scratch),
+                                            static_cast<uint8_t*>(scratch) + bits_bytes, stream);
+  if (e == cudaSuccess) e = dispatch_dtype<true>(b, stream);
+  const cudaError_t f = cudaFreeAsync(scratch, stream);
+  return e != cudaSuccess ? e : f;
+}
+
 }  // namespace
 
 int attention_sm90_smem_bytes(int d, int hopper) {
@@ -310,7 +357,9 @@ cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stre
   if (hopper < SK_HOPPER_EXPERIMENTAL) return dispatch_dtype<false>(a, stream);
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
-  return masked ? dispatch_dtype<true>(a, stream) : attention_sm90_overlap(a, hopper == SK_HOPPER_TMA, stream);
+  if (!masked) return attention_sm90_overlap(a, hopper == SK_HOPPER_TMA, stream);
+  if (a.mask == nullptr) return dispatch_dtype<true>(a, stream);
+  return attention_sm90_bit_mask(a, stream);
 }
 
 }  // namespace skcuda

@@ -43,7 +43,9 @@ bool upload(Buf& b, const void* host, size_t bytes) {
   return true;
 }
 
-enum MaskKind { kNoMask, kMaskShared, kMaskFull };
+// kMaskTiles: [B, Hq, Lq, Lk] with whole 128 x 128 tiles hidden, whole ones visible, and mixed ones (one with a
+// single hidden key): every class of the Hopper kernel's bit-packed mask (attention_mask_bits.cuh).
+enum MaskKind { kNoMask, kMaskShared, kMaskFull, kMaskTiles };
 
 struct AttCase {
   int64_t B, Hq, Hkv, Lq, Lk, D;
@@ -139,11 +141,17 @@ bool run_case(std::mt19937& rng, const AttCase& c) {
   if (c.mask == kMaskShared) {
     in.msb = 0, in.msh = 0, in.msq = c.Lk;
     in.mask.resize((size_t)(c.Lq * c.Lk));
-  } else if (c.mask == kMaskFull) {
+  } else if (c.mask == kMaskFull || c.mask == kMaskTiles) {
     in.msq = c.Lk, in.msh = c.Lq * c.Lk, in.msb = c.Hq * c.Lq * c.Lk;
     in.mask.resize((size_t)(c.B * c.Hq * c.Lq * c.Lk));
   }
   for (size_t x = 0; x < in.mask.size(); ++x) in.mask[x] = (rng() % 4) != 0;
+  if (c.mask == kMaskTiles)  // per (b, h) slice s: tile (qt, kt) hidden, whole or mixed by (qt + kt + s) % 3
+    for (size_t x = 0; x < in.mask.size(); ++x) {
+      const int64_t j = (int64_t)x % c.Lk, i = ((int64_t)x / c.Lk) % c.Lq, s = (int64_t)x / (c.Lk * c.Lq);
+      const int64_t kind = (i / 128 + j / 128 + s) % 3;
+      in.mask[x] = kind == 0 ? 0 : kind == 1 ? 1 : (uint8_t)!(i % 128 == 3 && j % 128 == 7);
+    }
   if (c.mask == kMaskFull)  // a few rows with no visible key, and a few rows all visible
     for (int64_t r = 0; r < c.B * c.Hq * c.Lq; r += 7)
       for (int64_t j = 0; j < c.Lk; ++j) in.mask[(size_t)(r * c.Lk + j)] = (r % 14 == 0) ? 0 : 1;
@@ -271,6 +279,8 @@ void attention_selftest(int& total, int& failed) {
       {3, 2, 1, 70, 190, 128, F16, F32, false, -1, true, kNoMask, false, false, 0, "key lengths"},
       {2, 3, 3, 80, 150, 64, BF, F32, false, -1, false, kMaskShared, false, false, 0, "mask [Lq,Lk]"},
       {2, 2, 1, 65, 129, 128, F16, F32, true, -1, false, kMaskFull, false, false, 0, "mask full + empty rows"},
+      {2, 2, 1, 300, 390, 128, BF, F32, false, -1, false, kMaskTiles, false, false, 0, "mask tiles hidden/whole/one key"},
+      {1, 3, 3, 260, 257, 64, F16, F16, true, -1, true, kMaskTiles, true, false, 0, "mask tiles + causal, lens, bias"},
       {1, 3, 1, 90, 110, 64, BF, F32, false, -1, false, kNoMask, true, false, 0, "bias [Hq,Lq,Lk]"},
       {2, 6, 3, 64, 128, 128, F16, F16, false, -1, false, kNoMask, false, true, 0, "head mask"},
       {2, 4, 2, 100, 100, 32, F16, F32, true, -1, true, kMaskFull, true, true, 0, "all masks D32"},

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "attention_mask_bits.cuh"
 #include "attention_sm90_index.cuh"
 #include "warp_emulator.h"
 
@@ -190,16 +191,43 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   // Tile kt of warpgroup wg from ring stage `stage`: S = Q K^T, masks, online softmax, O += P V (the kernel's body
   // between the waits; its MMA groups are drained, so they read shared memory here).
   const bool elementwise = masked;
-  // The MASKED kernel's visibility of score (row, key j) in a tile: structure, row < Lq, mask, bias != -inf.
+  // The MASKED kernel reads the dense mask bit-packed, as attention_sm90 builds it (attention_mask_bits.cuh's
+  // functions, the ones the build kernels run; the mask is one [Lq][Lk] slice broadcast over batch and heads).
+  const MaskBits mb = mask_bits_shape(p.B, p.Hq, p.Lq, p.Lk, 0, 0);
+  std::vector<uint64_t> bits;
+  std::vector<uint8_t> classes;
+  if (!p.mask.empty()) {
+    bits.resize((size_t)mask_bits_words(mb));
+    for (int64_t w = 0; w < (int64_t)bits.size(); ++w) bits[(size_t)w] = mask_pack_word(p.mask.data(), 0, 0, p.Lk, mb, w);
+    classes.resize((size_t)mask_bits_classes(mb));
+    for (int64_t c = 0; c < (int64_t)classes.size(); ++c) {
+      uint64_t any, missing;
+      mask_tile_scan(bits.data(), mb, c, 0, 1, any, missing);
+      classes[(size_t)c] = mask_tile_class(any, missing);
+    }
+  }
+  const int64_t mslice = mask_bits_slice(mb, b, h);
+  auto tile_class = [&](int kt) {
+    return classes.empty() ? 1 : (int)classes[(size_t)(mask_bits_class_row(mb, mslice, q0 / kMaskTile) + kt)];
+  };
+  // The MASKED kernel's visibility of score (row, key j) in a tile: structure, row < Lq, mask bit (by the tile's
+  // class), bias != -inf.
   auto elem_visible = [&](int row, int j, bool partial) {
+    const int kt = j / BK, cls = tile_class(kt);
+    if (cls == 0) return false;
     bool vis = (!partial || att_visible(row, j, klen, p.Lq, p.Lk, p.causal, wl, wr)) && row < p.Lq;
     if (vis) EMU_CHECK(j < p.Lk, "mask / bias read past Lk (key %d)", j);
-    if (vis && !p.mask.empty()) vis = p.mask[(size_t)row * p.Lk + j] != 0;
+    if (vis && cls == 2) {
+      const uint64_t* w = &bits[(size_t)(mask_bits_row(mb, mslice, std::min(row, p.Lq - 1)) + 2 * kt)];
+      vis = mask_bit(w[0], w[1], j - kt * BK);
+    }
     if (vis && !p.bias.empty()) vis = p.bias[(size_t)row * p.Lk + j] != -INFINITY;
     return vis;
   };
-  // ... and the kernel's block-wide skip: no score of the CTA's 128 rows in tile kt is visible.
+  // ... and the kernel's block-wide skip: the tile's class says the mask hides it, or no score of the CTA's 128
+  // rows in tile kt is visible.
   auto tile_skipped = [&](int kt) {
+    if (tile_class(kt) == 0) return true;
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, wl, wr);
     for (int r = 0; r < C::BQ; ++r)
@@ -617,6 +645,95 @@ void check_tile_math() {
   plans(AttSm90Cfg<128, 64>(), 64);
 }
 
+// The bit-packed mask (attention_mask_bits.cuh) against the byte mask it comes from: every bit of every row of every
+// slice, padding bits zero, and each tile's class against a brute-force scan, for masks with and without batch, head
+// and row strides, at aligned (8 bytes at a time) and unaligned (byte by byte) addresses, with the class scan split
+// over 32 lanes as the build kernel splits it and over 1 as here.
+void check_mask_bits(std::mt19937& rng) {
+  for (int t = 0; t < 20000; ++t) {  // the byte-to-bit step alone
+    uint64_t x = 0;
+    for (int k = 0; k < 8; ++k) {
+      const uint32_t r = rng() % 6;
+      const uint64_t byte = r < 3 ? 0 : r == 3 ? 0x80 : r == 4 ? 1 + rng() % 0x7F : rng() % 256;
+      x |= byte << (8 * k);
+    }
+    uint32_t want = 0;
+    for (int k = 0; k < 8; ++k) want |= (uint32_t)(((x >> (8 * k)) & 0xFF) != 0) << k;
+    EMU_CHECK(mask_byte_bits(x) == want, "mask_byte_bits(%016llx) = %02x, want %02x", (unsigned long long)x,
+              mask_byte_bits(x), want);
+  }
+  struct Shape { int B, Hq, lq, lk; bool bstride, hstride, rowbcast; int offset; int density; };
+  const Shape shapes[] = {
+      {1, 1, 1, 1, false, false, false, 0, 2},      {2, 3, 77, 200, true, true, false, 0, 2},
+      {2, 3, 129, 64, false, true, false, 8, 2},    {1, 2, 300, 65, true, false, false, 3, 1},
+      {2, 1, 128, 128, true, false, false, 0, 0},   {1, 1, 200, 300, false, false, true, 5, 2},
+      {3, 2, 260, 130, true, true, false, 16, 3},   {1, 1, 257, 512, false, false, false, 0, 4},
+      {1, 2, 200, 300, false, true, false, 0, 5},   {2, 1, 130, 257, true, false, false, 1, 6},
+  };
+  for (const Shape& s : shapes) {
+    // Layout [B][Hq][lq][lk] (or [lk] rows broadcast over lq), then the strides that read it; `offset` bytes in.
+    const int64_t sq = s.rowbcast ? 0 : s.lk, sh = s.hstride ? (s.rowbcast ? 1 : s.lq) * (int64_t)s.lk : 0;
+    const int64_t sb = s.bstride ? (s.hstride ? s.Hq : 1) * (s.rowbcast ? 1 : s.lq) * (int64_t)s.lk : 0;
+    const size_t n = (size_t)(s.bstride ? s.B : 1) * (s.hstride ? s.Hq : 1) * (s.rowbcast ? 1 : s.lq) * s.lk;
+    std::vector<uint8_t> store(n + (size_t)s.offset + 8);
+    uint8_t* mask = store.data() + s.offset;
+    // density 0: all hidden, 1: all set, 2: random, 3: causal pattern, 4: whole 128-key blocks on or off, 5: all set
+    // but each tile's first key in one row, 6: all set but the last row's last key (a tile one bit short of full)
+    for (size_t e = 0; e < n; ++e) {
+      const int j = (int)(e % (size_t)s.lk), i = (int)((e / (size_t)s.lk) % (size_t)s.lq);
+      const uint32_t r = rng();
+      mask[e] = s.density == 0 ? 0 : s.density == 1 ? (uint8_t)(1 + r % 200)
+              : s.density == 2 ? (uint8_t)(r % 3 == 0 ? 0 : 1 + (r >> 8) % 255)
+              : s.density == 3 ? (uint8_t)(j <= i) : s.density == 4 ? (uint8_t)(((i / 128 + j / 128) % 3) != 0)
+              : s.density == 5 ? (uint8_t)!(i % 128 == 5 && j % 128 == 0)
+                               : (uint8_t)!(i == s.lq - 1 && j == s.lk - 1);
+    }
+    const MaskBits m = mask_bits_shape(s.B, s.Hq, s.lq, s.lk, sb, sh);
+    EMU_CHECK(m.slices_b == (s.bstride ? s.B : 1) && m.slices_h == (s.hstride ? s.Hq : 1), "slices %d x %d",
+              m.slices_b, m.slices_h);
+    std::vector<uint64_t> bits((size_t)mask_bits_words(m));
+    for (int64_t w = 0; w < (int64_t)bits.size(); ++w) bits[(size_t)w] = mask_pack_word(mask, sb, sh, sq, m, w);
+    for (int b = 0; b < s.B; ++b)
+      for (int h = 0; h < s.Hq; ++h) {
+        const int64_t slice = mask_bits_slice(m, b, h);
+        for (int i = 0; i < s.lq; ++i) {
+          const uint64_t* row = &bits[(size_t)mask_bits_row(m, slice, i)];
+          for (int j = 0; j < (int)m.words * 64; ++j) {
+            const bool want = j < s.lk && mask[att_bcast_offset(b, h, i, j, sb, sh, sq)] != 0;
+            const bool got = ((row[j / 64] >> (j % 64)) & 1) != 0;
+            const int kt = j / 128;
+            EMU_CHECK(got == want && (j >= 128 * m.ntk || mask_bit(row[2 * kt], row[2 * kt + 1], j % 128) == want),
+                      "bit (b %d h %d i %d j %d) = %d, want %d (lq %d lk %d)", b, h, i, j, got, want, s.lq, s.lk);
+            if (got != want) return;
+          }
+        }
+        for (int qt = 0; qt < m.ntq; ++qt)
+          for (int kt = 0; kt < m.ntk; ++kt) {
+            bool any = false, all = true;
+            for (int i = qt * 128; i < std::min(qt * 128 + 128, s.lq); ++i)
+              for (int j = kt * 128; j < std::min(kt * 128 + 128, s.lk); ++j) {
+                const bool v = mask[att_bcast_offset(b, h, i, j, sb, sh, sq)] != 0;
+                any |= v;
+                all &= v;
+              }
+            const int want = !any ? 0 : all ? 1 : 2;
+            const int64_t idx = mask_bits_class_row(m, slice, qt) + kt;
+            uint64_t any1, miss1, any32 = 0, miss32 = 0;
+            mask_tile_scan(bits.data(), m, idx, 0, 1, any1, miss1);
+            for (int lane = 0; lane < 32; ++lane) {
+              uint64_t a, mi;
+              mask_tile_scan(bits.data(), m, idx, lane, 32, a, mi);
+              any32 |= a;
+              miss32 |= mi;
+            }
+            const int got1 = mask_tile_class(any1, miss1), got32 = mask_tile_class(any32, miss32);
+            EMU_CHECK(got1 == want && got32 == want, "class (b %d h %d qt %d kt %d) = %d / %d, want %d (lq %d lk %d)",
+                      b, h, qt, kt, got1, got32, want, s.lq, s.lk);
+          }
+      }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -628,6 +745,12 @@ int main() {
   if (emu::failures().count != f0) ++failed;
   printf("%s sm90 tile range / partial tiles / GQA heads / copy plans against brute force\n",
          emu::failures().count == f0 ? "PASS" : "FAIL");
+  const long f1 = emu::failures().count;
+  check_mask_bits(rng);
+  ++total;
+  if (emu::failures().count != f1) ++failed;
+  printf("%s bit-packed dense masks and tile classes against the byte masks\n",
+         emu::failures().count == f1 ? "PASS" : "FAIL");
   // Every case under the lockstep pipeline and the decoupled one's three schedules.
   // Cases without windows, dense masks, bias or head masks also through the software-pipelined kernel.
   auto go = [&](const Prob& p0, const char* name) {
