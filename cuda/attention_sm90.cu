@@ -76,14 +76,15 @@ using namespace att90;  // pin, qk_mma, pv_mma and the per-tile arithmetic (atte
 // empty one (every thread done with the tile) order the refills, so one warpgroup's softmax can overlap the other's
 // MMAs (FlashAttention-3's ping-pong, left to arise from the tensor cores' queue order rather than forced). The
 // non-finite V guard keeps its block-wide barriers: both warpgroups meet there on the same (partial) tile.
-// MASKED (verified on an H200 in session 12 with the byte mask; the bit-packed form below is new and not yet run on
-// a GPU): the rest of sk_attention's masks but block-sparse lists. A dense boolean mask is read in the bit-packed
-// form attention_sm90 builds per call (attention_mask_bits.cuh: a class per 128 x 128 tile, skipped when the mask
-// hides it from every row, taken whole when it hides nothing); an additive bias is read per score as attention.cu
-// does (a bias of -inf masks its key whatever the score); the non-finite V guard runs on tiles where some score is
-// hidden; sliding windows go through the same tile-range and visibility helpers as causal; a head the head mask
+// MASKED (verified on an H200 in session 12 with the byte mask; the bit-packed form below is new, not yet run on a
+// GPU, and the experimental mode's): the rest of sk_attention's masks but block-sparse lists. A dense boolean mask is
+// read per score (the default), or in the bit-packed form attention_sm90 builds per call in the experimental mode
+// (attention_mask_bits.cuh: a class per 128 x 128 tile, skipped when the mask hides it from every row, taken whole
+// when it hides nothing); an additive bias is read per score as attention.cu does (a bias of -inf masks its key
+// whatever the score); the non-finite V guard runs on tiles where some score may be hidden; sliding windows go through the same tile-range and visibility helpers as causal; a head the head mask
 // prunes runs no tile and stores zeros. Without them (MASKED false) it is the verified kernel's source, unchanged.
-template <class T, class OutT, int D, int BK, bool DECOUPLED, bool MASKED>
+// BITS (MASKED only): a.mask in the bit-packed form (a.mask_bits, a.mask_classes), not per byte.
+template <class T, class OutT, int D, int BK, bool DECOUPLED, bool MASKED, bool BITS = false>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, BK>;
@@ -116,16 +117,20 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
   // MASKED: this thread's two rows of the bit-packed mask (attention_mask_bits.cuh; a.mask_bits is set whenever
   // a.mask is, attention_sm90 builds it) and of the bias (broadcast strides), and the CTA's row of tile classes.
+  // Until the bit-packed form has run on a GPU it is the experimental mode's; the default reads the byte mask per
+  // score (mask_row), as the verified kernel did.
   const uint64_t* bits_row[2] = {nullptr, nullptr};
+  const uint8_t* mask_row[2] = {nullptr, nullptr};
   const float* bias_row[2] = {nullptr, nullptr};
   const uint8_t* class_row = nullptr;
   if constexpr (MASKED) {
     const int64_t slice = mask_bits_slice(a.mask_shape, b, h);
-    if (a.mask_bits != nullptr) class_row = a.mask_classes + mask_bits_class_row(a.mask_shape, slice, q0 / kMaskTile);
+    if (BITS) class_row = a.mask_classes + mask_bits_class_row(a.mask_shape, slice, q0 / kMaskTile);
 #pragma unroll
     for (int hr = 0; hr < 2; ++hr) {
       const int row = min(row_g + 8 * hr, a.lq - 1);  // rows past lq are never read (see the masking step)
-      if (a.mask_bits != nullptr) bits_row[hr] = a.mask_bits + mask_bits_row(a.mask_shape, slice, row);
+      if (BITS) bits_row[hr] = a.mask_bits + mask_bits_row(a.mask_shape, slice, row);
+      else if (a.mask != nullptr) mask_row[hr] = a.mask + att_bcast_offset(b, h, row, 0, a.mask_sb, a.mask_sh, a.mask_sq);
       if (a.bias != nullptr) bias_row[hr] = a.bias + att_bcast_offset(b, h, row, 0, a.bias_sb, a.bias_sh, a.bias_sq);
     }
   }
@@ -184,12 +189,12 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
       const int64_t wl = a.window_left, wr = a.window_right;
       const int k0 = kt * BK;
       const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, wl, wr);
-      const int cls = class_row != nullptr ? class_row[kt] : 1;
+      const int cls = BITS ? class_row[kt] : 1;
       skip = cls == 0;
-      masks_some = partial || cls != 1 || bias_row[0] != nullptr;
+      masks_some = partial || cls != 1 || bias_row[0] != nullptr || mask_row[0] != nullptr;
       if (!skip) {
         uint64_t mw[2][2] = {{~0ull, ~0ull}, {~0ull, ~0ull}};
-        if (cls == 2) {
+        if (BITS && cls == 2) {
 #pragma unroll
           for (int hr = 0; hr < 2; ++hr) {
             const ulonglong2 w2 = __ldg(reinterpret_cast<const ulonglong2*>(bits_row[hr] + 2 * kt));
@@ -202,8 +207,9 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
           const int row = row_g + 8 * ((i >> 1) & 1), c = att90_acc_col(lane, i), j = k0 + c;
           const int hr = (i >> 1) & 1;
           bool vis = (!partial || att_visible(row, j, klen, a.lq, a.lk, causal, wl, wr)) && row < a.lq;
-          vis = vis && mask_bit(mw[hr][0], mw[hr][1], c);
-          // j < klen <= lk for a visible score: the bias row holds it
+          if (BITS) vis = vis && mask_bit(mw[hr][0], mw[hr][1], c);
+          // j < klen <= lk for a visible score: the mask and bias rows hold it
+          if (!BITS && vis && mask_row[hr] != nullptr) vis = __ldg(mask_row[hr] + j) != 0;
           if (vis && bias_row[hr] != nullptr) vis = __ldg(bias_row[hr] + j) != -INFINITY;  // -inf masks, even NaN
           vis_bits |= (uint64_t)vis << i;
         }
@@ -284,8 +290,15 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK>;
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
-  auto kern = masked ? attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, true>
-                     : attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, false>;
+  auto kern = attention_sm90_kernel<T, OutT, D, kBK, DECOUPLED, false>;
+  // The MASKED instantiations only with the decoupled pipeline (attention_sm90 sends masked calls nowhere else).
+  if constexpr (DECOUPLED) {
+    if (masked)
+      kern = a.mask_bits != nullptr ? attention_sm90_kernel<T, OutT, D, kBK, true, true, true>
+                                    : attention_sm90_kernel<T, OutT, D, kBK, true, true, false>;
+  } else {
+    if (masked) return cudaErrorInvalidValue;
+  }
   cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
@@ -358,7 +371,8 @@ cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stre
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
   if (!masked) return attention_sm90_overlap(a, hopper == SK_HOPPER_TMA, stream);
-  if (a.mask == nullptr) return dispatch_dtype<true>(a, stream);
+  // The bit-packed mask: experimental until it has run on a GPU.
+  if (a.mask == nullptr || hopper != SK_HOPPER_EXPERIMENTAL) return dispatch_dtype<true>(a, stream);
   return attention_sm90_bit_mask(a, stream);
 }
 
