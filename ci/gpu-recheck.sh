@@ -9,7 +9,7 @@
 #   run(command="bash ci/gpu-recheck.sh", carry=["target/gpu-pack"], timeout_s=300)
 # or, with the binaries built here beforehand (bash ci/gpu/prebuild.sh):
 #   run(command="SK_GPU_PREBUILT=target/gpu-prebuilt bash ci/gpu-recheck.sh",
-#       carry=["target/gpu-pack", "target/gpu-prebuilt"], timeout_s=330)
+#       carry=["target/gpu-pack", "target/gpu-prebuilt"], timeout_s=330)   (both fit the 64 MiB carry)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root" || exit 1
@@ -27,23 +27,13 @@ arch=$([ "$cap" = 90 ] && echo 90a || echo "${cap:-all}")
 
 # SK_GPU_PREBUILT=DIR (carried, e.g. target/gpu-prebuilt from ci/gpu/prebuild.sh): libsparsekernels.so and the five
 # self-test / bench executables built here for sm_90a, so that a Hopper host spends no device time compiling.
-prebuilt="${SK_GPU_PREBUILT:-}"
-use_prebuilt=0
-if [ -n "$prebuilt" ] && [ "$arch" = 90a ] && [ -x "$prebuilt/sk_gpu_selftest" ]; then
-  step "prebuilt sm_90a binaries from $prebuilt"
-  mkdir -p "$build/out"
-  cp -f "$prebuilt"/sk_gpu_* "$build/" && cp -f "$prebuilt/libsparsekernels.so" "$build/out/" &&
-    chmod +x "$build"/sk_gpu_* || { echo "FAIL: copying $prebuilt"; exit 1; }
-  cat "$prebuilt/commit.txt" 2>/dev/null
-  # The executables' run path names the build folder here; the library's copy there is found this way instead.
-  export LD_LIBRARY_PATH="$build/out${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  if ldd "$build/sk_gpu_selftest" | grep -q "not found"; then
-    ldd "$build/sk_gpu_selftest" | grep "not found"; echo "prebuilt binaries do not load here: building"
-  else
-    use_prebuilt=1
-  fi
+. "$root/ci/gpu/prebuilt.sh"
+prebuilt_ok=0
+if [ -n "${SK_GPU_PREBUILT:-}" ] && [ "$arch" = 90a ]; then
+  step "prebuilt sm_90a binaries from $SK_GPU_PREBUILT"
+  use_prebuilt "$SK_GPU_PREBUILT" "$build" && prebuilt_ok=1
 fi
-if [ $use_prebuilt = 0 ]; then
+if [ $prebuilt_ok = 0 ]; then
 step "build for sm_$arch"
 if ! { timeout -k 5 150 bash native/build.sh "$build" "$build/out" on "$arch" > "$report/build.log" 2>&1 &&
        timeout -k 5 120 cmake --build "$build" --target sk_gpu_selftest sk_gpu_bench sk_gpu_sm90_selftest \

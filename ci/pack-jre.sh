@@ -140,6 +140,11 @@ mkdir -p "$OUT"
 rm -rf "${OUT:?}/jre" "${OUT:?}/lib" "${OUT:?}/test"   # only what this script creates; jlink refuses an existing output folder
 "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
   --output "$OUT/jre" || die "jlink failed (see above)"
+# libjvm.so keeps its symbol table through --strip-debug: 5 MB of the 64 MiB the device tool carries, which the
+# prebuilt GPU binaries (ci/gpu/prebuild.sh) need beside the pack.
+if command -v strip >/dev/null 2>&1; then
+  strip --strip-unneeded "$OUT/jre/lib/server/libjvm.so" 2>/dev/null || info "could not strip libjvm.so (kept as is)"
+fi
 
 mkdir -p "$OUT/lib"
 if [[ ${#JARS[@]} -gt 0 ]]; then

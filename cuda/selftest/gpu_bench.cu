@@ -35,7 +35,9 @@
 // N: m = out, n = tokens, k = in, ldc = out (the "TN" GEMM). Every case is verified before it is timed: our 2:4
 // and dense outputs against cuBLAS's (and against each other), max |a - b| / max |ref| within a tolerance of the
 // output dtype; a mismatch prints FAIL and makes the exit status 1. Built without cuBLAS (SK_BENCH_CUBLAS=0, when
-// CMake finds no libcublas), the peer is recorded as "none: ..." and only our two kernels are cross-checked.
+// CMake finds no libcublas, e.g. ci/gpu/prebuild.sh on a machine without it), the peer is the library's run-time
+// cuBLAS (sk_blas_gemm: the same cublasGemmEx call) where the host has one, else recorded as "none: ..." and only our
+// two kernels are cross-checked.
 //
 // Streams and runtimes: the library links its own static cudart and so does this program (and libcublas uses the
 // driver through its own). All of them work in the device's primary context, so device pointers from sk_malloc are
@@ -581,13 +583,26 @@ int main(int argc, char** argv) {
     cublas_version = buf;
   }
   const bool have_cublas = true;
+  auto peer_gemm = [&](const void* x, int xd, const void* w, void* y, int yd, const Shape& s) {
+    return cublas_gemm(handle, x, xd, w, y, yd, s);
+  };
 #else
-  const bool have_cublas = false;
-  peer_name = "none: sk_gpu_bench was built without cuBLAS (CMake found no libcublas in the CUDA toolkit)";
+  // Not linked against cuBLAS (CMake found none, e.g. binaries built on a machine without it and carried to the GPU
+  // host): the library's run-time cuBLAS (sk_blas_gemm, the same cublasGemmEx call) is the peer where the host has one.
+  const bool have_cublas = sk_blas_status() == SK_OK;
+  if (have_cublas) {
+    cublas_version = std::string(sk_last_error()) + " (loaded at run time)";
+  } else {
+    peer_name = std::string("none: sk_gpu_bench was built without cuBLAS and the library found none at run time (") +
+                sk_last_error() + ")";
+  }
+  auto peer_gemm = [&](const void* x, int xd, const void* w, void* y, int yd, const Shape& s) {
+    return sk_ok(sk_blas_gemm(x, xd, w, nullptr, y, yd, s.tokens, s.in, s.out, nullptr), "sk_blas_gemm");
+  };
 #endif
   printf("device 0: %s (sm_%d), driver %s, CUDA runtime %s, sparsekernels %s, peer %s%s%s\n", name, cap,
          driver.c_str(), rt_s, sk_version(), have_cublas ? "cuBLAS " : "", have_cublas ? cublas_version.c_str() : "",
-         have_cublas ? "" : "none (built without cuBLAS)");
+         have_cublas ? "" : "none (no cuBLAS)");
   printf("timing: median of cudaEvent-timed runs after warm-up, ~%.0f ms per op, L2 %s, default stream\n",
          opt.budget_ms, opt.flush ? "flushed before each run" : "not flushed");
 
@@ -658,9 +673,7 @@ int main(int argc, char** argv) {
           return sk_ok(sk_dense_gemm(dx.p, xd, w.dense.p, nullptr, yd.p, ydt, s.tokens, s.in, s.out, nullptr),
                        "sk_dense_gemm");
         };
-#if SK_BENCH_CUBLAS
-        auto run_peer = [&]() { return cublas_gemm(handle, dx.p, xd, w.dense.p, yc.p, ydt, s); };
-#endif
+        auto run_peer = [&]() { return peer_gemm(dx.p, xd, w.dense.p, yc.p, ydt, s); };
         // Verify first: one run of each into outputs pre-filled with NaN (all-ones bytes in f32, f16 and bf16), so a
         // kernel that writes nothing cannot pass on stale results; compared on the host.
         const size_t n = (size_t)(s.tokens * s.out), ysize = n * (ydt == SK_DTYPE_F32 ? 4 : 2);
@@ -668,9 +681,7 @@ int main(int argc, char** argv) {
                    cuda_ok(cudaMemset(yd.p, 0xff, ysize), "cudaMemset") &&
                    (!have_cublas || cuda_ok(cudaMemset(yc.p, 0xff, ysize), "cudaMemset"));
         ran = ran && run_sparse() && run_dense();
-#if SK_BENCH_CUBLAS
-        ran = ran && run_peer();
-#endif
+        ran = ran && (!have_cublas || run_peer());
         ran = ran && cuda_ok(cudaDeviceSynchronize(), "verification runs");
         double err_s = NAN, err_d = NAN, err_sd = NAN;
         if (ran) {
@@ -689,9 +700,7 @@ int main(int argc, char** argv) {
         const double t_s = ran ? timer.median_ms(run_sparse, opt.budget_ms) : -1;
         const double t_d = ran ? timer.median_ms(run_dense, opt.budget_ms) : -1;
         double t_c = -1;
-#if SK_BENCH_CUBLAS
-        if (ran) t_c = timer.median_ms(run_peer, opt.budget_ms);
-#endif
+        if (ran && have_cublas) t_c = timer.median_ms(run_peer, opt.budget_ms);
         const bool timed = t_s > 0 && t_d > 0 && (!have_cublas || t_c > 0);
         char shape_s[48];
         snprintf(shape_s, sizeof shape_s, "%lldx%lldx%lld", (long long)s.tokens, (long long)s.in, (long long)s.out);
@@ -816,13 +825,10 @@ int main(int argc, char** argv) {
                                      nullptr, by.p, ydt, s.tokens, s.in, s.out, nullptr),
                          "sk_bsr_gemm");
           };
-#if SK_BENCH_CUBLAS
-          auto run_ref = [&]() { return cublas_gemm(handle, bx.p, xd, bdw.p, bc.p, ydt, s); };
-#else
           auto run_ref = [&]() {
+            if (have_cublas) return peer_gemm(bx.p, xd, bdw.p, bc.p, ydt, s);
             return sk_ok(sk_dense_gemm(bx.p, xd, bdw.p, nullptr, bc.p, ydt, s.tokens, s.in, s.out, nullptr), "sk_dense_gemm");
           };
-#endif
           const size_t n = (size_t)(s.tokens * s.out), ysize = n * (ydt == SK_DTYPE_F32 ? 4 : 2);
           bool ran = cuda_ok(cudaMemset(by.p, 0xff, ysize), "cudaMemset") && cuda_ok(cudaMemset(bc.p, 0xff, ysize), "cudaMemset") &&
                      run_bsr() && run_ref() && cuda_ok(cudaDeviceSynchronize(), "verification runs");
