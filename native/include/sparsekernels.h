@@ -125,7 +125,8 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  *     shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else with the decoupled mbarrier
  *     pipeline, and on any device whose shared memory takes them its deeper tiny-token pipelines; sk_attention's
  *     software-pipelined kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_bsr_gemm's Hopper kernel with
- *     256-token CTAs; sk_gather_cols with 16-byte output stores; sk_dense_gemm's in-flight version at every size;
+ *     256-token CTAs; sk_dense_gemm's in-flight version at every size; and two not yet run on a GPU: sk_gather_cols
+ *     with per-tile offsets in registers and paired stores, sk_attention's dense mask bit-packed per call;
  *   SK_HOPPER_OFF: always mma.sync; SK_HOPPER_QUERY: leave it.
  * The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3; unset or anything else: tma).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
