@@ -206,8 +206,8 @@ class TorchPeersHelpers(unittest.TestCase):
         bench = load_bench()
         ours = {(r["mask"], merge_report.attention_shape(r)) for r in bench["attention_records"]}
         mine = {(m, (b, h, l, l, d)) for m, b, h, l, d in torch_peers.ATTENTION_CASES}
-        # The fixture (an H100 run of 2026-11-26) predates the bench's dense-mask case (added 2026-11-27).
-        self.assertEqual(mine - ours, {("dense-mask", (2, 16, 4096, 4096, 128))})
+        # The fixture (an H100 run of 2026-11-26) predates the bench's dense-mask and L 16384 cases (2026-11-27).
+        self.assertEqual(mine - ours, {("dense-mask", (2, 16, 4096, 4096, 128)), ("causal", (1, 16, 16384, 16384, 128))})
         self.assertTrue(ours <= mine)
         cases = torch_peers.bsr_cases()
         self.assertEqual(len(cases), 16)

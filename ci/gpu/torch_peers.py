@@ -39,7 +39,7 @@ DEFAULT_SHAPES = [(4096, 4096, 4096), (2048, 4096, 4096), (512, 4096, 4096), (16
 # sk_gpu_bench's attention section (attention_selftest.cu, attention_bench): (mask, batch, heads, L, D), bf16.
 # "dense-mask": the causal pattern as a boolean [L, L] attn_mask (torch.ones(L, L, dtype=bool).tril()).
 ATTENTION_CASES = (("causal", 2, 16, 4096, 128), ("causal", 1, 16, 8192, 128), ("none", 2, 16, 4096, 128),
-                   ("dense-mask", 2, 16, 4096, 128))
+                   ("dense-mask", 2, 16, 4096, 128), ("causal", 1, 16, 16384, 128))
 # sk_gpu_bench's BSR section (gpu_bench.cu): --bsr-shape default, dtypes, block sizes and densities, in its order.
 BSR_SHAPE = (4096, 4096, 4096)
 BSR_DTYPES = ("bf16", "f16")

@@ -298,8 +298,8 @@ void attention_selftest(int& total, int& failed) {
   }
 }
 
-// Attention section of sk_gpu_bench: bf16, D 128, causal, B * H = 32 heads of L 4096 / 16 of L 8192 (plus the same
-// without causal at 4096). TFLOP/s counts 4 * B * Hq * Lq * Lk * D for full attention (two matmuls) and half of
+// Attention section of sk_gpu_bench: bf16, D 128, causal, B * H = 32 heads of L 4096 / 16 of L 8192 / 16 of L 16384
+// (issue 5's range is 4096 to 16384), plus 4096 without causal and with the causal pattern as a dense mask. TFLOP/s counts 4 * B * Hq * Lq * Lk * D for full attention (two matmuls) and half of
 // that for causal (the visible triangle), as FlashAttention reports. Verified first on 8 sampled rows per case
 // against the fp64 host reference (tolerance as in the selftest). Returns failed checks.
 int attention_bench(const std::function<double(const std::function<bool()>&)>& median_ms,
@@ -310,7 +310,7 @@ int attention_bench(const std::function<double(const std::function<bool()>&)>& m
     bool dense_mask;  // the causal pattern given as a boolean [L, L] mask (broadcast over B and H), not as causal
   };
   const S shapes[] = {{2, 16, 4096, true, false}, {1, 16, 8192, true, false}, {2, 16, 4096, false, false},
-                      {2, 16, 4096, false, true}};
+                      {2, 16, 4096, false, true}, {1, 16, 16384, true, false}};
   const int64_t D = 128;
   const int dt = SK_DTYPE_BF16;
   int failures = 0;
