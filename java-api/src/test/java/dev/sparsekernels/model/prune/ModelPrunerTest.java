@@ -39,8 +39,20 @@ class ModelPrunerTest {
         float[] fromA = prunedEmbeddings(new ModelPruner(TEXT_A, 2), flap, 1);
         float[] givenA = prunedEmbeddings(new ModelPruner(TEXT_B, 2).withInitialStatistics(onA), flap, 1);
         float[] fromB = prunedEmbeddings(new ModelPruner(TEXT_B, 2), flap, 1);
-        assertArrayEquals(fromA, givenA);
-        assertThrows(AssertionError.class, () -> assertArrayEquals(fromA, fromB)); // the statistics matter
+        // Equal up to the last bits: the Vector API leaves the order of a lane reduction (reduceLanes(ADD)) to the
+        // implementation, and it changed once the JIT compiled a kernel between the two runs (a CI run saw one element
+        // differ by 2e-8). Other statistics move the embeddings by orders of magnitude more.
+        assertTrue(maxAbsDifference(fromA, givenA) <= 1e-6, "given A's statistics: " + maxAbsDifference(fromA, givenA));
+        assertTrue(maxAbsDifference(fromA, fromB) > 1e-2, "B's statistics: " + maxAbsDifference(fromA, fromB));
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs((double) a[i] - b[i]));
+        }
+        return max;
     }
 
     /** Wanda on O after head removal needs statistics of the narrower context: collected again on the pruned model. */
