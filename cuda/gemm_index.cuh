@@ -482,6 +482,9 @@ SK_HD int sp90t_stage_bytes(int m0, int kt, int Mp, int KS) {
   for (int p = 0; p < C::WM; ++p) bytes += sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
   return bytes;
 }
+// The persistent TMA kernel's block `item`: the plain grid's (bx, by) in launch order (bx fastest, gx blocks per row).
+SK_HD int sp90t_item_x(int item, int gx) { return item % gx; }
+SK_HD int sp90t_item_y(int item, int gx) { return item / gx; }
 
 // ================================================= dense GEMM =================================================
 

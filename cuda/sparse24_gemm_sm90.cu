@@ -233,12 +233,13 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
     // TMA mode (the default since 2026-11-27): the TMA pipelines, 256-row blocks where their grid fills the SMs
     // (H200, f16 -> f32, in = out = 4096, same process: 4096 tokens 0.156 ms vs 0.232 for the lockstep kernel and
     // 0.186 for cuBLAS; 512 tokens 0.028 vs 0.035 and 0.035; 128 tokens 0.025 vs 0.031 for the register-A kernel).
-    // Experimental mode: the cp.async candidates they beat (256 rows where the grid fills the SMs, else the decoupled
-    // pipeline). On: the cp.async choice above, the defaults until then.
+    // Experimental mode: the next candidate, the 256-row TMA pipeline on persistent CTAs where the grid fills the SMs
+    // (not yet run), else as the default. The cp.async candidates the TMA pipelines beat stay reachable by name. On:
+    // the cp.async choice above, the defaults until then.
     if (hopper == SK_HOPPER_TMA)
       variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_TMA_WIDE : SK_SPARSE24_SM90_SMEM_A_TMA;
     else if (hopper == SK_HOPPER_EXPERIMENTAL)
-      variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_WIDE : SK_SPARSE24_SM90_SMEM_A_DECOUPLED;
+      variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT : SK_SPARSE24_SM90_SMEM_A_TMA;
     else
       variant = smem_a_pays(tokens, out) ? SK_SPARSE24_SM90_SMEM_A : SK_SPARSE24_SM90_REGISTER_A;
   }
@@ -253,6 +254,7 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
     case SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED: return smem_a(Sp90SmemPipe::kWideDecoupled);
     case SK_SPARSE24_SM90_SMEM_A_TMA: return smem_a(Sp90SmemPipe::kTma);
     case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE: return smem_a(Sp90SmemPipe::kTmaWide);
+    case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT: return smem_a(Sp90SmemPipe::kTmaWidePersistent);
     default: break;  // SK_SPARSE24_SM90_REGISTER_A (the host caller checked the value)
   }
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller

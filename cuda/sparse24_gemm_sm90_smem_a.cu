@@ -46,6 +46,7 @@
 #include "gemm_index.cuh"
 #include "mbarrier.cuh"
 #include "sk_launch.h"
+#include "sm90_support.cuh"
 #include "sparsekernels.h"
 #include "tma.cuh"
 #include "wgmma.cuh"
@@ -230,7 +231,29 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 #endif
 }
 
-// The TMA pipeline (Sp90TmaCfg, gemm_index.cuh; experimental, not yet run): warps 0-7 consume exactly as the
+// The TMA producer's stage kt of the block at (m0, n0) into ring slot `slot`: the stage's byte count announced on its
+// full barrier, two X boxes, one W box and the metadata bulk copies, all completing on that barrier.
+#if SK_SM90A
+template <class C>
+__device__ __forceinline__ void sp90t_issue_stage(uint32_t base, uint32_t full, const CUtensorMap* tm_x,
+                                                  const CUtensorMap* tm_w, const uint32_t* __restrict__ meta, int slot,
+                                                  int kt, int m0, int n0, int Mp, int KS) {
+  const uint32_t bar = full + 8 * slot;
+  mbar_arrive_expect_tx(bar, (uint32_t)sp90t_stage_bytes<C>(m0, kt, Mp, KS));
+  const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
+  tma_load_2d(xs, tm_x, sp90t_x_k<C>(kt, 0), n0, bar);
+  tma_load_2d(xs + C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, 1), n0, bar);
+  tma_load_2d(base + C::A_OFF + slot * C::A_STAGE_BYTES, tm_w, sp90t_w_k<C>(kt), m0, bar);
+  const uint32_t es = base + C::E_OFF + slot * C::E_STAGE_BYTES;
+#pragma unroll
+  for (int p = 0; p < C::WM; ++p) {
+    const int bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+    if (bytes > 0) bulk_load(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar);
+  }
+}
+#endif
+
+// The TMA pipeline (Sp90TmaCfg, gemm_index.cuh; verified on an H200, 2026-11-27): warps 0-7 consume exactly as the
 // decoupled pipeline does, warp 8 loads. The stage's MMAs and epilogue are the ones above.
 template <class C, class T, class OutT>
 __global__ void __launch_bounds__(C::THREADS, 1)
@@ -252,18 +275,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       for (int kt = 0; kt < KT; ++kt) {
         const int slot = kt % C::STAGES;
         if (kt >= C::STAGES) mbar_wait_or_trap(empty + 8 * slot, sp90d_parity<C>(kt - C::STAGES));
-        const uint32_t bar = full + 8 * slot;
-        mbar_arrive_expect_tx(bar, (uint32_t)sp90t_stage_bytes<C>(m0, kt, Mp, KS));
-        const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
-        tma_load_2d(xs, &tm_x, sp90t_x_k<C>(kt, 0), n0, bar);
-        tma_load_2d(xs + C::X_SUB_BYTES, &tm_x, sp90t_x_k<C>(kt, 1), n0, bar);
-        tma_load_2d(base + C::A_OFF + slot * C::A_STAGE_BYTES, &tm_w, sp90t_w_k<C>(kt), m0, bar);
-        const uint32_t es = base + C::E_OFF + slot * C::E_STAGE_BYTES;
-#pragma unroll
-        for (int p = 0; p < C::WM; ++p) {
-          const int bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
-          if (bytes > 0) bulk_load(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar);
-        }
+        sp90t_issue_stage<C>(base, full, &tm_x, &tm_w, meta, slot, kt, m0, n0, Mp, KS);
       }
     }
     return;  // the consumers wait for every stage, so no copy outlives the block
@@ -288,6 +300,68 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 #endif
 }
 
+// The same pipeline on persistent CTAs (experimental, not yet run on a GPU): one CTA per SM (the launch caps the grid)
+// takes blocks cta, cta + gridDim.x, ... in the plain grid's order (sp90t_item_x / _y), and the ring runs on across
+// them: g counts the CTA's stages over all its blocks, so slot g % STAGES and its phases continue where the last block
+// left them. The producer then loads the next block's first stages while the consumers store this one's tile. In the
+// plain grid every block of a wave ends together and stores its 128 KB of f32 at once (about 17 MB per wave at
+// 4096 x 4096 x 4096) before the next wave's blocks set up and fill their rings.
+template <class C, class T, class OutT>
+__global__ void __launch_bounds__(C::THREADS, 1)
+    sparse24_gemm_sm90_tma_persistent_kernel(const __grid_constant__ CUtensorMap tm_x,
+                                             const __grid_constant__ CUtensorMap tm_w,
+                                             const uint32_t* __restrict__ meta, const float* __restrict__ bias,
+                                             OutT* __restrict__ y, int tokens, int in, int out) {
+#if SK_SM90A
+  extern __shared__ uint8_t smem_raw[];
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
+  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));
+  const int tid = threadIdx.x, lane = tid & 31, q = tid >> 5;
+  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
+  if (tid == 0) init_tma_ring(full, empty, C::STAGES, C::CONSUMER_THREADS);
+  __syncthreads();  // the only block-wide barrier: the producer warp leaves early
+  int64_t gx, gy;
+  sp90_grid<C>(tokens, out, gx, gy);
+  const int items = (int)(gx * gy);
+
+  if (q == C::PRODUCER_WARP) {
+    if (lane == 0) {
+      int g = 0;  // stages this CTA has loaded
+      for (int item = blockIdx.x; item < items; item += gridDim.x) {
+        const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, sp90t_item_x(item, (int)gx), sp90t_item_y(item, (int)gx));
+        for (int kt = 0; kt < KT; ++kt, ++g) {
+          const int slot = g % C::STAGES;
+          if (g >= C::STAGES) mbar_wait_or_trap(empty + 8 * slot, sp90d_parity<C>(g - C::STAGES));
+          sp90t_issue_stage<C>(base, full, &tm_x, &tm_w, meta, slot, kt, m0, n0, Mp, KS);
+        }
+      }
+    }
+    return;  // the consumers wait for every stage, so no copy outlives the block
+  }
+
+  const int wg = q >> 2;
+  const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
+  int g = 0;  // stages this CTA has consumed, the producer's count stage for stage
+  for (int item = blockIdx.x; item < items; item += gridDim.x) {
+    const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, sp90t_item_x(item, (int)gx), sp90t_item_y(item, (int)gx));
+    const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+    float acc[64];
+#pragma unroll
+    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+    for (int kt = 0; kt < KT; ++kt, ++g) {
+      const int slot = g % C::STAGES;
+      mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(g));  // the stage's boxes and metadata have landed
+      mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
+      mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of the stage are done with the slot
+    }
+    sm90::pin(acc);
+    store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+  }
+#else
+  __trap();  // never launched without sm_90a code (as the kernels above)
+#endif
+}
+
 template <class C, class T, class OutT>
 cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
@@ -305,7 +379,7 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 // and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel, as
 // does a call whose maps the driver cannot encode (a driver without cuTensorMapEncodeTiled): the default path must
 // not fail where the cp.async kernel runs.
-template <class C, class T, class OutT>
+template <class C, class T, class OutT, bool PERSIST = false>
 cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
   if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0)
@@ -317,13 +391,17 @@ cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, cons
     e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
   if (e != cudaSuccess) return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   auto kernel = sparse24_gemm_sm90_tma_kernel<C, T, OutT>;
+  if constexpr (PERSIST) kernel = sparse24_gemm_sm90_tma_persistent_kernel<C, T, OutT>;
   e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   int64_t gx, gy;
   sp90_grid<C>(tokens, out, gx, gy);
-  kernel<<<dim3((unsigned)gx, (unsigned)gy), C::THREADS, C::SMEM_BYTES, stream>>>(tm_x, tm_w, meta, bias,
-                                                                                  static_cast<OutT*>(y), tokens, in,
-                                                                                  out);
+  dim3 grid((unsigned)gx, (unsigned)gy);
+  if (PERSIST) {  // one CTA per SM (its shared memory allows no second), at most one per block
+    const int64_t items = gx * gy, sms = sm_count() > 0 ? sm_count() : 1;
+    grid = dim3((unsigned)(items < sms ? items : sms), 1);
+  }
+  kernel<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(tm_x, tm_w, meta, bias, static_cast<OutT*>(y), tokens, in, out);
   return cudaGetLastError();
 }
 
@@ -341,6 +419,8 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
       return launch_tma<Sp90TmaCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTmaWide:
       return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTmaWidePersistent:
+      return launch_tma<Sp90TmaWideCfg, T, OutT, true>(x, wv, meta, bias, y, tokens, in, out, stream);
     default:
       return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   }

@@ -52,6 +52,8 @@ const Variant kWideDecoupled = {"sm90 2:4 wide decoupled", "wgmma.sp wide decoup
                                 SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED};
 const Variant kTma = {"sm90 2:4 tma", "wgmma.sp TMA producer (sm90)", SK_SPARSE24_SM90_SMEM_A_TMA};
 const Variant kTmaWide = {"sm90 2:4 tma wide", "wgmma.sp TMA wide (sm90)", SK_SPARSE24_SM90_SMEM_A_TMA_WIDE};
+const Variant kTmaWidePersistent = {"sm90 2:4 tma wide persistent", "wgmma.sp TMA wide persistent (sm90, experimental)",
+                                    SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT};
 using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
@@ -343,7 +345,7 @@ int sm90_sparse24_selftest() {
   int failed = 0;
   // Per variant: -1 its cases have not run, else whether they passed (the second round times the default again,
   // against the variants it adds, without re-running its cases).
-  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA_WIDE + 1, -1);
+  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT + 1, -1);
   auto cases = [&](const Variant& var) {
     if (passed_cases[var.variant] >= 0) return passed_cases[var.variant] == 1;
     g_tag = var.tag;
@@ -382,5 +384,8 @@ int sm90_sparse24_selftest() {
   // timed at 128 tokens too, where mode on runs the register-A kernel): a wrong transaction count would trap
   // (mbar_wait_or_trap), and a trap poisons the context for anything after it.
   round({kDefault, kTma, kTmaWide}, {4096, 512, 128});
+  // Then the persistent CTAs (experimental: one CTA per SM looping over the blocks, the ring running on across them),
+  // against the TMA wide kernel they come from; 2048 tokens is 256 blocks on 132 SMs, two uneven waves.
+  round({kTmaWide, kTmaWidePersistent}, {4096, 2048});
   return failed == 0 ? 0 : 1;
 }

@@ -152,8 +152,9 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
  * two warpgroups by grid size); SMEM_A the shared-memory-A kernel, lockstep pipeline (mode on's choice for large
  * grids); SMEM_A_DECOUPLED its mbarrier pipeline; SMEM_A_WIDE and SMEM_A_WIDE_DECOUPLED the same with 256-row blocks;
  * SMEM_A_TMA the mbarrier pipeline loaded by the tensor-memory accelerator from a producer warp and SMEM_A_TMA_WIDE
- * the same with 256-row blocks (the default's choices). Otherwise as sk_experimental_sparse24_gemm_sm90; an unknown
- * variant returns SK_ERR_INVALID_ARGUMENT. */
+ * the same with 256-row blocks (the default's choices); SMEM_A_TMA_WIDE_PERSISTENT the latter on one CTA per SM
+ * looping over the blocks, its ring running on across them (experimental, not yet run on a GPU). Otherwise as
+ * sk_experimental_sparse24_gemm_sm90; an unknown variant returns SK_ERR_INVALID_ARGUMENT. */
 #define SK_SPARSE24_SM90_DISPATCH 0
 #define SK_SPARSE24_SM90_REGISTER_A 1
 #define SK_SPARSE24_SM90_SMEM_A 2
@@ -162,6 +163,7 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
 #define SK_SPARSE24_SM90_SMEM_A_WIDE_DECOUPLED 5
 #define SK_SPARSE24_SM90_SMEM_A_TMA 6
 #define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE 7
+#define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT 8
 int sk_experimental_sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values,
                                                const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
                                                int64_t tokens, int64_t in, int64_t out, int variant, void* stream);

@@ -487,6 +487,34 @@ void emulate_sp90t_pipeline(const Problem& pb, Block& blk, int m0, int n0, int M
   EMU_CHECK(!blk.any_inflight(), "TMA pipeline: a copy still in flight when the block exits");
 }
 
+// mma_stage of the shared-memory-A kernels: warpgroup wg of the block at row m0 runs stage kt from ring slot `slot`
+// (its contents tagged `tag`): its warps' metadata words, then the KSTEPS wgmma.sp (drained at once), into acc
+// ([warp q][lane][i], 64 per thread).
+template <class C>
+void sp90s_mma_stage(Block& blk, std::vector<float>& acc, int wg, int m0, int Mp, int KS, int kt, int slot, int tag,
+                     int dt) {
+  static uint32_t e[C::KSTEPS][4][32];  // [k32 step][warp of the warpgroup][lane]
+  for (int w = 0; w < 4; ++w) {
+    const int q = 4 * wg + w;
+    const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+    for (int lane = 0; lane < 32; ++lane) {
+      const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));
+      for (int j = 0; j < C::KSTEPS; ++j) {
+        const bool used = rows_ok && kt * C::KSTEPS + j < KS;
+        // The TMA pipeline copies no metadata for blocks past Mp or steps past KS: the kernel reads whatever the
+        // slot held (and discards it), so only the words it uses must be this stage's.
+        const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4,
+                                    C::TMA && !used ? -2 : tag, "metadata (sm90 smem A)");
+        e[j][w][lane] = used ? v : kSp90PadMeta;
+      }
+    }
+  }
+  for (int j = 0; j < C::KSTEPS; ++j)
+    wgmma_sp_smem_a_m64n128k32(blk, C::A_OFF + slot * C::A_STAGE_BYTES + (int)sp90s_a_start<C>(wg, j),
+                               C::B_OFF + slot * C::B_STAGE_BYTES + (int)sp90s_b_start<C>(j), e[j],
+                               &acc[(size_t)wg * 128 * 64], tag, dt);
+}
+
 // sparse24_gemm_sm90_smem_a_kernel, statement by statement (base = 0), for both pipelines. The wgmma.sp of a stage
 // read shared memory and the metadata registers when the stage's wait_group 0 retires them (right after issue, as
 // every stage is drained), so a slot refilled before every warpgroup is done with it shows as a stage-tag mismatch.
@@ -521,30 +549,7 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
   };
 
   std::vector<float> acc((size_t)C::THREADS * 64, 0.0f);  // [warp q][lane][i]
-  static uint32_t e[C::KSTEPS][4][32];                     // [k32 step][warp of the warpgroup][lane]
-  // mma_stage of warpgroup wg for stage kt: its warps' metadata words, then the KSTEPS wgmma.sp (drained at once).
-  auto mma_stage = [&](int wg, int kt) {
-    const int slot = kt % C::STAGES;
-    for (int w = 0; w < 4; ++w) {
-      const int q = 4 * wg + w;
-      const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
-      for (int lane = 0; lane < 32; ++lane) {
-        const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));
-        for (int j = 0; j < C::KSTEPS; ++j) {
-          const bool used = rows_ok && kt * C::KSTEPS + j < KS;
-          // The TMA pipeline copies no metadata for blocks past Mp or steps past KS: the kernel reads whatever the
-          // slot held (and discards it), so only the words it uses must be this stage's.
-          const uint32_t v = blk.ld32(C::E_OFF + slot * C::E_STAGE_BYTES + (meta_word + 32 * j) * 4,
-                                      C::TMA && !used ? -2 : kt, "metadata (sm90 smem A)");
-          e[j][w][lane] = used ? v : kSp90PadMeta;
-        }
-      }
-    }
-    for (int j = 0; j < C::KSTEPS; ++j)
-      wgmma_sp_smem_a_m64n128k32(blk, C::A_OFF + slot * C::A_STAGE_BYTES + (int)sp90s_a_start<C>(wg, j),
-                                 C::B_OFF + slot * C::B_STAGE_BYTES + (int)sp90s_b_start<C>(j), e[j],
-                                 &acc[(size_t)wg * 128 * 64], kt, dt);
-  };
+  auto mma_stage = [&](int wg, int kt) { sp90s_mma_stage<C>(blk, acc, wg, m0, Mp, KS, kt, kt % C::STAGES, kt, dt); };
 
   if constexpr (C::TMA) {
     emulate_sp90t_pipeline<C>(pb, blk, m0, n0, Mp, KS, KT, order, mma_stage);
@@ -642,6 +647,113 @@ void emulate_sp90s(const Problem& pb, Output& y, int order = 0) {
   EMU_CHECK(gy <= kMaxGridY, "gridDim.y %lld", (long long)gy);
   for (int bx = 0; bx < gx; ++bx)
     for (int by = 0; by < gy; ++by) emulate_sp90s_block<C>(pb, y, bx, by, order);
+}
+
+// sparse24_gemm_sm90_tma_persistent_kernel's CTA `cta` of a `grid`-CTA launch, statement by statement: its blocks
+// (cta, cta + grid, ... of the plain grid, sp90t_item_x / _y) flow through one ring whose stage count g runs on across
+// them; g is also the tag of a stage's copies, so a slot refilled for the next block before a warpgroup is done with
+// it shows as a tag mismatch. The producer checks each stage's expect-tx byte count and may run into the next block
+// while the warpgroups still work on (or store) this one; each warpgroup zeroes its accumulators at a block's first
+// stage and stores its 64 rows after the last. Schedules as emulate_sp90t_pipeline's (0 producer ahead, 1 consumers
+// first, 2 round robin); a state where nobody can move is a deadlock and fails.
+template <class C>
+void emulate_sp90t_persistent_cta(const Problem& pb, Output& y, int cta, int grid, int order) {
+  const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
+  const float* bias = pb.with_bias ? pb.bias.data() : nullptr;
+  Block blk(C::PIPE_BYTES, C::THREADS);
+  int64_t gx, gy;
+  sp90_grid<C>(tokens, out, gx, gy);
+  std::vector<int> mine;
+  for (int item = cta; item < (int)(gx * gy); item += grid) mine.push_back(item);
+  const int Mp = sp_padded_rows(out), KS = sp_padded_cols(in) / 32, KT = (KS + C::KSTEPS - 1) / C::KSTEPS;
+  const TmaMap2d xmap = sp90t_x_map<C>(tokens, in), wmap = sp90t_w_map<C>(Mp, KS);
+  auto tile = [&](size_t i) { return sp90_tile<C>(in, out, sp90t_item_x(mine[i], (int)gx), sp90t_item_y(mine[i], (int)gx)); };
+  std::vector<emu::Mbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
+  for (auto& b : full) b.expected = 1;
+  for (auto& b : empty) b.expected = C::CONSUMER_THREADS;
+  const int ptid = C::CONSUMER_THREADS;
+  std::vector<float> acc((size_t)C::THREADS * 64, 0.0f);
+  size_t pi = 0;
+  int pkt = 0, pg = 0;                               // producer: block, stage in it, stages loaded
+  size_t ci[C::WG] = {};
+  int ckt[C::WG] = {}, cg[C::WG] = {};               // per warpgroup: block, stage in it, stages consumed
+  auto produce = [&]() -> bool {
+    if (pi >= mine.size()) return false;
+    const int slot = pg % C::STAGES;
+    if (pg >= C::STAGES && !empty[(size_t)slot].passed(sp90d_parity<C>(pg - C::STAGES))) return false;
+    const Sp90Tile t = tile(pi);
+    const int kt = pkt, xs = C::B_OFF + slot * C::B_STAGE_BYTES, es = C::E_OFF + slot * C::E_STAGE_BYTES;
+    int bytes = tma_box_load(blk, ptid, xs, pb.x, xmap, sp90t_x_k<C>(kt, 0), t.n0, pg);
+    bytes += tma_box_load(blk, ptid, xs + C::X_SUB_BYTES, pb.x, xmap, sp90t_x_k<C>(kt, 1), t.n0, pg);
+    bytes += tma_box_load(blk, ptid, C::A_OFF + slot * C::A_STAGE_BYTES, pb.gv, wmap, sp90t_w_k<C>(kt), t.m0, pg);
+    for (int p = 0; p < C::WM; ++p) {
+      const int b = sp90t_meta_bytes<C>(p, t.m0, kt, Mp, KS);
+      if (b > 0) bytes += bulk_load(blk, ptid, es + sp90t_meta_dst<C>(p), pb.gm, sp90t_meta_src<C>(p, t.m0, kt, KS), b, pg);
+    }
+    EMU_CHECK(bytes == sp90t_stage_bytes<C>(t.m0, kt, Mp, KS), "persistent TMA stage %d: copies deliver %d bytes, "
+              "expect_tx says %d", pg, bytes, sp90t_stage_bytes<C>(t.m0, kt, Mp, KS));
+    full[(size_t)slot].arrive_on_copies(blk, ptid);
+    ++pg;
+    if (++pkt == KT) pkt = 0, ++pi;
+    return true;
+  };
+  auto consume = [&](int wg) -> bool {
+    if (ci[wg] >= mine.size()) return false;
+    const int slot = cg[wg] % C::STAGES;
+    if (!full[(size_t)slot].passed(sp90d_parity<C>(cg[wg]))) return false;
+    const Sp90Tile t = tile(ci[wg]);
+    if (ckt[wg] == 0) std::fill(acc.begin() + (size_t)wg * 128 * 64, acc.begin() + (size_t)(wg + 1) * 128 * 64, 0.0f);
+    sp90s_mma_stage<C>(blk, acc, wg, t.m0, Mp, KS, ckt[wg], slot, cg[wg], dt);
+    for (int th = 0; th < 128; ++th) empty[(size_t)slot].arrive(blk);
+    ++cg[wg];
+    if (++ckt[wg] == KT) {  // the block's last stage: this warpgroup's store_tile
+      for (int q = 4 * wg; q < 4 * wg + 4; ++q)
+        for (int lane = 0; lane < 32; ++lane)
+          for (int i = 0; i < 64; ++i) {
+            const int m = sp90_acc_m(t.m0, q, lane, i), n = sp90_acc_n(t.n0, lane, i);
+            if (m < out && n < tokens)
+              y.store(y_offset(n, m, out), acc[((size_t)q * 32 + lane) * 64 + i] + (bias != nullptr ? bias[m] : 0.0f));
+          }
+      ckt[wg] = 0;
+      ++ci[wg];
+    }
+    return true;
+  };
+  auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
+  int turn = 0;
+  while (true) {
+    bool done = pi >= mine.size();
+    for (int wg = 0; wg < C::WG; ++wg) done &= ci[wg] >= mine.size();
+    if (done) break;
+    bool moved = false;
+    if (order == 0) {
+      for (int a = 0; a <= C::WG && !moved; ++a)
+        while (step(a)) moved = true;
+    } else if (order == 1) {
+      for (int a = 1; a <= C::WG && !moved; ++a)
+        while (step(a)) moved = true;
+      if (!moved) moved = step(0);
+    } else {
+      for (int i = 0; i <= C::WG && !moved; ++i) moved = step((turn + i) % (C::WG + 1));
+      turn = (turn + 1) % (C::WG + 1);
+    }
+    EMU_CHECK(moved, "persistent TMA deadlock: CTA %d, producer at stage %d, warpgroup 0 at %d, of %zu blocks x %d",
+              cta, pg, cg[0], mine.size(), KT);
+    if (!moved) return;
+  }
+  EMU_CHECK(pg == cg[0] && pg == cg[C::WG - 1] && pg == (int)mine.size() * KT,
+            "persistent TMA CTA %d: producer loaded %d stages, warpgroups consumed %d and %d", cta, pg, cg[0],
+            cg[C::WG - 1]);
+  EMU_CHECK(!blk.any_inflight(), "persistent TMA: a copy still in flight when the CTA exits");
+}
+
+// The persistent launch: min(blocks, grid) CTAs (the kernel's grid is min(blocks, SMs)), each through its blocks.
+template <class C>
+void emulate_sp90t_persistent(const Problem& pb, Output& y, int grid, int order) {
+  int64_t gx, gy;
+  sp90_grid<C>((int)pb.tokens, (int)pb.out, gx, gy);
+  const int g = (int)std::min<int64_t>(gx * gy, grid);
+  for (int cta = 0; cta < g; ++cta) emulate_sp90t_persistent_cta<C>(pb, y, cta, g, order);
 }
 
 // ----------------------------------------------------------------------------------------------- dense kernel
@@ -923,6 +1035,17 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
         double wt = 0;
         b9f += compare(pb, yt, tma_names[wide][order], wt);
         w9s = std::max(w9s, wt);
+      }
+      // The persistent 256-row TMA kernel (experimental) on 1 CTA (every block through one ring), 2 and 3 CTAs.
+      static const char* const persistent_names[3] = {"sm90 TMA wide persistent (producer ahead)",
+                                                      "sm90 TMA wide persistent (consumers first)",
+                                                      "sm90 TMA wide persistent (round robin)"};
+      for (int grid : {1, 2, 3}) {
+        Output yp(yd, t, o);
+        emulate_sp90t_persistent<Sp90TmaWideCfg>(pb, yp, grid, order);
+        double wp = 0;
+        b9f += compare(pb, yp, persistent_names[order], wp);
+        w9s = std::max(w9s, wp);
       }
     }
     Output yw(yd, t, o);
