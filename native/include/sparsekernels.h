@@ -121,12 +121,13 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  *     for windows, dense masks, bias and head masks, and sk_sparse24_gemm's deeper tiny-token (<= 16) pipelines.
  *   SK_HOPPER_ON: the Hopper kernels loaded by cp.async, the default before (sk_attention's only for causal and key
  *     length masks);
- *   SK_HOPPER_EXPERIMENTAL: candidates measured and not promoted, kept for comparison: sk_sparse24_gemm's
- *     shared-memory-A kernel with 256-row blocks where their grid fills the SMs, else with the decoupled mbarrier
- *     pipeline, and on any device whose shared memory takes them its deeper tiny-token pipelines; sk_attention's
- *     software-pipelined kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_bsr_gemm's Hopper kernel with
- *     256-token CTAs; sk_dense_gemm's in-flight version at every size; and two not yet run on a GPU: sk_gather_cols
- *     with per-tile offsets in registers and paired stores, sk_attention's dense mask bit-packed per call;
+ *   SK_HOPPER_EXPERIMENTAL: candidates, some measured and not promoted, kept for comparison: sk_sparse24_gemm's
+ *     deeper tiny-token pipelines on any device whose shared memory takes them; sk_attention's software-pipelined
+ *     kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_bsr_gemm's Hopper kernel with 256-token CTAs;
+ *     sk_dense_gemm's in-flight version at every size; and three not yet run on a GPU: sk_sparse24_gemm's 256-row
+ *     TMA kernel on persistent CTAs where the grid fills the SMs (else the 128-row TMA kernel), sk_gather_cols with
+ *     per-tile offsets in registers and paired stores, sk_attention's dense mask bit-packed per call (the cp.async
+ *     2:4 variants the TMA ones beat stay reachable through sk_experimental_sparse24_gemm_sm90_variant);
  *   SK_HOPPER_OFF: always mma.sync; SK_HOPPER_QUERY: leave it.
  * The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3; unset or anything else: tma).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
