@@ -217,16 +217,16 @@ __global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
 #endif
 }
 
-// The persistent TMA kernel (BsrTmaCfg, gemm_index.cuh; experimental, not yet run): warps 0-7 multiply as the kernel
-// above, warp 8's lane 0 loads. Tile g of this CTA's sequence (over all its items) uses slot g % STAGES.
-template <class T, class OutT>
-__global__ void __launch_bounds__(BsrTmaCfg::THREADS, BsrTmaCfg::MIN_BLOCKS)
+// The persistent TMA kernel (C: BsrTmaCfg, verified on an H200 on 2026-11-27 and the default; BsrTmaWideCfg, 256
+// tokens, experimental, not yet run; gemm_index.cuh): the consumer warps multiply as the kernel above, a warpgroup per
+// 64 tokens; the last warp's lane 0 loads. Tile g of this CTA's sequence (over all its items) uses slot g % STAGES.
+template <class T, class OutT, class C>
+__global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
     bsr_gemm_sm90_tma_kernel(const __grid_constant__ CUtensorMap tm_x, const __grid_constant__ CUtensorMap tm_w,
                              const int32_t* __restrict__ row_ptr, const int32_t* __restrict__ col_idx,
                              const float* __restrict__ bias, OutT* __restrict__ y, int tokens, int in, int out,
                              int blocks, bool paired) {
 #if SK_SM90A
-  using C = BsrTmaCfg;
   extern __shared__ uint8_t smem_raw[];
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
   const int tid = threadIdx.x;
@@ -299,10 +299,9 @@ cudaError_t launch_cfg(const void* x, const int32_t* row_ptr, const int32_t* col
 // Encodes the two tensor maps and launches the persistent TMA kernel on at most MIN_BLOCKS CTAs per SM. TMA needs
 // 16-byte aligned bases (cudaMalloc gives 256), at most 2^32 rows per map and a driver that encodes the maps;
 // otherwise the cp.async kernel runs.
-template <class T, class OutT>
+template <class T, class OutT, class C>
 cudaError_t launch_tma(const void* x, const int32_t* row_ptr, const int32_t* col_idx, const void* values,
                        int blocks, const float* bias, void* y, int tokens, int in, int out, cudaStream_t stream) {
-  using C = BsrTmaCfg;
   if ((((uintptr_t)x | (uintptr_t)values) & 15u) != 0 || (int64_t)blocks * C::BLK > 0xFFFFFFFFLL)
     return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
   constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
@@ -313,7 +312,7 @@ cudaError_t launch_tma(const void* x, const int32_t* row_ptr, const int32_t* col
     e = encode_tensor_map_sw128(&tm_w, blocks > 0 ? values : x, bf16, bsrt_w_map<C>(blocks > 0 ? blocks : 1));
   if (e != cudaSuccess)
     return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
-  auto kernel = bsr_gemm_sm90_tma_kernel<T, OutT>;
+  auto kernel = bsr_gemm_sm90_tma_kernel<T, OutT, C>;
   e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const bool paired = ((uintptr_t)y % (2 * sizeof(OutT))) == 0;
@@ -329,7 +328,9 @@ cudaError_t launch(const void* x, const int32_t* row_ptr, const int32_t* col_idx
                    const float* bias, void* y, int tokens, int in, int out, BsrSm90Variant variant,
                    cudaStream_t stream) {
   if (variant == BsrSm90Variant::kTma)
-    return launch_tma<T, OutT>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
+    return launch_tma<T, OutT, BsrTmaCfg>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
+  if (variant == BsrSm90Variant::kTma256)
+    return launch_tma<T, OutT, BsrTmaWideCfg>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
   if (variant == BsrSm90Variant::kCta256)
     return launch_cfg<T, OutT, BsrSm90Cfg<256>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);
   return launch_cfg<T, OutT, BsrSm90Cfg<128>>(x, row_ptr, col_idx, values, blocks, bias, y, tokens, in, out, stream);

@@ -15,10 +15,10 @@ cudaError_t bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const i
                      void* y, int y_dtype, int64_t tokens, int64_t in, int64_t out, cudaStream_t stream);
 
 // Hopper (sm_90a wgmma) version of bsr_gemm for block_rows = block_cols = 64, no workspace (cuda/bsr_gemm_sm90.cu).
-// kCta128: the verified 128-token CTAs; kCta256: 256-token CTAs; kTma: persistent CTAs loaded by TMA from a producer
-// warp (the last two not yet run on a GPU).
+// kCta128: 128-token CTAs; kCta256: 256-token CTAs; kTma: persistent CTAs loaded by TMA from a producer warp (the
+// default; all three verified on an H200); kTma256: the same with 256 tokens per item (not yet run on a GPU).
 // Launch only when bsr_gemm_sm90_available(): an sm_90 device running this library's sm_90a machine code (cached).
-enum class BsrSm90Variant { kCta128, kCta256, kTma };
+enum class BsrSm90Variant { kCta128, kCta256, kTma, kTma256 };
 cudaError_t bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                           const void* values, int64_t blocks, const float* bias, void* y, int y_dtype,
                           int64_t tokens, int64_t in, int64_t out, BsrSm90Variant variant, cudaStream_t stream);

@@ -123,11 +123,11 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  *     length masks);
  *   SK_HOPPER_EXPERIMENTAL: candidates, some measured and not promoted, kept for comparison: sk_sparse24_gemm's
  *     deeper tiny-token pipelines on any device whose shared memory takes them; sk_attention's software-pipelined
- *     kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_bsr_gemm's Hopper kernel with 256-token CTAs;
- *     sk_dense_gemm's in-flight version at every size; and three not yet run on a GPU: sk_sparse24_gemm's 256-row
- *     TMA kernel on persistent CTAs where the grid fills the SMs (else the 128-row TMA kernel), sk_gather_cols with
- *     per-tile offsets in registers and paired stores, sk_attention's dense mask bit-packed per call (the cp.async
- *     2:4 variants the TMA ones beat stay reachable through sk_experimental_sparse24_gemm_sm90_variant);
+ *     kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_dense_gemm's in-flight version at every size; and
+ *     four not yet run on a GPU: sk_sparse24_gemm's 256-row TMA kernel on persistent CTAs where the grid fills the
+ *     SMs (else the 128-row TMA kernel), sk_bsr_gemm's persistent TMA kernel with 256 tokens per item,
+ *     sk_gather_cols with per-tile offsets in registers and paired stores, sk_attention's dense mask bit-packed per
+ *     call (the cp.async 2:4 and BSR variants the TMA ones beat stay reachable through the _variant entry points);
  *   SK_HOPPER_OFF: always mma.sync; SK_HOPPER_QUERY: leave it.
  * The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3; unset or anything else: tma).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */
@@ -234,12 +234,14 @@ int sk_experimental_bsr_gemm_sm90(const void* x, int x_dtype, const int32_t* row
 
 /* One of the Hopper BSR kernels by name, whatever the mode (the self-test checks and times each): variant
  * SK_BSR_SM90_DISPATCH is sk_experimental_bsr_gemm_sm90's choice for the mode; CTA128 128-token CTAs (mode on);
- * CTA256 256-token CTAs (experimental); TMA persistent CTAs loaded by the tensor-memory accelerator from a producer
- * warp (the default). Otherwise as sk_experimental_bsr_gemm_sm90; an unknown variant returns SK_ERR_INVALID_ARGUMENT. */
+ * CTA256 256-token CTAs; TMA persistent CTAs loaded by the tensor-memory accelerator from a producer warp (the
+ * default); TMA_256 the same with 256 tokens per work item (the experimental mode's; not yet run on a GPU). Otherwise
+ * as sk_experimental_bsr_gemm_sm90; an unknown variant returns SK_ERR_INVALID_ARGUMENT. */
 #define SK_BSR_SM90_DISPATCH 0
 #define SK_BSR_SM90_CTA128 1
 #define SK_BSR_SM90_CTA256 2
 #define SK_BSR_SM90_TMA 3
+#define SK_BSR_SM90_TMA_256 4
 int sk_experimental_bsr_gemm_sm90_variant(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
                                           const void* values, int64_t blocks, int block_rows, int block_cols,
                                           void* workspace, const float* bias, void* y, int y_dtype, int64_t tokens,

@@ -93,7 +93,7 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
       sk::hopper_mode() != SK_HOPPER_OFF && skcuda::bsr_gemm_sm90_available()) {
     e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
                               sk::hopper_mode() == SK_HOPPER_TMA            ? skcuda::BsrSm90Variant::kTma
-                              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? skcuda::BsrSm90Variant::kCta256
+                              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? skcuda::BsrSm90Variant::kTma256
                                                                             : skcuda::BsrSm90Variant::kCta128,
                               (cudaStream_t)stream);
   } else {
@@ -117,8 +117,8 @@ static int bsr_sm90_variant(const char* fn, const void* x, int x_dtype, const in
   int rc = check_bsr_gemm(fn, x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias,
                           y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
-  if (variant < SK_BSR_SM90_DISPATCH || variant > SK_BSR_SM90_TMA)
-    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_BSR_SM90_* (0..3), got %d", fn, variant);
+  if (variant < SK_BSR_SM90_DISPATCH || variant > SK_BSR_SM90_TMA_256)
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_BSR_SM90_* (0..4), got %d", fn, variant);
   // Valid BSR, but this kernel has one tile shape: 64x64 blocks (m64n64 MMAs, one 128-byte swizzle row per block).
   if (block_rows != 64 || block_cols != 64)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: only 64x64 blocks are supported, got %dx%d", fn, block_rows, block_cols);
@@ -133,11 +133,12 @@ static int bsr_sm90_variant(const char* fn, const void* x, int x_dtype, const in
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
   if (variant == SK_BSR_SM90_DISPATCH)
     variant = sk::hopper_mode() == SK_HOPPER_TMA            ? SK_BSR_SM90_TMA
-              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_CTA256
+              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_TMA_256
                                                             : SK_BSR_SM90_CTA128;
-  const skcuda::BsrSm90Variant v = variant == SK_BSR_SM90_TMA      ? skcuda::BsrSm90Variant::kTma
-                                   : variant == SK_BSR_SM90_CTA256 ? skcuda::BsrSm90Variant::kCta256
-                                                                   : skcuda::BsrSm90Variant::kCta128;
+  const skcuda::BsrSm90Variant v = variant == SK_BSR_SM90_TMA       ? skcuda::BsrSm90Variant::kTma
+                                   : variant == SK_BSR_SM90_TMA_256 ? skcuda::BsrSm90Variant::kTma256
+                                   : variant == SK_BSR_SM90_CTA256  ? skcuda::BsrSm90Variant::kCta256
+                                                                    : skcuda::BsrSm90Variant::kCta128;
   e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out, v,
                             (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: kernel launch");

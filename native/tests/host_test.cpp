@@ -519,7 +519,7 @@ static void test_bsr_gemm_validation(int count) {
     CHECK(rc == SK_ERR_INVALID_ARGUMENT, "bsr_gemm_sm90_variant %s: rc %d", c.what, rc);
   }
   // An unknown variant of a valid call, named in the message.
-  for (int var : {-1, SK_BSR_SM90_TMA + 1}) {
+  for (int var : {-1, SK_BSR_SM90_TMA_256 + 1}) {
     const int rc = sk_experimental_bsr_gemm_sm90_variant(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr,
                                                          y, F32, 1, 64, 64, var, nullptr);
     CHECK(rc == SK_ERR_INVALID_ARGUMENT && strstr(sk_last_error(), "variant") != nullptr,
@@ -541,7 +541,7 @@ static void test_bsr_gemm_validation(int count) {
                                        nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid bsr sm90 launch w/o GPU rc %d", rc);
     if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only bsr sm90 launch rc %d", rc);
-    for (int var = SK_BSR_SM90_DISPATCH; var <= SK_BSR_SM90_TMA; ++var) {
+    for (int var = SK_BSR_SM90_DISPATCH; var <= SK_BSR_SM90_TMA_256; ++var) {
       rc = sk_experimental_bsr_gemm_sm90_variant(x, BF16, rp, nullptr, nullptr, 0, 64, 64, nullptr, nullptr, y, F32, 1,
                                                  64, 64, var, nullptr);
       CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "bsr sm90 variant %d w/o GPU rc %d",

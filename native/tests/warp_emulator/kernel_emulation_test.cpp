@@ -1380,9 +1380,11 @@ void wgmma_m64n64k16(Block& blk, int a_start, int b_start, float* acc, int tag, 
 // of tile g - STAGES, both boxes on full after an expect_tx the emulation checks; each consumer warpgroup waits for
 // full, runs its 4 m64n64k16 steps (operands read at issue: the slot is released only after the next tile's wait),
 // releases the previous tile's slot (one group in flight), and at an item's end releases its last tile and stores
-// its 64 tokens. Schedules (order) as emulate_sp90t_pipeline.
+// its 64 tokens. Schedules (order) as emulate_sp90t_pipeline. C: BsrTmaCfg (two warpgroups, 128 tokens) or
+// BsrTmaWideCfg (four, 256).
+template <class C>
 void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int order) {
-  using C = BsrTmaCfg;
+  constexpr int WG = C::CONSUMER_THREADS / 128;
   const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
   const int nbc = in / C::BLK, blocks = (int)pb.blocks();
   const int64_t items = bsrt_items<C>(tokens, out);
@@ -1430,7 +1432,7 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
     bool started;
     std::vector<float> acc;
   };
-  Wg wgs[2];
+  Wg wgs[WG];
   for (auto& c : wgs) c = Wg{cta, BsrItem{}, 0, 0, -1, false, std::vector<float>(4 * 32 * 32, 0.0f)};
   auto release = [&](int tile) {
     for (int t = 0; t < 128; ++t) empty[(size_t)(tile % C::STAGES)].arrive(blk);
@@ -1475,34 +1477,39 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
   auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
   int turn = 0;
   while (true) {
-    if (wgs[0].w >= items && wgs[1].w >= items) break;
+    bool done = true;
+    for (const Wg& c : wgs) done &= c.w >= items;
+    if (done) break;
     bool moved = false;
     if (order == 0) {
-      for (int a = 0; a <= 2 && !moved; ++a)
+      for (int a = 0; a <= WG && !moved; ++a)
         while (step(a)) moved = true;
     } else if (order == 1) {
-      for (int a = 1; a <= 2 && !moved; ++a)
+      for (int a = 1; a <= WG && !moved; ++a)
         while (step(a)) moved = true;
       if (!moved) moved = step(0);
     } else {
-      for (int i = 0; i <= 2 && !moved; ++i) moved = step((turn + i) % 3);
-      turn = (turn + 1) % 3;
+      for (int i = 0; i <= WG && !moved; ++i) moved = step((turn + i) % (WG + 1));
+      turn = (turn + 1) % (WG + 1);
     }
     EMU_CHECK(moved, "BSR TMA deadlock: CTA %d, producer at tile %d, consumers at tiles %d and %d", cta, pg, wgs[0].g,
-              wgs[1].g);
+              wgs[WG - 1].g);
     if (!moved) return;
   }
-  EMU_CHECK(!produce() && pg == wgs[0].g && pg == wgs[1].g, "BSR TMA CTA %d: producer loaded %d tiles, consumers used "
-            "%d and %d", cta, pg, wgs[0].g, wgs[1].g);
+  bool same = true;
+  for (const Wg& c : wgs) same &= c.g == pg;
+  EMU_CHECK(!produce() && same, "BSR TMA CTA %d: producer loaded %d tiles, consumers used %d and %d", cta, pg,
+            wgs[0].g, wgs[WG - 1].g);
   EMU_CHECK(!blk.any_inflight(), "BSR TMA: a copy still in flight when the CTA exits");
 }
 
 // The whole persistent launch of `grid` CTAs (the host caps it at MIN_BLOCKS per SM; small grids here make each CTA
 // run several items, so the ring runs on across items and wraps).
+template <class C>
 void emulate_bsr_tma(const BsrProblem& pb, Output& y, int grid, int order) {
-  const int64_t items = bsrt_items<BsrTmaCfg>((int)pb.tokens, (int)pb.out);
+  const int64_t items = bsrt_items<C>((int)pb.tokens, (int)pb.out);
   const int g = (int)std::min<int64_t>(grid, items);
-  for (int cta = 0; cta < g; ++cta) emulate_bsr_tma_cta(pb, y, cta, g, order);
+  for (int cta = 0; cta < g; ++cta) emulate_bsr_tma_cta<C>(pb, y, cta, g, order);
 }
 
 bool run_bsr_case(std::mt19937& rng, int64_t t, int br, int bc, int64_t nbr, int64_t nbc, int pattern, int xd, int yd,
@@ -1539,17 +1546,19 @@ bool run_bsr_case(std::mt19937& rng, int64_t t, int br, int bc, int64_t nbr, int
   }
   double worst = 0;
   long bad = compare(pb.dense, y, "bsr", worst);
-  // 64x64 blocks: the Hopper persistent TMA kernel too (it ignores the workspace), under each schedule, on one CTA
-  // (every item in one ring) and on three.
+  // 64x64 blocks: the Hopper persistent TMA kernels too (they ignore the workspace), 128 and 256 tokens per item,
+  // under each schedule, on one CTA (every item in one ring) and on three.
   if (br == 64 && bc == 64 && xd != emu::F32)
     for (int order = 0; order < 3; ++order)
-      for (int grid : {1, 3}) {
-        Output yt(yd, t, pb.out);
-        emulate_bsr_tma(pb, yt, grid, order);
-        double w = 0;
-        bad += compare(pb.dense, yt, "bsr sm90 TMA", w);
-        worst = std::max(worst, w);
-      }
+      for (int grid : {1, 3})
+        for (int wide = 0; wide < 2; ++wide) {
+          Output yt(yd, t, pb.out);
+          if (wide) emulate_bsr_tma<BsrTmaWideCfg>(pb, yt, grid, order);
+          else emulate_bsr_tma<BsrTmaCfg>(pb, yt, grid, order);
+          double w = 0;
+          bad += compare(pb.dense, yt, wide ? "bsr sm90 TMA 256" : "bsr sm90 TMA", w);
+          worst = std::max(worst, w);
+        }
   const long model = emu::failures().count - before;
   const bool ok = bad == 0 && model == 0;
   if (!ok || getenv("SK_EMU_VERBOSE"))
