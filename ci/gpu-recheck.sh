@@ -62,7 +62,7 @@ run "attention sm90 self-test (mode on's kernel; overlap = the software-pipeline
 run "2:4 sm90 self-test (mode on's dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA, the default)" 60 \
   sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
-run "BSR sm90 self-test (128-token CTAs (mode on), then 256-token CTAs, then the persistent TMA kernel, the default)" 40 bsr-sm90.txt \
+run "BSR sm90 self-test (128-token CTAs (mode on), 256-token CTAs, the persistent TMA kernel (the default), the same with 256 tokens)" 50 bsr-sm90.txt \
   "$build/sk_gpu_bsr_sm90_selftest"
 run "native self-test (default dispatch)" 60 selftest.txt "$build/sk_gpu_selftest"
 # Every kernel against its fp64 reference again, through the experimental variants (2:4 with 256-row blocks where
