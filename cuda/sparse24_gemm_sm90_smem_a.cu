@@ -251,6 +251,29 @@ __device__ __forceinline__ void sp90t_issue_stage(uint32_t base, uint32_t full, 
     if (bytes > 0) bulk_load(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar);
   }
 }
+
+// A TMA consumer warp's share of the block at (m0, n0): its KT stages, the CTA's stages g0, g0 + 1, ... of the ring
+// (slot g % STAGES; each waited for, multiplied, released), then its 32 rows of the tile stored.
+template <class C, class T, class OutT>
+__device__ __forceinline__ void sp90t_consume_block(uint32_t base, uint8_t* smem, uint32_t full, uint32_t empty, int g0,
+                                                    int KT, int KS, int Mp, int m0, int n0, int q, int lane,
+                                                    const float* __restrict__ bias, OutT* __restrict__ y, int tokens,
+                                                    int out) {
+  const int wg = q >> 2;
+  const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+  const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
+  float acc[64];
+#pragma unroll
+  for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+  for (int kt = 0; kt < KT; ++kt) {
+    const int g = g0 + kt, slot = g % C::STAGES;
+    mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(g));  // the stage's boxes and metadata have landed
+    mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
+    mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of the stage are done with the slot
+  }
+  sm90::pin(acc);
+  store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+}
 #endif
 
 // The TMA pipeline (Sp90TmaCfg, gemm_index.cuh; verified on an H200, 2026-11-27): warps 0-7 consume exactly as the
@@ -281,20 +304,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
     return;  // the consumers wait for every stage, so no copy outlives the block
   }
 
-  const int wg = q >> 2;
-  const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
-  const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
-  float acc[64];
-#pragma unroll
-  for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
-  for (int kt = 0; kt < KT; ++kt) {
-    const int slot = kt % C::STAGES;
-    mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(kt));  // the stage's boxes and metadata have landed
-    mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
-    mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of stage kt are done with the slot
-  }
-  sm90::pin(acc);
-  store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+  sp90t_consume_block<C, T>(base, smem, full, empty, 0, KT, KS, Mp, m0, n0, q, lane, bias, y, tokens, out);
 #else
   __trap();  // never launched without sm_90a code (as the kernel above)
 #endif
@@ -339,23 +349,11 @@ __global__ void __launch_bounds__(C::THREADS, 1)
     return;  // the consumers wait for every stage, so no copy outlives the block
   }
 
-  const int wg = q >> 2;
-  const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
   int g = 0;  // stages this CTA has consumed, the producer's count stage for stage
   for (int item = blockIdx.x; item < items; item += gridDim.x) {
     const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, sp90t_item_x(item, (int)gx), sp90t_item_y(item, (int)gx));
-    const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
-    float acc[64];
-#pragma unroll
-    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
-    for (int kt = 0; kt < KT; ++kt, ++g) {
-      const int slot = g % C::STAGES;
-      mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(g));  // the stage's boxes and metadata have landed
-      mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
-      mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of the stage are done with the slot
-    }
-    sm90::pin(acc);
-    store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+    sp90t_consume_block<C, T>(base, smem, full, empty, g, KT, KS, Mp, m0, n0, q, lane, bias, y, tokens, out);
+    g += KT;
   }
 #else
   __trap();  // never launched without sm_90a code (as the kernels above)

@@ -418,6 +418,31 @@ int bulk_load(Block& blk, int tid, int dst, const std::vector<uint32_t>& g, int6
   return bytes;
 }
 
+// Runs a producer / consumer TMA pipeline's actors (step(0): the producer, step(1 .. consumers): the consumer
+// warpgroups; each returns whether it could move) until done(), under schedule `order`: 0 the producer runs as far
+// ahead as the ring lets it, then each consumer in turn; 1 the consumers move first and the producer only when none
+// can; 2 every actor in turn, one step each. Returns false at a state where nobody can move (a deadlock).
+template <class Step, class Done>
+bool run_tma_schedule(int order, int consumers, Step&& step, Done&& done) {
+  int turn = 0;
+  while (!done()) {
+    bool moved = false;
+    if (order == 0) {
+      for (int a = 0; a <= consumers && !moved; ++a)
+        while (step(a)) moved = true;
+    } else if (order == 1) {
+      for (int a = 1; a <= consumers && !moved; ++a)
+        while (step(a)) moved = true;
+      if (!moved) moved = step(0);
+    } else {
+      for (int i = 0; i <= consumers && !moved; ++i) moved = step((turn + i) % (consumers + 1));
+      turn = (turn + 1) % (consumers + 1);
+    }
+    if (!moved) return false;
+  }
+  return true;
+}
+
 // sparse24_gemm_sm90_tma_kernel's pipeline (Sp90TmaCfg), statement by statement: the producer (thread
 // CONSUMER_THREADS, lane 0 of warp 8) refills slot kt % STAGES with stage kt once empty has completed the phase of
 // stage kt - STAGES, checks that its copies deliver exactly the bytes its arrive.expect_tx announced (a mismatch
@@ -462,28 +487,15 @@ void emulate_sp90t_pipeline(const Problem& pb, Block& blk, int m0, int n0, int M
     return true;
   };
   // actor 0: the producer, 1 + wg: consumer warpgroup wg
-  auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
-  int turn = 0;
-  while (true) {
-    bool done = kt_p >= KT;
-    for (int wg = 0; wg < C::WG; ++wg) done &= kt_c[wg] >= KT;
-    if (done) break;
-    bool moved = false;
-    if (order == 0) {
-      for (int a = 0; a <= C::WG && !moved; ++a)
-        while (step(a)) moved = true;
-    } else if (order == 1) {
-      for (int a = 1; a <= C::WG && !moved; ++a)
-        while (step(a)) moved = true;
-      if (!moved) moved = step(0);
-    } else {
-      for (int i = 0; i <= C::WG && !moved; ++i) moved = step((turn + i) % (C::WG + 1));
-      turn = (turn + 1) % (C::WG + 1);
-    }
-    EMU_CHECK(moved, "TMA pipeline deadlock: producer at stage %d, consumers at %d and %d, of %d", kt_p, kt_c[0],
-              kt_c[C::WG - 1], KT);
-    if (!moved) return;
-  }
+  const bool ran = run_tma_schedule(order, C::WG, [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); },
+                                    [&]() {
+                                      bool done = kt_p >= KT;
+                                      for (int wg = 0; wg < C::WG; ++wg) done &= kt_c[wg] >= KT;
+                                      return done;
+                                    });
+  EMU_CHECK(ran, "TMA pipeline deadlock: producer at stage %d, consumers at %d and %d, of %d", kt_p, kt_c[0],
+            kt_c[C::WG - 1], KT);
+  if (!ran) return;
   EMU_CHECK(!blk.any_inflight(), "TMA pipeline: a copy still in flight when the block exits");
 }
 
@@ -719,28 +731,15 @@ void emulate_sp90t_persistent_cta(const Problem& pb, Output& y, int cta, int gri
     }
     return true;
   };
-  auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
-  int turn = 0;
-  while (true) {
-    bool done = pi >= mine.size();
-    for (int wg = 0; wg < C::WG; ++wg) done &= ci[wg] >= mine.size();
-    if (done) break;
-    bool moved = false;
-    if (order == 0) {
-      for (int a = 0; a <= C::WG && !moved; ++a)
-        while (step(a)) moved = true;
-    } else if (order == 1) {
-      for (int a = 1; a <= C::WG && !moved; ++a)
-        while (step(a)) moved = true;
-      if (!moved) moved = step(0);
-    } else {
-      for (int i = 0; i <= C::WG && !moved; ++i) moved = step((turn + i) % (C::WG + 1));
-      turn = (turn + 1) % (C::WG + 1);
-    }
-    EMU_CHECK(moved, "persistent TMA deadlock: CTA %d, producer at stage %d, warpgroup 0 at %d, of %zu blocks x %d",
-              cta, pg, cg[0], mine.size(), KT);
-    if (!moved) return;
-  }
+  const bool ran = run_tma_schedule(order, C::WG, [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); },
+                                    [&]() {
+                                      bool done = pi >= mine.size();
+                                      for (int wg = 0; wg < C::WG; ++wg) done &= ci[wg] >= mine.size();
+                                      return done;
+                                    });
+  EMU_CHECK(ran, "persistent TMA deadlock: CTA %d, producer at stage %d, warpgroup 0 at %d, of %zu blocks x %d", cta,
+            pg, cg[0], mine.size(), KT);
+  if (!ran) return;
   EMU_CHECK(pg == cg[0] && pg == cg[C::WG - 1] && pg == (int)mine.size() * KT,
             "persistent TMA CTA %d: producer loaded %d stages, warpgroups consumed %d and %d", cta, pg, cg[0],
             cg[C::WG - 1]);
@@ -1474,28 +1473,15 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
     c.started = false;
     return true;
   };
-  auto step = [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); };
-  int turn = 0;
-  while (true) {
-    bool done = true;
-    for (const Wg& c : wgs) done &= c.w >= items;
-    if (done) break;
-    bool moved = false;
-    if (order == 0) {
-      for (int a = 0; a <= WG && !moved; ++a)
-        while (step(a)) moved = true;
-    } else if (order == 1) {
-      for (int a = 1; a <= WG && !moved; ++a)
-        while (step(a)) moved = true;
-      if (!moved) moved = step(0);
-    } else {
-      for (int i = 0; i <= WG && !moved; ++i) moved = step((turn + i) % (WG + 1));
-      turn = (turn + 1) % (WG + 1);
-    }
-    EMU_CHECK(moved, "BSR TMA deadlock: CTA %d, producer at tile %d, consumers at tiles %d and %d", cta, pg, wgs[0].g,
-              wgs[WG - 1].g);
-    if (!moved) return;
-  }
+  const bool ran = run_tma_schedule(order, WG, [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); },
+                                    [&]() {
+                                      bool done = true;
+                                      for (const Wg& c : wgs) done &= c.w >= items;
+                                      return done;
+                                    });
+  EMU_CHECK(ran, "BSR TMA deadlock: CTA %d, producer at tile %d, consumers at tiles %d and %d", cta, pg, wgs[0].g,
+            wgs[WG - 1].g);
+  if (!ran) return;
   bool same = true;
   for (const Wg& c : wgs) same &= c.g == pg;
   EMU_CHECK(!produce() && same, "BSR TMA CTA %d: producer loaded %d tiles, consumers used %d and %d", cta, pg,
