@@ -81,8 +81,10 @@ using namespace att90;  // pin, qk_mma, pv_mma and the per-tile arithmetic (atte
 // read per score (the default), or in the bit-packed form attention_sm90 builds per call in the experimental mode
 // (attention_mask_bits.cuh: a class per 128 x 128 tile, skipped when the mask hides it from every row, taken whole
 // when it hides nothing); an additive bias is read per score as attention.cu does (a bias of -inf masks its key
-// whatever the score); the non-finite V guard runs on tiles where some score may be hidden; sliding windows go through the same tile-range and visibility helpers as causal; a head the head mask
-// prunes runs no tile and stores zeros. Without them (MASKED false) it is the verified kernel's source, unchanged.
+// whatever the score); the non-finite V guard runs on tiles where some score may be hidden (since session 12 not on
+// whole tiles of windows-only calls); sliding windows go through the same tile-range and visibility helpers as
+// causal; a head the head mask prunes runs no tile and stores zeros. Without them (MASKED false) it is the verified
+// kernel's source, unchanged.
 // BITS (MASKED only): a.mask in the bit-packed form (a.mask_bits, a.mask_classes), not per byte.
 template <class T, class OutT, int D, int BK, bool DECOUPLED, bool MASKED, bool BITS = false>
 __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionArgs a, float scale_log2) {
@@ -115,10 +117,9 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     for (int i = 0; i < C::NO; ++i) o[db][i] = 0.f;
   float m_i[2] = {-INFINITY, -INFINITY}, l_i[2] = {0.f, 0.f};
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
-  // MASKED: this thread's two rows of the bit-packed mask (attention_mask_bits.cuh; a.mask_bits is set whenever
-  // a.mask is, attention_sm90 builds it) and of the bias (broadcast strides), and the CTA's row of tile classes.
-  // Until the bit-packed form has run on a GPU it is the experimental mode's; the default reads the byte mask per
-  // score (mask_row), as the verified kernel did.
+  // MASKED: this thread's two rows of the dense mask, bytes (mask_row) or, with BITS, the bit-packed form
+  // attention_sm90 builds in the experimental mode (bits_row, attention_mask_bits.cuh) and the CTA's row of tile
+  // classes; and its two rows of the bias. Broadcast strides throughout.
   const uint64_t* bits_row[2] = {nullptr, nullptr};
   const uint8_t* mask_row[2] = {nullptr, nullptr};
   const float* bias_row[2] = {nullptr, nullptr};
@@ -130,7 +131,8 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
     for (int hr = 0; hr < 2; ++hr) {
       const int row = min(row_g + 8 * hr, a.lq - 1);  // rows past lq are never read (see the masking step)
       if (BITS) bits_row[hr] = a.mask_bits + mask_bits_row(a.mask_shape, slice, row);
-      else if (a.mask != nullptr) mask_row[hr] = a.mask + att_bcast_offset(b, h, row, 0, a.mask_sb, a.mask_sh, a.mask_sq);
+      else if (a.mask != nullptr)
+        mask_row[hr] = a.mask + att_bcast_offset(b, h, row, 0, a.mask_sb, a.mask_sh, a.mask_sq);
       if (a.bias != nullptr) bias_row[hr] = a.bias + att_bcast_offset(b, h, row, 0, a.bias_sb, a.bias_sh, a.bias_sq);
     }
   }

@@ -338,7 +338,8 @@ __global__ void __launch_bounds__(C::THREADS, 1)
     if (lane == 0) {
       int g = 0;  // stages this CTA has loaded
       for (int item = blockIdx.x; item < items; item += gridDim.x) {
-        const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, sp90t_item_x(item, (int)gx), sp90t_item_y(item, (int)gx));
+        const auto [Mp, KS, KT, m0, n0] =
+            sp90_tile<C>(in, out, sp90t_item_x(item, (int)gx), sp90t_item_y(item, (int)gx));
         for (int kt = 0; kt < KT; ++kt, ++g) {
           const int slot = g % C::STAGES;
           if (g >= C::STAGES) mbar_wait_or_trap(empty + 8 * slot, sp90d_parity<C>(g - C::STAGES));
