@@ -120,10 +120,6 @@ experimental() {
 }
 
 sm90="$build/sk_gpu_sm90_selftest"
-step "experimental Hopper dense GEMM (wgmma; own process, not part of the verdict until verified)"
-experimental "sm90 dense" 30 sm90.txt "^PASS sm90 dense( inflight)? tokens" "$sm90" dense
-took
-
 step "experimental Hopper 2:4 GEMM (wgmma.mma_async.sp; own process, not part of the verdict until verified)"
 # ~140 small cases (20 per kernel variant) and timings at 4096, 512, 128, 16 and 1 tokens: ~15 seconds when it works;
 # the cap only bounds a hang or a trap (the decoupled pipelines run after the lockstep ones, the TMA ones last).
@@ -255,10 +251,17 @@ else
 fi
 took
 
+# Last but one: our dense wgmma kernel against cuBLAS (dense layers run on cuBLAS where the host has it, so this is the
+# least needed timing; its fp64-reference cases take ~35 s, which a slow build once took from the JUnit group).
+step "experimental Hopper dense GEMM (wgmma; own process, not part of the verdict until verified)"
+experimental "sm90 dense" 30 sm90.txt "^PASS sm90 dense( inflight)? tokens" "$sm90" dense
+took
+
 step "native self-test in the experimental mode (SPARSEKERNELS_HOPPER=experimental; outside the verdict)"
-# The same fp64-reference cases through every experimental variant (wide or decoupled 2:4, deep tiny-token 2:4, the
-# software-pipelined Hopper attention, and for dense masks, bias, windows and head masks its decoupled MASKED
-# instantiation, 256-token BSR CTAs, vector column gathers, in-flight dense): ~10 s when they work. Last, so that a hang there (40 s at most) costs only time nothing else needed.
+# The same fp64-reference cases through every experimental variant (sparsekernels.h, sk_hopper_kernels: 2:4 on
+# persistent TMA CTAs, BSR with 256 tokens per TMA item, the Hopper attention's bit-packed dense masks, the HOIST
+# column gather, the cp.async software-pipelined attention, in-flight dense): ~10 s when they work. Last, so that a
+# hang there (40 s at most) costs only time nothing else needed.
 experimental "selftest experimental mode" 40 selftest-experimental.txt "^PASS " /usr/bin/env \
   SPARSEKERNELS_HOPPER=experimental "$selftest"
 took
