@@ -252,6 +252,26 @@ __device__ __forceinline__ void sp90t_issue_stage(uint32_t base, uint32_t full, 
   }
 }
 
+// The TMA kernels' shared memory: the 1024-byte aligned base (TMA's 128-byte swizzle needs 1024-byte boxes) as an
+// address and a pointer, and the ring's full / empty barriers (+ 8 * slot), initialised by thread 0 and made visible
+// to the block by its only block-wide barrier (the producer warp leaves early).
+struct Sp90tSmem {
+  uint32_t base;
+  uint8_t* smem;
+  uint32_t full, empty;
+};
+template <class C>
+__device__ __forceinline__ Sp90tSmem sp90t_setup(uint8_t* smem_raw) {
+  Sp90tSmem r;
+  r.base = (smem_u32(smem_raw) + 1023u) & ~1023u;
+  r.smem = smem_raw + (r.base - smem_u32(smem_raw));
+  r.full = r.base + C::BAR_OFF;
+  r.empty = r.full + C::STAGES * 8;
+  if (threadIdx.x == 0) init_tma_ring(r.full, r.empty, C::STAGES, C::CONSUMER_THREADS);
+  __syncthreads();
+  return r;
+}
+
 // A TMA consumer warp's share of the block at (m0, n0): its KT stages, the CTA's stages g0, g0 + 1, ... of the ring
 // (slot g % STAGES; each waited for, multiplied, released), then its 32 rows of the tile stored.
 template <class C, class T, class OutT>
@@ -285,13 +305,9 @@ __global__ void __launch_bounds__(C::THREADS, 1)
                                   OutT* __restrict__ y, int tokens, int in, int out) {
 #if SK_SM90A
   extern __shared__ uint8_t smem_raw[];
-  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
-  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));
   const int tid = threadIdx.x, lane = tid & 31, q = tid >> 5;
   const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, blockIdx.x, blockIdx.y);
-  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
-  if (tid == 0) init_tma_ring(full, empty, C::STAGES, C::CONSUMER_THREADS);
-  __syncthreads();  // the only block-wide barrier: the producer warp leaves early
+  const auto [base, smem, full, empty] = sp90t_setup<C>(smem_raw);
 
   if (q == C::PRODUCER_WARP) {
     if (lane == 0) {
@@ -324,12 +340,8 @@ __global__ void __launch_bounds__(C::THREADS, 1)
                                              OutT* __restrict__ y, int tokens, int in, int out) {
 #if SK_SM90A
   extern __shared__ uint8_t smem_raw[];
-  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // TMA's 128-byte swizzle needs 1024-byte boxes
-  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));
+  const auto [base, smem, full, empty] = sp90t_setup<C>(smem_raw);
   const int tid = threadIdx.x, lane = tid & 31, q = tid >> 5;
-  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
-  if (tid == 0) init_tma_ring(full, empty, C::STAGES, C::CONSUMER_THREADS);
-  __syncthreads();  // the only block-wide barrier: the producer warp leaves early
   int64_t gx, gy;
   sp90_grid<C>(tokens, out, gx, gy);
   const int items = (int)(gx * gy);
