@@ -73,6 +73,22 @@ int check_bsr_gemm(const char* fn, const void* x, int x_dtype, const int32_t* ro
   return SK_OK;
 }
 
+#ifdef SK_WITH_CUDA
+// The Hopper BSR kernel a mode chooses (SK_BSR_SM90_DISPATCH), or the one a SK_BSR_SM90_* id names.
+int bsr_sm90_variant_of_mode() {
+  const int mode = sk::hopper_mode();
+  return mode == SK_HOPPER_TMA ? SK_BSR_SM90_TMA : mode == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_TMA_256
+                                                                                 : SK_BSR_SM90_CTA128;
+}
+skcuda::BsrSm90Variant bsr_sm90_kernel(int variant) {
+  if (variant == SK_BSR_SM90_DISPATCH) variant = bsr_sm90_variant_of_mode();
+  return variant == SK_BSR_SM90_TMA       ? skcuda::BsrSm90Variant::kTma
+         : variant == SK_BSR_SM90_TMA_256 ? skcuda::BsrSm90Variant::kTma256
+         : variant == SK_BSR_SM90_CTA256  ? skcuda::BsrSm90Variant::kCta256
+                                          : skcuda::BsrSm90Variant::kCta128;
+}
+#endif
+
 }  // namespace
 
 SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, const int32_t* col_idx,
@@ -92,10 +108,7 @@ SK_EXPORT int sk_bsr_gemm(const void* x, int x_dtype, const int32_t* row_ptr, co
   if (block_rows == 64 && block_cols == 64 && workspace == nullptr && tokens > 64 &&
       sk::hopper_mode() != SK_HOPPER_OFF && skcuda::bsr_gemm_sm90_available()) {
     e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
-                              sk::hopper_mode() == SK_HOPPER_TMA            ? skcuda::BsrSm90Variant::kTma
-                              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? skcuda::BsrSm90Variant::kTma256
-                                                                            : skcuda::BsrSm90Variant::kCta128,
-                              (cudaStream_t)stream);
+                              bsr_sm90_kernel(SK_BSR_SM90_DISPATCH), (cudaStream_t)stream);
   } else {
     e = skcuda::bsr_gemm(x, x_dtype, row_ptr, col_idx, values, blocks, block_rows, block_cols, workspace, bias, y,
                          y_dtype, tokens, in, out, (cudaStream_t)stream);
@@ -131,16 +144,8 @@ static int bsr_sm90_variant(const char* fn, const void* x, int x_dtype, const in
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: cudaGetDeviceCount");
   if (!skcuda::bsr_gemm_sm90_available())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
-  if (variant == SK_BSR_SM90_DISPATCH)
-    variant = sk::hopper_mode() == SK_HOPPER_TMA            ? SK_BSR_SM90_TMA
-              : sk::hopper_mode() == SK_HOPPER_EXPERIMENTAL ? SK_BSR_SM90_TMA_256
-                                                            : SK_BSR_SM90_CTA128;
-  const skcuda::BsrSm90Variant v = variant == SK_BSR_SM90_TMA       ? skcuda::BsrSm90Variant::kTma
-                                   : variant == SK_BSR_SM90_TMA_256 ? skcuda::BsrSm90Variant::kTma256
-                                   : variant == SK_BSR_SM90_CTA256  ? skcuda::BsrSm90Variant::kCta256
-                                                                    : skcuda::BsrSm90Variant::kCta128;
-  e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out, v,
-                            (cudaStream_t)stream);
+  e = skcuda::bsr_gemm_sm90(x, x_dtype, row_ptr, col_idx, values, blocks, bias, y, y_dtype, tokens, in, out,
+                            bsr_sm90_kernel(variant), (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_bsr_gemm_sm90: kernel launch");
   return SK_OK;
 #else
