@@ -8,12 +8,18 @@ package dev.sparsekernels.cpu;
  * {@link #describe()}.
  *
  * <p>{@code -Dsparsekernels.cpu.vectorization=false} forces the plain-Java kernels.
+ *
+ * <p>The GEMM kernels come in two widths. {@code -Dsparsekernels.cpu.vectorBits=auto} (the default) takes the 512-bit
+ * ones when the preferred species is 512 bits wide (the JVM saw AVX-512 and kept it on) and the JDK is 21 or later
+ * (JDK 17's C2 was measured spilling the 256-bit six-row kernel; its 512-bit code was never checked); {@code 256} or
+ * {@code 512} force one. A forced 512 that cannot run falls back to 256 and says why.
  */
 public final class CpuVectorization {
     private CpuVectorization() {}
 
     static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final String VECTOR_IMPL = "dev.sparsekernels.cpu.VectorKernels";
+    private static final String VECTOR_IMPL_512 = "dev.sparsekernels.cpu.VectorKernels512";
 
     private static final CpuKernels KERNELS;
     private static final boolean ACTIVE;
@@ -28,17 +34,26 @@ public final class CpuVectorization {
         } else if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
             description = "scalar: " + VECTOR_MODULE + " not present (run with --add-modules " + VECTOR_MODULE + ")";
         } else {
-            String why;
-            try {
-                chosen = (CpuKernels) Class.forName(VECTOR_IMPL).getDeclaredConstructor().newInstance();
-                active = true;
-                why = null;
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                why = String.valueOf(e.getCause().getMessage());
-            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                why = e.toString();
+            String why = null;
+            String widthNote = "";
+            String bits = System.getProperty("sparsekernels.cpu.vectorBits", "auto");
+            if (bits.equals("512") || bits.equals("auto") && Runtime.version().feature() >= 21) {
+                try {
+                    chosen = load(VECTOR_IMPL_512);
+                    active = true;
+                } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                    widthNote = bits.equals("512") ? " (512-bit kernels unusable: " + reason(e) + ")" : "";
+                }
             }
-            description = active ? chosen.describe() : "scalar: Vector API unusable (" + why + ")";
+            if (!active) {
+                try {
+                    chosen = load(VECTOR_IMPL);
+                    active = true;
+                } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                    why = reason(e);
+                }
+            }
+            description = active ? chosen.describe() + widthNote : "scalar: Vector API unusable (" + why + ")";
             if (!active) {
                 chosen = ScalarKernels.INSTANCE;
             }
@@ -46,6 +61,15 @@ public final class CpuVectorization {
         KERNELS = chosen;
         ACTIVE = active;
         DESCRIPTION = description;
+    }
+
+    private static CpuKernels load(String impl) throws ReflectiveOperationException {
+        return (CpuKernels) Class.forName(impl).getDeclaredConstructor().newInstance();
+    }
+
+    private static String reason(Throwable e) {
+        return e instanceof java.lang.reflect.InvocationTargetException ite
+                ? String.valueOf(ite.getCause().getMessage()) : e.toString();
     }
 
     /** True when the Vector API kernels run; false when the plain-Java fallback does. */

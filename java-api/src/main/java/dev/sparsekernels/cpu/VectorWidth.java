@@ -21,6 +21,14 @@ final class VectorWidth {
         }
     }
 
+    /** Throws (making the loader take the 256-bit kernels) when 512-bit vectors are not native here. */
+    static void require512() {
+        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() < 512) {
+            throw new UnsupportedOperationException("preferred vector width is "
+                    + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits, 512-bit kernels need 512");
+        }
+    }
+
     static String describe() {
         return "Vector API, " + SPECIES.vectorBitSize() + "-bit (" + SPECIES.length() + " floats)";
     }

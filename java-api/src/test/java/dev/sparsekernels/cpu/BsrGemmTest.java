@@ -82,7 +82,7 @@ class BsrGemmTest {
     }
 
     static CpuKernels[] kernels() {
-        return new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE};
+        return KernelSets.all();
     }
 
     @ParameterizedTest

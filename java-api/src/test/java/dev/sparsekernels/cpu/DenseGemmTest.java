@@ -50,7 +50,7 @@ class DenseGemmTest {
     @Test
     void bothBiasModesAndThreadCountsOnOneShape() {
         Random r = new Random(5);
-        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+        for (CpuKernels k : KernelSets.all()) {
             for (int threads = 1; threads <= 3; threads++) {
                 check(k, r, 129, 260, 130, true, threads);
                 check(k, r, 129, 260, 130, false, threads);
@@ -76,7 +76,7 @@ class DenseGemmTest {
         assertEquals(48, GemmDriver.denseChunkTokens(33, 4096, CpuKernels.DENSE_NB));
         assertEquals(160, GemmDriver.denseChunkTokens(300, 4096, CpuKernels.DENSE_NB)); // 19 panels: 10 + 9
         Random r = new Random(11);
-        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+        for (CpuKernels k : KernelSets.all()) {
             check(k, r, 300, 4096, 13, true, 2); // 2 chunks, rows not a multiple of 6
         }
     }

@@ -8,6 +8,7 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,9 +56,10 @@ class Sparse24GemmTest {
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void shapesAgainstReference(boolean vector) {
-        CpuKernels kernels = vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE;
+    @ValueSource(strings = {"256", "512", "scalar"})
+    void shapesAgainstReference(String kernelSet) {
+        CpuKernels kernels = KernelSets.named(kernelSet);
+        Assumptions.assumeTrue(kernels != null, kernelSet + " kernels cannot run on this JVM");
         Random r = new Random(12);
         int n = 0;
         for (int tokens : TOKENS) {
@@ -73,7 +75,7 @@ class Sparse24GemmTest {
     @Test
     void severalKBlocksAndThreads() {
         Random r = new Random(6);
-        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+        for (CpuKernels k : KernelSets.all()) {
             for (int threads = 1; threads <= 3; threads++) {
                 check(k, r, 100, 516, 70, true, threads); // 516 = 4 full K blocks of 128 + a block of 4
                 check(k, r, 1, 516, 70, false, threads);
@@ -87,7 +89,7 @@ class Sparse24GemmTest {
         // 700 tokens = 8 panels of 96 (last one 28 wide) -> 2 chunks of 4 panels; few rows -> tasks split panels;
         // in = 132 = 2 K blocks of 64 + a block of 4
         Random r = new Random(11);
-        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+        for (CpuKernels k : KernelSets.all()) {
             check(k, r, 700, 132, 5, true, 2);
             check(k, r, 577, 68, 9, false, 3);
             check(k, r, 96 * 3, 64, 40, true, 2);
@@ -97,16 +99,17 @@ class Sparse24GemmTest {
     @Property(tries = 60)
     void randomShapes(@ForAll @IntRange(min = 1, max = 110) int tokens, @ForAll @IntRange(min = 1, max = 40) int groups,
                       @ForAll @IntRange(min = 1, max = 40) int out, @ForAll @IntRange(min = 1, max = 3) int threads,
-                      @ForAll boolean bias, @ForAll boolean vector) {
-        check(vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE, new Random(tokens * 31L + groups * 7L + out),
-                tokens, 4 * groups, out, bias, threads);
+                      @ForAll boolean bias) {
+        for (CpuKernels k : KernelSets.all()) {
+            check(k, new Random(tokens * 31L + groups * 7L + out), tokens, 4 * groups, out, bias, threads);
+        }
     }
 
     @Test
     void allZeroGroupsAndSingleNonZero() {
         Random r = new Random(8);
         int out = 5, in = 36;
-        for (CpuKernels k : new CpuKernels[] {CpuVectorization.kernels(), ScalarKernels.INSTANCE}) {
+        for (CpuKernels k : KernelSets.all()) {
             for (int tokens : new int[] {1, 3, 30, 50}) {
                 // all-zero weights: y = bias exactly
                 float[] values = new float[out * in / 2];
@@ -150,8 +153,9 @@ class Sparse24GemmTest {
             }
         }
         for (int tokens : new int[] {1, 4, 49}) {
-            check(CpuVectorization.kernels(), r, tokens, in, out, values, indices, true, 2);
-            check(ScalarKernels.INSTANCE, r, tokens, in, out, values, indices, false, 1);
+            for (CpuKernels k : KernelSets.all()) {
+                check(k, r, tokens, in, out, values, indices, k != ScalarKernels.INSTANCE, 2);
+            }
         }
     }
 
