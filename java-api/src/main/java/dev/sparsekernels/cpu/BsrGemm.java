@@ -160,6 +160,20 @@ public final class BsrGemm {
             for (int p = 0; p < np; p++) {
                 int xo = a0 + (p0 + p) * in * nb;
                 int ca = a0 + p * nb;
+                if (k.pairsPanels() && p + 1 < np) { // two panels per call: C^T's 32 columns
+                    int xo2 = xo + in * nb;
+                    touchBlocks(xt, xo, cols, m0, m1, bc * nb);
+                    touchBlocks(xt, xo2, cols, m0, m1, bc * nb);
+                    int i = 0;
+                    for (int g = 0; g < six; g++, i += 6) {
+                        k.bsr6Pair(xt, xo, xo2, cols, m0, m1, w, i * bc, bs, bc, c, i * cs + ca, cs);
+                    }
+                    for (; i < br; i += 4) {
+                        k.bsr4Pair(xt, xo, xo2, cols, m0, m1, w, i * bc, bs, bc, c, i * cs + ca, cs);
+                    }
+                    p++;
+                    continue;
+                }
                 touchBlocks(xt, xo, cols, m0, m1, bc * nb); // measured 8-20% faster at density 0.1
                 int i = 0;
                 for (int g = 0; g < six; g++, i += 6) {

@@ -87,6 +87,11 @@ public final class BsrWeights {
         return panelStart(rowPointers, blockRows, blockCols, o / blockRows, o % blockRows);
     }
 
+    /** Whether output panels p and q lie in one block row, so they share its steps. */
+    boolean sameBlockRow(int p, int q) {
+        return p * CpuKernels.DENSE_NB / blockRows == q * CpuKernels.DENSE_NB / blockRows;
+    }
+
     /** First step (index into {@link #stepColumns()}) of the block row holding output panel p. */
     int firstStep(int p) {
         return rowPointers[p * CpuKernels.DENSE_NB / blockRows] * blockCols;

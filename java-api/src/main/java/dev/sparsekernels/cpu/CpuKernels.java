@@ -26,6 +26,24 @@ interface CpuKernels {
     /** 6 rows of W ({@code w[wOff + r*in + k]}, k < kLen) times a dense X^T panel (NB = 16) at xtOff. */
     void dense6(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride);
 
+    /**
+     * Whether {@link #dense6Pair} beats two {@link #dense6} calls: true where one vector holds a whole 16-float panel
+     * row, so a single panel gives each FMA its own weight broadcast; the drivers then walk panels in pairs.
+     */
+    default boolean pairsPanels() {
+        return false;
+    }
+
+    /**
+     * {@link #dense6} over two panels at once, the first at {@code xtOff}, the second at {@code xtOff2}; their C^T
+     * columns are adjacent: {@code c[cOff + r*cStride + j]} for j < 32, the second panel's from j = 16.
+     */
+    default void dense6Pair(float[] xt, int xtOff, int xtOff2, float[] w, int wOff, int in, int kLen, float[] c,
+                            int cOff, int cStride) {
+        dense6(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
+        dense6(xt, xtOff2, w, wOff, in, kLen, c, cOff + DENSE_NB, cStride);
+    }
+
     /** 1 row of W times a dense X^T panel (NB = 16). */
     void dense1(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff);
 
@@ -74,12 +92,39 @@ interface CpuKernels {
               int cs);
 
     /**
+     * {@link #bsr6} over two X^T panels at once (the second at {@code xo2}, same layout); C^T columns as in
+     * {@link #dense6Pair}. Used where {@link #pairsPanels} is true.
+     */
+    default void bsr6Pair(float[] xt, int xo, int xo2, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc,
+                          float[] c, int c0, int cs) {
+        bsr6(xt, xo, cols, n0, n1, w, wRow, bs, bc, c, c0, cs);
+        bsr6(xt, xo2, cols, n0, n1, w, wRow, bs, bc, c, c0 + DENSE_NB, cs);
+    }
+
+    /** As {@link #bsr6Pair} for 4 rows. */
+    default void bsr4Pair(float[] xt, int xo, int xo2, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc,
+                          float[] c, int c0, int cs) {
+        bsr4(xt, xo, cols, n0, n1, w, wRow, bs, bc, c, c0, cs);
+        bsr4(xt, xo2, cols, n0, n1, w, wRow, bs, bc, c, c0 + DENSE_NB, cs);
+    }
+
+    /**
      * BSR with W prepared ({@link BsrWeights}), 6 tokens x 16 outputs over steps {@code g} in [g0, g1) of one output
      * panel: adds {@code x[x0 + t*in + cols[g]] * w[wo + (g - g0)*16 + j]} to {@code c[c0 + t*cs + j]} for t < 6,
      * j < 16, steps in order (Y in place: c is Y, cs = out).
      */
     void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c, int c0,
                       int cs);
+
+    /**
+     * {@link #bsrPrepared6} over two output panels of the same block row (same steps), streams at {@code wo} and
+     * {@code wo2}; Y's 32 columns from {@code c0}. Used where {@link #pairsPanels} is true.
+     */
+    default void bsrPrepared6Pair(float[] w, int wo, int wo2, int[] cols, int g0, int g1, float[] x, int x0, int in,
+                                  float[] c, int c0, int cs) {
+        bsrPrepared6(w, wo, cols, g0, g1, x, x0, in, c, c0, cs);
+        bsrPrepared6(w, wo2, cols, g0, g1, x, x0, in, c, c0 + DENSE_NB, cs);
+    }
 
     /** As {@link #bsrPrepared6} for one token. */
     void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0);

@@ -98,10 +98,25 @@ final class GemmDriver {
                 int cs = np * nb;
                 float[] c = scratch(rows * cs);
                 java.util.Arrays.fill(c, 0, rows * cs, 0f);
-                for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
-                    int kLen = Math.min(DENSE_KC, in - k0);
+                final boolean pairs = k.pairsPanels();
+                final int kc = pairs ? PAIR_KC : DENSE_KC;
+                for (int k0 = 0; k0 < in; k0 += kc) {
+                    int kLen = Math.min(kc, in - k0);
                     for (int p = 0; p < np; p++) {
                         int xo = (p0 + p) * in * nb + k0 * nb;
+                        if (pairs && p + 1 < np) { // two token panels: C^T's 32 columns
+                            int r = 0;
+                            for (; r + 6 <= rows; r += 6) {
+                                k.dense6Pair(xt, xo, xo + in * nb, w, (o0 + r) * in + k0, in, kLen, c,
+                                        r * cs + p * nb, cs);
+                            }
+                            for (; r < rows; r++) {
+                                k.dense1(xt, xo, w, (o0 + r) * in + k0, kLen, c, r * cs + p * nb);
+                                k.dense1(xt, xo + in * nb, w, (o0 + r) * in + k0, kLen, c, r * cs + p * nb + nb);
+                            }
+                            p++;
+                            continue;
+                        }
                         int r = 0;
                         for (; r + 6 <= rows; r += 6) {
                             k.dense6(xt, xo, w, (o0 + r) * in + k0, in, kLen, c, r * cs + p * nb, cs);
@@ -115,6 +130,12 @@ final class GemmDriver {
             });
         }
     }
+
+    /**
+     * K block where the kernels walk panels in pairs ({@link CpuKernels#pairsPanels}): two [KC][16] sub-panels, 48 KiB,
+     * the L1 of the Zen 5 cores measured; half of it (both pairs in 24 KiB) was 0-7% slower there.
+     */
+    static final int PAIR_KC = DENSE_KC;
 
     /** Dense with W prepared ({@link DenseWeights}): tokens per task (measured: 48 beat 96 and 192 on MiniLM). */
     static final int PREPARED_MC = 48;
@@ -155,10 +176,26 @@ final class GemmDriver {
             if (tail) {
                 java.util.Arrays.fill(c, 0, rows * nb, 0f);
             }
-            for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
-                int kLen = Math.min(DENSE_KC, in - k0);
+            final boolean pairs = k.pairsPanels();
+            final int kc = pairs ? PAIR_KC : DENSE_KC;
+            for (int k0 = 0; k0 < in; k0 += kc) {
+                int kLen = Math.min(kc, in - k0);
                 for (int p = p0; p < p1; p++) {
                     int wo = p * in * nb + k0 * nb;
+                    if (pairs && p + 1 < full1) { // two full panels: Y's 32 columns in place
+                        int r = 0;
+                        for (; r + 6 <= rows; r += 6) {
+                            k.dense6Pair(wp, wo, wo + in * nb, x, (t0 + r) * in + k0, in, kLen, y,
+                                    (t0 + r) * out + p * nb, out);
+                        }
+                        for (; r < rows; r++) {
+                            int d0 = (t0 + r) * out + p * nb;
+                            k.dense1(wp, wo, x, (t0 + r) * in + k0, kLen, y, d0);
+                            k.dense1(wp, wo + in * nb, x, (t0 + r) * in + k0, kLen, y, d0 + nb);
+                        }
+                        p++;
+                        continue;
+                    }
                     boolean direct = p < fullPanels;
                     float[] dst = direct ? y : c;
                     int stride = direct ? out : nb;

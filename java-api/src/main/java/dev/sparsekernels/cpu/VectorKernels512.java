@@ -4,15 +4,19 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 2:4 microkernels on 512-bit vectors (16 floats), for cores that execute them at full width: on this project's
+ * The GEMM microkernels on 512-bit vectors (16 floats), for cores that execute them at full width: on this project's
  * AMD EPYC (Zen 5) a 512-bit FMA costs what a 256-bit one does (measured: 200 against 100 GFLOPS per core on a
- * register-resident FMA loop), and the 2:4 kernel, one X^T load per FMA with the weight broadcast shared by a whole
- * row of the panel, does twice the work per load. Same operand layouts as {@link VectorKernels}, so the packing and
- * threading in {@link GemmDriver} are unchanged: a 96-token sub-panel row is six vectors.
- *
- * <p>The dense and BSR kernels stay on 256 bits here: their 16-token panel row is one 512-bit vector, so each FMA
- * would need its own weight broadcast (7 loads per 6 FMAs), and measured slower (512 x 4096 x 4096 dense 107 against
- * 94 ms; prepared BSR 32x32 at density 0.1 13 against 10.5 ms). Operations along {@code in} (few tokens) stay there too.
+ * register-resident FMA loop), so each instruction does twice the work. Same operand layouts as {@link VectorKernels},
+ * so the packing and threading in {@link GemmDriver} are unchanged:
+ * <ul>
+ *   <li>2:4: a 96-token sub-panel row is six vectors; one X^T load per FMA, the weight broadcast shared by the row.
+ *   <li>Dense and BSR: a 16-token (or 16-output) panel row is one vector, so a single panel would give each FMA its
+ *       own broadcast (7 loads per 6 FMAs; measured slower than 256 bits: one-off dense 107 against 94 ms, prepared
+ *       BSR 13 against 10.5 ms). The kernels here take two adjacent panels per call instead ({@link #pairsPanels}),
+ *       the 256-bit 6 x 16 form at twice the width: 2 loads and 6 broadcasts per 12 FMAs. A lone last panel goes
+ *       through the 256-bit kernels.
+ * </ul>
+ * Operations along {@code in} (few tokens) stay on the 256-bit kernels.
  *
  * <p>Each 2:4 kernel keeps two accumulator sets, one per kept element of a pair, added once at the end: with six
  * vectors per row, one set would leave fewer independent FMA chains than the two FMA pipes times their latency need.
@@ -33,6 +37,17 @@ final class VectorKernels512 implements CpuKernels {
     @Override
     public void dense6(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff, int cStride) {
         narrow.dense6(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
+    }
+
+    @Override
+    public boolean pairsPanels() {
+        return true;
+    }
+
+    @Override
+    public void dense6Pair(float[] xt, int xtOff, int xtOff2, float[] w, int wOff, int in, int kLen, float[] c,
+                           int cOff, int cStride) {
+        dense6x2(xt, xtOff, xtOff2, w, wOff, in, kLen, c, cOff, cStride);
     }
 
     @Override
@@ -86,6 +101,30 @@ final class VectorKernels512 implements CpuKernels {
     public void bsr4(float[] xt, int xo, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc, float[] c,
                      int c0, int cs) {
         narrow.bsr4(xt, xo, cols, n0, n1, w, wRow, bs, bc, c, c0, cs);
+    }
+
+    @Override
+    public void bsr6Pair(float[] xt, int xo, int xo2, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc,
+                         float[] c, int c0, int cs) {
+        int xs = bc * 16;
+        for (int n = n0; n < n1; n++) {
+            dense6x2(xt, xo + cols[n] * xs, xo2 + cols[n] * xs, w, n * bs + wRow, bc, bc, c, c0, cs);
+        }
+    }
+
+    @Override
+    public void bsr4Pair(float[] xt, int xo, int xo2, int[] cols, int n0, int n1, float[] w, int wRow, int bs, int bc,
+                         float[] c, int c0, int cs) {
+        int xs = bc * 16;
+        for (int n = n0; n < n1; n++) {
+            dense4x2(xt, xo + cols[n] * xs, xo2 + cols[n] * xs, w, n * bs + wRow, bc, bc, c, c0, cs);
+        }
+    }
+
+    @Override
+    public void bsrPrepared6Pair(float[] w, int wo, int wo2, int[] cols, int g0, int g1, float[] x, int x0, int in,
+                                 float[] c, int c0, int cs) {
+        prepared6x2(w, wo, wo2, cols, g0, g1, x, x0, in, c, c0, cs);
     }
 
     @Override
@@ -230,5 +269,143 @@ final class VectorKernels512 implements CpuKernels {
             a0 = FloatVector.fromArray(Z, xt, x + 0).fma(v, a0);
         }
         a0.add(b0).intoArray(c, ca + 0);
+    }
+
+    // ---------------------------------------------------------------- dense, 6 rows x two 16-token panels
+
+    /**
+     * 6 rows x 32 tokens (two panels, one vector each): {@link VectorKernels#dense6x2}'s form at twice the width, 2
+     * X^T loads and 6 broadcasts per 12 FMAs into 12 accumulators.
+     */
+    static void dense6x2(float[] xt, int xo, int xo2, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+        FloatVector a00 = FloatVector.fromArray(Z, c, c0), a01 = FloatVector.fromArray(Z, c, c0 + 16);
+        FloatVector a10 = FloatVector.fromArray(Z, c, c1), a11 = FloatVector.fromArray(Z, c, c1 + 16);
+        FloatVector a20 = FloatVector.fromArray(Z, c, c2), a21 = FloatVector.fromArray(Z, c, c2 + 16);
+        FloatVector a30 = FloatVector.fromArray(Z, c, c3), a31 = FloatVector.fromArray(Z, c, c3 + 16);
+        FloatVector a40 = FloatVector.fromArray(Z, c, c4), a41 = FloatVector.fromArray(Z, c, c4 + 16);
+        FloatVector a50 = FloatVector.fromArray(Z, c, c5), a51 = FloatVector.fromArray(Z, c, c5 + 16);
+        for (int k = 0; k < kLen; k++) {
+            FloatVector x0 = FloatVector.fromArray(Z, xt, xo + k * 16);
+            FloatVector x1 = FloatVector.fromArray(Z, xt, xo2 + k * 16);
+            FloatVector b = FloatVector.broadcast(Z, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(Z, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(Z, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            b = FloatVector.broadcast(Z, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            b = FloatVector.broadcast(Z, w[w4 + k]);
+            a40 = x0.fma(b, a40);
+            a41 = x1.fma(b, a41);
+            b = FloatVector.broadcast(Z, w[w5 + k]);
+            a50 = x0.fma(b, a50);
+            a51 = x1.fma(b, a51);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 16);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 16);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 16);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 16);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 16);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 16);
+    }
+
+    /** 4 rows x 32 tokens: {@link #dense6x2} for the rows of a BSR block past its last multiple of 6. */
+    static void dense4x2(float[] xt, int xo, int xo2, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in;
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        FloatVector a00 = FloatVector.fromArray(Z, c, c0), a01 = FloatVector.fromArray(Z, c, c0 + 16);
+        FloatVector a10 = FloatVector.fromArray(Z, c, c1), a11 = FloatVector.fromArray(Z, c, c1 + 16);
+        FloatVector a20 = FloatVector.fromArray(Z, c, c2), a21 = FloatVector.fromArray(Z, c, c2 + 16);
+        FloatVector a30 = FloatVector.fromArray(Z, c, c3), a31 = FloatVector.fromArray(Z, c, c3 + 16);
+        for (int k = 0; k < kLen; k++) {
+            FloatVector x0 = FloatVector.fromArray(Z, xt, xo + k * 16);
+            FloatVector x1 = FloatVector.fromArray(Z, xt, xo2 + k * 16);
+            FloatVector b = FloatVector.broadcast(Z, w[w0 + k]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(Z, w[w1 + k]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(Z, w[w2 + k]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            b = FloatVector.broadcast(Z, w[w3 + k]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 16);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 16);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 16);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 16);
+    }
+
+    // ---------------------------------------------------------------- BSR, W prepared: 6 tokens x two panels
+
+    /**
+     * 6 tokens x 32 outputs (two panels of one block row, so the same steps): per step one table load, 2 vector
+     * loads of the two streams, 6 broadcasts of X, 12 FMAs, the accumulators in registers over all the row's steps.
+     */
+    static void prepared6x2(float[] w, int wo, int wo2, int[] cols, int g0, int g1, float[] x, int x0, int in,
+                            float[] c, int c0, int cs) {
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+        int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
+        FloatVector a00 = FloatVector.fromArray(Z, c, c0), a01 = FloatVector.fromArray(Z, c, c0 + 16);
+        FloatVector a10 = FloatVector.fromArray(Z, c, c1), a11 = FloatVector.fromArray(Z, c, c1 + 16);
+        FloatVector a20 = FloatVector.fromArray(Z, c, c2), a21 = FloatVector.fromArray(Z, c, c2 + 16);
+        FloatVector a30 = FloatVector.fromArray(Z, c, c3), a31 = FloatVector.fromArray(Z, c, c3 + 16);
+        FloatVector a40 = FloatVector.fromArray(Z, c, c4), a41 = FloatVector.fromArray(Z, c, c4 + 16);
+        FloatVector a50 = FloatVector.fromArray(Z, c, c5), a51 = FloatVector.fromArray(Z, c, c5 + 16);
+        for (int g = g0, wg = wo, wh = wo2; g < g1; g++, wg += 16, wh += 16) {
+            int k = cols[g];
+            FloatVector v = FloatVector.fromArray(Z, w, wg);
+            FloatVector u = FloatVector.fromArray(Z, w, wh);
+            FloatVector b = FloatVector.broadcast(Z, x[x0 + k]);
+            a00 = v.fma(b, a00);
+            a01 = u.fma(b, a01);
+            b = FloatVector.broadcast(Z, x[x1 + k]);
+            a10 = v.fma(b, a10);
+            a11 = u.fma(b, a11);
+            b = FloatVector.broadcast(Z, x[x2 + k]);
+            a20 = v.fma(b, a20);
+            a21 = u.fma(b, a21);
+            b = FloatVector.broadcast(Z, x[x3 + k]);
+            a30 = v.fma(b, a30);
+            a31 = u.fma(b, a31);
+            b = FloatVector.broadcast(Z, x[x4 + k]);
+            a40 = v.fma(b, a40);
+            a41 = u.fma(b, a41);
+            b = FloatVector.broadcast(Z, x[x5 + k]);
+            a50 = v.fma(b, a50);
+            a51 = u.fma(b, a51);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 16);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 16);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 16);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 16);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 16);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 16);
     }
 }

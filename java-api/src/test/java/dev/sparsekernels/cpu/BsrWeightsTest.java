@@ -132,11 +132,13 @@ class BsrWeightsTest {
     void randomShapes(@ForAll @IntRange(min = 1, max = 70) int tokens, @ForAll @IntRange(min = 1, max = 4) int nbr,
                       @ForAll @IntRange(min = 1, max = 5) int nbc, @ForAll @IntRange(min = 0, max = 4) int shape,
                       @ForAll @IntRange(min = 0, max = 10) int tenths, @ForAll @IntRange(min = 1, max = 3) int threads,
-                      @ForAll boolean bias, @ForAll boolean vector) {
+                      @ForAll boolean bias) {
         Random r = new Random(tokens * 37L + nbr * 11L + nbc * 5L + shape + tenths * 103L);
         int[] b = BsrGemmTest.BLOCKS[shape];
         Bsr w = Bsr.random(r, nbr * b[0], nbc * b[1], b[0], b[1], tenths / 10.0, -1);
-        check(vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE, r, tokens, w, bias, threads);
+        for (CpuKernels k : KernelSets.all()) {
+            check(k, r, tokens, w, bias, threads);
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,9 +33,10 @@ class DenseGemmTest {
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void shapesAgainstReference(boolean vector) {
-        CpuKernels kernels = vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE;
+    @ValueSource(strings = {"256", "512", "scalar"})
+    void shapesAgainstReference(String kernelSet) {
+        CpuKernels kernels = KernelSets.named(kernelSet);
+        Assumptions.assumeTrue(kernels != null, kernelSet + " kernels cannot run on this JVM");
         Random r = new Random(11);
         int n = 0;
         for (int tokens : TOKENS) {
@@ -63,9 +65,10 @@ class DenseGemmTest {
     @Property(tries = 60)
     void randomShapes(@ForAll @IntRange(min = 1, max = 70) int tokens, @ForAll @IntRange(min = 1, max = 90) int in,
                       @ForAll @IntRange(min = 1, max = 40) int out, @ForAll @IntRange(min = 1, max = 3) int threads,
-                      @ForAll boolean bias, @ForAll boolean vector) {
-        check(vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE, new Random(tokens * 31L + in * 7L + out),
-                tokens, in, out, bias, threads);
+                      @ForAll boolean bias) {
+        for (CpuKernels k : KernelSets.all()) {
+            check(k, new Random(tokens * 31L + in * 7L + out), tokens, in, out, bias, threads);
+        }
     }
 
     @Test

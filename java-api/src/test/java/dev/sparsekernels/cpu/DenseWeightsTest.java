@@ -10,6 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,9 +33,10 @@ class DenseWeightsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void shapesAgainstReference(boolean vector) {
-        CpuKernels kernels = vector ? CpuVectorization.kernels() : ScalarKernels.INSTANCE;
+    @ValueSource(strings = {"256", "512", "scalar"})
+    void shapesAgainstReference(String kernelSet) {
+        CpuKernels kernels = KernelSets.named(kernelSet);
+        Assumptions.assumeTrue(kernels != null, kernelSet + " kernels cannot run on this JVM");
         Random r = new Random(17);
         int n = 0;
         for (int tokens : new int[] {1, 5, 6, 7, 47, 48, 49, 130}) {
@@ -51,7 +53,9 @@ class DenseWeightsTest {
     void randomShapesMatchTheOneOffPath(@ForAll @IntRange(min = 1, max = 200) int tokens,
             @ForAll @IntRange(min = 1, max = 300) int in, @ForAll @IntRange(min = 1, max = 70) int out,
             @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean withBias) {
-        check(CpuVectorization.kernels(), new Random(tokens * 31L + in * 7L + out), tokens, in, out, withBias, threads);
+        for (CpuKernels k : KernelSets.all()) {
+            check(k, new Random(tokens * 31L + in * 7L + out), tokens, in, out, withBias, threads);
+        }
     }
 
     @Property(tries = 40)
