@@ -23,11 +23,13 @@ public final class CpuVectorization {
 
     private static final CpuKernels KERNELS;
     private static final boolean ACTIVE;
+    private static final boolean WIDE;
     private static final String DESCRIPTION;
 
     static {
         CpuKernels chosen = ScalarKernels.INSTANCE;
         boolean active = false;
+        boolean wide = false;
         String description;
         if (!Boolean.parseBoolean(System.getProperty("sparsekernels.cpu.vectorization", "true"))) {
             description = "scalar: disabled by -Dsparsekernels.cpu.vectorization=false";
@@ -41,6 +43,7 @@ public final class CpuVectorization {
                 try {
                     chosen = load(VECTOR_IMPL_512);
                     active = true;
+                    wide = true;
                 } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                     widthNote = bits.equals("512") ? " (512-bit kernels unusable: " + reason(e) + ")" : "";
                 }
@@ -60,6 +63,7 @@ public final class CpuVectorization {
         }
         KERNELS = chosen;
         ACTIVE = active;
+        WIDE = wide;
         DESCRIPTION = description;
     }
 
@@ -70,6 +74,11 @@ public final class CpuVectorization {
     private static String reason(Throwable e) {
         return e instanceof java.lang.reflect.InvocationTargetException ite
                 ? String.valueOf(ite.getCause().getMessage()) : e.toString();
+    }
+
+    /** True when the 512-bit kernels were chosen; the attention kernels then take their 512-bit paths too. */
+    static boolean wide() {
+        return WIDE;
     }
 
     /** True when the Vector API kernels run; false when the plain-Java fallback does. */

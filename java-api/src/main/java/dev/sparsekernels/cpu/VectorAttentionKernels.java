@@ -16,13 +16,31 @@ final class VectorAttentionKernels implements AttentionKernels {
     static final VectorSpecies<Float> S = VectorWidth.SPECIES;
     private static final int L = 8;
 
+    /** 512-bit vectors for the panel kernels' pairs of 16-wide panels (see {@link #wide}). */
+    static final VectorSpecies<Float> Z = FloatVector.SPECIES_512;
+
+    /**
+     * Whether the six- and four-row panel kernels take two 16-wide panels (of K^T keys, of V columns) per call at 512
+     * bits, as {@link VectorKernels512} does for the GEMMs: on cores that run 512-bit FMAs at full width, the same
+     * instruction count then does twice the work. Follows the GEMM kernels' choice ({@link CpuVectorization}).
+     */
+    private final boolean wide;
+
     VectorAttentionKernels() {
+        this(CpuVectorization.wide());
+    }
+
+    VectorAttentionKernels(boolean wide) {
         VectorWidth.require();
+        if (wide) {
+            VectorWidth.require512();
+        }
+        this.wide = wide;
     }
 
     @Override
     public String describe() {
-        return VectorWidth.describe();
+        return wide ? VectorWidth.describe() + ", panel kernels 512-bit" : VectorWidth.describe();
     }
 
     private static final float LOG2E = 1.44269504f;
@@ -343,6 +361,12 @@ final class VectorAttentionKernels implements AttentionKernels {
                          float scale, float[] s, int so, int lds) {
         int c = 0;
         if (ldk == CHUNK_KEYS) { // K^T in panels
+            if (wide) {
+                for (; c + 4 * L <= n; c += 4 * L) {
+                    scores6x32p(kt, kc0 + (c >> 4) * chunk, kc0 + ((c >> 4) + 1) * chunk, q, qo, ldq, d, s, so + c,
+                            lds, scale);
+                }
+            }
             for (; c + 2 * L <= n; c += 2 * L) {
                 scores6x16p(kt, kc0 + (c >> 4) * chunk, q, qo, ldq, d, s, so + c, lds, scale);
             }
@@ -414,6 +438,7 @@ final class VectorAttentionKernels implements AttentionKernels {
 
     /** Zeros that the panel kernels load their accumulators from (see {@link #scores6x16p}). */
     private static final float[] ZEROS = new float[2 * L];
+    private static final float[] ZEROS_WIDE = new float[4 * L];
 
     /**
      * {@link #scores6x16} on one panel of K^T ({@code ldk = 16}), in the form of the dense GEMM microkernel: 82-90
@@ -476,6 +501,12 @@ final class VectorAttentionKernels implements AttentionKernels {
         if (ldv == CHUNK_KEYS) {
             // V in column panels: the dense GEMM microkernel's form (constant stride 16), which C2 unrolls without
             // range checks; pv6x16 on plain rows keeps a multiply and two range checks per key (72 vs 83+ GFLOPS)
+            if (wide) {
+                for (; i + 4 * L <= d; i += 4 * L) {
+                    VectorKernels512.dense6x2(v, vo + (i >> 4) * chunk, vo + ((i >> 4) + 1) * chunk, p, po, ldp, n,
+                            acc, ao + i, d);
+                }
+            }
             for (; i + 2 * L <= d; i += 2 * L) {
                 VectorKernels.dense6x2(v, vo + (i >> 4) * chunk, p, po, ldp, n, acc, ao + i, d);
             }
@@ -548,6 +579,12 @@ final class VectorAttentionKernels implements AttentionKernels {
             return;
         }
         int c = 0;
+        if (wide) {
+            for (; c + 4 * L <= n; c += 4 * L) {
+                scores4x32p(kt, kc0 + (c >> 4) * chunk, kc0 + ((c >> 4) + 1) * chunk, q, qo, ldq, d, s, so + c, lds,
+                        scale);
+            }
+        }
         for (; c + 2 * L <= n; c += 2 * L) {
             scores4x16p(kt, kc0 + (c >> 4) * chunk, q, qo, ldq, d, s, so + c, lds, scale);
         }
@@ -605,6 +642,12 @@ final class VectorAttentionKernels implements AttentionKernels {
         }
         // column panels, or plain rows that happen to lie 16 apart (then chunk is 16 too and d at most 16)
         int i = 0;
+        if (wide) {
+            for (; i + 4 * L <= d; i += 4 * L) {
+                VectorKernels512.dense4x2(v, vo + (i >> 4) * chunk, vo + ((i >> 4) + 1) * chunk, p, po, ldp, n, acc,
+                        ao + i, d);
+            }
+        }
         for (; i + 2 * L <= d; i += 2 * L) {
             pv4x16p(v, vo + (i >> 4) * chunk, p, po, ldp, n, acc, ao + i, d);
         }
@@ -681,4 +724,95 @@ final class VectorAttentionKernels implements AttentionKernels {
         }
         ScalarAttentionKernels.INSTANCE.biasRow(s, so + nv, n - nv, bias, bo + nv); // the tail, by the same rule
     }
+
+    // ---------------------------------------------------------------- 512 bits: two panels per call
+
+    /**
+     * 6 rows x 32 keys on two panels of K^T at 512 bits: {@link #scores6x16p}'s form at twice the width, 2 loads
+     * and 6 broadcasts per 12 FMAs.
+     */
+    static void scores6x32p(float[] kt, int c0, int c1, float[] q, int q0, int ldq, int d, float[] s, int s0, int ls,
+                            float scale) {
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq, q4 = q3 + ldq, q5 = q4 + ldq;
+        int s1 = s0 + ls, s2 = s1 + ls, s3 = s2 + ls, s4 = s3 + ls, s5 = s4 + ls;
+        FloatVector a00 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a01 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a10 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a11 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a20 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a21 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a30 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a31 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a40 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a41 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a50 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a51 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        for (int i = 0; i < d; i++) {
+            FloatVector k0 = FloatVector.fromArray(Z, kt, c0 + i * CHUNK_KEYS);
+            FloatVector k1 = FloatVector.fromArray(Z, kt, c1 + i * CHUNK_KEYS);
+            FloatVector b = FloatVector.broadcast(Z, q[q0 + i]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(Z, q[q1 + i]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(Z, q[q2 + i]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(Z, q[q3 + i]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+            b = FloatVector.broadcast(Z, q[q4 + i]);
+            a40 = k0.fma(b, a40);
+            a41 = k1.fma(b, a41);
+            b = FloatVector.broadcast(Z, q[q5 + i]);
+            a50 = k0.fma(b, a50);
+            a51 = k1.fma(b, a51);
+        }
+        a00.mul(scale).intoArray(s, s0);
+        a01.mul(scale).intoArray(s, s0 + 16);
+        a10.mul(scale).intoArray(s, s1);
+        a11.mul(scale).intoArray(s, s1 + 16);
+        a20.mul(scale).intoArray(s, s2);
+        a21.mul(scale).intoArray(s, s2 + 16);
+        a30.mul(scale).intoArray(s, s3);
+        a31.mul(scale).intoArray(s, s3 + 16);
+        a40.mul(scale).intoArray(s, s4);
+        a41.mul(scale).intoArray(s, s4 + 16);
+        a50.mul(scale).intoArray(s, s5);
+        a51.mul(scale).intoArray(s, s5 + 16);
+    }
+
+    /**
+     * 4 rows x 32 keys on two panels of K^T at 512 bits: {@link #scores4x16p}'s form at twice the width, 2 loads
+     * and 4 broadcasts per 8 FMAs.
+     */
+    static void scores4x32p(float[] kt, int c0, int c1, float[] q, int q0, int ldq, int d, float[] s, int s0, int ls,
+                            float scale) {
+        int q1 = q0 + ldq, q2 = q1 + ldq, q3 = q2 + ldq;
+        int s1 = s0 + ls, s2 = s1 + ls, s3 = s2 + ls;
+        FloatVector a00 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a01 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a10 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a11 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a20 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a21 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        FloatVector a30 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a31 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        for (int i = 0; i < d; i++) {
+            FloatVector k0 = FloatVector.fromArray(Z, kt, c0 + i * CHUNK_KEYS);
+            FloatVector k1 = FloatVector.fromArray(Z, kt, c1 + i * CHUNK_KEYS);
+            FloatVector b = FloatVector.broadcast(Z, q[q0 + i]);
+            a00 = k0.fma(b, a00);
+            a01 = k1.fma(b, a01);
+            b = FloatVector.broadcast(Z, q[q1 + i]);
+            a10 = k0.fma(b, a10);
+            a11 = k1.fma(b, a11);
+            b = FloatVector.broadcast(Z, q[q2 + i]);
+            a20 = k0.fma(b, a20);
+            a21 = k1.fma(b, a21);
+            b = FloatVector.broadcast(Z, q[q3 + i]);
+            a30 = k0.fma(b, a30);
+            a31 = k1.fma(b, a31);
+        }
+        a00.mul(scale).intoArray(s, s0);
+        a01.mul(scale).intoArray(s, s0 + 16);
+        a10.mul(scale).intoArray(s, s1);
+        a11.mul(scale).intoArray(s, s1 + 16);
+        a20.mul(scale).intoArray(s, s2);
+        a21.mul(scale).intoArray(s, s2 + 16);
+        a30.mul(scale).intoArray(s, s3);
+        a31.mul(scale).intoArray(s, s3 + 16);
+    }
+
 }
