@@ -73,6 +73,7 @@ SPARSEKERNELS_HOPPER=experimental run "native self-test, experimental mode" 60 s
 # And through mode on's cp.async Hopper kernels, the defaults before the TMA-loaded ones (SK_HOPPER_TMA, the default).
 SPARSEKERNELS_HOPPER=on run "native self-test, mode on" 60 selftest-on.txt "$build/sk_gpu_selftest"
 
+bash ci/gpu/unpack.sh target/gpu-pack || true   # libjvm.so travels gzipped (ci/pack-jre.sh)
 java=target/gpu-pack/jre/bin/java
 jar=target/gpu-pack/lib/sparsekernels.jar
 if [ -x "$java" ] && [ -f "$jar" ]; then

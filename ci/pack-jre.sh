@@ -16,7 +16,12 @@
 # /usr/lib/jvm/* that is 22 or newer. Environment: EXTRA_MODULES=mod1,mod2 adds modules; DROP_MODULES=mod1,mod2
 # removes them (default java.desktop, only the demo's chart needs it; DROP_MODULES= keeps everything).
 #
-# Run on the target:  OUT_DIR/jre/bin/java --add-modules jdk.incubator.vector \
+# OUT_DIR/minilm (SK_PACK_MINILM=0 leaves it out) is the MiniLM oracle folder of ci/gpu/pack-minilm.sh for the GPU
+# group's MiniLM test. libjvm.so and the MiniLM weights are gzipped (SK_PACK_GZIP=0 keeps libjvm.so as is): with
+# them, the pack (about 55 MiB) and ci/gpu/prebuild.sh's binaries (4 MiB) fit the device tool's 64 MiB carry. The GPU
+# scripts run ci/gpu/unpack.sh first, which restores both.
+#
+# Run on the target:  bash ci/gpu/unpack.sh OUT_DIR; OUT_DIR/jre/bin/java --add-modules jdk.incubator.vector \
 #                       --enable-native-access=ALL-UNNAMED -jar OUT_DIR/lib/sparsekernels.jar ...
 set -euo pipefail
 
@@ -137,7 +142,7 @@ info "modules: $MODULES"
 
 # --- jlink ---------------------------------------------------------------------------------------
 mkdir -p "$OUT"
-rm -rf "${OUT:?}/jre" "${OUT:?}/lib" "${OUT:?}/test"   # only what this script creates; jlink refuses an existing output folder
+rm -rf "${OUT:?}/jre" "${OUT:?}/lib" "${OUT:?}/test" "${OUT:?}/minilm" # only what this script creates; jlink refuses an existing output folder
 "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
   --output "$OUT/jre" || die "jlink failed (see above)"
 # libjvm.so keeps its symbol table through --strip-debug: 5 MB of the 64 MiB the device tool carries, which the
@@ -156,13 +161,25 @@ if [[ ${#TEST_JARS[@]} -gt 0 ]]; then
   cp -- "${TEST_JARS[@]}" "$OUT/test/"
 fi
 
-# --- check and report ----------------------------------------------------------------------------
+# --- check, shrink and report ---------------------------------------------------------------------
 "$OUT/jre/bin/java" --add-modules jdk.incubator.vector -version >/dev/null 2>&1 \
   || die "the packed runtime does not start: $OUT/jre/bin/java --add-modules jdk.incubator.vector -version"
+# The MiniLM oracle folder for the JUnit gpu group (ci/gpu/pack-minilm.sh; about 20 MiB), unless SK_PACK_MINILM=0.
+if [[ "${SK_PACK_MINILM:-1}" != 0 && -d "$OUT/test" ]]; then
+  bash "$REPO_ROOT/ci/gpu/pack-minilm.sh" "$OUT/minilm" \
+    || info "warning: no MiniLM oracle folder in the pack (see above); its GPU test will be skipped there"
+fi
+# libjvm.so gzipped: 24 MB down to 9, so the pack, the MiniLM folder and ci/gpu/prebuild.sh's binaries fit the device
+# tool's 64 MiB carry together. ci/gpu/unpack.sh restores it on the host before the first java call (SK_PACK_GZIP=0:
+# keep it as is).
+if [[ "${SK_PACK_GZIP:-1}" != 0 ]]; then
+  gzip -9 "$OUT/jre/lib/server/libjvm.so"
+  info "gzipped libjvm.so (ci/gpu/unpack.sh $OUT restores it)"
+fi
 mib() { du -sb "$@" | awk '{ s += $1 } END { printf "%.1f MiB", s / 1048576 }'; }
 info "runtime: $(mib "$OUT/jre"), jars: $(mib "$OUT/lib")$([[ -d "$OUT/test" ]] &&
-  echo ", JUnit gpu group: $(mib "$OUT/test")")"
+  echo ", JUnit gpu group: $(mib "$OUT/test")")$([[ -d "$OUT/minilm" ]] && echo ", MiniLM oracle: $(mib "$OUT/minilm")")"
 TOTAL_BYTES="$(du -sb "$OUT" | cut -f1)"
 info "total size of $OUT: $(mib "$OUT") ($TOTAL_BYTES bytes; the device tool carries at most 64 MiB)"
 (( TOTAL_BYTES < 60 * 1048576 )) || info "warning: the pack is within 4 MiB of the 64 MiB carry limit, or over it"
-info "run with: $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar $OUT/lib/<jar> ..."
+info "run with (after bash ci/gpu/unpack.sh $OUT): $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar $OUT/lib/<jar> ..."

@@ -41,6 +41,7 @@ while [ $# -gt 0 ]; do
 done
 first() { local f; for f in "$@"; do if [ -e "$f" ]; then echo "$f"; return; fi; done; }
 pack=target/gpu-pack
+bash "$(dirname "$0")/unpack.sh" "$pack" || exit 1   # libjvm.so and the MiniLM weights travel gzipped
 [ -n "$java" ] || java=$(first "$pack/jre/bin/java")
 [ -n "$java" ] || java=$(command -v java || true)
 [ -n "$jar" ] || jar=$(first "$pack/lib/sparsekernels.jar" cli/target/sparsekernels.jar)
@@ -57,6 +58,8 @@ skip() { echo "junit-gpu: SKIP $*"; exit 3; }
 props=()
 [ -z "$lib" ] || props+=("-Dsparsekernels.library.path=$lib")
 [ -z "$binding" ] || props+=("-Dsparsekernels.binding=$binding")
+# The MiniLM test's model and ONNX Runtime's embeddings, where the pack has them (ci/gpu/pack-minilm.sh).
+[ ! -f "$pack/minilm/minilm-f16.safetensors" ] || props+=("-Dsparsekernels.minilm.oracle=$pack/minilm")
 # Which binding and library the tests will get, and whether they see a device (half a second).
 echo "junit-gpu: binding, library and devices the tests will see (BindingsInfo):"
 "$java" --enable-native-access=ALL-UNNAMED ${props[@]+"${props[@]}"} -cp "$jar" \

@@ -1,11 +1,19 @@
 package dev.sparsekernels.model;
 
+import dev.sparsekernels.DType;
 import dev.sparsekernels.Tensor;
+import dev.sparsekernels.io.Safetensors;
+import dev.sparsekernels.io.SafetensorsFile;
+import dev.sparsekernels.io.SafetensorsTensor;
 import dev.sparsekernels.io.onnx.OnnxFormatException;
 import dev.sparsekernels.io.onnx.OnnxModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,6 +47,64 @@ public final class BertWeights implements AutoCloseable {
      */
     public static BertWeights fromOnnx(OnnxModel model, BertConfig config) throws OnnxFormatException {
         return OnnxBertWeights.read(model, config);
+    }
+
+    /**
+     * Reads the weights from a {@code .safetensors} file with Hugging Face BERT names, as {@code model.safetensors} of
+     * a BertModel has them, or with the {@code bert.} prefix a BertFor... model adds. Tensors in F32, F16, BF16 or F64
+     * are read as F32; other tensors in the file (a pooler, a task head) are ignored.
+     *
+     * @throws IllegalArgumentException naming the first tensor that is missing, has the wrong shape or is not floating
+     *                                  point
+     */
+    public static BertWeights fromSafetensors(SafetensorsFile file, BertConfig config) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, long[]> e : expectedShapes(config).entrySet()) {
+                String name = e.getKey();
+                String stored = file.contains(name) ? name : "bert." + name;
+                if (!file.contains(stored)) {
+                    throw new IllegalArgumentException("weights: missing '" + name + "' (nor 'bert." + name + "') in "
+                            + file);
+                }
+                SafetensorsTensor t = file.get(stored);
+                if (!Arrays.equals(t.shape(), e.getValue())) {
+                    throw new IllegalArgumentException("weights: '" + stored + "' has shape " + Arrays.toString(t.shape())
+                            + " but the config needs " + Arrays.toString(e.getValue()));
+                }
+                if (t.dtype().isIntegral()) {
+                    throw new IllegalArgumentException("weights: '" + stored + "' is " + t.dtype()
+                            + ", not floating point");
+                }
+                out.put(name, Tensor.of(t.toFloatArray(), e.getValue()));
+            }
+        } catch (RuntimeException e) {
+            out.values().forEach(Tensor::close);
+            throw e;
+        }
+        return new BertWeights(config, out);
+    }
+
+    /**
+     * Writes every tensor to {@code file} in {@code dtype} (F32, F16 or BF16) under its Hugging Face name, readable by
+     * {@link #fromSafetensors} and by the {@code safetensors} Python package.
+     */
+    public void writeSafetensors(Path file, DType dtype) throws IOException {
+        Map<String, Tensor> converted = new LinkedHashMap<>();
+        List<Tensor> made = new ArrayList<>();
+        try {
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                Tensor t = e.getValue();
+                if (t.dtype() != dtype) {
+                    t = t.to(dtype);
+                    made.add(t);
+                }
+                converted.put(e.getKey(), t);
+            }
+            Safetensors.write(file, converted, Map.of("format", "pt"));
+        } finally {
+            made.forEach(Tensor::close);
+        }
     }
 
     public BertConfig config() {
