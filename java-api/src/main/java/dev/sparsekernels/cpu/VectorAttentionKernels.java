@@ -170,7 +170,7 @@ final class VectorAttentionKernels implements AttentionKernels {
                 e.intoArray(s, o + c);
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorKernels.sum(acc); // fixed order: the same bits in every JIT tier
             for (int c = nv; c < n; c++) {
                 float e = (float) Math.exp(s[o + c] - mr);
                 s[o + c] = e;

@@ -188,6 +188,17 @@ final class VectorKernels implements CpuKernels {
 
     // ---------------------------------------------------------------- dense, few tokens: dot products over in
 
+    /**
+     * The sum of v's 8 lanes in a fixed order (pairs, then pairs of pairs). {@code reduceLanes(ADD)} leaves the order to
+     * the implementation, and the interpreter's sequential order differs from C2's tree: a kernel's results would
+     * change in their last bits when its caller got compiled (seen as a flaky bit-for-bit comparison of concurrent
+     * model calls against an earlier one). Each add here rounds the same way in every tier.
+     */
+    static float sum(FloatVector v) {
+        return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
+    }
+
+
     @Override
     public void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y) {
         int t = 0;
@@ -224,7 +235,7 @@ final class VectorKernels implements CpuKernels {
         for (; k + 8 <= in; k += 8) {
             a0 = FloatVector.fromArray(S, w, wo + k).fma(FloatVector.fromArray(S, x, xo + k), a0);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = sum(a0.add(a1));
         for (; k < in; k++) {
             s += w[wo + k] * x[xo + k];
         }
@@ -256,10 +267,10 @@ final class VectorKernels implements CpuKernels {
             a2 = FloatVector.fromArray(S, w, w2 + k).fma(xv, a2);
             a3 = FloatVector.fromArray(S, w, w3 + k).fma(xv, a3);
         }
-        float s0 = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        float s1 = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        float s2 = a2.add(b2).reduceLanes(VectorOperators.ADD);
-        float s3 = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0.add(b0));
+        float s1 = sum(a1.add(b1));
+        float s2 = sum(a2.add(b2));
+        float s3 = sum(a3.add(b3));
         for (; k < in; k++) {
             float xv = x[xo + k];
             s0 += w[w0 + k] * xv;
@@ -302,10 +313,10 @@ final class VectorKernels implements CpuKernels {
             a3 = u.fma(xv, a3);
             b3 = v.fma(xv, b3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        float r0 = b0.reduceLanes(VectorOperators.ADD), r1 = b1.reduceLanes(VectorOperators.ADD);
-        float r2 = b2.reduceLanes(VectorOperators.ADD), r3 = b3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0), s1 = sum(a1);
+        float s2 = sum(a2), s3 = sum(a3);
+        float r0 = sum(b0), r1 = sum(b1);
+        float r2 = sum(b2), r3 = sum(b3);
         for (; k < in; k++) {
             float u = w[w0 + k], v = w[w1 + k];
             s0 += u * x[x0 + k];
@@ -708,9 +719,9 @@ final class VectorKernels implements CpuKernels {
                 b3 = FloatVector.fromArray(S, w, w3 + k + 8).fma(xu, b3);
             }
         }
-        y[yo] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        y[yo + 1] = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        y[yo + 2] = a2.add(b2).reduceLanes(VectorOperators.ADD);
-        y[yo + 3] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+        y[yo] = sum(a0.add(b0));
+        y[yo + 1] = sum(a1.add(b1));
+        y[yo + 2] = sum(a2.add(b2));
+        y[yo + 3] = sum(a3.add(b3));
     }
 }
