@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Use only the first N held-out and calibration sentences (0 = all).")
     int sentences;
 
-    @Option(names = "--speed-batches", hidden = true, defaultValue = "3", description = "Timing rounds.")
+    @Option(names = "--speed-batches", hidden = true, defaultValue = "5", description = "Timing rounds.")
     int rounds;
 
     @Option(names = "--batch", hidden = true, defaultValue = "32", description = "Rows of the speed batch.")

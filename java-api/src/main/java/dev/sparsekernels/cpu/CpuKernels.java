@@ -75,6 +75,40 @@ interface CpuKernels {
     void sparseGemvBlock(float[] x, int k0, float[] vals, int eBlock, int n, byte[] idx, int rowBytes, int o0, int o1,
                          float[] acc);
 
+    /**
+     * Whether the 2:4 panel kernels ({@link #sparsePanel6}, {@link Sparse24Panels}) beat the one-off 2:4 path for
+     * prepared weights: true where 512-bit lane permutes make them fast. The defaults below are plain loops, the
+     * kernels' reference semantics.
+     */
+    default boolean sparsePanels() {
+        return false;
+    }
+
+    /**
+     * 2:4 with W in 16-row panels ({@link Sparse24Panels}), 6 tokens x 16 outputs over groups g in [g0, g1) of the
+     * panel whose group g0 starts at {@code wo}: adds {@code vals[w + j] * x[x0 + t*in + 4g + pos[w + j]] +
+     * vals[w + 16 + j] * x[x0 + t*in + 4g + pos[w + 16 + j]]} (w = wo + 32*(g - g0)) to {@code c[c0 + t*cs + j]},
+     * t < 6, j < 16, groups in order.
+     */
+    default void sparsePanel6(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, int in, float[] c,
+                              int c0, int cs) {
+        for (int t = 0; t < 6; t++) {
+            sparsePanel1(vals, pos, wo, g0, g1, x, x0 + t * in, c, c0 + t * cs);
+        }
+    }
+
+    /** As {@link #sparsePanel6} for one token. */
+    default void sparsePanel1(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, float[] c, int c0) {
+        for (int j = 0; j < Sparse24Panels.ROWS; j++) {
+            float s = c[c0 + j];
+            for (int g = g0, w = wo; g < g1; g++, w += 2 * Sparse24Panels.ROWS) {
+                s += vals[w + j] * x[x0 + 4 * g + pos[w + j]];
+                s += vals[w + Sparse24Panels.ROWS + j] * x[x0 + 4 * g + pos[w + Sparse24Panels.ROWS + j]];
+            }
+            c[c0 + j] = s;
+        }
+    }
+
     /** BSR: rows per microkernel call (6, then 4 for the rest of a block of 16, 32 or 64 rows). */
     int BSR_ROWS = 6;
 

@@ -165,12 +165,7 @@ final class GemmDriver {
             int p0 = (task / tokBlocks) * perGroup;
             int p1 = Math.min(panels, p0 + perGroup);
             int full1 = Math.min(p1, fullPanels);  // panels [p0, full1) write Y in place
-            if (full1 > p0) {
-                int o0 = p0 * nb, width = (full1 - p0) * nb;
-                for (int t = t0; t < t0 + rows; t++) {
-                    java.util.Arrays.fill(y, t * out + o0, t * out + o0 + width, 0f);
-                }
-            }
+            zeroRows(y, t0, rows, out, p0 * nb, (full1 - p0) * nb);
             boolean tail = p1 > fullPanels;  // the last, narrower panel of this task: through scratch
             float[] c = tail ? scratch(rows * nb) : null;
             if (tail) {
@@ -211,23 +206,95 @@ final class GemmDriver {
                 }
             }
             // The bias last, as the one-off path adds it (after the products, not as their starting value).
-            if (bias != null && full1 > p0) {
-                int o0 = p0 * nb, width = (full1 - p0) * nb;
-                for (int t = t0; t < t0 + rows; t++) {
-                    int yo = t * out;
-                    for (int j = o0; j < o0 + width; j++) {
-                        y[yo + j] += bias[j];
+            addBias(y, t0, rows, out, p0 * nb, (full1 - p0) * nb, bias);
+            if (tail) {
+                copyTail(c, nb, y, t0, rows, out, fullPanels * nb, bias);
+            }
+        });
+    }
+
+    /** Zeroes columns [o0, o0 + width) of Y's rows [t0, t0 + rows) (nothing when width is 0). */
+    static void zeroRows(float[] y, int t0, int rows, int out, int o0, int width) {
+        for (int t = t0; t < t0 + rows && width > 0; t++) {
+            java.util.Arrays.fill(y, t * out + o0, t * out + o0 + width, 0f);
+        }
+    }
+
+    /** Adds bias[o0 ..+width) to those columns of Y's rows [t0, t0 + rows); nothing without a bias. */
+    static void addBias(float[] y, int t0, int rows, int out, int o0, int width, float[] bias) {
+        if (bias == null) {
+            return;
+        }
+        for (int t = t0; t < t0 + rows; t++) {
+            int yo = t * out;
+            for (int j = o0; j < o0 + width; j++) {
+                y[yo + j] += bias[j];
+            }
+        }
+    }
+
+    /** Y's last, narrower panel (columns o0 ..out) from a scratch tile of rows nb floats apart, plus the bias. */
+    static void copyTail(float[] c, int nb, float[] y, int t0, int rows, int out, int o0, float[] bias) {
+        int width = out - o0;
+        for (int r = 0; r < rows; r++) {
+            int yo = (t0 + r) * out + o0;
+            for (int j = 0; j < width; j++) {
+                y[yo + j] = c[r * nb + j] + (bias == null ? 0f : bias[o0 + j]);
+            }
+        }
+    }
+
+    /**
+     * 2:4 with W prepared in 16-row panels ({@link Sparse24Panels}): the dense prepared path's tasks and tiles (Y in
+     * place, X read where it lies), the 2:4 panel kernels inside, over K blocks of {@link #DENSE_KC} inputs.
+     */
+    static void sparse24Panels(CpuKernels k, float[] x, int tokens, Sparse24Panels sp, float[] bias, float[] y,
+                               int threads) {
+        final int nb = Sparse24Panels.ROWS;
+        final int in = sp.in(), out = sp.out();
+        final int groups = in / 4;
+        final int kcGroups = DENSE_KC / 4;
+        final int panels = ceilDiv(out, nb);
+        final int fullPanels = out / nb;
+        final float[] vals = sp.values();
+        final int[] pos = sp.positions();
+        int tokBlocks = ceilDiv(tokens, PREPARED_MC);
+        int split = tokBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, tokBlocks));
+        int perGroup = ceilDiv(panels, split);
+        int groupCount = ceilDiv(panels, perGroup);
+        CpuThreads.parallelFor(threads, tokBlocks * groupCount, task -> {
+            int t0 = (task % tokBlocks) * PREPARED_MC;
+            int rows = Math.min(PREPARED_MC, tokens - t0);
+            int p0 = (task / tokBlocks) * perGroup;
+            int p1 = Math.min(panels, p0 + perGroup);
+            int full1 = Math.min(p1, fullPanels);
+            zeroRows(y, t0, rows, out, p0 * nb, (full1 - p0) * nb);
+            boolean tail = p1 > fullPanels;
+            float[] c = tail ? scratch(rows * nb) : null;
+            if (tail) {
+                java.util.Arrays.fill(c, 0, rows * nb, 0f);
+            }
+            for (int q0 = 0; q0 < groups; q0 += kcGroups) {
+                int q1 = Math.min(groups, q0 + kcGroups);
+                for (int p = p0; p < p1; p++) {
+                    int wo = sp.start(p, q0);
+                    boolean direct = p < fullPanels;
+                    float[] dst = direct ? y : c;
+                    int stride = direct ? out : nb;
+                    int r = 0;
+                    for (; r + 6 <= rows; r += 6) {
+                        int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
+                        k.sparsePanel6(vals, pos, wo, q0, q1, x, (t0 + r) * in, in, dst, d0, stride);
+                    }
+                    for (; r < rows; r++) {
+                        int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
+                        k.sparsePanel1(vals, pos, wo, q0, q1, x, (t0 + r) * in, dst, d0);
                     }
                 }
             }
+            addBias(y, t0, rows, out, p0 * nb, (full1 - p0) * nb, bias);
             if (tail) {
-                int o0 = fullPanels * nb, width = out - o0;
-                for (int r = 0; r < rows; r++) {
-                    int yo = (t0 + r) * out + o0;
-                    for (int j = 0; j < width; j++) {
-                        y[yo + j] = c[r * nb + j] + (bias == null ? 0f : bias[o0 + j]);
-                    }
-                }
+                copyTail(c, nb, y, t0, rows, out, fullPanels * nb, bias);
             }
         });
     }

@@ -42,4 +42,44 @@ public final class Sparse24Gemm {
         }
         GemmDriver.sparse24(kernels, x, tokens, in, w, bias, y, threads);
     }
+
+    /**
+     * Whether {@link #linear(float[], int, Sparse24Panels, float[], float[], int)} is the faster path here for many
+     * tokens: true where the chosen kernels have fast 2:4 panel kernels (512-bit lane permutes); elsewhere the
+     * panels still compute the right result, through plain loops.
+     */
+    public static boolean panelsPay() {
+        return CpuVectorization.kernels().sparsePanels();
+    }
+
+    /**
+     * Computes {@code y = x · wᵀ + bias} with W prepared in 16-row panels ({@link Sparse24Panels}): same results as
+     * {@link #linear(float[], int, int, Sparse24Weights, float[], float[], int)} up to float rounding order.
+     *
+     * @param x       [tokens, w.in()] row-major
+     * @param tokens  >= 1
+     * @param w       the prepared weight
+     * @param bias    [w.out()] or null
+     * @param y       [tokens, w.out()] row-major, overwritten
+     * @param threads >= 1
+     * @throws IllegalArgumentException naming the argument, the expected and the actual value
+     */
+    public static void linear(float[] x, int tokens, Sparse24Panels w, float[] bias, float[] y, int threads) {
+        linear(CpuVectorization.kernels(), x, tokens, w, bias, y, threads);
+    }
+
+    static void linear(CpuKernels kernels, float[] x, int tokens, Sparse24Panels w, float[] bias, float[] y,
+                       int threads) {
+        Checks.positive("tokens", tokens);
+        Checks.positive("threads", threads);
+        Checks.notNull("w", w);
+        Checks.notNull("x", x);
+        Checks.notNull("y", y);
+        Checks.length("x", x.length, tokens, w.in(), "tokens*in");
+        Checks.length("y", y.length, tokens, w.out(), "tokens*out");
+        if (bias != null) {
+            Checks.length("bias", bias.length, w.out(), "out");
+        }
+        GemmDriver.sparse24Panels(kernels, x, tokens, w, bias, y, threads);
+    }
 }

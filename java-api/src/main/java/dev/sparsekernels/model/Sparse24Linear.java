@@ -5,11 +5,17 @@ import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.cpu.Sparse24Gemm;
+import dev.sparsekernels.cpu.Sparse24Panels;
 
 /** A linear layer whose weight is 2:4 sparse (2 of every 4 along {@code in} kept); owns weight and bias. */
 public final class Sparse24Linear implements LinearLayer {
+    /** Below this many rows a call keeps the one-off path (its few-token kernels); from it on, the panels. */
+    static final int PANEL_MIN_ROWS = 16;
+
     private final Sparse24Matrix weight;
     private final LayerBias bias;
+    /** 16-row panels for many-row calls where they pay ({@link Sparse24Gemm#panelsPay}), made on first use. */
+    private volatile Sparse24Panels panels;
 
     /** Takes ownership of weight and bias [out] (null for none). */
     public Sparse24Linear(Sparse24Matrix weight, Tensor bias) {
@@ -63,8 +69,27 @@ public final class Sparse24Linear implements LinearLayer {
     @Override
     public float[] forward(Kernels kernels, DType activations, float[] x, int rows) {
         return CpuPath.forward(this, kernels, activations, x, rows, weight.isClosed(), "Sparse24Linear",
-                (y, threads) -> Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), bias.array(), y,
-                        threads));
+                (y, threads) -> {
+                    if (rows >= PANEL_MIN_ROWS && Sparse24Gemm.panelsPay()) {
+                        Sparse24Gemm.linear(x, rows, panels(), bias.array(), y, threads);
+                    } else {
+                        Sparse24Gemm.linear(x, rows, inFeatures(), weight.cpuWeights(), bias.array(), y, threads);
+                    }
+                });
+    }
+
+    private Sparse24Panels panels() {
+        Sparse24Panels p = panels;
+        if (p == null) {
+            synchronized (this) {
+                p = panels;
+                if (p == null) {
+                    p = Sparse24Panels.of(weight.cpuWeights());
+                    panels = p;
+                }
+            }
+        }
+        return p;
     }
 
     @Override
