@@ -17,10 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  *       the 256-bit 6 x 16 form at twice the width: 2 loads and 6 broadcasts per 12 FMAs. A lone last panel goes
  *       through the 256-bit kernels.
  * </ul>
- * Operations along {@code in} (few tokens) stay on the 256-bit kernels.
+ * Operations along {@code in} (few tokens) stay on the 256-bit kernels. The 2:4 panel kernels ({@link #panel6}, for
+ * {@link Sparse24Panels}) exist at this width only: they need a 16-lane permute.
  *
- * <p>Each 2:4 kernel keeps two accumulator sets, one per kept element of a pair, added once at the end: with six
- * vectors per row, one set would leave fewer independent FMA chains than the two FMA pipes times their latency need.
+ * <p>Each 2:4 kernel keeps two accumulator sets, one per kept element of a pair, added once at the end: one set of six
+ * would give 6 independent FMA chains where two pipes of 4-cycle FMAs need 8 (arithmetic, not measured against it).
  */
 final class VectorKernels512 implements CpuKernels {
     static final VectorSpecies<Float> Z = FloatVector.SPECIES_512;
