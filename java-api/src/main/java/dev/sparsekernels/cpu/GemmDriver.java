@@ -153,26 +153,11 @@ final class GemmDriver {
     static void densePrepared(CpuKernels k, float[] x, int tokens, int in, float[] wp, int out, float[] bias,
                               float[] y, int threads) {
         final int nb = CpuKernels.DENSE_NB;
-        final int panels = ceilDiv(out, nb);
         final int fullPanels = out / nb;
-        int tokBlocks = ceilDiv(tokens, PREPARED_MC);
-        int groups = tokBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, tokBlocks));
-        int perGroup = ceilDiv(panels, groups);
-        int groupCount = ceilDiv(panels, perGroup);
-        CpuThreads.parallelFor(threads, tokBlocks * groupCount, task -> {
-            int t0 = (task % tokBlocks) * PREPARED_MC;
-            int rows = Math.min(PREPARED_MC, tokens - t0);
-            int p0 = (task / tokBlocks) * perGroup;
-            int p1 = Math.min(panels, p0 + perGroup);
+        final boolean pairs = k.pairsPanels();
+        final int kc = pairs ? PAIR_KC : DENSE_KC;
+        preparedTiles(tokens, out, nb, threads, y, bias, (t0, rows, p0, p1, c) -> {
             int full1 = Math.min(p1, fullPanels);  // panels [p0, full1) write Y in place
-            zeroRows(y, t0, rows, out, p0 * nb, (full1 - p0) * nb);
-            boolean tail = p1 > fullPanels;  // the last, narrower panel of this task: through scratch
-            float[] c = tail ? scratch(rows * nb) : null;
-            if (tail) {
-                java.util.Arrays.fill(c, 0, rows * nb, 0f);
-            }
-            final boolean pairs = k.pairsPanels();
-            final int kc = pairs ? PAIR_KC : DENSE_KC;
             for (int k0 = 0; k0 < in; k0 += kc) {
                 int kLen = Math.min(kc, in - k0);
                 for (int p = p0; p < p1; p++) {
@@ -205,7 +190,43 @@ final class GemmDriver {
                     }
                 }
             }
-            // The bias last, as the one-off path adds it (after the products, not as their starting value).
+        });
+    }
+
+    /** The work of one prepared-path task: tokens [t0, t0 + rows), output panels [p0, p1). */
+    @FunctionalInterface
+    interface TileTask {
+        /** c: a zeroed scratch tile [rows][nb] for the last, narrower panel when [p0, p1) holds it, else null. */
+        void run(int t0, int rows, int p0, int p1, float[] c);
+    }
+
+    /**
+     * The tasks and tiles of the prepared paths (W in panels of nb outputs, Y written in place): tasks are (block of
+     * up to {@link #PREPARED_MC} tokens) x (range of output panels, several ranges only when there are too few token
+     * blocks for the threads). Before a task its full panels' columns of Y are zeroed; after it the bias is added
+     * (last, as the one-off paths add it: after the products, not as their starting value) and a narrower last panel
+     * is copied from its scratch tile, so nothing is written past a row of Y.
+     */
+    static void preparedTiles(int tokens, int out, int nb, int threads, float[] y, float[] bias, TileTask body) {
+        final int panels = ceilDiv(out, nb);
+        final int fullPanels = out / nb;
+        int tokBlocks = ceilDiv(tokens, PREPARED_MC);
+        int split = tokBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, tokBlocks));
+        int perGroup = ceilDiv(panels, split);
+        int groupCount = ceilDiv(panels, perGroup);
+        CpuThreads.parallelFor(threads, tokBlocks * groupCount, task -> {
+            int t0 = (task % tokBlocks) * PREPARED_MC;
+            int rows = Math.min(PREPARED_MC, tokens - t0);
+            int p0 = (task / tokBlocks) * perGroup;
+            int p1 = Math.min(panels, p0 + perGroup);
+            int full1 = Math.min(p1, fullPanels);
+            zeroRows(y, t0, rows, out, p0 * nb, (full1 - p0) * nb);
+            boolean tail = p1 > fullPanels;
+            float[] c = tail ? scratch(rows * nb) : null;
+            if (tail) {
+                java.util.Arrays.fill(c, 0, rows * nb, 0f);
+            }
+            body.run(t0, rows, p0, p1, c);
             addBias(y, t0, rows, out, p0 * nb, (full1 - p0) * nb, bias);
             if (tail) {
                 copyTail(c, nb, y, t0, rows, out, fullPanels * nb, bias);
@@ -254,26 +275,10 @@ final class GemmDriver {
         final int in = sp.in(), out = sp.out();
         final int groups = in / 4;
         final int kcGroups = DENSE_KC / 4;
-        final int panels = ceilDiv(out, nb);
         final int fullPanels = out / nb;
         final float[] vals = sp.values();
         final int[] pos = sp.positions();
-        int tokBlocks = ceilDiv(tokens, PREPARED_MC);
-        int split = tokBlocks >= 2 * threads ? 1 : Math.min(panels, ceilDiv(2 * threads, tokBlocks));
-        int perGroup = ceilDiv(panels, split);
-        int groupCount = ceilDiv(panels, perGroup);
-        CpuThreads.parallelFor(threads, tokBlocks * groupCount, task -> {
-            int t0 = (task % tokBlocks) * PREPARED_MC;
-            int rows = Math.min(PREPARED_MC, tokens - t0);
-            int p0 = (task / tokBlocks) * perGroup;
-            int p1 = Math.min(panels, p0 + perGroup);
-            int full1 = Math.min(p1, fullPanels);
-            zeroRows(y, t0, rows, out, p0 * nb, (full1 - p0) * nb);
-            boolean tail = p1 > fullPanels;
-            float[] c = tail ? scratch(rows * nb) : null;
-            if (tail) {
-                java.util.Arrays.fill(c, 0, rows * nb, 0f);
-            }
+        preparedTiles(tokens, out, nb, threads, y, bias, (t0, rows, p0, p1, c) -> {
             for (int q0 = 0; q0 < groups; q0 += kcGroups) {
                 int q1 = Math.min(groups, q0 + kcGroups);
                 for (int p = p0; p < p1; p++) {
@@ -291,10 +296,6 @@ final class GemmDriver {
                         k.sparsePanel1(vals, pos, wo, q0, q1, x, (t0 + r) * in, dst, d0);
                     }
                 }
-            }
-            addBias(y, t0, rows, out, p0 * nb, (full1 - p0) * nb, bias);
-            if (tail) {
-                copyTail(c, nb, y, t0, rows, out, fullPanels * nb, bias);
             }
         });
     }
