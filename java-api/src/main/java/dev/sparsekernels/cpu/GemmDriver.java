@@ -31,7 +31,11 @@ final class GemmDriver {
     static final int DENSE_DOT_MAX_TOKENS = 8;
     /** Rows per task (at most). */
     static final int MC = 60;
-    /** K block (inputs) for dense and 2:4 panels: X^T sub-panel KC*NB*4 bytes = 24 KiB. */
+    /**
+     * K block (inputs) for dense and 2:4 panels: X^T sub-panel KC*NB*4 bytes = 24 KiB. Where the kernels walk panels
+     * in pairs ({@link CpuKernels#pairsPanels}) two sub-panels are 48 KiB, the L1 of the Zen 5 cores measured; a
+     * separate K block of half this (both in 24 KiB) was 0-7% slower there, so pairs use it too.
+     */
     static final int DENSE_KC = 384;
     static final int SPARSE_KC = Sparse24Weights.K_BLOCK;
     /**
@@ -99,9 +103,8 @@ final class GemmDriver {
                 float[] c = scratch(rows * cs);
                 java.util.Arrays.fill(c, 0, rows * cs, 0f);
                 final boolean pairs = k.pairsPanels();
-                final int kc = pairs ? PAIR_KC : DENSE_KC;
-                for (int k0 = 0; k0 < in; k0 += kc) {
-                    int kLen = Math.min(kc, in - k0);
+                for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
+                    int kLen = Math.min(DENSE_KC, in - k0);
                     for (int p = 0; p < np; p++) {
                         int xo = (p0 + p) * in * nb + k0 * nb;
                         if (pairs && p + 1 < np) { // two token panels: C^T's 32 columns
@@ -131,11 +134,6 @@ final class GemmDriver {
         }
     }
 
-    /**
-     * K block where the kernels walk panels in pairs ({@link CpuKernels#pairsPanels}): two [KC][16] sub-panels, 48 KiB,
-     * the L1 of the Zen 5 cores measured; half of it (both pairs in 24 KiB) was 0-7% slower there.
-     */
-    static final int PAIR_KC = DENSE_KC;
 
     /** Dense with W prepared ({@link DenseWeights}): tokens per task (measured: 48 beat 96 and 192 on MiniLM). */
     static final int PREPARED_MC = 48;
@@ -155,11 +153,10 @@ final class GemmDriver {
         final int nb = CpuKernels.DENSE_NB;
         final int fullPanels = out / nb;
         final boolean pairs = k.pairsPanels();
-        final int kc = pairs ? PAIR_KC : DENSE_KC;
         preparedTiles(tokens, out, nb, threads, y, bias, (t0, rows, p0, p1, c) -> {
             int full1 = Math.min(p1, fullPanels);  // panels [p0, full1) write Y in place
-            for (int k0 = 0; k0 < in; k0 += kc) {
-                int kLen = Math.min(kc, in - k0);
+            for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
+                int kLen = Math.min(DENSE_KC, in - k0);
                 for (int p = p0; p < p1; p++) {
                     int wo = p * in * nb + k0 * nb;
                     if (pairs && p + 1 < full1) { // two full panels: Y's 32 columns in place

@@ -32,10 +32,9 @@ final class KernelSets {
         return list;
     }
 
-    /** The named implementation ("in-use", "256", "512", "scalar"), or null when it cannot run here. */
+    /** The named implementation ("256", "512", "scalar"), or null when it cannot run here. */
     static CpuKernels named(String name) {
         return switch (name) {
-            case "in-use" -> CpuVectorization.kernels();
             case "256" -> CpuVectorization.isActive() ? tryNew256() : null;
             case "512" -> CpuVectorization.isActive() ? tryNew512() : null;
             case "scalar" -> ScalarKernels.INSTANCE;
