@@ -47,6 +47,36 @@ interface CpuKernels {
     /** 1 row of W times a dense X^T panel (NB = 16). */
     void dense1(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff);
 
+    // The prepared paths' tile calls (W prepared in panels, Y written in place, rows of c cStride apart): as the
+    // kernels they name, except that when zero they start from zeros instead of c's values, and when bias is not
+    // null they add bias[bo + j] to column j after the products (as the one-off paths add it, so the bits agree).
+    // Fused into the kernel, the zeros cost no loads and the bias two loads per tile; as passes over a task's block
+    // of Y they were 12-17% of a prepared GEMM at in = 384. The defaults do the same around the plain kernels.
+
+    /** {@link #dense6} onto a tile of Y, 16 columns. */
+    default void dense6Y(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff,
+                         int cStride, boolean zero, float[] bias, int bo) {
+        GemmDriver.openTile(zero, c, cOff, 6, cStride, DENSE_NB);
+        dense6(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride);
+        GemmDriver.closeTile(bias != null, c, cOff, 6, cStride, bias, bo, DENSE_NB);
+    }
+
+    /** {@link #dense6Pair} onto a tile of Y, 32 columns. */
+    default void dense6PairY(float[] xt, int xtOff, int xtOff2, float[] w, int wOff, int in, int kLen, float[] c,
+                             int cOff, int cStride, boolean zero, float[] bias, int bo) {
+        GemmDriver.openTile(zero, c, cOff, 6, cStride, 2 * DENSE_NB);
+        dense6Pair(xt, xtOff, xtOff2, w, wOff, in, kLen, c, cOff, cStride);
+        GemmDriver.closeTile(bias != null, c, cOff, 6, cStride, bias, bo, 2 * DENSE_NB);
+    }
+
+    /** {@link #dense1} onto a row of Y, 16 columns. */
+    default void dense1Y(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff, boolean zero,
+                         float[] bias, int bo) {
+        GemmDriver.openTile(zero, c, cOff, 1, 0, DENSE_NB);
+        dense1(xt, xtOff, w, wOff, kLen, c, cOff);
+        GemmDriver.closeTile(bias != null, c, cOff, 1, 0, bias, bo, DENSE_NB);
+    }
+
     /**
      * Small-token dense path: {@code y[t*out + o] = dot(x[t*in ..], w[o*in ..]) + bias[o]} for o in [o0, o1), all
      * tokens (no packing; vectorized over in).
@@ -95,6 +125,22 @@ interface CpuKernels {
         for (int t = 0; t < 6; t++) {
             sparsePanel1(vals, pos, wo, g0, g1, x, x0 + t * in, c, c0 + t * cs);
         }
+    }
+
+    /** {@link #sparsePanel6} onto a tile of Y. */
+    default void sparsePanel6Y(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, int in, float[] c,
+                               int c0, int cs, boolean zero, float[] bias, int bo) {
+        GemmDriver.openTile(zero, c, c0, 6, cs, Sparse24Panels.ROWS);
+        sparsePanel6(vals, pos, wo, g0, g1, x, x0, in, c, c0, cs);
+        GemmDriver.closeTile(bias != null, c, c0, 6, cs, bias, bo, Sparse24Panels.ROWS);
+    }
+
+    /** {@link #sparsePanel1} onto a row of Y. */
+    default void sparsePanel1Y(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                               boolean zero, float[] bias, int bo) {
+        GemmDriver.openTile(zero, c, c0, 1, 0, Sparse24Panels.ROWS);
+        sparsePanel1(vals, pos, wo, g0, g1, x, x0, c, c0);
+        GemmDriver.closeTile(bias != null, c, c0, 1, 0, bias, bo, Sparse24Panels.ROWS);
     }
 
     /** As {@link #sparsePanel6} for one token. */

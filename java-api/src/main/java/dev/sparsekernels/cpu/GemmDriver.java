@@ -157,33 +157,41 @@ final class GemmDriver {
             int full1 = Math.min(p1, fullPanels);  // panels [p0, full1) write Y in place
             for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
                 int kLen = Math.min(DENSE_KC, in - k0);
+                boolean first = k0 == 0;
+                boolean last = k0 + kLen == in;
                 for (int p = p0; p < p1; p++) {
                     int wo = p * in * nb + k0 * nb;
                     if (pairs && p + 1 < full1) { // two full panels: Y's 32 columns in place
                         int r = 0;
                         for (; r + 6 <= rows; r += 6) {
-                            k.dense6Pair(wp, wo, wo + in * nb, x, (t0 + r) * in + k0, in, kLen, y,
-                                    (t0 + r) * out + p * nb, out);
+                            int d0 = (t0 + r) * out + p * nb;
+                            k.dense6PairY(wp, wo, wo + in * nb, x, (t0 + r) * in + k0, in, kLen, y, d0, out, first,
+                                    last ? bias : null, p * nb);
                         }
                         for (; r < rows; r++) {
                             int d0 = (t0 + r) * out + p * nb;
-                            k.dense1(wp, wo, x, (t0 + r) * in + k0, kLen, y, d0);
-                            k.dense1(wp, wo + in * nb, x, (t0 + r) * in + k0, kLen, y, d0 + nb);
+                            float[] b = last ? bias : null;
+                            k.dense1Y(wp, wo, x, (t0 + r) * in + k0, kLen, y, d0, first, b, p * nb);
+                            k.dense1Y(wp, wo + in * nb, x, (t0 + r) * in + k0, kLen, y, d0 + nb, first, b,
+                                    p * nb + nb);
                         }
                         p++;
                         continue;
                     }
+                    // a narrower last panel goes to the task's scratch tile: zeroed already, its bias added on copy
                     boolean direct = p < fullPanels;
                     float[] dst = direct ? y : c;
                     int stride = direct ? out : nb;
+                    boolean zero = first && direct;
+                    float[] b = last && direct ? bias : null;
                     int r = 0;
                     for (; r + 6 <= rows; r += 6) {
                         int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
-                        k.dense6(wp, wo, x, (t0 + r) * in + k0, in, kLen, dst, d0, stride);
+                        k.dense6Y(wp, wo, x, (t0 + r) * in + k0, in, kLen, dst, d0, stride, zero, b, p * nb);
                     }
                     for (; r < rows; r++) {
                         int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
-                        k.dense1(wp, wo, x, (t0 + r) * in + k0, kLen, dst, d0);
+                        k.dense1Y(wp, wo, x, (t0 + r) * in + k0, kLen, dst, d0, zero, b, p * nb);
                     }
                 }
             }
@@ -200,9 +208,9 @@ final class GemmDriver {
     /**
      * The tasks and tiles of the prepared paths (W in panels of nb outputs, Y written in place): tasks are (block of
      * up to {@link #PREPARED_MC} tokens) x (range of output panels, several ranges only when there are too few token
-     * blocks for the threads). Before a task its full panels' columns of Y are zeroed; after it the bias is added
-     * (last, as the one-off paths add it: after the products, not as their starting value) and a narrower last panel
-     * is copied from its scratch tile, so nothing is written past a row of Y.
+     * blocks for the threads). The body has each tile of Y start from zeros in its first K block and take the bias
+     * in its last (the kernels' {@code ...Y} calls); after the task a narrower last panel is copied from its scratch
+     * tile with the bias, so nothing is written past a row of Y.
      */
     static void preparedTiles(int tokens, int out, int nb, int threads, float[] y, float[] bias, TileTask body) {
         final int panels = ceilDiv(out, nb);
@@ -216,37 +224,36 @@ final class GemmDriver {
             int rows = Math.min(PREPARED_MC, tokens - t0);
             int p0 = (task / tokBlocks) * perGroup;
             int p1 = Math.min(panels, p0 + perGroup);
-            int full1 = Math.min(p1, fullPanels);
-            zeroRows(y, t0, rows, out, p0 * nb, (full1 - p0) * nb);
             boolean tail = p1 > fullPanels;
             float[] c = tail ? scratch(rows * nb) : null;
             if (tail) {
                 java.util.Arrays.fill(c, 0, rows * nb, 0f);
             }
             body.run(t0, rows, p0, p1, c);
-            addBias(y, t0, rows, out, p0 * nb, (full1 - p0) * nb, bias);
             if (tail) {
                 copyTail(c, nb, y, t0, rows, out, fullPanels * nb, bias);
             }
         });
     }
 
-    /** Zeroes columns [o0, o0 + width) of Y's rows [t0, t0 + rows) (nothing when width is 0). */
-    static void zeroRows(float[] y, int t0, int rows, int out, int o0, int width) {
-        for (int t = t0; t < t0 + rows && width > 0; t++) {
-            java.util.Arrays.fill(y, t * out + o0, t * out + o0 + width, 0f);
+    /** Zeroes a tile of Y (rows rows of width floats from d0, stride apart) when first: the kernels' default. */
+    static void openTile(boolean first, float[] y, int d0, int rows, int stride, int width) {
+        if (!first) {
+            return;
+        }
+        for (int r = 0, o = d0; r < rows; r++, o += stride) {
+            java.util.Arrays.fill(y, o, o + width, 0f);
         }
     }
 
-    /** Adds bias[o0 ..+width) to those columns of Y's rows [t0, t0 + rows); nothing without a bias. */
-    static void addBias(float[] y, int t0, int rows, int out, int o0, int width, float[] bias) {
-        if (bias == null) {
+    /** Adds bias[o0 ..+width) to a tile of Y when last: the kernels' default. */
+    static void closeTile(boolean last, float[] y, int d0, int rows, int stride, float[] bias, int o0, int width) {
+        if (!last || bias == null) {
             return;
         }
-        for (int t = t0; t < t0 + rows; t++) {
-            int yo = t * out;
-            for (int j = o0; j < o0 + width; j++) {
-                y[yo + j] += bias[j];
+        for (int r = 0, o = d0; r < rows; r++, o += stride) {
+            for (int j = 0; j < width; j++) {
+                y[o + j] += bias[o0 + j];
             }
         }
     }
@@ -278,19 +285,24 @@ final class GemmDriver {
         preparedTiles(tokens, out, nb, threads, y, bias, (t0, rows, p0, p1, c) -> {
             for (int q0 = 0; q0 < groups; q0 += kcGroups) {
                 int q1 = Math.min(groups, q0 + kcGroups);
+                boolean first = q0 == 0;
+                boolean last = q1 == groups;
                 for (int p = p0; p < p1; p++) {
                     int wo = sp.start(p, q0);
                     boolean direct = p < fullPanels;
                     float[] dst = direct ? y : c;
                     int stride = direct ? out : nb;
+                    boolean zero = first && direct;
+                    float[] b = last && direct ? bias : null;
                     int r = 0;
                     for (; r + 6 <= rows; r += 6) {
                         int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
-                        k.sparsePanel6(vals, pos, wo, q0, q1, x, (t0 + r) * in, in, dst, d0, stride);
+                        k.sparsePanel6Y(vals, pos, wo, q0, q1, x, (t0 + r) * in, in, dst, d0, stride, zero, b,
+                                p * nb);
                     }
                     for (; r < rows; r++) {
                         int d0 = direct ? (t0 + r) * out + p * nb : r * nb;
-                        k.sparsePanel1(vals, pos, wo, q0, q1, x, (t0 + r) * in, dst, d0);
+                        k.sparsePanel1Y(vals, pos, wo, q0, q1, x, (t0 + r) * in, dst, d0, zero, b, p * nb);
                     }
                 }
             }

@@ -53,6 +53,12 @@ final class VectorKernels512 implements CpuKernels {
     }
 
     @Override
+    public void dense6PairY(float[] xt, int xtOff, int xtOff2, float[] w, int wOff, int in, int kLen, float[] c,
+                            int cOff, int cStride, boolean zero, float[] bias, int bo) {
+        dense6x2(xt, xtOff, xtOff2, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+    }
+
+    @Override
     public void dense1(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff) {
         narrow.dense1(xt, xtOff, w, wOff, kLen, c, cOff);
     }
@@ -101,6 +107,18 @@ final class VectorKernels512 implements CpuKernels {
     @Override
     public void sparsePanel1(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, float[] c, int c0) {
         panel1(vals, pos, wo, g0, g1, x, x0, c, c0);
+    }
+
+    @Override
+    public void sparsePanel6Y(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, int in, float[] c,
+                              int c0, int cs, boolean zero, float[] bias, int bo) {
+        panel6(vals, pos, wo, g0, g1, x, x0, in, c, c0, cs, zero, bias, bo);
+    }
+
+    @Override
+    public void sparsePanel1Y(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                              boolean zero, float[] bias, int bo) {
+        panel1(vals, pos, wo, g0, g1, x, x0, c, c0, zero, bias, bo);
     }
 
     @Override
@@ -296,14 +314,31 @@ final class VectorKernels512 implements CpuKernels {
      * X^T loads and 6 broadcasts per 12 FMAs into 12 accumulators.
      */
     static void dense6x2(float[] xt, int xo, int xo2, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        dense6x2(xt, xo, xo2, w, w0, in, kLen, c, c0, cs, false, null, 0);
+    }
+
+    /** {@link #dense6x2} starting from zeros when zero, adding bias[bo ..+32) to every row at the end when not null. */
+    static void dense6x2(float[] xt, int xo, int xo2, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs,
+                         boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        FloatVector a00 = FloatVector.fromArray(Z, c, c0), a01 = FloatVector.fromArray(Z, c, c0 + 16);
-        FloatVector a10 = FloatVector.fromArray(Z, c, c1), a11 = FloatVector.fromArray(Z, c, c1 + 16);
-        FloatVector a20 = FloatVector.fromArray(Z, c, c2), a21 = FloatVector.fromArray(Z, c, c2 + 16);
-        FloatVector a30 = FloatVector.fromArray(Z, c, c3), a31 = FloatVector.fromArray(Z, c, c3 + 16);
-        FloatVector a40 = FloatVector.fromArray(Z, c, c4), a41 = FloatVector.fromArray(Z, c, c4 + 16);
-        FloatVector a50 = FloatVector.fromArray(Z, c, c5), a51 = FloatVector.fromArray(Z, c, c5 + 16);
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
+        if (zero) {
+            a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = a50 = a51 = FloatVector.zero(Z);
+        } else {
+            a00 = FloatVector.fromArray(Z, c, c0);
+            a01 = FloatVector.fromArray(Z, c, c0 + 16);
+            a10 = FloatVector.fromArray(Z, c, c1);
+            a11 = FloatVector.fromArray(Z, c, c1 + 16);
+            a20 = FloatVector.fromArray(Z, c, c2);
+            a21 = FloatVector.fromArray(Z, c, c2 + 16);
+            a30 = FloatVector.fromArray(Z, c, c3);
+            a31 = FloatVector.fromArray(Z, c, c3 + 16);
+            a40 = FloatVector.fromArray(Z, c, c4);
+            a41 = FloatVector.fromArray(Z, c, c4 + 16);
+            a50 = FloatVector.fromArray(Z, c, c5);
+            a51 = FloatVector.fromArray(Z, c, c5 + 16);
+        }
         for (int k = 0; k < kLen; k++) {
             FloatVector x0 = FloatVector.fromArray(Z, xt, xo + k * 16);
             FloatVector x1 = FloatVector.fromArray(Z, xt, xo2 + k * 16);
@@ -325,6 +360,21 @@ final class VectorKernels512 implements CpuKernels {
             b = FloatVector.broadcast(Z, w[w5 + k]);
             a50 = x0.fma(b, a50);
             a51 = x1.fma(b, a51);
+        }
+        if (bias != null) {
+            FloatVector b0 = FloatVector.fromArray(Z, bias, bo), b1 = FloatVector.fromArray(Z, bias, bo + 16);
+            a00 = a00.add(b0);
+            a01 = a01.add(b1);
+            a10 = a10.add(b0);
+            a11 = a11.add(b1);
+            a20 = a20.add(b0);
+            a21 = a21.add(b1);
+            a30 = a30.add(b0);
+            a31 = a31.add(b1);
+            a40 = a40.add(b0);
+            a41 = a41.add(b1);
+            a50 = a50.add(b0);
+            a51 = a51.add(b1);
         }
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 16);
@@ -441,14 +491,21 @@ final class VectorKernels512 implements CpuKernels {
      */
     static void panel6(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, int in, float[] c, int c0,
                        int cs) {
+        panel6(vals, pos, wo, g0, g1, x, x0, in, c, c0, cs, false, null, 0);
+    }
+
+    /** {@link #panel6} starting from zeros when zero, adding bias[bo ..+16) to every row at the end when not null. */
+    static void panel6(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, int in, float[] c, int c0,
+                       int cs, boolean zero, float[] bias, int bo) {
         int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        FloatVector a0 = FloatVector.fromArray(Z, c, c0), b0 = FloatVector.zero(Z);
-        FloatVector a1 = FloatVector.fromArray(Z, c, c1), b1 = FloatVector.zero(Z);
-        FloatVector a2 = FloatVector.fromArray(Z, c, c2), b2 = FloatVector.zero(Z);
-        FloatVector a3 = FloatVector.fromArray(Z, c, c3), b3 = FloatVector.zero(Z);
-        FloatVector a4 = FloatVector.fromArray(Z, c, c4), b4 = FloatVector.zero(Z);
-        FloatVector a5 = FloatVector.fromArray(Z, c, c5), b5 = FloatVector.zero(Z);
+        FloatVector z = FloatVector.zero(Z);
+        FloatVector a0 = zero ? z : FloatVector.fromArray(Z, c, c0), b0 = z;
+        FloatVector a1 = zero ? z : FloatVector.fromArray(Z, c, c1), b1 = z;
+        FloatVector a2 = zero ? z : FloatVector.fromArray(Z, c, c2), b2 = z;
+        FloatVector a3 = zero ? z : FloatVector.fromArray(Z, c, c3), b3 = z;
+        FloatVector a4 = zero ? z : FloatVector.fromArray(Z, c, c4), b4 = z;
+        FloatVector a5 = zero ? z : FloatVector.fromArray(Z, c, c5), b5 = z;
         for (int g = g0, w = wo; g < g1; g++, w += 32) {
             FloatVector v = FloatVector.fromArray(Z, vals, w);
             FloatVector u = FloatVector.fromArray(Z, vals, w + 16);
@@ -474,17 +531,38 @@ final class VectorKernels512 implements CpuKernels {
             a5 = p.selectFrom(x5v).reinterpretAsFloats().fma(v, a5);
             b5 = q.selectFrom(x5v).reinterpretAsFloats().fma(u, b5);
         }
-        a0.add(b0).intoArray(c, c0);
-        a1.add(b1).intoArray(c, c1);
-        a2.add(b2).intoArray(c, c2);
-        a3.add(b3).intoArray(c, c3);
-        a4.add(b4).intoArray(c, c4);
-        a5.add(b5).intoArray(c, c5);
+        a0 = a0.add(b0);
+        a1 = a1.add(b1);
+        a2 = a2.add(b2);
+        a3 = a3.add(b3);
+        a4 = a4.add(b4);
+        a5 = a5.add(b5);
+        if (bias != null) {
+            FloatVector bv = FloatVector.fromArray(Z, bias, bo);
+            a0 = a0.add(bv);
+            a1 = a1.add(bv);
+            a2 = a2.add(bv);
+            a3 = a3.add(bv);
+            a4 = a4.add(bv);
+            a5 = a5.add(bv);
+        }
+        a0.intoArray(c, c0);
+        a1.intoArray(c, c1);
+        a2.intoArray(c, c2);
+        a3.intoArray(c, c3);
+        a4.intoArray(c, c4);
+        a5.intoArray(c, c5);
     }
 
     /** As {@link #panel6} for one token. */
     static void panel1(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, float[] c, int c0) {
-        FloatVector a = FloatVector.fromArray(Z, c, c0), b = FloatVector.zero(Z);
+        panel1(vals, pos, wo, g0, g1, x, x0, c, c0, false, null, 0);
+    }
+
+    /** As {@link #panel6} for one token, with its zero and bias. */
+    static void panel1(float[] vals, int[] pos, int wo, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                       boolean zero, float[] bias, int bo) {
+        FloatVector a = zero ? FloatVector.zero(Z) : FloatVector.fromArray(Z, c, c0), b = FloatVector.zero(Z);
         for (int g = g0, w = wo; g < g1; g++, w += 32) {
             IntVector xv = ((FloatVector) FloatVector.fromArray(X4, x, x0 + 4 * g).reinterpretShape(Z, 0))
                     .reinterpretAsInts();
@@ -493,6 +571,10 @@ final class VectorKernels512 implements CpuKernels {
             b = IntVector.fromArray(ZI, pos, w + 16).selectFrom(xv).reinterpretAsFloats()
                     .fma(FloatVector.fromArray(Z, vals, w + 16), b);
         }
-        a.add(b).intoArray(c, c0);
+        a = a.add(b);
+        if (bias != null) {
+            a = a.add(FloatVector.fromArray(Z, bias, bo));
+        }
+        a.intoArray(c, c0);
     }
 }
