@@ -75,29 +75,11 @@ final class AttentionCases {
                     .withMask(kind));
         }
 
-        // the same 25% block pattern (per head), once as block-sparse and once as a dense boolean mask
-        int bs = 64;
-        int nb = (l + bs - 1) / bs;
-        byte[] grid = new byte[h * nb * nb];
-        boolean[] dense = new boolean[h * l * l];
-        for (int hh = 0; hh < h; hh++) {
-            for (int qb = 0; qb < nb; qb++) {
-                for (int kb = 0; kb < nb; kb++) {
-                    // the diagonal block always, so no row is empty; about 25% of all blocks kept
-                    boolean keep = kb == qb || rnd.nextDouble() < (0.25 * nb - 1) / (nb - 1.0);
-                    grid[(hh * nb + qb) * nb + kb] = keep ? AttentionMask.BlockSparse.FULL
-                            : AttentionMask.BlockSparse.SKIP;
-                }
-            }
-            for (int i = 0; i < l; i++) {
-                for (int j = 0; j < l; j++) {
-                    dense[(hh * l + i) * l + j] = grid[(hh * nb + i / bs) * nb + j / bs] != 0;
-                }
-            }
-        }
-        AttentionMask.BlockSparse layout = AttentionMask.BlockSparse.fromGrid(bs, bs, 1, h, nb, nb, grid);
-        AttentionMask blockMask = AttentionMask.builder().blockSparse(layout).build();
-        AttentionMask denseMask = AttentionMask.builder().dense(dense, 1, h, l, l).build();
+        BlockPattern pattern = BlockPattern.random(rnd, h, l, 64, 0.25);
+        AttentionMask.BlockSparse layout = pattern.layout;
+        boolean[] dense = pattern.dense;
+        AttentionMask blockMask = pattern.blockMask();
+        AttentionMask denseMask = pattern.denseMask();
         progress.apply(name + ": dense-mask");
         float[][] oursDense = new float[1][];
         Runnable runDense = () -> oursDense[0] = FlashAttention.attention(q, k, v, b, h, h, l, l, d, denseMask, scale,
