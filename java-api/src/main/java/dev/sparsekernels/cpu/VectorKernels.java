@@ -51,6 +51,16 @@ final class VectorKernels implements CpuKernels {
         }
     }
 
+    @Override
+    public void dense6Y(float[] xt, int xtOff, float[] w, int wOff, int in, int kLen, float[] c, int cOff,
+                       int cStride, boolean zero, float[] bias, int bo) {
+        if (SPLIT_SIX_ROWS) {
+            CpuKernels.super.dense6Y(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+        } else {
+            dense6x2(xt, xtOff, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+        }
+    }
+
     /** 4 rows x 16 tokens: {@link #dense6x2}'s form for the first four of its rows (see {@link #SPLIT_SIX_ROWS}). */
     static void dense4x2(float[] xt, int xo, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
         int w1 = w0 + in; int w2 = w1 + in; int w3 = w2 + in;
@@ -115,14 +125,31 @@ final class VectorKernels implements CpuKernels {
      * accumulator; packing W into [k][6] slivers lets C2 hoist all broadcasts and spill; this form compiles clean.)
      */
     static void dense6x2(float[] xt, int xo, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs) {
+        dense6x2(xt, xo, w, w0, in, kLen, c, c0, cs, false, null, 0);
+    }
+
+    /** {@link #dense6x2} starting from zeros when zero, adding bias[bo ..+16) to every row at the end when not null. */
+    static void dense6x2(float[] xt, int xo, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs,
+                         boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
-        FloatVector a40 = FloatVector.fromArray(S, c, c4), a41 = FloatVector.fromArray(S, c, c4 + 8);
-        FloatVector a50 = FloatVector.fromArray(S, c, c5), a51 = FloatVector.fromArray(S, c, c5 + 8);
+        FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
+        if (zero) {
+            a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = a50 = a51 = FloatVector.zero(S);
+        } else {
+            a00 = FloatVector.fromArray(S, c, c0);
+            a01 = FloatVector.fromArray(S, c, c0 + 8);
+            a10 = FloatVector.fromArray(S, c, c1);
+            a11 = FloatVector.fromArray(S, c, c1 + 8);
+            a20 = FloatVector.fromArray(S, c, c2);
+            a21 = FloatVector.fromArray(S, c, c2 + 8);
+            a30 = FloatVector.fromArray(S, c, c3);
+            a31 = FloatVector.fromArray(S, c, c3 + 8);
+            a40 = FloatVector.fromArray(S, c, c4);
+            a41 = FloatVector.fromArray(S, c, c4 + 8);
+            a50 = FloatVector.fromArray(S, c, c5);
+            a51 = FloatVector.fromArray(S, c, c5 + 8);
+        }
         for (int k = 0; k < kLen; k++) {
             int x = xo + k * 16;
             FloatVector x0 = FloatVector.fromArray(S, xt, x);
@@ -145,6 +172,21 @@ final class VectorKernels implements CpuKernels {
             b = FloatVector.broadcast(S, w[w5 + k]);
             a50 = x0.fma(b, a50);
             a51 = x1.fma(b, a51);
+        }
+        if (bias != null) {
+            FloatVector b0 = FloatVector.fromArray(S, bias, bo), b1 = FloatVector.fromArray(S, bias, bo + 8);
+            a00 = a00.add(b0);
+            a01 = a01.add(b1);
+            a10 = a10.add(b0);
+            a11 = a11.add(b1);
+            a20 = a20.add(b0);
+            a21 = a21.add(b1);
+            a30 = a30.add(b0);
+            a31 = a31.add(b1);
+            a40 = a40.add(b0);
+            a41 = a41.add(b1);
+            a50 = a50.add(b0);
+            a51 = a51.add(b1);
         }
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 8);
