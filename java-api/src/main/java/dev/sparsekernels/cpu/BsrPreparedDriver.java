@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * Blocking and threading for BSR with W prepared ({@link BsrWeights}). Tasks are (block of tokens) x (range of
- * 16-output panels, balanced by their step counts); each zeroes its tile of Y, lets the 6 x 16 microkernel accumulate
- * into it in place (each call covers a panel's whole block row), then adds the bias.
+ * 16-output panels, balanced by their step counts); the 6 x 16 microkernel writes each tile of Y once, in place, its
+ * sum from zero plus the bias (each call covers a panel's whole block row).
  *
  * <p>Three loop orders, chosen by where Wᵀ can live (measured at 512 x 4096 x 4096, 32 x 32 blocks, 2 threads, each
  * order's median in one process; {@code BsrProbe} in kernels-bench, see docs/performance.md, session 5):
@@ -84,9 +84,8 @@ final class BsrPreparedDriver {
             int t0 = (task % tokBlocks) * mc;
             int rows = Math.min(mc, tokens - t0);
             int p0 = bounds[task / tokBlocks], p1 = bounds[task / tokBlocks + 1];
-            for (int t = t0; t < t0 + rows; t++) {
-                Arrays.fill(y, t * out + p0 * nb, t * out + p1 * nb, 0f);
-            }
+            // Every tile of Y [t0, t0 + rows) x [p0, p1) panels is written by exactly one kernel call, from zero and
+            // with the bias (a panel with no blocks too: its kernels' step loop is empty).
             if (order != Order.PANELS_OUTER) {
                 for (int q0 = p0, q1; q0 < p1; q0 = q1) {
                     q1 = groupEnd(w, q0, p1, groupFloats);
@@ -99,57 +98,47 @@ final class BsrPreparedDriver {
                         for (int p = q0; p < q1; p++) {
                             if (pairs && p + 1 < q1 && w.sameBlockRow(p, p + 1)) {
                                 k.bsrPrepared6Pair(wt, w.panelStart(p), w.panelStart(p + 1), cols, w.firstStep(p),
-                                        w.endStep(p), x, (t0 + r) * in, in, y, (t0 + r) * out + p * nb, out);
+                                        w.endStep(p), x, (t0 + r) * in, in, y, (t0 + r) * out + p * nb, out, bias,
+                                        p * nb);
                                 p++;
                                 continue;
                             }
                             k.bsrPrepared6(wt, w.panelStart(p), cols, w.firstStep(p), w.endStep(p), x, (t0 + r) * in,
-                                    in, y, (t0 + r) * out + p * nb, out);
+                                    in, y, (t0 + r) * out + p * nb, out, bias, p * nb);
                         }
                     }
                     for (; r < rows; r++) {
                         GemmDriver.touch(x, (t0 + r) * in, in);
                         for (int p = q0; p < q1; p++) {
                             k.bsrPrepared1(wt, w.panelStart(p), cols, w.firstStep(p), w.endStep(p), x, (t0 + r) * in,
-                                    y, (t0 + r) * out + p * nb);
+                                    y, (t0 + r) * out + p * nb, bias, p * nb);
                         }
                     }
                 }
             } else {
                 for (int p = p0; p < p1; p++) {
                     int g0 = w.firstStep(p), g1 = w.endStep(p), wo = w.panelStart(p);
-                    if (g0 == g1) {
-                        continue;
-                    }
                     boolean pair = pairs && p + 1 < p1 && w.sameBlockRow(p, p + 1);
                     int r = 0;
                     for (; r + CpuKernels.DENSE_ROWS <= rows; r += CpuKernels.DENSE_ROWS) {
                         if (pair) {
                             k.bsrPrepared6Pair(wt, wo, w.panelStart(p + 1), cols, g0, g1, x, (t0 + r) * in, in, y,
-                                    (t0 + r) * out + p * nb, out);
+                                    (t0 + r) * out + p * nb, out, bias, p * nb);
                         } else {
                             k.bsrPrepared6(wt, wo, cols, g0, g1, x, (t0 + r) * in, in, y, (t0 + r) * out + p * nb,
-                                    out);
+                                    out, bias, p * nb);
                         }
                     }
                     for (; r < rows; r++) {
-                        k.bsrPrepared1(wt, wo, cols, g0, g1, x, (t0 + r) * in, y, (t0 + r) * out + p * nb);
+                        k.bsrPrepared1(wt, wo, cols, g0, g1, x, (t0 + r) * in, y, (t0 + r) * out + p * nb, bias,
+                                p * nb);
                         if (pair) {
                             k.bsrPrepared1(wt, w.panelStart(p + 1), cols, g0, g1, x, (t0 + r) * in, y,
-                                    (t0 + r) * out + (p + 1) * nb);
+                                    (t0 + r) * out + (p + 1) * nb, bias, (p + 1) * nb);
                         }
                     }
                     if (pair) {
                         p++;
-                    }
-                }
-            }
-            // The bias last, as the one-off path adds it (after the products, not as their starting value).
-            if (bias != null) {
-                for (int t = t0; t < t0 + rows; t++) {
-                    int yo = t * out;
-                    for (int j = p0 * nb; j < p1 * nb; j++) {
-                        y[yo + j] += bias[j];
                     }
                 }
             }
@@ -169,7 +158,7 @@ final class BsrPreparedDriver {
 
     /**
      * Splits panels [0, panels) into at most {@code groups} contiguous ranges of about equal cost (steps, plus one per
-     * panel for zeroing and the bias): {@code bounds[i] .. bounds[i+1]}; no range is empty.
+     * panel for writing its tile with the bias): {@code bounds[i] .. bounds[i+1]}; no range is empty.
      */
     static int[] panelGroups(BsrWeights w, int panels, int groups) {
         long total = 0;

@@ -190,24 +190,27 @@ interface CpuKernels {
 
     /**
      * BSR with W prepared ({@link BsrWeights}), 6 tokens x 16 outputs over steps {@code g} in [g0, g1) of one output
-     * panel: adds {@code x[x0 + t*in + cols[g]] * w[wo + (g - g0)*16 + j]} to {@code c[c0 + t*cs + j]} for t < 6,
-     * j < 16, steps in order (Y in place: c is Y, cs = out).
+     * panel (its whole block row): writes {@code c[c0 + t*cs + j] = Σ_g x[x0 + t*in + cols[g]] * w[wo + (g - g0)*16
+     * + j]}, summed from zero in step order, plus {@code bias[bo + j]} after the sum when bias is not null; t < 6,
+     * j < 16 (Y in place: c is Y, cs = out). Writing rather than adding spares the driver a zeroing pass and a bias
+     * pass over Y, which at density 0.1 cost about as much as the products.
      */
     void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c, int c0,
-                      int cs);
+                      int cs, float[] bias, int bo);
 
     /**
      * {@link #bsrPrepared6} over two output panels of the same block row (same steps), streams at {@code wo} and
-     * {@code wo2}; Y's 32 columns from {@code c0}. Used where {@link #pairsPanels} is true.
+     * {@code wo2}; Y's 32 columns from {@code c0}, bias from {@code bo}. Used where {@link #pairsPanels} is true.
      */
     default void bsrPrepared6Pair(float[] w, int wo, int wo2, int[] cols, int g0, int g1, float[] x, int x0, int in,
-                                  float[] c, int c0, int cs) {
-        bsrPrepared6(w, wo, cols, g0, g1, x, x0, in, c, c0, cs);
-        bsrPrepared6(w, wo2, cols, g0, g1, x, x0, in, c, c0 + DENSE_NB, cs);
+                                  float[] c, int c0, int cs, float[] bias, int bo) {
+        bsrPrepared6(w, wo, cols, g0, g1, x, x0, in, c, c0, cs, bias, bo);
+        bsrPrepared6(w, wo2, cols, g0, g1, x, x0, in, c, c0 + DENSE_NB, cs, bias, bo + DENSE_NB);
     }
 
     /** As {@link #bsrPrepared6} for one token. */
-    void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0);
+    void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                      float[] bias, int bo);
 
     /**
      * BSR, one token, 4 rows: {@code y[yo + r] = sum over n in [n0, n1), k < bc of w[n*bs + wRow + r*bc + k] *

@@ -123,18 +123,25 @@ final class ScalarKernels implements CpuKernels {
 
     @Override
     public void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c,
-                             int c0, int cs) {
+                             int c0, int cs, float[] bias, int bo) {
         for (int t = 0; t < DENSE_ROWS; t++) {
-            bsrPrepared1(w, wo, cols, g0, g1, x, x0 + t * in, c, c0 + t * cs);
+            bsrPrepared1(w, wo, cols, g0, g1, x, x0 + t * in, c, c0 + t * cs, bias, bo);
         }
     }
 
     @Override
-    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0) {
+    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                             float[] bias, int bo) {
+        java.util.Arrays.fill(c, c0, c0 + DENSE_NB, 0f);
         for (int g = g0, wg = wo; g < g1; g++, wg += DENSE_NB) {
             float b = x[x0 + cols[g]];
             for (int j = 0; j < DENSE_NB; j++) {
                 c[c0 + j] += b * w[wg + j];
+            }
+        }
+        if (bias != null) {
+            for (int j = 0; j < DENSE_NB; j++) {
+                c[c0 + j] += bias[bo + j];
             }
         }
     }

@@ -680,15 +680,11 @@ final class VectorKernels implements CpuKernels {
      */
     @Override
     public void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c,
-                             int c0, int cs) {
+                             int c0, int cs, float[] bias, int bo) {
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
         int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
-        FloatVector a00 = FloatVector.fromArray(S, c, c0), a01 = FloatVector.fromArray(S, c, c0 + 8);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1), a11 = FloatVector.fromArray(S, c, c1 + 8);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2), a21 = FloatVector.fromArray(S, c, c2 + 8);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3), a31 = FloatVector.fromArray(S, c, c3 + 8);
-        FloatVector a40 = FloatVector.fromArray(S, c, c4), a41 = FloatVector.fromArray(S, c, c4 + 8);
-        FloatVector a50 = FloatVector.fromArray(S, c, c5), a51 = FloatVector.fromArray(S, c, c5 + 8);
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+                a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
         for (int g = g0, wg = wo; g < g1; g++, wg += 16) {
             int k = cols[g];
             FloatVector w0 = FloatVector.fromArray(S, w, wg);
@@ -712,6 +708,21 @@ final class VectorKernels implements CpuKernels {
             a50 = w0.fma(b, a50);
             a51 = w1.fma(b, a51);
         }
+        if (bias != null) {
+            FloatVector b0 = FloatVector.fromArray(S, bias, bo), b1 = FloatVector.fromArray(S, bias, bo + 8);
+            a00 = a00.add(b0);
+            a01 = a01.add(b1);
+            a10 = a10.add(b0);
+            a11 = a11.add(b1);
+            a20 = a20.add(b0);
+            a21 = a21.add(b1);
+            a30 = a30.add(b0);
+            a31 = a31.add(b1);
+            a40 = a40.add(b0);
+            a41 = a41.add(b1);
+            a50 = a50.add(b0);
+            a51 = a51.add(b1);
+        }
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 8);
         a10.intoArray(c, c1);
@@ -727,12 +738,17 @@ final class VectorKernels implements CpuKernels {
     }
 
     @Override
-    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0) {
-        FloatVector a0 = FloatVector.fromArray(S, c, c0), a1 = FloatVector.fromArray(S, c, c0 + 8);
+    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                             float[] bias, int bo) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
         for (int g = g0, wg = wo; g < g1; g++, wg += 16) {
             FloatVector b = FloatVector.broadcast(S, x[x0 + cols[g]]);
             a0 = FloatVector.fromArray(S, w, wg).fma(b, a0);
             a1 = FloatVector.fromArray(S, w, wg + 8).fma(b, a1);
+        }
+        if (bias != null) {
+            a0 = a0.add(FloatVector.fromArray(S, bias, bo));
+            a1 = a1.add(FloatVector.fromArray(S, bias, bo + 8));
         }
         a0.intoArray(c, c0);
         a1.intoArray(c, c0 + 8);

@@ -159,19 +159,20 @@ final class VectorKernels512 implements CpuKernels {
 
     @Override
     public void bsrPrepared6Pair(float[] w, int wo, int wo2, int[] cols, int g0, int g1, float[] x, int x0, int in,
-                                 float[] c, int c0, int cs) {
-        prepared6x2(w, wo, wo2, cols, g0, g1, x, x0, in, c, c0, cs);
+                                 float[] c, int c0, int cs, float[] bias, int bo) {
+        prepared6x2(w, wo, wo2, cols, g0, g1, x, x0, in, c, c0, cs, bias, bo);
     }
 
     @Override
     public void bsrPrepared6(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, int in, float[] c,
-                             int c0, int cs) {
-        narrow.bsrPrepared6(w, wo, cols, g0, g1, x, x0, in, c, c0, cs);
+                             int c0, int cs, float[] bias, int bo) {
+        narrow.bsrPrepared6(w, wo, cols, g0, g1, x, x0, in, c, c0, cs, bias, bo);
     }
 
     @Override
-    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0) {
-        narrow.bsrPrepared1(w, wo, cols, g0, g1, x, x0, c, c0);
+    public void bsrPrepared1(float[] w, int wo, int[] cols, int g0, int g1, float[] x, int x0, float[] c, int c0,
+                             float[] bias, int bo) {
+        narrow.bsrPrepared1(w, wo, cols, g0, g1, x, x0, c, c0, bias, bo);
     }
 
     @Override
@@ -431,15 +432,11 @@ final class VectorKernels512 implements CpuKernels {
      * loads of the two streams, 6 broadcasts of X, 12 FMAs, the accumulators in registers over all the row's steps.
      */
     static void prepared6x2(float[] w, int wo, int wo2, int[] cols, int g0, int g1, float[] x, int x0, int in,
-                            float[] c, int c0, int cs) {
+                            float[] c, int c0, int cs, float[] bias, int bo) {
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
         int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
-        FloatVector a00 = FloatVector.fromArray(Z, c, c0), a01 = FloatVector.fromArray(Z, c, c0 + 16);
-        FloatVector a10 = FloatVector.fromArray(Z, c, c1), a11 = FloatVector.fromArray(Z, c, c1 + 16);
-        FloatVector a20 = FloatVector.fromArray(Z, c, c2), a21 = FloatVector.fromArray(Z, c, c2 + 16);
-        FloatVector a30 = FloatVector.fromArray(Z, c, c3), a31 = FloatVector.fromArray(Z, c, c3 + 16);
-        FloatVector a40 = FloatVector.fromArray(Z, c, c4), a41 = FloatVector.fromArray(Z, c, c4 + 16);
-        FloatVector a50 = FloatVector.fromArray(Z, c, c5), a51 = FloatVector.fromArray(Z, c, c5 + 16);
+        FloatVector a00 = FloatVector.zero(Z), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+                a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
         for (int g = g0, wg = wo, wh = wo2; g < g1; g++, wg += 16, wh += 16) {
             int k = cols[g];
             FloatVector v = FloatVector.fromArray(Z, w, wg);
@@ -462,6 +459,21 @@ final class VectorKernels512 implements CpuKernels {
             b = FloatVector.broadcast(Z, x[x5 + k]);
             a50 = v.fma(b, a50);
             a51 = u.fma(b, a51);
+        }
+        if (bias != null) {
+            FloatVector b0 = FloatVector.fromArray(Z, bias, bo), b1 = FloatVector.fromArray(Z, bias, bo + 16);
+            a00 = a00.add(b0);
+            a01 = a01.add(b1);
+            a10 = a10.add(b0);
+            a11 = a11.add(b1);
+            a20 = a20.add(b0);
+            a21 = a21.add(b1);
+            a30 = a30.add(b0);
+            a31 = a31.add(b1);
+            a40 = a40.add(b0);
+            a41 = a41.add(b1);
+            a50 = a50.add(b0);
+            a51 = a51.add(b1);
         }
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 16);
