@@ -87,12 +87,12 @@ final class VectorAttentionKernels implements AttentionKernels {
      * counts in GELU's long dependency chain).
      */
     static FloatVector expInRange(FloatVector x) {
+        // any species: constants are broadcast in x's own (GELU runs it on 256- and 512-bit vectors)
         FloatVector r = x.mul(LOG2E).add(ROUND);
         FloatVector n = r.sub(ROUND);
         FloatVector g = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4)).fma(g, FloatVector.broadcast(S, C3))
-                .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
-                .fma(g, FloatVector.broadcast(S, 1f));
+        FloatVector p = g.fma(C6, C5).fma(g, g.broadcast(C4)).fma(g, g.broadcast(C3)).fma(g, g.broadcast(C2))
+                .fma(g, g.broadcast(1f)).fma(g, g.broadcast(1f));
         IntVector scale = r.reinterpretAsInts().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
         return p.reinterpretAsInts().add(scale).reinterpretAsFloats();
     }
