@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -73,10 +74,11 @@ final class VectorAttentionKernels implements AttentionKernels {
         FloatVector r = xc.fma(LOG2E, ROUND);
         FloatVector n = r.sub(ROUND);
         // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
-        FloatVector g = n.fma(FloatVector.broadcast(S, -LN2_LO), n.fma(FloatVector.broadcast(S, -LN2_HI), xc));
-        FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4)).fma(g, FloatVector.broadcast(S, C3))
-                .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
-                .fma(g, FloatVector.broadcast(S, 1f));
+        // any species from here on: constants are broadcast in x's own (softmax rows run on 512-bit vectors where
+        // the panel kernels do)
+        FloatVector g = n.fma(x.broadcast(-LN2_LO), n.fma(x.broadcast(-LN2_HI), xc));
+        FloatVector p = g.fma(C6, C5).fma(g, g.broadcast(C4)).fma(g, g.broadcast(C3)).fma(g, g.broadcast(C2))
+                .fma(g, g.broadcast(1f)).fma(g, g.broadcast(1f));
         FloatVector pow2 = r.reinterpretAsInts().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(pow2).blend(0f, tiny);
     }
@@ -160,17 +162,33 @@ final class VectorAttentionKernels implements AttentionKernels {
             }
             int o = r * lds;
             float mr = m[r];
+            float sum = 0f;
+            int c0 = 0;
+            if (wide) { // half the exponential's instructions per key: it is most of attention's non-GEMM work
+                FloatVector mz = FloatVector.broadcast(Z, mr);
+                FloatVector accZ = FloatVector.zero(Z);
+                int nz = n & -16;
+                for (int c = 0; c < nz; c += 16) {
+                    FloatVector e = exp(FloatVector.fromArray(Z, s, o + c).sub(mz));
+                    e.intoArray(s, o + c);
+                    accZ = accZ.add(e);
+                }
+                sum = sum16(accZ);
+                c0 = nz;
+            }
             FloatVector mv = FloatVector.broadcast(S, mr);
             FloatVector acc = FloatVector.zero(S);
             // a loop C2 recognises as counted (no safepoint poll, unrolled): with `c + L <= n` it kept a poll, a range
             // check and a dozen register moves per 8 exponentials
-            int nv = n & -L;
-            for (int c = 0; c < nv; c += L) {
+            int nv = c0 + ((n - c0) & -L);
+            for (int c = c0; c < nv; c += L) {
                 FloatVector e = exp(FloatVector.fromArray(S, s, o + c).sub(mv));
                 e.intoArray(s, o + c);
                 acc = acc.add(e);
             }
-            float sum = VectorKernels.sum(acc); // fixed order: the same bits in every JIT tier
+            if (nv > c0) {
+                sum += VectorKernels.sum(acc); // fixed order: the same bits in every JIT tier
+            }
             for (int c = nv; c < n; c++) {
                 float e = (float) Math.exp(s[o + c] - mr);
                 s[o + c] = e;
@@ -178,6 +196,23 @@ final class VectorAttentionKernels implements AttentionKernels {
             }
             sums[r] += sum;
         }
+    }
+
+    /** Rotations of a 512-bit vector's lanes by 8, 4, 2 and 1, for {@link #sum16}. */
+    private static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(Z, 8, 1, true),
+            ROT4 = VectorShuffle.iota(Z, 4, 1, true), ROT2 = VectorShuffle.iota(Z, 2, 1, true),
+            ROT1 = VectorShuffle.iota(Z, 1, 1, true);
+
+    /**
+     * The sum of v's 16 lanes in a fixed order (halves, then quarters, ...), as {@link VectorKernels#sum} for 8:
+     * {@code reduceLanes(ADD)} leaves the order to the implementation, so results changed in their last bits when
+     * the caller got compiled.
+     */
+    static float sum16(FloatVector v) {
+        FloatVector h = v.add(v.rearrange(ROT8));
+        h = h.add(h.rearrange(ROT4));
+        h = h.add(h.rearrange(ROT2));
+        return h.add(h.rearrange(ROT1)).lane(0);
     }
 
     @Override

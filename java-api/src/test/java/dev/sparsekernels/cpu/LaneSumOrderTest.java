@@ -21,4 +21,28 @@ class LaneSumOrderTest {
         assertEquals(1.75f, expected);
         assertEquals(expected, VectorKernels.sum(FloatVector.fromArray(VectorKernels.S, lanes, 0)));
     }
+
+    @Test
+    void sixteenLanesAreAddedHalvesFirst() {
+        Assumptions.assumeTrue(CpuVectorization.isActive(), "needs the Vector API");
+        float[] l = {1e8f, 1f, 3f, 0.5f, -2f, 0.25f, 7f, 1f, -1e8f, 1f, 2f, 0.125f, 5f, 1f, -3f, 0.5f};
+        // lane i + lane i+8 first (1e8 + -1e8 = 0 before any 1 is lost), then i + i+4, i + i+2, i + i+1
+        float[] h = new float[16];
+        for (int i = 0; i < 16; i++) {
+            h[i] = l[i] + l[(i + 8) % 16];
+        }
+        for (int step : new int[] {4, 2, 1}) {
+            float[] n = new float[16];
+            for (int i = 0; i < 16; i++) {
+                n[i] = h[i] + h[(i + step) % 16];
+            }
+            h = n;
+        }
+        float inOrder = 0f;
+        for (float x : l) {
+            inOrder += x;
+        }
+        org.junit.jupiter.api.Assertions.assertNotEquals(inOrder, h[0], "the lanes must tell the orders apart");
+        assertEquals(h[0], VectorAttentionKernels.sum16(FloatVector.fromArray(FloatVector.SPECIES_512, l, 0)));
+    }
 }
