@@ -44,6 +44,16 @@ public final class Activations {
     }
 
     /**
+     * LayerNorm of the row {@code x[off, off + n)} in place, after adding {@code residual}'s same range when it is not
+     * null: {@code (x - mean) / sqrt(var + eps) · gamma + beta}, biased variance, gamma and beta of length n. The
+     * sums run in a fixed order, so the row's result does not depend on the thread that computes it.
+     */
+    public static void layerNormRow(float[] x, float[] residual, int off, int n, float[] gamma, float[] beta,
+            float eps) {
+        KERNELS.layerNormRow(x, residual, off, n, gamma, beta, eps);
+    }
+
+    /**
      * Runs {@code body.accept(i)} for i in [0, tasks) on up to threads threads of the pool the kernels share (the
      * caller works too), for row-wise model helpers such as LayerNorm.
      */

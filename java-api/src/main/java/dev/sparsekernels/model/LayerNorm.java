@@ -4,8 +4,9 @@ import dev.sparsekernels.cpu.Activations;
 
 /**
  * LayerNorm over the last dimension, in place: {@code y = (x - mean) / sqrt(var + eps) · gamma + beta} with the
- * biased variance, as torch.nn.LayerNorm. Mean and variance are accumulated in double (two passes) so the result
- * does not depend on the summation order the way a float sum would.
+ * biased variance, as torch.nn.LayerNorm. Rows run on {@link Activations#layerNormRow}: two passes for mean and
+ * variance, summed in one fixed order (float vectors where the Vector API runs, else double), so a row's result does
+ * not depend on the thread count.
  */
 public final class LayerNorm {
     /** Rows per parallel task: enough work (tens of microseconds) to make scheduling negligible. */
@@ -54,7 +55,7 @@ public final class LayerNorm {
                     + " values");
         }
         for (int off = 0; off < x.length; off += n) {
-            row(x, off, n);
+            Activations.layerNormRow(x, null, off, n, gamma, beta, eps);
         }
     }
 
@@ -86,51 +87,8 @@ public final class LayerNorm {
         Activations.parallelFor(threads, tasks, t -> {
             int end = Math.min(rows, (t + 1) * ROWS_PER_TASK) * n;
             for (int off = t * ROWS_PER_TASK * n; off < end; off += n) {
-                if (residual != null) {
-                    for (int i = off; i < off + n; i++) {
-                        x[i] += residual[i];
-                    }
-                }
-                row(x, off, n);
+                Activations.layerNormRow(x, residual, off, n, gamma, beta, eps);
             }
         });
-    }
-
-    /**
-     * Four partial sums per pass, each over a fixed quarter of the lanes: a single double accumulator made each pass a
-     * chain of dependent adds (about 5% of MiniLM's time in the two LayerNorms); the order is still fixed, so the
-     * result still does not depend on threads or tiers.
-     */
-    private void row(float[] x, int off, int n) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            s0 += x[off + i];
-            s1 += x[off + i + 1];
-            s2 += x[off + i + 2];
-            s3 += x[off + i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += x[off + i];
-        }
-        double mean = ((s0 + s1) + (s2 + s3)) / n;
-        double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-        i = 0;
-        for (; i + 4 <= n; i += 4) {
-            double d0 = x[off + i] - mean, d1 = x[off + i + 1] - mean;
-            double d2 = x[off + i + 2] - mean, d3 = x[off + i + 3] - mean;
-            q0 += d0 * d0;
-            q1 += d1 * d1;
-            q2 += d2 * d2;
-            q3 += d3 * d3;
-        }
-        for (; i < n; i++) {
-            double d = x[off + i] - mean;
-            q0 += d * d;
-        }
-        double inv = 1.0 / Math.sqrt(((q0 + q1) + (q2 + q3)) / n + eps);
-        for (i = 0; i < n; i++) {
-            x[off + i] = (float) ((x[off + i] - mean) * inv * gamma[i] + beta[i]);
-        }
     }
 }

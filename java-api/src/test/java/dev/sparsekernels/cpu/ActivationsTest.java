@@ -105,6 +105,54 @@ class ActivationsTest {
         assertTrue(e.getMessage().contains("tasks"), e.getMessage());
     }
 
+    @Test
+    void layerNormRowsMatchADoubleReferenceInEveryKernel() {
+        Random r = new Random(6);
+        for (ElementwiseKernels k : kernels()) {
+            for (int n : new int[] {1, 7, 8, 16, 37, 384, 1000}) {
+                for (boolean withResidual : new boolean[] {false, true}) {
+                    float[] gamma = new float[n];
+                    float[] beta = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        gamma[i] = 1f + 0.2f * (float) r.nextGaussian();
+                        beta[i] = 0.1f * (float) r.nextGaussian();
+                    }
+                    int off = 3; // rows start anywhere in the array
+                    float[] x = new float[off + n + 2];
+                    float[] res = withResidual ? new float[x.length] : null;
+                    for (int i = 0; i < x.length; i++) {
+                        // offset means, as real activations have; at 1000 a float mean alone is off by 1e-4
+                        x[i] = (n % 2 == 0 ? 1000f : 5f) + 2f * (float) r.nextGaussian();
+                        if (res != null) {
+                            res[i] = (float) r.nextGaussian();
+                        }
+                    }
+                    double[] sum = new double[n];
+                    double mean = 0;
+                    for (int i = 0; i < n; i++) {
+                        sum[i] = res == null ? x[off + i] : (double) (x[off + i] + res[off + i]);
+                        mean += sum[i];
+                    }
+                    mean /= n;
+                    double var = 0;
+                    for (int i = 0; i < n; i++) {
+                        var += (sum[i] - mean) * (sum[i] - mean);
+                    }
+                    double inv = 1 / Math.sqrt(var / n + 1e-5);
+                    float[] y = x.clone();
+                    k.layerNormRow(y, res, off, n, gamma, beta, 1e-5f);
+                    String what = k.describe() + " n=" + n + " residual=" + withResidual;
+                    assertEquals(x[off - 1], y[off - 1], what + ": before the row");
+                    assertEquals(x[off + n], y[off + n], what + ": after the row");
+                    for (int i = 0; i < n; i++) {
+                        double expected = (sum[i] - mean) * inv * gamma[i] + beta[i];
+                        assertEquals(expected, y[off + i], 2e-5 * Math.max(1, Math.abs(expected)), what + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
     /** The plain kernels and every Vector API width this JVM can build (256, and 512 where its species is). */
     private static ElementwiseKernels[] kernels() {
         java.util.List<ElementwiseKernels> list = new java.util.ArrayList<>();
