@@ -42,7 +42,7 @@ final class VectorElementwise implements ElementwiseKernels {
         int i = from;
         if (wide) { // 512-bit FMAs at full width (CpuVectorization.wide()): half the instructions per element
             for (; i + 16 <= to; i += 16) {
-                gelu(FloatVector.fromArray(FloatVector.SPECIES_512, x, i)).intoArray(x, i);
+                geluWide(FloatVector.fromArray(Z, x, i)).intoArray(x, i);
             }
         }
         for (; i + L <= to; i += L) {
@@ -141,19 +141,39 @@ final class VectorElementwise implements ElementwiseKernels {
 
     private static final VectorSpecies<Float> Z = FloatVector.SPECIES_512;
 
-    /** GELU of v's lanes, any species (constants are broadcast in v's own). */
+    /** GELU of v's 8 lanes. */
     private static FloatVector gelu(FloatVector v) {
         FloatVector z = v.abs().mul((float) ScalarElementwise.INV_SQRT2);
-        FloatVector one = v.broadcast(1f);
+        FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector t = one.div(z.fma((float) ScalarElementwise.P, 1f));
         FloatVector poly = t.fma((float) ScalarElementwise.A5, (float) ScalarElementwise.A4)
-                .fma(t, v.broadcast((float) ScalarElementwise.A3)).fma(t, v.broadcast((float) ScalarElementwise.A2))
-                .fma(t, v.broadcast((float) ScalarElementwise.A1)).mul(t);
+                .fma(t, FloatVector.broadcast(S, (float) ScalarElementwise.A3))
+                .fma(t, FloatVector.broadcast(S, (float) ScalarElementwise.A2))
+                .fma(t, FloatVector.broadcast(S, (float) ScalarElementwise.A1)).mul(t);
         // e^(-z²) with z at most 9 (e^-81, far below what phi can show): the argument stays in [-81, 0], so the
         // exponential needs no clamp or NaN blend (17% faster GELU); a NaN z makes t, and so halfQ, NaN whatever
         // the exponential returns.
         FloatVector zc = z.blend(9f, z.compare(VectorOperators.GT, 9f));
         FloatVector halfQ = poly.mul(VectorAttentionKernels.expInRange(zc.mul(zc).neg())).mul(0.5f);
+        FloatVector phi = one.sub(halfQ).blend(halfQ, v.lt(0f));
+        return v.mul(phi);
+    }
+
+    /**
+     * {@link #gelu(FloatVector)} on 16 lanes: a copy, not one method for both widths, because C2 intrinsifies the
+     * vector operations only while each call site has seen one vector class (see
+     * {@link VectorAttentionKernels#expWide}).
+     */
+    private static FloatVector geluWide(FloatVector v) {
+        FloatVector z = v.abs().mul((float) ScalarElementwise.INV_SQRT2);
+        FloatVector one = FloatVector.broadcast(Z, 1f);
+        FloatVector t = one.div(z.fma((float) ScalarElementwise.P, 1f));
+        FloatVector poly = t.fma((float) ScalarElementwise.A5, (float) ScalarElementwise.A4)
+                .fma(t, FloatVector.broadcast(Z, (float) ScalarElementwise.A3))
+                .fma(t, FloatVector.broadcast(Z, (float) ScalarElementwise.A2))
+                .fma(t, FloatVector.broadcast(Z, (float) ScalarElementwise.A1)).mul(t);
+        FloatVector zc = z.blend(9f, z.compare(VectorOperators.GT, 9f));
+        FloatVector halfQ = poly.mul(VectorAttentionKernels.expInRangeWide(zc.mul(zc).neg())).mul(0.5f);
         FloatVector phi = one.sub(halfQ).blend(halfQ, v.lt(0f));
         return v.mul(phi);
     }
