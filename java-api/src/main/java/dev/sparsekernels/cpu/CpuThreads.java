@@ -45,6 +45,8 @@ final class CpuThreads {
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** The caller once it parks to wait for the last tasks; the worker that finishes the last one unparks it. */
+        volatile Thread waiter;
 
         Job(long gen, IntConsumer body, int tasks, int workers) {
             this.gen = gen;
@@ -66,7 +68,12 @@ final class CpuThreads {
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
-                    done.incrementAndGet();
+                    if (done.incrementAndGet() == tasks) {
+                        Thread w = waiter;
+                        if (w != null) {
+                            LockSupport.unpark(w);
+                        }
+                    }
                 }
             }
         }
@@ -143,12 +150,17 @@ final class CpuThreads {
                 }
             }
             job.work();
-            // what is left are tasks that workers are running now
-            for (int spins = 0; job.done.get() < tasks; spins++) {
-                if (spins < 1 << 12) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield(); // the worker may have lost its core
+            // What is left are tasks that workers are running now: spin as an idle worker does, then park until the
+            // worker that finishes the last one unparks us, so that a long wait does not hold a core that another
+            // runnable thread (on a loaded machine, the very worker we wait for) could use.
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (job.done.get() < tasks && System.nanoTime() - spinUntil < 0) {
+                Thread.onSpinWait();
+            }
+            if (job.done.get() < tasks) {
+                job.waiter = Thread.currentThread();
+                while (job.done.get() < tasks) {
+                    LockSupport.park(job);
                 }
             }
         } finally {
