@@ -69,6 +69,13 @@ interface CpuKernels {
         GemmDriver.closeTile(bias != null, c, cOff, 6, cStride, bias, bo, 2 * DENSE_NB);
     }
 
+    /** {@link #dense6PairY} and {@link #dense6Y} over three adjacent panels onto a tile of Y, 48 columns. */
+    default void dense6TripleY(float[] xt, int xo, int xo2, int xo3, float[] w, int wOff, int in, int kLen, float[] c,
+                               int cOff, int cStride, boolean zero, float[] bias, int bo) {
+        dense6PairY(xt, xo, xo2, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+        dense6Y(xt, xo3, w, wOff, in, kLen, c, cOff + 2 * DENSE_NB, cStride, zero, bias, bo + 2 * DENSE_NB);
+    }
+
     /** {@link #dense1} onto a row of Y, 16 columns. */
     default void dense1Y(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff, boolean zero,
                          float[] bias, int bo) {

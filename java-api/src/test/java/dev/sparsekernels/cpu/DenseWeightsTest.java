@@ -41,7 +41,7 @@ class DenseWeightsTest {
         int n = 0;
         for (int tokens : new int[] {1, 5, 6, 7, 47, 48, 49, 130}) {
             for (int in : new int[] {1, 8, 37, 400, 800}) { // 400 and 800: more than one K block of 384
-                for (int out : new int[] {1, 15, 16, 17, 48, 50}) {
+                for (int out : new int[] {1, 15, 16, 17, 48, 50, 64, 80}) { // 3, 4, 5 panels: triples, pairs, singles
                     n++;
                     check(kernels, r, tokens, in, out, n % 2 == 0, 1 + n % 3);
                 }
