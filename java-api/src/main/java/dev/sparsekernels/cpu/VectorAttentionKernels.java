@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API attention microkernels, 256-bit vectors (8 floats). Scores and P·V are register-blocked GEMM tiles (6 or 4
  * rows x 16) in the dense GEMM microkernel's form when K^T and V come in panels (constant stride 16: see
- * {@link #scores6x16p}), strided forms otherwise; exponentials with our own {@link #exp} (a third of the cost of the
- * vector EXP operation). Loaded reflectively by {@link FlashAttention} only when {@link CpuVectorization#isActive()}.
+ * {@link #scores6x16p}), strided forms otherwise; exponentials with our own polynomial ({@link #expRows}: a third
+ * of the cost of the vector EXP operation). Loaded reflectively by {@link FlashAttention} only when {@link CpuVectorization#isActive()}.
  */
 final class VectorAttentionKernels implements AttentionKernels {
     static final VectorSpecies<Float> S = VectorWidth.SPECIES;
@@ -44,90 +44,21 @@ final class VectorAttentionKernels implements AttentionKernels {
         return wide ? VectorWidth.describe() + ", panel kernels 512-bit" : VectorWidth.describe();
     }
 
-    private static final float LOG2E = 1.44269504f;
+    static final float LOG2E = 1.44269504f;
     /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer held in the low mantissa bits. */
-    private static final float ROUND = 12582912f;
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    static final float ROUND = 12582912f;
+    static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     /** Below this, exp underflows f32's normal range; softmax scores that far below the row maximum weigh 0. */
     private static final float LOW = -87f;
     // ln 2 split so that n * LN2_HI is exact for the n that occur (Cody-Waite): the reduced argument keeps full
     // precision even where x log2(e) is large (a plain f32 product lost 4e-6 relative accuracy near -87)
-    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     // e^g on |g| <= ln2/2: Taylor terms 1/k! up to k = 6 (truncation error below 2e-7 relative)
-    private static final float C2 = 0.5f, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720;
+    static final float C2 = 0.5f, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720;
 
     /** Added to the bits of x log2(e) + ROUND, then shifted into the exponent field: the bits of 2^n. */
     private static final int POW2_BIAS = 127 - ROUND_BITS;
 
-    /**
-     * e^x for x <= 88 (softmax arguments: score minus a running row maximum, at most a few units above 0 with lazy
-     * rescaling): n = round(x log2(e)), g = x - n ln2 (in two fused steps), e^g by a degree-6 polynomial, times 2^n
-     * built from n's bits. About 16 vector operations per 8 lanes; the library EXP operation measured slower here,
-     * and exp is most of the non-GEMM time of attention. x below -87 (and -infinity, a masked score) gives exactly
-     * 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than being added into the exponent
-     * bits. One compare serves the clamp and the zeros: the earlier form (Math.max semantics for the clamp, a
-     * separate NaN test and blend) spent about 11 of its 30 operations on them.
-     */
-    static FloatVector exp(FloatVector x) {
-        VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
-        FloatVector xc = x.blend(LOW, tiny);
-        FloatVector r = xc.fma(LOG2E, ROUND);
-        FloatVector n = r.sub(ROUND);
-        // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
-        FloatVector g = n.fma(FloatVector.broadcast(S, -LN2_LO), n.fma(FloatVector.broadcast(S, -LN2_HI), xc));
-        FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4)).fma(g, FloatVector.broadcast(S, C3))
-                .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
-                .fma(g, FloatVector.broadcast(S, 1f));
-        FloatVector pow2 = r.reinterpretAsInts().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(pow2).blend(0f, tiny);
-    }
-
-    /**
-     * {@link #exp} on 512-bit vectors. A copy, not one method for both widths: the operations inside are virtual
-     * calls on FloatVector, and C2 intrinsifies them only while each call site has seen one vector class. Shared by
-     * both widths (softmax rows of 16 and their 8-lane tails), the exponential fell back to plain Java once pruned
-     * widths had run tails through it: the demo's dense model ran at half speed, 15% of it in boxing conversions.
-     */
-    static FloatVector expWide(FloatVector x) {
-        VectorMask<Float> tiny = x.lt(LOW);
-        FloatVector xc = x.blend(LOW, tiny);
-        FloatVector r = xc.fma(LOG2E, ROUND);
-        FloatVector n = r.sub(ROUND);
-        FloatVector g = n.fma(FloatVector.broadcast(Z, -LN2_LO), n.fma(FloatVector.broadcast(Z, -LN2_HI), xc));
-        FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(Z, C4)).fma(g, FloatVector.broadcast(Z, C3))
-                .fma(g, FloatVector.broadcast(Z, C2)).fma(g, FloatVector.broadcast(Z, 1f))
-                .fma(g, FloatVector.broadcast(Z, 1f));
-        FloatVector pow2 = r.reinterpretAsInts().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(pow2).blend(0f, tiny);
-    }
-
-    /**
-     * As {@link #exp} for arguments the caller has already put in [-87, 0] (not NaN): the same reduction and
-     * polynomial without the clamps and blends that masked scores and NaN need (six vector operations fewer, which
-     * counts in GELU's long dependency chain).
-     */
-    static FloatVector expInRange(FloatVector x) {
-        FloatVector r = x.mul(LOG2E).add(ROUND);
-        FloatVector n = r.sub(ROUND);
-        FloatVector g = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4)).fma(g, FloatVector.broadcast(S, C3))
-                .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
-                .fma(g, FloatVector.broadcast(S, 1f));
-        IntVector scale = r.reinterpretAsInts().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
-        return p.reinterpretAsInts().add(scale).reinterpretAsFloats();
-    }
-
-    /** {@link #expInRange} on 512-bit vectors (a copy, for the reason {@link #expWide} gives). */
-    static FloatVector expInRangeWide(FloatVector x) {
-        FloatVector r = x.mul(LOG2E).add(ROUND);
-        FloatVector n = r.sub(ROUND);
-        FloatVector g = x.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(Z, C4)).fma(g, FloatVector.broadcast(Z, C3))
-                .fma(g, FloatVector.broadcast(Z, C2)).fma(g, FloatVector.broadcast(Z, 1f))
-                .fma(g, FloatVector.broadcast(Z, 1f));
-        IntVector scale = r.reinterpretAsInts().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
-        return p.reinterpretAsInts().add(scale).reinterpretAsFloats();
-    }
 
     @Override
     public boolean allFinite(float[] a, int o, int n) {
@@ -184,6 +115,19 @@ final class VectorAttentionKernels implements AttentionKernels {
         }
     }
 
+    /**
+     * Exponentials of a tile's scores: e^x for x <= 88 (softmax arguments: score minus a running row maximum, at
+     * most a few units above 0 with lazy rescaling): n = round(x log2(e)), g = x - n ln2 (in two fused steps), e^g by
+     * a degree-6 polynomial, times 2^n built from n's bits. About 16 vector operations per 8 lanes; the library EXP
+     * operation measured slower here, and exp is most of the non-GEMM time of attention. x below -87 (and -infinity, a masked score) gives exactly
+     * 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than being added into the exponent
+     * bits. One compare serves the clamp and the zeros: the earlier form (Math.max semantics for the clamp, a
+     * separate NaN test and blend) spent about 11 of its 30 operations on them.
+     *
+     * <p>Written out in each loop, once per vector width, rather than as a method on vectors: such a method was at
+     * times compiled on its own ("already compiled into a big method") and then called with boxed vectors, and one
+     * method shared by both widths was not intrinsified at all (session 14: the demo's dense model at half speed).
+     */
     @Override
     public void expRows(float[] s, int lds, int r0, int r1, int n, float[] m, boolean[] live, float[] sums) {
         for (int r = r0; r <= r1; r++) {
@@ -199,7 +143,21 @@ final class VectorAttentionKernels implements AttentionKernels {
                 FloatVector accZ = FloatVector.zero(Z);
                 int nz = n & -16;
                 for (int c = 0; c < nz; c += 16) {
-                    FloatVector e = expWide(FloatVector.fromArray(Z, s, o + c).sub(mz));
+                    FloatVector x = FloatVector.fromArray(Z, s, o + c).sub(mz);
+                    VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
+                    FloatVector xc = x.blend(LOW, tiny);
+                    FloatVector rr = xc.fma(LOG2E, ROUND);
+                    FloatVector nn = rr.sub(ROUND);
+                    // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
+                    FloatVector g = nn.fma(FloatVector.broadcast(Z, -LN2_LO),
+                        nn.fma(FloatVector.broadcast(Z, -LN2_HI), xc));
+                    FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(Z, C4))
+                        .fma(g, FloatVector.broadcast(Z, C3))
+                            .fma(g, FloatVector.broadcast(Z, C2)).fma(g, FloatVector.broadcast(Z, 1f))
+                            .fma(g, FloatVector.broadcast(Z, 1f));
+                    FloatVector pow2 = rr.viewAsIntegralLanes().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23)
+                            .viewAsFloatingLanes();
+                    FloatVector e = p.mul(pow2).blend(0f, tiny);
                     e.intoArray(s, o + c);
                     accZ = accZ.add(e);
                 }
@@ -212,7 +170,21 @@ final class VectorAttentionKernels implements AttentionKernels {
             // check and a dozen register moves per 8 exponentials
             int nv = c0 + ((n - c0) & -L);
             for (int c = c0; c < nv; c += L) {
-                FloatVector e = exp(FloatVector.fromArray(S, s, o + c).sub(mv));
+                FloatVector x = FloatVector.fromArray(S, s, o + c).sub(mv);
+                VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
+                FloatVector xc = x.blend(LOW, tiny);
+                FloatVector rr = xc.fma(LOG2E, ROUND);
+                FloatVector nn = rr.sub(ROUND);
+                // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
+                FloatVector g = nn.fma(FloatVector.broadcast(S, -LN2_LO),
+                        nn.fma(FloatVector.broadcast(S, -LN2_HI), xc));
+                FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4))
+                        .fma(g, FloatVector.broadcast(S, C3))
+                        .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
+                        .fma(g, FloatVector.broadcast(S, 1f));
+                FloatVector pow2 = rr.viewAsIntegralLanes().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23)
+                        .viewAsFloatingLanes();
+                FloatVector e = p.mul(pow2).blend(0f, tiny);
                 e.intoArray(s, o + c);
                 acc = acc.add(e);
             }

@@ -1,14 +1,15 @@
 package dev.sparsekernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API element-wise kernels, 512-bit vectors where {@link CpuVectorization#wide()} says they run at full width,
- * else 256-bit (8 floats). GELU follows {@link ScalarElementwise} in float, with
- * the exponential of {@link VectorAttentionKernels#expInRange} (argument −min(z, 9)² in [-81, 0], as it needs): a few float roundings on
- * top of the approximation (ActivationsTest holds both kernels within 4e-7·|x| of an exact reference), far below
+ * else 256-bit (8 floats). GELU follows {@link ScalarElementwise} in float, with the softmax exponential's
+ * polynomial ({@link VectorAttentionKernels#expRows}) on an argument −min(z, 9)² in [-81, 0]: a few float roundings
+ * on top of the approximation (ActivationsTest holds both kernels within 4e-7·|x| of an exact reference), far below
  * what the GEMMs around it change. Loaded reflectively by {@link Activations} only when
  * {@link CpuVectorization#isActive()}.
  */
@@ -37,16 +38,59 @@ final class VectorElementwise implements ElementwiseKernels {
         return wide ? "Vector API, 512-bit (16 floats)" : VectorWidth.describe();
     }
 
+    /**
+     * GELU by the erf approximation of {@link ScalarElementwise} with e^(-z²) by the polynomial of
+     * {@link VectorAttentionKernels#expRows} (without its clamp), all written out in the loops, once per vector width.
+     * Helper methods that take and return vectors were compiled on their own at times ("already compiled into a big
+     * method") and then called with boxed vectors, or, shared by both widths, not intrinsified at all: the GELU ran
+     * partly in the Vector API's plain-Java fallbacks (session 15 profile: {@code AbstractVector.convert0}).
+     */
     @Override
     public void gelu(float[] x, int from, int to) {
         int i = from;
         if (wide) { // 512-bit FMAs at full width (CpuVectorization.wide()): half the instructions per element
             for (; i + 16 <= to; i += 16) {
-                geluWide(FloatVector.fromArray(Z, x, i)).intoArray(x, i);
+                FloatVector v = FloatVector.fromArray(Z, x, i);
+                FloatVector z = v.abs().mul(INV_SQRT2);
+                FloatVector one = FloatVector.broadcast(Z, 1f);
+                FloatVector t = one.div(z.fma(P, 1f));
+                FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(Z, A3))
+                        .fma(t, FloatVector.broadcast(Z, A2)).fma(t, FloatVector.broadcast(Z, A1)).mul(t);
+                // e^(-z²) with z at most 9 (e^-81, far below what phi can show): the argument a stays in [-81, 0],
+                // so the exponential needs no clamp or NaN blend; a NaN z makes t, and so halfQ, NaN whatever it gives
+                FloatVector zc = z.blend(9f, z.compare(VectorOperators.GT, 9f));
+                FloatVector a = zc.mul(zc).neg();
+                FloatVector r = a.mul(LOG2E).add(ROUND); // n = round(a log2 e) in r's low mantissa bits
+                FloatVector n = r.sub(ROUND);
+                FloatVector g = a.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+                FloatVector e = g.fma(C6, C5).fma(g, FloatVector.broadcast(Z, C4)).fma(g, FloatVector.broadcast(Z, C3))
+                        .fma(g, FloatVector.broadcast(Z, C2)).fma(g, FloatVector.broadcast(Z, 1f))
+                        .fma(g, FloatVector.broadcast(Z, 1f));
+                IntVector pow2 = r.viewAsIntegralLanes().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+                FloatVector halfQ = poly.mul(e.viewAsIntegralLanes().add(pow2).viewAsFloatingLanes()).mul(0.5f);
+                v.mul(one.sub(halfQ).blend(halfQ, v.lt(0f))).intoArray(x, i);
             }
         }
         for (; i + L <= to; i += L) {
-            gelu(FloatVector.fromArray(S, x, i)).intoArray(x, i);
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector z = v.abs().mul(INV_SQRT2);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            FloatVector t = one.div(z.fma(P, 1f));
+            FloatVector poly = t.fma(A5, A4).fma(t, FloatVector.broadcast(S, A3))
+                    .fma(t, FloatVector.broadcast(S, A2)).fma(t, FloatVector.broadcast(S, A1)).mul(t);
+            // e^(-z²) with z at most 9 (e^-81, far below what phi can show): the argument a stays in [-81, 0],
+            // so the exponential needs no clamp or NaN blend; a NaN z makes t, and so halfQ, NaN whatever it gives
+            FloatVector zc = z.blend(9f, z.compare(VectorOperators.GT, 9f));
+            FloatVector a = zc.mul(zc).neg();
+            FloatVector r = a.mul(LOG2E).add(ROUND); // n = round(a log2 e) in r's low mantissa bits
+            FloatVector n = r.sub(ROUND);
+            FloatVector g = a.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+            FloatVector e = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4)).fma(g, FloatVector.broadcast(S, C3))
+                    .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
+                    .fma(g, FloatVector.broadcast(S, 1f));
+            IntVector pow2 = r.viewAsIntegralLanes().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23);
+            FloatVector halfQ = poly.mul(e.viewAsIntegralLanes().add(pow2).viewAsFloatingLanes()).mul(0.5f);
+            v.mul(one.sub(halfQ).blend(halfQ, v.lt(0f))).intoArray(x, i);
         }
         ScalarElementwise.INSTANCE.gelu(x, i, to);
     }
@@ -141,40 +185,13 @@ final class VectorElementwise implements ElementwiseKernels {
 
     private static final VectorSpecies<Float> Z = FloatVector.SPECIES_512;
 
-    /** GELU of v's 8 lanes. */
-    private static FloatVector gelu(FloatVector v) {
-        FloatVector z = v.abs().mul((float) ScalarElementwise.INV_SQRT2);
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector t = one.div(z.fma((float) ScalarElementwise.P, 1f));
-        FloatVector poly = t.fma((float) ScalarElementwise.A5, (float) ScalarElementwise.A4)
-                .fma(t, FloatVector.broadcast(S, (float) ScalarElementwise.A3))
-                .fma(t, FloatVector.broadcast(S, (float) ScalarElementwise.A2))
-                .fma(t, FloatVector.broadcast(S, (float) ScalarElementwise.A1)).mul(t);
-        // e^(-z²) with z at most 9 (e^-81, far below what phi can show): the argument stays in [-81, 0], so the
-        // exponential needs no clamp or NaN blend (17% faster GELU); a NaN z makes t, and so halfQ, NaN whatever
-        // the exponential returns.
-        FloatVector zc = z.blend(9f, z.compare(VectorOperators.GT, 9f));
-        FloatVector halfQ = poly.mul(VectorAttentionKernels.expInRange(zc.mul(zc).neg())).mul(0.5f);
-        FloatVector phi = one.sub(halfQ).blend(halfQ, v.lt(0f));
-        return v.mul(phi);
-    }
-
-    /**
-     * {@link #gelu(FloatVector)} on 16 lanes: a copy, not one method for both widths, because C2 intrinsifies the
-     * vector operations only while each call site has seen one vector class (see
-     * {@link VectorAttentionKernels#expWide}).
-     */
-    private static FloatVector geluWide(FloatVector v) {
-        FloatVector z = v.abs().mul((float) ScalarElementwise.INV_SQRT2);
-        FloatVector one = FloatVector.broadcast(Z, 1f);
-        FloatVector t = one.div(z.fma((float) ScalarElementwise.P, 1f));
-        FloatVector poly = t.fma((float) ScalarElementwise.A5, (float) ScalarElementwise.A4)
-                .fma(t, FloatVector.broadcast(Z, (float) ScalarElementwise.A3))
-                .fma(t, FloatVector.broadcast(Z, (float) ScalarElementwise.A2))
-                .fma(t, FloatVector.broadcast(Z, (float) ScalarElementwise.A1)).mul(t);
-        FloatVector zc = z.blend(9f, z.compare(VectorOperators.GT, 9f));
-        FloatVector halfQ = poly.mul(VectorAttentionKernels.expInRangeWide(zc.mul(zc).neg())).mul(0.5f);
-        FloatVector phi = one.sub(halfQ).blend(halfQ, v.lt(0f));
-        return v.mul(phi);
-    }
+    private static final float INV_SQRT2 = (float) ScalarElementwise.INV_SQRT2;
+    private static final float P = (float) ScalarElementwise.P;
+    private static final float A1 = (float) ScalarElementwise.A1, A2 = (float) ScalarElementwise.A2,
+            A3 = (float) ScalarElementwise.A3, A4 = (float) ScalarElementwise.A4, A5 = (float) ScalarElementwise.A5;
+    private static final float LOG2E = VectorAttentionKernels.LOG2E, ROUND = VectorAttentionKernels.ROUND;
+    private static final int ROUND_BITS = VectorAttentionKernels.ROUND_BITS;
+    private static final float LN2_HI = VectorAttentionKernels.LN2_HI, LN2_LO = VectorAttentionKernels.LN2_LO;
+    private static final float C2 = VectorAttentionKernels.C2, C3 = VectorAttentionKernels.C3,
+            C4 = VectorAttentionKernels.C4, C5 = VectorAttentionKernels.C5, C6 = VectorAttentionKernels.C6;
 }

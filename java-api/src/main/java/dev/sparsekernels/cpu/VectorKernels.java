@@ -589,9 +589,9 @@ final class VectorKernels implements CpuKernels {
             for (int j = 0; j < 4; j++) {
                 IntVector lane = IntVector.broadcast(IS, (int) (nib >>> (16 * j)))
                         .lanewise(VectorOperators.LSHR, SHIFTS).and(3).add(OFFS);
-                IntVector lo = FloatVector.fromArray(S, x, k0 + 16 * j).reinterpretAsInts();
-                IntVector hi = FloatVector.fromArray(S, x, k0 + 16 * j + 8).reinterpretAsInts();
-                FloatVector xs = lane.selectFrom(lo).blend(lane.selectFrom(hi), HIGH_I).reinterpretAsFloats();
+                IntVector lo = FloatVector.fromArray(S, x, k0 + 16 * j).viewAsIntegralLanes();
+                IntVector hi = FloatVector.fromArray(S, x, k0 + 16 * j + 8).viewAsIntegralLanes();
+                FloatVector xs = lane.selectFrom(lo).blend(lane.selectFrom(hi), HIGH_I).viewAsFloatingLanes();
                 s = FloatVector.fromArray(S, vals, e + 8 * j).fma(xs, s);
             }
             s.intoArray(acc, a);

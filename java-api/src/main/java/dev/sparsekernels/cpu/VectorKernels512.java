@@ -621,24 +621,24 @@ final class VectorKernels512 implements CpuKernels {
             IntVector p = IntVector.fromArray(ZI, pos, w);
             IntVector q = IntVector.fromArray(ZI, pos, w + 16);
             int k = 4 * g;
-            IntVector x0v = ((FloatVector) FloatVector.fromArray(X4, x, x0 + k).reinterpretShape(Z, 0)).reinterpretAsInts();
-            a0 = p.selectFrom(x0v).reinterpretAsFloats().fma(v, a0);
-            b0 = q.selectFrom(x0v).reinterpretAsFloats().fma(u, b0);
-            IntVector x1v = ((FloatVector) FloatVector.fromArray(X4, x, x1 + k).reinterpretShape(Z, 0)).reinterpretAsInts();
-            a1 = p.selectFrom(x1v).reinterpretAsFloats().fma(v, a1);
-            b1 = q.selectFrom(x1v).reinterpretAsFloats().fma(u, b1);
-            IntVector x2v = ((FloatVector) FloatVector.fromArray(X4, x, x2 + k).reinterpretShape(Z, 0)).reinterpretAsInts();
-            a2 = p.selectFrom(x2v).reinterpretAsFloats().fma(v, a2);
-            b2 = q.selectFrom(x2v).reinterpretAsFloats().fma(u, b2);
-            IntVector x3v = ((FloatVector) FloatVector.fromArray(X4, x, x3 + k).reinterpretShape(Z, 0)).reinterpretAsInts();
-            a3 = p.selectFrom(x3v).reinterpretAsFloats().fma(v, a3);
-            b3 = q.selectFrom(x3v).reinterpretAsFloats().fma(u, b3);
-            IntVector x4v = ((FloatVector) FloatVector.fromArray(X4, x, x4 + k).reinterpretShape(Z, 0)).reinterpretAsInts();
-            a4 = p.selectFrom(x4v).reinterpretAsFloats().fma(v, a4);
-            b4 = q.selectFrom(x4v).reinterpretAsFloats().fma(u, b4);
-            IntVector x5v = ((FloatVector) FloatVector.fromArray(X4, x, x5 + k).reinterpretShape(Z, 0)).reinterpretAsInts();
-            a5 = p.selectFrom(x5v).reinterpretAsFloats().fma(v, a5);
-            b5 = q.selectFrom(x5v).reinterpretAsFloats().fma(u, b5);
+            IntVector x0v = ((FloatVector) FloatVector.fromArray(X4, x, x0 + k).reinterpretShape(Z, 0)).viewAsIntegralLanes();
+            a0 = p.selectFrom(x0v).viewAsFloatingLanes().fma(v, a0);
+            b0 = q.selectFrom(x0v).viewAsFloatingLanes().fma(u, b0);
+            IntVector x1v = ((FloatVector) FloatVector.fromArray(X4, x, x1 + k).reinterpretShape(Z, 0)).viewAsIntegralLanes();
+            a1 = p.selectFrom(x1v).viewAsFloatingLanes().fma(v, a1);
+            b1 = q.selectFrom(x1v).viewAsFloatingLanes().fma(u, b1);
+            IntVector x2v = ((FloatVector) FloatVector.fromArray(X4, x, x2 + k).reinterpretShape(Z, 0)).viewAsIntegralLanes();
+            a2 = p.selectFrom(x2v).viewAsFloatingLanes().fma(v, a2);
+            b2 = q.selectFrom(x2v).viewAsFloatingLanes().fma(u, b2);
+            IntVector x3v = ((FloatVector) FloatVector.fromArray(X4, x, x3 + k).reinterpretShape(Z, 0)).viewAsIntegralLanes();
+            a3 = p.selectFrom(x3v).viewAsFloatingLanes().fma(v, a3);
+            b3 = q.selectFrom(x3v).viewAsFloatingLanes().fma(u, b3);
+            IntVector x4v = ((FloatVector) FloatVector.fromArray(X4, x, x4 + k).reinterpretShape(Z, 0)).viewAsIntegralLanes();
+            a4 = p.selectFrom(x4v).viewAsFloatingLanes().fma(v, a4);
+            b4 = q.selectFrom(x4v).viewAsFloatingLanes().fma(u, b4);
+            IntVector x5v = ((FloatVector) FloatVector.fromArray(X4, x, x5 + k).reinterpretShape(Z, 0)).viewAsIntegralLanes();
+            a5 = p.selectFrom(x5v).viewAsFloatingLanes().fma(v, a5);
+            b5 = q.selectFrom(x5v).viewAsFloatingLanes().fma(u, b5);
         }
         a0 = a0.add(b0);
         a1 = a1.add(b1);
@@ -674,10 +674,10 @@ final class VectorKernels512 implements CpuKernels {
         FloatVector a = zero ? FloatVector.zero(Z) : FloatVector.fromArray(Z, c, c0), b = FloatVector.zero(Z);
         for (int g = g0, w = wo; g < g1; g++, w += 32) {
             IntVector xv = ((FloatVector) FloatVector.fromArray(X4, x, x0 + 4 * g).reinterpretShape(Z, 0))
-                    .reinterpretAsInts();
-            a = IntVector.fromArray(ZI, pos, w).selectFrom(xv).reinterpretAsFloats()
+                    .viewAsIntegralLanes();
+            a = IntVector.fromArray(ZI, pos, w).selectFrom(xv).viewAsFloatingLanes()
                     .fma(FloatVector.fromArray(Z, vals, w), a);
-            b = IntVector.fromArray(ZI, pos, w + 16).selectFrom(xv).reinterpretAsFloats()
+            b = IntVector.fromArray(ZI, pos, w + 16).selectFrom(xv).viewAsFloatingLanes()
                     .fma(FloatVector.fromArray(Z, vals, w + 16), b);
         }
         a = a.add(b);
