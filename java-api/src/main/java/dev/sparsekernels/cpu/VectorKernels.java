@@ -133,23 +133,17 @@ final class VectorKernels implements CpuKernels {
                          boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
-        if (zero) {
-            a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = a50 = a51 = FloatVector.zero(S);
-        } else {
-            a00 = FloatVector.fromArray(S, c, c0);
-            a01 = FloatVector.fromArray(S, c, c0 + 8);
-            a10 = FloatVector.fromArray(S, c, c1);
-            a11 = FloatVector.fromArray(S, c, c1 + 8);
-            a20 = FloatVector.fromArray(S, c, c2);
-            a21 = FloatVector.fromArray(S, c, c2 + 8);
-            a30 = FloatVector.fromArray(S, c, c3);
-            a31 = FloatVector.fromArray(S, c, c3 + 8);
-            a40 = FloatVector.fromArray(S, c, c4);
-            a41 = FloatVector.fromArray(S, c, c4 + 8);
-            a50 = FloatVector.fromArray(S, c, c5);
-            a51 = FloatVector.fromArray(S, c, c5 + 8);
-        }
+        float[] s = zero ? VectorKernels512.ZEROS : c; // no branch merges the accumulators: see VectorKernels512.ZEROS
+        int ss = zero ? 0 : cs;
+        int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
+        float[] bv = bias == null ? VectorKernels512.ZEROS : bias;
+        int bs = bias == null ? 0 : bo;
+        FloatVector a00 = FloatVector.fromArray(S, s, s0), a01 = FloatVector.fromArray(S, s, s0 + 8);
+        FloatVector a10 = FloatVector.fromArray(S, s, s1), a11 = FloatVector.fromArray(S, s, s1 + 8);
+        FloatVector a20 = FloatVector.fromArray(S, s, s2), a21 = FloatVector.fromArray(S, s, s2 + 8);
+        FloatVector a30 = FloatVector.fromArray(S, s, s3), a31 = FloatVector.fromArray(S, s, s3 + 8);
+        FloatVector a40 = FloatVector.fromArray(S, s, s4), a41 = FloatVector.fromArray(S, s, s4 + 8);
+        FloatVector a50 = FloatVector.fromArray(S, s, s5), a51 = FloatVector.fromArray(S, s, s5 + 8);
         for (int k = 0; k < kLen; k++) {
             int x = xo + k * 16;
             FloatVector x0 = FloatVector.fromArray(S, xt, x);
@@ -173,33 +167,19 @@ final class VectorKernels implements CpuKernels {
             a50 = x0.fma(b, a50);
             a51 = x1.fma(b, a51);
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(S, bias, bo), b1 = FloatVector.fromArray(S, bias, bo + 8);
-            a00 = a00.add(b0);
-            a01 = a01.add(b1);
-            a10 = a10.add(b0);
-            a11 = a11.add(b1);
-            a20 = a20.add(b0);
-            a21 = a21.add(b1);
-            a30 = a30.add(b0);
-            a31 = a31.add(b1);
-            a40 = a40.add(b0);
-            a41 = a41.add(b1);
-            a50 = a50.add(b0);
-            a51 = a51.add(b1);
-        }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + 8);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + 8);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + 8);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + 8);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + 8);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + 8);
+        FloatVector b0 = FloatVector.fromArray(S, bv, bs), b1 = FloatVector.fromArray(S, bv, bs + 8);
+        a00.add(b0).intoArray(c, c0);
+        a01.add(b1).intoArray(c, c0 + 8);
+        a10.add(b0).intoArray(c, c1);
+        a11.add(b1).intoArray(c, c1 + 8);
+        a20.add(b0).intoArray(c, c2);
+        a21.add(b1).intoArray(c, c2 + 8);
+        a30.add(b0).intoArray(c, c3);
+        a31.add(b1).intoArray(c, c3 + 8);
+        a40.add(b0).intoArray(c, c4);
+        a41.add(b1).intoArray(c, c4 + 8);
+        a50.add(b0).intoArray(c, c5);
+        a51.add(b1).intoArray(c, c5 + 8);
     }
 
     @Override

@@ -27,6 +27,16 @@ final class VectorKernels512 implements CpuKernels {
     static final VectorSpecies<Float> Z = FloatVector.SPECIES_512;
     private final VectorKernels narrow = new VectorKernels();
 
+    /**
+     * The starting values of a tile's first K block and the bias of a layer without one, for the kernels that start
+     * from zeros or add a bias (48 floats: a 6 x 48 tile's row). They read these instead of branching: with the
+     * accumulators merged at such branches, C2 at times compiled the 6 x 48 kernel with its 18 accumulators boxed (an
+     * allocation per step, 15-20x slower) once a call had taken the other branch (session 15, under
+     * -XX:+PrintInlining in 9 of 11 processes; in about one in six without). The 12-accumulator kernel was never
+     * seen doing it; it reads them too, since the attention's P·V and the GEMMs share it with different branches.
+     */
+    static final float[] ZEROS = new float[48];
+
     VectorKernels512() {
         VectorWidth.require512();
     }
@@ -329,23 +339,17 @@ final class VectorKernels512 implements CpuKernels {
                          boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        FloatVector a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51;
-        if (zero) {
-            a00 = a01 = a10 = a11 = a20 = a21 = a30 = a31 = a40 = a41 = a50 = a51 = FloatVector.zero(Z);
-        } else {
-            a00 = FloatVector.fromArray(Z, c, c0);
-            a01 = FloatVector.fromArray(Z, c, c0 + 16);
-            a10 = FloatVector.fromArray(Z, c, c1);
-            a11 = FloatVector.fromArray(Z, c, c1 + 16);
-            a20 = FloatVector.fromArray(Z, c, c2);
-            a21 = FloatVector.fromArray(Z, c, c2 + 16);
-            a30 = FloatVector.fromArray(Z, c, c3);
-            a31 = FloatVector.fromArray(Z, c, c3 + 16);
-            a40 = FloatVector.fromArray(Z, c, c4);
-            a41 = FloatVector.fromArray(Z, c, c4 + 16);
-            a50 = FloatVector.fromArray(Z, c, c5);
-            a51 = FloatVector.fromArray(Z, c, c5 + 16);
-        }
+        float[] s = zero ? ZEROS : c; // no branch merges the accumulators: see ZEROS
+        int ss = zero ? 0 : cs;
+        int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
+        float[] bv = bias == null ? ZEROS : bias;
+        int bs = bias == null ? 0 : bo;
+        FloatVector a00 = FloatVector.fromArray(Z, s, s0), a01 = FloatVector.fromArray(Z, s, s0 + 16);
+        FloatVector a10 = FloatVector.fromArray(Z, s, s1), a11 = FloatVector.fromArray(Z, s, s1 + 16);
+        FloatVector a20 = FloatVector.fromArray(Z, s, s2), a21 = FloatVector.fromArray(Z, s, s2 + 16);
+        FloatVector a30 = FloatVector.fromArray(Z, s, s3), a31 = FloatVector.fromArray(Z, s, s3 + 16);
+        FloatVector a40 = FloatVector.fromArray(Z, s, s4), a41 = FloatVector.fromArray(Z, s, s4 + 16);
+        FloatVector a50 = FloatVector.fromArray(Z, s, s5), a51 = FloatVector.fromArray(Z, s, s5 + 16);
         for (int k = 0; k < kLen; k++) {
             FloatVector x0 = FloatVector.fromArray(Z, xt, xo + k * 16);
             FloatVector x1 = FloatVector.fromArray(Z, xt, xo2 + k * 16);
@@ -368,37 +372,20 @@ final class VectorKernels512 implements CpuKernels {
             a50 = x0.fma(b, a50);
             a51 = x1.fma(b, a51);
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(Z, bias, bo), b1 = FloatVector.fromArray(Z, bias, bo + 16);
-            a00 = a00.add(b0);
-            a01 = a01.add(b1);
-            a10 = a10.add(b0);
-            a11 = a11.add(b1);
-            a20 = a20.add(b0);
-            a21 = a21.add(b1);
-            a30 = a30.add(b0);
-            a31 = a31.add(b1);
-            a40 = a40.add(b0);
-            a41 = a41.add(b1);
-            a50 = a50.add(b0);
-            a51 = a51.add(b1);
-        }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + 16);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + 16);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + 16);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + 16);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + 16);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + 16);
+        FloatVector b0 = FloatVector.fromArray(Z, bv, bs), b1 = FloatVector.fromArray(Z, bv, bs + 16);
+        a00.add(b0).intoArray(c, c0);
+        a01.add(b1).intoArray(c, c0 + 16);
+        a10.add(b0).intoArray(c, c1);
+        a11.add(b1).intoArray(c, c1 + 16);
+        a20.add(b0).intoArray(c, c2);
+        a21.add(b1).intoArray(c, c2 + 16);
+        a30.add(b0).intoArray(c, c3);
+        a31.add(b1).intoArray(c, c3 + 16);
+        a40.add(b0).intoArray(c, c4);
+        a41.add(b1).intoArray(c, c4 + 16);
+        a50.add(b0).intoArray(c, c5);
+        a51.add(b1).intoArray(c, c5 + 16);
     }
-
-    /** 48 zeros: the starting values of a first K block and the bias of a layer without one. */
-    private static final float[] ZEROS48 = new float[48];
 
     /**
      * 6 rows x 48 columns, three 16-wide panels, 18 accumulators (with 3 panel vectors and a broadcast, 22 of the 32
@@ -406,18 +393,16 @@ final class VectorKernels512 implements CpuKernels {
      * Starts from zeros when zero; adds bias[bo ..+48) to every row at the end when not null.
      *
      * <p>No branch decides what the accumulators start from or what is added at the end: zeros and a missing bias are
-     * read from {@link #ZEROS48}. With 18 vectors merged at those branches, C2 sometimes compiled the kernel with its
-     * accumulators boxed (an allocation per step, 15-20x slower) once a call had taken the other branch; the
-     * 12-accumulator {@link #dense6x2} never showed it.
+     * read from {@link #ZEROS}.
      */
     static void dense6x3(float[] xt, int xo, int xo2, int xo3, float[] w, int w0, int in, int kLen, float[] c, int c0,
                          int cs, boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? ZEROS48 : c;
+        float[] s = zero ? ZEROS : c;
         int ss = zero ? 0 : cs;
         int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
-        float[] bv = bias == null ? ZEROS48 : bias;
+        float[] bv = bias == null ? ZEROS : bias;
         int bs = bias == null ? 0 : bo;
         FloatVector a00 = FloatVector.fromArray(Z, s, s0);
         FloatVector a01 = FloatVector.fromArray(Z, s, s0 + 16);
