@@ -688,21 +688,21 @@ final class VectorKernels implements CpuKernels {
             a50 = w0.fma(b, a50);
             a51 = w1.fma(b, a51);
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(S, bias, bo), b1 = FloatVector.fromArray(S, bias, bo + 8);
-            a00 = a00.add(b0);
-            a01 = a01.add(b1);
-            a10 = a10.add(b0);
-            a11 = a11.add(b1);
-            a20 = a20.add(b0);
-            a21 = a21.add(b1);
-            a30 = a30.add(b0);
-            a31 = a31.add(b1);
-            a40 = a40.add(b0);
-            a41 = a41.add(b1);
-            a50 = a50.add(b0);
-            a51 = a51.add(b1);
-        }
+        float[] bv = bias == null ? VectorKernels512.ZEROS : bias; // no branch merges the accumulators: see there
+        int bs = bias == null ? 0 : bo;
+        FloatVector b0 = FloatVector.fromArray(S, bv, bs), b1 = FloatVector.fromArray(S, bv, bs + 8);
+        a00 = a00.add(b0);
+        a01 = a01.add(b1);
+        a10 = a10.add(b0);
+        a11 = a11.add(b1);
+        a20 = a20.add(b0);
+        a21 = a21.add(b1);
+        a30 = a30.add(b0);
+        a31 = a31.add(b1);
+        a40 = a40.add(b0);
+        a41 = a41.add(b1);
+        a50 = a50.add(b0);
+        a51 = a51.add(b1);
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 8);
         a10.intoArray(c, c1);

@@ -542,21 +542,21 @@ final class VectorKernels512 implements CpuKernels {
             a50 = v.fma(b, a50);
             a51 = u.fma(b, a51);
         }
-        if (bias != null) {
-            FloatVector b0 = FloatVector.fromArray(Z, bias, bo), b1 = FloatVector.fromArray(Z, bias, bo + 16);
-            a00 = a00.add(b0);
-            a01 = a01.add(b1);
-            a10 = a10.add(b0);
-            a11 = a11.add(b1);
-            a20 = a20.add(b0);
-            a21 = a21.add(b1);
-            a30 = a30.add(b0);
-            a31 = a31.add(b1);
-            a40 = a40.add(b0);
-            a41 = a41.add(b1);
-            a50 = a50.add(b0);
-            a51 = a51.add(b1);
-        }
+        float[] bv = bias == null ? ZEROS : bias; // no branch merges the accumulators: see ZEROS
+        int bs = bias == null ? 0 : bo;
+        FloatVector b0 = FloatVector.fromArray(Z, bv, bs), b1 = FloatVector.fromArray(Z, bv, bs + 16);
+        a00 = a00.add(b0);
+        a01 = a01.add(b1);
+        a10 = a10.add(b0);
+        a11 = a11.add(b1);
+        a20 = a20.add(b0);
+        a21 = a21.add(b1);
+        a30 = a30.add(b0);
+        a31 = a31.add(b1);
+        a40 = a40.add(b0);
+        a41 = a41.add(b1);
+        a50 = a50.add(b0);
+        a51 = a51.add(b1);
         a00.intoArray(c, c0);
         a01.intoArray(c, c0 + 16);
         a10.intoArray(c, c1);
@@ -593,13 +593,16 @@ final class VectorKernels512 implements CpuKernels {
                        int cs, boolean zero, float[] bias, int bo) {
         int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
+        float[] s = zero ? ZEROS : c; // no branch merges the accumulators: see ZEROS
+        int ss = zero ? 0 : cs;
+        int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
         FloatVector z = FloatVector.zero(Z);
-        FloatVector a0 = zero ? z : FloatVector.fromArray(Z, c, c0), b0 = z;
-        FloatVector a1 = zero ? z : FloatVector.fromArray(Z, c, c1), b1 = z;
-        FloatVector a2 = zero ? z : FloatVector.fromArray(Z, c, c2), b2 = z;
-        FloatVector a3 = zero ? z : FloatVector.fromArray(Z, c, c3), b3 = z;
-        FloatVector a4 = zero ? z : FloatVector.fromArray(Z, c, c4), b4 = z;
-        FloatVector a5 = zero ? z : FloatVector.fromArray(Z, c, c5), b5 = z;
+        FloatVector a0 = FloatVector.fromArray(Z, s, s0), b0 = z;
+        FloatVector a1 = FloatVector.fromArray(Z, s, s1), b1 = z;
+        FloatVector a2 = FloatVector.fromArray(Z, s, s2), b2 = z;
+        FloatVector a3 = FloatVector.fromArray(Z, s, s3), b3 = z;
+        FloatVector a4 = FloatVector.fromArray(Z, s, s4), b4 = z;
+        FloatVector a5 = FloatVector.fromArray(Z, s, s5), b5 = z;
         for (int g = g0, w = wo; g < g1; g++, w += 32) {
             FloatVector v = FloatVector.fromArray(Z, vals, w);
             FloatVector u = FloatVector.fromArray(Z, vals, w + 16);
@@ -631,15 +634,13 @@ final class VectorKernels512 implements CpuKernels {
         a3 = a3.add(b3);
         a4 = a4.add(b4);
         a5 = a5.add(b5);
-        if (bias != null) {
-            FloatVector bv = FloatVector.fromArray(Z, bias, bo);
-            a0 = a0.add(bv);
-            a1 = a1.add(bv);
-            a2 = a2.add(bv);
-            a3 = a3.add(bv);
-            a4 = a4.add(bv);
-            a5 = a5.add(bv);
-        }
+        FloatVector bv = FloatVector.fromArray(Z, bias == null ? ZEROS : bias, bias == null ? 0 : bo);
+        a0 = a0.add(bv);
+        a1 = a1.add(bv);
+        a2 = a2.add(bv);
+        a3 = a3.add(bv);
+        a4 = a4.add(bv);
+        a5 = a5.add(bv);
         a0.intoArray(c, c0);
         a1.intoArray(c, c1);
         a2.intoArray(c, c2);
