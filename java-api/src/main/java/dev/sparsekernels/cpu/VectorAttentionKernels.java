@@ -119,14 +119,15 @@ final class VectorAttentionKernels implements AttentionKernels {
      * Exponentials of a tile's scores: e^x for x <= 88 (softmax arguments: score minus a running row maximum, at
      * most a few units above 0 with lazy rescaling): n = round(x log2(e)), g = x - n ln2 (in two fused steps), e^g by
      * a degree-6 polynomial, times 2^n built from n's bits. About 16 vector operations per 8 lanes; the library EXP
-     * operation measured slower here, and exp is most of the non-GEMM time of attention. x below -87 (and -infinity, a masked score) gives exactly
-     * 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than being added into the exponent
+     * operation measured slower here, and exp is most of the non-GEMM time of attention. x below -87 (and -infinity,
+     * a masked score) gives exactly 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than being added into the exponent
      * bits. One compare serves the clamp and the zeros: the earlier form (Math.max semantics for the clamp, a
      * separate NaN test and blend) spent about 11 of its 30 operations on them.
      *
-     * <p>Written out in each loop, once per vector width, rather than as a method on vectors: such a method was at
-     * times compiled on its own ("already compiled into a big method") and then called with boxed vectors, and one
-     * method shared by both widths was not intrinsified at all (session 14: the demo's dense model at half speed).
+     * <p>Written out in one loop per vector width ({@link #expRunWide}, {@link #expRun}), not as a method on vectors:
+     * such a method was at times compiled on its own ("already compiled into a big method") and then called with
+     * boxed vectors, and one method shared by both widths was not intrinsified at all (session 14: the demo's dense
+     * model at half speed).
      */
     @Override
     public void expRows(float[] s, int lds, int r0, int r1, int n, float[] m, boolean[] live, float[] sums) {
@@ -139,57 +140,14 @@ final class VectorAttentionKernels implements AttentionKernels {
             float sum = 0f;
             int c0 = 0;
             if (wide) { // half the exponential's instructions per key: it is most of attention's non-GEMM work
-                FloatVector mz = FloatVector.broadcast(Z, mr);
-                FloatVector accZ = FloatVector.zero(Z);
-                int nz = n & -16;
-                for (int c = 0; c < nz; c += 16) {
-                    FloatVector x = FloatVector.fromArray(Z, s, o + c).sub(mz);
-                    VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
-                    FloatVector xc = x.blend(LOW, tiny);
-                    FloatVector rr = xc.fma(LOG2E, ROUND);
-                    FloatVector nn = rr.sub(ROUND);
-                    // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
-                    FloatVector g = nn.fma(FloatVector.broadcast(Z, -LN2_LO),
-                        nn.fma(FloatVector.broadcast(Z, -LN2_HI), xc));
-                    FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(Z, C4))
-                        .fma(g, FloatVector.broadcast(Z, C3))
-                            .fma(g, FloatVector.broadcast(Z, C2)).fma(g, FloatVector.broadcast(Z, 1f))
-                            .fma(g, FloatVector.broadcast(Z, 1f));
-                    FloatVector pow2 = rr.viewAsIntegralLanes().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23)
-                            .viewAsFloatingLanes();
-                    FloatVector e = p.mul(pow2).blend(0f, tiny);
-                    e.intoArray(s, o + c);
-                    accZ = accZ.add(e);
-                }
-                sum = sum16(accZ);
-                c0 = nz;
+                c0 = n & -16;
+                sum = expRunWide(s, o, c0, mr);
             }
-            FloatVector mv = FloatVector.broadcast(S, mr);
-            FloatVector acc = FloatVector.zero(S);
             // a loop C2 recognises as counted (no safepoint poll, unrolled): with `c + L <= n` it kept a poll, a range
             // check and a dozen register moves per 8 exponentials
             int nv = c0 + ((n - c0) & -L);
-            for (int c = c0; c < nv; c += L) {
-                FloatVector x = FloatVector.fromArray(S, s, o + c).sub(mv);
-                VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
-                FloatVector xc = x.blend(LOW, tiny);
-                FloatVector rr = xc.fma(LOG2E, ROUND);
-                FloatVector nn = rr.sub(ROUND);
-                // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
-                FloatVector g = nn.fma(FloatVector.broadcast(S, -LN2_LO),
-                        nn.fma(FloatVector.broadcast(S, -LN2_HI), xc));
-                FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4))
-                        .fma(g, FloatVector.broadcast(S, C3))
-                        .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
-                        .fma(g, FloatVector.broadcast(S, 1f));
-                FloatVector pow2 = rr.viewAsIntegralLanes().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23)
-                        .viewAsFloatingLanes();
-                FloatVector e = p.mul(pow2).blend(0f, tiny);
-                e.intoArray(s, o + c);
-                acc = acc.add(e);
-            }
             if (nv > c0) {
-                sum += VectorKernels.sum(acc); // fixed order: the same bits in every JIT tier
+                sum += expRun(s, o + c0, nv - c0, mr); // fixed order: the same bits in every JIT tier
             }
             for (int c = nv; c < n; c++) {
                 float e = (float) Math.exp(s[o + c] - mr);
@@ -198,6 +156,60 @@ final class VectorAttentionKernels implements AttentionKernels {
             }
             sums[r] += sum;
         }
+    }
+
+    /**
+     * {@code s[o + c] = e^(s[o + c] - m)} for c in [0, n), n a multiple of 16; returns their sum ({@link #sum16}).
+     * Each vector loop is a method of its own that takes and returns no vector: in the demo, after hundreds of
+     * batches of every length, C2 recompiled the one method that held both loops and its branches with the
+     * accumulators boxed, and the exponentials took eight times their share of the forward pass (session 15).
+     */
+    private static float expRunWide(float[] s, int o, int n, float m) {
+        FloatVector mz = FloatVector.broadcast(Z, m);
+        FloatVector acc = FloatVector.zero(Z);
+        for (int c = 0; c < n; c += 16) {
+            FloatVector x = FloatVector.fromArray(Z, s, o + c).sub(mz);
+            VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
+            FloatVector xc = x.blend(LOW, tiny);
+            FloatVector rr = xc.fma(LOG2E, ROUND);
+            FloatVector nn = rr.sub(ROUND);
+            // x - n LN2_HI is exact (LN2_HI has 9 bits); the second step rounds once
+            FloatVector g = nn.fma(FloatVector.broadcast(Z, -LN2_LO), nn.fma(FloatVector.broadcast(Z, -LN2_HI), xc));
+            FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(Z, C4))
+                    .fma(g, FloatVector.broadcast(Z, C3))
+                    .fma(g, FloatVector.broadcast(Z, C2)).fma(g, FloatVector.broadcast(Z, 1f))
+                    .fma(g, FloatVector.broadcast(Z, 1f));
+            FloatVector pow2 = rr.viewAsIntegralLanes().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23)
+                    .viewAsFloatingLanes();
+            FloatVector e = p.mul(pow2).blend(0f, tiny);
+            e.intoArray(s, o + c);
+            acc = acc.add(e);
+        }
+        return sum16(acc);
+    }
+
+    /** As {@link #expRunWide} on 8 lanes, n a multiple of 8; the sum by {@link VectorKernels#sum}. */
+    private static float expRun(float[] s, int o, int n, float m) {
+        FloatVector mv = FloatVector.broadcast(S, m);
+        FloatVector acc = FloatVector.zero(S);
+        for (int c = 0; c < n; c += L) {
+            FloatVector x = FloatVector.fromArray(S, s, o + c).sub(mv);
+            VectorMask<Float> tiny = x.lt(LOW); // NaN compares false and stays NaN below
+            FloatVector xc = x.blend(LOW, tiny);
+            FloatVector rr = xc.fma(LOG2E, ROUND);
+            FloatVector nn = rr.sub(ROUND);
+            FloatVector g = nn.fma(FloatVector.broadcast(S, -LN2_LO), nn.fma(FloatVector.broadcast(S, -LN2_HI), xc));
+            FloatVector p = g.fma(C6, C5).fma(g, FloatVector.broadcast(S, C4))
+                    .fma(g, FloatVector.broadcast(S, C3))
+                    .fma(g, FloatVector.broadcast(S, C2)).fma(g, FloatVector.broadcast(S, 1f))
+                    .fma(g, FloatVector.broadcast(S, 1f));
+            FloatVector pow2 = rr.viewAsIntegralLanes().add(POW2_BIAS).lanewise(VectorOperators.LSHL, 23)
+                    .viewAsFloatingLanes();
+            FloatVector e = p.mul(pow2).blend(0f, tiny);
+            e.intoArray(s, o + c);
+            acc = acc.add(e);
+        }
+        return VectorKernels.sum(acc);
     }
 
     /** Rotations of a 512-bit vector's lanes by 8, 4, 2 and 1, for {@link #sum16}. */
