@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API attention microkernels, 256-bit vectors (8 floats). Scores and P·V are register-blocked GEMM tiles (6 or 4
  * rows x 16) in the dense GEMM microkernel's form when K^T and V come in panels (constant stride 16: see
  * {@link #scores6x16p}), strided forms otherwise; exponentials with our own polynomial ({@link #expRows}: a third
- * of the cost of the vector EXP operation). Loaded reflectively by {@link FlashAttention} only when {@link CpuVectorization#isActive()}.
+ * of the cost of the vector EXP operation). Loaded reflectively by {@link FlashAttention} only when
+ * {@link CpuVectorization#isActive()}.
  */
 final class VectorAttentionKernels implements AttentionKernels {
     static final VectorSpecies<Float> S = VectorWidth.SPECIES;
@@ -120,8 +121,8 @@ final class VectorAttentionKernels implements AttentionKernels {
      * most a few units above 0 with lazy rescaling): n = round(x log2(e)), g = x - n ln2 (in two fused steps), e^g by
      * a degree-6 polynomial, times 2^n built from n's bits. About 16 vector operations per 8 lanes; the library EXP
      * operation measured slower here, and exp is most of the non-GEMM time of attention. x below -87 (and -infinity,
-     * a masked score) gives exactly 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than being added into the exponent
-     * bits. One compare serves the clamp and the zeros: the earlier form (Math.max semantics for the clamp, a
+     * a masked score) gives exactly 0; NaN stays NaN because 2^n multiplies (NaN times anything is NaN) rather than
+     * being added into the exponent bits. One compare serves the clamp and the zeros: the earlier form (Math.max semantics for the clamp, a
      * separate NaN test and blend) spent about 11 of its 30 operations on them.
      *
      * <p>Written out in one loop per vector width ({@link #expRunWide}, {@link #expRun}), not as a method on vectors:
