@@ -64,4 +64,23 @@ class ScratchArraysTest {
             assertSame(a, ScratchArrays.take(4));
         }
     }
+
+    @Test
+    void theNextScopeOnTheThreadTakesWhatTheLastGaveBackOfTheSizesItTook() {
+        float[] a;
+        float[] b;
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            a = ScratchArrays.take(16);
+            b = new float[24]; // given back but never taken in this scope: not kept
+            ScratchArrays.giveBack(a);
+            ScratchArrays.giveBack(b);
+        }
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            assertNotSame(b, ScratchArrays.take(24));
+            assertSame(a, ScratchArrays.take(16));
+        }
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            assertNotSame(a, ScratchArrays.take(16)); // taken and not given back last time: gone
+        }
+    }
 }
