@@ -104,31 +104,9 @@ final class VectorElementwise implements ElementwiseKernels {
      */
     @Override
     public void layerNormRow(float[] x, float[] residual, int off, int n, float[] gamma, float[] beta, float eps) {
-        // 512-bit work only inside wide blocks: on a machine without the species it would run in plain Java
+        // 512-bit work only where wide: on a machine without the species it would run in plain Java
         int nz = wide ? n & -16 : 0;
         int ns = nz + ((n - nz) & -L);
-        float sumZ = 0f;
-        if (nz > 0) {
-            FloatVector acc = FloatVector.zero(Z);
-            for (int i = off; i < off + nz; i += 16) {
-                FloatVector v = FloatVector.fromArray(Z, x, i);
-                if (residual != null) {
-                    v = v.add(FloatVector.fromArray(Z, residual, i));
-                    v.intoArray(x, i);
-                }
-                acc = acc.add(v);
-            }
-            sumZ = VectorAttentionKernels.sum16(acc);
-        }
-        FloatVector accS = FloatVector.zero(S);
-        for (int i = off + nz; i < off + ns; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            if (residual != null) {
-                v = v.add(FloatVector.fromArray(S, residual, i));
-                v.intoArray(x, i);
-            }
-            accS = accS.add(v);
-        }
         float tail = 0f;
         for (int i = off + ns; i < off + n; i++) {
             if (residual != null) {
@@ -136,30 +114,12 @@ final class VectorElementwise implements ElementwiseKernels {
             }
             tail += x[i];
         }
-        float mean = (sumZ + VectorKernels.sum(accS) + tail) / n;
+        float sum = residual == null ? sumWide(x, off, off + nz) + sum8(x, off + nz, off + ns)
+                : addSumWide(x, residual, off, off + nz) + addSum8(x, residual, off + nz, off + ns);
+        float mean = (sum + tail) / n;
         // Second pass around the float mean m, also summing d = x - m: the mean's own rounding error is then
         // delta = mean(d), found accurately from small numbers and taken out of both the variance and the output
         // (the corrected two-pass algorithm). A row at mean 1000 and spread 1 was off by 6e-5 relative without it.
-        float sqZ = 0f;
-        float dZ = 0f;
-        if (nz > 0) {
-            FloatVector acc = FloatVector.zero(Z);
-            FloatVector accD = FloatVector.zero(Z);
-            for (int i = off; i < off + nz; i += 16) {
-                FloatVector d = FloatVector.fromArray(Z, x, i).sub(mean);
-                acc = d.fma(d, acc);
-                accD = accD.add(d);
-            }
-            sqZ = VectorAttentionKernels.sum16(acc);
-            dZ = VectorAttentionKernels.sum16(accD);
-        }
-        accS = FloatVector.zero(S);
-        FloatVector accDS = FloatVector.zero(S);
-        for (int i = off + nz; i < off + ns; i += L) {
-            FloatVector d = FloatVector.fromArray(S, x, i).sub(mean);
-            accS = d.fma(d, accS);
-            accDS = accDS.add(d);
-        }
         tail = 0f;
         float tailD = 0f;
         for (int i = off + ns; i < off + n; i++) {
@@ -167,19 +127,109 @@ final class VectorElementwise implements ElementwiseKernels {
             tail += d * d;
             tailD += d;
         }
-        float delta = (dZ + VectorKernels.sum(accDS) + tailD) / n;
-        float var = Math.max(0f, (sqZ + VectorKernels.sum(accS) + tail) / n - delta * delta);
+        float delta = (devWide(x, off, off + nz, mean) + dev8(x, off + nz, off + ns, mean) + tailD) / n;
+        float var = Math.max(0f, (sqDevWide(x, off, off + nz, mean) + sqDev8(x, off + nz, off + ns, mean) + tail) / n
+                - delta * delta);
         float inv = (float) (1.0 / Math.sqrt(var + (double) eps));
-        for (int i = 0; i < nz; i += 16) {
+        normalizeWide(x, off, nz, gamma, beta, mean, delta, inv);
+        normalize8(x, off, nz, ns, gamma, beta, mean, delta, inv);
+        for (int i = ns; i < n; i++) {
+            x[off + i] = (x[off + i] - mean - delta) * inv * gamma[i] + beta[i];
+        }
+    }
+
+    // The LayerNorm passes: one method per vector loop, arrays and floats in, a float out. A method holding several
+    // such loops behind branches was recompiled by C2 at times with its accumulators boxed (the softmax's expRows did
+    // so in the demo, session 15), and this row kernel showed three times its share in a profile of the same build.
+
+    private static float sumWide(float[] x, int from, int to) {
+        FloatVector acc = FloatVector.zero(Z);
+        for (int i = from; i < to; i += 16) {
+            acc = acc.add(FloatVector.fromArray(Z, x, i));
+        }
+        return VectorAttentionKernels.sum16(acc);
+    }
+
+    private static float addSumWide(float[] x, float[] residual, int from, int to) {
+        FloatVector acc = FloatVector.zero(Z);
+        for (int i = from; i < to; i += 16) {
+            FloatVector v = FloatVector.fromArray(Z, x, i).add(FloatVector.fromArray(Z, residual, i));
+            v.intoArray(x, i);
+            acc = acc.add(v);
+        }
+        return VectorAttentionKernels.sum16(acc);
+    }
+
+    private static float sum8(float[] x, int from, int to) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < to; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, i));
+        }
+        return VectorKernels.sum(acc);
+    }
+
+    private static float addSum8(float[] x, float[] residual, int from, int to) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < to; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, residual, i));
+            v.intoArray(x, i);
+            acc = acc.add(v);
+        }
+        return VectorKernels.sum(acc);
+    }
+
+    private static float devWide(float[] x, int from, int to, float mean) {
+        FloatVector acc = FloatVector.zero(Z);
+        for (int i = from; i < to; i += 16) {
+            acc = acc.add(FloatVector.fromArray(Z, x, i).sub(mean));
+        }
+        return VectorAttentionKernels.sum16(acc);
+    }
+
+    private static float sqDevWide(float[] x, int from, int to, float mean) {
+        FloatVector acc = FloatVector.zero(Z);
+        for (int i = from; i < to; i += 16) {
+            FloatVector d = FloatVector.fromArray(Z, x, i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        return VectorAttentionKernels.sum16(acc);
+    }
+
+    private static float dev8(float[] x, int from, int to, float mean) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < to; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, i).sub(mean));
+        }
+        return VectorKernels.sum(acc);
+    }
+
+    private static float sqDev8(float[] x, int from, int to, float mean) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < to; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        return VectorKernels.sum(acc);
+    }
+
+    /**
+     * x[off + i] = ((x[off + i] - mean) - delta) * inv * gamma[i] + beta[i] for i in [0, n), n a multiple of 16 (two
+     * subtractions: mean + delta in float would round delta away at large means).
+     */
+    private static void normalizeWide(float[] x, int off, int n, float[] gamma, float[] beta, float mean, float delta,
+            float inv) {
+        for (int i = 0; i < n; i += 16) {
             FloatVector t = FloatVector.fromArray(Z, x, off + i).sub(mean).sub(delta).mul(inv);
             t.fma(FloatVector.fromArray(Z, gamma, i), FloatVector.fromArray(Z, beta, i)).intoArray(x, off + i);
         }
-        for (int i = nz; i < ns; i += L) {
+    }
+
+    /** As {@link #normalizeWide} for i in [from, to) on 8 lanes. */
+    private static void normalize8(float[] x, int off, int from, int to, float[] gamma, float[] beta, float mean,
+            float delta, float inv) {
+        for (int i = from; i < to; i += L) {
             FloatVector t = FloatVector.fromArray(S, x, off + i).sub(mean).sub(delta).mul(inv);
             t.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i)).intoArray(x, off + i);
-        }
-        for (int i = ns; i < n; i++) {
-            x[off + i] = (x[off + i] - mean - delta) * inv * gamma[i] + beta[i];
         }
     }
 
