@@ -17,6 +17,16 @@ import jdk.incubator.vector.VectorSpecies;
  * (12 accumulators + operands fit the 16 ymm registers of AVX2).
  */
 final class VectorKernels implements CpuKernels {
+    /**
+     * The starting values of a tile's first K block and the bias of a layer without one, for the kernels that start
+     * from zeros or add a bias (48 floats: a 6 x 48 tile's row). They read these instead of branching: with the
+     * accumulators merged at such branches, C2 at times compiled the 6 x 48 kernel with its 18 accumulators boxed (an
+     * allocation per step, 15-20x slower) once a call had taken the other branch (session 15, under
+     * -XX:+PrintInlining in 9 of 11 processes; in about one in six without). The 12-accumulator kernels were never
+     * seen doing it; they read them too (the attention's P·V and the GEMMs share one with different branches).
+     */
+    static final float[] ZEROS = new float[48];
+
     static final VectorSpecies<Float> S = VectorWidth.SPECIES;
     private static final int L = 8;
 
@@ -133,10 +143,10 @@ final class VectorKernels implements CpuKernels {
                          boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? VectorKernels512.ZEROS : c; // no branch merges the accumulators: see VectorKernels512.ZEROS
+        float[] s = zero ? ZEROS : c; // no branch merges the accumulators: see ZEROS
         int ss = zero ? 0 : cs;
         int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
-        float[] bv = bias == null ? VectorKernels512.ZEROS : bias;
+        float[] bv = bias == null ? ZEROS : bias;
         int bs = bias == null ? 0 : bo;
         FloatVector a00 = FloatVector.fromArray(S, s, s0), a01 = FloatVector.fromArray(S, s, s0 + 8);
         FloatVector a10 = FloatVector.fromArray(S, s, s1), a11 = FloatVector.fromArray(S, s, s1 + 8);
@@ -688,7 +698,7 @@ final class VectorKernels implements CpuKernels {
             a50 = w0.fma(b, a50);
             a51 = w1.fma(b, a51);
         }
-        float[] bv = bias == null ? VectorKernels512.ZEROS : bias; // no branch merges the accumulators: see there
+        float[] bv = bias == null ? ZEROS : bias; // no branch merges the accumulators: see ZEROS
         int bs = bias == null ? 0 : bo;
         FloatVector b0 = FloatVector.fromArray(S, bv, bs), b1 = FloatVector.fromArray(S, bv, bs + 8);
         a00 = a00.add(b0);

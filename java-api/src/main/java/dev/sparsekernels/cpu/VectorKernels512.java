@@ -27,16 +27,6 @@ final class VectorKernels512 implements CpuKernels {
     static final VectorSpecies<Float> Z = FloatVector.SPECIES_512;
     private final VectorKernels narrow = new VectorKernels();
 
-    /**
-     * The starting values of a tile's first K block and the bias of a layer without one, for the kernels that start
-     * from zeros or add a bias (48 floats: a 6 x 48 tile's row). They read these instead of branching: with the
-     * accumulators merged at such branches, C2 at times compiled the 6 x 48 kernel with its 18 accumulators boxed (an
-     * allocation per step, 15-20x slower) once a call had taken the other branch (session 15, under
-     * -XX:+PrintInlining in 9 of 11 processes; in about one in six without). The 12-accumulator kernel was never
-     * seen doing it; it reads them too, since the attention's P·V and the GEMMs share it with different branches.
-     */
-    static final float[] ZEROS = new float[48];
-
     VectorKernels512() {
         VectorWidth.require512();
     }
@@ -339,10 +329,10 @@ final class VectorKernels512 implements CpuKernels {
                          boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? ZEROS : c; // no branch merges the accumulators: see ZEROS
+        float[] s = zero ? VectorKernels.ZEROS : c; // no branch merges the accumulators: see ZEROS
         int ss = zero ? 0 : cs;
         int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
-        float[] bv = bias == null ? ZEROS : bias;
+        float[] bv = bias == null ? VectorKernels.ZEROS : bias;
         int bs = bias == null ? 0 : bo;
         FloatVector a00 = FloatVector.fromArray(Z, s, s0), a01 = FloatVector.fromArray(Z, s, s0 + 16);
         FloatVector a10 = FloatVector.fromArray(Z, s, s1), a11 = FloatVector.fromArray(Z, s, s1 + 16);
@@ -393,16 +383,16 @@ final class VectorKernels512 implements CpuKernels {
      * Starts from zeros when zero; adds bias[bo ..+48) to every row at the end when not null.
      *
      * <p>No branch decides what the accumulators start from or what is added at the end: zeros and a missing bias are
-     * read from {@link #ZEROS}.
+     * read from {@link VectorKernels#ZEROS}.
      */
     static void dense6x3(float[] xt, int xo, int xo2, int xo3, float[] w, int w0, int in, int kLen, float[] c, int c0,
                          int cs, boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? ZEROS : c;
+        float[] s = zero ? VectorKernels.ZEROS : c;
         int ss = zero ? 0 : cs;
         int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
-        float[] bv = bias == null ? ZEROS : bias;
+        float[] bv = bias == null ? VectorKernels.ZEROS : bias;
         int bs = bias == null ? 0 : bo;
         FloatVector a00 = FloatVector.fromArray(Z, s, s0);
         FloatVector a01 = FloatVector.fromArray(Z, s, s0 + 16);
@@ -542,7 +532,7 @@ final class VectorKernels512 implements CpuKernels {
             a50 = v.fma(b, a50);
             a51 = u.fma(b, a51);
         }
-        float[] bv = bias == null ? ZEROS : bias; // no branch merges the accumulators: see ZEROS
+        float[] bv = bias == null ? VectorKernels.ZEROS : bias; // no branch merges the accumulators: see ZEROS
         int bs = bias == null ? 0 : bo;
         FloatVector b0 = FloatVector.fromArray(Z, bv, bs), b1 = FloatVector.fromArray(Z, bv, bs + 16);
         a00 = a00.add(b0);
@@ -593,7 +583,7 @@ final class VectorKernels512 implements CpuKernels {
                        int cs, boolean zero, float[] bias, int bo) {
         int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? ZEROS : c; // no branch merges the accumulators: see ZEROS
+        float[] s = zero ? VectorKernels.ZEROS : c; // no branch merges the accumulators: see ZEROS
         int ss = zero ? 0 : cs;
         int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
         FloatVector z = FloatVector.zero(Z);
@@ -634,7 +624,7 @@ final class VectorKernels512 implements CpuKernels {
         a3 = a3.add(b3);
         a4 = a4.add(b4);
         a5 = a5.add(b5);
-        FloatVector bv = FloatVector.fromArray(Z, bias == null ? ZEROS : bias, bias == null ? 0 : bo);
+        FloatVector bv = FloatVector.fromArray(Z, bias == null ? VectorKernels.ZEROS : bias, bias == null ? 0 : bo);
         a0 = a0.add(bv);
         a1 = a1.add(bv);
         a2 = a2.add(bv);

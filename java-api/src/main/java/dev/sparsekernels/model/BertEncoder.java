@@ -6,6 +6,7 @@ import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.model.text.TokenBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -182,8 +183,8 @@ public final class BertEncoder implements AutoCloseable {
         dev.sparsekernels.cpu.Activations.parallelFor(threads, groups, g -> {
             int b0 = first[g];
             int b1 = first[g + 1];
-            PackedSequences part = new PackedSequences(java.util.Arrays.copyOfRange(packed.lengths(), b0, b1));
-            float[] h = runLayers(java.util.Arrays.copyOfRange(ids, b0 * seq, b1 * seq), seq, part,
+            PackedSequences part = new PackedSequences(Arrays.copyOfRange(packed.lengths(), b0, b1));
+            float[] h = runLayers(Arrays.copyOfRange(ids, b0 * seq, b1 * seq), seq, part,
                     ActivationObserver.NONE);
             System.arraycopy(h, 0, out, packed.offset(b0) * hidden, part.tokenCount() * hidden);
         });
@@ -207,7 +208,7 @@ public final class BertEncoder implements AutoCloseable {
             }
         }
         starts[g] = n;
-        return java.util.Arrays.copyOf(starts, g + 1);
+        return Arrays.copyOf(starts, g + 1);
     }
 
     /**

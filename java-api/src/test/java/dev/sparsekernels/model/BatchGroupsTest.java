@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.model.text.TokenBatch;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -30,22 +31,22 @@ class BatchGroupsTest {
         assertEquals(lengths.size(), starts[starts.length - 1]);
         assertTrue(starts.length - 1 <= groups, "at most one group per thread");
         for (int g = 0; g + 1 < starts.length; g++) {
-            assertTrue(starts[g + 1] > starts[g], "group " + g + " is empty: " + java.util.Arrays.toString(starts));
+            assertTrue(starts[g + 1] > starts[g], "group " + g + " is empty: " + Arrays.toString(starts));
         }
     }
 
     @Test
     void equalLengthsSplitIntoEqualHalves() {
         int[] lengths = new int[32];
-        java.util.Arrays.fill(lengths, 128);
+        Arrays.fill(lengths, 128);
         int[] starts = BertEncoder.groupStarts(new PackedSequences(lengths), 2);
-        assertEquals("[0, 16, 32]", java.util.Arrays.toString(starts));
+        assertEquals("[0, 16, 32]", Arrays.toString(starts));
     }
 
     @Test
     void oneLongSequenceGetsAGroupOfItsOwn() {
         int[] starts = BertEncoder.groupStarts(new PackedSequences(new int[] {300, 5, 5, 5, 5}), 2);
-        assertEquals("[0, 1, 5]", java.util.Arrays.toString(starts));
+        assertEquals("[0, 1, 5]", Arrays.toString(starts));
     }
 
     @Test
