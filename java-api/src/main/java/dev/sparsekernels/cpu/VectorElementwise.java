@@ -104,7 +104,8 @@ final class VectorElementwise implements ElementwiseKernels {
      */
     @Override
     public void layerNormRow(float[] x, float[] residual, int off, int n, float[] gamma, float[] beta, float eps) {
-        // 512-bit work only where wide: on a machine without the species it would run in plain Java
+        // 512-bit work only where wide, and the 512-bit helpers only when nz > 0: on a machine without the species
+        // even their zero vector would run in plain Java
         int nz = wide ? n & -16 : 0;
         int ns = nz + ((n - nz) & -L);
         float tail = 0f;
@@ -114,8 +115,9 @@ final class VectorElementwise implements ElementwiseKernels {
             }
             tail += x[i];
         }
-        float sum = residual == null ? sumWide(x, off, off + nz) + sum8(x, off + nz, off + ns)
-                : addSumWide(x, residual, off, off + nz) + addSum8(x, residual, off + nz, off + ns);
+        float sumZ = nz == 0 ? 0f
+                : residual == null ? sumWide(x, off, off + nz) : addSumWide(x, residual, off, off + nz);
+        float sum = sumZ + (residual == null ? sum8(x, off + nz, off + ns) : addSum8(x, residual, off + nz, off + ns));
         float mean = (sum + tail) / n;
         // Second pass around the float mean m, also summing d = x - m: the mean's own rounding error is then
         // delta = mean(d), found accurately from small numbers and taken out of both the variance and the output
@@ -127,9 +129,10 @@ final class VectorElementwise implements ElementwiseKernels {
             tail += d * d;
             tailD += d;
         }
-        float delta = (devWide(x, off, off + nz, mean) + dev8(x, off + nz, off + ns, mean) + tailD) / n;
-        float var = Math.max(0f, (sqDevWide(x, off, off + nz, mean) + sqDev8(x, off + nz, off + ns, mean) + tail) / n
-                - delta * delta);
+        float dZ = nz == 0 ? 0f : devWide(x, off, off + nz, mean);
+        float sqZ = nz == 0 ? 0f : sqDevWide(x, off, off + nz, mean);
+        float delta = (dZ + dev8(x, off + nz, off + ns, mean) + tailD) / n;
+        float var = Math.max(0f, (sqZ + sqDev8(x, off + nz, off + ns, mean) + tail) / n - delta * delta);
         float inv = (float) (1.0 / Math.sqrt(var + (double) eps));
         normalizeWide(x, off, nz, gamma, beta, mean, delta, inv);
         normalize8(x, off, nz, ns, gamma, beta, mean, delta, inv);
