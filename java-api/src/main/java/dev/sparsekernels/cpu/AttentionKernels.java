@@ -83,6 +83,26 @@ interface AttentionKernels {
      */
     void panelRows(float[] v, int vo, int ldv, int rows, int d, float[] vp, int po, int chunk);
 
+    /**
+     * One head's keys transposed into chunks of {@link #CHUNK_KEYS}: component i of key c (of {@code rows} keys at
+     * {@code k[ko + c*ldk ..+d]}) goes to {@code kt[kto + (c / 16) * chunk + i * ld + c % 16]} (the two layouts of
+     * {@link #scoresT2}). Slots past the last key are left as they are. A default method: plain Java was as fast as
+     * the alternatives tried (gathers, the other loop order); the cost is in reading K, not in the instructions.
+     */
+    default void transposeKeys(float[] k, int ko, int ldk, int rows, int d, float[] kt, int kto, int ld, int chunk) {
+        // 16 keys at a time: in either layout their d destination runs stay in cache while the rows are read
+        for (int c0 = 0; c0 < rows; c0 += CHUNK_KEYS) {
+            int c1 = Math.min(rows, c0 + CHUNK_KEYS);
+            int base = kto + c0 / CHUNK_KEYS * chunk - c0;
+            for (int i = 0; i < d; i++) {
+                int o = base + i * ld;
+                for (int c = c0; c < c1; c++) {
+                    kt[o + c] = k[ko + c * ldk + i];
+                }
+            }
+        }
+    }
+
     /** {@code s[so + c] = -inf} where {@code !allowed[mo + c]}, for c in [0, n) (a dense boolean mask's row). */
     void maskRow(float[] s, int so, int n, boolean[] allowed, int mo);
 

@@ -112,7 +112,16 @@ final class AttentionPlan {
      * hold a non-finite value. Finite inputs never pay for the scan.
      */
     void run(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] vp, float[] out) {
-        if (compute(kern, task, q, kt, v, vp, out, null)) {
+        run(kern, task, q, kt, v, vp, out, false);
+    }
+
+    /**
+     * As {@link #run(AttentionKernels, int, float[], float[], float[], float[], float[])}; with {@code oneHead}, kt
+     * and vp hold only the task's own K/V head, from {@link CacheAligned#OFFSET} on.
+     */
+    void run(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] vp, float[] out,
+            boolean oneHead) {
+        if (compute(kern, task, q, kt, v, vp, out, null, oneHead)) {
             return;
         }
         int b = task / qBlocks / hq;
@@ -127,7 +136,7 @@ final class AttentionPlan {
             }
         }
         if (bad != null) {
-            compute(kern, task, q, kt, v, vp, out, bad);
+            compute(kern, task, q, kt, v, vp, out, bad, oneHead);
         }
     }
 
@@ -136,7 +145,7 @@ final class AttentionPlan {
      * not finite. Returns whether every value written is finite.
      */
     private boolean compute(AttentionKernels kern, int task, float[] q, float[] kt, float[] v, float[] vp,
-            float[] out, boolean[] badV) {
+            float[] out, boolean[] badV, boolean oneHead) {
         int qb = task % qBlocks;
         int bh = task / qBlocks;
         int h = bh % hq;
@@ -191,8 +200,9 @@ final class AttentionPlan {
         }
 
         int ldk = (bk + 7) & ~7; // row stride of the score tile
-        int ktBase = CacheAligned.OFFSET + (b * hkv + kvh) * ktHead;
-        int vpBase = CacheAligned.OFFSET + (b * hkv + kvh) * vHead;
+        int slot = oneHead ? 0 : b * hkv + kvh;
+        int ktBase = CacheAligned.OFFSET + slot * ktHead;
+        int vpBase = CacheAligned.OFFSET + slot * vHead;
         float[] s = sc.s; // rows and columns are written before they are read
         float[] acc = sc.acc;
         float[] rowMax = sc.rowMax;

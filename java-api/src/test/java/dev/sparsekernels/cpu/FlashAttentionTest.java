@@ -180,6 +180,39 @@ class FlashAttentionTest {
         check(c, masks(r).get(maskKind).apply(c), threads);
     }
 
+    /**
+     * Calls with at least {@link FlashAttention#HEADS_PER_THREAD} K/V heads per thread run one task per (sequence,
+     * K/V head) with that head's copies in the thread's own buffers; every mask kind, GQA and odd lengths there too.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {32, 64})
+    void callsRunByHeadMatchTheReference(int d) {
+        Random r = new Random(100 + d);
+        for (int[] s : new int[][] {{3, 8, 4, 37, 53}, {9, 3, 3, 19, 19}, {4, 4, 2, 65, 40}, {8, 1, 1, 16, 130}}) {
+            Case c = new Case(r, s[0], s[1], s[2], s[3], s[4], d);
+            for (int threads : new int[] {1, 2}) {
+                if (c.b * c.hkv < FlashAttention.HEADS_PER_THREAD * threads) {
+                    continue; // the other path, tested above
+                }
+                for (Function<Case, AttentionMask> m : masks(r)) {
+                    check(c, m.apply(c), threads);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void randomShapesRunByHeadMatchTheReference(@ForAll @IntRange(min = 4, max = 9) int b,
+            @ForAll @IntRange(min = 2, max = 3) int hkv, @ForAll @IntRange(min = 1, max = 3) int group,
+            @ForAll @IntRange(min = 1, max = 90) int lq, @ForAll @IntRange(min = 1, max = 90) int lk,
+            @ForAll @IntRange(min = 1, max = 70) int d, @ForAll @IntRange(min = 0, max = 17) int maskKind,
+            @ForAll long seed) {
+        Random r = new Random(seed);
+        Case c = new Case(r, b, hkv * group, hkv, lq, lk, d);
+        assertTrue(b * hkv >= FlashAttention.HEADS_PER_THREAD, "a by-head call");
+        check(c, masks(r).get(maskKind).apply(c), 1);
+    }
+
     @Test
     void rowsThatSeeNoKeyAreZeros() {
         Random r = new Random(5);
