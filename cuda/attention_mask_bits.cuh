@@ -112,6 +112,15 @@ SK_HD void mask_tile_scan(const uint64_t* bits, const MaskBits& m, int64_t idx, 
 }
 SK_HD uint8_t mask_tile_class(uint64_t any, uint64_t missing) { return any == 0 ? 0 : missing == 0 ? 1 : 2; }
 
+// Narrows a CTA's key-tile range [lo, hi) by its row of tile classes: hidden tiles (class 0) at either end leave it,
+// so a causal or padding pattern given as a dense mask loads only the tiles it shows, as the causal range does.
+// Hidden tiles inside the range stay (the kernel skips their MMAs after loading them). Block-uniform: every thread
+// reads the same row.
+SK_HD void mask_trim_tile_range(const uint8_t* class_row, int& lo, int& hi) {
+  while (lo < hi && class_row[lo] == 0) ++lo;
+  while (hi > lo && class_row[hi - 1] == 0) --hi;
+}
+
 // Whether key c (0 <= c < 128) of a key tile is set, from the row's two words of that tile.
 SK_HD bool mask_bit(uint64_t w0, uint64_t w1, int c) { return (((c < 64 ? w0 : w1) >> (c & 63)) & 1ull) != 0; }
 

@@ -207,6 +207,18 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     }
   }
   const int64_t mslice = mask_bits_slice(mb, b, h);
+  if (!classes.empty()) {  // the kernel's trim of hidden tiles at the range's ends
+    const int lo0 = lo, hi0 = hi;
+    mask_trim_tile_range(&classes[(size_t)mask_bits_class_row(mb, mslice, q0 / kMaskTile)], lo, hi);
+    for (int kt = lo0; kt < hi0; ++kt)
+      if (kt < lo || kt >= hi)
+        EMU_CHECK(classes[(size_t)(mask_bits_class_row(mb, mslice, q0 / kMaskTile) + kt)] == 0,
+                  "trimmed tile %d of [%d,%d) is not hidden", kt, lo0, hi0);
+    if (lo < hi)
+      EMU_CHECK(classes[(size_t)(mask_bits_class_row(mb, mslice, q0 / kMaskTile) + lo)] != 0 &&
+                    classes[(size_t)(mask_bits_class_row(mb, mslice, q0 / kMaskTile) + hi - 1)] != 0,
+                "trimmed range [%d,%d) still starts or ends on a hidden tile", lo, hi);
+  }
   auto tile_class = [&](int kt) {
     return classes.empty() ? 1 : (int)classes[(size_t)(mask_bits_class_row(mb, mslice, q0 / kMaskTile) + kt)];
   };
