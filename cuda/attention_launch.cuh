@@ -61,7 +61,9 @@ int attention_sm90_smem_bytes(int d, int hopper);
 bool attention_sm90_available();
 cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stream);
 // The software-pipelined kernel alone (attention_sm90_overlap.cu; its shared memory: 0 for an unsupported d), loaded
-// by cp.async copies of every thread or (tma) by the tensor-memory accelerator.
+// by cp.async copies of every thread or (tma) by the tensor-memory accelerator. With a.mask_bits set (a dense mask
+// bit-packed, nothing else masked; experimental) only the TMA kernel runs it: cudaErrorNotSupported, launching
+// nothing, where that kernel cannot (tma false, unaligned bases, maps the driver does not encode).
 int attention_sm90_overlap_smem_bytes(int d);
 cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream);
 

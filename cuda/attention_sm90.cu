@@ -342,7 +342,7 @@ cudaError_t dispatch_dtype(const AttentionArgs& a, cudaStream_t stream) {
 // A dense mask: its bit-packed form in stream-ordered scratch memory (freed after the launch, on the stream), then
 // the MASKED kernel. Where the scratch cannot be had (no memory pool on this device or driver, out of memory) the
 // mma.sync kernel, which reads the byte mask, runs instead.
-cudaError_t attention_sm90_bit_mask(const AttentionArgs& a, cudaStream_t stream) {
+cudaError_t attention_sm90_bit_mask(const AttentionArgs& a, int hopper, cudaStream_t stream) {
   AttentionArgs b = a;
   b.mask_shape = mask_bits_shape(a.batch, a.hq, a.lq, a.lk, a.mask_sb, a.mask_sh);
   const size_t bits_bytes = (size_t)mask_bits_words(b.mask_shape) * 8;
@@ -357,7 +357,14 @@ cudaError_t attention_sm90_bit_mask(const AttentionArgs& a, cudaStream_t stream)
   cudaError_t e = attention_mask_bits_build(a.mask, a.mask_sb, a.mask_sh, a.mask_sq, b.mask_shape,
                                             static_cast<uint64_t*>(scratch),
                                             static_cast<uint8_t*>(scratch) + bits_bytes, stream);
-  if (e == cudaSuccess) e = dispatch_dtype<true>(b, stream);
+  // Experimental (session 16, not yet run on a GPU): a mask alone goes to the software-pipelined TMA kernel.
+  if (e == cudaSuccess && hopper == SK_HOPPER_EXPERIMENTAL && a.bias == nullptr && a.head_mask == nullptr &&
+      a.window_left == -1 && a.window_right == -1) {
+    e = attention_sm90_overlap(b, true, stream);
+    if (e == cudaErrorNotSupported) e = dispatch_dtype<true>(b, stream);  // launched nothing: the MASKED kernel
+  } else if (e == cudaSuccess) {
+    e = dispatch_dtype<true>(b, stream);
+  }
   const cudaError_t f = cudaFreeAsync(scratch, stream);
   return e != cudaSuccess ? e : f;
 }
@@ -389,7 +396,7 @@ cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stre
   // The bit-packed mask (default since session 16: H200, B2 H16 L4096 D128 bf16, the causal pattern as a mask,
   // 1.49 ms against 3.28 for the byte-reading MASKED kernel; SDPA cuDNN 0.90).
   if (a.mask == nullptr) return dispatch_dtype<true>(a, stream);
-  return attention_sm90_bit_mask(a, stream);
+  return attention_sm90_bit_mask(a, hopper, stream);
 }
 
 }  // namespace skcuda

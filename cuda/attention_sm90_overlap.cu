@@ -25,6 +25,14 @@
 // first __syncthreads, which frees the warps of ~16 copies and their address arithmetic per tile. The same refill
 // point (after the barrier that follows every warpgroup's PV of the previous tile) keeps the ring's hazards as they
 // are.
+// BITS (the TMA kernel only; experimental, written in session 16 without a GPU, emulated): a dense mask in the
+// bit-packed form attention_sm90 builds per call (attention_mask_bits.cuh), alone (no bias, window or head mask: those
+// keep the MASKED kernel of attention_sm90.cu). Hidden tiles at the ends of a CTA's key range leave it
+// (mask_trim_tile_range); a whole tile runs as an unmasked one; a mixed tile ANDs each score with its bit after the
+// structural masking, and a hidden tile inside the range hides every score (its MMAs still run: this kernel has no
+// per-tile skip, so patterns with many interior hidden tiles, such as packed documents, suit the MASKED kernel
+// better). Both run the non-finite V guard. Why: the MASKED kernel took 0.490 ms on the causal pattern given as a
+// mask where this kernel takes 0.352 for causal (H200, B2 H16 L4096 D128); SDPA took 0.904.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -60,8 +68,9 @@ struct AttTmaMaps {
   CUtensorMap q, k, v;
 };
 
-// The kernel body, loaded by cp.async (TMA false) or by TMA from thread 0 (maps: the kernel parameter's address).
-template <class T, class OutT, int D, bool TMA>
+// The kernel body, loaded by cp.async (TMA false) or by TMA from thread 0 (maps: the kernel parameter's address);
+// BITS: a.mask_bits / a.mask_classes hold a dense mask (see above).
+template <class T, class OutT, int D, bool TMA, bool BITS = false>
 __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale_log2, const AttTmaMaps* maps) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, kBK, kStages>;
@@ -78,7 +87,18 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
   const auto [tid, lane, wg, w, q0, q1, b, h, klen, q_base, kv_base, causal] = cta_of<C>(a);
   int lo = 0, hi = 0;  // key tiles [lo, hi) that hold a visible key for some row of [q0, q1)
   att_tile_range(q0, q1, klen, a.lq, a.lk, causal, -1, -1, BK, lo, hi);
-
+  // BITS: the CTA's row of tile classes, and this thread's two rows of mask bits (rows past lq read row lq - 1: they
+  // are never stored).
+  const uint8_t* class_row = nullptr;
+  const uint64_t* bits_row[2] = {nullptr, nullptr};
+  if constexpr (BITS) {
+    const int64_t slice = mask_bits_slice(a.mask_shape, b, h);
+    class_row = a.mask_classes + mask_bits_class_row(a.mask_shape, slice, q0 / kMaskTile);
+    mask_trim_tile_range(class_row, lo, hi);
+    const int row0 = q0 + 64 * wg + 16 * w + (lane >> 2);
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) bits_row[hr] = a.mask_bits + mask_bits_row(a.mask_shape, slice, min(row0 + 8 * hr, a.lq - 1));
+  }
 
   float o[C::DB][C::NO];
 #pragma unroll
@@ -159,6 +179,27 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
     scale_structural<C>(s, partial, row_g, k0, lane, klen, a.lq, a.lk, causal, scale_log2);
+    bool hides = false;  // BITS: the mask hides some score of this tile (block-uniform, from the tile's class)
+    if constexpr (BITS) {
+      const int cls = class_row[kt];
+      hides = cls != 1;
+      if (hides) {
+        uint64_t mw[2][2] = {{0ull, 0ull}, {0ull, 0ull}};  // a hidden tile (class 0): no bit set
+        if (cls == 2) {
+#pragma unroll
+          for (int hr = 0; hr < 2; ++hr) {
+            const ulonglong2 w2 = __ldg(reinterpret_cast<const ulonglong2*>(bits_row[hr] + 2 * kt));
+            mw[hr][0] = w2.x;
+            mw[hr][1] = w2.y;
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < C::NS; ++i) {
+          const int hr = (i >> 1) & 1;
+          if (!mask_bit(mw[hr][0], mw[hr][1], att90_acc_col(lane, i))) s[i] = -INFINITY;
+        }
+      }
+    }
     float alpha[2];
 #pragma unroll
     for (int hr = 0; hr < 2; ++hr) alpha[hr] = softmax_half(s, hr, m_i[hr], l_i[hr]);
@@ -173,7 +214,7 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
 
     // ---- non-finite V where the masks zeroed some weights of this tile (attention_nonfinite.cuh), before its PV
     // (issued next iteration) reads the tile: O and P now share this tile's running maximum, as in the verified kernel
-    if (partial) {
+    if (partial || hides) {
       guard_nonfinite_v<C, T>(smem + C::V_OFF + stage * C::KV_BYTES, s, o, tid, lane);
     }
     pack_p<T, C>(p, s);
@@ -217,10 +258,10 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
   overlap_body<T, OutT, D, false>(a, scale_log2, nullptr);
 }
 
-template <class T, class OutT, int D>
+template <class T, class OutT, int D, bool BITS>
 __global__ void __launch_bounds__(256, 1)
     attention_sm90_overlap_tma_kernel(const AttentionArgs a, float scale_log2, const __grid_constant__ AttTmaMaps maps) {
-  overlap_body<T, OutT, D, true>(a, scale_log2, &maps);
+  overlap_body<T, OutT, D, true, BITS>(a, scale_log2, &maps);
 }
 
 template <class T, class OutT, int D>
@@ -235,21 +276,23 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
 }
 
 // The TMA kernel: the three maps encoded per call. TMA needs 16-byte aligned bases (cudaMalloc gives 256), int32
-// row coordinates and a driver that encodes the maps; otherwise the cp.async kernel runs.
+// row coordinates and a driver that encodes the maps; otherwise the cp.async kernel runs, or, for a bit-packed mask
+// (which only the TMA kernel takes), nothing: cudaErrorNotSupported tells attention_sm90 to run the MASKED kernel.
 template <class T, class OutT, int D>
 cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK, kStages>;
+  const bool bits = a.mask_bits != nullptr;
   const int64_t qrows = (int64_t)a.batch * a.hq * a.lq, kvrows = (int64_t)a.batch * a.hkv * a.lk;
   constexpr int64_t kMaxRows = 0x7FFFFFFFLL - 2 * C::BK;
   if ((((uintptr_t)a.q | (uintptr_t)a.k | (uintptr_t)a.v) & 15u) != 0 || qrows > kMaxRows || kvrows > kMaxRows)
-    return launch<T, OutT, D>(a, stream);
+    return bits ? cudaErrorNotSupported : launch<T, OutT, D>(a, stream);
   constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
   AttTmaMaps m;
   cudaError_t e = encode_tensor_map_sw128(&m.q, a.q, bf16, att90t_map<C>(qrows, C::BQ));
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.k, a.k, bf16, att90t_map<C>(kvrows, C::BK));
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.v, a.v, bf16, att90t_map<C>(kvrows, C::BK));
-  if (e != cudaSuccess) return launch<T, OutT, D>(a, stream);
-  auto kern = attention_sm90_overlap_tma_kernel<T, OutT, D>;
+  if (e != cudaSuccess) return bits ? cudaErrorNotSupported : launch<T, OutT, D>(a, stream);
+  auto kern = bits ? attention_sm90_overlap_tma_kernel<T, OutT, D, true> : attention_sm90_overlap_tma_kernel<T, OutT, D, false>;
   e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
@@ -259,6 +302,7 @@ cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
 
 template <class T, class OutT>
 cudaError_t dispatch_d(const AttentionArgs& a, bool tma, cudaStream_t stream) {
+  if (a.mask_bits != nullptr && !tma) return cudaErrorNotSupported;  // the bit-packed mask: TMA kernel only
   if (a.d == 64) return tma ? launch_tma<T, OutT, 64>(a, stream) : launch<T, OutT, 64>(a, stream);
   if (a.d == 128) return tma ? launch_tma<T, OutT, 128>(a, stream) : launch<T, OutT, 128>(a, stream);
   return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
