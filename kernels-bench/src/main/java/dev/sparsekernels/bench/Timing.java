@@ -24,6 +24,16 @@ public final class Timing {
      * task are reached (at most 8 x minRounds).
      */
     public static double[] roundRobinMediansMs(List<Runnable> tasks, int warmups, int minRounds, double budgetMs) {
+        return roundRobinMediansMs(tasks, warmups, minRounds, budgetMs, PAUSE_MS);
+    }
+
+    /**
+     * As {@link #roundRobinMediansMs(List, int, int, double)} with {@code pauseMs} after each timed call instead of
+     * {@link #PAUSE_MS}: 0 for tasks that are all ours, which leave no spinning threads of another library behind
+     * (the pause exists for those).
+     */
+    public static double[] roundRobinMediansMs(List<Runnable> tasks, int warmups, int minRounds, double budgetMs,
+            long pauseMs) {
         for (int i = 0; i < warmups; i++) {
             for (Runnable t : tasks) {
                 t.run();
@@ -40,7 +50,9 @@ public final class Timing {
                 long t0 = System.nanoTime();
                 t.run();
                 times[k][n] = (System.nanoTime() - t0) / 1e6;
-                pause(PAUSE_MS);
+                if (pauseMs > 0) {
+                    pause(pauseMs);
+                }
             }
             n++;
             if (n >= minRounds && (System.nanoTime() - start) / 1e6 >= budgetMs * tasks.size()) {

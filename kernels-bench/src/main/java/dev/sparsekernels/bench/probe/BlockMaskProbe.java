@@ -10,7 +10,8 @@ import java.util.Random;
 /**
  * Issue 5's block-sparse attention ratio outside the suite: the suite's 25% block pattern (seed 45, drawn after Q, K
  * and V as there) timed as block-sparse and as a dense boolean mask, alternating, each call run once untimed and
- * once timed with {@code -Dprobe.pauseMs} (150 in the suite) before the next pair. F32, B=1, H=12, L=1024, D=64
+ * once timed with {@code -Dprobe.pauseMs} (default 0, as in the suite since session 16; it was 150) before the next
+ * pair. F32, B=1, H=12, L=1024, D=64
  * unless {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps} say otherwise. Prints best and
  * median of each and their ratios.
  */
@@ -23,7 +24,7 @@ public final class BlockMaskProbe {
         int d = Integer.getInteger("probe.dim", 64);
         int threads = Integer.getInteger("probe.threads", 2);
         int reps = Integer.getInteger("probe.reps", 15);
-        long pauseMs = Long.getLong("probe.pauseMs", 150);
+        long pauseMs = Long.getLong("probe.pauseMs", 0);
         Random rnd = new Random(45);
         float[] q = BenchData.gaussian(rnd, h * l * d);
         float[] k = BenchData.gaussian(rnd, h * l * d);
