@@ -38,6 +38,9 @@ struct AttentionArgs {
   const uint64_t* mask_bits;
   const uint8_t* mask_classes;
   MaskBits mask_shape;
+  // The Hopper kernels' CTA order (attention_sm90_index.cuh, att90_cta_at): heads per group; 0, the default, lets
+  // att90_group_heads choose; 1 is the order before session 16 (SPARSEKERNELS_ATTENTION_HEAD_GROUP, for comparisons).
+  int cta_group;
 };
 
 // The bit-packed form of a dense mask (attention_mask_bits.cuh) into bits / classes (device memory of

@@ -316,7 +316,7 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
   }
   cudaError_t e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
-  const dim3 grid((unsigned)att90_num_qblocks(a.lq), (unsigned)(a.batch * a.hq));
+  const dim3 grid((unsigned)((int64_t)att90_num_qblocks(a.lq) * a.batch * a.hq));  // att90_cta_at order
   kern<<<grid, C::THREADS, C::SMEM_BYTES, stream>>>(a, a.scale * kLog2e);
   return cudaGetLastError();
 }

@@ -67,9 +67,42 @@ SK_HD int att90t_q_row(int64_t q_base, int q0) { return (int)(q_base / C::D) + q
 template <class C>
 SK_HD int att90t_kv_row(int64_t kv_base, int kt) { return (int)(kv_base / C::D) + kt * C::BK; }
 
-// Query blocks of 128 rows; grid x = query blocks, heaviest (last) first for causal, as attention.cu.
+// Query blocks of 128 rows, ranked heaviest (last) first for causal, as attention.cu: rank 0 is the last block.
 SK_HD int att90_num_qblocks(int64_t lq) { return (int)((lq + 127) / 128); }
 SK_HD int att90_qblock_of(int bx, int nqb) { return nqb - 1 - bx; }
+
+// The CTA order (session 16). A 1-D grid of nqb x B*Hq CTAs, which the GPU starts in index order: heads (b * Hq + h)
+// in groups, each group's CTAs ranked heaviest query block first across all of its heads. The earlier order (grid x =
+// query blocks of one head, y = heads) ran every head's heaviest block only when that head's turn came, so causal
+// calls ended with heavy blocks started in the last wave: a list-scheduling model of 132 SMs (one CTA each, cost =
+// key tiles seen) gives 146 units against an ideal 128 at B2 H16 L4096, 282 against 252 at L8192, 1010 against
+// 1001 at L16384, the pattern the H200 measured (383, 423 and 467 TFLOP/s). Groups of heads whose K and V fit
+// kAtt90GroupBytes keep the tiles that concurrent CTAs reread in L2; the model gives 128 / 253 / 1003 with them.
+// A group of 1 is the earlier order.
+constexpr int64_t kAtt90GroupBytes = (int64_t)16 << 20;
+SK_HD int att90_group_heads(int bh_count, int64_t lk, int d, int elem_bytes) {
+  const int64_t per_head = 2 * lk * (int64_t)d * elem_bytes;  // K and V of one head
+  int64_t g = per_head > 0 ? kAtt90GroupBytes / per_head : bh_count;
+  if (g < 1) g = 1;
+  if (g > bh_count) g = bh_count;
+  return (int)g;
+}
+struct Att90CtaPos {
+  int rank;  // the query block's rank (att90_qblock_of)
+  int bh;    // b * Hq + h
+};
+// CTA i of nqb x bh_count, heads in groups of `group` (the last group may be smaller).
+SK_HD Att90CtaPos att90_cta_at(int64_t i, int nqb, int bh_count, int group) {
+  const int64_t per_group = (int64_t)nqb * group;
+  const int g = (int)(i / per_group);
+  const int64_t j = i - (int64_t)g * per_group;
+  const int first = g * group;
+  const int gg = bh_count - first < group ? bh_count - first : group;
+  Att90CtaPos p;
+  p.rank = (int)(j / gg);
+  p.bh = first + (int)(j % gg);
+  return p;
+}
 
 // Byte offset (from the tile start) of 16-byte chunk `ch` (0 .. D/8-1) of row r in a tile of `rows` rows stored as
 // d-blocks: d-block ch / 8, swizzle128 chunk ch % 8 (wgmma.cuh: chunk c of row r at r * 128 + ((c ^ (r & 7)) << 4)).

@@ -23,8 +23,9 @@ namespace skcuda {
 namespace att90 {
 
 #if SK_SM90A  // used only by the sm_90a kernel bodies (other passes would warn about unreferenced functions)
-// Where a CTA sits and who this thread is: query rows [q0, q1) of head h in batch b (grid x = query blocks, heaviest
-// first; grid y = b * Hq + h), the batch's key length, this thread's warpgroup wg and warp w of it, and the element
+// Where a CTA sits and who this thread is: query rows [q0, q1) of head h in batch b (a 1-D grid in att90_cta_at's
+// order: heads in groups, heaviest query blocks of a group first), the batch's key length, this thread's warpgroup wg
+// and warp w of it, and the element
 // offsets of the CTA's Q / O rows and of its K / V head. Kernels unpack it with a structured binding, so their bodies
 // read plain names.
 struct Cta {
@@ -36,10 +37,12 @@ template <class C>
 __device__ __forceinline__ Cta cta_of(const AttentionArgs& a) {
   Cta c;
   c.tid = threadIdx.x, c.lane = c.tid & 31, c.wg = c.tid >> 7, c.w = (c.tid >> 5) & 3;
-  const int nqb = att90_num_qblocks(a.lq);
-  c.q0 = att90_qblock_of(blockIdx.x, nqb) * C::BQ;
+  const int nqb = att90_num_qblocks(a.lq), bhs = a.batch * a.hq;
+  const int group = a.cta_group > 0 ? a.cta_group : att90_group_heads(bhs, a.lk, C::D, 2);
+  const Att90CtaPos pos = att90_cta_at(blockIdx.x, nqb, bhs, group);
+  c.q0 = att90_qblock_of(pos.rank, nqb) * C::BQ;
   c.q1 = min(c.q0 + C::BQ, a.lq);
-  const int bh = blockIdx.y;
+  const int bh = pos.bh;
   c.b = bh / a.hq, c.h = bh % a.hq;
   c.q_base = (int64_t)bh * a.lq * C::D;
   c.kv_base = ((int64_t)c.b * a.hkv + att_kv_head(c.h, a.hq, a.hkv)) * a.lk * C::D;

@@ -10,6 +10,7 @@
 #endif
 
 #include <math.h>
+#include <stdlib.h>
 
 namespace {
 
@@ -88,7 +89,10 @@ int check_core(const char* fn, const void* q, const void* k, const void* v, cons
 bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
+  // Their 1-D grid (attention_sm90_index.cuh, att90_cta_at) holds one CTA per 128 query rows of every head.
+  const int64_t ctas = (int64_t)((a.lq + 127) / 128) * a.batch * a.hq;
   return (a.d == 64 || a.d == 128) && a.kv_count == nullptr && sk::hopper_mode() != SK_HOPPER_OFF &&
+         ctas <= 0x7FFFFFFF &&
          (!masked || sk::hopper_mode() >= SK_HOPPER_EXPERIMENTAL) && skcuda::attention_sm90_available() &&
          skcuda::attention_sm90_smem_bytes(a.d, sk::hopper_mode()) <= optin;
 }
@@ -115,6 +119,17 @@ int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
 
 
 #ifdef SK_WITH_CUDA
+// $SPARSEKERNELS_ATTENTION_HEAD_GROUP: the Hopper kernels' heads per CTA group (AttentionArgs::cta_group), read per
+// call so that a self-test can time the orders side by side; 1 is the order before session 16. Unset or not a
+// positive number: 0, the kernels' own choice.
+int head_group_override() {
+  const char* v = getenv("SPARSEKERNELS_ATTENTION_HEAD_GROUP");
+  if (v == nullptr || *v == '\0') return 0;
+  char* end = nullptr;
+  const long g = strtol(v, &end, 10);
+  return (end != nullptr && *end == '\0' && g > 0 && g <= 65535) ? (int)g : 0;
+}
+
 // The fields every attention kernel reads (tensors, dtypes, shape, scale, causal, key lengths), windows off; the
 // caller adds its masks and block lists.
 skcuda::AttentionArgs core_args(const void* q, const void* k, const void* v, void* o, int dtype, int o_dtype,
@@ -138,6 +153,7 @@ skcuda::AttentionArgs core_args(const void* q, const void* k, const void* v, voi
   a.window_left = -1;
   a.window_right = -1;
   a.key_lengths = key_lengths;
+  a.cta_group = head_group_override();
   return a;
 }
 #endif
@@ -265,6 +281,9 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
   if (need > optin)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %lld needs %d bytes of shared memory per block, device %d has %d",
                     fn, (long long)head_dim, need, dev, optin);
+  if ((lq + 127) / 128 * batch * heads_q > 0x7FFFFFFF)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: %lld query blocks of 128 rows over %lld heads exceed the kernel's grid", fn,
+                    (long long)((lq + 127) / 128), (long long)(batch * heads_q));
   const skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim,
                                             scale, causal, key_lengths);
   e = skcuda::attention_sm90(a, sk::hopper_mode(), (cudaStream_t)stream);

@@ -523,17 +523,21 @@ bool run(std::mt19937& rng, Prob p, const char* name) {
   for (auto& x : p.v) x = emu::from_float(uni(rng), p.dt);
   std::vector<float> out(nq, NAN);
   const long before = emu::failures().count;
-  for (int bh = 0; bh < p.B * p.Hq; ++bh)
-    for (int bx = 0; bx < att90_num_qblocks(p.Lq); ++bx) {
-      if (p.pipeline >= 4) {
-        if (p.D == 64) emu_cta<64, 3>(p, bx, bh, out);
-        else emu_cta<128, 3>(p, bx, bh, out);
-      } else if (p.D == 64) {
-        emu_cta<64>(p, bx, bh, out);
-      } else {
-        emu_cta<128>(p, bx, bh, out);
-      }
+  // Every CTA of the 1-D grid in the kernels' order (cta_of): heads grouped as att90_group_heads chooses.
+  const int nqb_all = att90_num_qblocks(p.Lq), bhs = p.B * p.Hq;
+  const int group = att90_group_heads(bhs, p.Lk, p.D, 2);
+  for (int64_t cta = 0; cta < (int64_t)nqb_all * bhs; ++cta) {
+    const Att90CtaPos pos = att90_cta_at(cta, nqb_all, bhs, group);
+    const int bx = pos.rank, bh = pos.bh;
+    if (p.pipeline >= 4) {
+      if (p.D == 64) emu_cta<64, 3>(p, bx, bh, out);
+      else emu_cta<128, 3>(p, bx, bh, out);
+    } else if (p.D == 64) {
+      emu_cta<64>(p, bx, bh, out);
+    } else {
+      emu_cta<128>(p, bx, bh, out);
     }
+  }
   const double scale = 1.0 / sqrt((double)p.D);
   double worst = 0;
   long bad_zero = 0, nan_count = 0, empty = 0;
@@ -597,6 +601,40 @@ Prob base(int B, int Hq, int Hkv, int Lq, int Lk, int D, int dt, bool causal) {
   Prob p;
   p.B = B, p.Hq = Hq, p.Hkv = Hkv, p.Lq = Lq, p.Lk = Lk, p.D = D, p.dt = dt, p.causal = causal;
   return p;
+}
+
+// The CTA order (att90_cta_at): every (query block rank, head) exactly once; within a group of heads the ranks never
+// decrease (heaviest query blocks first across the group); a group of 1 is the order before session 16 (query blocks
+// of one head, heaviest first, then the next head); and the group sizes att90_group_heads picks for the bench shapes.
+void check_cta_order() {
+  for (int nqb : {1, 3, 32, 64})
+    for (int bhs : {1, 5, 32, 33})
+      for (int group : {1, 2, 3, 4, 8, 32, 40}) {
+        std::vector<int> seen((size_t)nqb * bhs, 0);
+        int last_group = -1, last_rank = -1;
+        for (int64_t i = 0; i < (int64_t)nqb * bhs; ++i) {
+          const Att90CtaPos p = att90_cta_at(i, nqb, bhs, group);
+          EMU_CHECK(p.rank >= 0 && p.rank < nqb && p.bh >= 0 && p.bh < bhs, "cta %lld: rank %d bh %d out of range",
+                    (long long)i, p.rank, p.bh);
+          if (p.rank < 0 || p.rank >= nqb || p.bh < 0 || p.bh >= bhs) return;
+          ++seen[(size_t)p.rank * bhs + p.bh];
+          const int g = p.bh / group;
+          EMU_CHECK(g >= last_group, "cta %lld: group %d after group %d", (long long)i, g, last_group);
+          if (g != last_group) last_rank = -1;
+          EMU_CHECK(p.rank >= last_rank, "cta %lld: rank %d after %d in group %d", (long long)i, p.rank, last_rank, g);
+          last_group = g, last_rank = p.rank;
+          if (group == 1)
+            EMU_CHECK(p.rank == (int)(i % nqb) && p.bh == (int)(i / nqb), "group 1: cta %lld is not the old order",
+                      (long long)i);
+        }
+        for (size_t k = 0; k < seen.size(); ++k)
+          EMU_CHECK(seen[k] == 1, "nqb %d heads %d group %d: (rank %d, head %d) started %d times", nqb, bhs, group,
+                    (int)(k / bhs), (int)(k % bhs), seen[k]);
+      }
+  EMU_CHECK(att90_group_heads(32, 4096, 128, 2) == 8 && att90_group_heads(16, 8192, 128, 2) == 4 &&
+                att90_group_heads(16, 16384, 128, 2) == 2 && att90_group_heads(3, 4096, 128, 2) == 3 &&
+                att90_group_heads(16, 1 << 20, 128, 2) == 1,
+            "att90_group_heads: unexpected group sizes");
 }
 
 // Brute force for this kernel's blocking (128 query rows, 128-key tiles, causal / key lengths only): the tile range
@@ -757,9 +795,10 @@ int main() {
   int total = 0, failed = 0;
   const long f0 = emu::failures().count;
   check_tile_math();
+  check_cta_order();
   ++total;
   if (emu::failures().count != f0) ++failed;
-  printf("%s sm90 tile range / partial tiles / GQA heads / copy plans against brute force\n",
+  printf("%s sm90 tile range / partial tiles / GQA heads / copy plans / CTA order against brute force\n",
          emu::failures().count == f0 ? "PASS" : "FAIL");
   const long f1 = emu::failures().count;
   check_mask_bits(rng);
