@@ -233,14 +233,29 @@ __global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
   const int nbc = in / BLK;
   const int64_t items = bsrt_items<C>(tokens, out);
   const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;  // + 8 * slot
+  // The balanced item order (gemm_index.cuh, bsrt_serpentine): block rows ranked by stored blocks, the same table in
+  // every CTA (producer and consumers read it alike).
+  __shared__ int s_cost[kBsrtOrderRows], s_order[kBsrtOrderRows];
+  const int nrows = out / C::BLK;
+  const bool ranked = nrows <= kBsrtOrderRows;
+  if (ranked) {
+    for (int r = tid; r < nrows; r += C::THREADS) {
+      const BsrItem it = bsr_row_item(r, __ldg(row_ptr + r), __ldg(row_ptr + r + 1), blocks, nbc);
+      s_cost[r] = it.b1 - it.b0;
+    }
+    __syncthreads();
+    for (int r = tid; r < nrows; r += C::THREADS) s_order[bsr_cost_rank(s_cost, nrows, r)] = r;
+  }
   if (tid == 0) init_tma_ring(full, empty, C::STAGES, C::CONSUMER_THREADS);
-  __syncthreads();  // the only block-wide barrier: the producer warp leaves early
+  __syncthreads();  // the only block-wide barrier after the table: the producer warp leaves early
 
   if (tid / 32 == C::PRODUCER_WARP) {
     if (tid % 32 == 0) {
       int g = 0;
-      for (int64_t w = blockIdx.x; w < items; w += gridDim.x) {
-        const int row = bsrt_row<C>(w, out), m0 = bsrt_m0<C>(w, out);
+      for (int64_t k = 0; k * gridDim.x < items; ++k) {
+        const int64_t w = bsrt_serpentine(k, blockIdx.x, gridDim.x);
+        if (w >= items) continue;  // the last, partial round
+        const int row = ranked ? s_order[bsrt_row<C>(w, out)] : bsrt_row<C>(w, out), m0 = bsrt_m0<C>(w, out);
         const BsrItem it = bsr_row_item(row, __ldg(row_ptr + row), __ldg(row_ptr + row + 1), blocks, nbc);
         for (int b = it.b0; b < it.b1; ++b, ++g) {
           const int slot = g % C::STAGES;
@@ -257,8 +272,10 @@ __global__ void __launch_bounds__(C::THREADS, C::MIN_BLOCKS)
 
   const int wg = tid / 128;  // warpgroup: tokens 64 * wg .. of the item's tile
   int g = 0;
-  for (int64_t w = blockIdx.x; w < items; w += gridDim.x) {
-    const int row = bsrt_row<C>(w, out), m0 = bsrt_m0<C>(w, out);
+  for (int64_t k = 0; k * gridDim.x < items; ++k) {
+    const int64_t w = bsrt_serpentine(k, blockIdx.x, gridDim.x);
+    if (w >= items) continue;  // the last, partial round
+    const int row = ranked ? s_order[bsrt_row<C>(w, out)] : bsrt_row<C>(w, out), m0 = bsrt_m0<C>(w, out);
     const BsrItem it = bsr_row_item(row, __ldg(row_ptr + row), __ldg(row_ptr + row + 1), blocks, nbc);
     float acc[32];
 #pragma unroll

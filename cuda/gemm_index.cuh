@@ -739,6 +739,8 @@ SK_HD void bsr_grid(int64_t nbr, int64_t blocks, int64_t tokens, bool sched, int
 //     retired the tile's MMAs: with one group in flight, tile g's slot is released while tile g + 1 is consumed, and
 //     the last tile of an item after the item's final wait). Tile g of the CTA's sequence (over all its items) uses
 //     slot g % STAGES for the (g / STAGES)-th time: parity (g / STAGES) & 1, as sp90d_parity.
+// Block rows the persistent kernel ranks in its static shared-memory table (bsr_cost_rank; two int arrays).
+constexpr int kBsrtOrderRows = 256;
 template <int BM_, int STAGES_, int MIN_BLOCKS_>
 struct BsrTmaCfgT {
   static constexpr int BLK = 64, BM = BM_, STAGES = STAGES_;
@@ -753,7 +755,7 @@ struct BsrTmaCfgT {
   static constexpr int PIPE_BYTES = BAR_OFF + 2 * STAGES * 8;
   static constexpr int SMEM_BYTES = PIPE_BYTES + 1024;           // + slack to align the base to 1024 B
   static_assert(STAGE_BYTES % 1024 == 0 && A_BYTES % 1024 == 0, "every box 1024-byte aligned (128-byte swizzle)");
-  static_assert(MIN_BLOCKS * (SMEM_BYTES + 1024) <= 228 * 1024, "MIN_BLOCKS CTAs per SM");
+  static_assert(MIN_BLOCKS * (SMEM_BYTES + 1024 + 2 * kBsrtOrderRows * 4) <= 228 * 1024, "MIN_BLOCKS CTAs per SM");
   static_assert(BM % 64 == 0 && BM <= 256, "warpgroups of 64 tokens, TMA boxes of at most 256 rows");
 };
 // 128 tokens, 4 stages, two CTAs per SM (2 x 97 KB): verified on an H200 (2026-11-27), the default.
@@ -769,6 +771,22 @@ SK_HD TmaMap2d bsrt_w_map(int64_t blocks) { return {C::BLK, blocks * C::BLK, (in
 // Work items (block row, token tile) of the whole launch, and item w's block row and first token.
 template <class C>
 SK_HD int64_t bsrt_items(int tokens, int out) { return (int64_t)(out / C::BLK) * ((tokens + C::BM - 1) / C::BM); }
+// The persistent kernel's balanced item order (session 16, not yet run on a GPU). Items were CTA c's c, c + grid, ...
+// with item w = block row w % rows of token tile w / rows, so a CTA's cost was the sum of the stored blocks of the
+// rows it happened to draw: at density 0.1 of 4096^3 (rows of 1 to 14 blocks, 264 CTAs) the slowest CTA had 17-35%
+// more than the mean and the busiest SM 9-15% (a model of the launch). Now, within each token tile, block rows go
+// in order of stored blocks (most first; ties by index: bsr_cost_rank), and CTA c takes its k-th item from round k of
+// grid items in alternating directions (bsrt_serpentine), which pairs heavy rows with light ones: 3-7% / 2-5%.
+// X locality stays as before (concurrent CTAs share a few token tiles). Rows are ranked only when out / 64 <=
+// kBsrtOrderRows (the shared-memory table); larger matrices keep the plain order.
+SK_HD int64_t bsrt_serpentine(int64_t k, int cta, int grid) { return k * grid + ((k & 1) ? grid - 1 - cta : cta); }
+// Position of row r among n rows ordered by cost, most first, ties by index: order[bsr_cost_rank(cost, n, r)] = r.
+SK_HD int bsr_cost_rank(const int* cost, int n, int r) {
+  const int c = cost[r];
+  int rank = 0;
+  for (int q = 0; q < n; ++q) rank += (cost[q] > c || (cost[q] == c && q < r)) ? 1 : 0;
+  return rank;
+}
 template <class C>
 SK_HD int bsrt_row(int64_t w, int out) { return (int)(w % (out / C::BLK)); }
 template <class C>

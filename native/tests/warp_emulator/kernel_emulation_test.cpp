@@ -1392,24 +1392,51 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
   for (auto& b : full) b.expected = 1;
   for (auto& b : empty) b.expected = C::CONSUMER_THREADS;
   const TmaMap2d xmap = bsrt_x_map<C>(tokens, in), wmap = bsrt_w_map<C>(blocks > 0 ? blocks : 1);
+  // The kernel's shared table: block rows ranked by stored blocks (bsr_cost_rank), and the CTA's item sequence
+  // (bsrt_serpentine rounds, the last one partial).
+  const int nrows = out / C::BLK;
+  const bool ranked = nrows <= kBsrtOrderRows;
+  std::vector<int> cost((size_t)nrows), row_order((size_t)nrows);
+  for (int r = 0; r < nrows; ++r) {
+    const BsrItem it = bsr_row_item(r, pb.row_ptr[(size_t)r], pb.row_ptr[(size_t)r + 1], blocks, nbc);
+    cost[(size_t)r] = it.b1 - it.b0;
+  }
+  if (ranked) {
+    std::vector<int> hits((size_t)nrows, 0);
+    for (int r = 0; r < nrows; ++r) ++hits[(size_t)bsr_cost_rank(cost.data(), nrows, r)];
+    for (int r = 0; r < nrows; ++r) EMU_CHECK(hits[(size_t)r] == 1, "bsr_cost_rank: rank %d given %d times", r, hits[(size_t)r]);
+    for (int r = 0; r < nrows; ++r) row_order[(size_t)bsr_cost_rank(cost.data(), nrows, r)] = r;
+    for (int r = 1; r < nrows; ++r)
+      EMU_CHECK(cost[(size_t)row_order[(size_t)r - 1]] > cost[(size_t)row_order[(size_t)r]] ||
+                    (cost[(size_t)row_order[(size_t)r - 1]] == cost[(size_t)row_order[(size_t)r]] && row_order[(size_t)r - 1] < row_order[(size_t)r]),
+                "bsr order: row %d (%d blocks) before row %d (%d blocks)", row_order[(size_t)r - 1],
+                cost[(size_t)row_order[(size_t)r - 1]], row_order[(size_t)r], cost[(size_t)row_order[(size_t)r]]);
+  }
+  std::vector<int64_t> seq;
+  for (int64_t k = 0; k * grid < items; ++k) {
+    const int64_t w = bsrt_serpentine(k, cta, grid);
+    if (w < items) seq.push_back(w);
+  }
+  const int64_t nseq = (int64_t)seq.size();
   auto item_of = [&](int64_t w) {
-    const int row = bsrt_row<C>(w, out);
+    const int row = ranked ? row_order[(size_t)bsrt_row<C>(w, out)] : bsrt_row<C>(w, out);
     return bsr_row_item(row, pb.row_ptr[(size_t)row], pb.row_ptr[(size_t)row + 1], blocks, nbc);
   };
   const int ptid = C::CONSUMER_THREADS;
-  // Producer: item pw, next block pb_, tile number pg.
-  int64_t pw = cta;
-  BsrItem pit = pw < items ? item_of(pw) : BsrItem{};
+  // Producer: the index pk of its item in seq, next block pb_, tile number pg.
+  int64_t pk = 0;
+  BsrItem pit = pk < nseq ? item_of(seq[(size_t)pk]) : BsrItem{};
   int pb_ = pit.b0, pg = 0;
   auto produce = [&]() -> bool {
-    while (pw < items && pb_ >= pit.b1) {
-      pw += grid;
-      if (pw < items) {
-        pit = item_of(pw);
+    while (pk < nseq && pb_ >= pit.b1) {
+      ++pk;
+      if (pk < nseq) {
+        pit = item_of(seq[(size_t)pk]);
         pb_ = pit.b0;
       }
     }
-    if (pw >= items) return false;
+    if (pk >= nseq) return false;
+    const int64_t pw = seq[(size_t)pk];
     const int slot = pg % C::STAGES;
     if (pg >= C::STAGES && !empty[(size_t)slot].passed(sp90d_parity<C>(pg - C::STAGES))) return false;
     const int sa = slot * C::STAGE_BYTES, m0 = bsrt_m0<C>(pw, out);
@@ -1425,22 +1452,22 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
   };
   // Consumers: per warpgroup its item, next block, tile number, pending tile and accumulators.
   struct Wg {
-    int64_t w;
+    int64_t k;  // index of its item in seq
     BsrItem it;
     int b, g, prev;
     bool started;
     std::vector<float> acc;
   };
   Wg wgs[WG];
-  for (auto& c : wgs) c = Wg{cta, BsrItem{}, 0, 0, -1, false, std::vector<float>(4 * 32 * 32, 0.0f)};
+  for (auto& c : wgs) c = Wg{0, BsrItem{}, 0, 0, -1, false, std::vector<float>(4 * 32 * 32, 0.0f)};
   auto release = [&](int tile) {
     for (int t = 0; t < 128; ++t) empty[(size_t)(tile % C::STAGES)].arrive(blk);
   };
   auto consume = [&](int wg) -> bool {
     Wg& c = wgs[wg];
-    if (c.w >= items) return false;
+    if (c.k >= nseq) return false;
     if (!c.started) {
-      c.it = item_of(c.w);
+      c.it = item_of(seq[(size_t)c.k]);
       c.b = c.it.b0;
       std::fill(c.acc.begin(), c.acc.end(), 0.0f);
       c.started = true;
@@ -1459,7 +1486,7 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
     }
     if (c.prev >= 0) release(c.prev);
     c.prev = -1;
-    const int row = c.it.row, m0 = bsrt_m0<C>(c.w, out);
+    const int row = c.it.row, m0 = bsrt_m0<C>(seq[(size_t)c.k], out);
     for (int w = 0; w < 4; ++w)
       for (int lane = 0; lane < 32; ++lane)
         for (int i = 0; i < 32; ++i) {
@@ -1469,14 +1496,14 @@ void emulate_bsr_tma_cta(const BsrProblem& pb, Output& y, int cta, int grid, int
             y.store(y_offset(tok, col, out), c.acc[((size_t)w * 32 + lane) * 32 + i] +
                                                  (pb.with_bias ? pb.dense.bias[(size_t)col] : 0.0f));
         }
-    c.w += grid;
+    ++c.k;
     c.started = false;
     return true;
   };
   const bool ran = run_tma_schedule(order, WG, [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); },
                                     [&]() {
                                       bool done = true;
-                                      for (const Wg& c : wgs) done &= c.w >= items;
+                                      for (const Wg& c : wgs) done &= c.k >= nseq;
                                       return done;
                                     });
   EMU_CHECK(ran, "BSR TMA deadlock: CTA %d, producer at tile %d, consumers at tiles %d and %d", cta, pg, wgs[0].g,
@@ -1495,6 +1522,14 @@ template <class C>
 void emulate_bsr_tma(const BsrProblem& pb, Output& y, int grid, int order) {
   const int64_t items = bsrt_items<C>((int)pb.tokens, (int)pb.out);
   const int g = (int)std::min<int64_t>(grid, items);
+  // The serpentine rounds hand every item to exactly one CTA.
+  std::vector<int> taken((size_t)items, 0);
+  for (int cta = 0; cta < g; ++cta)
+    for (int64_t k = 0; k * g < items; ++k) {
+      const int64_t w = bsrt_serpentine(k, cta, g);
+      if (w < items) ++taken[(size_t)w];
+    }
+  for (int64_t w = 0; w < items; ++w) EMU_CHECK(taken[(size_t)w] == 1, "BSR TMA item %lld taken %d times", (long long)w, taken[(size_t)w]);
   for (int cta = 0; cta < g; ++cta) emulate_bsr_tma_cta<C>(pb, y, cta, g, order);
 }
 
