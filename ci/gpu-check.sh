@@ -128,8 +128,9 @@ experimental "sm90 2:4" 55 sm90-sparse24.txt "^PASS sm90 2:4( wide| decoupled| w
 took
 
 step "experimental Hopper BSR GEMM (wgmma, 64x64 blocks; own process, not part of the verdict until verified)"
-# Four passes of 18 cases and a 4096^3 timing: 128-token CTAs, 256-token CTAs, the persistent TMA kernel (the
-# default), the same with 256 tokens per item (experimental; the TMA ones last).
+# Five passes of 18 cases and a 4096^3 timing: 128-token CTAs, 256-token CTAs, the persistent TMA kernel (the
+# default), the same with 256 tokens per item (experimental; the TMA ones last), the default with the item order before
+# session 16 (SPARSEKERNELS_BSR_ORDER=plain) for comparison.
 experimental "bsr sm90" 35 bsr-sm90.txt "^PASS bsr sm90 tokens" "$build/sk_gpu_bsr_sm90_selftest"
 took
 

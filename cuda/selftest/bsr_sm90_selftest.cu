@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <algorithm>
@@ -268,7 +269,9 @@ bool time_4096(int mode) {
          same ? "PASS" : "FAIL", density, rel, 2.0 / 128, g_variant);
   if (!same) return false;
 
+  const char* plain = getenv("SPARSEKERNELS_BSR_ORDER");
   const char* names[] = {g_bsr_variant == SK_BSR_SM90_TMA_256 ? "wgmma bsr TMA persistent 256-token (sm90, experimental)"
+                         : mode == SK_HOPPER_TMA && plain != nullptr ? "wgmma bsr TMA persistent, plain item order (sm90)"
                          : mode == SK_HOPPER_TMA            ? "wgmma bsr TMA persistent (sm90, default)"
                          : mode == SK_HOPPER_EXPERIMENTAL ? "wgmma bsr 256-token CTAs (sm90, experimental)"
                                                           : "wgmma bsr cp.async (sm90, mode on)",
@@ -336,14 +339,19 @@ int main() {
   // persistent TMA kernel, the default (last: a transaction count that never completes traps, and a trap poisons the
   // context); the exit status is the cp.async and default passes'.
   int failed_verified = 0;
-  struct Pass { int mode, variant; const char* tag; };
-  const Pass passes[] = {{SK_HOPPER_ON, SK_BSR_SM90_DISPATCH, ""},
-                         {SK_HOPPER_EXPERIMENTAL, SK_BSR_SM90_DISPATCH, " [256-token CTAs, experimental]"},
-                         {SK_HOPPER_TMA, SK_BSR_SM90_DISPATCH, " [TMA persistent, default]"},
-                         {SK_HOPPER_TMA, SK_BSR_SM90_TMA_256, " [TMA persistent 256-token, experimental]"}};
+  struct Pass { int mode, variant; const char* tag; bool plain_order; };
+  // The last pass: the default kernel with the item order before session 16 (SPARSEKERNELS_BSR_ORDER=plain), to time
+  // the balanced order against.
+  const Pass passes[] = {{SK_HOPPER_ON, SK_BSR_SM90_DISPATCH, "", false},
+                         {SK_HOPPER_EXPERIMENTAL, SK_BSR_SM90_DISPATCH, " [256-token CTAs, experimental]", false},
+                         {SK_HOPPER_TMA, SK_BSR_SM90_DISPATCH, " [TMA persistent, default]", false},
+                         {SK_HOPPER_TMA, SK_BSR_SM90_TMA_256, " [TMA persistent 256-token, experimental]", false},
+                         {SK_HOPPER_TMA, SK_BSR_SM90_DISPATCH, " [TMA persistent, plain item order]", true}};
   for (const Pass& pass : passes) {
     const int mode = pass.mode;
     sk_selftest::HopperMode scope(mode);
+    if (pass.plain_order) setenv("SPARSEKERNELS_BSR_ORDER", "plain", 1);
+    else unsetenv("SPARSEKERNELS_BSR_ORDER");
     g_variant = pass.tag;
     g_bsr_variant = pass.variant;
     std::mt19937 rng(90);
