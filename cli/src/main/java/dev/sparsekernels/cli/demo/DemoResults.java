@@ -3,7 +3,9 @@ package dev.sparsekernels.cli.demo;
 import java.util.List;
 
 /**
- * Everything one demo run measured. Speeds are sentences per second on the speed batch, all from the same run.
+ * Everything one demo run measured. Speeds are sentences per second on the speed batch, all from the same run:
+ * ONNX Runtime's from the median of its runs; ours as that times the median ratio of each timing pair
+ * ({@link InterleavedTimer#pairedSpeedup}), with the plain medians beside them ({@code ...Unpaired}).
  *
  * @param loadAverage the machine's 1-minute load average when the run started and when it ended (NaN if unknown)
  */
@@ -13,11 +15,11 @@ record DemoResults(String model, String device, String baseline, int threads, in
 
     /** Our dense model against ONNX Runtime. */
     record Dense(double cosineVsOrtMin, double cosineVsOrtMean, long params, double sentencesPerS,
-            double ortSentencesPerS) {
+            double ortSentencesPerS, double sentencesPerSUnpaired) {
     }
 
     /** One pruning configuration against our dense model (quality) and in the same timing rounds (speed). */
     record Config(String name, String description, double cosineMean, double cosineMin, double top1Agreement,
-            long params, double sentencesPerS) {
+            long params, double sentencesPerS, double sentencesPerSUnpaired) {
     }
 }

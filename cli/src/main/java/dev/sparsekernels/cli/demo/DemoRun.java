@@ -112,7 +112,7 @@ public final class DemoRun {
                 }
                 EmbeddingQuality q = EmbeddingQuality.compare(denseEmbeddings, e, hidden);
                 quality.add(new DemoResults.Config(config.name(), config.describe(), q.cosineMean(), q.cosineMin(),
-                        q.top1Agreement(), enc.parameterCount(), Double.NaN));
+                        q.top1Agreement(), enc.parameterCount(), Double.NaN, Double.NaN));
             }
 
             List<InterleavedTimer.Run> ours = new ArrayList<>();
@@ -125,14 +125,16 @@ public final class DemoRun {
                 timer.measure(bar);
             }
             int b = options.batch();
+            double ortSpeed = b / timer.baselineMedian();
             List<DemoResults.Config> measured = new ArrayList<>();
             for (int i = 0; i < quality.size(); i++) {
                 DemoResults.Config c = quality.get(i);
                 measured.add(new DemoResults.Config(c.name(), c.description(), c.cosineMean(), c.cosineMin(),
-                        c.top1Agreement(), c.params(), b / timer.median(i + 1)));
+                        c.top1Agreement(), c.params(), ortSpeed * timer.pairedSpeedup(i + 1),
+                        b / timer.median(i + 1)));
             }
             DemoResults.Dense d = new DemoResults.Dense(vsOrt.cosineMin(), vsOrt.cosineMean(), dense.parameterCount(),
-                    b / timer.median(0), b / timer.baselineMedian());
+                    ortSpeed * timer.pairedSpeedup(0), ortSpeed, b / timer.median(0));
             DemoResults results = new DemoResults(model(), device, ort.describe(), options.threads(), b,
                     options.length(), heldout.size(), calibration.size(), options.rounds(),
                     new double[] {loadStart, Machine.loadAverage()}, d, measured);

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Times several contestants against one baseline on a busy machine: after one untimed warm-up of each, every round
  * runs baseline, contestant 1, baseline, contestant 2, ... (A B A B), so outside load falls on both sides of each
- * pair alike; results are medians over rounds.
+ * pair alike. Results: medians over rounds, and each contestant's speed-up over the baseline as the median of its
+ * pairs' ratios ({@link #pairedSpeedup}), which a phase of outside load hits on both sides.
  */
 final class InterleavedTimer {
     /** One run of a model on the speed batch. */
@@ -64,6 +65,29 @@ final class InterleavedTimer {
     /** Median seconds of the baseline over all its runs. */
     double baselineMedian() {
         return median(baselineSeconds.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /**
+     * Contestant i's speed-up over the baseline: the median, over rounds, of the baseline run just before it divided
+     * by its own. Why: the ratio of the two medians compares runs made up to half a minute apart. On the 2-vCPU VM of
+     * session 16 that put the demo's dense model at 0.82x to 1.20x ONNX Runtime in four runs of the same code, and
+     * once a pruned model with 10% less work behind the dense one.
+     */
+    double pairedSpeedup(int i) {
+        return pairedSpeedup(baselineSeconds.stream().mapToDouble(Double::doubleValue).toArray(), seconds[i],
+                contestants.size(), i);
+    }
+
+    /**
+     * The median over rounds r of {@code baseline[r * n + i] / contestant[r]}: baseline holds the baseline's times in
+     * run order (round by round, one before each of the n contestants), contestant the times of contestant i.
+     */
+    static double pairedSpeedup(double[] baseline, double[] contestant, int n, int i) {
+        double[] ratios = new double[contestant.length];
+        for (int r = 0; r < contestant.length; r++) {
+            ratios[r] = baseline[r * n + i] / contestant[r];
+        }
+        return median(ratios);
     }
 
     /** Median seconds of contestant i. */

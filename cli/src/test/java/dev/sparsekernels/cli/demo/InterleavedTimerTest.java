@@ -26,6 +26,21 @@ class InterleavedTimerTest {
     }
 
     @Test
+    void pairedSpeedupComparesEachContestantRunWithTheBaselineRunJustBeforeIt() {
+        // Two contestants, three rounds; the machine runs everything 3x slower in round 1. Contestant 0 is always 2x
+        // the baseline's speed, contestant 1 always 0.5x: the pairs say so exactly, while the plain medians (taken
+        // over different rounds for the baseline, 6 runs, and the contestant, 3) would not.
+        double[] baseline = {1, 1, 3, 3, 1, 1};
+        double[] fast = {0.5, 1.5, 0.5};
+        double[] slow = {2, 6, 2};
+        assertEquals(2.0, InterleavedTimer.pairedSpeedup(baseline, fast, 2, 0), 1e-12);
+        assertEquals(0.5, InterleavedTimer.pairedSpeedup(baseline, slow, 2, 1), 1e-12);
+        // the pairing is by position: contestant 1's pairs are baseline runs 1, 3 and 5
+        double[] odd = {1, 4, 1, 8, 1, 2};
+        assertEquals(0.5, InterleavedTimer.pairedSpeedup(odd, new double[] {8, 8, 8}, 2, 1), 1e-12);
+    }
+
+    @Test
     void noRoundsIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new InterleavedTimer(() -> { }, List.of(), 0));
     }
