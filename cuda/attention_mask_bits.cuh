@@ -121,6 +121,18 @@ SK_HD void mask_trim_tile_range(const uint8_t* class_row, int& lo, int& hi) {
   while (hi > lo && class_row[hi - 1] == 0) --hi;
 }
 
+#ifdef __CUDACC__
+// A thread's two mask rows' words of key tile kt (two 16-byte loads), for mask_bit: the Hopper kernels' mixed tiles.
+__device__ __forceinline__ void mask_tile_words(const uint64_t* const (&rows)[2], int kt, uint64_t (&mw)[2][2]) {
+#pragma unroll
+  for (int hr = 0; hr < 2; ++hr) {
+    const ulonglong2 w2 = __ldg(reinterpret_cast<const ulonglong2*>(rows[hr] + 2 * kt));
+    mw[hr][0] = w2.x;
+    mw[hr][1] = w2.y;
+  }
+}
+#endif
+
 // Whether key c (0 <= c < 128) of a key tile is set, from the row's two words of that tile.
 SK_HD bool mask_bit(uint64_t w0, uint64_t w1, int c) { return (((c < 64 ? w0 : w1) >> (c & 63)) & 1ull) != 0; }
 

@@ -209,14 +209,7 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_kernel(const AttentionA
       plain = !masks_some;
       if (!skip && !plain) {
         uint64_t mw[2][2] = {{~0ull, ~0ull}, {~0ull, ~0ull}};
-        if (BITS && cls == 2) {
-#pragma unroll
-          for (int hr = 0; hr < 2; ++hr) {
-            const ulonglong2 w2 = __ldg(reinterpret_cast<const ulonglong2*>(bits_row[hr] + 2 * kt));
-            mw[hr][0] = w2.x;
-            mw[hr][1] = w2.y;
-          }
-        }
+        if (BITS && cls == 2) mask_tile_words(bits_row, kt, mw);
 #pragma unroll
         for (int i = 0; i < C::NS; ++i) {
           const int row = row_g + 8 * ((i >> 1) & 1), c = att90_acc_col(lane, i), j = k0 + c;

@@ -185,14 +185,7 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
       hides = cls != 1;
       if (hides) {
         uint64_t mw[2][2] = {{0ull, 0ull}, {0ull, 0ull}};  // a hidden tile (class 0): no bit set
-        if (cls == 2) {
-#pragma unroll
-          for (int hr = 0; hr < 2; ++hr) {
-            const ulonglong2 w2 = __ldg(reinterpret_cast<const ulonglong2*>(bits_row[hr] + 2 * kt));
-            mw[hr][0] = w2.x;
-            mw[hr][1] = w2.y;
-          }
-        }
+        if (cls == 2) mask_tile_words(bits_row, kt, mw);
 #pragma unroll
         for (int i = 0; i < C::NS; ++i) {
           const int hr = (i >> 1) & 1;
