@@ -70,6 +70,18 @@ public final class ObsChannelRemovalStep implements PruningStep {
     }
 
     /**
+     * This removal in one layer only (0-based), leaving the others as they are: the unit of a per-layer allocation,
+     * where each layer loses the share it can best afford.
+     */
+    public static ObsChannelRemovalStep inLayer(int layer, double ffnRemoved, double headsRemoved,
+            int channelMultiple, double damping, int threads) {
+        if (layer < 0) {
+            throw new IllegalArgumentException("layer: expected >= 0 but got " + layer);
+        }
+        return new ObsChannelRemovalStep(ffnRemoved, headsRemoved, channelMultiple, damping, threads, layer);
+    }
+
+    /**
      * The same removal as one step per layer, first to last: each layer's channels are chosen and refitted on
      * statistics collected after the layers before it were pruned (by {@link ModelPruner}, which collects again
      * before every step once the model has changed), so each refit sees the inputs it will really get.

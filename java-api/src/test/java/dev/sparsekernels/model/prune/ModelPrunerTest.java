@@ -106,6 +106,37 @@ class ModelPrunerTest {
         }
     }
 
+    /**
+     * A step for one layer (the unit of a per-layer allocation) prunes that layer exactly as the every-layer step does
+     * on the same statistics, and leaves the other layers as they were.
+     */
+    @Test
+    void obsInOneLayerPrunesThatLayerOnlyAsTheEveryLayerStepDoes() {
+        try (Kernels k = Kernels.cpu(2); BertEncoder one = TinyModel.encoder(k, 4);
+                BertEncoder every = TinyModel.encoder(k, 4); BertEncoder untouched = TinyModel.encoder(k, 4)) {
+            int layers = one.layers().size();
+            CalibrationStatistics dense = CalibrationStatistics.collect(one, TEXT_A, 2,
+                    Set.of(LinearSlot.OUTPUT), Progress.NONE);
+            ObsChannelRemovalStep.inLayer(1, 0.25, 0, 8, 0.01, 2).apply(one, dense);
+            new ObsChannelRemovalStep(0.25, 0, 8, 0.01, 2).apply(every, dense);
+            for (int i = 0; i < layers; i++) {
+                float[] w = ((DenseLinear) one.layers().get(i).linear(LinearSlot.OUTPUT)).weight().toFloatArray();
+                BertEncoder expected = i == 1 ? every : untouched;
+                assertEquals(expected.layers().get(i).intermediateWidth(), one.layers().get(i).intermediateWidth(),
+                        "layer " + i);
+                assertArrayEquals(((DenseLinear) expected.layers().get(i).linear(LinearSlot.OUTPUT)).weight()
+                        .toFloatArray(), w, "layer " + i);
+            }
+            assertEquals(48, one.layers().get(1).intermediateWidth());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ObsChannelRemovalStep.inLayer(-1, 0.25, 0, 8, 0.01, 2));
+            assertTrue(e.getMessage().startsWith("layer: expected >= 0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ObsChannelRemovalStep.inLayer(layers, 0.25, 0, 8, 0.01, 2).apply(one, dense));
+            assertTrue(e.getMessage().startsWith("encoder: expected a layer " + layers), e.getMessage());
+        }
+    }
+
     /** Every standard config runs on the tiny model, changes it, keeps fewer parameters and gives sane metrics. */
     @Test
     void everyStandardConfigPrunesTheTinyModel() {
