@@ -9,6 +9,8 @@ import dev.sparsekernels.AttentionMask;
  */
 final class AttentionPlan {
     final int batch, hq, hkv, lq, lk, d, group, bq, bk, qBlocks, kBlocks;
+    /** Key blocks per softmax step: more than one only for a block-sparse mask's blocks under BLOCK_K keys. */
+    final int tileBlocks;
     /**
      * Layout of the transposed keys. When every tile starts on a multiple of 16 keys, K^T is held in panels
      * [panel][d][16] (one 16-key chunk per panel, {@code ktLd = 16}, {@code ktChunk = 16 d}): the scores kernels
@@ -55,6 +57,10 @@ final class AttentionPlan {
         this.blocks = m.blockSparse();
         this.bq = blocks == null ? FlashAttention.BLOCK_Q : blocks.blockQ();
         this.bk = blocks == null ? FlashAttention.BLOCK_K : blocks.blockK();
+        // a mask's small blocks go side by side into one softmax step of up to BLOCK_K keys (whole 16-key panels
+        // only, so that the step's columns stay contiguous): the per-step passes of larger tiles, the same skipping
+        this.tileBlocks = blocks != null && bk % AttentionKernels.CHUNK_KEYS == 0
+                ? Math.max(1, Math.min(AttentionTaskScratch.MAX_MEMBERS, FlashAttention.BLOCK_K / bk)) : 1;
         this.qBlocks = (lq + bq - 1) / bq;
         this.kBlocks = (lk + bk - 1) / bk;
         int chunk = AttentionKernels.CHUNK_KEYS;
@@ -165,7 +171,8 @@ final class AttentionPlan {
         int kvRows = kl.rows(b);
         int len = Math.min(kvRows, keyLengths == null ? lk : keyLengths[b]);
 
-        AttentionTaskScratch sc = AttentionTaskScratch.get(nr, (bk + 7) & ~7, d);
+        int ldk = tileBlocks > 1 ? tileBlocks * bk : (bk + 7) & ~7; // row stride of the score tile
+        AttentionTaskScratch sc = AttentionTaskScratch.get(nr, ldk, d);
         // structured visibility per row: keys [lo, hi)
         int[] lo = sc.lo;
         int[] hi = sc.hi;
@@ -199,7 +206,6 @@ final class AttentionPlan {
             return true; // no row sees a key
         }
 
-        int ldk = (bk + 7) & ~7; // row stride of the score tile
         int slot = oneHead ? 0 : b * hkv + kvh;
         int ktBase = CacheAligned.OFFSET + slot * ktHead;
         int vpBase = CacheAligned.OFFSET + slot * vHead;
@@ -214,82 +220,123 @@ final class AttentionPlan {
         java.util.Arrays.fill(rowMax, 0, nr, Float.NEGATIVE_INFINITY);
         int kbFirst = tileLo / bk;
         int kbLast = (tileHi - 1) / bk;
-        for (int kb = kbFirst; kb <= kbLast; kb++) {
-            byte kind = blocks == null ? AttentionMask.BlockSparse.FULL : blocks.kind(b, h, qb, kb);
-            if (kind == AttentionMask.BlockSparse.SKIP) {
-                continue;
-            }
-            boolean useDense = dense != null && (blocks == null || kind != AttentionMask.BlockSparse.FULL);
-            int k0 = kb * bk;
-            int nc = Math.min(kvRows, k0 + bk) - k0; // kvRows <= lk; keys past it do not exist
-            int rFirst = -1;
+        int[] mk0 = sc.memberK0;
+        int[] mnc = sc.memberKeys;
+        boolean[] mDense = sc.memberDense;
+        for (int kb = kbFirst; kb <= kbLast; ) {
+            // the next step's key blocks: up to tileBlocks visible ones, side by side in the score tile (a block
+            // shorter than bk, the sequence's last, ends a step so that the tile's columns stay contiguous)
+            int members = 0;
+            int rFirst = Integer.MAX_VALUE;
             int rLast = -1;
-            for (int r = 0; r < nr; r++) {
-                live[r] = hi[r] > k0 && lo[r] < k0 + nc; // rows that see nothing at all have hi = lo = 0
-                if (live[r]) {
-                    rLast = r;
-                    if (rFirst < 0) {
-                        rFirst = r;
-                    }
-                }
-            }
-            if (rFirst < 0) {
-                continue;
-            }
-            int kTile = ktBase + k0 / AttentionKernels.CHUNK_KEYS * ktChunk + k0 % AttentionKernels.CHUNK_KEYS;
-            int r = rFirst;
-            for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
-                kern.scoresT6(q, qBase + r * ldq, ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s, r * ldk, ldk);
-            }
-            if (r + 3 <= rLast) {
-                kern.scoresT4(q, qBase + r * ldq, ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s, r * ldk, ldk);
-                r += 4;
-            }
-            for (; r <= rLast; r += 2) {
-                int r1 = r + 1 <= rLast ? r + 1 : r;
-                kern.scoresT2(q, qBase + r * ldq, qBase + r1 * ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s,
-                        r * ldk, r1 * ldk);
-            }
-            for (r = rFirst; r <= rLast; r++) {
-                if (!live[r]) {
+            for (; kb <= kbLast && members < tileBlocks; kb++) {
+                byte kind = blocks == null ? AttentionMask.BlockSparse.FULL : blocks.kind(b, h, qb, kb);
+                if (kind == AttentionMask.BlockSparse.SKIP) {
                     continue;
                 }
-                int so = r * ldk;
-                int i = q0 + r;
-                for (int c = 0, e = lo[r] - k0; c < e; c++) {
-                    s[so + c] = Float.NEGATIVE_INFINITY;
+                int k0 = kb * bk;
+                int nc = Math.min(kvRows, k0 + bk) - k0; // kvRows <= lk; keys past it do not exist
+                int first = -1;
+                int last = -1;
+                for (int r = 0; r < nr; r++) {
+                    if (hi[r] > k0 && lo[r] < k0 + nc) { // rows that see nothing at all have hi = lo = 0
+                        last = r;
+                        if (first < 0) {
+                            first = r;
+                        }
+                    }
                 }
-                for (int c = Math.max(0, hi[r] - k0); c < nc; c++) {
-                    s[so + c] = Float.NEGATIVE_INFINITY;
+                if (first < 0) {
+                    continue;
                 }
-                if (useDense) {
-                    long base = b * dsb + h * dsh + i * dsi + k0 * dsj;
-                    if (dsj == 1) { // a row of the mask lies contiguous
-                        kern.maskRow(s, so, nc, dense, (int) base);
-                    } else {
-                        for (int c = 0; c < nc; c++) {
-                            if (!dense[(int) (base + c * dsj)]) {
-                                s[so + c] = Float.NEGATIVE_INFINITY;
+                rFirst = Math.min(rFirst, first);
+                rLast = Math.max(rLast, last);
+                mk0[members] = k0;
+                mnc[members] = nc;
+                mDense[members] = dense != null && (blocks == null || kind != AttentionMask.BlockSparse.FULL);
+                members++;
+                if (nc < bk) {
+                    kb++;
+                    break;
+                }
+            }
+            if (members == 0) {
+                continue; // kb is past kbLast: nothing visible was left
+            }
+            int width = (members - 1) * bk + mnc[members - 1]; // score columns of this step
+            for (int r = rFirst; r <= rLast; r++) {
+                live[r] = false;
+                for (int m = 0; m < members; m++) {
+                    live[r] |= hi[r] > mk0[m] && lo[r] < mk0[m] + mnc[m];
+                }
+            }
+            for (int m = 0; m < members; m++) {
+                int k0 = mk0[m];
+                int nc = mnc[m];
+                int kTile = ktBase + k0 / AttentionKernels.CHUNK_KEYS * ktChunk + k0 % AttentionKernels.CHUNK_KEYS;
+                int sc0 = m * bk; // this block's first column in the score tile
+                int r = rFirst;
+                for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
+                    kern.scoresT6(q, qBase + r * ldq, ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s,
+                            r * ldk + sc0, ldk);
+                }
+                if (r + 3 <= rLast) {
+                    kern.scoresT4(q, qBase + r * ldq, ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s,
+                            r * ldk + sc0, ldk);
+                    r += 4;
+                }
+                for (; r <= rLast; r += 2) {
+                    int r1 = r + 1 <= rLast ? r + 1 : r;
+                    kern.scoresT2(q, qBase + r * ldq, qBase + r1 * ldq, kt, ktLd, kTile, ktChunk, nc, d, scale, s,
+                            r * ldk + sc0, r1 * ldk + sc0);
+                }
+                for (r = rFirst; r <= rLast; r++) {
+                    if (!live[r]) {
+                        continue;
+                    }
+                    int so = r * ldk + sc0;
+                    int i = q0 + r;
+                    // keys outside the row's [lo, hi) (all of them when the row sees none of this block)
+                    int e = Math.min(nc, Math.max(0, lo[r] - k0));
+                    int f = Math.max(e, Math.min(nc, hi[r] - k0));
+                    for (int c = 0; c < e; c++) {
+                        s[so + c] = Float.NEGATIVE_INFINITY;
+                    }
+                    for (int c = f; c < nc; c++) {
+                        s[so + c] = Float.NEGATIVE_INFINITY;
+                    }
+                    if (f == e) {
+                        continue;
+                    }
+                    if (mDense[m]) {
+                        long base = b * dsb + h * dsh + i * dsi + k0 * dsj;
+                        if (dsj == 1) { // a row of the mask lies contiguous
+                            kern.maskRow(s, so, nc, dense, (int) base);
+                        } else {
+                            for (int c = 0; c < nc; c++) {
+                                if (!dense[(int) (base + c * dsj)]) {
+                                    s[so + c] = Float.NEGATIVE_INFINITY;
+                                }
+                            }
+                        }
+                    }
+                    if (bias != null) {
+                        long base = b * bsb + h * bsh + i * bsi + k0 * bsj;
+                        if (bsj == 1) {
+                            kern.biasRow(s, so, nc, bias, (int) base);
+                        } else {
+                            for (int c = 0; c < nc; c++) {
+                                float bv = bias[(int) (base + c * bsj)];
+                                // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
+                                s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
                             }
                         }
                     }
                 }
-                if (bias != null) {
-                    long base = b * bsb + h * bsh + i * bsi + k0 * bsj;
-                    if (bsj == 1) {
-                        kern.biasRow(s, so, nc, bias, (int) base);
-                    } else {
-                        for (int c = 0; c < nc; c++) {
-                            float bv = bias[(int) (base + c * bsj)];
-                            // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
-                            s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
-                        }
-                    }
-                }
             }
-            // the tile's row maxima, the running maxima (lazily), then every live row's exponentials at once
-            kern.rowMax(s, ldk, rFirst, rLast, nc, tileMax);
-            for (r = rFirst; r <= rLast; r++) {
+            // the step's row maxima, the running maxima (lazily), then every live row's exponentials at once
+            kern.rowMax(s, ldk, rFirst, rLast, width, tileMax);
+            for (int r = rFirst; r <= rLast; r++) {
                 if (!live[r]) {
                     continue;
                 }
@@ -308,37 +355,42 @@ final class AttentionPlan {
                     rowMax[r] = mt;
                 }
             }
-            kern.expRows(s, ldk, rFirst, rLast, nc, rowMax, live, rowSum);
-            // rows in range that saw nothing here contribute zeros; then P·V six rows at a time
-            int vTile = vl.offset(b, kvh, k0);
-            int ldv = vl.rowStride();
-            for (r = rFirst; r <= rLast; r++) {
+            kern.expRows(s, ldk, rFirst, rLast, width, rowMax, live, rowSum);
+            // rows in range that saw nothing here contribute zeros; then P·V block by block, six rows at a time
+            for (int r = rFirst; r <= rLast; r++) {
                 if (!live[r]) {
-                    java.util.Arrays.fill(s, r * ldk, r * ldk + nc, 0f);
+                    java.util.Arrays.fill(s, r * ldk, r * ldk + width, 0f);
                 }
             }
-            if (badV != null && anyTrue(badV, k0, nc)) {
-                pvSkippingZeros(s, ldk, rFirst, rLast, nc, v, vTile, ldv, d, acc);
-                continue;
-            }
-            // V in column panels where the plan made them (P·V's fastest form), else V's own rows
-            float[] pvV = vp != null ? vp : v;
-            int pvOff = vp != null ? vpBase + k0 * AttentionKernels.CHUNK_KEYS : vTile;
-            int pvLd = vp != null ? AttentionKernels.CHUNK_KEYS : ldv;
-            int pvChunk = vp != null ? vChunk : AttentionKernels.CHUNK_KEYS;
-            r = rFirst;
-            for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
-                kern.pv6(s, r * ldk, ldk, nc, pvV, pvOff, pvLd, pvChunk, d, acc, r * d);
-            }
-            if (r + 3 <= rLast) {
-                kern.pv4(s, r * ldk, ldk, nc, pvV, pvOff, pvLd, pvChunk, d, acc, r * d);
-                r += 4;
-            }
-            for (; r + 1 <= rLast; r += 2) {
-                kern.pv2(s, r * ldk, (r + 1) * ldk, nc, v, vTile, ldv, d, acc, r * d, (r + 1) * d);
-            }
-            if (r == rLast) {
-                kern.pv(s, r * ldk, nc, v, vTile, ldv, d, acc, r * d);
+            int ldv = vl.rowStride();
+            for (int m = 0; m < members; m++) {
+                int k0 = mk0[m];
+                int nc = mnc[m];
+                int pc = m * bk; // this block's columns of P
+                int vTile = vl.offset(b, kvh, k0);
+                if (badV != null && anyTrue(badV, k0, nc)) {
+                    pvSkippingZeros(s, ldk, pc, rFirst, rLast, nc, v, vTile, ldv, d, acc);
+                    continue;
+                }
+                // V in column panels where the plan made them (P·V's fastest form), else V's own rows
+                float[] pvV = vp != null ? vp : v;
+                int pvOff = vp != null ? vpBase + k0 * AttentionKernels.CHUNK_KEYS : vTile;
+                int pvLd = vp != null ? AttentionKernels.CHUNK_KEYS : ldv;
+                int pvChunk = vp != null ? vChunk : AttentionKernels.CHUNK_KEYS;
+                int r = rFirst;
+                for (; r + AttentionKernels.ROWS - 1 <= rLast; r += AttentionKernels.ROWS) {
+                    kern.pv6(s, r * ldk + pc, ldk, nc, pvV, pvOff, pvLd, pvChunk, d, acc, r * d);
+                }
+                if (r + 3 <= rLast) {
+                    kern.pv4(s, r * ldk + pc, ldk, nc, pvV, pvOff, pvLd, pvChunk, d, acc, r * d);
+                    r += 4;
+                }
+                for (; r + 1 <= rLast; r += 2) {
+                    kern.pv2(s, r * ldk + pc, (r + 1) * ldk + pc, nc, v, vTile, ldv, d, acc, r * d, (r + 1) * d);
+                }
+                if (r == rLast) {
+                    kern.pv(s, r * ldk + pc, nc, v, vTile, ldv, d, acc, r * d);
+                }
             }
         }
         int ldo = ol.rowStride();
@@ -370,11 +422,11 @@ final class AttentionPlan {
     }
 
     /** acc[r] += Σ_c p[r][c] · V[c] over weights that are not zero: a masked key's values take no part. */
-    private static void pvSkippingZeros(float[] p, int ldp, int rFirst, int rLast, int n, float[] v, int vo,
+    private static void pvSkippingZeros(float[] p, int ldp, int pc, int rFirst, int rLast, int n, float[] v, int vo,
             int ldv, int d, float[] acc) {
         for (int r = rFirst; r <= rLast; r++) {
             for (int c = 0; c < n; c++) {
-                float w = p[r * ldp + c];
+                float w = p[r * ldp + pc + c];
                 if (w == 0f) {
                     continue;
                 }

@@ -7,11 +7,16 @@ package dev.sparsekernels.cpu;
  */
 final class AttentionTaskScratch {
     static final int KEEP_FLOATS = 1 << 18;
+    /** Key blocks one softmax step may hold side by side ({@code AttentionPlan.tileBlocks}). */
+    static final int MAX_MEMBERS = 8;
     private static final ThreadLocal<AttentionTaskScratch> KEPT = new ThreadLocal<>();
 
     final float[] s, acc, rowMax, rowSum, tileMax;
     final int[] lo, hi;
     final boolean[] live;
+    /** The step's key blocks: first key, key count, whether the dense mask applies. */
+    final int[] memberK0 = new int[MAX_MEMBERS], memberKeys = new int[MAX_MEMBERS];
+    final boolean[] memberDense = new boolean[MAX_MEMBERS];
 
     private AttentionTaskScratch(int rows, int lds, int d) {
         s = new float[rows * lds];

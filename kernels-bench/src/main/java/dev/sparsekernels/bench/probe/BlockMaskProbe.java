@@ -12,7 +12,8 @@ import java.util.Random;
  * and V as there) timed as block-sparse and as a dense boolean mask, alternating, each call run once untimed and
  * once timed with {@code -Dprobe.pauseMs} (default 0, as in the suite since session 16; it was 150) before the next
  * pair. F32, B=1, H=12, L=1024, D=64
- * unless {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps} say otherwise. Prints best and
+ * unless {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps} say otherwise; blocks of
+ * {@code -Dprobe.block} (64) keys and queries. Prints best and
  * median of each and their ratios.
  */
 public final class BlockMaskProbe {
@@ -29,7 +30,7 @@ public final class BlockMaskProbe {
         float[] q = BenchData.gaussian(rnd, h * l * d);
         float[] k = BenchData.gaussian(rnd, h * l * d);
         float[] v = BenchData.gaussian(rnd, h * l * d);
-        BlockPattern pattern = BlockPattern.random(rnd, h, l, 64, 0.25);
+        BlockPattern pattern = BlockPattern.random(rnd, h, l, Integer.getInteger("probe.block", 64), 0.25);
         AttentionMask block = pattern.blockMask();
         AttentionMask dense = pattern.denseMask();
         float scale = (float) (1 / Math.sqrt(d));
