@@ -1,15 +1,9 @@
 package dev.sparsekernels.model.prune;
 
-import static dev.sparsekernels.model.LinearSlot.ATTENTION_OUTPUT;
-import static dev.sparsekernels.model.LinearSlot.OUTPUT;
-
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.model.BertEncoder;
-import dev.sparsekernels.model.MiniLmL6V2;
 import dev.sparsekernels.model.SentenceCorpus;
-import dev.sparsekernels.model.text.WordPieceTokenizer;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,32 +22,21 @@ public final class AllocationExploration {
 
     public static void main(String[] args) throws Exception {
         int threads = 2;
-        ClassLoader loader = AllocationExploration.class.getClassLoader();
-        WordPieceTokenizer tokenizer = MiniLmL6V2.tokenizer(loader);
         List<String> calText = new ArrayList<>(SentenceCorpus.calibration());
         if (Boolean.getBoolean("leaky")) {
             calText.addAll(SentenceCorpus.heldout());
         }
         if (System.getProperty("extra") != null) {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(System.getProperty("extra")))) {
-                if (!line.isBlank() && calText.size() < Integer.getInteger("maxCal", 100000)) {
+                if (!line.isBlank()) {
                     calText.add(line.trim());
                 }
             }
         }
-        SentenceBatches calibration = SentenceBatches.of(tokenizer, calText, 64);
-        System.out.println("calibration sentences " + calText.size() + " tokens " + calibration.tokenCount());
-        SentenceBatches heldout = SentenceBatches.of(tokenizer, SentenceCorpus.heldout(), 64);
         try (Kernels kernels = Kernels.cpu(threads)) {
-            float[] denseCal;
-            float[] denseHeld;
-            CalibrationStatistics stats;
-            try (BertEncoder enc = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
-                denseCal = calibration.embed(enc);
-                denseHeld = heldout.embed(enc);
-                stats = CalibrationStatistics.collect(enc, calibration, threads, EnumSet.of(OUTPUT, ATTENTION_OUTPUT),
-                        Progress.NONE);
-            }
+            DenseBaseline base = DenseBaseline.of(kernels, calText, threads);
+            System.out.println("calibration sentences " + calText.size() + " tokens "
+                    + base.calibration().tokenCount());
             boolean sequential = Boolean.getBoolean("sequential");
             for (String a : args) {
                 String[] parts = a.split("/");
@@ -68,17 +51,19 @@ public final class AllocationExploration {
                                 threads));
                     }
                 }
-                ModelPruner pruner = new ModelPruner(calibration, threads).withInitialStatistics(stats);
-                try (BertEncoder enc = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
+                ModelPruner pruner = new ModelPruner(base.calibration(), threads)
+                        .withInitialStatistics(base.stats());
+                try (BertEncoder enc = DenseBaseline.encoder(kernels)) {
                     if (sequential) {
                         pruner.apply(enc, PruningConfig.of(a, steps.toArray(new PruningStep[0])), Progress.NONE);
                     } else {
                         for (PruningStep s : steps) {
-                            s.apply(enc, stats, Progress.NONE);
+                            s.apply(enc, base.stats(), Progress.NONE);
                         }
                     }
-                    EmbeddingQuality c = EmbeddingQuality.compare(denseCal, calibration.embed(enc), 384);
-                    EmbeddingQuality q = EmbeddingQuality.compare(denseHeld, heldout.embed(enc), 384);
+                    EmbeddingQuality[] cq = base.quality(enc);
+                    EmbeddingQuality c = cq[0];
+                    EmbeddingQuality q = cq[1];
                     long ffn = 0;
                     for (var l : enc.layers()) {
                         ffn += l.intermediateWidth();

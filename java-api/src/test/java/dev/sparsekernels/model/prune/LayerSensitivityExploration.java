@@ -1,14 +1,8 @@
 package dev.sparsekernels.model.prune;
 
-import static dev.sparsekernels.model.LinearSlot.ATTENTION_OUTPUT;
-import static dev.sparsekernels.model.LinearSlot.OUTPUT;
-
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.model.BertEncoder;
-import dev.sparsekernels.model.MiniLmL6V2;
 import dev.sparsekernels.model.SentenceCorpus;
-import dev.sparsekernels.model.text.WordPieceTokenizer;
-import java.util.EnumSet;
 import java.util.Locale;
 
 /**
@@ -32,32 +26,18 @@ public final class LayerSensitivityExploration {
                 shares[i - 1] = Double.parseDouble(args[i]);
             }
         }
-        ClassLoader loader = LayerSensitivityExploration.class.getClassLoader();
-        WordPieceTokenizer tokenizer = MiniLmL6V2.tokenizer(loader);
-        SentenceBatches calibration = SentenceBatches.of(tokenizer, SentenceCorpus.calibration(), 64);
-        SentenceBatches heldout = SentenceBatches.of(tokenizer, SentenceCorpus.heldout(), 64);
         try (Kernels kernels = Kernels.cpu(threads)) {
-            float[] denseCal;
-            float[] denseHeld;
-            CalibrationStatistics stats;
-            try (BertEncoder enc = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
-                denseCal = calibration.embed(enc);
-                denseHeld = heldout.embed(enc);
-                stats = CalibrationStatistics.collect(enc, calibration, threads, EnumSet.of(OUTPUT, ATTENTION_OUTPUT),
-                        Progress.NONE);
-            }
-            ModelPruner pruner = new ModelPruner(calibration, threads).withInitialStatistics(stats);
+            DenseBaseline base = DenseBaseline.of(kernels, SentenceCorpus.calibration(), threads);
+            ModelPruner pruner = new ModelPruner(base.calibration(), threads).withInitialStatistics(base.stats());
             for (int layer = 0; layer < 6; layer++) {
                 for (double share : shares) {
-                    report(kernels, loader, pruner, calibration, heldout, denseCal, denseHeld,
-                            String.format(Locale.ROOT, "layer %d ffn-%.0f%%", layer, 100 * share),
+                    report(kernels, base, pruner, String.format(Locale.ROOT, "layer %d ffn-%.0f%%", layer, 100 * share),
                             ObsChannelRemovalStep.inLayer(layer, share, 0, 8, LeastSquaresRefit.DEFAULT_DAMPING,
                                     threads));
                 }
                 for (String hs : System.getProperty("heads", "1,3").split(",")) {
                     int heads = Integer.parseInt(hs.trim());
-                    report(kernels, loader, pruner, calibration, heldout, denseCal, denseHeld,
-                            String.format(Locale.ROOT, "layer %d heads-%d", layer, heads),
+                    report(kernels, base, pruner, String.format(Locale.ROOT, "layer %d heads-%d", layer, heads),
                             ObsChannelRemovalStep.inLayer(layer, 0, heads / 12.0 + 1e-9, 8,
                                     LeastSquaresRefit.DEFAULT_DAMPING, threads));
                 }
@@ -65,16 +45,14 @@ public final class LayerSensitivityExploration {
         }
     }
 
-    private static void report(Kernels kernels, ClassLoader loader, ModelPruner pruner, SentenceBatches calibration,
-            SentenceBatches heldout, float[] denseCal, float[] denseHeld, String name, PruningStep step)
+    private static void report(Kernels kernels, DenseBaseline base, ModelPruner pruner, String name, PruningStep step)
             throws Exception {
-        try (BertEncoder enc = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
+        try (BertEncoder enc = DenseBaseline.encoder(kernels)) {
             pruner.apply(enc, PruningConfig.of(name, step), Progress.NONE);
-            EmbeddingQuality c = EmbeddingQuality.compare(denseCal, calibration.embed(enc), 384);
-            EmbeddingQuality h = EmbeddingQuality.compare(denseHeld, heldout.embed(enc), 384);
+            EmbeddingQuality[] q = base.quality(enc);
             System.out.printf(Locale.ROOT, "%-20s calibration 1-cos %.5f top-1 %5.1f%%   held-out 1-cos %.5f"
-                    + " top-1 %5.1f%%  params %d%n", name, 1 - c.cosineMean(), 100 * c.top1Agreement(),
-                    1 - h.cosineMean(), 100 * h.top1Agreement(), enc.parameterCount());
+                    + " top-1 %5.1f%%  params %d%n", name, 1 - q[0].cosineMean(), 100 * q[0].top1Agreement(),
+                    1 - q[1].cosineMean(), 100 * q[1].top1Agreement(), enc.parameterCount());
         }
     }
 }

@@ -9,12 +9,9 @@ import static dev.sparsekernels.model.LinearSlot.VALUE;
 
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.model.BertEncoder;
-import dev.sparsekernels.model.MiniLmL6V2;
 import dev.sparsekernels.model.SentenceCorpus;
-import dev.sparsekernels.model.text.WordPieceTokenizer;
 import dev.sparsekernels.prune.ChannelCriterion;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -29,23 +26,13 @@ public final class PruningExploration {
 
     public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        ClassLoader loader = PruningExploration.class.getClassLoader();
-        WordPieceTokenizer tokenizer = MiniLmL6V2.tokenizer(loader);
-        SentenceBatches calibration = SentenceBatches.of(tokenizer, SentenceCorpus.calibration(), 64);
-        SentenceBatches heldout = SentenceBatches.of(tokenizer, SentenceCorpus.heldout(), 64);
         try (Kernels kernels = Kernels.cpu(threads)) {
-            float[] dense;
-            CalibrationStatistics stats;
-            try (BertEncoder enc = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
-                dense = heldout.embed(enc);
-                stats = CalibrationStatistics.collect(enc, calibration, threads, EnumSet.of(OUTPUT, ATTENTION_OUTPUT),
-                        Progress.NONE);
-            }
-            ModelPruner pruner = new ModelPruner(calibration, threads).withInitialStatistics(stats);
+            DenseBaseline base = DenseBaseline.of(kernels, SentenceCorpus.calibration(), threads);
+            ModelPruner pruner = new ModelPruner(base.calibration(), threads).withInitialStatistics(base.stats());
             for (PruningConfig config : grid(threads)) {
-                try (BertEncoder enc = BertEncoder.create(kernels, MiniLmL6V2.weights(loader))) {
+                try (BertEncoder enc = DenseBaseline.encoder(kernels)) {
                     pruner.apply(enc, config, Progress.NONE);
-                    EmbeddingQuality q = EmbeddingQuality.compare(dense, heldout.embed(enc), 384);
+                    EmbeddingQuality q = base.quality(enc)[1];
                     System.out.printf(java.util.Locale.ROOT, "%-44s mean %.4f  min %.4f  top-1 %5.1f%%  params %d%n",
                             config.name(), q.cosineMean(), q.cosineMin(), 100 * q.top1Agreement(),
                             enc.parameterCount());
