@@ -46,12 +46,22 @@ final class AttentionCases {
         String name = "attention " + b + "x" + h + "x" + l + "x" + d;
         List<BenchRecord> records = new ArrayList<>();
 
-        // Both masks a few times before any timing. C2 compiles the tile loop for the masks it has seen, and the
-        // first causal call after only unmasked ones deoptimises it: slower code runs for a second or two while it
-        // is recompiled (causal medians up to 1.5x the best in AttentionProbe before it warmed up this way).
+        BlockPattern pattern = BlockPattern.random(rnd, h, l, 64, 0.25); // drawn after Q, K and V, as always
+        AttentionMask.BlockSparse layout = pattern.layout;
+        boolean[] dense = pattern.dense;
+        AttentionMask blockMask = pattern.blockMask();
+        AttentionMask denseMask = pattern.denseMask();
+
+        // Every mask a few times before any timing. C2 compiles the tile loop for the masks it has seen, and the
+        // first call with a mask it has not seen deoptimises it: slower code runs for a second or two while it is
+        // recompiled (causal medians up to 1.5x the best in AttentionProbe before it warmed up this way; the
+        // block-sparse call 6-21 ms in quick suites against 4.5-5 in BlockMaskProbe, session 17, when only the
+        // unmasked and causal calls were warmed).
         for (int i = 0; i < 3; i++) {
             FlashAttention.attention(q, k, v, b, h, h, l, l, d, AttentionMask.none(), scale, threads);
             FlashAttention.attention(q, k, v, b, h, h, l, l, d, AttentionMask.causal(), scale, threads);
+            FlashAttention.attention(q, k, v, b, h, h, l, l, d, denseMask, scale, threads);
+            FlashAttention.attention(q, k, v, b, h, h, l, l, d, blockMask, scale, threads);
         }
         for (String kind : new String[] {"none", "causal"}) {
             AttentionMask m = kind.equals("none") ? AttentionMask.none() : AttentionMask.causal();
@@ -75,11 +85,6 @@ final class AttentionCases {
                     .withMask(kind));
         }
 
-        BlockPattern pattern = BlockPattern.random(rnd, h, l, 64, 0.25);
-        AttentionMask.BlockSparse layout = pattern.layout;
-        boolean[] dense = pattern.dense;
-        AttentionMask blockMask = pattern.blockMask();
-        AttentionMask denseMask = pattern.denseMask();
         progress.apply(name + ": dense-mask");
         float[][] oursDense = new float[1][];
         Runnable runDense = () -> oursDense[0] = FlashAttention.attention(q, k, v, b, h, h, l, l, d, denseMask, scale,
