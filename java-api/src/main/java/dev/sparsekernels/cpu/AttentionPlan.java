@@ -294,44 +294,7 @@ final class AttentionPlan {
                     if (!live[r]) {
                         continue;
                     }
-                    int so = r * ldk + sc0;
-                    int i = q0 + r;
-                    // keys outside the row's [lo, hi) (all of them when the row sees none of this block)
-                    int e = Math.min(nc, Math.max(0, lo[r] - k0));
-                    int f = Math.max(e, Math.min(nc, hi[r] - k0));
-                    for (int c = 0; c < e; c++) {
-                        s[so + c] = Float.NEGATIVE_INFINITY;
-                    }
-                    for (int c = f; c < nc; c++) {
-                        s[so + c] = Float.NEGATIVE_INFINITY;
-                    }
-                    if (f == e) {
-                        continue;
-                    }
-                    if (mDense[m]) {
-                        long base = b * dsb + h * dsh + i * dsi + k0 * dsj;
-                        if (dsj == 1) { // a row of the mask lies contiguous
-                            kern.maskRow(s, so, nc, dense, (int) base);
-                        } else {
-                            for (int c = 0; c < nc; c++) {
-                                if (!dense[(int) (base + c * dsj)]) {
-                                    s[so + c] = Float.NEGATIVE_INFINITY;
-                                }
-                            }
-                        }
-                    }
-                    if (bias != null) {
-                        long base = b * bsb + h * bsh + i * bsi + k0 * bsj;
-                        if (bsj == 1) {
-                            kern.biasRow(s, so, nc, bias, (int) base);
-                        } else {
-                            for (int c = 0; c < nc; c++) {
-                                float bv = bias[(int) (base + c * bsj)];
-                                // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
-                                s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
-                            }
-                        }
-                    }
+                    maskScores(kern, s, r * ldk + sc0, nc, k0, lo[r], hi[r], b, h, q0 + r, mDense[m]);
                 }
             }
             // the step's row maxima, the running maxima (lazily), then every live row's exponentials at once
@@ -403,6 +366,50 @@ final class AttentionPlan {
             finite &= kern.scaleInto(acc, r * d, d, 1f / rowSum[r], out, o);
         }
         return finite;
+    }
+
+    /**
+     * Masks one row's scores of one key block (keys k0 .. k0 + nc, at s[so ..]): -inf outside the row's structural
+     * range [lo, hi) (all of them when the range misses the block), then the dense mask where it applies and the
+     * bias, for query row i of head h of sequence b.
+     */
+    private void maskScores(AttentionKernels kern, float[] s, int so, int nc, int k0, int lo, int hi, int b, int h,
+            int i, boolean useDense) {
+        int e = Math.min(nc, Math.max(0, lo - k0));
+        int f = Math.max(e, Math.min(nc, hi - k0));
+        for (int c = 0; c < e; c++) {
+            s[so + c] = Float.NEGATIVE_INFINITY;
+        }
+        for (int c = f; c < nc; c++) {
+            s[so + c] = Float.NEGATIVE_INFINITY;
+        }
+        if (f == e) {
+            return;
+        }
+        if (useDense) {
+            long base = b * dsb + h * dsh + i * dsi + k0 * dsj;
+            if (dsj == 1) { // a row of the mask lies contiguous
+                kern.maskRow(s, so, nc, dense, (int) base);
+            } else {
+                for (int c = 0; c < nc; c++) {
+                    if (!dense[(int) (base + c * dsj)]) {
+                        s[so + c] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+        }
+        if (bias != null) {
+            long base = b * bsb + h * bsh + i * bsi + k0 * bsj;
+            if (bsj == 1) {
+                kern.biasRow(s, so, nc, bias, (int) base);
+            } else {
+                for (int c = 0; c < nc; c++) {
+                    float bv = bias[(int) (base + c * bsj)];
+                    // -inf is a mask: it must hide a NaN score too (NaN + -inf = NaN)
+                    s[so + c] = bv == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : s[so + c] + bv;
+                }
+            }
+        }
     }
 
     /** Zeros for rows [q0, q0 + nr) of head h of sequence b: the output array may hold anything before. */
