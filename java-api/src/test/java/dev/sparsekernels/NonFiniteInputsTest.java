@@ -222,6 +222,50 @@ class NonFiniteInputsTest {
         }
     }
 
+    /**
+     * Block-sparse masks of small blocks: the CPU kernel puts a query block's visible key blocks side by side in one
+     * softmax step, and a non-finite V row must still reach only the query blocks that attend its key block (through
+     * the zero-skipping P·V of that block's columns, wherever in the step they sit).
+     */
+    @Test
+    void attentionWithSmallBlocksOnlyThroughTheBlocksAQueryAttends() {
+        int lq = 32;
+        int lk = 80;
+        int d = 16;
+        float[] q = gaussian(lq * d);
+        float[] kk = gaussian(lk * d);
+        float[] v = gaussian(lk * d);
+        byte s = AttentionMask.BlockSparse.SKIP;
+        byte f = AttentionMask.BlockSparse.FULL;
+        byte[] kinds = {
+            f, s, f, f, s, // query block 0 attends key blocks 0, 2, 3
+            s, f, f, s, f}; // query block 1 attends key blocks 1, 2, 4
+        AttentionMask mask = AttentionMask.builder()
+                .blockSparse(AttentionMask.BlockSparse.fromGrid(16, 16, 1, 1, 2, 5, kinds)).build();
+        try (Kernels k = open()) {
+            float[] clean = attention(k, q, kk, v, mask, 1, 1, lq, lk, d);
+            // key 70 is in block 4, the third of query block 1's blocks: only query block 1's column 5
+            float[] vp = v.clone();
+            vp[70 * d + 5] = Float.NaN;
+            check("V[70,5]=NaN", clean, attention(k, q, kk, vp, mask, 1, 1, lq, lk, d),
+                    i -> i / d >= 16 && i % d == 5, ATTENTION_TOL);
+            // key 17 is in block 1, the first of query block 1's: the same outputs
+            vp = v.clone();
+            vp[17 * d + 2] = Float.POSITIVE_INFINITY;
+            check("V[17,2]=+Inf", clean, attention(k, q, kk, vp, mask, 1, 1, lq, lk, d),
+                    i -> i / d >= 16 && i % d == 2, ATTENTION_TOL);
+            // key 40 is in block 2, which both query blocks attend: column 7 of every row
+            vp = v.clone();
+            vp[40 * d + 7] = Float.NaN;
+            check("V[40,7]=NaN", clean, attention(k, q, kk, vp, mask, 1, 1, lq, lk, d), i -> i % d == 7,
+                    ATTENTION_TOL);
+            // a NaN in K of a key block that query block 0 skips: only query block 1's rows
+            float[] kp = kk.clone();
+            kp[66 * d + 1] = Float.NaN;
+            check("K[66,1]=NaN", clean, attention(k, q, kp, v, mask, 1, 1, lq, lk, d), i -> i / d >= 16);
+        }
+    }
+
     private float[] attention(Kernels k, float[] q, float[] kk, float[] v, AttentionMask mask, int b, int h,
             int lq, int lk, int d) {
         try (Tensor qt = tensor(q, b, h, lq, d);
