@@ -264,7 +264,7 @@ took
 step "native self-test in the experimental mode (SPARSEKERNELS_HOPPER=experimental; outside the verdict)"
 # The same fp64-reference cases through every experimental variant (sparsekernels.h, sk_hopper_kernels: 2:4 on
 # persistent TMA CTAs, BSR with 256 tokens per TMA item, dense masks on the software-pipelined TMA attention kernel,
-# the HOIST column gather, the cp.async software-pipelined attention, in-flight dense): ~10 s when they work. Last, so that a
+# the PLANNED column gather, the cp.async software-pipelined attention, in-flight dense): ~10 s when they work. Last, so that a
 # hang there (40 s at most) costs only time nothing else needed.
 experimental "selftest experimental mode" 40 selftest-experimental.txt "^PASS " /usr/bin/env \
   SPARSEKERNELS_HOPPER=experimental "$selftest"

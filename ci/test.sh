@@ -20,15 +20,17 @@ mvn -B -ntp -Dsk.cuda=auto install "$@"
 
 echo "== native host tests and the CPU emulations of the CUDA kernels' index math"
 # The Maven build configured native/target/cmake; these targets are host C++ (no GPU needed). sk_host_test checks
-# every C ABI argument path; the emulations run whole CTAs of the GEMM, attention and Hopper attention kernels on the
-# CPU through the kernels' own index math (the quick GEMM set: the full one takes ~40 s more).
+# every C ABI argument path; the emulations run whole CTAs of the GEMM, attention and Hopper attention kernels, and
+# whole grids of the planned column gather, on the CPU through the kernels' own index math (the quick GEMM set: the
+# full one takes ~40 s more).
 cmake --build native/target/cmake --target sk_host_test sk_kernel_emulation_test sk_attention_emulation_test \
-  sk_attention_sm90_emulation_test -j2 > native/target/cmake/tests-build.log 2>&1 ||
+  sk_attention_sm90_emulation_test sk_gather_emulation_test -j2 > native/target/cmake/tests-build.log 2>&1 ||
   { tail -n 40 native/target/cmake/tests-build.log; exit 1; }
 native/target/cmake/sk_host_test
 native/target/cmake/sk_kernel_emulation_test --quick
 native/target/cmake/sk_attention_emulation_test
 native/target/cmake/sk_attention_sm90_emulation_test
+native/target/cmake/sk_gather_emulation_test
 
 echo "== GPU report tools (merge_report pairing, torch_peers helpers; no GPU or PyTorch needed)"
 if command -v python3 >/dev/null; then

@@ -17,14 +17,15 @@
 //   for unchecked, non-ascending indices) is also read from global memory, never out of the shared buffer.
 #include <cuda_runtime.h>
 #include <stdint.h>
-#include <string.h>
 
+#include "channel_gather_index.cuh"
 #include "channel_launch.cuh"
+#include "sm90_support.cuh"  // sm_count
 
 namespace skcuda {
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = kGcThreads;
 
 // ---- rows ----
 
@@ -74,41 +75,63 @@ cudaError_t launch_rows(const void* src, int64_t rows, int64_t row_bytes, const 
 
 // ---- columns ----
 
-constexpr int kTileRows = 8;           // one warp per tile row
-constexpr int kTileOutBytes = 512;     // output bytes per tile row
-constexpr int kSpanBytes = 3072;       // staged source bytes per tile row
+constexpr int kTileRows = kGcTileRows;  // one warp per tile row (staged path)
 
-// Pair type of the HOIST variant: two output elements per store.
-template <class E> struct PairOf;
-template <> struct PairOf<uint16_t> { using T = uint32_t; };
-template <> struct PairOf<uint32_t> { using T = uint2; };
-
-// HOIST (experimental, not yet run on a GPU; it replaces a 16-byte-store variant that measured slower, 0.091 vs
-// 0.074 ms on an H200): the H200 profile showed this kernel issue-bound (75% SM throughput, DRAM 47%), with per output
-// element a shared-memory index load, an offset, two bounds tests and a select before the copy itself. A lane's output
-// columns are the same in every row of the tile, so HOIST works out their staged offsets (or that they are outside the
-// span) once per tile, keeps them in registers, and per row only copies, two adjacent outputs per store. Needs every
-// output row start aligned to the pair (count even, dst aligned to 2 elements); the last odd column of a tile is
-// written alone.
-template <class E, class VL, bool HOIST>
-__global__ void __launch_bounds__(kThreads)
+// PLANNED (experimental, not yet run on a GPU; it replaces the HOIST variant, which measured slower on an H200, 0.088
+// vs 0.074 ms, with one 8-row tile per block so that nothing it worked out per tile was used twice). Two changes:
+//   - The grid is capped (gc_grid_y: 4 blocks per SM), so a block loops over many rows and its tile plan, the
+//     indices and a lane's staged offsets, is worked out once (kept in registers), not once per 8 rows. The H200
+//     profile found the kernel issue-bound (75% SM throughput, DRAM 47%): per output element it loaded its index
+//     from shared memory, subtracted, tested two bounds and selected before copying.
+//   - Direct tiles: when every 16-byte output chunk of a tile is one aligned 16-byte source vector (columns kept in
+//     aligned runs of 8 f16 / 4 f32 or more, e.g. whole attention heads), each lane copies its chunk with one 16-byte
+//     load and store per row, 4 rows in flight, and reads nothing of the removed columns. The staged path reads the
+//     whole span between a tile's first and last index, gaps included: the bench's heads-of-128 case read all of
+//     the source for half of it (0.072 ms, 50% of a copy of the kept bytes, as for random columns).
+template <class E, class VL, bool PLANNED>
+__global__ void __launch_bounds__(kGcThreads)
     gather_cols_kernel(const E* __restrict__ src, E* __restrict__ dst, const int64_t* __restrict__ idx,
-                       int64_t rows, int64_t cols, int64_t count) {
-  constexpr int TC = kTileOutBytes / (int)sizeof(E);  // output columns per tile
-  constexpr int LE = (int)(sizeof(VL) / sizeof(E));   // elements per load vector
-  constexpr int SPAN_V = kSpanBytes / (int)sizeof(VL);
-  constexpr int PPL = TC / 64;                        // HOIST: output pairs per lane per row
+                       int64_t rows, int64_t cols, int64_t count, bool out_vec_ok) {
+  constexpr int TC = kGcTileOutBytes / (int)sizeof(E);  // output columns per tile
+  constexpr int LE = (int)(sizeof(VL) / sizeof(E));     // elements per load vector
+  constexpr int SPAN_V = kGcSpanBytes / (int)sizeof(VL);
+  constexpr int PER_LANE = TC / 32;                     // PLANNED staged path: outputs lane + 32 u of a lane
+  constexpr bool kVec16 = sizeof(VL) == 16;
+  static_assert(!kVec16 || TC / LE == 32, "direct tiles: one 16-byte chunk per lane");
   __shared__ __align__(16) VL stage[kTileRows][SPAN_V];
   __shared__ int32_t sidx[TC];  // clamped source columns (cols <= INT32_MAX)
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int64_t j0 = (int64_t)blockIdx.x * TC;
   const int tc = (int)(count - j0 < TC ? count - j0 : TC);
-  for (int t = threadIdx.x; t < tc; t += kThreads) {
-    const int64_t c = idx[j0 + t];
-    sidx[t] = (int32_t)(c < 0 ? 0 : c >= cols ? cols - 1 : c);
-  }
+  for (int t = threadIdx.x; t < tc; t += kGcThreads) sidx[t] = gc_clamp(idx[j0 + t], cols);
   __syncthreads();
+
+  if constexpr (PLANNED && kVec16) {
+    // Block-uniform: VL is 16 bytes only when every source row is 16-byte aligned, out_vec_ok says the same of the
+    // output rows, and every chunk must be an aligned source vector.
+    const bool mine = threadIdx.x >= 32 || (out_vec_ok && gc_chunk_direct(sidx, lane, LE, tc));
+    if (__syncthreads_and(mine)) {
+      const bool active = lane * LE < tc;
+      const int32_t s0 = active ? sidx[lane * LE] : 0;
+      constexpr int U = kGcDirectRowsPerWarp;
+      for (int64_t r0 = (int64_t)blockIdx.y * kTileRows * U; r0 < rows; r0 += (int64_t)gridDim.y * kTileRows * U) {
+        VL v[U];
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+          const int64_t r = r0 + warp + kTileRows * u;
+          if (active && r < rows) v[u] = *reinterpret_cast<const VL*>(src + r * cols + s0);
+        }
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+          const int64_t r = r0 + warp + kTileRows * u;
+          if (active && r < rows) *reinterpret_cast<VL*>(dst + r * count + j0 + lane * LE) = v[u];
+        }
+      }
+      return;
+    }
+  }
+
   const int64_t v0 = sidx[0] / LE;                // first staged load vector of a row
   const int64_t nv = sidx[tc - 1] / LE - v0 + 1;  // load vectors staged per row (<= 0 for corrupt idx)
   const bool staged = nv >= 1 && nv <= SPAN_V;    // block-uniform
@@ -116,18 +139,15 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t span = staged ? nv * LE : 0;      // staged elements per row
   const E* st = reinterpret_cast<const E*>(stage[warp]);
 
-  // HOIST: pair u of this lane is outputs k = 2 (lane + 32 u) and k + 1, at these staged offsets; -1 marks a column
-  // read from global memory instead (outside the staged span, or nothing staged) or one past the tile (never written).
-  int32_t off[PPL][2];
-  if constexpr (HOIST) {
+  // PLANNED: output lane + 32 u of each row comes from staged offset off[u], or from global memory (-1: outside the
+  // staged span, or nothing staged); outputs past the tile are never written.
+  int32_t off[PER_LANE];
+  if constexpr (PLANNED) {
 #pragma unroll
-    for (int u = 0; u < PPL; ++u)
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int k = 2 * (lane + 32 * u) + e;
-        const int64_t o = k < tc ? sidx[k] - base : -1;
-        off[u][e] = (o >= 0 && o < span) ? (int32_t)o : -1;
-      }
+    for (int u = 0; u < PER_LANE; ++u) {
+      const int k = lane + 32 * u;
+      off[u] = k < tc ? gc_staged_offset(sidx[k], base, span) : -1;
+    }
   }
 
   for (int64_t r0 = (int64_t)blockIdx.y * kTileRows; r0 < rows; r0 += (int64_t)gridDim.y * kTileRows) {
@@ -141,21 +161,11 @@ __global__ void __launch_bounds__(kThreads)
         __syncwarp();
       }
       E* drow = dst + r * count + j0;
-      if constexpr (HOIST) {
-        using P = typename PairOf<E>::T;
+      if constexpr (PLANNED) {
 #pragma unroll
-        for (int u = 0; u < PPL; ++u) {
-          const int k = 2 * (lane + 32 * u);
-          if (k + 1 < tc) {
-            E pair[2];
-#pragma unroll
-            for (int e = 0; e < 2; ++e) pair[e] = off[u][e] >= 0 ? st[off[u][e]] : srow[sidx[k + e]];
-            P w;
-            memcpy(&w, pair, sizeof(P));
-            *reinterpret_cast<P*>(drow + k) = w;
-          } else if (k < tc) {  // the tile's odd last column
-            drow[k] = off[u][0] >= 0 ? st[off[u][0]] : srow[sidx[k]];
-          }
+        for (int u = 0; u < PER_LANE; ++u) {
+          const int k = lane + 32 * u;
+          if (k < tc) drow[k] = off[u] >= 0 ? st[off[u]] : srow[sidx[k]];
         }
       } else {
         for (int k = lane; k < tc; k += 32) {
@@ -173,18 +183,23 @@ bool aligned(const void* p, int64_t a) { return ((uintptr_t)p & (uintptr_t)(a - 
 
 template <class E, class VL>
 cudaError_t launch_cols(const void* src, int64_t rows, int64_t cols, const int64_t* idx, int64_t count, void* dst,
-                        bool hoist, cudaStream_t stream) {
-  constexpr int TC = kTileOutBytes / (int)sizeof(E);
+                        bool planned, cudaStream_t stream) {
+  constexpr int TC = kGcTileOutBytes / (int)sizeof(E);
   const int64_t gx = (count + TC - 1) / TC;
-  int64_t gy = (rows + kTileRows - 1) / kTileRows;
-  if (gy > 65535) gy = 65535;
-  const dim3 grid((unsigned)gx, (unsigned)gy);
-  if (hoist && count % 2 == 0 && aligned(dst, 2 * sizeof(E)))
-    gather_cols_kernel<E, VL, true><<<grid, kThreads, 0, stream>>>(static_cast<const E*>(src), static_cast<E*>(dst),
-                                                                     idx, rows, cols, count);
-  else
-    gather_cols_kernel<E, VL, false><<<grid, kThreads, 0, stream>>>(static_cast<const E*>(src), static_cast<E*>(dst),
-                                                                      idx, rows, cols, count);
+  const bool out_vec_ok = (count * (int64_t)sizeof(E)) % 16 == 0 && aligned(dst, 16);
+  if (planned) {
+    // 4 blocks per SM: what 40-56 registers a thread (ptxas, sm_90a) leave resident, so no second wave waits.
+    const int sms = sm_count();
+    const dim3 grid((unsigned)gx, (unsigned)gc_grid_y(rows, gx, 4 * (int64_t)(sms > 0 ? sms : 132)));
+    gather_cols_kernel<E, VL, true><<<grid, kGcThreads, 0, stream>>>(
+        static_cast<const E*>(src), static_cast<E*>(dst), idx, rows, cols, count, out_vec_ok);
+  } else {
+    int64_t gy = (rows + kTileRows - 1) / kTileRows;
+    if (gy > 65535) gy = 65535;
+    const dim3 grid((unsigned)gx, (unsigned)gy);
+    gather_cols_kernel<E, VL, false><<<grid, kGcThreads, 0, stream>>>(
+        static_cast<const E*>(src), static_cast<E*>(dst), idx, rows, cols, count, out_vec_ok);
+  }
   return cudaGetLastError();
 }
 

@@ -24,8 +24,8 @@ cudaError_t channel_stats_finalize(const double* state, int64_t channels, float*
 cudaError_t gather_rows(const void* src, int elem_bytes, int64_t rows, int64_t cols, const int64_t* idx,
                         int64_t count, void* dst, cudaStream_t stream);
 
-// dst [rows, count] = src [rows, cols] columns idx; elem_bytes 2 or 4. experimental: the HOIST kernel (per-tile
-// offsets in registers, paired stores) where the output rows allow (not yet run on a GPU).
+// dst [rows, count] = src [rows, cols] columns idx; elem_bytes 2 or 4. experimental: the PLANNED kernel (capped grid,
+// per-lane offsets in registers, direct 16-byte copies for tiles of aligned runs; not yet run on a GPU).
 cudaError_t gather_cols(const void* src, int elem_bytes, int64_t rows, int64_t cols, const int64_t* idx,
                         int64_t count, void* dst, bool experimental, cudaStream_t stream);
 
