@@ -56,7 +56,7 @@ run() {
   [ $rc = 0 ] || { tail -n 6 "$report/$log" | cut -c1-220; status=1; }
 }
 
-run "attention sm90 self-test (mode on's kernel; overlap = the software-pipelined kernel (experimental); overlap tma = loaded by TMA, the default)" 50 \
+run "attention sm90 self-test (mode on's kernel; overlap tma = the software-pipelined kernel loaded by TMA, the default; overlap tma ping-pong = experimental, last)" 50 \
   attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
 run "2:4 sm90 self-test (mode on's dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA, the default)" 60 \
@@ -91,7 +91,7 @@ fi
 run "bench (sk_gpu_bench: GEMMs at 4096 out/in, attention; default dispatch)" 90 bench.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
 grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$report/bench.txt" | cut -c1-200
-# The same bench with every experimental variant (wide or decoupled 2:4, overlapped attention, deep tiny-token 2:4), L2
+# The same bench with every experimental variant (wide or decoupled 2:4, ping-pong attention, deep tiny-token 2:4), L2
 # flushed as above: compare its lines with the default run's.
 SPARSEKERNELS_HOPPER=experimental run "bench, experimental mode" 60 bench-experimental.txt "$build/sk_gpu_bench" \
   --bsr-densities 0.1 --shapes 4096x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096

@@ -67,8 +67,9 @@ cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stre
 // by cp.async copies of every thread or (tma) by the tensor-memory accelerator. With a.mask_bits set (a dense mask
 // bit-packed, nothing else masked; experimental) only the TMA kernel runs it: cudaErrorNotSupported, launching
 // nothing, where that kernel cannot (tma false, unaligned bases, maps the driver does not encode).
+// pingpong (TMA, no mask; experimental, session 18): the two warpgroups take turns issuing their MMAs.
 int attention_sm90_overlap_smem_bytes(int d);
-cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream);
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream, bool pingpong = false);
 
 }  // namespace skcuda
 

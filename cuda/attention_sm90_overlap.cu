@@ -33,6 +33,16 @@
 // per-tile skip, so patterns with many interior hidden tiles, such as packed documents, suit the MASKED kernel
 // better). Both run the non-finite V guard. Why: the MASKED kernel took 0.490 ms on the causal pattern given as a
 // mask where this kernel takes 0.352 for causal (H200, B2 H16 L4096 D128); SDPA took 0.904.
+// PINGPONG (the TMA kernel only; experimental, written in session 18 without a GPU, emulated): FlashAttention-3's
+// ping-pong between the two warpgroups. Without it a __syncthreads per tile holds them together: both issue their
+// QK at once, the tensor cores run the two QKs while neither warpgroup has softmax work (each waits for its own S),
+// and then both softmaxes run at once, against the two PVs only. H200: 482 TFLOP/s without causal masking at L 4096,
+// 49% of the tensor cores' peak, where the exponentials alone take half the MMA time of a tile. Here named barriers
+// order the MMA issue (warpgroup 0's QK and PV, then warpgroup 1's, then 0's of the next tile, ...), so that one
+// warpgroup's softmax runs while the other's MMAs do; the block barrier goes, and per ring stage an empty mbarrier
+// (every thread's arrival once its PV of the stage's tile retired) orders the refill, which thread 128 issues (the
+// lagging warpgroup's first thread: by then warpgroup 0 has let the stage go). Warpgroup 1 signals first so that
+// warpgroup 0 starts; warpgroup 0 takes warpgroup 1's last signal after the loop, so every arrival is met.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -58,6 +68,23 @@ namespace {
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr int kBK = 128;      // keys per tile, both head dims (as the verified kernel)
 constexpr int kStages = 3;    // K / V ring stages
+constexpr int kPingBar = 1;   // PINGPONG: named barriers kPingBar + wg (0 is __syncthreads')
+static_assert(AttSm90Cfg<64, kBK, kStages>::THREADS == 256 && AttSm90Cfg<128, kBK, kStages>::THREADS == 256,
+              "the ping-pong barriers count two warpgroups of 128");
+
+#if SK_SM90A
+// Named barrier kPingBar + g (g = 0 or 1, chosen at run time; immediate ids, so ptxas reserves two barriers, not all
+// 16) of 256 threads: bar.sync waits until 256 threads have arrived (its own warps included), bar.arrive adds its
+// warps without waiting. Both need the whole warp (bar is .aligned).
+__device__ __forceinline__ void named_bar_sync(int g) {
+  if (g == 0) asm volatile("bar.sync %0, %1;\n" ::"n"(kPingBar), "n"(256) : "memory");
+  else asm volatile("bar.sync %0, %1;\n" ::"n"(kPingBar + 1), "n"(256) : "memory");
+}
+__device__ __forceinline__ void named_bar_arrive(int g) {
+  if (g == 0) asm volatile("bar.arrive %0, %1;\n" ::"n"(kPingBar), "n"(256) : "memory");
+  else asm volatile("bar.arrive %0, %1;\n" ::"n"(kPingBar + 1), "n"(256) : "memory");
+}
+#endif
 
 #if SK_SM90A
 using namespace att90;
@@ -70,11 +97,12 @@ struct AttTmaMaps {
 
 // The kernel body, loaded by cp.async (TMA false) or by TMA from thread 0 (maps: the kernel parameter's address);
 // BITS: a.mask_bits / a.mask_classes hold a dense mask (see above).
-template <class T, class OutT, int D, bool TMA, bool BITS = false>
+template <class T, class OutT, int D, bool TMA, bool BITS = false, bool PINGPONG = false>
 __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale_log2, const AttTmaMaps* maps) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, kBK, kStages>;
   constexpr int BK = kBK;
+  static_assert(!PINGPONG || TMA, "the ping-pong ring is the TMA kernel's");
   extern __shared__ uint8_t smem_raw[];
   const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // swizzle atoms need 1024-byte alignment
   const uint32_t sQ = base + C::Q_OFF, sK = base + C::K_OFF, sV = base + C::V_OFF;
@@ -109,6 +137,7 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
   const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);  // this thread's rows: row_g and row_g + 8
 
   const uint32_t full = base + C::BAR_OFF;  // TMA: per ring stage, its tile's boxes landed (+ 8 * stage)
+  const uint32_t empty = full + kStages * 8;  // PINGPONG: per ring stage, every thread done with its tile
   const int q_row = att90t_q_row<C>(q_base, q0);
   const int64_t kv_head = kv_base;  // a lambda may not capture a structured binding before C++20
   // TMA, thread 0 only: tile kt's K and V boxes (and Q's with the first tile) into `stage`, on its full barrier.
@@ -125,11 +154,15 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
   };
   if constexpr (TMA) {
     if (tid == 0) {
-      init_tma_ring(full, 0, kStages, 0);  // full barriers only: the block barrier frees a stage
+      // full barriers only where the block barrier frees a stage; PINGPONG: empty ones of every thread too
+      init_tma_ring(full, empty, kStages, PINGPONG ? C::THREADS : 0);
       if (lo < hi) issue(lo, 0, true);
       if (lo + 1 < hi) issue(lo + 1, 1, false);
     }
     __syncthreads();  // the initialised barriers, visible to every waiter
+    if constexpr (PINGPONG) {
+      if (wg == 1) named_bar_arrive(0);  // warpgroup 0 issues first
+    }
   } else {
     // Prologue: Q with tile lo (one cp.async group), tile lo + 1 (the next); groups stay one per tile, empty where
     // there is no tile, so that "tile t has landed" is always wait_group 1.
@@ -162,6 +195,7 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
 #pragma unroll
     for (int j = 0; j < C::NS; ++j) s[j] = 0.f;
     pin(s);
+    if constexpr (PINGPONG) named_bar_sync(wg);  // this warpgroup's turn to issue
     sm90::wgmma_fence();  // s zeroed, and P / the rescaled O of the previous iteration, by ordinary instructions
     qk_mma<T, C>(s, sQ, sK + stage * C::KV_BYTES, wg);
     sm90::wgmma_commit();
@@ -169,8 +203,10 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
       sm90::wgmma_fence();  // ptxas asks for one here too (C7519: it injected it when it was missing)
       pv_mma<T, C>(o, p, sV + prev * C::KV_BYTES);
       sm90::wgmma_commit();
+      if constexpr (PINGPONG) named_bar_arrive(wg ^ 1);  // the other's turn
       sm90::wgmma_wait<1>();  // the QK group (committed first) has retired; the PV may still run
     } else {
+      if constexpr (PINGPONG) named_bar_arrive(wg ^ 1);
       sm90::wgmma_wait<0>();
     }
     pin(s);
@@ -212,11 +248,22 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
     }
     pack_p<T, C>(p, s);
 
-    // Every warpgroup's PV of tile kt - 1 has retired (each waited above): its stage takes tile kt + 2.
-    __syncthreads();
-    if constexpr (TMA) {
+    if constexpr (PINGPONG) {
+      // This thread's PV of tile kt - 1 retired above: its stage is free as far as this thread goes. Thread 128 (of
+      // warpgroup 1, which issues second) refills it with tile kt + 2 once every thread has let it go, the ((i-1)/3)th
+      // release of that stage; tile kt + 2 of the first iteration goes to the stage no tile has used yet.
+      if (i > 0) mbar_arrive(empty + 8 * prev);
+      if (tid == C::THREADS / 2 && kt + 2 < hi) {
+        if (i > 0) mbar_wait_or_trap(empty + 8 * prev, ((i - 1) / kStages) & 1);
+        issue(kt + 2, prev, false);
+      }
+      __syncwarp();  // the warp whole again before the next named barrier
+    } else if constexpr (TMA) {
+      // Every warpgroup's PV of tile kt - 1 has retired (each waited above): its stage takes tile kt + 2.
+      __syncthreads();
       if (tid == 0 && kt + 2 < hi) issue(kt + 2, prev, false);
     } else {
+      __syncthreads();  // as above
       if (kt + 2 < hi) load_kv<C>(K, V, sK, sV, tid, klen, kv_base, kt + 2, prev);
       cp_async_commit();
     }
@@ -231,6 +278,9 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
     sm90::wgmma_wait<0>();
 #pragma unroll
     for (int db = 0; db < C::DB; ++db) pin(o[db]);
+  }
+  if constexpr (PINGPONG) {
+    if (wg == 0) named_bar_sync(0);  // warpgroup 1's last signal: no arrival left unmet
   }
   // cp.async: only empty groups can pend here; no copy may target shared memory when the block exits. TMA: every
   // tile issued was waited for above.
@@ -251,10 +301,10 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
   overlap_body<T, OutT, D, false>(a, scale_log2, nullptr);
 }
 
-template <class T, class OutT, int D, bool BITS>
+template <class T, class OutT, int D, bool BITS, bool PINGPONG = false>
 __global__ void __launch_bounds__(256, 1)
     attention_sm90_overlap_tma_kernel(const AttentionArgs a, float scale_log2, const __grid_constant__ AttTmaMaps maps) {
-  overlap_body<T, OutT, D, true, BITS>(a, scale_log2, &maps);
+  overlap_body<T, OutT, D, true, BITS, PINGPONG>(a, scale_log2, &maps);
 }
 
 template <class T, class OutT, int D>
@@ -272,7 +322,7 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
 // row coordinates and a driver that encodes the maps; otherwise the cp.async kernel runs, or, for a bit-packed mask
 // (which only the TMA kernel takes), nothing: cudaErrorNotSupported tells attention_sm90 to run the MASKED kernel.
 template <class T, class OutT, int D>
-cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
+cudaError_t launch_tma(const AttentionArgs& a, bool pingpong, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK, kStages>;
   const bool bits = a.mask_bits != nullptr;
   const int64_t qrows = (int64_t)a.batch * a.hq * a.lq, kvrows = (int64_t)a.batch * a.hkv * a.lk;
@@ -285,7 +335,10 @@ cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.k, a.k, bf16, att90t_map<C>(kvrows, C::BK));
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.v, a.v, bf16, att90t_map<C>(kvrows, C::BK));
   if (e != cudaSuccess) return bits ? cudaErrorNotSupported : launch<T, OutT, D>(a, stream);
-  auto kern = bits ? attention_sm90_overlap_tma_kernel<T, OutT, D, true> : attention_sm90_overlap_tma_kernel<T, OutT, D, false>;
+  // PINGPONG for unmasked calls only (the bit-packed mask keeps the plain ring: two experiments, measured apart)
+  auto kern = bits       ? attention_sm90_overlap_tma_kernel<T, OutT, D, true>
+              : pingpong ? attention_sm90_overlap_tma_kernel<T, OutT, D, false, true>
+                         : attention_sm90_overlap_tma_kernel<T, OutT, D, false>;
   e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)((int64_t)att90_num_qblocks(a.lq) * a.batch * a.hq));  // att90_cta_at order
@@ -294,16 +347,17 @@ cudaError_t launch_tma(const AttentionArgs& a, cudaStream_t stream) {
 }
 
 template <class T, class OutT>
-cudaError_t dispatch_d(const AttentionArgs& a, bool tma, cudaStream_t stream) {
+cudaError_t dispatch_d(const AttentionArgs& a, bool tma, bool pingpong, cudaStream_t stream) {
   if (a.mask_bits != nullptr && !tma) return cudaErrorNotSupported;  // the bit-packed mask: TMA kernel only
-  if (a.d == 64) return tma ? launch_tma<T, OutT, 64>(a, stream) : launch<T, OutT, 64>(a, stream);
-  if (a.d == 128) return tma ? launch_tma<T, OutT, 128>(a, stream) : launch<T, OutT, 128>(a, stream);
+  if (a.d == 64) return tma ? launch_tma<T, OutT, 64>(a, pingpong, stream) : launch<T, OutT, 64>(a, stream);
+  if (a.d == 128) return tma ? launch_tma<T, OutT, 128>(a, pingpong, stream) : launch<T, OutT, 128>(a, stream);
   return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
 }
 
 template <class T>
-cudaError_t dispatch_out(const AttentionArgs& a, bool tma, cudaStream_t stream) {
-  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, tma, stream) : dispatch_d<T, T>(a, tma, stream);
+cudaError_t dispatch_out(const AttentionArgs& a, bool tma, bool pingpong, cudaStream_t stream) {
+  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, tma, pingpong, stream)
+                                   : dispatch_d<T, T>(a, tma, pingpong, stream);
 }
 
 }  // namespace
@@ -314,8 +368,9 @@ int attention_sm90_overlap_smem_bytes(int d) {
   return 0;
 }
 
-cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream) {
-  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, tma, stream) : dispatch_out<__nv_bfloat16>(a, tma, stream);
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream, bool pingpong) {
+  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, tma, pingpong, stream)
+                                 : dispatch_out<__nv_bfloat16>(a, tma, pingpong, stream);
 }
 
 }  // namespace skcuda

@@ -124,14 +124,15 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  *   SK_HOPPER_ON: the Hopper kernels loaded by cp.async, the default before (sk_attention's only for causal and key
  *     length masks);
  *   SK_HOPPER_EXPERIMENTAL: candidates, some measured and not promoted, kept for comparison: sk_sparse24_gemm's
- *     deeper tiny-token pipelines on any device whose shared memory takes them; sk_attention's software-pipelined
- *     kernel loaded by cp.async (masks as in SK_HOPPER_TMA); sk_dense_gemm's in-flight version at every size;
- *     sk_sparse24_gemm's 256-row TMA kernel on persistent CTAs where the grid fills the SMs (else the 128-row TMA
- *     kernel); sk_bsr_gemm's persistent TMA kernel with 256 tokens per item; sk_gather_cols with per-tile offsets
- *     in registers and paired stores (all three verified on an H200 in session 16, none faster: within 1% / 1% /
- *     slower, 0.088 ms against 0.074); and, not yet run on a GPU, sk_attention's dense mask alone (no bias, window
- *     or head mask) on the software-pipelined TMA kernel; the cp.async 2:4 and BSR variants the TMA ones beat stay
- *     reachable through the _variant entry points;
+ *     deeper tiny-token pipelines on any device whose shared memory takes them; sk_dense_gemm's in-flight version at
+ *     every size; sk_sparse24_gemm's 256-row TMA kernel on persistent CTAs where the grid fills the SMs (else the
+ *     128-row TMA kernel); sk_bsr_gemm's persistent TMA kernel with 256 tokens per item (both verified on an H200 in
+ *     session 16, neither faster: within 1%); and, not yet run on a GPU: sk_attention's dense mask alone (no bias,
+ *     window or head mask) on the software-pipelined TMA kernel, and its unmasked calls on that kernel with the
+ *     two warpgroups in ping-pong (session 18; masks as in SK_HOPPER_TMA); sk_gather_cols with a capped grid,
+ *     per-lane offsets in registers and direct 16-byte copies of aligned runs (session 18, replacing the per-tile
+ *     offsets of session 12, which measured slower: 0.088 ms against 0.074); the cp.async 2:4 and BSR variants the
+ *     TMA ones beat stay reachable through the _variant entry points;
  *   SK_HOPPER_OFF: always mma.sync; SK_HOPPER_QUERY: leave it.
  * The start value comes from $SPARSEKERNELS_HOPPER (off|on|experimental|tma or 0|1|2|3; unset or anything else: tma).
  * Writes the mode before the call to *previous when previous is not NULL. Returns SK_OK or SK_ERR_INVALID_ARGUMENT. */

@@ -127,7 +127,8 @@ struct Prob {
   std::vector<int32_t> klen;  // empty: none
   // 0: the lockstep pipeline (a __syncthreads per tile); 1-3: the decoupled (mbarrier) pipeline with warpgroup 0
   // running ahead as far as the barriers allow, warpgroup 1 ahead, or the two alternating step by step; 4: the
-  // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only); 5: the same loaded by TMA
+  // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only); 5: the same loaded by TMA;
+  // 6-8: that TMA kernel with its warpgroups in ping-pong (PINGPONG): warpgroup 0 ahead, 1 ahead, a random order
   int pipeline = 0;
   // MASKED kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
@@ -419,6 +420,113 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
       for (int wg = 0; wg < 2; ++wg) pv(wg, prev_p[wg], (hi - 1 - lo) % 3, hi - 1);
     if (!tma) wait_all(0);
     EMU_CHECK(!blk.any_inflight(), "overlap kernel: a copy still in flight when the CTA exits");
+  } else if (p.pipeline >= 6) {
+    // attention_sm90_overlap.cu's PINGPONG ring (TMA, unmasked): no block barrier per tile. Per warpgroup and tile i:
+    // the full barrier of the tile's stage and this warpgroup's named barrier (the other's signal); S issued and
+    // retired, the previous tile's PV issued, the signal to the other; the softmax; the PV retires, its V read only
+    // now (the latest the hardware may read it, so an early refill of its stage is caught); O rescaled, P packed;
+    // each thread's arrival on the empty barrier of the previous tile's stage; thread 128 (warpgroup 1) then waits
+    // for that stage's release by all 256 threads and refills it with tile kt + 2. Schedules (below): warpgroup 0
+    // ahead, warpgroup 1 ahead, random; a state where neither can move is a deadlock, and every named-barrier
+    // arrival must be met by the end.
+    EMU_CHECK(!masked && STAGES == 3, "ping-pong: unmasked calls on the 3-stage ring");
+    std::vector<emu::Mbarrier> full(3), empty(3);
+    for (auto& f : full) f.expected = 1;
+    for (auto& e : empty) e.expected = C::THREADS;
+    const TmaMap2d qmap = att90t_map<C>((int64_t)p.B * p.Hq * p.Lq, C::BQ),
+                   kvmap = att90t_map<C>((int64_t)p.B * p.Hkv * p.Lk, C::BK);
+    auto issue = [&](int kt, int stage, bool with_q, int tid) {
+      int bytes = 0;
+      for (int db = 0; db < C::DB; ++db) {
+        if (with_q)
+          bytes += tma_box_load(blk, tid, C::Q_OFF + db * C::Q_DBLOCK, p.q, qmap, 64 * db,
+                                att90t_q_row<C>(q_base, q0), QTAG);
+        const int row = att90t_kv_row<C>(kv_base, kt);
+        bytes += tma_box_load(blk, tid, C::K_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.k, kvmap, 64 * db, row,
+                              kt);
+        bytes += tma_box_load(blk, tid, C::V_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.v, kvmap, 64 * db, row,
+                              kt);
+      }
+      EMU_CHECK(bytes == 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0), "TMA tile %d: %d bytes, expect_tx says %d", kt,
+                bytes, 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0));
+      full[(size_t)stage].arrive_on_copies(blk, tid);
+    };
+    if (lo < hi) issue(lo, 0, true, 0);
+    if (lo + 1 < hi) issue(lo + 1, 1, false, 0);
+    const int n = hi - lo;
+    struct Wg {
+      int i = 0, phase = 0;  // phase 0: start; 1: turn and issue; 2: softmax, PV retired; 3: refill; 4: after the loop
+      bool done = false;
+      PRegs prev_p;
+      Scores s;
+      float alpha[128][2];
+    } st[2];
+    int arrivals[2] = {0, 0}, syncs[2] = {0, 0};  // per named barrier kPingBar + g: signals given, waits passed
+    auto step = [&](int wg) -> bool {
+      Wg& w = st[wg];
+      if (w.done) return false;
+      const int i = w.i, kt = lo + i, stage = i % 3, prev = (i + 2) % 3;
+      switch (w.phase) {
+        case 0:
+          if (wg == 1) ++arrivals[0];  // warpgroup 0 issues first
+          w.phase = n > 0 ? 1 : 4;
+          return true;
+        case 1:
+          if (!full[(size_t)stage].passed((i / 3) & 1) || arrivals[wg] <= syncs[wg]) return false;
+          ++syncs[wg];
+          w.s = qk_scaled(wg, kt, stage);
+          ++arrivals[wg ^ 1];
+          w.phase = 2;
+          return true;
+        case 2:
+          softmax(wg, w.s, w.alpha);
+          if (i > 0) pv(wg, w.prev_p, prev, kt - 1);
+          rescale(wg, w.alpha);
+          w.prev_p = pack(w.s);
+          if (i > 0)
+            for (int t = 0; t < 128; ++t) empty[(size_t)prev].arrive(blk);
+          if (wg == 1 && kt + 2 < hi) {
+            w.phase = 3;
+          } else {
+            w.phase = ++w.i < n ? 1 : 4;
+          }
+          return true;
+        case 3:
+          if (i > 0 && !empty[(size_t)prev].passed(((i - 1) / 3) & 1)) return false;
+          issue(kt + 2, prev, false, 128);
+          w.phase = ++w.i < n ? 1 : 4;
+          return true;
+        default:
+          if (wg == 0 && arrivals[0] <= syncs[0]) return false;  // warpgroup 1's last signal
+          if (wg == 0) ++syncs[0];
+          if (n > 0) pv(wg, w.prev_p, (hi - 1 - lo) % 3, hi - 1);
+          w.done = true;
+          return true;
+      }
+    };
+    // Schedules 0 and 1: one warpgroup as far as it can go, the other a single step whenever it is stuck (so the
+    // ahead one issues, retires and refills between two steps of the other); 2: random single steps, seeded per CTA.
+    const int order = p.pipeline - 6;
+    std::mt19937 pick((uint32_t)(bx * 7919 + bh * 104729 + 17));
+    while (!st[0].done || !st[1].done) {
+      const int first = order == 0 ? 0 : order == 1 ? 1 : (int)(pick() & 1);
+      bool moved = false;
+      for (int k = 0; k < 2 && !moved; ++k) {
+        const int wg = (first + k) % 2;
+        if (order < 2 && k == 0) {
+          while (step(wg)) moved = true;
+        } else {
+          moved = step(wg);
+        }
+      }
+      EMU_CHECK(moved, "ping-pong deadlock in CTA %d/%d: warpgroups at tiles %d (phase %d) and %d (phase %d) of %d",
+                bx, bh, st[0].i, st[0].phase, st[1].i, st[1].phase, n);
+      if (!moved) break;
+    }
+    EMU_CHECK(arrivals[0] == syncs[0] && arrivals[1] == syncs[1],
+              "ping-pong: named barrier signals %d / %d against waits %d / %d at the end", arrivals[0], arrivals[1],
+              syncs[0], syncs[1]);
+    EMU_CHECK(!blk.any_inflight(), "ping-pong kernel: a copy still in flight when the CTA exits");
   } else if (p.pipeline == 0) {
     if (lo < hi) {
       load_q_threads(0, C::THREADS);
@@ -809,11 +917,18 @@ int main() {
   // Every case under the lockstep pipeline and the decoupled one's three schedules.
   // Cases without windows, dense masks, bias or head masks also through the software-pipelined kernel.
   auto go = [&](const Prob& p0, const char* name) {
-    static const char* const tags[] = {"", " [decoupled, wg0 ahead]", " [decoupled, wg1 ahead]",
-                                       " [decoupled, alternating]", " [overlap]", " [overlap, TMA]"};
+    static const char* const tags[] = {"",
+                                       " [decoupled, wg0 ahead]",
+                                       " [decoupled, wg1 ahead]",
+                                       " [decoupled, alternating]",
+                                       " [overlap]",
+                                       " [overlap, TMA]",
+                                       " [overlap, TMA, ping-pong, wg0 ahead]",
+                                       " [overlap, TMA, ping-pong, wg1 ahead]",
+                                       " [overlap, TMA, ping-pong, random]"};
     const bool masked = !p0.mask.empty() || !p0.bias.empty() || !p0.hmask.empty() || p0.wl != -1 || p0.wr != -1;
     const bool mask_only = !p0.mask.empty() && p0.bias.empty() && p0.hmask.empty() && p0.wl == -1 && p0.wr == -1;
-    for (int pipeline = 0; pipeline < (masked && !mask_only ? 4 : 6); ++pipeline) {
+    for (int pipeline = 0; pipeline < (masked && !mask_only ? 4 : masked ? 6 : 9); ++pipeline) {
       if (mask_only && pipeline == 4) continue;  // a dense mask reaches the overlap kernel only by TMA
       Prob p = p0;
       p.pipeline = pipeline;
