@@ -180,8 +180,8 @@ public final class AttentionMask {
     public void check(int batch, int heads, int lq, int lk) {
         if (keyLengths != null) {
             if (keyLengths.length != batch) {
-                throw new IllegalArgumentException("keyLengths: expected " + batch + " entries (batch) but got "
-                        + keyLengths.length);
+                throw new IllegalArgumentException("keyLengths: expected " + batch + (batch == 1 ? " entry" : " entries")
+                        + " (one per batch entry) but got " + keyLengths.length);
             }
             for (int b = 0; b < batch; b++) {
                 if (keyLengths[b] > lk) {

@@ -124,6 +124,7 @@ public final class BlockSparseMatrix implements AutoCloseable {
             throw new IllegalArgumentException("values: expected " + expected + " elements but got "
                     + (values == null ? "null" : values.length));
         }
+        ValuesInDType.check("values", dtype, values);
         return new BlockSparseMatrix(rows, cols, blockRows, blockCols, dtype, rowPointers.clone(),
                 columnIndices.clone(), values.clone());
     }

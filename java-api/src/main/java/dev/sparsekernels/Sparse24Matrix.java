@@ -73,6 +73,7 @@ public final class Sparse24Matrix implements AutoCloseable {
             throw new IllegalArgumentException("indices: expected " + ((long) rows * stride) + " bytes but got "
                     + (indices == null ? "null" : indices.length));
         }
+        ValuesInDType.check("values", dtype, values);
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < cols / 4; g++) {
                 int nib = nibble(indices, stride, r, g);
@@ -88,6 +89,10 @@ public final class Sparse24Matrix implements AutoCloseable {
     /** Throws NotSparse24Exception at the first group of 4 with more than 2 non-zeros. */
     public static void validate(float[] w, int rows, int cols) {
         checkDims(rows, cols);
+        if (w == null || w.length != (long) rows * cols) {
+            throw new IllegalArgumentException("w: expected " + ((long) rows * cols) + " elements (" + rows + " x "
+                    + cols + ") but got " + (w == null ? "null" : w.length));
+        }
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < cols / 4; g++) {
                 int base = r * cols + 4 * g;

@@ -77,7 +77,12 @@ public final class Tensor implements AutoCloseable {
                     + " elements) but got " + buffer.order());
         }
         long[] s = checkShape(shape);
-        long bytes = Math.multiplyExact(elementCount(s), (long) dtype.byteSize());
+        long count = elementCount(s);
+        if (count > Long.MAX_VALUE / dtype.byteSize()) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(s) + ": " + count + " " + dtype
+                    + " elements overflow a byte count");
+        }
+        long bytes = count * dtype.byteSize();
         if (buffer.remaining() != bytes) {
             throw new IllegalArgumentException("buffer: expected " + bytes + " bytes remaining for " + dtype + " "
                     + Arrays.toString(s) + " but got " + buffer.remaining());

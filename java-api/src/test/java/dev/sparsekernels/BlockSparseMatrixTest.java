@@ -145,4 +145,19 @@ class BlockSparseMatrixTest {
             }
         }
     }
+
+    /** Found by a robustness sweep (session 18): a null dtype was accepted, and F16 values the dtype cannot hold. */
+    @Test
+    void fromArraysRefusesAMissingDtypeAndValuesTheDtypeCannotHold() {
+        float[] one = new float[16 * 16];
+        one[3] = 1.0001f;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BlockSparseMatrix.fromArrays(
+                null, 16, 16, 16, 16, new int[] {0, 1}, new int[] {0}, new float[256]));
+        assertTrue(e.getMessage().startsWith("dtype:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BlockSparseMatrix.fromArrays(
+                DType.F16, 16, 16, 16, 16, new int[] {0, 1}, new int[] {0}, one));
+        assertTrue(e.getMessage().contains("values[3]: 1.0001 is not exactly representable in f16"), e.getMessage());
+        assertEquals(DType.F32, BlockSparseMatrix.fromArrays(DType.F32, 16, 16, 16, 16, new int[] {0, 1},
+                new int[] {0}, one).dtype());
+    }
 }

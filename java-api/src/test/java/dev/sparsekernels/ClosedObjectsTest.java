@@ -97,4 +97,25 @@ class ClosedObjectsTest {
         m.close();
         assertEquals(1, closes[0]);
     }
+
+    /** As the CUDA backend: a closed CPU backend refuses work (it had kept computing), and still describes itself. */
+    @Test
+    void aClosedCpuBackendRefusesWorkButKeepsItsDescription() {
+        Kernels k = Kernels.cpu(1);
+        Tensor x = Tensor.of(new float[8], 1, 8);
+        Tensor w = Tensor.of(new float[16], 2, 8);
+        Tensor q = Tensor.of(new float[8], 1, 1, 1, 8);
+        assertEquals(1, k.linear(x, w, null).shape()[0]); // works while open
+        k.close();
+        Map<String, Executable> calls = new LinkedHashMap<>();
+        calls.put("linear", () -> k.linear(x, w, null));
+        calls.put("attention", () -> k.attention(q, q, q, null, null));
+        calls.put("gatherRows", () -> k.gatherRows(w, new int[] {0}));
+        calls.put("gatherColumns", () -> k.gatherColumns(w, new int[] {0}));
+        calls.put("channelStatistics", () -> k.channelStatistics(x));
+        calls.put("threads", () -> ((dev.sparsekernels.backend.CpuBackend) k).threads());
+        assertAllClosed(calls);
+        assertTrue(k.describe().startsWith("cpu"));
+        k.close(); // again: harmless
+    }
 }

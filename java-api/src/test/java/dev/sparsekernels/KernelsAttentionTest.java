@@ -88,9 +88,13 @@ class KernelsAttentionTest {
                     .contains("Q: expected rank 4 [B, Hq, Lq, D] but got shape [6, 4, 8]"));
             assertTrue(bad(() -> cpu.attention(null, k2, k2, null, null)).getMessage().contains("Q: expected"));
             assertTrue(bad(() -> cpu.attention(q, k2, k2, null, Double.NaN)).getMessage().contains("scale"));
+            // finite doubles that are infinity or zero as the float the kernels scale by
+            assertTrue(bad(() -> cpu.attention(q, k2, k2, null, 1e300)).getMessage().contains("scale"));
+            assertTrue(bad(() -> cpu.attention(q, k2, k2, null, -3.5e38)).getMessage().contains("float range"));
+            assertTrue(bad(() -> cpu.attention(q, k2, k2, null, 1e-50)).getMessage().contains("scale"));
             // masks that do not fit
             assertTrue(bad(() -> cpu.attention(q, k2, k2, AttentionMask.builder().keyLengths(5, 5).build(), null))
-                    .getMessage().contains("keyLengths: expected 1 entries (batch) but got 2"));
+                    .getMessage().contains("keyLengths: expected 1 entry (one per batch entry) but got 2"));
             assertTrue(bad(() -> cpu.attention(q, k2, k2, AttentionMask.builder().keyLengths(6).build(), null))
                     .getMessage().contains("keyLengths[0]: expected 0..5 (Lk) but got 6"));
             assertTrue(bad(() -> cpu.attention(q, k2, k2,

@@ -64,4 +64,16 @@ class SizeOverflowTest {
             refusedCheaply("linear output [70000, 40000]", () -> k.linear(x, w, null), "2^31-1");
         }
     }
+
+    /** Found by a robustness sweep (session 18): these threw ArithmeticException from an exact multiply. */
+    @Test
+    void wrappedBuffersAndHeadPlansWhoseSizesOverflowAreRefusedByName() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        refusedCheaply("wrap [2^62] F32: bytes overflow a long", () -> Tensor.wrap(b, DType.F32, 1L << 62),
+                "overflow a byte count");
+        refusedCheaply("channel plan of 65536 heads of 65536", () -> dev.sparsekernels.channels.ChannelPlan
+                .keepHeads(65536, 65536, 0), "heads x headDim");
+        refusedCheaply("head plan of 65536 query heads of 65536", () -> dev.sparsekernels.channels.AttentionHeadPlan
+                .keepGroups(65536, 65536, 65536, 0), "queryHeads x headDim");
+    }
 }

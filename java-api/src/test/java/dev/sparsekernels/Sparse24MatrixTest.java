@@ -128,4 +128,34 @@ class Sparse24MatrixTest {
             }
         }
     }
+
+    /** Found by a robustness sweep (session 18): these slipped through or failed with the wrong exception. */
+    @Test
+    void buildersRefuseMissingDtypesShortArraysValuesTheDtypeCannotHoldAndBadNorms() {
+        byte[] idx = {(byte) 0x04};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sparse24Matrix.fromCompressed(null, 1, 4, new float[] {1, 2}, idx));
+        assertTrue(e.getMessage().startsWith("dtype:"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Sparse24Matrix.fromCompressed(DType.F16, 1, 4, new float[] {1.0001f, 0.1f}, idx));
+        assertTrue(e.getMessage().contains("values[0]: 1.0001 is not exactly representable in f16"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Sparse24Matrix.fromCompressed(DType.BF16, 1, 4, new float[] {1f, 1.001f}, idx));
+        assertTrue(e.getMessage().contains("values[1]"), e.getMessage());
+        // values the dtype holds (and NaN) pass
+        assertEquals(DType.F16, Sparse24Matrix.fromCompressed(DType.F16, 1, 4, new float[] {1.5f, Float.NaN}, idx)
+                .dtype());
+        e = assertThrows(IllegalArgumentException.class, () -> Sparse24Matrix.validate(new float[3], 1, 4));
+        assertTrue(e.getMessage().contains("w: expected 4 elements (1 x 4) but got 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Sparse24Matrix.validate(null, 1, 4));
+        try (Tensor w = Tensor.of(new float[] {1, 2, 3, 4}, 1, 4)) {
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Sparse24Matrix.prune(w, new float[] {1, -1, 1, 1}));
+            assertTrue(e.getMessage().contains("inputNorm[1]: expected a finite norm >= 0 but got -1.0"),
+                    e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Sparse24Matrix.prune(w, new float[] {1, 1, Float.NaN, 1}));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Sparse24Matrix.prune(w, new float[] {1, 1, 1, Float.POSITIVE_INFINITY}));
+        }
+    }
 }

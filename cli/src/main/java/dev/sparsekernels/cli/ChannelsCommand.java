@@ -10,6 +10,7 @@ import dev.sparsekernels.io.NpyArray;
 import dev.sparsekernels.prune.ChannelCriterion;
 import dev.sparsekernels.prune.ChannelPruner;
 import dev.sparsekernels.prune.KeepAmount;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -124,7 +125,15 @@ final class ChannelsCommand implements Callable<Integer> {
                 }
             }
             ChannelPlan plan = ChannelPruner.plan(c, tw1, tw2, stats, amount, multiple, headDim);
-            Files.createDirectories(outDir);
+            try {
+                Files.createDirectories(outDir);
+            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.AccessDeniedException e) {
+                throw e; // said as such by Failures: "exists and is not a directory", "permission denied"
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--out-dir " + outDir + ": cannot create the directory ("
+                        + e.getClass().getSimpleName().replace("Exception", "") + ": "
+                        + (e.getMessage() == null ? "" : e.getMessage()) + ")", e);
+            }
             try (CompactedLayers r = plan.apply(tw1, tb1, tw2, tb2, comp ? stats.mean() : null);
                     Tensor zb1 = r.b1() == null ? Tensor.allocate(DType.F32, plan.keptCount()) : null;
                     Tensor zb2 = r.b2() == null ? Tensor.allocate(DType.F32, out) : null) {

@@ -59,6 +59,9 @@ final class Failures {
         if (e instanceof NotDirectoryException) {
             return "not a directory: " + file;
         }
+        if (file == null || file.isEmpty()) { // the JDK's message would start with ": "
+            return "'' (an empty path): " + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason());
+        }
         return e.getMessage();
     }
 

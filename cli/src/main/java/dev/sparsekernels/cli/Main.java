@@ -41,7 +41,9 @@ public final class Main implements Runnable {
             return Failures.report(ex, verbose, commandLine.getErr());
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("error: " + Failures.oneLine(ex.getMessage()));
+            // some picocli messages (argument groups) carry their own "Error: " prefix: one prefix is enough
+            String m = Failures.oneLine(ex.getMessage());
+            ex.getCommandLine().getErr().println("error: " + (m.startsWith("Error: ") ? m.substring(7) : m));
             return EXIT_BAD_INPUT;
         });
         try {

@@ -26,6 +26,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        String d = device == null ? "" : device.trim().toLowerCase(java.util.Locale.ROOT);
+        // the CPU twin against itself would pass every case and prove nothing; auto may pick the CPU too
+        if (!d.equals("cuda") && !d.startsWith("cuda:")) {
+            throw new IllegalArgumentException("--device: expected cuda or cuda:N (the device whose kernels are"
+                    + " checked against the CPU twin) but got '" + device + "'");
+        }
         try (Kernels dev = Backends.open(device); Kernels cpu = Kernels.cpu()) {
             out.println("device: " + dev.describe());
             List<TwinCheck.Result> results = TwinCheck.run(dev, cpu, seed);

@@ -137,7 +137,7 @@ class AttentionCommandTest extends CliHarness {
         assertBad(x, "--key-lengths");
         x = new ArrayList<>(a);
         x.addAll(List.of("--key-lengths", save("l2.npy", NpyArray.ofInts(new int[] {1, 2, 3}, 3)).toString()));
-        assertBad(x, "--key-lengths: expected 2 entries (batch) but got 3");
+        assertBad(x, "--key-lengths: expected 2 entries (one per batch entry) but got 3");
         x = new ArrayList<>(a);
         x.addAll(List.of("--key-lengths", save("l3.npy", NpyArray.ofInts(new int[] {1, 12}, 2)).toString()));
         assertBad(x, "--key-lengths[1]: expected 0..11 (Lk) but got 12");

@@ -182,8 +182,16 @@ class BadInputExitsTwoInOneLineTest extends CliHarness {
                 "--head-dim", "0", "--out-dir", p("out")},
             {"not a directory", "channels", "--w1", p("w1.npy"), "--w2", p("w2.npy"), "--keep", "0.5", "--criterion",
                 "l1", "--out-dir", p("x.npy")},
+            {"mutually exclusive", "channels", "--w1", p("w1.npy"), "--w2", p("w2.npy"), "--keep", "0.5",
+                "--keep-count", "3", "--criterion", "l1", "--out-dir", p("out")},
+            {"cannot create the directory", "channels", "--w1", p("w1.npy"), "--w2", p("w2.npy"), "--keep", "0.5",
+                "--criterion", "l1", "--out-dir", "/proc/sparsekernels-no-such-dir/out"},
+            {"an empty path", "gemm", "--format", "dense", "--w", p("w.npy"), "--x", p("x.npy"), "--device", "cpu",
+                "--out", ""},
             {"--suite", "bench", "--suite", "huge"},
             {"--device", "verify", "--device", "gpu"},
+            {"the device whose kernels are checked", "verify", "--device", "cpu"},
+            {"--device", "verify", "--device", "auto"},
             {"Unknown option", "demo", "--bogus"},
         };
         for (String[] c : cases) {
@@ -198,6 +206,7 @@ class BadInputExitsTwoInOneLineTest extends CliHarness {
         String[] lines = err.strip().split("\n");
         assertEquals(1, lines.length, () -> commandLine + "\none line expected: " + err);
         assertTrue(err.startsWith("error: "), () -> commandLine + ": " + err);
+        assertFalse(err.startsWith("error: Error"), () -> commandLine + ": one prefix: " + err);
         assertTrue(err.contains(mention), () -> commandLine + "\nstderr should mention '" + mention + "': " + err);
         assertFalse(err.contains("\tat ") || err.contains("Exception in thread"), () -> commandLine + ": " + err);
     }

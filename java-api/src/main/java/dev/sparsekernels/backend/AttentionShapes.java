@@ -56,11 +56,13 @@ public final class AttentionShapes {
         if (scale == null) {
             sc = (float) (1.0 / Math.sqrt(qs[3]));
         } else {
-            if (!Double.isFinite(scale) || scale == 0.0) {
-                throw new IllegalArgumentException("scale: expected a finite non-zero number or null (1/sqrt(D)) but"
-                        + " got " + scale);
-            }
             sc = (float) (double) scale;
+            // The kernels scale in float: a double that is finite but rounds to infinity or to zero there would give
+            // NaN or uniform weights, so the check is on the float the kernels get.
+            if (!Float.isFinite(sc) || sc == 0f) {
+                throw new IllegalArgumentException("scale: expected a finite non-zero number in float range (about"
+                        + " 1.4e-45 to 3.4e38 in magnitude) or null (1/sqrt(D)) but got " + scale);
+            }
         }
         AttentionMask m = mask == null ? AttentionMask.none() : mask;
         m.check((int) qs[0], (int) qs[1], (int) qs[2], (int) ks[2]);

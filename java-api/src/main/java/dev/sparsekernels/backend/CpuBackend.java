@@ -20,6 +20,7 @@ import dev.sparsekernels.cpu.Sparse24Gemm;
  */
 public final class CpuBackend implements Kernels {
     private final int threads;
+    private volatile boolean closed; // as the CUDA backend: a closed backend refuses work, so a use after close shows
     private final String reason;
 
     public CpuBackend(int threads, String reason) {
@@ -48,7 +49,9 @@ public final class CpuBackend implements Kernels {
         return Runtime.getRuntime().availableProcessors();
     }
 
+    /** The threads a call uses; refused once closed, as the model's direct CPU path asks it before each call. */
     public int threads() {
+        live();
         return threads;
     }
 
@@ -64,6 +67,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        live();
         int[] oi = LinearShapes.weightShape(w);
         LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
         float[] y = new float[s.tokens * s.out];
@@ -74,6 +78,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias) {
+        live();
         if (w == null) {
             throw new IllegalArgumentException("W: expected a 2:4 matrix but got null");
         }
@@ -86,6 +91,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public Tensor linear(Tensor x, BlockSparseMatrix w, Tensor bias) {
+        live();
         if (w == null) {
             throw new IllegalArgumentException("W: expected a block-sparse matrix but got null");
         }
@@ -101,6 +107,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public ChannelStatistics channelStatistics(Tensor activations) {
+        live();
         return new ChannelStatistics(channelsOf(activations), threads).accept(activations);
     }
 
@@ -121,6 +128,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public Tensor gatherRows(Tensor src, int[] idx) {
+        live();
         GatherArgs a = GatherArgs.check(src, idx, true);
         try (Tensor f = Tensor.of(Gather.rows(src.toFloatArray(), a.rows, a.cols, idx), idx.length, a.cols)) {
             return f.to(src.dtype()); // exact: the values came from src's dtype
@@ -129,6 +137,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public Tensor gatherColumns(Tensor src, int[] idx) {
+        live();
         GatherArgs a = GatherArgs.check(src, idx, false);
         try (Tensor f = Tensor.of(Gather.columns(src.toFloatArray(), a.rows, a.cols, idx), a.rows, idx.length)) {
             return f.to(src.dtype());
@@ -137,6 +146,7 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale) {
+        live();
         AttentionShapes s = AttentionShapes.check(q, k, v, mask, scale);
         float[] o = FlashAttention.attention(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), s.batch, s.hq,
                 s.hkv, s.lq, s.lk, s.d, s.mask, s.scale, threads);
@@ -145,7 +155,14 @@ public final class CpuBackend implements Kernels {
 
     @Override
     public void close() {
-        // nothing native to release: the thread pool is shared and daemon
+        // nothing native to release (the thread pool is shared and daemon); later calls are refused
+        closed = true;
+    }
+
+    private void live() {
+        if (closed) {
+            throw new IllegalStateException("CPU backend is closed");
+        }
     }
 
     @Override

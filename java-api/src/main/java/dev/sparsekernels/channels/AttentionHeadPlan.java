@@ -50,6 +50,10 @@ public final class AttentionHeadPlan {
         if (headDim < 1) {
             throw new IllegalArgumentException("headDim: expected >= 1 but got " + headDim);
         }
+        if ((long) queryHeads * headDim > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("queryHeads x headDim: expected at most " + Integer.MAX_VALUE
+                    + " channels but got " + queryHeads + " x " + headDim + " = " + (long) queryHeads * headDim);
+        }
         int[] groups = ChannelPlan.keep(kvHeads, keptGroups).kept(); // validates
         return new AttentionHeadPlan(queryHeads, kvHeads, headDim, groups);
     }

@@ -67,14 +67,18 @@ public final class ChannelPlan {
         if (headDim < 1) {
             throw new IllegalArgumentException("headDim: expected >= 1 but got " + headDim);
         }
+        if ((long) heads * headDim > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("heads x headDim: expected at most " + Integer.MAX_VALUE
+                    + " channels but got " + heads + " x " + headDim + " = " + (long) heads * headDim);
+        }
         ChannelPlan h = keep(heads, keptHeads); // validates the head indices
-        int[] ch = new int[Math.multiplyExact(h.kept.length, headDim)];
+        int[] ch = new int[h.kept.length * headDim];
         for (int i = 0; i < h.kept.length; i++) {
             for (int d = 0; d < headDim; d++) {
                 ch[i * headDim + d] = h.kept[i] * headDim + d;
             }
         }
-        return new ChannelPlan(Math.multiplyExact(heads, headDim), ch);
+        return new ChannelPlan(heads * headDim, ch);
     }
 
     /** Channels before removal. */

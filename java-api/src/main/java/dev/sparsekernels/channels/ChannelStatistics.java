@@ -133,6 +133,13 @@ public final class ChannelStatistics {
             throw new IllegalArgumentException("mean, m2: expected two arrays of the same non-zero length but got "
                     + (mean == null ? "null" : mean.length) + " and " + (m2 == null ? "null" : m2.length));
         }
+        for (int j = 0; j < m2.length; j++) {
+            // a sum of squared deviations: negative is impossible (NaN passes, as NaN activations leave it)
+            if (m2[j] < 0) {
+                throw new IllegalArgumentException("m2[" + j + "]: expected >= 0 (a sum of squared deviations) but got "
+                        + m2[j]);
+            }
+        }
         ChannelStatistics s = new ChannelStatistics(mean.length);
         s.count = count;
         System.arraycopy(mean, 0, s.mean, 0, mean.length);

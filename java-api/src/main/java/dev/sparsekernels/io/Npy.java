@@ -161,11 +161,16 @@ public final class Npy {
 
     // ---------------------------------------------------------------------------------------------- reading
 
+    /** The file's size, or -1 (unknown: read as a stream) for what is not a regular file, such as a pipe. */
     private static long fileSize(Path file, String name) throws IOException {
         if (Files.isDirectory(file)) {
             throw new NpyFormatException(name, "is a directory, not a .npy file");
         }
         try {
+            // A pipe (/dev/stdin, a shell's <(...)) reports size 0 whatever it carries
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                return -1;
+            }
             return Files.size(file);
         } catch (NoSuchFileException e) {
             throw new NpyFormatException(name, "file not found", e);

@@ -26,6 +26,13 @@ public final class Sparse24Pruner {
             throw new IllegalArgumentException("inputNorm: expected " + cols + " values (one per input) but got "
                     + (inputNorm == null ? "null" : inputNorm.length));
         }
+        for (int j = 0; j < cols; j++) {
+            // a norm is >= 0; a negative one would invert its column's ranking, a NaN one make it arbitrary
+            if (!(inputNorm[j] >= 0f) || inputNorm[j] == Float.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException("inputNorm[" + j + "]: expected a finite norm >= 0 but got "
+                        + inputNorm[j]);
+            }
+        }
         return select(w, rows, cols, inputNorm);
     }
 

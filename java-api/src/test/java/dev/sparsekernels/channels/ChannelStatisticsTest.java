@@ -212,4 +212,14 @@ class ChannelStatisticsTest {
             assertTrue(t.getMessage().contains(p), "'" + t.getMessage() + "' lacks '" + p + "'");
         }
     }
+
+    /** A sum of squared deviations cannot be negative (it gave a negative variance); NaN passes, as NaN inputs leave. */
+    @Test
+    void fromStateRefusesANegativeSumOfSquaredDeviations() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ChannelStatistics.fromState(3, new double[] {0, 0}, new double[] {1, -0.5}));
+        assertTrue(e.getMessage().contains("m2[1]: expected >= 0"), e.getMessage());
+        assertTrue(Double.isNaN(ChannelStatistics.fromState(3, new double[] {0}, new double[] {Double.NaN})
+                .variance()[0]));
+    }
 }

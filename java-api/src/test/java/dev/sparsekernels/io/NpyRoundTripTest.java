@@ -173,4 +173,31 @@ class NpyRoundTripTest {
         assertEquals(a, b);
         assertEquals(2, Npy.readHeader(new ByteArrayInputStream(bytes), "v2").majorVersion());
     }
+
+    /** A pipe reports size 0 whatever it carries: it is read as a stream, not refused as an empty file. */
+    @Test
+    void readsAnArrayFromANamedPipe() throws Exception {
+        Path fifo = dir.resolve("x.fifo");
+        Process mk;
+        try {
+            mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no mkfifo on this system: " + e.getMessage());
+            return;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo failed");
+        NpyArray sent = NpyArray.ofFloats(values(12), 3, 4);
+        Thread writer = new Thread(() -> {
+            try (java.io.OutputStream out = Files.newOutputStream(fifo)) {
+                Npy.write(out, sent);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        NpyArray got = Npy.read(fifo);
+        writer.join(10_000);
+        assertArrayEquals(new long[] {3, 4}, got.shape());
+        assertArrayEquals(values(12), got.toFloatArray());
+    }
 }
