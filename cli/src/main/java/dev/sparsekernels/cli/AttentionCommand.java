@@ -141,6 +141,9 @@ final class AttentionCommand implements Callable<Integer> {
         if (msg.startsWith("K:") || msg.startsWith("V:") || msg.startsWith("K, V:")) {
             return "--" + msg.toLowerCase(java.util.Locale.ROOT).charAt(0) + msg.substring(1);
         }
+        if (msg.startsWith("scale:")) { // the API's null is the option left out
+            return "--" + msg.replace(" or null (1/sqrt(D))", " (leave --scale out for 1/sqrt(D))");
+        }
         for (String[] p : new String[][] {{"keyLengths", "--key-lengths"}, {"mask:", "--mask:"},
                 {"bias:", "--bias:"}, {"headMask", "--head-mask"}}) {
             if (msg.startsWith(p[0])) {
