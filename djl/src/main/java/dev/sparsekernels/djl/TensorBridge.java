@@ -17,9 +17,9 @@ import java.nio.ByteOrder;
  * array is copied to the host first). When that buffer is direct, writable and the platform is little-endian, the
  * tensor is a {@link Tensor#wrap view} of it: no copy. Otherwise the bytes are copied once.
  *
- * <p>Tensor to NDArray: the tensor's direct buffer is handed to {@link NDManager#create(java.nio.Buffer, Shape,
- * DataType)}; the PyTorch engine builds its CPU tensor on that memory (from_blob) and keeps the buffer reachable for
- * the array's life, so there is no copy either. Other engines and GPU managers copy as they need.
+ * <p>Tensor to NDArray: one copy into memory the engine owns. Handing the tensor's buffer over without a copy (the
+ * PyTorch engine builds its tensor on it with from_blob) was the rule until session 18, but then only the array kept
+ * the buffer reachable, and a view of the array (reshape, a row) read freed memory once the array was closed.
  *
  * <p>bfloat16: DJL's PyTorch engine (0.36) reports bfloat16 tensors as UNKNOWN and aborts the JVM when asked to create
  * one, so on that engine only float32 and float16 pass; other engines may carry bfloat16.
@@ -113,9 +113,9 @@ public final class TensorBridge {
     }
 
     /**
-     * A new NDArray on manager holding the tensor's elements in dtype {@code type} (converted when the tensor's dtype
-     * differs: one copy). Without conversion, the PyTorch engine on the CPU takes over the tensor's buffer: the
-     * tensor may be closed afterwards, the array keeps the memory.
+     * A new NDArray on manager holding the tensor's elements in dtype {@code type}, in memory the engine owns (one
+     * copy, two when the dtype is converted): the tensor may be closed afterwards, and views of the array (reshape,
+     * slices) stay valid after the array itself is closed, as for arrays the engine computed.
      */
     public static NDArray toNDArray(NDManager manager, Tensor tensor, DataType type) {
         if (manager == null) {
@@ -133,10 +133,22 @@ public final class TensorBridge {
         }
         Shape shape = new Shape(tensor.shape());
         if (tensor.dtype() == target) {
-            return manager.create(tensor.buffer(), shape, type);
+            return engineOwned(manager.create(tensor.buffer(), shape, type));
         }
         try (Tensor converted = tensor.to(target)) {
-            return manager.create(converted.buffer(), shape, type);
+            return engineOwned(manager.create(converted.buffer(), shape, type));
+        }
+    }
+
+    /**
+     * A copy of {@code blob} in memory the engine allocated itself; blob is closed. PyTorch builds an array on a
+     * direct buffer with from_blob and keeps the buffer reachable only from that array: a view of it (reshape, a
+     * row) outlived it and read freed memory (a session-18 robustness sweep: every value garbage after a GC), where
+     * the views of DJL's own Linear outputs are safe. One copy of the output buys the same behaviour.
+     */
+    private static NDArray engineOwned(NDArray blob) {
+        try (NDArray b = blob) {
+            return b.duplicate();
         }
     }
 }

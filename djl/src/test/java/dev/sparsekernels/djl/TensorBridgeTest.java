@@ -119,15 +119,51 @@ class TensorBridgeTest {
     }
 
     @Test
-    void resultTensorBecomesTheArraysMemory() {
+    void resultArrayOwnsItsMemory() {
         Tensor y = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2);
         NDArray a = TensorBridge.toNDArray(m, y, DataType.FLOAT32);
         assertEquals(new Shape(2, 2), a.getShape());
-        y.buffer().putFloat(4, 20f); // the array was built on the tensor's buffer, not on a copy
-        assertArrayEquals(new float[] {1, 20, 3, 4}, a.toFloatArray());
-        y.close(); // closing our handle leaves the memory to the array, which keeps the buffer reachable
-        System.gc();
-        assertArrayEquals(new float[] {1, 20, 3, 4}, a.add(0).toFloatArray());
+        y.buffer().putFloat(4, 20f); // the array is a copy in the engine's memory: the tensor no longer reaches it
+        y.close();
+        assertArrayEquals(new float[] {1, 2, 3, 4}, a.toFloatArray());
+    }
+
+    /**
+     * Found by a robustness sweep (session 18): the array was built on our direct buffer, which only the array kept
+     * reachable; a view of it outlived it and, after a GC, read freed memory (every value garbage), where views of
+     * arrays the engine computed stay valid.
+     */
+    @Test
+    void viewsOfAResultOutliveTheResultAndAGarbageCollection() throws InterruptedException {
+        float[] values = new float[64 * 64];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i * 0.25f - 7f;
+        }
+        NDArray view;
+        NDArray row;
+        try (NDManager sub = m.newSubManager(); Tensor y = Tensor.of(values, 64, 64)) {
+            NDArray a = TensorBridge.toNDArray(sub, y, DataType.FLOAT32);
+            view = a.reshape(-1);
+            view.attach(m);
+            row = a.get(1);
+            row.attach(m);
+        } // closes a
+        java.util.List<ByteBuffer> churn = new java.util.ArrayList<>();
+        for (int round = 0; round < 5; round++) { // let the GC free what is unreachable and new buffers take it over
+            System.gc();
+            Thread.sleep(50);
+            for (int i = 0; i < 500; i++) {
+                ByteBuffer b = ByteBuffer.allocateDirect(values.length * 4);
+                while (b.remaining() >= 4) {
+                    b.putFloat(12345f);
+                }
+                churn.add(b);
+            }
+        }
+        assertArrayEquals(values, view.toFloatArray());
+        assertArrayEquals(java.util.Arrays.copyOfRange(values, 64, 128), row.toFloatArray());
+        view.close();
+        row.close();
     }
 
     @Test
