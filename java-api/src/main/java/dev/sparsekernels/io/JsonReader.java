@@ -210,8 +210,13 @@ public final class JsonReader {
             }
         }
         String s = text.substring(start, pos);
-        if (integral && pos - intStart <= 18) {
-            return Long.parseLong(s);
+        if (integral && pos - intStart <= 19) {
+            // 19 digits may still fit a long (2^62 is 4611686018427387904); past its range it is a double
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                return Double.parseDouble(s);
+            }
         }
         return Double.parseDouble(s);
     }

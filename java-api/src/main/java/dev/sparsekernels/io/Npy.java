@@ -11,6 +11,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -53,15 +54,12 @@ public final class Npy {
      * @throws IOException        on other I/O failures
      */
     public static NpyArray read(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        String name = file.toString();
+        String name = nameOf(file);
         long size = fileSize(file, name);
         try (InputStream in = Files.newInputStream(file)) {
             return read(in, name, size);
-        } catch (NoSuchFileException e) {
-            throw new NpyFormatException(name, "file not found", e);
-        } catch (AccessDeniedException e) {
-            throw new NpyFormatException(name, "permission denied", e);
+        } catch (FileSystemException e) {
+            throw fileProblem(name, e);
         }
     }
 
@@ -78,16 +76,28 @@ public final class Npy {
 
     /** Reads only the header of a {@code .npy} file. */
     public static NpyHeader readHeader(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        String name = file.toString();
+        String name = nameOf(file);
         long size = fileSize(file, name);
         try (InputStream in = Files.newInputStream(file)) {
             return readHeader(in, name, size);
-        } catch (NoSuchFileException e) {
-            throw new NpyFormatException(name, "file not found", e);
-        } catch (AccessDeniedException e) {
-            throw new NpyFormatException(name, "permission denied", e);
+        } catch (FileSystemException e) {
+            throw fileProblem(name, e);
         }
+    }
+
+    private static String nameOf(Path file) {
+        if (file == null) {
+            throw new IllegalArgumentException("file: expected a path but got null");
+        }
+        return file.toString();
+    }
+
+    /** A file that cannot be opened, as a format exception naming it and why (not found, denied, a symlink loop...). */
+    private static NpyFormatException fileProblem(String name, FileSystemException e) {
+        String why = e instanceof NoSuchFileException ? "file not found"
+                : e instanceof AccessDeniedException ? "permission denied"
+                : e.getReason() == null ? e.toString() : e.getReason();
+        return new NpyFormatException(name, why, e);
     }
 
     /** Reads only the header from a stream, leaving it positioned at the first data byte. */
@@ -172,10 +182,8 @@ public final class Npy {
                 return -1;
             }
             return Files.size(file);
-        } catch (NoSuchFileException e) {
-            throw new NpyFormatException(name, "file not found", e);
-        } catch (AccessDeniedException e) {
-            throw new NpyFormatException(name, "permission denied", e);
+        } catch (FileSystemException e) {
+            throw fileProblem(name, e);
         }
     }
 

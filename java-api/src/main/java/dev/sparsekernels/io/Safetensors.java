@@ -41,21 +41,79 @@ public final class Safetensors {
      * @throws IOException                on other I/O failures
      */
     public static SafetensorsFile read(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
+        if (file == null) {
+            throw new IllegalArgumentException("file: expected a path but got null");
+        }
         String name = file.toString();
         if (Files.isDirectory(file)) {
             throw new SafetensorsFormatException(name, "is a directory, not a .safetensors file");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return read(ch, name);
+        try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // a pipe (/dev/stdin, a shell's <(...)) reports size 0 whatever it carries: read it whole instead
+                try (java.io.InputStream in = Files.newInputStream(file)) {
+                    byte[] bytes = in.readNBytes(Integer.MAX_VALUE - 8);
+                    if (in.read() >= 0) {
+                        throw new SafetensorsFormatException(name, "stream longer than " + (Integer.MAX_VALUE - 8)
+                                + " bytes, the most this reader takes from something that is not a regular file");
+                    }
+                    return read(Source.of(bytes), name);
+                }
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                return read(Source.of(ch), name);
+            }
         } catch (NoSuchFileException e) {
             throw new SafetensorsFormatException(name, "file not found", e);
         } catch (AccessDeniedException e) {
             throw new SafetensorsFormatException(name, "permission denied", e);
+        } catch (java.nio.file.FileSystemException e) { // a symlink loop, a path through a file, a name too long
+            throw new SafetensorsFormatException(name, e.getReason() == null ? e.toString() : e.getReason(), e);
         }
     }
 
-    private static SafetensorsFile read(FileChannel ch, String name) throws IOException {
+    /** Bytes at a position: a file channel, or a whole stream read into memory. */
+    private interface Source {
+        long size() throws IOException;
+
+        /** Reads into dst from position at; -1 at the end. */
+        int read(ByteBuffer dst, long at) throws IOException;
+
+        static Source of(FileChannel ch) {
+            return new Source() {
+                @Override
+                public long size() throws IOException {
+                    return ch.size();
+                }
+
+                @Override
+                public int read(ByteBuffer dst, long at) throws IOException {
+                    return ch.read(dst, at);
+                }
+            };
+        }
+
+        static Source of(byte[] bytes) {
+            return new Source() {
+                @Override
+                public long size() {
+                    return bytes.length;
+                }
+
+                @Override
+                public int read(ByteBuffer dst, long at) {
+                    if (at >= bytes.length) {
+                        return -1;
+                    }
+                    int n = (int) Math.min(dst.remaining(), bytes.length - at);
+                    dst.put(bytes, (int) at, n);
+                    return n;
+                }
+            };
+        }
+    }
+
+    private static SafetensorsFile read(Source ch, String name) throws IOException {
         long size = ch.size();
         if (size < 8) {
             throw new SafetensorsFormatException(name, "file holds " + size + " bytes; a .safetensors file starts"
@@ -90,7 +148,7 @@ public final class Safetensors {
     }
 
     /** Reads until dst is full; a file that ends first (it shrank while we read) is reported as truncated. */
-    private static void readFully(FileChannel ch, ByteBuffer dst, long position, String name) throws IOException {
+    private static void readFully(Source ch, ByteBuffer dst, long position, String name) throws IOException {
         long at = position;
         while (dst.hasRemaining()) {
             int got = ch.read(dst, at);

@@ -231,7 +231,28 @@ public final class BertEncoder implements AutoCloseable {
             throw new IllegalArgumentException("batch: sequences of " + batch.sequenceLength()
                     + " tokens exceed the model's " + embeddings.maxPositions() + " positions");
         }
+        checkSizes(config, batch);
         return new PackedSequences(batch.lengths());
+    }
+
+    /**
+     * The widest arrays a call holds are indexed with int: the real tokens by the widest linear (the FFN's or the
+     * fused Q, K and V), and the padded batch by hidden (attention's inputs, lastHiddenState). Refused by name rather
+     * than failing deep inside with a negative array size (a robustness sweep, session 18).
+     */
+    static void checkSizes(BertConfig config, TokenBatch batch) {
+        long tokens = 0;
+        for (int b = 0; b < batch.size(); b++) {
+            tokens += batch.length(b);
+        }
+        long widest = Math.max(config.intermediate(), 3L * config.hidden());
+        long padded = (long) batch.size() * batch.sequenceLength();
+        if (tokens * widest > Integer.MAX_VALUE || padded * config.hidden() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("batch: " + batch.size() + " sequences of up to "
+                    + batch.sequenceLength() + " tokens (" + tokens + " in all) need arrays of more than 2^31-1"
+                    + " elements (" + tokens + " x " + widest + ", " + padded + " x " + config.hidden()
+                    + "); embed it in smaller batches");
+        }
     }
 
     private static DenseLinear dense(BertWeights w, int layer, LinearSlot slot) {

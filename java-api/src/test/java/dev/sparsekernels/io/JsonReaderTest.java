@@ -37,6 +37,11 @@ class JsonReaderTest {
     void integersBeyondLongRangeBecomeDoubles() {
         assertEquals(123456789012345678L, JsonReader.parse("123456789012345678"));
         assertTrue(JsonReader.parse("12345678901234567890123") instanceof Double);
+        // 19 digits: a long while in range (2^62, the largest long), a double past it (session 18: 2^62 was a double)
+        assertEquals(4611686018427387904L, JsonReader.parse("4611686018427387904"));
+        assertEquals(Long.MAX_VALUE, JsonReader.parse("9223372036854775807"));
+        assertEquals(-9223372036854775807L, JsonReader.parse("-9223372036854775807"));
+        assertTrue(JsonReader.parse("9223372036854775808") instanceof Double);
     }
 
     @Test

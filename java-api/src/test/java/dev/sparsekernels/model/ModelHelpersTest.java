@@ -118,4 +118,32 @@ class ModelHelpersTest {
         }
         assertArrayEquals(packed, p.fromHeads(padded, heads, d));
     }
+
+    /**
+     * Batches whose activations would not fit an int-indexed array are refused by name (a robustness sweep, session
+     * 18: NegativeArraySizeException and ArithmeticException from deep inside embed and lastHiddenState).
+     */
+    @Test
+    void batchesTooLargeForTheActivationArraysAreRefusedByName() {
+        BertConfig wide = new BertConfig(1, 4096, 32, 16384, 100, 512, 2, 1e-12f);
+        int[][] rows = new int[300][512]; // 153,600 tokens x 16,384 FFN outputs > 2^31
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BertEncoder.checkSizes(wide, dev.sparsekernels.model.text.TokenBatch.pad(rows, 0)));
+        assertTrue(e.getMessage().contains("153600 x 16384"), e.getMessage());
+        // the padded batch alone: 1,100 rows padded to 512 x 4096 wide > 2^31, with few real tokens
+        int[][] ragged = new int[1100][];
+        for (int i = 0; i < ragged.length; i++) {
+            ragged[i] = new int[i == 0 ? 512 : 1];
+        }
+        e = assertThrows(IllegalArgumentException.class,
+                () -> BertEncoder.checkSizes(wide, dev.sparsekernels.model.text.TokenBatch.pad(ragged, 0)));
+        assertTrue(e.getMessage().contains("563200 x 4096"), e.getMessage());
+        BertEncoder.checkSizes(BertConfig.miniLmL6V2(), dev.sparsekernels.model.text.TokenBatch.pad(rows, 0)); // fits
+        int[] one = new int[46341];
+        int[][] square = new int[46341][];
+        java.util.Arrays.fill(square, new int[] {1});
+        square[0] = one;
+        e = assertThrows(IllegalArgumentException.class, () -> dev.sparsekernels.model.text.TokenBatch.pad(square, 0));
+        assertTrue(e.getMessage().contains("46341 rows padded to 46341 ids"), e.getMessage());
+    }
 }

@@ -44,18 +44,34 @@ public final class OnnxModel {
 
     /** Reads a model file (memory-mapped). */
     public static OnnxModel read(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file: expected a path but got null");
+        }
         String source = file.toString();
         if (Files.isDirectory(file)) {
             throw new OnnxFormatException(source, "is a directory, not an ONNX file");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > MAX_BYTES) {
-                throw new OnnxFormatException(source, "file of " + size + " bytes exceeds the limit of " + MAX_BYTES);
+        try {
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // a pipe reports size 0 whatever it carries (and cannot be mapped): read it as a stream
+                try (InputStream in = Files.newInputStream(file)) {
+                    return read(in, source);
+                }
             }
-            return parse(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), source);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long size = ch.size();
+                if (size > MAX_BYTES) {
+                    throw new OnnxFormatException(source, "file of " + size + " bytes exceeds the limit of "
+                            + MAX_BYTES);
+                }
+                return parse(ch.map(FileChannel.MapMode.READ_ONLY, 0, size), source);
+            }
         } catch (NoSuchFileException e) {
             throw new OnnxFormatException(source, "file not found", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new OnnxFormatException(source, "permission denied", e);
+        } catch (java.nio.file.FileSystemException e) { // a symlink loop, a path through a file, a name too long
+            throw new OnnxFormatException(source, e.getReason() == null ? e.toString() : e.getReason(), e);
         }
     }
 

@@ -33,7 +33,11 @@ public final class TokenBatch {
             }
             seq = Math.max(seq, rows[i].length);
         }
-        int[] ids = new int[Math.multiplyExact(rows.length, seq)];
+        if ((long) rows.length * seq > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("rows: " + rows.length + " rows padded to " + seq + " ids need "
+                    + (long) rows.length * seq + " ids, more than an array holds; pad smaller batches");
+        }
+        int[] ids = new int[rows.length * seq];
         Arrays.fill(ids, padId);
         int[] lengths = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
