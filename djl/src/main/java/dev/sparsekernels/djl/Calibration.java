@@ -45,7 +45,13 @@ final class Calibration {
             BlockTree.replace(restore);
         }
         Map<BlockTree.Site, ChannelStatistics> stats = new IdentityHashMap<>();
-        recorders.forEach((s, r) -> stats.put(s, r.statistics()));
+        recorders.forEach((s, r) -> {
+            if (r.statistics().count() == 0) { // an empty batch: say so here, not as statistics with no samples later
+                throw new IllegalArgumentException("calibration: no activation rows reached " + s.path
+                        + " (inputs of shape " + inputs.head().getShape() + "); give at least one row");
+            }
+            stats.put(s, r.statistics());
+        });
         return stats;
     }
 }

@@ -126,6 +126,11 @@ public final class SparseLinear extends AbstractBlock {
         }
         NDArray x = inputs.get(0);
         checkInput(x.getShape());
+        if (x.getShape().size() == 0) { // no rows, as DJL's Linear answers: an empty [..., out] (the kernels take none)
+            Shape s = x.getShape();
+            return new NDList(x.getManager().zeros(s.slice(0, s.dimension() - 1).add(outFeatures()),
+                    x.getDataType()));
+        }
         try (TensorBridge.Borrowed bx = TensorBridge.borrow(x);
              Tensor y = weight.linear(kernels, bx.tensor(), bias)) {
             return new NDList(TensorBridge.toNDArray(x.getManager(), y, x.getDataType()));

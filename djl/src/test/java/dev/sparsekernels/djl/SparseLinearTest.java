@@ -112,6 +112,16 @@ class SparseLinearTest {
         assertEquals("2:4", layer.format());
     }
 
+    /** As DJL's Linear: no rows in, an empty [..., out] out (it was refused; a robustness sweep, session 18). */
+    @Test
+    void anInputWithNoRowsGivesAnEmptyOutput() {
+        SparseLinear layer = twoFourLayer(twoFourWeight(1), randomBias(2));
+        NDArray none = forward(layer, m.zeros(new Shape(0, IN)));
+        assertEquals(new Shape(0, OUT), none.getShape());
+        assertEquals(new Shape(2, 0, OUT), forward(layer, m.zeros(new Shape(2, 0, IN))).getShape());
+        assertEquals(DataType.FLOAT32, none.getDataType());
+    }
+
     @Test
     void runsBlockSparseAndDenseWeightsToo() {
         Random rnd = new Random(4);

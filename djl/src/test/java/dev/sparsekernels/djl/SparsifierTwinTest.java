@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import dev.sparsekernels.Kernels;
@@ -160,6 +162,17 @@ class SparsifierTwinTest {
         assertSameOutputs(Mlp.run(twin(w1, d.b1, w2, d.b2), m, x), Mlp.run(d.mlp, m, x));
         assertFalse(cal.isReleased(), "the calibration inputs stay the caller's");
         assertSame(m, cal.getManager(), "and go back to their manager");
+    }
+
+    /** An empty calibration batch is named as such (it surfaced as "statistics ... no samples accepted yet"). */
+    @Test
+    void anEmptyCalibrationBatchIsRefusedNamingTheLayer() {
+        Dense d = new Dense(5);
+        NDArray empty = m.zeros(new Shape(0, IN));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sparsifier.of(kernels,
+                SparsePattern.twoFour()).criterion(Criterion.WANDA, new NDList(empty)).sparsify(d.mlp));
+        assertTrue(e.getMessage().startsWith("calibration: no activation rows reached "), e.getMessage());
+        assertTrue(e.getMessage().contains("(0, " + IN + ")"), e.getMessage());
     }
 
     @Test

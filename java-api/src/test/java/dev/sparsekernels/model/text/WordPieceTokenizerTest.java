@@ -128,4 +128,34 @@ class WordPieceTokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> tok.encode(List.of()));
         assertThrows(IllegalArgumentException.class, () -> tok.encode((String) null));
     }
+
+    /**
+     * Text between added tokens is normalised and split a chunk at a time, cut only at a space, tab or line break:
+     * the ids must not depend on where the chunks fall. Random texts over words of the vocabulary, white space the
+     * normaliser keeps and control characters it drops (U+001C is Java white space, and joins its neighbours),
+     * combining accents, CJK, punctuation and [MASK], each encoded with chunks of 1 to 9 characters and whole.
+     */
+    @Test
+    void idsDoNotDependOnTheChunksLongTextIsSplitInto() throws TokenizerFormatException {
+        WordPieceTokenizer whole = TinyTokenizerJson.tokenizer(4000, 10);
+        String[] parts = {"hello", "world", "want", "wanted", "runnning", "Café", "nai\u0308ve", "中文", "ab", "σο",
+            ",", "!", "'", "$", "-", " ", "  ", "\t", "\n", "\r\n", "\u001C", "\u00A0", "\u0301", "[MASK]", "x", "XX"};
+        java.util.Random rnd = new java.util.Random(18);
+        for (int round = 0; round < 300; round++) {
+            StringBuilder b = new StringBuilder();
+            int n = 1 + rnd.nextInt(60);
+            for (int i = 0; i < n; i++) {
+                b.append(parts[rnd.nextInt(parts.length)]);
+            }
+            String text = b.toString();
+            int[] expected = whole.encode(text);
+            for (int chunk = 1; chunk < 10; chunk++) {
+                assertArrayEquals(expected, whole.withChunkChars(chunk).encode(text),
+                        () -> "chunked text: " + text.replace("\n", "\\n"));
+            }
+            // and truncated: a short limit stops in any chunk
+            WordPieceTokenizer short6 = whole.withMaxLength(6);
+            assertArrayEquals(short6.encode(text), short6.withChunkChars(2).encode(text), text);
+        }
+    }
 }
