@@ -15,6 +15,8 @@
 //   Otherwise (sparse keep: the span would be mostly waste) the warp reads the source elements straight from
 //   global memory, still in ascending addresses across the warp. An index outside the staged span (possible only
 //   for unchecked, non-ascending indices) is also read from global memory, never out of the shared buffer.
+//   The experimental mode runs the PLANNED form (below): a capped grid, per-lane offsets in registers, and direct
+//   16-byte copies for tiles whose kept columns come in aligned runs.
 #include <cuda_runtime.h>
 #include <stdint.h>
 
