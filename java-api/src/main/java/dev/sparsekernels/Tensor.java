@@ -102,10 +102,42 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
-    /** An F32 tensor converted to dtype (rounding to nearest even for F16/BF16). */
+    /**
+     * A tensor of dtype holding data converted to it (rounding to nearest even for F16/BF16). One direct allocation:
+     * an F32 tensor converted with {@link #to} cost a second, which for 32 MiB and up is freshly mapped memory
+     * faulted in page by page on every call (session 18).
+     */
     public static Tensor of(DType dtype, float[] data, long... shape) {
-        try (Tensor f32 = of(data, shape)) {
-            return f32.to(dtype);
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("data: expected a float array but got null");
+        }
+        checkLength("data", data.length, elementCount(checkShape(shape))); // before allocating: nothing to undo
+        Tensor t = allocate(dtype, shape);
+        put(t.data, dtype, data);
+        return t;
+    }
+
+    /** data converted to dtype into b (little-endian, from index 0). */
+    private static void put(ByteBuffer b, DType dtype, float[] data) {
+        switch (dtype) {
+            case F32:
+                b.asFloatBuffer().put(data);
+                break;
+            case F16:
+                for (int i = 0; i < data.length; i++) {
+                    b.putShort(2 * i, Halfs.f32ToF16(data[i]));
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < data.length; i++) {
+                    b.putShort(2 * i, Halfs.f32ToBf16(data[i]));
+                }
+                break;
+            default:
+                throw new AssertionError(dtype);
         }
     }
 
@@ -198,26 +230,12 @@ public final class Tensor implements AutoCloseable {
 
     /** A new tensor with the elements converted to dtype (a copy even when dtype is unchanged). */
     public Tensor to(DType target) {
+        if (target == null) {
+            throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
+        }
         float[] values = toFloatArray();
         Tensor t = allocate(target, shape);
-        ByteBuffer b = t.data;
-        switch (target) {
-            case F32:
-                b.asFloatBuffer().put(values);
-                break;
-            case F16:
-                for (int i = 0; i < values.length; i++) {
-                    b.putShort(2 * i, Halfs.f32ToF16(values[i]));
-                }
-                break;
-            case BF16:
-                for (int i = 0; i < values.length; i++) {
-                    b.putShort(2 * i, Halfs.f32ToBf16(values[i]));
-                }
-                break;
-            default:
-                throw new AssertionError(target);
-        }
+        put(t.data, target, values);
         return t;
     }
 

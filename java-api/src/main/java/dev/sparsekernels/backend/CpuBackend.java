@@ -130,18 +130,16 @@ public final class CpuBackend implements Kernels {
     public Tensor gatherRows(Tensor src, int[] idx) {
         live();
         GatherArgs a = GatherArgs.check(src, idx, true);
-        try (Tensor f = Tensor.of(Gather.rows(src.toFloatArray(), a.rows, a.cols, idx), idx.length, a.cols)) {
-            return f.to(src.dtype()); // exact: the values came from src's dtype
-        }
+        // one direct allocation, in src's dtype (exact: the values came from it); a second, through an F32 tensor
+        // and to(), cost a page-faulting allocation more per call for outputs of 32 MiB and up (session 18)
+        return Tensor.of(src.dtype(), Gather.rows(src.toFloatArray(), a.rows, a.cols, idx), idx.length, a.cols);
     }
 
     @Override
     public Tensor gatherColumns(Tensor src, int[] idx) {
         live();
         GatherArgs a = GatherArgs.check(src, idx, false);
-        try (Tensor f = Tensor.of(Gather.columns(src.toFloatArray(), a.rows, a.cols, idx), a.rows, idx.length)) {
-            return f.to(src.dtype());
-        }
+        return Tensor.of(src.dtype(), Gather.columns(src.toFloatArray(), a.rows, a.cols, idx), a.rows, idx.length);
     }
 
     @Override
