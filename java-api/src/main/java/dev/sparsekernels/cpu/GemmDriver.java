@@ -27,8 +27,20 @@ package dev.sparsekernels.cpu;
 final class GemmDriver {
     private GemmDriver() {}
 
-    /** Dense: at most this many tokens use the dot-product path. */
+    /** Dense: at most this many tokens use the dot-product path ... */
     static final int DENSE_DOT_MAX_TOKENS = 8;
+    /**
+     * ... and past 4 tokens only while W has at most this many floats. The dot path passes over W once per 4 tokens
+     * and once per token left over: from cache for a small W, from memory for a large one, where 5-8 tokens took
+     * 1.2-1.5x the packed path's time for 9-16 (session 18's cliff scan: 7 tokens 4.8-5.4 ms against 3.5 for 16 at
+     * 4096 x 4096, 1.0-1.2 against 0.8-0.9 ms for 9 at 1024 x 4096; at 1024 x 1024 the dot path stays ahead).
+     */
+    static final long DENSE_DOT_MAX_W_FLOATS = 2L << 20;
+
+    /** Whether a dense call of this many tokens takes the dot-product path (with in x out floats of W). */
+    static boolean denseDot(int tokens, int in, int out) {
+        return tokens <= 4 || (tokens <= DENSE_DOT_MAX_TOKENS && (long) in * out <= DENSE_DOT_MAX_W_FLOATS);
+    }
     /** Rows per task (at most). */
     static final int MC = 60;
     /**
@@ -81,8 +93,9 @@ final class GemmDriver {
     static void dense(CpuKernels k, float[] x, int tokens, int in, float[] w, int out, float[] bias, float[] y,
                       int threads) {
         final int nb = CpuKernels.DENSE_NB;
-        if (tokens <= DENSE_DOT_MAX_TOKENS || (long) nb * in > CHUNK_FLOATS * 8L) {
-            int rowsPer = rowsPerTask(out, threads, 4, tokens <= DENSE_DOT_MAX_TOKENS ? 16 : 4);
+        boolean dot = denseDot(tokens, in, out);
+        if (dot || (long) nb * in > CHUNK_FLOATS * 8L) {
+            int rowsPer = rowsPerTask(out, threads, 4, dot ? 16 : 4);
             int tasks = ceilDiv(out, rowsPer);
             CpuThreads.parallelFor(threads, tasks, b -> {
                 int o0 = b * rowsPer;
