@@ -87,6 +87,11 @@ public interface Kernels extends AutoCloseable {
      */
     Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale);
 
+    /**
+     * Releases what the backend holds (the CUDA stream and device copies; nothing native on the CPU). Afterwards
+     * every computing method throws IllegalStateException saying the backend is closed, on every backend; closing
+     * again does nothing.
+     */
     @Override
     void close();
 }
