@@ -107,6 +107,10 @@ final class BsrPreparedDriver {
                                     in, y, (t0 + r) * out + p * nb, out, bias, p * nb);
                         }
                     }
+                    if (rows - r >= 2) {
+                        tail6(k, w, x, t0 + r, rows - r, in, out, q0, q1, bias, y);
+                        r = rows;
+                    }
                     for (; r < rows; r++) {
                         GemmDriver.touch(x, (t0 + r) * in, in);
                         for (int p = q0; p < q1; p++) {
@@ -129,6 +133,10 @@ final class BsrPreparedDriver {
                                     out, bias, p * nb);
                         }
                     }
+                    if (rows - r >= 2) {
+                        tail6(k, w, x, t0 + r, rows - r, in, out, p, pair ? p + 2 : p + 1, bias, y);
+                        r = rows;
+                    }
                     for (; r < rows; r++) {
                         k.bsrPrepared1(wt, wo, cols, g0, g1, x, (t0 + r) * in, y, (t0 + r) * out + p * nb, bias,
                                 p * nb);
@@ -143,6 +151,29 @@ final class BsrPreparedDriver {
                 }
             }
         });
+    }
+
+    /**
+     * Token rows [t, t + n) (2 to 5, a task's rows past its last multiple of 6) for panels [q0, q1): copied, with zero
+     * rows after them, into a 6-row scratch, run through the 6-row kernel, and the real rows copied into Y. One call
+     * of the 1-token kernel per row had cost about as much as a whole 6-row call (5 tokens 2.0-2.9x the time of 6,
+     * session 18's cliff scan). Each output is the same sum in the same order as there (zero, every step in order,
+     * then the bias), so the results are bit for bit those of the 1-token kernel and of the one-off path.
+     */
+    static void tail6(CpuKernels k, BsrWeights w, float[] x, int t, int n, int in, int out, int q0, int q1,
+                      float[] bias, float[] y) {
+        final int rowsK = CpuKernels.DENSE_ROWS, nb = CpuKernels.DENSE_NB;
+        final int ys = rowsK * in; // the Y tile after the 6 X rows
+        float[] s = GemmDriver.scratch(ys + rowsK * nb);
+        System.arraycopy(x, t * in, s, 0, n * in);
+        Arrays.fill(s, n * in, ys, 0f);
+        for (int p = q0; p < q1; p++) {
+            k.bsrPrepared6(w.panels(), w.panelStart(p), w.stepColumns(), w.firstStep(p), w.endStep(p), s, 0, in, s, ys,
+                    nb, bias, p * nb);
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(s, ys + i * nb, y, (t + i) * out + p * nb, nb);
+            }
+        }
     }
 
     /** End of the group of panels from q0 (before p1) whose Wᵀ holds at most maxFloats floats; at least one panel. */
