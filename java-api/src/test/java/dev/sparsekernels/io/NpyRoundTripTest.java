@@ -178,14 +178,13 @@ class NpyRoundTripTest {
     @Test
     void readsAnArrayFromANamedPipe() throws Exception {
         Path fifo = dir.resolve("x.fifo");
-        Process mk;
+        boolean made;
         try {
-            mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+            made = new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0;
         } catch (IOException e) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no mkfifo on this system: " + e.getMessage());
-            return;
+            made = false;
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo failed");
+        org.junit.jupiter.api.Assumptions.assumeTrue(made, "a named pipe needs mkfifo, which this system lacks");
         NpyArray sent = NpyArray.ofFloats(values(12), 3, 4);
         Thread writer = new Thread(() -> {
             try (java.io.OutputStream out = Files.newOutputStream(fifo)) {
