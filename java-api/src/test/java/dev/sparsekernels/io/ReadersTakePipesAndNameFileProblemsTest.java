@@ -52,7 +52,14 @@ class ReadersTakePipesAndNameFileProblemsTest {
     }
 
     @Test
-    void safetensorsAndOnnxFilesAreReadFromAPipe() throws Exception {
+    void npySafetensorsAndOnnxFilesAreReadFromAPipe() throws Exception {
+        float[] values = {-1.5f, 0f, 2.25f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f};
+        java.io.ByteArrayOutputStream npy = new java.io.ByteArrayOutputStream();
+        Npy.write(npy, NpyArray.ofFloats(values, 3, 4));
+        NpyArray a = Npy.read(pipeOf("x.fifo", npy.toByteArray()));
+        assertArrayEquals(new long[] {3, 4}, a.shape());
+        assertArrayEquals(values, a.toFloatArray());
+
         Path st = dir.resolve("w.safetensors");
         try (Tensor t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3)) {
             Safetensors.write(st, Map.of("w", t), null);
