@@ -382,7 +382,7 @@ final class GemmDriver {
                 int o0 = tk.row0(task), rows = tk.rows(task), p0 = tk.panel0(task), np = tk.panels(task);
                 int cs = np * nb;
                 int tTask = Math.min(cs, tc - p0 * nb); // tokens of this task
-                int lastVecs = ceilDiv(tTask - (np - 1) * nb, 8); // 8-token vectors of its last panel
+                int lastVecs = sparseWidth(ceilDiv(tTask - (np - 1) * nb, 8)); // 8-token vectors of its last panel
                 float[] c = scratch(rows * cs);
                 java.util.Arrays.fill(c, a0, a0 + rows * cs, 0f);
                 for (int kb = 0; kb < kBlocks; kb++) {
@@ -412,9 +412,21 @@ final class GemmDriver {
     }
 
     /**
+     * The 8-token vectors the 2:4 kernels run for a last panel of {@code vecs} real ones: rounded up to one kernel's
+     * width (2, 4, 8 or the whole 12). The narrow kernels come in those widths, and a width between took one pass over
+     * the row's kept elements per piece (56 tokens: 32 + 16 + 8, 1.6-1.9x the time of 64 in session 18's cliff scan).
+     * The extra lanes read X^T columns past the last token, which packSparse leaves as they are and writeBack never
+     * copies (one vector stays one: the 256-bit 8-token kernel is as fast as the 16-wide one there).
+     */
+    static int sparseWidth(int vecs) {
+        return vecs <= 2 ? vecs : vecs <= 4 ? 4 : vecs <= 8 ? 8 : CpuKernels.SPARSE_NB / 8;
+    }
+
+    /**
      * Packs the X^T sub-panel of tokens [tStart, tStart+96) x inputs [k0, k0+kc) at xt[base ..]: row kk (input
-     * k0+kk) holds the tokens at base + kk*96. Columns past the last token are left as they are: they only feed
-     * C^T columns that are never written back.
+     * k0+kk) holds the tokens at base + kk*96. Columns past the last token are zeroed: they only feed C^T columns
+     * that are never written back (sparseWidth runs kernels over some of them), and zeros keep stale values, NaN or
+     * subnormal, out of that arithmetic.
      */
     static void packSparse(float[] x, int tokens, int in, int tStart, int k0, float[] xt, int base) {
         final int nb = CpuKernels.SPARSE_NB;
@@ -425,6 +437,11 @@ final class GemmDriver {
             int d = base + j;
             for (int kk = 0; kk < kLen; kk++, d += nb) {
                 xt[d] = x[xo + kk];
+            }
+        }
+        if (nt < nb) {
+            for (int kk = 0, d = base; kk < kLen; kk++, d += nb) {
+                java.util.Arrays.fill(xt, d + nt, d + nb, 0f);
             }
         }
     }
