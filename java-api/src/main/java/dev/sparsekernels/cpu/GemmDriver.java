@@ -359,6 +359,19 @@ final class GemmDriver {
             });
             return;
         }
+        if (tokens == 2) {
+            // Two passes of the one-token path (2-bit indices, half the bytes of the panels' int columns) beat one
+            // pass of the panel path, whose cost is flat from 2 to 16 tokens: 2 tokens took 2-3x one (session 18's
+            // cliff scan, 1024 x 4096)
+            float[] xt = new float[in];
+            float[] yt = new float[out];
+            for (int t = 0; t < 2; t++) {
+                System.arraycopy(x, t * in, xt, 0, in);
+                sparse24(k, xt, 1, in, sw, bias, yt, threads);
+                System.arraycopy(yt, 0, y, t * out, out);
+            }
+            return;
+        }
         final int nb = CpuKernels.SPARSE_NB;
         final int kc = SPARSE_KC;
         final int kBlocks = ceilDiv(in, kc);
