@@ -349,6 +349,25 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     pv(wg, pack(s), stage, kt);
   };
 
+  // The TMA kernels' load of tile kt (and Q with the first) into ring stage `stage`, issued by thread tid: the K and V
+  // boxes of every d-block, the byte count checked against the kernel's expect_tx, then the stage's full barrier.
+  const TmaMap2d qmap = att90t_map<C>((int64_t)p.B * p.Hq * p.Lq, C::BQ),
+                 kvmap = att90t_map<C>((int64_t)p.B * p.Hkv * p.Lk, C::BK);
+  auto tma_issue = [&](std::vector<emu::Mbarrier>& full, int kt, int stage, bool with_q, int tid) {
+    int bytes = 0;
+    for (int db = 0; db < C::DB; ++db) {
+      if (with_q)
+        bytes += tma_box_load(blk, tid, C::Q_OFF + db * C::Q_DBLOCK, p.q, qmap, 64 * db, att90t_q_row<C>(q_base, q0),
+                              QTAG);
+      const int row = att90t_kv_row<C>(kv_base, kt);
+      bytes += tma_box_load(blk, tid, C::K_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.k, kvmap, 64 * db, row, kt);
+      bytes += tma_box_load(blk, tid, C::V_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.v, kvmap, 64 * db, row, kt);
+    }
+    EMU_CHECK(bytes == 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0), "TMA tile %d: %d bytes, expect_tx says %d", kt,
+              bytes, 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0));
+    full[(size_t)stage].arrive_on_copies(blk, tid);
+  };
+
   if (p.pipeline == 4 || p.pipeline == 5) {
     // attention_sm90_overlap.cu: a 3-stage ring; per tile, S of this tile retires (wait_group 1) before the softmax,
     // the previous tile's P V (issued after it) retires (wait_group 0) after the softmax and before O is rescaled
@@ -363,22 +382,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     const bool tma = p.pipeline == 5;
     std::vector<emu::Mbarrier> full(3);
     for (auto& f : full) f.expected = 1;
-    const TmaMap2d qmap = att90t_map<C>((int64_t)p.B * p.Hq * p.Lq, C::BQ),
-                   kvmap = att90t_map<C>((int64_t)p.B * p.Hkv * p.Lk, C::BK);
-    auto issue = [&](int kt, int stage, bool with_q) {
-      int bytes = 0;
-      for (int db = 0; db < C::DB; ++db) {
-        if (with_q)
-          bytes += tma_box_load(blk, 0, C::Q_OFF + db * C::Q_DBLOCK, p.q, qmap, 64 * db, att90t_q_row<C>(q_base, q0),
-                                QTAG);
-        const int row = att90t_kv_row<C>(kv_base, kt);
-        bytes += tma_box_load(blk, 0, C::K_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.k, kvmap, 64 * db, row, kt);
-        bytes += tma_box_load(blk, 0, C::V_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.v, kvmap, 64 * db, row, kt);
-      }
-      EMU_CHECK(bytes == 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0), "TMA tile %d: %d bytes, expect_tx says %d", kt,
-                bytes, 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0));
-      full[(size_t)stage].arrive_on_copies(blk, 0);
-    };
+    auto issue = [&](int kt, int stage, bool with_q) { tma_issue(full, kt, stage, with_q, 0); };
     if (tma) {
       if (lo < hi) issue(lo, 0, true);
       if (lo + 1 < hi) issue(lo + 1, 1, false);
@@ -433,24 +437,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     std::vector<emu::Mbarrier> full(3), empty(3);
     for (auto& f : full) f.expected = 1;
     for (auto& e : empty) e.expected = C::THREADS;
-    const TmaMap2d qmap = att90t_map<C>((int64_t)p.B * p.Hq * p.Lq, C::BQ),
-                   kvmap = att90t_map<C>((int64_t)p.B * p.Hkv * p.Lk, C::BK);
-    auto issue = [&](int kt, int stage, bool with_q, int tid) {
-      int bytes = 0;
-      for (int db = 0; db < C::DB; ++db) {
-        if (with_q)
-          bytes += tma_box_load(blk, tid, C::Q_OFF + db * C::Q_DBLOCK, p.q, qmap, 64 * db,
-                                att90t_q_row<C>(q_base, q0), QTAG);
-        const int row = att90t_kv_row<C>(kv_base, kt);
-        bytes += tma_box_load(blk, tid, C::K_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.k, kvmap, 64 * db, row,
-                              kt);
-        bytes += tma_box_load(blk, tid, C::V_OFF + stage * C::KV_BYTES + db * C::KV_DBLOCK, p.v, kvmap, 64 * db, row,
-                              kt);
-      }
-      EMU_CHECK(bytes == 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0), "TMA tile %d: %d bytes, expect_tx says %d", kt,
-                bytes, 2 * C::KV_BYTES + (with_q ? C::Q_BYTES : 0));
-      full[(size_t)stage].arrive_on_copies(blk, tid);
-    };
+    auto issue = [&](int kt, int stage, bool with_q, int tid) { tma_issue(full, kt, stage, with_q, tid); };
     if (lo < hi) issue(lo, 0, true, 0);
     if (lo + 1 < hi) issue(lo + 1, 1, false, 0);
     const int n = hi - lo;
