@@ -53,6 +53,12 @@ public interface Kernels extends AutoCloseable {
      */
     Tensor linear(Tensor x, Tensor w, Tensor bias);
 
+    /**
+     * Y = X · Wᵀ + b with a dense W [out, in] copied once into a {@link DenseMatrix}: as the tensor overload, without
+     * reading W out of a tensor (CPU) or uploading it (CUDA) on every call.
+     */
+    Tensor linear(Tensor x, DenseMatrix w, Tensor bias);
+
     /** Y = X · Wᵀ + b with a 2:4 sparse W [out, in]. */
     Tensor linear(Tensor x, Sparse24Matrix w, Tensor bias);
 

@@ -1,6 +1,7 @@
 package dev.sparsekernels.djl;
 
 import dev.sparsekernels.BlockSparseMatrix;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
@@ -96,19 +97,34 @@ abstract class LinearWeight implements AutoCloseable {
         };
     }
 
-    /** A dense W, e.g. a layer made smaller by channel removal. */
+    /**
+     * A dense W, e.g. a layer made smaller by channel removal, copied once into a {@link DenseMatrix} so calls neither
+     * read it out of the tensor nor upload it again; the tensor is closed (the layer took ownership of it).
+     */
     static LinearWeight dense(Tensor w) {
         if (w == null) {
             throw new IllegalArgumentException("weight: expected a dense [out, in] tensor but got null");
         }
-        int[] oi = w.matrixShape("weight");
+        DenseMatrix m;
+        try {
+            m = DenseMatrix.of(w);
+        } finally {
+            w.close();
+        }
+        return of(m);
+    }
+
+    static LinearWeight of(DenseMatrix w) {
+        if (w == null) {
+            throw new IllegalArgumentException("weight: expected a dense matrix but got null");
+        }
         return new LinearWeight() {
             int out() {
-                return oi[0];
+                return w.rows();
             }
 
             int in() {
-                return oi[1];
+                return w.cols();
             }
 
             Tensor linear(Kernels kernels, Tensor x, Tensor bias) {
@@ -116,7 +132,7 @@ abstract class LinearWeight implements AutoCloseable {
             }
 
             float[] toDenseArray() {
-                return w.toFloatArray();
+                return w.toDenseArray();
             }
 
             String format() {

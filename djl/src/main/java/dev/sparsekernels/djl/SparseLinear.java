@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.sparsekernels.BlockSparseMatrix;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
@@ -72,6 +73,11 @@ public final class SparseLinear extends AbstractBlock {
     /** A layer running a dense weight [out, in] (a compacted one after channel removal). Takes ownership. */
     public static SparseLinear dense(Kernels kernels, Tensor weight, Tensor bias) {
         return new SparseLinear(kernels, LinearWeight.dense(weight), bias);
+    }
+
+    /** A layer running a dense weight already prepared as a {@link DenseMatrix}. Takes ownership of both. */
+    public static SparseLinear of(Kernels kernels, DenseMatrix weight, Tensor bias) {
+        return new SparseLinear(kernels, LinearWeight.of(weight), bias);
     }
 
     public int inFeatures() {

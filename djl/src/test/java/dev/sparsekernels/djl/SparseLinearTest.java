@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.sparsekernels.BlockSparseMatrix;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
@@ -138,8 +139,13 @@ class SparseLinearTest {
             assertEquals("bsr:16x16", bsr.format());
             assertEquals(0.5, bsr.density());
             assertClose(expected, forward(bsr, x).toFloatArray(), 1e-5f);
-            SparseLinear dense = SparseLinear.dense(kernels, Tensor.of(w, OUT, IN), null);
+            Tensor owned = Tensor.of(w, OUT, IN);
+            SparseLinear dense = SparseLinear.dense(kernels, owned, null);
+            assertTrue(owned.isClosed(), "the layer copies W into a DenseMatrix and closes the tensor it took");
+            assertEquals("dense", dense.format());
             assertClose(expected, forward(dense, x).toFloatArray(), 1e-5f);
+            SparseLinear prepared = SparseLinear.of(kernels, DenseMatrix.of(w, OUT, IN), null);
+            assertClose(expected, forward(prepared, x).toFloatArray(), 1e-5f);
         }
     }
 

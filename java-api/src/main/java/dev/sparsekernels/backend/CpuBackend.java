@@ -2,6 +2,7 @@ package dev.sparsekernels.backend;
 
 import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
@@ -73,6 +74,27 @@ public final class CpuBackend implements Kernels {
         float[] y = new float[s.tokens * s.out];
         DenseGemm.linear(x.toFloatArray(), s.tokens, s.in, w.toFloatArray(), s.out,
                 bias == null ? null : bias.toFloatArray(), y, threads);
+        return Tensor.of(y, s.outputShape);
+    }
+
+    @Override
+    public Tensor linear(Tensor x, DenseMatrix w, Tensor bias) {
+        live();
+        if (w == null) {
+            throw new IllegalArgumentException("W: expected a dense matrix but got null");
+        }
+        if (w.isClosed()) {
+            throw new IllegalStateException("W: dense matrix is closed");
+        }
+        LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
+        float[] y = new float[s.tokens * s.out];
+        float[] xa = x.toFloatArray();
+        float[] b = bias == null ? null : bias.toFloatArray();
+        if (DenseGemm.preparedPays(s.tokens, s.in, s.out)) {
+            DenseGemm.linear(xa, s.tokens, w.cpuWeights(), b, y, threads);
+        } else {
+            DenseGemm.linear(xa, s.tokens, s.in, w.valuesView(), s.out, b, y, threads);
+        }
         return Tensor.of(y, s.outputShape);
     }
 

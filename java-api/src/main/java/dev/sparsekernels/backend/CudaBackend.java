@@ -3,6 +3,7 @@ package dev.sparsekernels.backend;
 import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Device;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24GpuLayout;
@@ -109,10 +110,37 @@ public final class CudaBackend implements Kernels {
         int[] oi = LinearShapes.weightShape(w);
         LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
         DType dt = computeType(x, s);
+        try (Tensor wc = w.to(dt); DeviceBuffer dw = upload(wc.buffer(), wc.byteSize())) {
+            return denseGemm(x, dw, bias, s, dt, cublas);
+        }
+    }
+
+    @Override
+    public Tensor linear(Tensor x, DenseMatrix w, Tensor bias) {
+        return linearDense(x, w, bias, null);
+    }
+
+    /** As {@link #linearOnOurKernel(Tensor, Tensor, Tensor)} for a prepared W. */
+    public Tensor linearOnOurKernel(Tensor x, DenseMatrix w, Tensor bias) {
+        return linearDense(x, w, bias, Boolean.FALSE);
+    }
+
+    private synchronized Tensor linearDense(Tensor x, DenseMatrix w, Tensor bias, Boolean cublas) {
+        if (w == null) {
+            throw new IllegalArgumentException("W: expected a dense matrix but got null");
+        }
+        if (w.isClosed()) {
+            throw new IllegalStateException("W: dense matrix is closed");
+        }
+        LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
+        DType dt = computeType(x, s);
+        return denseGemm(x, deviceCopy(w, dt).values, bias, s, dt, cublas);
+    }
+
+    /** Y = X · Wᵀ + b for a W already on the device in the compute dtype. */
+    private Tensor denseGemm(Tensor x, DeviceBuffer dw, Tensor bias, LinearShapes s, DType dt, Boolean cublas) {
         boolean useBlas = cublas == null ? denseOnCublas() : cublas;
-        try (Tensor wc = w.to(dt);
-                DeviceBuffer dx = upload(x.buffer(), x.byteSize());
-                DeviceBuffer dw = upload(wc.buffer(), wc.byteSize());
+        try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
                 DeviceBuffer db = bias == null ? null : uploadBias(bias);
                 DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
             if (useBlas) {
@@ -123,6 +151,25 @@ public final class CudaBackend implements Kernels {
                         dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
             }
             return download(dy, s);
+        }
+    }
+
+    /** W in the compute dtype on this device: uploaded on first use, kept until the matrix is closed. */
+    private DeviceDense deviceCopy(DenseMatrix w, DType dt) {
+        DeviceDense existing = w.attachment(DeviceDense.class, d -> d.ordinal == ordinal && d.dtype == dt);
+        if (existing != null) {
+            return existing;
+        }
+        // rounded to dt as the tensor overload's w.to(dt) rounds, so both overloads compute with the same W
+        try (Tensor f32 = Tensor.of(w.valuesView(), w.rows(), w.cols()); Tensor wc = f32.to(dt)) {
+            DeviceDense copy = new DeviceDense(ordinal, dt, uploadSync(wc.buffer(), wc.byteSize()));
+            try {
+                w.attach(copy);
+            } catch (RuntimeException e) {
+                copy.close(); // closed meanwhile: the copy must not outlive it
+                throw e;
+            }
+            return copy;
         }
     }
 
@@ -204,7 +251,12 @@ public final class CudaBackend implements Kernels {
     /** Upload whose host buffer may be dropped as soon as this returns. */
     private DeviceBuffer uploadSync(ByteBuffer host, long bytes) {
         DeviceBuffer d = upload(host, bytes);
-        calls.streamSynchronize(live());
+        try {
+            calls.streamSynchronize(live());
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
         return d;
     }
 
@@ -483,6 +535,24 @@ public final class CudaBackend implements Kernels {
                     b.close();
                 }
             }
+        }
+    }
+
+    /** A dense matrix's values on one device in one dtype, freed when the matrix is closed. */
+    static final class DeviceDense implements AutoCloseable {
+        final int ordinal;
+        final DType dtype;
+        final DeviceBuffer values;
+
+        DeviceDense(int ordinal, DType dtype, DeviceBuffer values) {
+            this.ordinal = ordinal;
+            this.dtype = dtype;
+            this.values = values;
+        }
+
+        @Override
+        public void close() {
+            values.close();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.sparsekernels.check;
 import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
@@ -269,6 +270,11 @@ public final class TwinCheck {
                                         out)));
                     }
                 }
+            }
+            try (DenseMatrix dm = DenseMatrix.of(wt); Tensor yd = device.linear(xt, dm, bias);
+                    Tensor yc = cpu.linear(xt, dm, bias)) {
+                results.add(new Result("dense prepared " + shape,
+                        maxError(yd.toFloatArray(), yc.toFloatArray(), xs, wt.toFloatArray(), tokens, in, out)));
             }
             try (Tensor yd = device.linear(xt, w24, bias); Tensor yc = cpu.linear(xt, w24, bias)) {
                 results.add(new Result("2:4 " + shape,

@@ -42,6 +42,20 @@ public final class DenseGemm {
         GemmDriver.dense(kernels, x, tokens, in, w, out, bias, y, threads);
     }
 
+    /** Widest in for which {@link #preparedPays} holds. */
+    static final int PREPARED_MAX_IN = 2048;
+
+    /**
+     * Whether W prepared as {@link DenseWeights} beats the row-major path for this shape. Not for few tokens, where
+     * the row-major path runs dot products on W as it is, and not past {@link #PREPARED_MAX_IN} inputs: session 19's
+     * probes (CliffProbe densemat against dense, alternating processes) had the prepared path 1.1-1.2x ahead at
+     * in = 384 and 4,096 tokens, level from 768 to 2048, and behind at 4096 (512 tokens 69-78 against 53-60 ms,
+     * 64 tokens 10.5-14.6 against 7.2-7.9 ms, at 4096 x 4096).
+     */
+    public static boolean preparedPays(int tokens, int in, int out) {
+        return !GemmDriver.denseDot(tokens, in, out) && in <= PREPARED_MAX_IN;
+    }
+
     /**
      * Computes {@code y = x · wᵀ + bias} with W prepared once ({@link DenseWeights}); same results as
      * {@link #linear(float[], int, int, float[], int, float[], float[], int)} up to float rounding order.

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
 import dev.sparsekernels.DType;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
@@ -54,6 +55,12 @@ class KernelsRejectBadArgumentsTest {
                 made.add(m);
                 return m;
             }
+        }
+
+        DenseMatrix dense(int rows, int cols) {
+            DenseMatrix m = DenseMatrix.of(new float[rows * cols], rows, cols);
+            made.add(m);
+            return m;
         }
 
         BlockSparseMatrix bsr(int rows, int cols) {
@@ -118,6 +125,19 @@ class KernelsRejectBadArgumentsTest {
         c.add(bad("linear: W with no rows", "non-empty", (k, f) -> k.linear(f.t(2, 8), f.t(0, 8), null)));
         c.add(bad("linear: output of 2.8e9 elements (int overflow)", "exceeds 2^31-1",
                 (k, f) -> k.linear(f.t(DType.F16, 70_000, 8), f.t(DType.F16, 40_000, 8), null)));
+        // linear with a prepared dense W
+        c.add(bad("linear DenseMatrix: W null", "W:", (k, f) -> k.linear(f.t(2, 8), (DenseMatrix) null, null)));
+        c.add(closed("linear DenseMatrix: W closed", "W: dense matrix is closed", (k, f) -> {
+            DenseMatrix w = f.dense(4, 8);
+            w.close();
+            k.linear(f.t(DType.F16, 2, 8), w, null);
+        }));
+        c.add(bad("linear DenseMatrix: x in != W in", "W's in = 16",
+                (k, f) -> k.linear(f.t(DType.F16, 2, 8), f.dense(4, 16), null)));
+        c.add(bad("linear DenseMatrix: bias of the wrong length", "bias: expected shape [4]",
+                (k, f) -> k.linear(f.t(DType.F16, 2, 8), f.dense(4, 8), f.t(8))));
+        c.add(closed("linear DenseMatrix: x closed", "x: tensor is closed",
+                (k, f) -> k.linear(f.closed(2, 8), f.dense(4, 8), null)));
         // linear with 2:4 and block-sparse weights
         c.add(bad("linear 2:4: W null", "W:", (k, f) -> k.linear(f.t(2, 8), (Sparse24Matrix) null, null)));
         c.add(closed("linear 2:4: W closed", "is closed", (k, f) -> {
@@ -195,6 +215,8 @@ class KernelsRejectBadArgumentsTest {
     static List<Case> cudaOnly() {
         List<Case> c = new ArrayList<>();
         c.add(bad("linear: f32 x on CUDA", "f16 or bf16", (k, f) -> k.linear(f.t(2, 8), f.t(4, 8), null)));
+        c.add(bad("linear DenseMatrix: f32 x on CUDA", "f16 or bf16",
+                (k, f) -> k.linear(f.t(2, 8), f.dense(4, 8), null)));
         c.add(bad("linear: in not a multiple of 8 on CUDA", "multiple of 8",
                 (k, f) -> k.linear(f.t(DType.F16, 2, 4), f.t(DType.F16, 4, 4), null)));
         c.add(bad("attention: f32 on CUDA", "f16 or bf16",

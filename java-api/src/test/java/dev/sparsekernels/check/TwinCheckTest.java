@@ -47,6 +47,11 @@ class TwinCheckTest {
         }
 
         @Override
+        public Tensor linear(Tensor x, dev.sparsekernels.DenseMatrix w, Tensor bias) {
+            return inner.linear(x, w, bias);
+        }
+
+        @Override
         public dev.sparsekernels.channels.ChannelStatistics channelStatistics(Tensor activations) {
             return inner.channelStatistics(activations);
         }

@@ -2,6 +2,7 @@ package dev.sparsekernels.bench.probe;
 
 import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.BlockSparseMatrix;
+import dev.sparsekernels.DenseMatrix;
 import dev.sparsekernels.Kernels;
 import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
@@ -20,7 +21,7 @@ import java.util.Random;
  * machine hits them alike. Usage: {@code CliffProbe FAMILY SPEC...} with {@code --add-modules jdk.incubator.vector}
  * and the bench classpath (as the other probes), e.g. {@code CliffProbe bsr32 5x1024x4096 6x1024x4096}:
  * <pre>
- *   FAMILY linear: dense | denseapi | s24 | bsr32 | bsr16   SPEC = tokens x in x out, e.g. 8x1024x4096
+ *   FAMILY linear: dense | denseapi | densemat | s24 | bsr32 | bsr16   SPEC = tokens x in x out, e.g. 8x1024x4096
  *   FAMILY attn: SPEC = L x D [c] (B=1, H=-Dh=8), e.g. 128x64 or 128x64c (causal)
  *   FAMILY gcol | grow: SPEC = kept (of [4096,4096]; -Dn=4096)
  * </pre>
@@ -73,6 +74,7 @@ public final class CliffProbe {
                     return switch (fam) {
                         case "dense" -> wa;
                         case "denseapi" -> wt;
+                        case "densemat" -> DenseMatrix.of(wt);
                         case "s24" -> Sparse24Matrix.prune(wt);
                         case "bsr32" -> BlockSparseMatrix.prune(wt, 32, 32, 0.25);
                         case "bsr16" -> BlockSparseMatrix.prune(wt, 16, 16, 0.25);
@@ -83,6 +85,7 @@ public final class CliffProbe {
                     case "dense" -> { float[] y = new float[t * out]; float[] wa = (float[]) w;
                         yield () -> DenseGemm.linear(x, t, in, wa, out, null, y, Integer.getInteger("threads", 2)); }
                     case "denseapi" -> () -> K.linear(xt, (Tensor) w, null).close();
+                    case "densemat" -> () -> K.linear(xt, (DenseMatrix) w, null).close();
                     case "s24" -> () -> K.linear(xt, (Sparse24Matrix) w, null).close();
                     default -> () -> K.linear(xt, (BlockSparseMatrix) w, null).close();
                 };
