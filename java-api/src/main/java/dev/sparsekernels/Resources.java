@@ -21,7 +21,7 @@ public final class Resources {
         return Tracker.OPEN_TENSOR_BYTES.get();
     }
 
-    /** 2:4 and block-sparse matrices created and not yet closed (nor collected). */
+    /** 2:4, block-sparse and dense matrices created and not yet closed (nor collected). */
     public static long openMatrices() {
         return Tracker.OPEN_MATRICES.get();
     }
