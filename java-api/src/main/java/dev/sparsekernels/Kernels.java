@@ -94,9 +94,11 @@ public interface Kernels extends AutoCloseable {
     Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale);
 
     /**
-     * Releases what the backend holds (the CUDA stream and device copies; nothing native on the CPU). Afterwards
-     * every computing method throws IllegalStateException saying the backend is closed, on every backend; closing
-     * again does nothing.
+     * Releases what the backend holds (the CUDA stream; nothing native on the CPU). Device copies of weights belong
+     * to their matrices ({@link DenseMatrix}, {@link Sparse24Matrix}, {@link BlockSparseMatrix}): they stay until the
+     * matrix is closed, and another backend on the same device reuses them. Afterwards every computing method throws
+     * IllegalStateException saying the backend is closed, on every backend, before any native call; closing again
+     * does nothing.
      */
     @Override
     void close();

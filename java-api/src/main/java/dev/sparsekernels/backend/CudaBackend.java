@@ -91,7 +91,7 @@ public final class CudaBackend implements Kernels {
     @Override
     public String describe() {
         return "cuda:" + ordinal + " (" + reason + "): " + deviceName + ", sm_" + calls.deviceCapability(ordinal)
-                + ", binding " + NativeLibrary.kernels().bindingName() + ", dense GEMM "
+                + ", binding " + calls.kernels().bindingName() + ", dense GEMM "
                 + (denseOnCublas() ? "cuBLAS" : "ours (cuBLAS: " + blasWhy() + ")");
     }
 
@@ -110,8 +110,13 @@ public final class CudaBackend implements Kernels {
         int[] oi = LinearShapes.weightShape(w);
         LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
         DType dt = computeType(x, s);
+        live();
+        Tensor y = null;
         try (Tensor wc = w.to(dt); DeviceBuffer dw = upload(wc.buffer(), wc.byteSize())) {
-            return denseGemm(x, dw, bias, s, dt, cublas);
+            y = denseGemm(x, dw, bias, s, dt, cublas);
+            return y;
+        } catch (RuntimeException e) { // freeing W failed after the product: the result must not stay open
+            throw Closing.closeInto(y, e);
         }
     }
 
@@ -134,12 +139,14 @@ public final class CudaBackend implements Kernels {
         }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
         DType dt = computeType(x, s);
+        live();
         return denseGemm(x, deviceCopy(w, dt).values, bias, s, dt, cublas);
     }
 
     /** Y = X · Wᵀ + b for a W already on the device in the compute dtype. */
     private Tensor denseGemm(Tensor x, DeviceBuffer dw, Tensor bias, LinearShapes s, DType dt, Boolean cublas) {
         boolean useBlas = cublas == null ? denseOnCublas() : cublas;
+        Tensor y = null;
         try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
                 DeviceBuffer db = bias == null ? null : uploadBias(bias);
                 DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
@@ -150,7 +157,10 @@ public final class CudaBackend implements Kernels {
                 calls.denseGemm(dx.address(), dt.nativeCode(), dw.address(), db == null ? 0L : db.address(),
                         dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
             }
-            return download(dy, s);
+            y = download(dy, s);
+            return y;
+        } catch (RuntimeException e) { // a free failing after the download: the result must not stay open
+            throw Closing.closeInto(y, e);
         }
     }
 
@@ -163,12 +173,7 @@ public final class CudaBackend implements Kernels {
         // rounded to dt as the tensor overload's w.to(dt) rounds, so both overloads compute with the same W
         try (Tensor f32 = Tensor.of(w.valuesView(), w.rows(), w.cols()); Tensor wc = f32.to(dt)) {
             DeviceDense copy = new DeviceDense(ordinal, dt, uploadSync(wc.buffer(), wc.byteSize()));
-            try {
-                w.attach(copy);
-            } catch (RuntimeException e) {
-                copy.close(); // closed meanwhile: the copy must not outlive it
-                throw e;
-            }
+            attachOrClose(w::attach, copy);
             return copy;
         }
     }
@@ -178,16 +183,24 @@ public final class CudaBackend implements Kernels {
         if (w == null) {
             throw new IllegalArgumentException("W: expected a 2:4 matrix but got null");
         }
+        if (w.isClosed()) {
+            throw new IllegalStateException("W: 2:4 matrix is closed");
+        }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
         DType dt = computeType(x, s);
+        live();
         DeviceSparse24 dw = deviceCopy(w, dt);
+        Tensor y = null;
         try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
                 DeviceBuffer db = bias == null ? null : uploadBias(bias);
                 DeviceBuffer dy = DeviceBuffer.allocate(calls, 4L * s.tokens * s.out)) {
             calls.sparse24Gemm(dx.address(), dt.nativeCode(), dw.values.address(), dw.meta.address(),
                     db == null ? 0L : db.address(), dy.address(), DType.F32.nativeCode(), s.tokens, s.in, s.out,
                     live());
-            return download(dy, s);
+            y = download(dy, s);
+            return y;
+        } catch (RuntimeException e) {
+            throw Closing.closeInto(y, e);
         }
     }
 
@@ -196,13 +209,18 @@ public final class CudaBackend implements Kernels {
         if (w == null) {
             throw new IllegalArgumentException("W: expected a block-sparse matrix but got null");
         }
+        if (w.isClosed()) {
+            throw new IllegalStateException("W: block-sparse matrix is closed");
+        }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
         DType dt = computeType(x, s);
+        live();
         DeviceBsr dw = deviceCopy(w, dt);
         // The plan balances long block rows for this token count; it is small and cheap to make, so it is made
         // per call rather than cached (a plan for more tokens would still be valid but less balanced).
         ByteBuffer plan = calls.bsrPlan(dw.hostRowPointers, w.blockCount(), w.blockRows(), w.blockCols(),
                 s.tokens, s.out);
+        Tensor y = null;
         try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
                 DeviceBuffer ws = plan.limit() == 0 ? null : uploadSync(plan, plan.limit());
                 DeviceBuffer db = bias == null ? null : uploadBias(bias);
@@ -212,7 +230,10 @@ public final class CudaBackend implements Kernels {
                     dw.values == null ? 0L : dw.values.address(), w.blockCount(), w.blockRows(), w.blockCols(),
                     ws == null ? 0L : ws.address(), db == null ? 0L : db.address(), dy.address(),
                     DType.F32.nativeCode(), s.tokens, s.in, s.out, live());
-            return download(dy, s);
+            y = download(dy, s);
+            return y;
+        } catch (RuntimeException e) {
+            throw Closing.closeInto(y, e);
         }
     }
 
@@ -234,11 +255,22 @@ public final class CudaBackend implements Kernels {
                 }
             }
         } catch (RuntimeException e) {
-            copy.close();
-            throw e;
+            throw Closing.closeInto(copy, e);
         }
-        w.attach(copy);
+        attachOrClose(w::attach, copy);
         return copy;
+    }
+
+    /**
+     * Ties a finished device copy to its matrix, or frees it when that fails (the matrix was closed meanwhile by
+     * another thread): the copy must not outlive its matrix, waiting for the GC.
+     */
+    private static void attachOrClose(java.util.function.Consumer<AutoCloseable> attach, AutoCloseable copy) {
+        try {
+            attach.accept(copy);
+        } catch (RuntimeException e) {
+            throw Closing.closeInto(copy, e);
+        }
     }
 
     private static ByteBuffer intBuffer(int[] values) {
@@ -254,8 +286,7 @@ public final class CudaBackend implements Kernels {
         try {
             calls.streamSynchronize(live());
         } catch (RuntimeException e) {
-            d.close();
-            throw e;
+            throw Closing.closeInto(d, e);
         }
         return d;
     }
@@ -269,6 +300,7 @@ public final class CudaBackend implements Kernels {
             throw new IllegalArgumentException("activations: " + channels + " channels exceed the 2 GiB state limit");
         }
         Tensor x = activations;
+        live();
         try (DeviceBuffer dx = upload(x.buffer(), x.byteSize());
                 DeviceBuffer state = DeviceBuffer.allocate(calls, stateBytes)) {
             calls.channelStatsReset(state.address(), channels, live());
@@ -305,8 +337,15 @@ public final class CudaBackend implements Kernels {
         AttentionMask.Views views = m.views();
         // Java's window W keeps |j - p| < W (with causal: p - W < j <= p); the kernel takes both bounds.
         long window = m.window() > 0 ? m.window() - 1 : -1;
+        AttentionMask.BlockSparse bs = m.blockSparse();
+        if (bs != null && (bs.blockQ() % 64 != 0 || bs.blockK() % 64 != 0)) { // refused before anything native runs
+            throw new IllegalArgumentException("mask: the CUDA block-sparse attention needs blocks that are"
+                    + " multiples of 64 but got " + bs.blockQ() + "x" + bs.blockK());
+        }
+        live();
         Tensor o = Tensor.allocate(DType.F32, s.outputShape());
         java.util.List<DeviceBuffer> held = new java.util.ArrayList<>();
+        RuntimeException failure = null;
         try {
             long dq = track(held, upload(q.buffer(), q.byteSize())).address();
             long dk = track(held, upload(k.buffer(), k.byteSize())).address();
@@ -350,16 +389,11 @@ public final class CudaBackend implements Kernels {
             long msb = ml == null ? 0 : ml.strideB;
             long msh = ml == null ? 0 : ml.strideH;
             long msq = ml == null ? 0 : ml.strideQ;
-            AttentionMask.BlockSparse bs = m.blockSparse();
             if (bs == null) {
                 calls.attention(dq, dk, dv, dOut, dt.nativeCode(), DType.F32.nativeCode(), s.batch, s.hq, s.hkv, s.lq,
                         s.lk, s.d, s.scale, m.isCausal(), window, window, keyLengths, bias, bsb, bsh, bsq, dense, msb,
                         msh, msq, headMask, live());
             } else {
-                if (bs.blockQ() % 64 != 0 || bs.blockK() % 64 != 0) {
-                    throw new IllegalArgumentException("mask: the CUDA block-sparse attention needs blocks that are"
-                            + " multiples of 64 but got " + bs.blockQ() + "x" + bs.blockK());
-                }
                 long counts = track(held, uploadSync(intBuffer(bs.kvCounts()), 4L * bs.kvCounts().length))
                         .address();
                 int[] kvIdx = bs.kvIndices();
@@ -377,15 +411,15 @@ public final class CudaBackend implements Kernels {
             }
             calls.memcpyD2h(o.buffer(), dOut, o.byteSize(), live());
             calls.streamSynchronize(live());
-            return o;
         } catch (RuntimeException e) {
-            o.close();
-            throw e;
-        } finally {
-            for (DeviceBuffer b : held) {
-                b.close();
-            }
+            failure = e;
         }
+        // every buffer freed even when a free fails; the first failure thrown, and then the output closed
+        failure = Closing.closeAll(failure, held.toArray(new AutoCloseable[0]));
+        if (failure != null) {
+            throw Closing.closeInto(o, failure);
+        }
+        return o;
     }
 
     private static DeviceBuffer track(java.util.List<DeviceBuffer> held, DeviceBuffer b) {
@@ -406,6 +440,7 @@ public final class CudaBackend implements Kernels {
     }
 
     private Tensor gather(Tensor src, int[] idx, GatherArgs a, int outRows, int outCols, boolean rows) {
+        live();
         ByteBuffer ib = ByteBuffer.allocateDirect(8 * idx.length).order(ByteOrder.nativeOrder());
         for (int i : idx) {
             ib.putLong(i);
@@ -426,8 +461,7 @@ public final class CudaBackend implements Kernels {
             calls.streamSynchronize(live());
             return out;
         } catch (RuntimeException e) {
-            out.close();
-            throw e;
+            throw Closing.closeInto(out, e);
         }
     }
 
@@ -476,21 +510,20 @@ public final class CudaBackend implements Kernels {
         try {
             dm = upload(mb, mb.capacity());
         } catch (RuntimeException e) {
-            dv.close();
-            throw e;
+            throw Closing.closeInto(dv, e);
         }
         DeviceSparse24 copy = new DeviceSparse24(ordinal, dt, dv, dm);
-        w.attach(copy);
+        attachOrClose(w::attach, copy);
         return copy;
     }
 
     private DeviceBuffer upload(ByteBuffer host, long bytes) {
+        long st = live(); // a closed backend refuses before it allocates
         DeviceBuffer d = DeviceBuffer.allocate(calls, bytes);
         try {
-            calls.memcpyH2d(d.address(), host, bytes, live());
+            calls.memcpyH2d(d.address(), host, bytes, st);
         } catch (RuntimeException e) {
-            d.close();
-            throw e;
+            throw Closing.closeInto(d, e);
         }
         return d;
     }
@@ -506,9 +539,8 @@ public final class CudaBackend implements Kernels {
         try {
             calls.memcpyD2h(y.buffer(), dy.address(), 4L * s.tokens * s.out, live());
             calls.streamSynchronize(live());
-        } catch (RuntimeException e) {
-            y.close(); // a failed copy must not leave an open tensor behind
-            throw e;
+        } catch (RuntimeException e) { // a failed copy must not leave an open tensor behind
+            throw Closing.closeInto(y, e);
         }
         return y;
     }
@@ -530,11 +562,7 @@ public final class CudaBackend implements Kernels {
 
         @Override
         public void close() {
-            for (DeviceBuffer b : new DeviceBuffer[] {rowPointers, columnIndices, values}) {
-                if (b != null) {
-                    b.close();
-                }
-            }
+            Closing.closeAllOrThrow(rowPointers, columnIndices, values);
         }
     }
 
@@ -572,11 +600,7 @@ public final class CudaBackend implements Kernels {
 
         @Override
         public void close() {
-            try {
-                values.close();
-            } finally {
-                meta.close();
-            }
+            Closing.closeAllOrThrow(values, meta);
         }
     }
 }

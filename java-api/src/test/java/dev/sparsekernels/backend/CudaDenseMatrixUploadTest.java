@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CUDA backend uploads a {@link DenseMatrix} once per compute dtype and frees it with the matrix, where the tensor
- * overload uploads W on every call; checked over {@link FakeDeviceBinding}, which counts uploads and live allocations.
+ * overload uploads W on every call; checked over {@link FaultyDeviceBinding} (no fault armed), which counts uploads
+ * and live allocations.
  */
 class CudaDenseMatrixUploadTest {
     static final int TOKENS = 3, IN = 16, OUT = 8;
@@ -20,7 +21,7 @@ class CudaDenseMatrixUploadTest {
 
     @Test
     void aDenseMatrixIsUploadedOncePerDtypeAndFreedWithIt() {
-        FakeDeviceBinding device = new FakeDeviceBinding();
+        FaultyDeviceBinding device = new FaultyDeviceBinding();
         try (Kernels k = CudaBackend.overBinding(new NativeCalls(device.kernels), 0, 1L);
                 Tensor x16 = Tensor.of(DType.F16, new float[TOKENS * IN], TOKENS, IN);
                 Tensor xb16 = Tensor.of(DType.BF16, new float[TOKENS * IN], TOKENS, IN)) {
@@ -42,7 +43,7 @@ class CudaDenseMatrixUploadTest {
 
     @Test
     void theTensorOverloadUploadsWOnEveryCall() {
-        FakeDeviceBinding device = new FakeDeviceBinding();
+        FaultyDeviceBinding device = new FaultyDeviceBinding();
         try (Kernels k = CudaBackend.overBinding(new NativeCalls(device.kernels), 0, 1L);
                 Tensor x = Tensor.of(DType.F16, new float[TOKENS * IN], TOKENS, IN);
                 Tensor w = Tensor.of(DType.F16, new float[OUT * IN], OUT, IN)) {
