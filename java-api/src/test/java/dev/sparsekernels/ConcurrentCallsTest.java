@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  * 16 threads call every CPU kernel at once on one shared backend, shared weights and shared inputs, and every result is
  * the one a single thread got, up to 1e-6 relative: not bit for bit, because the single-thread reference and later calls
  * may run at different JIT tiers, whose Vector API reductions add lanes in different orders (an ulp), while a race
- * would corrupt values far beyond that. The 2:4 weights they share are fresh, so the threads also race to build
- * their cached CPU form. Deadlocks (the kernels share one worker pool) fail the deadline.
+ * would corrupt values far beyond that. The 2:4 and dense matrices they share are fresh, so the threads also race to
+ * build their cached CPU forms (9 tokens: the dense one runs on prepared panels). Deadlocks (the kernels share one worker pool) fail the deadline.
  */
 class ConcurrentCallsTest {
     static final int THREADS = 16;
@@ -33,6 +33,8 @@ class ConcurrentCallsTest {
                 Sparse24Matrix w24First = Sparse24Matrix.prune(w);
                 Sparse24Matrix w24Shared = Sparse24Matrix.prune(w);
                 BlockSparseMatrix bsr = BlockSparseMatrix.prune(w, 16, 16, 0.5);
+                DenseMatrix denseFirst = DenseMatrix.of(w);
+                DenseMatrix denseShared = DenseMatrix.of(w);
                 Tensor q = Tensor.of(gaussian(r, 2 * 4 * 12 * 16), 2, 4, 12, 16);
                 Tensor kk = Tensor.of(gaussian(r, 2 * 2 * 20 * 16), 2, 2, 20, 16);
                 Tensor v = Tensor.of(gaussian(r, 2 * 2 * 20 * 16), 2, 2, 20, 16)) {
@@ -42,6 +44,7 @@ class ConcurrentCallsTest {
             calls.put("linear dense", kk2 -> values(kk2.linear(x, w, b)));
             calls.put("linear 2:4", kk2 -> values(kk2.linear(x, w24Shared, b)));
             calls.put("linear bsr", kk2 -> values(kk2.linear(x, bsr, null)));
+            calls.put("linear DenseMatrix", kk2 -> values(kk2.linear(x, denseShared, b)));
             calls.put("attention", kk2 -> values(kk2.attention(q, kk, v, mask, null)));
             calls.put("gatherRows", kk2 -> values(kk2.gatherRows(w, idx)));
             calls.put("gatherColumns", kk2 -> values(kk2.gatherColumns(w, idx)));
@@ -53,6 +56,7 @@ class ConcurrentCallsTest {
                 expected.put(c.getKey(), c.getValue().apply(k));
             }
             expected.put("linear 2:4", values(k.linear(x, w24First, b)));
+            expected.put("linear DenseMatrix", values(k.linear(x, denseFirst, b)));
 
             List<String> names = new ArrayList<>(calls.keySet());
             int checked = AllAtOnce.run(THREADS, Duration.ofSeconds(120), offset -> {
