@@ -195,27 +195,40 @@ public final class Tensor implements AutoCloseable {
 
     /** All elements as floats (converted from F16/BF16). Limited to 2^31-1 elements. */
     public float[] toFloatArray() {
+        live();
+        float[] out = new float[Math.toIntExact(elementCount)];
+        copyTo(out);
+        return out;
+    }
+
+    /**
+     * All elements as floats into {@code dst} (converted from F16/BF16), whose length must be the element count: for
+     * callers that reuse one array across calls instead of allocating one per call.
+     */
+    public void copyTo(float[] dst) {
         ByteBuffer b = buffer();
-        int n = Math.toIntExact(elementCount);
-        float[] out = new float[n];
+        if (dst == null || dst.length != elementCount) {
+            throw new IllegalArgumentException("dst: expected a float array of " + elementCount + " elements but got "
+                    + (dst == null ? "null" : dst.length));
+        }
+        int n = dst.length;
         switch (dtype) {
             case F32:
-                b.asFloatBuffer().get(out);
+                b.asFloatBuffer().get(dst);
                 break;
             case F16:
                 for (int i = 0; i < n; i++) {
-                    out[i] = Halfs.f16ToF32(b.getShort(2 * i));
+                    dst[i] = Halfs.f16ToF32(b.getShort(2 * i));
                 }
                 break;
             case BF16:
                 for (int i = 0; i < n; i++) {
-                    out[i] = Halfs.bf16ToF32(b.getShort(2 * i));
+                    dst[i] = Halfs.bf16ToF32(b.getShort(2 * i));
                 }
                 break;
             default:
                 throw new AssertionError(dtype);
         }
-        return out;
     }
 
     /** The raw 16-bit patterns of an F16 or BF16 tensor. */
