@@ -6,11 +6,13 @@
 // tile costs two 16-byte loads per thread (FlexAttention's block mask, with the mask's own bits for the mixed tiles).
 //
 // Layout, built per call by attention_mask_bits.cu from the mask and its broadcast strides:
-//   bits    uint64 [slices][lq][words]: bit c of word w of row i is mask[i][64 w + c] != 0 (0 past lk); words =
+//   bits    uint64 [slices][rows][words]: bit c of word w of row i is mask[i][64 w + c] != 0 (0 past lk); words =
 //           2 * ntk, so a key tile's two words start 16-byte aligned;
-//   classes uint8 [slices][ntq][ntk]: 0 no (row < lq, key < lk) bit of the tile set, 1 all of them set, 2 mixed;
+//   classes uint8 [slices][qtiles][ntk]: 0 no (row < lq, key < lk) bit of the tile set, 1 all of them set, 2 mixed;
 // slices = (batch if the mask has a batch stride else 1) x (hq if it has a head stride else 1); ntq = ceil(lq / 128),
-// ntk = ceil(lk / 128). Plain __host__ __device__ functions (gemm_index.cuh's rule): the emulation test builds the
+// ntk = ceil(lk / 128); rows = lq and qtiles = ntq, or 1 and 1 for a mask broadcast over queries (query stride 0, a
+// [B, 1, 1, Lk] padding mask): every query row reads row 0 then. Stored per row, such a mask had taken lq times
+// the memory it needs (512 MiB of scratch for a 256 KiB mask at B 16, L 16384). Plain __host__ __device__ functions (gemm_index.cuh's rule): the emulation test builds the
 // same form on the CPU through them.
 #pragma once
 #include <stdint.h>
@@ -25,10 +27,12 @@ constexpr int kMaskTile = 128;  // query rows and keys per classed tile: the Hop
 struct MaskBits {
   int slices_b, slices_h;  // distinct batch / head slices of the mask (1 where broadcast)
   int lq, lk, ntq, ntk;
-  int64_t words;  // per row
+  int rows, qtiles;  // stored rows and class rows per slice: lq and ntq, or 1 and 1 when broadcast over queries
+  int64_t words;     // per row
 };
 
-SK_HD MaskBits mask_bits_shape(int batch, int hq, int lq, int lk, int64_t mask_sb, int64_t mask_sh) {
+SK_HD MaskBits mask_bits_shape(int batch, int hq, int lq, int lk, int64_t mask_sb, int64_t mask_sh,
+                               int64_t mask_sq) {
   MaskBits m;
   m.slices_b = mask_sb != 0 ? batch : 1;
   m.slices_h = mask_sh != 0 ? hq : 1;
@@ -36,18 +40,24 @@ SK_HD MaskBits mask_bits_shape(int batch, int hq, int lq, int lk, int64_t mask_s
   m.lk = lk;
   m.ntq = (lq + kMaskTile - 1) / kMaskTile;
   m.ntk = (lk + kMaskTile - 1) / kMaskTile;
+  m.rows = mask_sq != 0 ? lq : 1;
+  m.qtiles = mask_sq != 0 ? m.ntq : 1;
   m.words = 2 * (int64_t)m.ntk;
   return m;
 }
-SK_HD int64_t mask_bits_words(const MaskBits& m) { return (int64_t)m.slices_b * m.slices_h * m.lq * m.words; }
-SK_HD int64_t mask_bits_classes(const MaskBits& m) { return (int64_t)m.slices_b * m.slices_h * m.ntq * m.ntk; }
+SK_HD int64_t mask_bits_words(const MaskBits& m) { return (int64_t)m.slices_b * m.slices_h * m.rows * m.words; }
+SK_HD int64_t mask_bits_classes(const MaskBits& m) { return (int64_t)m.slices_b * m.slices_h * m.qtiles * m.ntk; }
 // The slice (b, h) reads: 0 on a broadcast dimension.
 SK_HD int64_t mask_bits_slice(const MaskBits& m, int b, int h) {
   return (int64_t)(m.slices_b > 1 ? b : 0) * m.slices_h + (m.slices_h > 1 ? h : 0);
 }
-// First word of row i of a slice, and the class row of its query tile.
-SK_HD int64_t mask_bits_row(const MaskBits& m, int64_t slice, int i) { return (slice * m.lq + i) * m.words; }
-SK_HD int64_t mask_bits_class_row(const MaskBits& m, int64_t slice, int qt) { return (slice * m.ntq + qt) * m.ntk; }
+// First word of query row i of a slice, and the class row of query tile qt (row 0 of both when broadcast).
+SK_HD int64_t mask_bits_row(const MaskBits& m, int64_t slice, int i) {
+  return (slice * m.rows + (m.rows > 1 ? i : 0)) * m.words;
+}
+SK_HD int64_t mask_bits_class_row(const MaskBits& m, int64_t slice, int qt) {
+  return (slice * m.qtiles + (m.qtiles > 1 ? qt : 0)) * m.ntk;
+}
 
 // One bit per byte of x, byte k's (nonzero) as bit k: the high bit of each nonzero byte ((x & 7F) + 7F sets it for
 // 1..7F, x itself for 80..FF; no carry crosses a byte), gathered by one multiply (bit 8k lands on bit 56 + k and no
@@ -64,8 +74,8 @@ SK_HD uint64_t mask_pack_word(const uint8_t* mask, int64_t sb, int64_t sh, int64
                               int64_t idx) {
   const int w = (int)(idx % m.words);
   const int64_t rest = idx / m.words;
-  const int i = (int)(rest % m.lq);
-  const int64_t slice = rest / m.lq;
+  const int i = (int)(rest % m.rows);
+  const int64_t slice = rest / m.rows;
   const int b = (int)(slice / m.slices_h), h = (int)(slice % m.slices_h);
   const uint8_t* row = mask + (int64_t)b * sb + (int64_t)h * sh + (int64_t)i * sq;
   const int c0 = 64 * w, n = m.lk - c0 < 64 ? m.lk - c0 : 64;
@@ -98,8 +108,8 @@ SK_HD void mask_tile_scan(const uint64_t* bits, const MaskBits& m, int64_t idx, 
                           uint64_t& missing) {
   const int kt = (int)(idx % m.ntk);
   const int64_t rest = idx / m.ntk;
-  const int qt = (int)(rest % m.ntq);
-  const int64_t slice = rest / m.ntq;
+  const int qt = (int)(rest % m.qtiles);
+  const int64_t slice = rest / m.qtiles;
   const uint64_t v0 = mask_valid_bits(m.lk, 2 * kt), v1 = mask_valid_bits(m.lk, 2 * kt + 1);
   const int r1 = (qt + 1) * kMaskTile < m.lq ? (qt + 1) * kMaskTile : m.lq;
   any = 0;

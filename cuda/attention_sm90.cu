@@ -337,7 +337,7 @@ cudaError_t dispatch_dtype(const AttentionArgs& a, cudaStream_t stream) {
 // mma.sync kernel, which reads the byte mask, runs instead.
 cudaError_t attention_sm90_bit_mask(const AttentionArgs& a, int hopper, cudaStream_t stream) {
   AttentionArgs b = a;
-  b.mask_shape = mask_bits_shape(a.batch, a.hq, a.lq, a.lk, a.mask_sb, a.mask_sh);
+  b.mask_shape = mask_bits_shape(a.batch, a.hq, a.lq, a.lk, a.mask_sb, a.mask_sh, a.mask_sq);
   const size_t bits_bytes = (size_t)mask_bits_words(b.mask_shape) * 8;
   const size_t bytes = bits_bytes + (size_t)mask_bits_classes(b.mask_shape);
   void* scratch = nullptr;

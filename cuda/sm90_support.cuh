@@ -7,23 +7,24 @@
 
 namespace skcuda {
 
-// True when the current device is sm_90 and `kernel` carries sm_90a machine code. On an sm_90 device without it the
+// Whether the current device is sm_90 and `kernel` carries sm_90a machine code. On an sm_90 device without it the
 // driver would JIT the compute_80 PTX, whose body is a trap (its PTX version is then 80), so a plain
-// "is this Hopper" test is not enough. Uncached: two attribute queries.
+// "is this Hopper" test is not enough. Uncached: two attribute queries. 1 runs, 2 does not, 0 unknown (a query
+// failed, e.g. out of memory while the module loads lazily): not an answer to remember.
 template <class Kernel>
-inline bool sm90a_code_runs_uncached(Kernel kernel, int dev) {
+inline signed char sm90a_code_runs_uncached(Kernel kernel, int dev) {
   int major = 0;
   if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess) {
     (void)cudaGetLastError();
-    return false;
+    return 0;
   }
-  if (major != 9) return false;
+  if (major != 9) return 2;
   cudaFuncAttributes a;
   if (cudaFuncGetAttributes(&a, kernel) != cudaSuccess) {
     (void)cudaGetLastError();
-    return false;
+    return 0;
   }
-  return a.ptxVersion >= 90 && a.binaryVersion >= 90;
+  return a.ptxVersion >= 90 && a.binaryVersion >= 90 ? 1 : 2;
 }
 
 // The answer per device, remembered: the GEMM entry points ask on every call, and the answer for a device never
@@ -40,12 +41,14 @@ inline bool sm90a_code_runs(Kernel kernel, Sm90Cache& cache) {
     (void)cudaGetLastError();
     return false;
   }
-  if (dev < 0 || dev >= Sm90Cache::kDevices) return sm90a_code_runs_uncached(kernel, dev);
+  if (dev < 0 || dev >= Sm90Cache::kDevices) return sm90a_code_runs_uncached(kernel, dev) == 1;
   const signed char known = cache.state[dev].load(std::memory_order_relaxed);
   if (known != 0) return known == 1;
-  const bool runs = sm90a_code_runs_uncached(kernel, dev);
-  cache.state[dev].store(runs ? 1 : 2, std::memory_order_relaxed);
-  return runs;
+  const signed char answer = sm90a_code_runs_uncached(kernel, dev);
+  // a failed query falls back to the mma.sync kernels for this call only: remembered, it would keep the device off
+  // the Hopper kernels for the rest of the process
+  if (answer != 0) cache.state[dev].store(answer, std::memory_order_relaxed);
+  return answer == 1;
 }
 
 // Multiprocessors of the current device (0 when unknown), cached per device like sm90a_code_runs: launch code sizes

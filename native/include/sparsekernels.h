@@ -211,8 +211,10 @@ int sk_blas_gemm(const void* x, int x_dtype, const void* w, const float* bias, v
 int sk_bsr_check(const int32_t* row_ptr, const int32_t* col_idx, int64_t blocks, int block_rows, int block_cols,
                  int64_t out, int64_t in);
 
-/* Host: size in bytes of the device workspace sk_bsr_gemm needs for this structure (0 when none), so callers can
- * allocate it once per matrix. The schedule that balances block rows of very different lengths lives there. */
+/* Host: size in bytes of the device workspace sk_bsr_gemm needs for this structure and token count (0 when none).
+ * The schedule that balances block rows of very different lengths lives there, and the kernel also writes partial
+ * sums of split block rows into it: a workspace serves one sk_bsr_gemm at a time (one per stream with a call in
+ * flight; two concurrent calls sharing one give wrong results). */
 int sk_bsr_workspace_size(const int32_t* host_row_ptr, int64_t blocks, int block_rows, int block_cols,
                           int64_t tokens, int64_t out, int64_t* bytes);
 

@@ -10,11 +10,17 @@
 #endif
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 namespace {
 
 bool aligned(const void* p, unsigned a) { return ((uintptr_t)p & (a - 1)) == 0; }
+
+// A window bound of lq + lk or more excludes no key (|j - p| < lq + lk for every query i and key j), so it is the
+// same as no bound (-1). Normalised before the kernels see it: their tile arithmetic adds the bound to positions, and
+// a value near INT64_MAX (an obvious "no bound" to a caller) overflowed there and gave all-zero output.
+int64_t window_bound(int64_t w, int64_t lq, int64_t lk) { return w >= lq + lk ? -1 : w; }
 
 struct Checked {
   int batch, hq, hkv, lq, lk, d;
@@ -51,9 +57,10 @@ int check_core(const char* fn, const void* q, const void* k, const void* v, cons
   if (lq > skcuda::kAttMaxLen || lk > skcuda::kAttMaxLen)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: lq and lk must be <= %lld, got lq=%lld lk=%lld", fn,
                     (long long)skcuda::kAttMaxLen, (long long)lq, (long long)lk);
-  if (batch * heads_q > skcuda::kAttMaxBH)
-    return sk::fail(SK_ERR_UNSUPPORTED, "%s: batch * heads_q must be <= %lld, got %lld", fn,
-                    (long long)skcuda::kAttMaxBH, (long long)(batch * heads_q));
+  // divided, not multiplied: batch * heads_q can wrap for huge values and then pass
+  if (heads_q > skcuda::kAttMaxBH / batch)
+    return sk::fail(SK_ERR_UNSUPPORTED, "%s: batch * heads_q must be <= %lld, got batch %lld, heads_q %lld", fn,
+                    (long long)skcuda::kAttMaxBH, (long long)batch, (long long)heads_q);
   if (!isfinite(scale)) return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: scale must be finite, got %g", fn, (double)scale);
   if (window_left < -1)
     return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: window_left must be >= 0 or -1 (no window), got %lld", fn,
@@ -99,12 +106,19 @@ bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
 
 int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
   int dev = 0, optin = 0;
+  char what[96];
   cudaError_t e = cudaGetDevice(&dev);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
-  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: device query");
+  if (e != cudaSuccess) {
+    snprintf(what, sizeof what, "%s: device query", fn);
+    return sk::cuda_fail(e, what);
+  }
   if (use_sm90(a, optin)) {
     e = skcuda::attention_sm90(a, sk::hopper_mode(), (cudaStream_t)stream);
-    if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: kernel launch (sm_90a)");
+    if (e != cudaSuccess) {
+      snprintf(what, sizeof what, "%s: kernel launch (sm_90a)", fn);
+      return sk::cuda_fail(e, what);
+    }
     return SK_OK;
   }
   const int need = skcuda::attention_smem_bytes(a.d);
@@ -112,7 +126,10 @@ int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %d needs %d bytes of shared memory per block, device %d has %d",
                     fn, a.d, need, dev, optin);
   e = skcuda::attention(a, (cudaStream_t)stream);
-  if (e != cudaSuccess) return sk::cuda_fail(e, "sk_attention: kernel launch");
+  if (e != cudaSuccess) {
+    snprintf(what, sizeof what, "%s: kernel launch", fn);
+    return sk::cuda_fail(e, what);
+  }
   return SK_OK;
 }
 #endif
@@ -198,8 +215,8 @@ SK_EXPORT int sk_attention_block_sparse(const void* q, const void* k, const void
 #ifdef SK_WITH_CUDA
   skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim, scale,
                                       causal, key_lengths);
-  a.window_left = window_left;
-  a.window_right = window_right;
+  a.window_left = window_bound(window_left, lq, lk);
+  a.window_right = window_bound(window_right, lq, lk);
   a.bias = bias;
   a.bias_sb = bias_stride_b;
   a.bias_sh = bias_stride_h;
@@ -261,7 +278,7 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
   if (head_dim != 64 && head_dim != 128)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: only head_dim 64 and 128 are supported, got %lld", fn,
                     (long long)head_dim);
-  if (window_left != -1 || window_right != -1)
+  if (window_bound(window_left, lq, lk) != -1 || window_bound(window_right, lq, lk) != -1)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: sliding windows are not supported (window_left %lld, window_right %lld)",
                     fn, (long long)window_left, (long long)window_right);
   if (mask != nullptr) return sk::fail(SK_ERR_UNSUPPORTED, "%s: dense masks are not supported", fn);

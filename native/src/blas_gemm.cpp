@@ -6,6 +6,7 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "sk_internal.h"
 
@@ -82,24 +83,58 @@ const char* status_text(const Api& a, int s) {
   return a.status_string != nullptr ? a.status_string(s) : "cuBLAS error";
 }
 
-// One handle per thread and device: a handle must not be used by two threads at once, and it is bound to the
-// device current when it was created. Handles live until the process ends (destroying them at thread exit can run
-// after the driver has been torn down).
+constexpr int kMaxDevices = 64;
+
+// Handles of threads that have exited, per device, for the next thread that needs one. Never destroyed (heap, not a
+// static object): threads may still hand their handles back while the process tears down.
+struct HandlePool {
+  std::mutex lock;
+  std::vector<blas_handle> idle[kMaxDevices];
+};
+
+HandlePool& handle_pool() {
+  static HandlePool* pool = new HandlePool();
+  return *pool;
+}
+
+// A thread's handles, one per device: a handle must not be used by two threads at once, and it is bound to the
+// device current when it was created. At thread exit they go back to the pool, not to cublasDestroy (which can run
+// after the driver has been torn down): a handle per thread that ever called, kept to the end of the process, had
+// leaked one handle and its workspace per short-lived calling thread (an executor's retired threads).
+struct ThreadHandles {
+  blas_handle device[kMaxDevices] = {};
+  ~ThreadHandles() {
+    HandlePool& pool = handle_pool();
+    std::lock_guard<std::mutex> guard(pool.lock);
+    for (int d = 0; d < kMaxDevices; d++) {
+      if (device[d] != nullptr) pool.idle[d].push_back(device[d]);
+    }
+  }
+};
+
 int handle_for(const Api& a, blas_handle* out) {
   int dev = 0;
   cudaError_t e = cudaGetDevice(&dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_blas_gemm: cudaGetDevice");
-  constexpr int kMaxDevices = 64;
-  thread_local blas_handle handles[kMaxDevices] = {};
+  thread_local ThreadHandles mine;
   if (dev < 0 || dev >= kMaxDevices) return sk::fail(SK_ERR_UNSUPPORTED, "sk_blas_gemm: device %d >= 64", dev);
-  if (handles[dev] == nullptr) {
-    int s = a.create(&handles[dev]);
-    if (s != 0) {
-      handles[dev] = nullptr;
-      return sk::fail(SK_ERR_CUDA, "sk_blas_gemm: cublasCreate failed (%d): %s", s, status_text(a, s));
+  if (mine.device[dev] == nullptr) {
+    HandlePool& pool = handle_pool();
+    {
+      std::lock_guard<std::mutex> guard(pool.lock);
+      if (!pool.idle[dev].empty()) {
+        mine.device[dev] = pool.idle[dev].back();
+        pool.idle[dev].pop_back();
+      }
+    }
+    if (mine.device[dev] == nullptr) {
+      blas_handle h = nullptr;
+      int s = a.create(&h);
+      if (s != 0) return sk::fail(SK_ERR_CUDA, "sk_blas_gemm: cublasCreate failed (%d): %s", s, status_text(a, s));
+      mine.device[dev] = h;
     }
   }
-  *out = handles[dev];
+  *out = mine.device[dev];
   return SK_OK;
 }
 

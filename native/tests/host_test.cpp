@@ -785,6 +785,32 @@ static void test_attention_validation(int count) {
     CHECK(rc == SK_ERR_INVALID_ARGUMENT && strstr(sk_last_error(), "window_right") != nullptr,
           "attention window_right -3: rc %d", rc);
   }
+  {
+    // batch * heads_q that wraps int64 (2^64 - 1 + 2^32 ... = -1 + ...) must still be refused, not pass as small
+    const int64_t big_b = (1LL << 32) + 1, big_h = (1LL << 32) - 1;
+    const int rc = sk_attention(q, k, v, o, F16, F32, big_b, big_h, 1, 8, 8, 64, 0.125f, 0, -1, -1, nullptr, nullptr, 0,
+                                0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
+    CHECK(rc == SK_ERR_UNSUPPORTED && strstr(sk_last_error(), "batch * heads_q") != nullptr,
+          "attention batch * heads_q wrapping: rc %d %s", rc, sk_last_error());
+  }
+  {
+    // A window bound of lq + lk or more excludes no key: it is no window (and INT64_MAX no longer overflows the
+    // kernels' tile arithmetic). One below still is a window. The experimental kernel, which refuses windows,
+    // shows which way the library read each.
+    const int64_t none[] = {16, 17, INT64_MAX};
+    for (int64_t w : none) {
+      for (int side = 0; side < 2; side++) {
+        sk_experimental_attention_sm90(q, k, v, o, BF16, F32, 1, 2, 1, 8, 8, 64, 0.125f, 1, side ? -1 : w,
+                                       side ? w : -1, nullptr, nullptr, 0, 0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
+        CHECK(strstr(sk_last_error(), "sliding windows") == nullptr, "attention_sm90 window %lld (side %d) read as a"
+              " window: %s", (long long)w, side, sk_last_error());
+      }
+    }
+    const int rc = sk_experimental_attention_sm90(q, k, v, o, BF16, F32, 1, 2, 1, 8, 8, 64, 0.125f, 1, 15, -1, nullptr,
+                                                  nullptr, 0, 0, 0, nullptr, 0, 0, 0, nullptr, nullptr);
+    CHECK(rc == SK_ERR_UNSUPPORTED && strstr(sk_last_error(), "sliding windows") != nullptr,
+          "attention_sm90 window 15 of lq + lk = 16: rc %d %s", rc, sk_last_error());
+  }
   int32_t* cnt = reinterpret_cast<int32_t*>(buf + 3584);
   int32_t* idx = reinterpret_cast<int32_t*>(buf + 3840);
   struct Bs { int qb, kb; int64_t maxb; const int32_t* idx; int64_t sb; const char* what; };

@@ -194,7 +194,7 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   const bool elementwise = masked;
   // The MASKED kernel reads the dense mask bit-packed, as attention_sm90 builds it (attention_mask_bits.cuh's
   // functions, the ones the build kernels run; the mask is one [Lq][Lk] slice broadcast over batch and heads).
-  const MaskBits mb = mask_bits_shape(p.B, p.Hq, p.Lq, p.Lk, 0, 0);
+  const MaskBits mb = mask_bits_shape(p.B, p.Hq, p.Lq, p.Lk, 0, 0, p.Lk);
   std::vector<uint64_t> bits;
   std::vector<uint8_t> classes;
   if (!p.mask.empty()) {
@@ -837,9 +837,14 @@ void check_mask_bits(std::mt19937& rng) {
               : s.density == 5 ? (uint8_t)!(i % 128 == 5 && j % 128 == 0)
                                : (uint8_t)!(i == s.lq - 1 && j == s.lk - 1);
     }
-    const MaskBits m = mask_bits_shape(s.B, s.Hq, s.lq, s.lk, sb, sh);
+    const MaskBits m = mask_bits_shape(s.B, s.Hq, s.lq, s.lk, sb, sh, sq);
     EMU_CHECK(m.slices_b == (s.bstride ? s.B : 1) && m.slices_h == (s.hstride ? s.Hq : 1), "slices %d x %d",
               m.slices_b, m.slices_h);
+    // a mask broadcast over queries is stored once per slice, not once per query row
+    EMU_CHECK(mask_bits_words(m) == (int64_t)m.slices_b * m.slices_h * (s.rowbcast ? 1 : s.lq) * 2 * m.ntk &&
+                  mask_bits_classes(m) == (int64_t)m.slices_b * m.slices_h * (s.rowbcast ? 1 : m.ntq) * m.ntk,
+              "stored rows (lq %d, row broadcast %d): %lld words", s.lq, (int)s.rowbcast,
+              (long long)mask_bits_words(m));
     std::vector<uint64_t> bits((size_t)mask_bits_words(m));
     for (int64_t w = 0; w < (int64_t)bits.size(); ++w) bits[(size_t)w] = mask_pack_word(mask, sb, sh, sq, m, w);
     for (int b = 0; b < s.B; ++b)
