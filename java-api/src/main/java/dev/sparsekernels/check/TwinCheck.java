@@ -91,6 +91,15 @@ public final class TwinCheck {
             float[] bias = gaussian(rnd, 64 * 96);
             results.add(attention(device, cpuTwin, dt, tol, rnd, "dense mask+bias", 2, 2, 2, 64, 96, 32,
                     AttentionMask.builder().dense(pad, 2, 1, 1, 96).bias(bias, 64, 96).build()));
+            // a padding mask [B, 1, 1, Lk] at a head dim the Hopper kernels take: their bit-packed mask stores it
+            // once per batch, not once per query row (session 19)
+            boolean[] padding = new boolean[2 * 300];
+            for (int j = 0; j < 300; j++) {
+                padding[j] = rnd.nextInt(8) != 0;
+                padding[300 + j] = j < 170 && rnd.nextInt(8) != 0;
+            }
+            results.add(attention(device, cpuTwin, dt, tol, rnd, "padding mask [B,1,1,Lk] D128", 2, 4, 4, 200, 300,
+                    128, AttentionMask.builder().dense(padding, 2, 1, 1, 300).build()));
             byte[] grid = new byte[4 * 4];
             for (int i = 0; i < grid.length; i++) {
                 grid[i] = (byte) rnd.nextInt(3);
