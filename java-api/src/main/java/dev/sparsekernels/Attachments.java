@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Resources (device copies) tied to a weight matrix's lifetime, and the matrix's closed state. Shared by the sparse
- * formats so each closes its device copies the same way, and is counted as open ({@link Resources}) the same way.
+ * Resources (device copies) tied to a weight matrix's lifetime, and the matrix's closed state: one per
+ * {@link WeightMatrix}, so every format closes its device copies the same way, and is counted as open
+ * ({@link Resources}) the same way.
  * The Cleaner watches this object, which only its matrix references, so it fires when the matrix is unreachable.
  */
 final class Attachments {

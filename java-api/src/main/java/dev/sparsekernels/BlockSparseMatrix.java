@@ -16,7 +16,7 @@ import java.util.Arrays;
  * {@link #dtype()} is the precision of the values (held as floats, exactly representable in that dtype). Empty block
  * rows, a matrix with no blocks and a fully dense matrix are all valid.
  */
-public final class BlockSparseMatrix implements AutoCloseable {
+public final class BlockSparseMatrix extends WeightMatrix {
     /** Block edge lengths the kernels are built for. */
     public static final int[] BLOCK_SIZES = {16, 32, 64};
 
@@ -28,11 +28,11 @@ public final class BlockSparseMatrix implements AutoCloseable {
     private final int[] rowPointers;
     private final int[] columnIndices;
     private final float[] values;
-    private final Attachments attachments;
     private volatile BsrWeights cpuWeights;
 
     private BlockSparseMatrix(int rows, int cols, int blockRows, int blockCols, DType dtype, int[] rowPointers,
             int[] columnIndices, float[] values) {
+        super("block-sparse matrix [" + rows + ", " + cols + "] (" + blockRows + "x" + blockCols + " blocks)");
         this.rows = rows;
         this.cols = cols;
         this.blockRows = blockRows;
@@ -41,8 +41,6 @@ public final class BlockSparseMatrix implements AutoCloseable {
         this.rowPointers = rowPointers;
         this.columnIndices = columnIndices;
         this.values = values;
-        this.attachments = new Attachments("block-sparse matrix [" + rows + ", " + cols + "] (" + blockRows + "x"
-                + blockCols + " blocks)");
     }
 
     /** Stores exactly the blocks of w that hold a non-zero (by value: -0.0 is zero). */
@@ -244,18 +242,6 @@ public final class BlockSparseMatrix implements AutoCloseable {
         return Tensor.of(toDenseArray(), rows, cols);
     }
 
-    public void attach(AutoCloseable resource) {
-        attachments.attach(resource);
-    }
-
-    public <T> T attachment(Class<T> type, java.util.function.Predicate<T> match) {
-        return attachments.find(type, match);
-    }
-
-    public boolean isClosed() {
-        return attachments.isClosed();
-    }
-
     /**
      * The prepared form the CPU kernel runs on ({@link BsrWeights}: Wᵀ panels of the stored blocks); built on first use
      * and cached until {@link #close()}.
@@ -276,9 +262,8 @@ public final class BlockSparseMatrix implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    void dropCpuForm() {
         cpuWeights = null;
-        attachments.close();
     }
 
     @Override
@@ -289,7 +274,7 @@ public final class BlockSparseMatrix implements AutoCloseable {
     }
 
     private void live() {
-        attachments.checkOpen();
+        checkOpen();
     }
 
     /** Parses "RxC" or "N" (square) into {blockRows, blockCols}, checking supported sizes. */

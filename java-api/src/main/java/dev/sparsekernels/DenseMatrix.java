@@ -17,20 +17,19 @@ import dev.sparsekernels.cpu.DenseWeights;
  * <p>{@link #dtype()} is the precision of the values: a matrix built from an F16 tensor holds values exactly
  * representable in F16.
  */
-public final class DenseMatrix implements AutoCloseable {
+public final class DenseMatrix extends WeightMatrix {
     private final int rows;
     private final int cols;
     private final DType dtype;
     private final float[] values;
     private volatile DenseWeights cpuWeights;
-    private final Attachments attachments;
 
     private DenseMatrix(int rows, int cols, DType dtype, float[] values) {
+        super("dense matrix [" + rows + ", " + cols + "]");
         this.rows = rows;
         this.cols = cols;
         this.dtype = dtype;
         this.values = values;
-        this.attachments = new Attachments("dense matrix [" + rows + ", " + cols + "]");
     }
 
     /** A copy of W [out, in] in W's dtype; the tensor may change or close afterwards. */
@@ -110,24 +109,9 @@ public final class DenseMatrix implements AutoCloseable {
         return w;
     }
 
-    /** Ties a resource (a device copy) to this matrix's lifetime. Used by backends. */
-    public void attach(AutoCloseable resource) {
-        attachments.attach(resource);
-    }
-
-    /** A resource attached earlier of the given type matching the predicate, or null. */
-    public <T> T attachment(Class<T> type, java.util.function.Predicate<T> match) {
-        return attachments.find(type, match);
-    }
-
-    public boolean isClosed() {
-        return attachments.isClosed();
-    }
-
     @Override
-    public void close() {
+    void dropCpuForm() {
         cpuWeights = null;
-        attachments.close();
     }
 
     @Override
@@ -136,7 +120,7 @@ public final class DenseMatrix implements AutoCloseable {
     }
 
     private DenseMatrix live() {
-        attachments.checkOpen();
+        checkOpen();
         return this;
     }
 }

@@ -16,22 +16,21 @@ import dev.sparsekernels.prune.Sparse24Pruner;
  * <p>{@link #dtype()} is the precision of the values: a matrix built from an F16 tensor holds values exactly
  * representable in F16, so the CPU twin and the GPU kernel see the same weights. Closing releases device copies.
  */
-public final class Sparse24Matrix implements AutoCloseable {
+public final class Sparse24Matrix extends WeightMatrix {
     private final int rows;
     private final int cols;
     private final DType dtype;
     private final float[] values;
     private final byte[] indices;
     private volatile Sparse24Weights cpuWeights;
-    private final Attachments attachments;
 
     private Sparse24Matrix(int rows, int cols, DType dtype, float[] values, byte[] indices) {
+        super("2:4 matrix [" + rows + ", " + cols + "]");
         this.rows = rows;
         this.cols = cols;
         this.dtype = dtype;
         this.values = values;
         this.indices = indices;
-        this.attachments = new Attachments("2:4 matrix [" + rows + ", " + cols + "]");
     }
 
     /** Magnitude 2:4 pruning of a dense W [out, in]: keeps the 2 largest |w| of every 4 along in. */
@@ -189,24 +188,9 @@ public final class Sparse24Matrix implements AutoCloseable {
         return w;
     }
 
-    /** Ties a resource (a device copy) to this matrix's lifetime. Used by backends. */
-    public void attach(AutoCloseable resource) {
-        attachments.attach(resource);
-    }
-
-    /** A resource attached earlier of the given type matching the predicate, or null. */
-    public <T> T attachment(Class<T> type, java.util.function.Predicate<T> match) {
-        return attachments.find(type, match);
-    }
-
-    public boolean isClosed() {
-        return attachments.isClosed();
-    }
-
     @Override
-    public void close() {
+    void dropCpuForm() {
         cpuWeights = null;
-        attachments.close();
     }
 
     @Override
@@ -226,7 +210,7 @@ public final class Sparse24Matrix implements AutoCloseable {
     }
 
     private Sparse24Matrix live() {
-        attachments.checkOpen();
+        checkOpen();
         return this;
     }
 
