@@ -20,24 +20,18 @@ public final class BlockSparseMatrix extends WeightMatrix {
     /** Block edge lengths the kernels are built for. */
     public static final int[] BLOCK_SIZES = {16, 32, 64};
 
-    private final int rows;
-    private final int cols;
     private final int blockRows;
     private final int blockCols;
-    private final DType dtype;
     private final int[] rowPointers;
     private final int[] columnIndices;
     private final float[] values;
-    private volatile BsrWeights cpuWeights;
 
     private BlockSparseMatrix(int rows, int cols, int blockRows, int blockCols, DType dtype, int[] rowPointers,
             int[] columnIndices, float[] values) {
-        super("block-sparse matrix [" + rows + ", " + cols + "] (" + blockRows + "x" + blockCols + " blocks)");
-        this.rows = rows;
-        this.cols = cols;
+        super("block-sparse matrix [" + rows + ", " + cols + "] (" + blockRows + "x" + blockCols + " blocks)", rows,
+                cols, dtype);
         this.blockRows = blockRows;
         this.blockCols = blockCols;
-        this.dtype = dtype;
         this.rowPointers = rowPointers;
         this.columnIndices = columnIndices;
         this.values = values;
@@ -160,24 +154,12 @@ public final class BlockSparseMatrix extends WeightMatrix {
         return new BlockSparseMatrix(rows, cols, br, bc, dtype, ptr, idx, vals);
     }
 
-    public int rows() {
-        return rows;
-    }
-
-    public int cols() {
-        return cols;
-    }
-
     public int blockRows() {
         return blockRows;
     }
 
     public int blockCols() {
         return blockCols;
-    }
-
-    public DType dtype() {
-        return dtype;
     }
 
     /** Number of stored blocks. */
@@ -247,23 +229,7 @@ public final class BlockSparseMatrix extends WeightMatrix {
      * and cached until {@link #close()}.
      */
     public BsrWeights cpuWeights() {
-        BsrWeights w = cpuWeights;
-        if (w == null) {
-            synchronized (this) {
-                live();
-                w = cpuWeights;
-                if (w == null) {
-                    w = BsrWeights.of(rows, cols, blockRows, blockCols, rowPointers, columnIndices, values);
-                    cpuWeights = w;
-                }
-            }
-        }
-        return w;
-    }
-
-    @Override
-    void dropCpuForm() {
-        cpuWeights = null;
+        return cpuForm(() -> BsrWeights.of(rows, cols, blockRows, blockCols, rowPointers, columnIndices, values));
     }
 
     @Override

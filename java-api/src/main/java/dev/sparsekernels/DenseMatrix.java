@@ -18,17 +18,10 @@ import dev.sparsekernels.cpu.DenseWeights;
  * representable in F16.
  */
 public final class DenseMatrix extends WeightMatrix {
-    private final int rows;
-    private final int cols;
-    private final DType dtype;
     private final float[] values;
-    private volatile DenseWeights cpuWeights;
 
     private DenseMatrix(int rows, int cols, DType dtype, float[] values) {
-        super("dense matrix [" + rows + ", " + cols + "]");
-        this.rows = rows;
-        this.cols = cols;
-        this.dtype = dtype;
+        super("dense matrix [" + rows + ", " + cols + "]", rows, cols, dtype);
         this.values = values;
     }
 
@@ -54,28 +47,6 @@ public final class DenseMatrix extends WeightMatrix {
         return new DenseMatrix(rows, cols, DType.F32, w.clone());
     }
 
-    public int rows() {
-        return rows;
-    }
-
-    public int cols() {
-        return cols;
-    }
-
-    /** out = rows of W. */
-    public int outFeatures() {
-        return rows;
-    }
-
-    /** in = columns of W. */
-    public int inFeatures() {
-        return cols;
-    }
-
-    public DType dtype() {
-        return dtype;
-    }
-
     /** A copy of W [out, in], row-major. */
     public float[] toDenseArray() {
         return live().values.clone();
@@ -95,23 +66,7 @@ public final class DenseMatrix extends WeightMatrix {
 
     /** The prepared form the CPU kernel runs many tokens on where it pays; built once and cached. */
     public DenseWeights cpuWeights() {
-        DenseWeights w = cpuWeights;
-        if (w == null) {
-            synchronized (this) {
-                live();
-                w = cpuWeights;
-                if (w == null) {
-                    w = DenseWeights.of(values, rows, cols);
-                    cpuWeights = w;
-                }
-            }
-        }
-        return w;
-    }
-
-    @Override
-    void dropCpuForm() {
-        cpuWeights = null;
+        return cpuForm(() -> DenseWeights.of(values, rows, cols));
     }
 
     @Override

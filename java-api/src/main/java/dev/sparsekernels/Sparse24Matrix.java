@@ -17,18 +17,11 @@ import dev.sparsekernels.prune.Sparse24Pruner;
  * representable in F16, so the CPU twin and the GPU kernel see the same weights. Closing releases device copies.
  */
 public final class Sparse24Matrix extends WeightMatrix {
-    private final int rows;
-    private final int cols;
-    private final DType dtype;
     private final float[] values;
     private final byte[] indices;
-    private volatile Sparse24Weights cpuWeights;
 
     private Sparse24Matrix(int rows, int cols, DType dtype, float[] values, byte[] indices) {
-        super("2:4 matrix [" + rows + ", " + cols + "]");
-        this.rows = rows;
-        this.cols = cols;
-        this.dtype = dtype;
+        super("2:4 matrix [" + rows + ", " + cols + "]", rows, cols, dtype);
         this.values = values;
         this.indices = indices;
     }
@@ -108,28 +101,6 @@ public final class Sparse24Matrix extends WeightMatrix {
         }
     }
 
-    public int rows() {
-        return rows;
-    }
-
-    public int cols() {
-        return cols;
-    }
-
-    /** out = rows of W. */
-    public int outFeatures() {
-        return rows;
-    }
-
-    /** in = columns of W. */
-    public int inFeatures() {
-        return cols;
-    }
-
-    public DType dtype() {
-        return dtype;
-    }
-
     /** A copy of the compressed values [out, in/2]. */
     public float[] values() {
         return live().values.clone();
@@ -174,23 +145,7 @@ public final class Sparse24Matrix extends WeightMatrix {
 
     /** The prepared form the CPU kernel runs on; built once and cached. */
     public Sparse24Weights cpuWeights() {
-        Sparse24Weights w = cpuWeights;
-        if (w == null) {
-            synchronized (this) {
-                live();
-                w = cpuWeights;
-                if (w == null) {
-                    w = Sparse24Weights.of(values, indices, rows, cols);
-                    cpuWeights = w;
-                }
-            }
-        }
-        return w;
-    }
-
-    @Override
-    void dropCpuForm() {
-        cpuWeights = null;
+        return cpuForm(() -> Sparse24Weights.of(values, indices, rows, cols));
     }
 
     @Override
