@@ -93,15 +93,15 @@ int check_core(const char* fn, const void* q, const void* k, const void* v, cons
 // B2 H16 L4096 D128 bf16 dense mask 1.49 ms in session 16, 3.28 reading the bytes, 3.91 for the mma.sync kernel);
 // sk_hopper_kernels not off, an sm_90 device with our
 // sm_90a code, and its shared memory.
-bool use_sm90(const skcuda::AttentionArgs& a, int optin) {
+bool use_sm90(const skcuda::AttentionArgs& a, int optin, int mode) {
   const bool masked = a.mask != nullptr || a.bias != nullptr || a.head_mask != nullptr || a.window_left != -1 ||
                       a.window_right != -1;
   // Their 1-D grid (attention_sm90_index.cuh, att90_cta_at) holds one CTA per 128 query rows of every head.
   const int64_t ctas = (int64_t)((a.lq + 127) / 128) * a.batch * a.hq;
-  return (a.d == 64 || a.d == 128) && a.kv_count == nullptr && sk::hopper_mode() != SK_HOPPER_OFF &&
+  return (a.d == 64 || a.d == 128) && a.kv_count == nullptr && mode != SK_HOPPER_OFF &&
          ctas <= 0x7FFFFFFF &&
-         (!masked || sk::hopper_mode() >= SK_HOPPER_EXPERIMENTAL) && skcuda::attention_sm90_available() &&
-         skcuda::attention_sm90_smem_bytes(a.d, sk::hopper_mode()) <= optin;
+         (!masked || mode >= SK_HOPPER_EXPERIMENTAL) && skcuda::attention_sm90_available() &&
+         skcuda::attention_sm90_smem_bytes(a.d, mode) <= optin;
 }
 
 int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
@@ -113,8 +113,11 @@ int run(const char* fn, const skcuda::AttentionArgs& a, void* stream) {
     snprintf(what, sizeof what, "%s: device query", fn);
     return sk::cuda_fail(e, what);
   }
-  if (use_sm90(a, optin)) {
-    e = skcuda::attention_sm90(a, sk::hopper_mode(), (cudaStream_t)stream);
+  // the mode read once: another thread's sk_hopper_kernels between choosing the route and launching it could
+  // otherwise launch a kernel the route was not sized for
+  const int mode = sk::hopper_mode();
+  if (use_sm90(a, optin, mode)) {
+    e = skcuda::attention_sm90(a, mode, (cudaStream_t)stream);
     if (e != cudaSuccess) {
       snprintf(what, sizeof what, "%s: kernel launch (sm_90a)", fn);
       return sk::cuda_fail(e, what);
@@ -294,7 +297,8 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
   e = cudaGetDevice(&dev);
   if (e == cudaSuccess) e = cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: device query");
-  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim, sk::hopper_mode());
+  const int mode = sk::hopper_mode();  // read once, as in run()
+  const int need = skcuda::attention_sm90_smem_bytes((int)head_dim, mode);
   if (need > optin)
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: head_dim %lld needs %d bytes of shared memory per block, device %d has %d",
                     fn, (long long)head_dim, need, dev, optin);
@@ -303,7 +307,7 @@ SK_EXPORT int sk_experimental_attention_sm90(const void* q, const void* k, const
                     (long long)((lq + 127) / 128), (long long)(batch * heads_q));
   const skcuda::AttentionArgs a = core_args(q, k, v, o, dtype, o_dtype, batch, heads_q, heads_kv, lq, lk, head_dim,
                                             scale, causal, key_lengths);
-  e = skcuda::attention_sm90(a, sk::hopper_mode(), (cudaStream_t)stream);
+  e = skcuda::attention_sm90(a, mode, (cudaStream_t)stream);
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_attention_sm90: kernel launch");
   return SK_OK;
 #else
