@@ -4,12 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.SequentialBlock;
 import dev.sparsekernels.Kernels;
+import dev.sparsekernels.prune.KeepAmount;
 import java.util.Arrays;
 
 /**
  * A one-run measurement, not a test: forward time of a DJL MLP (in → hidden → ReLU → in) on the PyTorch engine,
- * dense against the same model sparsified to 2:4 and to 32x32 blocks at 25%, both sides on the same number of
- * threads, interleaved. Prints a markdown table of medians. Run from djl/ after {@code mvn test-compile}:
+ * dense against the same model sparsified to 2:4, to 32x32 blocks at 25% and to half its hidden channels (L2, the
+ * two layers compacted into smaller dense ones on {@code DenseMatrix}), both sides on the same number of threads,
+ * interleaved. Prints a markdown table of medians. Run from djl/ after {@code mvn test-compile}:
  *
  * <pre>
  * mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.cp
@@ -33,21 +35,23 @@ public final class DjlMlpTiming {
                 + System.getProperty("ai.djl.pytorch.num_threads", "default") + ", our kernels " + threads
                 + " threads; medians, ms per forward");
         System.out.println();
-        System.out.println("| tokens | dense (libtorch) | 2:4 (ours) | bsr 32x32 25% (ours) | dense / 2:4"
-                + " | dense / bsr |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| tokens | dense (libtorch) | 2:4 (ours) | bsr 32x32 25% (ours) | half channels (ours)"
+                + " | dense / 2:4 | dense / bsr | dense / half channels |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         try (NDManager m = Mlp.manager(); Kernels kernels = Kernels.cpu(threads)) {
             SequentialBlock dense = Mlp.reluMlp(m, 1, in, hidden, in);
             SequentialBlock twoFour = Mlp.reluMlp(m, 1, in, hidden, in);
             Sparsifier.of(kernels, SparsePattern.twoFour()).sparsify(twoFour);
             SequentialBlock blocks = Mlp.reluMlp(m, 1, in, hidden, in);
             Sparsifier.of(kernels, SparsePattern.blocks(32, 32, 0.25)).sparsify(blocks);
-            SequentialBlock[] models = {dense, twoFour, blocks};
+            SequentialBlock half = Mlp.reluMlp(m, 1, in, hidden, in);
+            Sparsifier.of(kernels, SparsePattern.channels(KeepAmount.ratio(0.5))).sparsify(half);
+            SequentialBlock[] models = {dense, twoFour, blocks, half};
             for (int t : tokens) {
                 NDArray x = Mlp.input(m, 2, t, in, null);
                 double[] ms = medianMs(models, m, x);
-                System.out.printf("| %d | %.3f | %.3f | %.3f | %.2fx | %.2fx |%n", t, ms[0], ms[1], ms[2],
-                        ms[0] / ms[1], ms[0] / ms[2]);
+                System.out.printf("| %d | %.3f | %.3f | %.3f | %.3f | %.2fx | %.2fx | %.2fx |%n", t, ms[0], ms[1], ms[2],
+                        ms[3], ms[0] / ms[1], ms[0] / ms[2], ms[0] / ms[3]);
             }
         }
     }
