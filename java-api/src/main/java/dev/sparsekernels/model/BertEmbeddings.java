@@ -49,7 +49,7 @@ final class BertEmbeddings implements AutoCloseable {
         FloatBuffer t = types.buffer().asFloatBuffer();
         float[] typeRow = new float[hidden];
         t.get(0, typeRow);
-        float[] out = new float[packed.tokenCount() * hidden];
+        float[] out = ScratchArrays.take(packed.tokenCount() * hidden); // every row is written below
         float[] row = new float[hidden];
         for (int b = 0; b < packed.batch(); b++) {
             for (int i = 0; i < packed.length(b); i++) {

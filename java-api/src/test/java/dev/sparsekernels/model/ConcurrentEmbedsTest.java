@@ -46,4 +46,38 @@ class ConcurrentEmbedsTest {
             assertEquals(threads * rounds, compared);
         }
     }
+
+    /**
+     * A thread's later passes reuse the arrays its earlier ones gave back (the embeddings, the gathered last states),
+     * holding whatever those passes left: embeddings and token states, of one sequence and of groups, interleaved,
+     * must equal what each gave on a fresh encoder.
+     */
+    @Test
+    void laterPassesOnOneThreadGiveWhatFirstPassesGave() {
+        TokenBatch[] batches = {
+            TokenBatch.pad(new int[][] {{1, 2, 3, 4, 5, 6, 7}, {8, 9}, {10, 11, 12}}, 0),
+            TokenBatch.pad(new int[][] {{13, 14, 15, 16, 17, 18, 19, 1, 2, 3, 4}}, 0),
+            TokenBatch.pad(new int[][] {{5, 6}, {7, 8, 9, 10}, {11}, {12, 13, 14}}, 0),
+        };
+        try (Kernels k = Kernels.cpu(2);
+                BertEncoder enc = BertEncoder.create(k, TinyBert.weights(TinyBert.CONFIG,
+                        TinyBert.parameters(TinyBert.CONFIG, 6)))) {
+            float[][] embeddings = new float[batches.length][];
+            float[][] states = new float[batches.length][];
+            for (int i = 0; i < batches.length; i++) {
+                try (Tensor e = enc.embed(batches[i]); Tensor s = enc.lastHiddenState(batches[i])) {
+                    embeddings[i] = e.toFloatArray();
+                    states[i] = s.toFloatArray();
+                }
+            }
+            for (int r = 0; r < 12; r++) {
+                int i = (r * 2) % batches.length;
+                try (Tensor s = enc.lastHiddenState(batches[i]); Tensor e = enc.embed(batches[(i + 1) % 3])) {
+                    assertArrayEquals(states[i], s.toFloatArray(), "token states of batch " + i + ", round " + r);
+                    assertArrayEquals(embeddings[(i + 1) % 3], e.toFloatArray(),
+                            "embeddings of batch " + (i + 1) % 3 + ", round " + r);
+                }
+            }
+        }
+    }
 }
