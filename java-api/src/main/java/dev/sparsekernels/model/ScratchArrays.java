@@ -3,9 +3,7 @@ package dev.sparsekernels.model;
 import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Activation arrays recycled across the layers of one forward pass on the calling thread. Every layer makes arrays
@@ -16,24 +14,37 @@ import java.util.Set;
  * nothing. Only arrays whose every element the taker overwrites may be taken; only arrays nobody reads any more may
  * be given back.
  *
- * <p>When a scope closes, the arrays given back in it of the sizes it took are kept for the thread's next scope,
- * softly (the collector may take them back): batches of one shape, as an inference loop sends, then allocate nothing
- * after the first. Fresh arrays for every pass were 4% of the demo's forward pass (zeroing and page clearing, in a
- * profile of its speed phase, session 15). Sizes a scope did not take are dropped, so batches of ever-new lengths do
- * not pile up arrays.
+ * <p>When a scope closes, the arrays given back in it stay with the thread for its next scopes, softly (the collector
+ * may take them back), for every size one of the last {@link #KEEP_SCOPES} scopes took, up to {@link #KEEP_BYTES}
+ * per thread (the sizes least recently taken go first). Why several scopes and not only the last: fresh arrays cost
+ * page faults on this project's VMs (about 14 µs per 4 KiB page), and models of different widths taking turns on
+ * one thread (the demo times seven of them in turn) had each pass drop the other models' sizes and fault in its own
+ * again, up to 5,000 faults and 70 ms of a 32 x 128 batch. Sizes no recent scope took are dropped, so batches of
+ * ever-new lengths do not pile up arrays.
  */
 final class ScratchArrays implements AutoCloseable {
+    /** Scopes a size may go untaken and still be kept: more than the models a caller is likely to take turns with. */
+    static final int KEEP_SCOPES = 16;
+    /** Bytes of kept arrays per thread, beyond which the least recently taken sizes are dropped. */
+    static final long KEEP_BYTES = 512L << 20;
+
     private static final ThreadLocal<ScratchArrays> CURRENT = new ThreadLocal<>();
     /** The arrays the thread's last scope left, for its next one. */
-    private static final ThreadLocal<SoftReference<Map<Integer, ArrayDeque<float[]>>>> KEPT = new ThreadLocal<>();
+    private static final ThreadLocal<SoftReference<Pool>> KEPT = new ThreadLocal<>();
 
-    private final Map<Integer, ArrayDeque<float[]>> free;
-    private final Set<Integer> taken = new HashSet<>();
+    /** A thread's arrays by size, with the scope count at which each size was last taken. */
+    static final class Pool {
+        final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+        final Map<Integer, Long> lastTaken = new HashMap<>();
+        long scopes;
+    }
+
+    private final Pool pool;
     private final boolean owner;
 
-    private ScratchArrays(boolean owner, Map<Integer, ArrayDeque<float[]>> free) {
+    private ScratchArrays(boolean owner, Pool pool) {
         this.owner = owner;
-        this.free = free;
+        this.pool = pool;
     }
 
     /** Opens a scope on this thread (or joins the one already open); close it when the pass ends. */
@@ -42,10 +53,12 @@ final class ScratchArrays implements AutoCloseable {
         if (s != null) {
             return new ScratchArrays(false, null); // nested: the outer scope keeps the arrays
         }
-        SoftReference<Map<Integer, ArrayDeque<float[]>>> ref = KEPT.get();
-        Map<Integer, ArrayDeque<float[]>> kept = ref == null ? null : ref.get();
+        SoftReference<Pool> ref = KEPT.get();
+        Pool kept = ref == null ? null : ref.get();
         KEPT.remove();
-        s = new ScratchArrays(true, kept == null ? new HashMap<>() : kept);
+        Pool pool = kept == null ? new Pool() : kept;
+        pool.scopes++;
+        s = new ScratchArrays(true, pool);
         CURRENT.set(s);
         return s;
     }
@@ -54,8 +67,8 @@ final class ScratchArrays implements AutoCloseable {
     static float[] take(int n) {
         ScratchArrays s = CURRENT.get();
         if (s != null) {
-            s.taken.add(n);
-            ArrayDeque<float[]> q = s.free.get(n);
+            s.pool.lastTaken.put(n, s.pool.scopes);
+            ArrayDeque<float[]> q = s.pool.free.get(n);
             if (q != null && !q.isEmpty()) {
                 return q.pop();
             }
@@ -67,7 +80,7 @@ final class ScratchArrays implements AutoCloseable {
     static void giveBack(float[] a) {
         ScratchArrays s = CURRENT.get();
         if (s != null && a != null) {
-            ArrayDeque<float[]> q = s.free.computeIfAbsent(a.length, k -> new ArrayDeque<>());
+            ArrayDeque<float[]> q = s.pool.free.computeIfAbsent(a.length, k -> new ArrayDeque<>());
             for (float[] held : q) {
                 if (held == a) {
                     return; // given back twice: keep one entry, or two takers would share it
@@ -81,8 +94,31 @@ final class ScratchArrays implements AutoCloseable {
     public void close() {
         if (owner && CURRENT.get() == this) {
             CURRENT.remove();
-            free.keySet().retainAll(taken);
-            KEPT.set(new SoftReference<>(free));
+            trim(pool, KEEP_SCOPES, KEEP_BYTES);
+            KEPT.set(new SoftReference<>(pool));
+        }
+    }
+
+    /** Drops sizes no recent scope took (or none ever took), then the least recently taken beyond the byte budget. */
+    static void trim(Pool pool, int keepScopes, long keepBytes) {
+        pool.free.keySet().removeIf(n -> {
+            Long t = pool.lastTaken.get(n);
+            return t == null || pool.scopes - t >= keepScopes;
+        });
+        pool.lastTaken.keySet().retainAll(pool.free.keySet());
+        long bytes = 0;
+        for (Map.Entry<Integer, ArrayDeque<float[]>> e : pool.free.entrySet()) {
+            bytes += 4L * e.getKey() * e.getValue().size();
+        }
+        while (bytes > keepBytes) {
+            Integer oldest = null;
+            for (Integer n : pool.free.keySet()) {
+                if (oldest == null || pool.lastTaken.get(n) < pool.lastTaken.get(oldest)) {
+                    oldest = n;
+                }
+            }
+            bytes -= 4L * oldest * pool.free.remove(oldest).size();
+            pool.lastTaken.remove(oldest);
         }
     }
 }

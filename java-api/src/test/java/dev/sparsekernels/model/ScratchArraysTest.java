@@ -1,6 +1,7 @@
 package dev.sparsekernels.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -82,5 +83,81 @@ class ScratchArraysTest {
         try (ScratchArrays scope = ScratchArrays.open()) {
             assertNotSame(a, ScratchArrays.take(16)); // taken and not given back last time: gone
         }
+    }
+
+    /** Models of different widths taking turns on a thread: each finds its own arrays again, not fresh ones. */
+    @Test
+    void scopesTakingTurnsWithDifferentSizesEachFindTheirArraysAgain() {
+        float[] a;
+        float[] b;
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            a = ScratchArrays.take(16);
+            ScratchArrays.giveBack(a);
+        }
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            b = ScratchArrays.take(24);
+            ScratchArrays.giveBack(b);
+        }
+        for (int round = 0; round < 3; round++) {
+            try (ScratchArrays scope = ScratchArrays.open()) {
+                float[] x = ScratchArrays.take(16);
+                assertSame(a, x, "round " + round);
+                ScratchArrays.giveBack(x);
+            }
+            try (ScratchArrays scope = ScratchArrays.open()) {
+                float[] y = ScratchArrays.take(24);
+                assertSame(b, y, "round " + round);
+                ScratchArrays.giveBack(y);
+            }
+        }
+    }
+
+    @Test
+    void aSizeNoScopeTookForKeepScopesScopesIsDropped() {
+        float[] a;
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            a = ScratchArrays.take(16);
+            ScratchArrays.giveBack(a);
+        }
+        for (int i = 0; i < ScratchArrays.KEEP_SCOPES - 1; i++) {
+            try (ScratchArrays scope = ScratchArrays.open()) {
+                ScratchArrays.giveBack(ScratchArrays.take(8));
+            }
+        }
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            float[] x = ScratchArrays.take(16); // last taken KEEP_SCOPES - 1 scopes ago: still kept
+            assertSame(a, x);
+            ScratchArrays.giveBack(x);
+        }
+        for (int i = 0; i < ScratchArrays.KEEP_SCOPES; i++) {
+            try (ScratchArrays scope = ScratchArrays.open()) {
+                ScratchArrays.giveBack(ScratchArrays.take(8));
+            }
+        }
+        try (ScratchArrays scope = ScratchArrays.open()) {
+            assertNotSame(a, ScratchArrays.take(16)); // untaken for KEEP_SCOPES scopes: gone
+        }
+    }
+
+    @Test
+    void overTheByteBudgetTheLeastRecentlyTakenSizesGoFirst() {
+        ScratchArrays.Pool pool = new ScratchArrays.Pool();
+        float[] old = new float[100];
+        float[] mid = new float[200];
+        float[] recent = new float[300];
+        pool.free.computeIfAbsent(100, k -> new java.util.ArrayDeque<>()).push(old);
+        pool.free.computeIfAbsent(200, k -> new java.util.ArrayDeque<>()).push(mid);
+        pool.free.computeIfAbsent(300, k -> new java.util.ArrayDeque<>()).push(recent);
+        pool.free.computeIfAbsent(50, k -> new java.util.ArrayDeque<>()).push(new float[50]); // never taken
+        pool.lastTaken.put(100, 1L);
+        pool.lastTaken.put(200, 3L);
+        pool.lastTaken.put(300, 2L);
+        pool.scopes = 3;
+        ScratchArrays.trim(pool, 16, 4L * 500); // 600 floats held, room for 500
+        assertEquals(java.util.Set.of(200, 300), pool.free.keySet());
+        assertEquals(java.util.Set.of(200, 300), pool.lastTaken.keySet());
+        ScratchArrays.trim(pool, 16, 4L * 250);
+        assertEquals(java.util.Set.of(200), pool.free.keySet());
+        assertSame(mid, pool.free.get(200).peek());
     }
 }
