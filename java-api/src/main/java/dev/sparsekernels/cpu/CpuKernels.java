@@ -69,7 +69,10 @@ interface CpuKernels {
         GemmDriver.closeTile(bias != null, c, cOff, 6, cStride, bias, bo, 2 * DENSE_NB);
     }
 
-    /** {@link #dense6PairY} and {@link #dense6Y} over three adjacent panels onto a tile of Y, 48 columns. */
+    /**
+     * {@link #dense6PairY} and {@link #dense6Y} over three adjacent panels onto a tile of Y, 48 columns. The bias comes
+     * with the first K block (zero true), not the last: the 512-bit kernel starts its sums from it.
+     */
     default void dense6TripleY(float[] xt, int xo, int xo2, int xo3, float[] w, int wOff, int in, int kLen, float[] c,
                                int cOff, int cStride, boolean zero, float[] bias, int bo) {
         dense6PairY(xt, xo, xo2, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);

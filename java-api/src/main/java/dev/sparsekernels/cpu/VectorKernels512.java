@@ -380,20 +380,21 @@ final class VectorKernels512 implements CpuKernels {
     /**
      * 6 rows x 48 columns, three 16-wide panels, 18 accumulators (with 3 panel vectors and a broadcast, 22 of the 32
      * registers): per step 18 FMAs for 3 panel loads and 6 broadcasts, against 12 for 2 and 6 in {@link #dense6x2}.
-     * Starts from zeros when zero; adds bias[bo ..+48) to every row at the end when not null.
+     * Starts from C's tile, or when zero from bias[bo ..+48) in every row (zeros when null); bias only with zero.
      *
-     * <p>No branch decides what the accumulators start from or what is added at the end: zeros and a missing bias are
-     * read from {@link VectorKernels#ZEROS}.
+     * <p>No branch decides what the accumulators start from: zeros and a missing bias are read from
+     * {@link VectorKernels#ZEROS}. The bias goes in at the start, not onto the sums at the end: an epilogue of 18 adds
+     * after the loop was where C2, in some compilations and not others, left a few vectors boxed per call (about
+     * 100 MB of garbage per MiniLM batch, and a slow mode of the whole forward pass wherever fresh memory faults).
      */
     static void dense6x3(float[] xt, int xo, int xo2, int xo3, float[] w, int w0, int in, int kLen, float[] c, int c0,
                          int cs, boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? VectorKernels.ZEROS : c;
+        float[] s = zero ? (bias == null ? VectorKernels.ZEROS : bias) : c;
         int ss = zero ? 0 : cs;
-        int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
-        float[] bv = bias == null ? VectorKernels.ZEROS : bias;
-        int bs = bias == null ? 0 : bo;
+        int s0 = zero ? (bias == null ? 0 : bo) : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss,
+                s5 = s4 + ss;
         FloatVector a00 = FloatVector.fromArray(Z, s, s0);
         FloatVector a01 = FloatVector.fromArray(Z, s, s0 + 16);
         FloatVector a02 = FloatVector.fromArray(Z, s, s0 + 32);
@@ -441,26 +442,24 @@ final class VectorKernels512 implements CpuKernels {
             a51 = x1.fma(b, a51);
             a52 = x2.fma(b, a52);
         }
-        FloatVector b0 = FloatVector.fromArray(Z, bv, bs), b1 = FloatVector.fromArray(Z, bv, bs + 16),
-                b2 = FloatVector.fromArray(Z, bv, bs + 32);
-        a00.add(b0).intoArray(c, c0);
-        a01.add(b1).intoArray(c, c0 + 16);
-        a02.add(b2).intoArray(c, c0 + 32);
-        a10.add(b0).intoArray(c, c1);
-        a11.add(b1).intoArray(c, c1 + 16);
-        a12.add(b2).intoArray(c, c1 + 32);
-        a20.add(b0).intoArray(c, c2);
-        a21.add(b1).intoArray(c, c2 + 16);
-        a22.add(b2).intoArray(c, c2 + 32);
-        a30.add(b0).intoArray(c, c3);
-        a31.add(b1).intoArray(c, c3 + 16);
-        a32.add(b2).intoArray(c, c3 + 32);
-        a40.add(b0).intoArray(c, c4);
-        a41.add(b1).intoArray(c, c4 + 16);
-        a42.add(b2).intoArray(c, c4 + 32);
-        a50.add(b0).intoArray(c, c5);
-        a51.add(b1).intoArray(c, c5 + 16);
-        a52.add(b2).intoArray(c, c5 + 32);
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 16);
+        a02.intoArray(c, c0 + 32);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 16);
+        a12.intoArray(c, c1 + 32);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 16);
+        a22.intoArray(c, c2 + 32);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 16);
+        a32.intoArray(c, c3 + 32);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 16);
+        a42.intoArray(c, c4 + 32);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 16);
+        a52.intoArray(c, c5 + 32);
     }
 
     /** 4 rows x 32 tokens: {@link #dense6x2} for the rows of a BSR block past its last multiple of 6. */
