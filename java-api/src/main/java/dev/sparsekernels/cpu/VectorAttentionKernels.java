@@ -507,10 +507,12 @@ final class VectorAttentionKernels implements AttentionKernels {
         FloatVector a30 = FloatVector.fromArray(S, ZEROS, 0), a31 = FloatVector.fromArray(S, ZEROS, L);
         FloatVector a40 = FloatVector.fromArray(S, ZEROS, 0), a41 = FloatVector.fromArray(S, ZEROS, L);
         FloatVector a50 = FloatVector.fromArray(S, ZEROS, 0), a51 = FloatVector.fromArray(S, ZEROS, L);
+        // K scaled as loaded, not the sums after the loop: see docs/reliability.md on JIT boxing
+        FloatVector sc = FloatVector.broadcast(S, scale);
         for (int i = 0; i < d; i++) {
             int ko = c0 + i * CHUNK_KEYS;
-            FloatVector k0 = FloatVector.fromArray(S, kt, ko);
-            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
+            FloatVector k0 = FloatVector.fromArray(S, kt, ko).mul(sc);
+            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8).mul(sc);
             FloatVector b = FloatVector.broadcast(S, q[q0 + i]);
             a00 = k0.fma(b, a00);
             a01 = k1.fma(b, a01);
@@ -530,18 +532,18 @@ final class VectorAttentionKernels implements AttentionKernels {
             a50 = k0.fma(b, a50);
             a51 = k1.fma(b, a51);
         }
-        a00.mul(scale).intoArray(s, s0);
-        a01.mul(scale).intoArray(s, s0 + 8);
-        a10.mul(scale).intoArray(s, s1);
-        a11.mul(scale).intoArray(s, s1 + 8);
-        a20.mul(scale).intoArray(s, s2);
-        a21.mul(scale).intoArray(s, s2 + 8);
-        a30.mul(scale).intoArray(s, s3);
-        a31.mul(scale).intoArray(s, s3 + 8);
-        a40.mul(scale).intoArray(s, s4);
-        a41.mul(scale).intoArray(s, s4 + 8);
-        a50.mul(scale).intoArray(s, s5);
-        a51.mul(scale).intoArray(s, s5 + 8);
+        a00.intoArray(s, s0);
+        a01.intoArray(s, s0 + 8);
+        a10.intoArray(s, s1);
+        a11.intoArray(s, s1 + 8);
+        a20.intoArray(s, s2);
+        a21.intoArray(s, s2 + 8);
+        a30.intoArray(s, s3);
+        a31.intoArray(s, s3 + 8);
+        a40.intoArray(s, s4);
+        a41.intoArray(s, s4 + 8);
+        a50.intoArray(s, s5);
+        a51.intoArray(s, s5 + 8);
     }
 
     @Override
@@ -655,10 +657,12 @@ final class VectorAttentionKernels implements AttentionKernels {
         FloatVector a10 = FloatVector.fromArray(S, ZEROS, 0), a11 = FloatVector.fromArray(S, ZEROS, L);
         FloatVector a20 = FloatVector.fromArray(S, ZEROS, 0), a21 = FloatVector.fromArray(S, ZEROS, L);
         FloatVector a30 = FloatVector.fromArray(S, ZEROS, 0), a31 = FloatVector.fromArray(S, ZEROS, L);
+        // K scaled as loaded, not the sums after the loop: see docs/reliability.md on JIT boxing
+        FloatVector sc = FloatVector.broadcast(S, scale);
         for (int i = 0; i < d; i++) {
             int ko = c0 + i * CHUNK_KEYS;
-            FloatVector k0 = FloatVector.fromArray(S, kt, ko);
-            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8);
+            FloatVector k0 = FloatVector.fromArray(S, kt, ko).mul(sc);
+            FloatVector k1 = FloatVector.fromArray(S, kt, ko + 8).mul(sc);
             FloatVector b = FloatVector.broadcast(S, q[q0 + i]);
             a00 = k0.fma(b, a00);
             a01 = k1.fma(b, a01);
@@ -672,14 +676,14 @@ final class VectorAttentionKernels implements AttentionKernels {
             a30 = k0.fma(b, a30);
             a31 = k1.fma(b, a31);
         }
-        a00.mul(scale).intoArray(s, s0);
-        a01.mul(scale).intoArray(s, s0 + 8);
-        a10.mul(scale).intoArray(s, s1);
-        a11.mul(scale).intoArray(s, s1 + 8);
-        a20.mul(scale).intoArray(s, s2);
-        a21.mul(scale).intoArray(s, s2 + 8);
-        a30.mul(scale).intoArray(s, s3);
-        a31.mul(scale).intoArray(s, s3 + 8);
+        a00.intoArray(s, s0);
+        a01.intoArray(s, s0 + 8);
+        a10.intoArray(s, s1);
+        a11.intoArray(s, s1 + 8);
+        a20.intoArray(s, s2);
+        a21.intoArray(s, s2 + 8);
+        a30.intoArray(s, s3);
+        a31.intoArray(s, s3 + 8);
     }
 
     @Override
@@ -791,9 +795,11 @@ final class VectorAttentionKernels implements AttentionKernels {
         FloatVector a30 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a31 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
         FloatVector a40 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a41 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
         FloatVector a50 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a51 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        // K scaled as loaded, not the sums after the loop: see docs/reliability.md on JIT boxing
+        FloatVector sc = FloatVector.broadcast(Z, scale);
         for (int i = 0; i < d; i++) {
-            FloatVector k0 = FloatVector.fromArray(Z, kt, c0 + i * CHUNK_KEYS);
-            FloatVector k1 = FloatVector.fromArray(Z, kt, c1 + i * CHUNK_KEYS);
+            FloatVector k0 = FloatVector.fromArray(Z, kt, c0 + i * CHUNK_KEYS).mul(sc);
+            FloatVector k1 = FloatVector.fromArray(Z, kt, c1 + i * CHUNK_KEYS).mul(sc);
             FloatVector b = FloatVector.broadcast(Z, q[q0 + i]);
             a00 = k0.fma(b, a00);
             a01 = k1.fma(b, a01);
@@ -813,18 +819,18 @@ final class VectorAttentionKernels implements AttentionKernels {
             a50 = k0.fma(b, a50);
             a51 = k1.fma(b, a51);
         }
-        a00.mul(scale).intoArray(s, s0);
-        a01.mul(scale).intoArray(s, s0 + 16);
-        a10.mul(scale).intoArray(s, s1);
-        a11.mul(scale).intoArray(s, s1 + 16);
-        a20.mul(scale).intoArray(s, s2);
-        a21.mul(scale).intoArray(s, s2 + 16);
-        a30.mul(scale).intoArray(s, s3);
-        a31.mul(scale).intoArray(s, s3 + 16);
-        a40.mul(scale).intoArray(s, s4);
-        a41.mul(scale).intoArray(s, s4 + 16);
-        a50.mul(scale).intoArray(s, s5);
-        a51.mul(scale).intoArray(s, s5 + 16);
+        a00.intoArray(s, s0);
+        a01.intoArray(s, s0 + 16);
+        a10.intoArray(s, s1);
+        a11.intoArray(s, s1 + 16);
+        a20.intoArray(s, s2);
+        a21.intoArray(s, s2 + 16);
+        a30.intoArray(s, s3);
+        a31.intoArray(s, s3 + 16);
+        a40.intoArray(s, s4);
+        a41.intoArray(s, s4 + 16);
+        a50.intoArray(s, s5);
+        a51.intoArray(s, s5 + 16);
     }
 
     /**
@@ -839,9 +845,11 @@ final class VectorAttentionKernels implements AttentionKernels {
         FloatVector a10 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a11 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
         FloatVector a20 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a21 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
         FloatVector a30 = FloatVector.fromArray(Z, ZEROS_WIDE, 0), a31 = FloatVector.fromArray(Z, ZEROS_WIDE, 16);
+        // K scaled as loaded, not the sums after the loop: see docs/reliability.md on JIT boxing
+        FloatVector sc = FloatVector.broadcast(Z, scale);
         for (int i = 0; i < d; i++) {
-            FloatVector k0 = FloatVector.fromArray(Z, kt, c0 + i * CHUNK_KEYS);
-            FloatVector k1 = FloatVector.fromArray(Z, kt, c1 + i * CHUNK_KEYS);
+            FloatVector k0 = FloatVector.fromArray(Z, kt, c0 + i * CHUNK_KEYS).mul(sc);
+            FloatVector k1 = FloatVector.fromArray(Z, kt, c1 + i * CHUNK_KEYS).mul(sc);
             FloatVector b = FloatVector.broadcast(Z, q[q0 + i]);
             a00 = k0.fma(b, a00);
             a01 = k1.fma(b, a01);
@@ -855,14 +863,14 @@ final class VectorAttentionKernels implements AttentionKernels {
             a30 = k0.fma(b, a30);
             a31 = k1.fma(b, a31);
         }
-        a00.mul(scale).intoArray(s, s0);
-        a01.mul(scale).intoArray(s, s0 + 16);
-        a10.mul(scale).intoArray(s, s1);
-        a11.mul(scale).intoArray(s, s1 + 16);
-        a20.mul(scale).intoArray(s, s2);
-        a21.mul(scale).intoArray(s, s2 + 16);
-        a30.mul(scale).intoArray(s, s3);
-        a31.mul(scale).intoArray(s, s3 + 16);
+        a00.intoArray(s, s0);
+        a01.intoArray(s, s0 + 16);
+        a10.intoArray(s, s1);
+        a11.intoArray(s, s1 + 16);
+        a20.intoArray(s, s2);
+        a21.intoArray(s, s2 + 16);
+        a30.intoArray(s, s3);
+        a31.intoArray(s, s3 + 16);
     }
 
 }
