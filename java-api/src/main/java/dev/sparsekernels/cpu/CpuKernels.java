@@ -70,8 +70,9 @@ interface CpuKernels {
     }
 
     /**
-     * {@link #dense6PairY} and {@link #dense6Y} over three adjacent panels onto a tile of Y, 48 columns. The bias comes
-     * with the first K block (zero true), not the last: the 512-bit kernel starts its sums from it.
+     * {@link #dense6PairY} and {@link #dense6Y} over three adjacent panels onto a tile of Y, 48 columns. Like every
+     * {@code ...Y} call, it adds the bias once, in the K block that passes it; the prepared path passes it with the
+     * first block (zero true) to this and {@link #dense6PairY}, whose 512-bit kernels start their sums from it.
      */
     default void dense6TripleY(float[] xt, int xo, int xo2, int xo3, float[] w, int wOff, int in, int kLen, float[] c,
                                int cOff, int cStride, boolean zero, float[] bias, int bo) {

@@ -199,7 +199,7 @@ final class GemmDriver {
                         for (; r + 6 <= rows; r += 6) {
                             int d0 = (t0 + r) * out + p * nb;
                             k.dense6PairY(wp, wo, wo + in * nb, x, (t0 + r) * in + k0, in, kLen, y, d0, out, first,
-                                    last ? bias : null, p * nb);
+                                    first ? bias : null, p * nb); // bias first: see dense6x2
                         }
                         for (; r < rows; r++) {
                             int d0 = (t0 + r) * out + p * nb;
@@ -242,7 +242,7 @@ final class GemmDriver {
      * The tasks and tiles of the prepared paths (W in panels of nb outputs, Y written in place): tasks are (block of
      * up to {@link #PREPARED_MC} tokens) x (range of output panels, several ranges only when there are too few token
      * blocks for the threads). The body has each tile of Y start from zeros in its first K block and take the bias
-     * in its last (the kernels' {@code ...Y} calls; the three-panel kernel takes it in its first); after the task a narrower last panel is copied from its scratch
+     * in its last (the kernels' {@code ...Y} calls; the two- and three-panel kernels take it in their first); after the task a narrower last panel is copied from its scratch
      * tile with the bias, so nothing is written past a row of Y.
      */
     static void preparedTiles(int tokens, int out, int nb, int threads, float[] y, float[] bias, TileTask body) {

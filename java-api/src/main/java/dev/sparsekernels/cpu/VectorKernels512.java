@@ -55,12 +55,20 @@ final class VectorKernels512 implements CpuKernels {
     @Override
     public void dense6TripleY(float[] xt, int xo, int xo2, int xo3, float[] w, int wOff, int in, int kLen, float[] c,
                               int cOff, int cStride, boolean zero, float[] bias, int bo) {
+        if (bias != null && !zero) { // the kernel takes the bias only as its start (see dense6x3)
+            CpuKernels.super.dense6TripleY(xt, xo, xo2, xo3, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+            return;
+        }
         dense6x3(xt, xo, xo2, xo3, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
     }
 
     @Override
     public void dense6PairY(float[] xt, int xtOff, int xtOff2, float[] w, int wOff, int in, int kLen, float[] c,
                             int cOff, int cStride, boolean zero, float[] bias, int bo) {
+        if (bias != null && !zero) { // the kernel takes the bias only as its start (see dense6x2)
+            CpuKernels.super.dense6PairY(xt, xtOff, xtOff2, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+            return;
+        }
         dense6x2(xt, xtOff, xtOff2, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
     }
 
@@ -324,16 +332,19 @@ final class VectorKernels512 implements CpuKernels {
         dense6x2(xt, xo, xo2, w, w0, in, kLen, c, c0, cs, false, null, 0);
     }
 
-    /** {@link #dense6x2} starting from zeros when zero, adding bias[bo ..+32) to every row at the end when not null. */
+    /**
+     * {@link #dense6x2} starting from C's tile, or when zero from bias[bo ..+32) in every row (zeros when null); bias
+     * only with zero. As in {@link #dense6x3}, nothing is computed on the sums after the loop.
+     */
     static void dense6x2(float[] xt, int xo, int xo2, float[] w, int w0, int in, int kLen, float[] c, int c0, int cs,
                          boolean zero, float[] bias, int bo) {
         int w1 = w0 + in, w2 = w1 + in, w3 = w2 + in, w4 = w3 + in, w5 = w4 + in;
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs, c4 = c3 + cs, c5 = c4 + cs;
-        float[] s = zero ? VectorKernels.ZEROS : c; // no branch merges the accumulators: see ZEROS
+        // no branch merges the accumulators: see ZEROS
+        float[] s = zero ? (bias == null ? VectorKernels.ZEROS : bias) : c;
         int ss = zero ? 0 : cs;
-        int s0 = zero ? 0 : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss, s5 = s4 + ss;
-        float[] bv = bias == null ? VectorKernels.ZEROS : bias;
-        int bs = bias == null ? 0 : bo;
+        int s0 = zero ? (bias == null ? 0 : bo) : c0, s1 = s0 + ss, s2 = s1 + ss, s3 = s2 + ss, s4 = s3 + ss,
+                s5 = s4 + ss;
         FloatVector a00 = FloatVector.fromArray(Z, s, s0), a01 = FloatVector.fromArray(Z, s, s0 + 16);
         FloatVector a10 = FloatVector.fromArray(Z, s, s1), a11 = FloatVector.fromArray(Z, s, s1 + 16);
         FloatVector a20 = FloatVector.fromArray(Z, s, s2), a21 = FloatVector.fromArray(Z, s, s2 + 16);
@@ -362,19 +373,18 @@ final class VectorKernels512 implements CpuKernels {
             a50 = x0.fma(b, a50);
             a51 = x1.fma(b, a51);
         }
-        FloatVector b0 = FloatVector.fromArray(Z, bv, bs), b1 = FloatVector.fromArray(Z, bv, bs + 16);
-        a00.add(b0).intoArray(c, c0);
-        a01.add(b1).intoArray(c, c0 + 16);
-        a10.add(b0).intoArray(c, c1);
-        a11.add(b1).intoArray(c, c1 + 16);
-        a20.add(b0).intoArray(c, c2);
-        a21.add(b1).intoArray(c, c2 + 16);
-        a30.add(b0).intoArray(c, c3);
-        a31.add(b1).intoArray(c, c3 + 16);
-        a40.add(b0).intoArray(c, c4);
-        a41.add(b1).intoArray(c, c4 + 16);
-        a50.add(b0).intoArray(c, c5);
-        a51.add(b1).intoArray(c, c5 + 16);
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + 16);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + 16);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + 16);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + 16);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + 16);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + 16);
     }
 
     /**
