@@ -98,7 +98,7 @@ final class VectorElementwise implements ElementwiseKernels {
     /**
      * Three passes over the row as in {@link ScalarElementwise}, in float: 16 lanes where {@link #wide}, 8 for what
      * is left, scalars for the last few; each pass's vector sums are added in a fixed lane order
-     * ({@link VectorAttentionKernels#sum16}, {@link VectorKernels#sum}). Float sums over a row of hidden width move
+     * ({@link VectorAttentionKernels#ROT8}, {@link VectorKernels#sum}). Float sums over a row of hidden width move
      * the result by about 1e-7 relative, far below what the GEMMs around it change; the double scalar passes took
      * about 4% of MiniLM's forward pass.
      */
@@ -145,12 +145,15 @@ final class VectorElementwise implements ElementwiseKernels {
     // such loops behind branches was recompiled by C2 at times with its accumulators boxed (the softmax's expRows did
     // so in the demo, session 15), and this row kernel showed three times its share in a profile of the same build.
 
-    private static float sumWide(float[] x, int from, int to) {
+    static float sumWide(float[] x, int from, int to) { // package-private: LaneSumOrderTest
         FloatVector acc = FloatVector.zero(Z);
         for (int i = from; i < to; i += 16) {
             acc = acc.add(FloatVector.fromArray(Z, x, i));
         }
-        return VectorAttentionKernels.sum16(acc);
+        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
+        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
     }
 
     private static float addSumWide(float[] x, float[] residual, int from, int to) {
@@ -160,7 +163,10 @@ final class VectorElementwise implements ElementwiseKernels {
             v.intoArray(x, i);
             acc = acc.add(v);
         }
-        return VectorAttentionKernels.sum16(acc);
+        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
+        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
     }
 
     private static float sum8(float[] x, int from, int to) {
@@ -186,7 +192,10 @@ final class VectorElementwise implements ElementwiseKernels {
         for (int i = from; i < to; i += 16) {
             acc = acc.add(FloatVector.fromArray(Z, x, i).sub(mean));
         }
-        return VectorAttentionKernels.sum16(acc);
+        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
+        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
     }
 
     private static float sqDevWide(float[] x, int from, int to, float mean) {
@@ -195,7 +204,10 @@ final class VectorElementwise implements ElementwiseKernels {
             FloatVector d = FloatVector.fromArray(Z, x, i).sub(mean);
             acc = d.fma(d, acc);
         }
-        return VectorAttentionKernels.sum16(acc);
+        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
+        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
+        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
     }
 
     private static float dev8(float[] x, int from, int to, float mean) {
