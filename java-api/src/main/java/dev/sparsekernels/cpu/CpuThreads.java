@@ -24,6 +24,14 @@ import java.util.function.IntConsumer;
  * {@code sparsekernels.cpu.spinMicros} (default 1000; 0 parks at once) before it parks, so calls that follow each
  * other closely find it awake, as the OpenMP and ONNX Runtime pools do. A parked worker is woken only when a job
  * needs it.
+ *
+ * <p>Why a thread with nothing left of a job helps with the calls made inside its other tasks: a model splits a batch
+ * into one group of sequences per thread (one task each) whose layers then run inline, and on the shared VMs this
+ * project is measured on one vCPU often runs 10-20% slower than the other for minutes (docs/performance.md, sessions
+ * 6, 17 and 21), so the fast thread used to finish its group and wait. Now, while a job's last tasks are running, the
+ * threads that are done with it stay available ({@link #IDLE}); a call made inside a running task then posts its
+ * tasks as a shared sub-job ({@link #NESTED}, one at a time) that they join. The sub-job's tasks are the same
+ * indices a plain call would run, so results do not depend on who runs them.
  */
 final class CpuThreads {
     private CpuThreads() {}
@@ -36,6 +44,16 @@ final class CpuThreads {
     private static volatile Job current;
     private static long generation; // written only under BUSY
     private static final List<Worker> WORKERS = new ArrayList<>(); // grown only under BUSY
+    /**
+     * How long a thread done with a job waits for a sub-job to join beyond {@link #SPIN_NANOS}: the call running when
+     * it became free may have been posted before it could be (one sub-job at a time) and last 10-15 ms (a GEMM of a
+     * MiniLM group's 2,048 tokens); the next one is shared.
+     */
+    static final long HELP_NANOS = 20_000_000L;
+    /** Threads done with the running job's tasks that wait for its last ones and would join a sub-job. */
+    private static final AtomicInteger IDLE = new AtomicInteger();
+    /** A call made while a job runs, shared with the {@link #IDLE} threads; null when there is none. */
+    private static final AtomicReference<Job> NESTED = new AtomicReference<>();
 
     private static final class Job {
         final long gen;
@@ -45,6 +63,10 @@ final class CpuThreads {
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** Whether calls made inside this job's tasks have been shared: only then do its idle threads wait long. */
+        volatile boolean nests;
+        /** Helpers that joined this job as a sub-job; at most {@link #workers} of them work on it. */
+        final AtomicInteger joined = new AtomicInteger();
         /** The caller once it parks to wait for the last tasks; the worker that finishes the last one unparks it. */
         volatile Thread waiter;
 
@@ -96,6 +118,7 @@ final class CpuThreads {
                 Job j = awaitJob();
                 if (index < j.workers) {
                     j.work();
+                    helpUntilDone(j);
                 }
             }
         }
@@ -130,8 +153,14 @@ final class CpuThreads {
     /** Runs {@code body.accept(i)} for every {@code i} in {@code [0, tasks)} on up to {@code threads} threads. */
     static void parallelFor(int threads, int tasks, IntConsumer body) {
         int workers = Math.min(threads, tasks) - 1;
-        if (workers <= 0 || !BUSY.compareAndSet(false, true)) {
+        if (workers <= 0) {
             runInline(tasks, body);
+            return;
+        }
+        if (!BUSY.compareAndSet(false, true)) {
+            if (!runShared(tasks, body, workers)) {
+                runInline(tasks, body);
+            }
             return;
         }
         Job job;
@@ -150,24 +179,93 @@ final class CpuThreads {
                 }
             }
             job.work();
-            // What is left are tasks that workers are running now: spin as an idle worker does, then park until the
-            // worker that finishes the last one unparks us, so that a long wait does not hold a core that another
-            // runnable thread (on a loaded machine, the very worker we wait for) could use.
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (job.done.get() < tasks && System.nanoTime() - spinUntil < 0) {
-                Thread.onSpinWait();
-            }
-            if (job.done.get() < tasks) {
-                job.waiter = Thread.currentThread();
-                while (job.done.get() < tasks) {
-                    LockSupport.park(job);
-                }
-            }
+            // What is left are tasks that workers are running now: help with the calls they make, else spin as an
+            // idle worker does, then park until the worker that finishes the last one unparks us, so that a long
+            // wait does not hold a core that another runnable thread (on a loaded machine, the very worker we wait
+            // for) could use.
+            helpUntilDone(job);
+            awaitDone(job);
         } finally {
             current = null; // no worker starts it any more, and its body is not kept reachable
             BUSY.set(false);
         }
         rethrow(job.failure.get());
+    }
+
+    /**
+     * A call made while a job runs: when no other call is shared, posts this one as the shared sub-job (so a thread
+     * that becomes free of the job even in the middle of it can join), works on it, and waits for the helpers'
+     * tasks. Returns false (nothing run) when another call holds the place.
+     */
+    private static boolean runShared(int tasks, IntConsumer body, int workers) {
+        if (NESTED.get() != null) {
+            return false;
+        }
+        Job running = current;
+        if (running != null && !running.nests) {
+            running.nests = true;
+        }
+        Job sub = new Job(0, body, tasks, workers);
+        if (!NESTED.compareAndSet(null, sub)) {
+            return false;
+        }
+        try {
+            sub.work();
+            awaitDone(sub);
+        } finally {
+            NESTED.compareAndSet(sub, null);
+        }
+        rethrow(sub.failure.get());
+        return true;
+    }
+
+    /**
+     * For a thread done with its share of job: while the job's last tasks run elsewhere, joins the sub-jobs those
+     * tasks post. Returns when the job is done, or after {@link #SPIN_NANOS} without a sub-job to join ({@link
+     * #HELP_NANOS} more once the job's tasks have shared calls); the caller then parks or goes back to waiting for
+     * jobs, as before.
+     */
+    private static void helpUntilDone(Job job) {
+        IDLE.incrementAndGet();
+        try {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (job.done.get() < job.tasks) {
+                Job sub = NESTED.get();
+                if (sub != null && sub.next.get() < sub.tasks) {
+                    if (sub.joined.incrementAndGet() <= sub.workers) {
+                        sub.work();
+                    }
+                    spinUntil = System.nanoTime() + SPIN_NANOS;
+                    continue;
+                }
+                long over = System.nanoTime() - spinUntil;
+                if (over >= 0 && (!job.nests || over >= HELP_NANOS)) {
+                    return;
+                }
+                Thread.onSpinWait();
+            }
+        } finally {
+            IDLE.decrementAndGet();
+        }
+    }
+
+    /** Spins, then parks until the thread that finishes job's last task unparks it. */
+    private static void awaitDone(Job job) {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (job.done.get() < job.tasks && System.nanoTime() - spinUntil < 0) {
+            Thread.onSpinWait();
+        }
+        if (job.done.get() < job.tasks) {
+            job.waiter = Thread.currentThread();
+            while (job.done.get() < job.tasks) {
+                LockSupport.park(job);
+            }
+        }
+    }
+
+    /** Threads now waiting to join a sub-job (for tests). */
+    static int idleThreads() {
+        return IDLE.get();
     }
 
     private static void runInline(int tasks, IntConsumer body) {
