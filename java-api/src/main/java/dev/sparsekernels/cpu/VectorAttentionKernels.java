@@ -132,6 +132,7 @@ final class VectorAttentionKernels implements AttentionKernels {
      */
     @Override
     public void expRows(float[] s, int lds, int r0, int r1, int n, float[] m, boolean[] live, float[] sums) {
+        float[] lanes = wide ? LaneSums.lanes() : null;
         for (int r = r0; r <= r1; r++) {
             if (!live[r]) {
                 continue;
@@ -142,7 +143,7 @@ final class VectorAttentionKernels implements AttentionKernels {
             int c0 = 0;
             if (wide) { // half the exponential's instructions per key: it is most of attention's non-GEMM work
                 c0 = n & -16;
-                sum = expRunWide(s, o, c0, mr);
+                sum = expRunWide(s, o, c0, mr, lanes);
             }
             // a loop C2 recognises as counted (no safepoint poll, unrolled): with `c + L <= n` it kept a poll, a range
             // check and a dozen register moves per 8 exponentials
@@ -160,12 +161,12 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     /**
-     * {@code s[o + c] = e^(s[o + c] - m)} for c in [0, n), n a multiple of 16; returns their sum (in the order of {@link #ROT8}).
+     * {@code s[o + c] = e^(s[o + c] - m)} for c in [0, n), n a multiple of 16; returns their sum (in the order of {@link LaneSums#sum16}).
      * Each vector loop is a method of its own that takes and returns no vector: in the demo, after hundreds of
      * batches of every length, C2 recompiled the one method that held both loops and its branches with the
      * accumulators boxed, and the exponentials took eight times their share of the forward pass (session 15).
      */
-    private static float expRunWide(float[] s, int o, int n, float m) {
+    private static float expRunWide(float[] s, int o, int n, float m, float[] lanes) {
         FloatVector mz = FloatVector.broadcast(Z, m);
         FloatVector acc = FloatVector.zero(Z);
         for (int c = 0; c < n; c += 16) {
@@ -186,10 +187,8 @@ final class VectorAttentionKernels implements AttentionKernels {
             e.intoArray(s, o + c);
             acc = acc.add(e);
         }
-        FloatVector h = acc.add(acc.rearrange(ROT8)); // the 16 lanes' fixed order: see ROT8
-        h = h.add(h.rearrange(ROT4));
-        h = h.add(h.rearrange(ROT2));
-        return h.add(h.rearrange(ROT1)).lane(0);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum16(lanes);
     }
 
     /** As {@link #expRunWide} on 8 lanes, n a multiple of 8; the sum by {@link VectorKernels#sum}. */
@@ -216,17 +215,6 @@ final class VectorAttentionKernels implements AttentionKernels {
         return VectorKernels.sum(acc);
     }
 
-    /**
-     * Rotations of a 512-bit vector's lanes by 8, 4, 2 and 1: the sum of 16 lanes in a fixed order (halves, then
-     * quarters, ...), as {@link VectorKernels#sum} for 8. {@code reduceLanes(ADD)} leaves the order to the
-     * implementation, so results changed in their last bits when the caller got compiled. Each reduction writes the
-     * four steps out itself: a helper taking the accumulator (a {@code sum16(FloatVector)} until session 20) made C2
-     * box it, one vector per call, in the processes where the helper was not inlined (the demo's LayerNorm sums: 1.2 GB
-     * in 12 s of its speed phase; the softmax exponentials: 27 MB per MiniLM batch).
-     */
-    static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(Z, 8, 1, true),
-            ROT4 = VectorShuffle.iota(Z, 4, 1, true), ROT2 = VectorShuffle.iota(Z, 2, 1, true),
-            ROT1 = VectorShuffle.iota(Z, 1, 1, true);
 
     @Override
     public void scale(float[] a, int o, int n, float f) {

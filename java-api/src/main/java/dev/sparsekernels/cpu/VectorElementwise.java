@@ -98,7 +98,7 @@ final class VectorElementwise implements ElementwiseKernels {
     /**
      * Three passes over the row as in {@link ScalarElementwise}, in float: 16 lanes where {@link #wide}, 8 for what
      * is left, scalars for the last few; each pass's vector sums are added in a fixed lane order
-     * ({@link VectorAttentionKernels#ROT8}, {@link VectorKernels#sum}). Float sums over a row of hidden width move
+     * ({@link LaneSums}, {@link VectorKernels#sum}). Float sums over a row of hidden width move
      * the result by about 1e-7 relative, far below what the GEMMs around it change; the double scalar passes took
      * about 4% of MiniLM's forward pass.
      */
@@ -115,8 +115,9 @@ final class VectorElementwise implements ElementwiseKernels {
             }
             tail += x[i];
         }
+        float[] lanes = nz == 0 ? null : LaneSums.lanes();
         float sumZ = nz == 0 ? 0f
-                : residual == null ? sumWide(x, off, off + nz) : addSumWide(x, residual, off, off + nz);
+                : residual == null ? sumWide(x, off, off + nz, lanes) : addSumWide(x, residual, off, off + nz, lanes);
         float sum = sumZ + (residual == null ? sum8(x, off + nz, off + ns) : addSum8(x, residual, off + nz, off + ns));
         float mean = (sum + tail) / n;
         // Second pass around the float mean m, also summing d = x - m: the mean's own rounding error is then
@@ -129,8 +130,8 @@ final class VectorElementwise implements ElementwiseKernels {
             tail += d * d;
             tailD += d;
         }
-        float dZ = nz == 0 ? 0f : devWide(x, off, off + nz, mean);
-        float sqZ = nz == 0 ? 0f : sqDevWide(x, off, off + nz, mean);
+        float dZ = nz == 0 ? 0f : devWide(x, off, off + nz, mean, lanes);
+        float sqZ = nz == 0 ? 0f : sqDevWide(x, off, off + nz, mean, lanes);
         float delta = (dZ + dev8(x, off + nz, off + ns, mean) + tailD) / n;
         float var = Math.max(0f, (sqZ + sqDev8(x, off + nz, off + ns, mean) + tail) / n - delta * delta);
         float inv = (float) (1.0 / Math.sqrt(var + (double) eps));
@@ -145,28 +146,24 @@ final class VectorElementwise implements ElementwiseKernels {
     // such loops behind branches was recompiled by C2 at times with its accumulators boxed (the softmax's expRows did
     // so in the demo, session 15), and this row kernel showed three times its share in a profile of the same build.
 
-    static float sumWide(float[] x, int from, int to) { // package-private: LaneSumOrderTest
+    static float sumWide(float[] x, int from, int to, float[] lanes) { // package-private: LaneSumOrderTest
         FloatVector acc = FloatVector.zero(Z);
         for (int i = from; i < to; i += 16) {
             acc = acc.add(FloatVector.fromArray(Z, x, i));
         }
-        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
-        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum16(lanes);
     }
 
-    private static float addSumWide(float[] x, float[] residual, int from, int to) {
+    private static float addSumWide(float[] x, float[] residual, int from, int to, float[] lanes) {
         FloatVector acc = FloatVector.zero(Z);
         for (int i = from; i < to; i += 16) {
             FloatVector v = FloatVector.fromArray(Z, x, i).add(FloatVector.fromArray(Z, residual, i));
             v.intoArray(x, i);
             acc = acc.add(v);
         }
-        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
-        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum16(lanes);
     }
 
     private static float sum8(float[] x, int from, int to) {
@@ -187,27 +184,23 @@ final class VectorElementwise implements ElementwiseKernels {
         return VectorKernels.sum(acc);
     }
 
-    private static float devWide(float[] x, int from, int to, float mean) {
+    private static float devWide(float[] x, int from, int to, float mean, float[] lanes) {
         FloatVector acc = FloatVector.zero(Z);
         for (int i = from; i < to; i += 16) {
             acc = acc.add(FloatVector.fromArray(Z, x, i).sub(mean));
         }
-        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
-        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum16(lanes);
     }
 
-    private static float sqDevWide(float[] x, int from, int to, float mean) {
+    private static float sqDevWide(float[] x, int from, int to, float mean, float[] lanes) {
         FloatVector acc = FloatVector.zero(Z);
         for (int i = from; i < to; i += 16) {
             FloatVector d = FloatVector.fromArray(Z, x, i).sub(mean);
             acc = d.fma(d, acc);
         }
-        FloatVector h = acc.add(acc.rearrange(VectorAttentionKernels.ROT8)); // the 16 lanes' fixed order: see ROT8
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT4));
-        h = h.add(h.rearrange(VectorAttentionKernels.ROT2));
-        return h.add(h.rearrange(VectorAttentionKernels.ROT1)).lane(0);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum16(lanes);
     }
 
     private static float dev8(float[] x, int from, int to, float mean) {

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link VectorKernels#sum} and the 512-bit reductions ({@link VectorAttentionKernels#ROT8}) add lanes in one
+ * {@link VectorKernels#sum} and the 512-bit reductions ({@link LaneSums#sum16}) add lanes in one
  * documented order, pairs then pairs of pairs, so a kernel's bits do not
  * depend on whether the JIT has compiled it (reduceLanes sums in the interpreter's order until it has).
  */
@@ -44,7 +44,8 @@ class LaneSumOrderTest {
             inOrder += x;
         }
         org.junit.jupiter.api.Assertions.assertNotEquals(inOrder, h[0], "the lanes must tell the orders apart");
-        // a 512-bit reduction as the kernels write it out (LayerNorm's row sum: one step, then the four rotations)
-        assertEquals(h[0], VectorElementwise.sumWide(l, 0, 16));
+        // the 512-bit reductions: the lanes stored, then added in scalar code in the same tree (LayerNorm's row sum)
+        assertEquals(h[0], LaneSums.sum16(l));
+        assertEquals(h[0], VectorElementwise.sumWide(l, 0, 16, new float[16]));
     }
 }
