@@ -45,34 +45,18 @@ class CpuThreadsTest {
 
     @Test
     void callsFromSeveralApplicationThreadsEachRunEveryTaskOnce() throws InterruptedException {
-        // one job holds the workers at a time; the others run inline on their own threads, and every call must
-        // still see each of its tasks exactly once, call after call (workers tell jobs apart by generation)
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> callers = new ArrayList<>();
-        for (int c = 0; c < 4; c++) {
-            Thread t = new Thread(() -> {
-                try {
-                    for (int call = 0; call < 300; call++) {
-                        int tasks = 1 + call % 37;
-                        AtomicIntegerArray hits = new AtomicIntegerArray(tasks);
-                        CpuThreads.parallelFor(3, tasks, hits::incrementAndGet);
-                        for (int i = 0; i < tasks; i++) {
-                            assertEquals(1, hits.get(i), "call " + call + " task " + i);
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+        // one job holds the workers at a time; the others run on their own threads (with any free ones), and every
+        // call must still see each of its tasks exactly once, call after call (workers tell jobs apart by generation)
+        onThreads(4, () -> {
+            for (int call = 0; call < 300; call++) {
+                int tasks = 1 + call % 37;
+                AtomicIntegerArray hits = new AtomicIntegerArray(tasks);
+                CpuThreads.parallelFor(3, tasks, hits::incrementAndGet);
+                for (int i = 0; i < tasks; i++) {
+                    assertEquals(1, hits.get(i), "call " + call + " task " + i);
                 }
-            });
-            callers.add(t);
-            t.start();
-        }
-        for (Thread t : callers) {
-            t.join();
-        }
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
+            }
+        });
     }
 
     @Test
@@ -127,52 +111,36 @@ class CpuThreadsTest {
     @Test
     void sharedCallsStillRunEveryTaskOnceAndPassFailuresOn() throws InterruptedException {
         // groups of unequal length whose tasks make many small calls, from several application threads at once
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> callers = new ArrayList<>();
-        for (int c = 0; c < 3; c++) {
-            Thread t = new Thread(() -> {
-                try {
-                    for (int call = 0; call < 40; call++) {
-                        int groups = 2 + call % 3;
-                        AtomicIntegerArray hits = new AtomicIntegerArray(groups * 100);
-                        CpuThreads.parallelFor(2, groups, g -> {
-                            for (int op = 0; op < 5 * (g + 1); op++) {
-                                int o = op;
-                                CpuThreads.parallelFor(2, 20, i -> {
-                                    if (o < 5) {
-                                        hits.incrementAndGet(g * 100 + o * 20 + i);
+        onThreads(3, () -> {
+            for (int call = 0; call < 40; call++) {
+                int groups = 2 + call % 3;
+                AtomicIntegerArray hits = new AtomicIntegerArray(groups * 100);
+                CpuThreads.parallelFor(2, groups, g -> {
+                    for (int op = 0; op < 5 * (g + 1); op++) {
+                        int o = op;
+                        CpuThreads.parallelFor(2, 20, i -> {
+                            if (o < 5) {
+                                hits.incrementAndGet(g * 100 + o * 20 + i);
+                            }
+                        });
+                    }
+                });
+                for (int i = 0; i < groups * 100; i++) {
+                    assertEquals(1, hits.get(i), "call " + call + " slot " + i);
+                }
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> CpuThreads.parallelFor(2, 2, g -> {
+                            for (int op = 0; op < 3 * (g + 1); op++) {
+                                CpuThreads.parallelFor(2, 10, i -> {
+                                    if (g == 1 && i == 7) {
+                                        throw new IllegalStateException("inner");
                                     }
                                 });
                             }
-                        });
-                        for (int i = 0; i < groups * 100; i++) {
-                            assertEquals(1, hits.get(i), "call " + call + " slot " + i);
-                        }
-                        IllegalStateException e = assertThrows(IllegalStateException.class,
-                                () -> CpuThreads.parallelFor(2, 2, g -> {
-                                    for (int op = 0; op < 3 * (g + 1); op++) {
-                                        CpuThreads.parallelFor(2, 10, i -> {
-                                            if (g == 1 && i == 7) {
-                                                throw new IllegalStateException("inner");
-                                            }
-                                        });
-                                    }
-                                }));
-                        assertEquals("inner", e.getMessage());
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            callers.add(t);
-            t.start();
-        }
-        for (Thread t : callers) {
-            t.join();
-        }
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
+                        }));
+                assertEquals("inner", e.getMessage());
+            }
+        });
     }
 
     private static void sleepMillis(long ms) {
@@ -180,6 +148,29 @@ class CpuThreadsTest {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs body on count new threads at once; the first failure of any is thrown here once all have ended. */
+    private static void onThreads(int count, Runnable body) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < count; c++) {
+            Thread t = new Thread(() -> {
+                try {
+                    body.run();
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
         }
     }
 }
