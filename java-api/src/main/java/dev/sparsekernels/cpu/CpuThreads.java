@@ -50,7 +50,10 @@ final class CpuThreads {
      * MiniLM group's 2,048 tokens); the next one is shared.
      */
     static final long HELP_NANOS = 20_000_000L;
-    /** Threads done with the running job's tasks that wait for its last ones and would join a sub-job. */
+    /**
+     * Threads done with the running job's tasks that wait for its last ones and would join a sub-job (calls post
+     * theirs whether or not one waits yet, so that a thread freed in the middle of a call joins the next).
+     */
     private static final AtomicInteger IDLE = new AtomicInteger();
     /** A call made while a job runs, shared with the {@link #IDLE} threads; null when there is none. */
     private static final AtomicReference<Job> NESTED = new AtomicReference<>();
@@ -239,7 +242,7 @@ final class CpuThreads {
                     continue;
                 }
                 long over = System.nanoTime() - spinUntil;
-                if (over >= 0 && (!job.nests || over >= HELP_NANOS)) {
+                if (over >= 0 && (!job.nests || SPIN_NANOS == 0 || over >= HELP_NANOS)) { // spinMicros=0: no spin
                     return;
                 }
                 Thread.onSpinWait();
