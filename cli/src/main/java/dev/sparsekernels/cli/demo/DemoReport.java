@@ -53,6 +53,7 @@ final class DemoReport {
         setup.put("timing_rounds", r.rounds());
         setup.put("load_average_start", r.loadAverage()[0]);
         setup.put("load_average_end", r.loadAverage()[1]);
+        setup.put("allocated_mb_per_batch_max", r.allocatedMbPerBatch());
         m.put("setup", setup);
         return m;
     }

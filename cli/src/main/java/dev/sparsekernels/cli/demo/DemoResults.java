@@ -8,10 +8,12 @@ import java.util.List;
  * ({@link InterleavedTimer#pairedSpeedup}), with the plain medians beside them ({@code ...Unpaired}).
  *
  * @param loadAverage the machine's 1-minute load average when the run started and when it ended (NaN if unknown)
+ * @param allocatedMbPerBatch the most any of our models allocated in a timed run (median over rounds), MB; NaN if the
+ *                    JVM does not count it
  */
 record DemoResults(String model, String device, String baseline, int threads, int batch, int sequenceLength,
         int heldoutSentences, int calibrationSentences, int rounds, double[] loadAverage, Dense dense,
-        List<Config> configs) {
+        List<Config> configs, double allocatedMbPerBatch) {
 
     /** Our dense model against ONNX Runtime. */
     record Dense(double cosineVsOrtMin, double cosineVsOrtMean, long params, double sentencesPerS,

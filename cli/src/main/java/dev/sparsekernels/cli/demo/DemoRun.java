@@ -137,7 +137,8 @@ public final class DemoRun {
                     ortSpeed * timer.pairedSpeedup(0), ortSpeed, b / timer.median(0));
             DemoResults results = new DemoResults(model(), device, ort.describe(), options.threads(), b,
                     options.length(), heldout.size(), calibration.size(), options.rounds(),
-                    new double[] {loadStart, Machine.loadAverage()}, d, measured);
+                    new double[] {loadStart, Machine.loadAverage()}, d, measured,
+                    timer.maxMedianAllocatedBytes() < 0 ? Double.NaN : timer.maxMedianAllocatedBytes() / 1e6);
             report(results);
             return results;
         } finally {

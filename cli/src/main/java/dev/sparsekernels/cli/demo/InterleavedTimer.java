@@ -22,6 +22,8 @@ final class InterleavedTimer {
     private final List<Run> contestants;
     private final List<Double> baselineSeconds = new ArrayList<>();
     private final double[][] seconds;
+    /** Bytes each contestant's timed runs allocated (AllocationMeter), -1 where unknown. */
+    private final long[][] allocated;
     private final int rounds;
 
     InterleavedTimer(Run baseline, List<Run> contestants, int rounds) {
@@ -31,6 +33,7 @@ final class InterleavedTimer {
         this.baseline = baseline;
         this.contestants = List.copyOf(contestants);
         this.seconds = new double[contestants.size()][rounds];
+        this.allocated = new long[contestants.size()][rounds];
         this.rounds = rounds;
     }
 
@@ -50,7 +53,10 @@ final class InterleavedTimer {
             for (int c = 0; c < contestants.size(); c++) {
                 baselineSeconds.add(time(baseline));
                 progress.advance(1);
+                long before = AllocationMeter.bytes();
                 seconds[c][r] = time(contestants.get(c));
+                long after = AllocationMeter.bytes();
+                allocated[c][r] = before < 0 || after < 0 ? -1 : Math.max(0, after - before);
                 progress.advance(1);
             }
         }
@@ -88,6 +94,22 @@ final class InterleavedTimer {
             ratios[r] = baseline[r * n + i] / contestant[r];
         }
         return median(ratios);
+    }
+
+    /**
+     * The largest, over contestants, of the median bytes one of its timed runs allocated; -1 when the JVM does not
+     * count them. A pass of our models allocates little more than the embeddings it returns.
+     */
+    long maxMedianAllocatedBytes() {
+        long max = -1;
+        for (long[] runs : allocated) {
+            long[] s = runs.clone();
+            java.util.Arrays.sort(s);
+            if (s.length > 0 && s[0] >= 0) {
+                max = Math.max(max, s[s.length / 2]);
+            }
+        }
+        return max;
     }
 
     /** Median seconds of contestant i. */

@@ -13,11 +13,22 @@ final class Targets {
     static final double PRUNED_VS_ORT = 1.3;
     static final double COSINE_MEAN = 0.95;
     static final double TOP1 = 0.90;
+    /**
+     * Above this many MB allocated per timed batch, a model ran in a JIT slow mode: a healthy pass allocates about
+     * 0.05 MB (the embeddings), a boxed one gigabytes.
+     */
+    static final double SLOW_MODE_MB = 16;
 
     private Targets() {
     }
 
     static void print(DemoResults r, PrintWriter out) {
+        if (r.allocatedMbPerBatch() > SLOW_MODE_MB) {
+            out.printf(Locale.ROOT, "warning: one of our models allocated %.0f MB per timed batch (a healthy pass: under"
+                    + " 1 MB), the sign of the JIT leaving Vector API values boxed; its speeds above are not its"
+                    + " usual ones (docs/reliability.md, \"Speed that does not fall off a cliff\")%n",
+                    r.allocatedMbPerBatch());
+        }
         double ort = r.dense().ortSentencesPerS();
         double dense = r.dense().sentencesPerS() / ort;
         out.printf(Locale.ROOT, "target: ours dense >= %.1fx ONNX Runtime: %.2fx, %s%n", DENSE_VS_ORT, dense,

@@ -2,9 +2,11 @@ package dev.sparsekernels.cli.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class InterleavedTimerTest {
@@ -38,6 +40,19 @@ class InterleavedTimerTest {
         // the pairing is by position: contestant 1's pairs are baseline runs 1, 3 and 5
         double[] odd = {1, 4, 1, 8, 1, 2};
         assertEquals(0.5, InterleavedTimer.pairedSpeedup(odd, new double[] {8, 8, 8}, 2, 1), 1e-12);
+    }
+
+    static volatile Object sink;
+
+    @Test
+    void reportsWhatTheMostAllocatingContestantAllocatedPerRun() throws Exception {
+        Assumptions.assumeTrue(AllocationMeter.available(), "the JVM does not count allocated bytes");
+        InterleavedTimer t = new InterleavedTimer(() -> sink = new byte[64 << 20],
+                List.of(() -> sink = new byte[1 << 10], () -> sink = new byte[32 << 20]), 3);
+        t.measure(done -> { });
+        long bytes = t.maxMedianAllocatedBytes();
+        // the baseline's 64 MiB are not counted: only contestants, and the 32 MiB one is the larger
+        assertTrue(bytes >= 32 << 20 && bytes < 48 << 20, "bytes " + bytes);
     }
 
     @Test
