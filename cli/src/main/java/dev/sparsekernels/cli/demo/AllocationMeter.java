@@ -42,7 +42,16 @@ final class AllocationMeter {
             return -1;
         }
         long sum = Math.max(0, BEAN.getCurrentThreadAllocatedBytes());
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
+        // the thread group tree, not Thread.getAllStackTraces: that stops every thread to walk its stack, right
+        // before a timed run
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] threads = new Thread[root.activeCount() + 16];
+        int n = root.enumerate(threads, true);
+        for (int i = 0; i < n; i++) {
+            Thread t = threads[i];
             if (t != Thread.currentThread() && t.getName().startsWith("sparsekernels-cpu-")) {
                 sum += Math.max(0, BEAN.getThreadAllocatedBytes(t.getId()));
             }
