@@ -28,6 +28,7 @@ final class DemoReport {
         d.put("sentences_per_s", r.dense().sentencesPerS());
         d.put("ort_sentences_per_s", r.dense().ortSentencesPerS());
         d.put("sentences_per_s_unpaired", r.dense().sentencesPerSUnpaired());
+        d.put("allocated_mb_per_batch", r.dense().allocatedMbPerBatch());
         m.put("dense", d);
         List<Object> configs = new ArrayList<>();
         for (DemoResults.Config c : r.configs()) {
@@ -40,6 +41,7 @@ final class DemoReport {
             cm.put("params", c.params());
             cm.put("sentences_per_s", c.sentencesPerS());
             cm.put("sentences_per_s_unpaired", c.sentencesPerSUnpaired());
+            cm.put("allocated_mb_per_batch", c.allocatedMbPerBatch());
             configs.add(cm);
         }
         m.put("configs", configs);

@@ -15,13 +15,21 @@ record DemoResults(String model, String device, String baseline, int threads, in
         int heldoutSentences, int calibrationSentences, int rounds, double[] loadAverage, Dense dense,
         List<Config> configs, double allocatedMbPerBatch) {
 
-    /** Our dense model against ONNX Runtime. */
+    /**
+     * Our dense model against ONNX Runtime.
+     *
+     * @param allocatedMbPerBatch what one timed run allocated (median over rounds), MB; NaN if not counted
+     */
     record Dense(double cosineVsOrtMin, double cosineVsOrtMean, long params, double sentencesPerS,
-            double ortSentencesPerS, double sentencesPerSUnpaired) {
+            double ortSentencesPerS, double sentencesPerSUnpaired, double allocatedMbPerBatch) {
     }
 
-    /** One pruning configuration against our dense model (quality) and in the same timing rounds (speed). */
+    /**
+     * One pruning configuration against our dense model (quality) and in the same timing rounds (speed).
+     *
+     * @param allocatedMbPerBatch what one timed run allocated (median over rounds), MB; NaN if not counted
+     */
     record Config(String name, String description, double cosineMean, double cosineMin, double top1Agreement,
-            long params, double sentencesPerS, double sentencesPerSUnpaired) {
+            long params, double sentencesPerS, double sentencesPerSUnpaired, double allocatedMbPerBatch) {
     }
 }

@@ -112,7 +112,7 @@ public final class DemoRun {
                 }
                 EmbeddingQuality q = EmbeddingQuality.compare(denseEmbeddings, e, hidden);
                 quality.add(new DemoResults.Config(config.name(), config.describe(), q.cosineMean(), q.cosineMin(),
-                        q.top1Agreement(), enc.parameterCount(), Double.NaN, Double.NaN));
+                        q.top1Agreement(), enc.parameterCount(), Double.NaN, Double.NaN, Double.NaN));
             }
 
             List<InterleavedTimer.Run> ours = new ArrayList<>();
@@ -131,19 +131,24 @@ public final class DemoRun {
                 DemoResults.Config c = quality.get(i);
                 measured.add(new DemoResults.Config(c.name(), c.description(), c.cosineMean(), c.cosineMin(),
                         c.top1Agreement(), c.params(), ortSpeed * timer.pairedSpeedup(i + 1),
-                        b / timer.median(i + 1)));
+                        b / timer.median(i + 1), megabytes(timer.medianAllocatedBytes(i + 1))));
             }
             DemoResults.Dense d = new DemoResults.Dense(vsOrt.cosineMin(), vsOrt.cosineMean(), dense.parameterCount(),
-                    ortSpeed * timer.pairedSpeedup(0), ortSpeed, b / timer.median(0));
+                    ortSpeed * timer.pairedSpeedup(0), ortSpeed, b / timer.median(0),
+                    megabytes(timer.medianAllocatedBytes(0)));
             DemoResults results = new DemoResults(model(), device, ort.describe(), options.threads(), b,
                     options.length(), heldout.size(), calibration.size(), options.rounds(),
                     new double[] {loadStart, Machine.loadAverage()}, d, measured,
-                    timer.maxMedianAllocatedBytes() < 0 ? Double.NaN : timer.maxMedianAllocatedBytes() / 1e6);
+                    megabytes(timer.maxMedianAllocatedBytes()));
             report(results);
             return results;
         } finally {
             pruned.forEach(BertEncoder::close);
         }
+    }
+
+    private static double megabytes(long bytes) {
+        return bytes < 0 ? Double.NaN : bytes / 1e6;
     }
 
     private void report(DemoResults r) throws IOException {

@@ -97,17 +97,20 @@ final class InterleavedTimer {
     }
 
     /**
-     * The largest, over contestants, of the median bytes one of its timed runs allocated; -1 when the JVM does not
-     * count them. A pass of our models allocates little more than the embeddings it returns.
+     * The median bytes one timed run of contestant i allocated; -1 when the JVM does not count them. A pass of our
+     * models allocates little more than the embeddings it returns, so this names the model that ran boxed.
      */
+    long medianAllocatedBytes(int i) {
+        long[] s = allocated[i].clone();
+        Arrays.sort(s);
+        return s.length == 0 || s[0] < 0 ? -1 : s[s.length / 2];
+    }
+
+    /** The largest {@link #medianAllocatedBytes} over contestants; -1 when the JVM does not count them. */
     long maxMedianAllocatedBytes() {
         long max = -1;
-        for (long[] runs : allocated) {
-            long[] s = runs.clone();
-            java.util.Arrays.sort(s);
-            if (s.length > 0 && s[0] >= 0) {
-                max = Math.max(max, s[s.length / 2]);
-            }
+        for (int i = 0; i < allocated.length; i++) {
+            max = Math.max(max, medianAllocatedBytes(i));
         }
         return max;
     }

@@ -53,6 +53,8 @@ class InterleavedTimerTest {
         long bytes = t.maxMedianAllocatedBytes();
         // the baseline's 64 MiB are not counted: only contestants, and the 32 MiB one is the larger
         assertTrue(bytes >= 32 << 20 && bytes < 48 << 20, "bytes " + bytes);
+        assertTrue(t.medianAllocatedBytes(0) < 1 << 20, "contestant 0: " + t.medianAllocatedBytes(0));
+        assertEquals(bytes, t.medianAllocatedBytes(1));
     }
 
     @Test
