@@ -191,7 +191,7 @@ final class VectorAttentionKernels implements AttentionKernels {
         return LaneSums.sum16(lanes);
     }
 
-    /** As {@link #expRunWide} on 8 lanes, n a multiple of 8; the sum by {@link VectorKernels#sum}. */
+    /** As {@link #expRunWide} on 8 lanes, n a multiple of 8; the sum by {@link LaneSums#sum8}. */
     private static float expRun(float[] s, int o, int n, float m) {
         FloatVector mv = FloatVector.broadcast(S, m);
         FloatVector acc = FloatVector.zero(S);
@@ -212,7 +212,9 @@ final class VectorAttentionKernels implements AttentionKernels {
             e.intoArray(s, o + c);
             acc = acc.add(e);
         }
-        return VectorKernels.sum(acc);
+        float[] lanes = LaneSums.lanes();
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum8(lanes);
     }
 
 

@@ -98,7 +98,7 @@ final class VectorElementwise implements ElementwiseKernels {
     /**
      * Three passes over the row as in {@link ScalarElementwise}, in float: 16 lanes where {@link #wide}, 8 for what
      * is left, scalars for the last few; each pass's vector sums are added in a fixed lane order
-     * ({@link LaneSums}, {@link VectorKernels#sum}). Float sums over a row of hidden width move
+     * ({@link LaneSums}). Float sums over a row of hidden width move
      * the result by about 1e-7 relative, far below what the GEMMs around it change; the double scalar passes took
      * about 4% of MiniLM's forward pass.
      */
@@ -115,10 +115,13 @@ final class VectorElementwise implements ElementwiseKernels {
             }
             tail += x[i];
         }
-        float[] lanes = nz == 0 ? null : LaneSums.lanes();
+        float[] lanes = LaneSums.lanes();
         float sumZ = nz == 0 ? 0f
                 : residual == null ? sumWide(x, off, off + nz, lanes) : addSumWide(x, residual, off, off + nz, lanes);
-        float sum = sumZ + (residual == null ? sum8(x, off + nz, off + ns) : addSum8(x, residual, off + nz, off + ns));
+        // the 8-lane passes only where 8 lanes are left: a call on nothing still made a vector to reduce
+        float sum8 = ns == nz ? 0f
+                : residual == null ? sum8(x, off + nz, off + ns, lanes) : addSum8(x, residual, off + nz, off + ns, lanes);
+        float sum = sumZ + sum8;
         float mean = (sum + tail) / n;
         // Second pass around the float mean m, also summing d = x - m: the mean's own rounding error is then
         // delta = mean(d), found accurately from small numbers and taken out of both the variance and the output
@@ -132,8 +135,10 @@ final class VectorElementwise implements ElementwiseKernels {
         }
         float dZ = nz == 0 ? 0f : devWide(x, off, off + nz, mean, lanes);
         float sqZ = nz == 0 ? 0f : sqDevWide(x, off, off + nz, mean, lanes);
-        float delta = (dZ + dev8(x, off + nz, off + ns, mean) + tailD) / n;
-        float var = Math.max(0f, (sqZ + sqDev8(x, off + nz, off + ns, mean) + tail) / n - delta * delta);
+        float d8 = ns == nz ? 0f : dev8(x, off + nz, off + ns, mean, lanes);
+        float sq8 = ns == nz ? 0f : sqDev8(x, off + nz, off + ns, mean, lanes);
+        float delta = (dZ + d8 + tailD) / n;
+        float var = Math.max(0f, (sqZ + sq8 + tail) / n - delta * delta);
         float inv = (float) (1.0 / Math.sqrt(var + (double) eps));
         normalizeWide(x, off, nz, gamma, beta, mean, delta, inv);
         normalize8(x, off, nz, ns, gamma, beta, mean, delta, inv);
@@ -166,22 +171,24 @@ final class VectorElementwise implements ElementwiseKernels {
         return LaneSums.sum16(lanes);
     }
 
-    private static float sum8(float[] x, int from, int to) {
+    static float sum8(float[] x, int from, int to, float[] lanes) { // package-private: LaneSumOrderTest
         FloatVector acc = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, i));
         }
-        return VectorKernels.sum(acc);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum8(lanes);
     }
 
-    private static float addSum8(float[] x, float[] residual, int from, int to) {
+    private static float addSum8(float[] x, float[] residual, int from, int to, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i).add(FloatVector.fromArray(S, residual, i));
             v.intoArray(x, i);
             acc = acc.add(v);
         }
-        return VectorKernels.sum(acc);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum8(lanes);
     }
 
     private static float devWide(float[] x, int from, int to, float mean, float[] lanes) {
@@ -203,21 +210,23 @@ final class VectorElementwise implements ElementwiseKernels {
         return LaneSums.sum16(lanes);
     }
 
-    private static float dev8(float[] x, int from, int to, float mean) {
+    private static float dev8(float[] x, int from, int to, float mean, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             acc = acc.add(FloatVector.fromArray(S, x, i).sub(mean));
         }
-        return VectorKernels.sum(acc);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum8(lanes);
     }
 
-    private static float sqDev8(float[] x, int from, int to, float mean) {
+    private static float sqDev8(float[] x, int from, int to, float mean, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         for (int i = from; i < to; i += L) {
             FloatVector d = FloatVector.fromArray(S, x, i).sub(mean);
             acc = d.fma(d, acc);
         }
-        return VectorKernels.sum(acc);
+        acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        return LaneSums.sum8(lanes);
     }
 
     /**

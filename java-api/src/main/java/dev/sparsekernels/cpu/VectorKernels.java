@@ -220,17 +220,6 @@ final class VectorKernels implements CpuKernels {
 
     // ---------------------------------------------------------------- dense, few tokens: dot products over in
 
-    /**
-     * The sum of v's 8 lanes in a fixed order (pairs, then pairs of pairs). {@code reduceLanes(ADD)} leaves the order to
-     * the implementation, and the interpreter's sequential order differs from C2's tree: a kernel's results would
-     * change in their last bits when its caller got compiled (seen as a flaky bit-for-bit comparison of concurrent
-     * model calls against an earlier one). Each add here rounds the same way in every tier.
-     */
-    static float sum(FloatVector v) {
-        return ((v.lane(0) + v.lane(1)) + (v.lane(2) + v.lane(3))) + ((v.lane(4) + v.lane(5)) + (v.lane(6) + v.lane(7)));
-    }
-
-
     @Override
     public void denseDot(float[] x, int tokens, int in, float[] w, int out, int o0, int o1, float[] bias, float[] y) {
         int t = 0;
@@ -267,7 +256,12 @@ final class VectorKernels implements CpuKernels {
         for (; k + 8 <= in; k += 8) {
             a0 = FloatVector.fromArray(S, w, wo + k).fma(FloatVector.fromArray(S, x, xo + k), a0);
         }
-        float s = sum(a0.add(a1));
+        // the accumulators stored, their lanes added in scalar code: no vector arithmetic after a loop (JIT rules,
+        // docs/reliability.md)
+        float[] l = LaneSums.lanes();
+        a0.intoArray(l, 0);
+        a1.intoArray(l, 8);
+        float s = LaneSums.sumPairs8(l, 0);
         for (; k < in; k++) {
             s += w[wo + k] * x[xo + k];
         }
@@ -299,10 +293,19 @@ final class VectorKernels implements CpuKernels {
             a2 = FloatVector.fromArray(S, w, w2 + k).fma(xv, a2);
             a3 = FloatVector.fromArray(S, w, w3 + k).fma(xv, a3);
         }
-        float s0 = sum(a0.add(b0));
-        float s1 = sum(a1.add(b1));
-        float s2 = sum(a2.add(b2));
-        float s3 = sum(a3.add(b3));
+        float[] l = LaneSums.lanes();
+        a0.intoArray(l, 0);
+        b0.intoArray(l, 8);
+        a1.intoArray(l, 16);
+        b1.intoArray(l, 24);
+        a2.intoArray(l, 32);
+        b2.intoArray(l, 40);
+        a3.intoArray(l, 48);
+        b3.intoArray(l, 56);
+        float s0 = LaneSums.sumPairs8(l, 0);
+        float s1 = LaneSums.sumPairs8(l, 16);
+        float s2 = LaneSums.sumPairs8(l, 32);
+        float s3 = LaneSums.sumPairs8(l, 48);
         for (; k < in; k++) {
             float xv = x[xo + k];
             s0 += w[w0 + k] * xv;
@@ -345,10 +348,19 @@ final class VectorKernels implements CpuKernels {
             a3 = u.fma(xv, a3);
             b3 = v.fma(xv, b3);
         }
-        float s0 = sum(a0), s1 = sum(a1);
-        float s2 = sum(a2), s3 = sum(a3);
-        float r0 = sum(b0), r1 = sum(b1);
-        float r2 = sum(b2), r3 = sum(b3);
+        float[] l = LaneSums.lanes();
+        a0.intoArray(l, 0);
+        a1.intoArray(l, 8);
+        a2.intoArray(l, 16);
+        a3.intoArray(l, 24);
+        b0.intoArray(l, 32);
+        b1.intoArray(l, 40);
+        b2.intoArray(l, 48);
+        b3.intoArray(l, 56);
+        float s0 = LaneSums.sum8(l, 0), s1 = LaneSums.sum8(l, 8);
+        float s2 = LaneSums.sum8(l, 16), s3 = LaneSums.sum8(l, 24);
+        float r0 = LaneSums.sum8(l, 32), r1 = LaneSums.sum8(l, 40);
+        float r2 = LaneSums.sum8(l, 48), r3 = LaneSums.sum8(l, 56);
         for (; k < in; k++) {
             float u = w[w0 + k], v = w[w1 + k];
             s0 += u * x[x0 + k];
@@ -777,9 +789,18 @@ final class VectorKernels implements CpuKernels {
                 b3 = FloatVector.fromArray(S, w, w3 + k + 8).fma(xu, b3);
             }
         }
-        y[yo] = sum(a0.add(b0));
-        y[yo + 1] = sum(a1.add(b1));
-        y[yo + 2] = sum(a2.add(b2));
-        y[yo + 3] = sum(a3.add(b3));
+        float[] l = LaneSums.lanes();
+        a0.intoArray(l, 0);
+        b0.intoArray(l, 8);
+        a1.intoArray(l, 16);
+        b1.intoArray(l, 24);
+        a2.intoArray(l, 32);
+        b2.intoArray(l, 40);
+        a3.intoArray(l, 48);
+        b3.intoArray(l, 56);
+        y[yo] = LaneSums.sumPairs8(l, 0);
+        y[yo + 1] = LaneSums.sumPairs8(l, 16);
+        y[yo + 2] = LaneSums.sumPairs8(l, 32);
+        y[yo + 3] = LaneSums.sumPairs8(l, 48);
     }
 }

@@ -2,12 +2,11 @@ package dev.sparsekernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link VectorKernels#sum} and the 512-bit reductions ({@link LaneSums#sum16}) add lanes in one
+ * The 256-bit ({@link LaneSums#sum8}) and 512-bit ({@link LaneSums#sum16}) reductions add lanes in one
  * documented order, pairs then pairs of pairs, so a kernel's bits do not
  * depend on whether the JIT has compiled it (reduceLanes sums in the interpreter's order until it has).
  */
@@ -20,7 +19,9 @@ class LaneSumOrderTest {
         // pairwise: (1e8 + 1) + (-1e8 + 1) = 1e8 - 1e8 = 0 (both 1s lost), then + (3.5 + -1.75)
         float expected = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
         assertEquals(1.75f, expected);
-        assertEquals(expected, VectorKernels.sum(FloatVector.fromArray(VectorKernels.S, lanes, 0)));
+        assertEquals(expected, LaneSums.sum8(lanes.clone()));
+        // a 256-bit reduction (LayerNorm's 8-lane pass): the lanes stored, then added in that order, not in order
+        assertEquals(expected, VectorElementwise.sum8(lanes, 0, 8, new float[8]));
     }
 
     @Test
