@@ -72,6 +72,11 @@ public final class DemoRun {
             out.println("model:    " + model());
             out.println("device:   " + device);
             out.println("baseline: " + ort.describe());
+            List<String> jit = JitFlags.missing();
+            if (!jit.isEmpty()) {
+                out.println("note:     this JVM runs without " + String.join(" ", jit) + " (./sparsekernels sets them):"
+                        + " a CPU kernel may then stay boxed for the whole run (docs/reliability.md)");
+            }
             out.printf(Locale.ROOT, "quality on %d held-out sentences (%d tokens), calibration on %d others (%d"
                     + " tokens); speed on a batch of %d x %d tokens, %d rounds; load average %.2f%n",
                     heldout.size(), heldout.tokenCount(), calibration.size(), calibration.tokenCount(),

@@ -26,7 +26,8 @@ final class Targets {
         if (r.allocatedMbPerBatch() > SLOW_MODE_MB) {
             out.printf(Locale.ROOT, "warning: one of our models allocated %.0f MB per timed batch (a healthy pass: under"
                     + " 1 MB), the sign of the JIT leaving Vector API values boxed; its speeds above are not its"
-                    + " usual ones (docs/reliability.md, \"Speed that does not fall off a cliff\")%n",
+                    + " usual ones (docs/reliability.md, \"Speed that does not fall off a cliff\"; the launcher's JIT"
+                    + " flags, " + JitFlags.RECOMMENDED + ", prevent the case seen so far)%n",
                     r.allocatedMbPerBatch());
         }
         double ort = r.dense().ortSentencesPerS();

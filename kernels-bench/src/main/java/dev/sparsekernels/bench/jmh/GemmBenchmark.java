@@ -34,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+// the launcher's JIT flags (see ./sparsekernels): every kernel reaches C2 through fully profiled C1 code
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+    "-XX:-ProfileInterpreter", "-XX:Tier3DelayOn=1000000"})
 public class GemmBenchmark {
     @Param({"1", "512", "2048"})
     public int tokens;
