@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Whether this JVM runs with the JIT flags the launcher sets ({@code ./sparsekernels}): no interpreter profiling and no
  * tier-2 detour, so that C2 compiles every CPU kernel from C1's full profile. Without them a kernel compiled from the
- * interpreter's profile kept its vectors boxed for the whole run in 4 demos of 7 (docs/reliability.md). A plain
+ * interpreter's profile kept its vectors boxed for the whole run in 4 demos of 10 (docs/reliability.md). A plain
  * {@code java -jar} runs without them; the demo then says so, as its speeds may be a slow mode's.
  */
 final class JitFlags {
