@@ -87,7 +87,9 @@ final class VectorAttentionKernels implements AttentionKernels {
             x.intoArray(out, oo + i);
             nan = nan.add(x.mul(0f));
         }
-        boolean finite = !nan.test(VectorOperators.IS_NAN).anyTrue();
+        float[] lanes = LaneSums.lanes();
+        nan.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
+        boolean finite = !Float.isNaN(LaneSums.sum8(lanes)); // a NaN lane survives the sum
         for (; i < d; i++) {
             float x = acc[ao + i] * f;
             out[oo + i] = x;
