@@ -164,9 +164,15 @@ public final class FlashAttention {
     private static void runByHead(AttentionKernels kern, float[] q, float[] k, AttentionLayout kl, float[] v,
             AttentionLayout vl, float[] out, int batch, int hq, int hkv, int d, AttentionPlan plan, int threads) {
         int group = hq / hkv;
+        boolean touches = hkv > 1 && sequenceBytes(plan, q, k, v, hq, hkv, d) <= TOUCH_BYTES_MAX;
         CpuThreads.parallelFor(threads, batch * hkv, bh -> {
             int b = bh / hkv;
             int kvh = bh % hkv;
+            if (kvh == 0 && touches) {
+                touchRows(q, plan.ql, b, hq, d);
+                touchRows(k, kl, b, hkv, d);
+                touchRows(v, vl, b, hkv, d);
+            }
             float[] kt = callBuffer(KT_HEAD, plan.ktHead);
             kern.transposeKeys(k, kl.offset(b, kvh, 0), kl.rowStride(), kl.rows(b), d, kt, CacheAligned.OFFSET,
                     plan.ktLd, plan.ktChunk);
@@ -182,6 +188,59 @@ public final class FlashAttention {
                 }
             }
         });
+    }
+
+    /**
+     * Up to how many bytes of one sequence's Q, K and V rows (all heads) the by-head path reads ahead, one float per
+     * cache line, before that sequence's first head: about what an L2 holds besides the tiles. Why: a head's slice of a
+     * row is 64-512 bytes, and in packed rows of all heads each slice lies in its own page, where no hardware
+     * prefetcher follows, so every head pulled its rows in from L3 line by line (MiniLM: 128 bytes of 4.6 KB rows).
+     * Reading whole rows in order lets the prefetchers run. MiniLM's attention on one thread 4.66-5.13 ms against
+     * 5.56-5.82 (MiniLmAttentionProbe, alternating processes); the model's forward pass 0.9-1.1% faster (30 pairs of
+     * passes in one process, three processes).
+     */
+    static final long TOUCH_BYTES_MAX = 768 << 10;
+
+    /** Written so the reads are not optimised away. */
+    static float touchSink;
+
+    /** Bytes of the longest sequence's Q, K and V row spans, counted once per array when they share one. */
+    private static long sequenceBytes(AttentionPlan plan, float[] q, float[] k, float[] v, int hq, int hkv, int d) {
+        long span = span(plan.ql, hq, d);
+        if (k != q) {
+            span += span(plan.kl, hkv, d);
+        }
+        if (v != q && v != k) {
+            span += span(plan.vl, hkv, d);
+        }
+        int rows = 0;
+        for (int b = 0; b < plan.batch; b++) {
+            rows = Math.max(rows, Math.max(plan.ql.rows(b), plan.kl.rows(b)));
+        }
+        return span * rows * Float.BYTES;
+    }
+
+    /** Floats from a row's first head to the end of its last (the whole row of a fused Q|K|V when it is one). */
+    private static long span(AttentionLayout l, int heads, int d) {
+        return Math.max((long) l.rowStride(), (long) l.offset(0, heads - 1, 0) + d - l.offset(0, 0, 0));
+    }
+
+    /** Reads one float per cache line of sequence b's rows (all heads). */
+    private static void touchRows(float[] a, AttentionLayout l, int b, int heads, int d) {
+        int rows = l.rows(b);
+        if (rows == 0) {
+            return;
+        }
+        int span = l.offset(b, heads - 1, 0) + d - l.offset(b, 0, 0);
+        float acc = 0f;
+        for (int t = 0; t < rows; t++) {
+            int o = l.offset(b, 0, t);
+            for (int i = 0; i < span; i += 16) {
+                acc += a[o + i];
+            }
+            acc += a[o + span - 1];
+        }
+        touchSink = acc;
     }
 
     /**
