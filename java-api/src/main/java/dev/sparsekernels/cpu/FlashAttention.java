@@ -172,6 +172,7 @@ public final class FlashAttention {
                 touchRows(q, plan.ql, b, hq, d);
                 touchRows(k, kl, b, hkv, d);
                 touchRows(v, vl, b, hkv, d);
+                touchRows(out, plan.ol, b, hq, d); // its lines then come in as a stream too, not at each row's write
             }
             float[] kt = callBuffer(KT_HEAD, plan.ktHead);
             kern.transposeKeys(k, kl.offset(b, kvh, 0), kl.rowStride(), kl.rows(b), d, kt, CacheAligned.OFFSET,
