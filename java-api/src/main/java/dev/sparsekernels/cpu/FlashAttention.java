@@ -192,20 +192,20 @@ public final class FlashAttention {
     }
 
     /**
-     * Up to how many bytes of one sequence's Q, K and V rows (all heads) the by-head path reads ahead, one float per
-     * cache line, before that sequence's first head: about what an L2 holds besides the tiles. Why: a head's slice of a
+     * Up to how many bytes of one sequence's Q, K, V and output rows (all heads) the by-head path reads ahead, one
+     * float per cache line, before that sequence's first head: about an L2 (MiniLM: 768 KiB). Why: a head's slice of a
      * row is 64-512 bytes, and in packed rows of all heads each slice lies in its own page, where no hardware
      * prefetcher follows, so every head pulled its rows in from L3 line by line (MiniLM: 128 bytes of 4.6 KB rows).
      * Reading whole rows in order lets the prefetchers run. MiniLM's attention on one thread 4.66-5.13 ms against
      * 5.56-5.82 (MiniLmAttentionProbe, alternating processes); the model's forward pass 0.9-1.1% faster (30 pairs of
      * passes in one process, three processes).
      */
-    static final long TOUCH_BYTES_MAX = 768 << 10;
+    static final long TOUCH_BYTES_MAX = 1 << 20;
 
     /** Written so the reads are not optimised away. */
-    static float touchSink;
+    static int touchSink;
 
-    /** Bytes of the longest sequence's Q, K and V row spans, counted once per array when they share one. */
+    /** Bytes of the longest sequence's Q, K, V and output row spans (Q, K, V once where they share an array). */
     private static long sequenceBytes(AttentionPlan plan, float[] q, float[] k, float[] v, int hq, int hkv, int d) {
         long span = span(plan.ql, hq, d);
         if (k != q) {
@@ -214,6 +214,7 @@ public final class FlashAttention {
         if (v != q && v != k) {
             span += span(plan.vl, hkv, d);
         }
+        span += span(plan.ol, hq, d);
         int rows = 0;
         for (int b = 0; b < plan.batch; b++) {
             rows = Math.max(rows, Math.max(plan.ql.rows(b), plan.kl.rows(b)));
@@ -226,22 +227,25 @@ public final class FlashAttention {
         return Math.max((long) l.rowStride(), (long) l.offset(0, heads - 1, 0) + d - l.offset(0, 0, 0));
     }
 
-    /** Reads one float per cache line of sequence b's rows (all heads). */
+    /**
+     * Reads one float per cache line of sequence b's rows (all heads). The bits are XORed, not added: a float add
+     * chain (4 cycles a link) would pace the loads.
+     */
     private static void touchRows(float[] a, AttentionLayout l, int b, int heads, int d) {
         int rows = l.rows(b);
         if (rows == 0) {
             return;
         }
         int span = l.offset(b, heads - 1, 0) + d - l.offset(b, 0, 0);
-        float acc = 0f;
+        int bits = 0;
         for (int t = 0; t < rows; t++) {
             int o = l.offset(b, 0, t);
             for (int i = 0; i < span; i += 16) {
-                acc += a[o + i];
+                bits ^= Float.floatToRawIntBits(a[o + i]);
             }
-            acc += a[o + span - 1];
+            bits ^= Float.floatToRawIntBits(a[o + span - 1]);
         }
-        touchSink = acc;
+        touchSink = bits;
     }
 
     /**

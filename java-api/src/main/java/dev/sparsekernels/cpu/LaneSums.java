@@ -1,8 +1,8 @@
 package dev.sparsekernels.cpu;
 
 /**
- * Sums of the 16 lanes of a 512-bit accumulator (or the 8 of a 256-bit one) in one fixed order, done in scalar code on the lanes the vector loop
- * stored ({@code acc.intoArray(lanes, 0)}, the only vector operation after the loop). The order is the rotation
+ * Sums of the 16 lanes of a 512-bit accumulator (or the 8 of a 256-bit one) in one fixed order, done in scalar code
+ * on the lanes the vector loop stored ({@code acc.intoArray(lanes, 0)}, the only vector operation after the loop). The order is the rotation
  * tree the reductions used before: lane i + lane i+8, then + 4, + 2, + 1, so results are the same bits as before and
  * in every JIT tier ({@code reduceLanes(ADD)} leaves the order to the implementation).
  *

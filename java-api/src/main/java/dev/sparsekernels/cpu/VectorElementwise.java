@@ -120,7 +120,8 @@ final class VectorElementwise implements ElementwiseKernels {
                 : residual == null ? sumWide(x, off, off + nz, lanes) : addSumWide(x, residual, off, off + nz, lanes);
         // the 8-lane passes only where 8 lanes are left: a call on nothing still made a vector to reduce
         float sum8 = ns == nz ? 0f
-                : residual == null ? sum8(x, off + nz, off + ns, lanes) : addSum8(x, residual, off + nz, off + ns, lanes);
+                : residual == null ? sum8(x, off + nz, off + ns, lanes)
+                : addSum8(x, residual, off + nz, off + ns, lanes);
         float sum = sumZ + sum8;
         float mean = (sum + tail) / n;
         // Second pass around the float mean m, also summing d = x - m: the mean's own rounding error is then
