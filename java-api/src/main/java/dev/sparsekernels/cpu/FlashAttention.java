@@ -196,9 +196,9 @@ public final class FlashAttention {
      * float per cache line, before that sequence's first head: about an L2 (MiniLM: 768 KiB). Why: a head's slice of a
      * row is 64-512 bytes, and in packed rows of all heads each slice lies in its own page, where no hardware
      * prefetcher follows, so every head pulled its rows in from L3 line by line (MiniLM: 128 bytes of 4.6 KB rows).
-     * Reading whole rows in order lets the prefetchers run. MiniLM's attention on one thread 4.66-5.13 ms against
-     * 5.56-5.82 (MiniLmAttentionProbe, alternating processes); the model's forward pass 0.9-1.1% faster (30 pairs of
-     * passes in one process, three processes).
+     * Reading whole rows in order lets the prefetchers run. MiniLM's attention on one thread 5.36-5.58 ms against
+     * 5.76-6.24 for Q, K and V, the output rows faster in 6 of 8 pairs on top (MiniLmAttentionProbe, alternating
+     * processes); the model's forward pass 0.9-1.1% faster (30 pairs of passes in one process, three processes).
      */
     static final long TOUCH_BYTES_MAX = 1 << 20;
 

@@ -134,7 +134,7 @@ final class VectorAttentionKernels implements AttentionKernels {
      */
     @Override
     public void expRows(float[] s, int lds, int r0, int r1, int n, float[] m, boolean[] live, float[] sums) {
-        float[] lanes = wide ? LaneSums.lanes() : null;
+        float[] lanes = LaneSums.lanes(); // once per tile, for both widths' sums
         for (int r = r0; r <= r1; r++) {
             if (!live[r]) {
                 continue;
@@ -151,7 +151,7 @@ final class VectorAttentionKernels implements AttentionKernels {
             // check and a dozen register moves per 8 exponentials
             int nv = c0 + ((n - c0) & -L);
             if (nv > c0) {
-                sum += expRun(s, o + c0, nv - c0, mr); // fixed order: the same bits in every JIT tier
+                sum += expRun(s, o + c0, nv - c0, mr, lanes); // fixed order: the same bits in every JIT tier
             }
             for (int c = nv; c < n; c++) {
                 float e = (float) Math.exp(s[o + c] - mr);
@@ -163,7 +163,8 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     /**
-     * {@code s[o + c] = e^(s[o + c] - m)} for c in [0, n), n a multiple of 16; returns their sum (in the order of {@link LaneSums#sum16}).
+     * {@code s[o + c] = e^(s[o + c] - m)} for c in [0, n), n a multiple of 16; returns their sum (in the order of
+     * {@link LaneSums#sum16}).
      * Each vector loop is a method of its own that takes and returns no vector: in the demo, after hundreds of
      * batches of every length, C2 recompiled the one method that held both loops and its branches with the
      * accumulators boxed, and the exponentials took eight times their share of the forward pass (session 15).
@@ -194,7 +195,7 @@ final class VectorAttentionKernels implements AttentionKernels {
     }
 
     /** As {@link #expRunWide} on 8 lanes, n a multiple of 8; the sum by {@link LaneSums#sum8}. */
-    private static float expRun(float[] s, int o, int n, float m) {
+    private static float expRun(float[] s, int o, int n, float m, float[] lanes) {
         FloatVector mv = FloatVector.broadcast(S, m);
         FloatVector acc = FloatVector.zero(S);
         for (int c = 0; c < n; c += L) {
@@ -214,7 +215,6 @@ final class VectorAttentionKernels implements AttentionKernels {
             e.intoArray(s, o + c);
             acc = acc.add(e);
         }
-        float[] lanes = LaneSums.lanes();
         acc.intoArray(lanes, 0); // nothing else on the accumulator after its loop: see LaneSums
         return LaneSums.sum8(lanes);
     }
