@@ -70,6 +70,35 @@ class ActivationsTest {
         }
     }
 
+    /**
+     * Every float in [4.5, 6] and its negative, where Φ is within 4e-6 of 1 or 0 and the vector kernels' fit comes
+     * within an ulp of ½: GELU(x) stays in [0, x] (in [x, 0] for negative x), so Φ never leaves [0, 1] and GELU
+     * never changes sign; past the clamp it is exactly x and −0.
+     */
+    @Test
+    void nearTheClampGeluStaysBetweenZeroAndX() {
+        int lo = Float.floatToRawIntBits(4.5f);
+        int hi = Float.floatToRawIntBits(6f);
+        float[] x = new float[2 * (hi - lo + 1)];
+        for (int b = lo, i = 0; b <= hi; b++, i += 2) {
+            x[i] = Float.intBitsToFloat(b);
+            x[i + 1] = -x[i];
+        }
+        for (ElementwiseKernels k : kernels()) {
+            float[] y = x.clone();
+            k.gelu(y, 0, y.length);
+            for (int i = 0; i < x.length; i++) {
+                float v = x[i];
+                boolean inside = v > 0 ? y[i] >= 0 && y[i] <= v : y[i] <= 0 && y[i] >= v;
+                assertTrue(inside, k.describe() + ": GELU(" + v + ") = " + y[i]);
+                if (k instanceof VectorElementwise && Math.abs(v) >= VectorElementwise.GELU_CLAMP
+                        && i < x.length - 16) { // the last few go through the scalar tail
+                    assertEquals(v > 0 ? v : -0f, y[i], 0f, k.describe() + ": past the clamp, at " + v);
+                }
+            }
+        }
+    }
+
     @Test
     void specialValuesBehaveAsTheFormulaSays() {
         for (ElementwiseKernels k : kernels()) {
