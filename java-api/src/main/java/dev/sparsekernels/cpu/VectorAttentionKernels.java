@@ -98,72 +98,24 @@ final class VectorAttentionKernels implements AttentionKernels {
         return finite;
     }
 
-    /**
-     * Row maxima by compare and blend on two chains: {@code FloatVector.max} carries Java's NaN and signed-zero rules,
-     * several dependent instructions a step on the loop's one chain. The blend drops NaN scores; that changes nothing
-     * where the row has a finite or infinite maximum (a NaN score still makes its exponential, and so the row, NaN),
-     * and a row whose maximum came out -infinity is scanned again with {@link Math#max}, so that a row seeing only
-     * NaN and masked keys stays NaN instead of counting as seeing nothing.
-     */
     @Override
     public void rowMax(float[] s, int lds, int r0, int r1, int n, float[] tileMax) {
         for (int r = r0; r <= r1; r++) {
             int o = r * lds;
-            int c = 0;
             float m = Float.NEGATIVE_INFINITY;
-            if (wide && n >= 16) {
-                c = n & -16;
-                m = maxRunWide(s, o, c);
-            } else if (n >= L) {
-                c = n & -L;
-                m = maxRun(s, o, c);
+            int c = 0;
+            if (n >= L) {
+                FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (; c + L <= n; c += L) {
+                    mv = mv.max(FloatVector.fromArray(S, s, o + c));
+                }
+                m = mv.reduceLanes(VectorOperators.MAX);
             }
             for (; c < n; c++) {
                 m = Math.max(m, s[o + c]);
             }
-            if (m == Float.NEGATIVE_INFINITY) {
-                for (c = 0; c < n; c++) {
-                    m = Math.max(m, s[o + c]);
-                }
-            }
             tileMax[r] = m;
         }
-    }
-
-    /** The maximum of s[o .. o + n), n a multiple of 16, NaN dropped; 16 lanes on two chains. */
-    private static float maxRunWide(float[] s, int o, int n) {
-        FloatVector a = FloatVector.broadcast(Z, Float.NEGATIVE_INFINITY);
-        FloatVector b = a;
-        int c = 0;
-        for (; c + 32 <= n; c += 32) {
-            FloatVector x = FloatVector.fromArray(Z, s, o + c);
-            FloatVector y = FloatVector.fromArray(Z, s, o + c + 16);
-            a = a.blend(x, x.compare(VectorOperators.GT, a));
-            b = b.blend(y, y.compare(VectorOperators.GT, b));
-        }
-        if (c < n) {
-            FloatVector x = FloatVector.fromArray(Z, s, o + c);
-            a = a.blend(x, x.compare(VectorOperators.GT, a));
-        }
-        return a.blend(b, b.compare(VectorOperators.GT, a)).reduceLanes(VectorOperators.MAX);
-    }
-
-    /** As {@link #maxRunWide} on 8 lanes, n a multiple of 8. */
-    private static float maxRun(float[] s, int o, int n) {
-        FloatVector a = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        FloatVector b = a;
-        int c = 0;
-        for (; c + 2 * L <= n; c += 2 * L) {
-            FloatVector x = FloatVector.fromArray(S, s, o + c);
-            FloatVector y = FloatVector.fromArray(S, s, o + c + L);
-            a = a.blend(x, x.compare(VectorOperators.GT, a));
-            b = b.blend(y, y.compare(VectorOperators.GT, b));
-        }
-        if (c < n) {
-            FloatVector x = FloatVector.fromArray(S, s, o + c);
-            a = a.blend(x, x.compare(VectorOperators.GT, a));
-        }
-        return a.blend(b, b.compare(VectorOperators.GT, a)).reduceLanes(VectorOperators.MAX);
     }
 
     /**
