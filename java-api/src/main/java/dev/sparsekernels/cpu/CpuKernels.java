@@ -80,6 +80,27 @@ interface CpuKernels {
         dense6Y(xt, xo3, w, wOff, in, kLen, c, cOff + 2 * DENSE_NB, cStride, zero, bias, bo + 2 * DENSE_NB);
     }
 
+    /**
+     * Whether the prepared path should take token rows eight at a time through {@link #dense8TripleY}: true where a
+     * kernel holds 8 x 48 accumulators in registers (the 512-bit one).
+     */
+    default boolean eightRowTriples() {
+        return false;
+    }
+
+    /** {@link #dense6TripleY} for 8 rows: the first six through it, the last two row by row. */
+    default void dense8TripleY(float[] xt, int xo, int xo2, int xo3, float[] w, int wOff, int in, int kLen, float[] c,
+                               int cOff, int cStride, boolean zero, float[] bias, int bo) {
+        dense6TripleY(xt, xo, xo2, xo3, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
+        int[] panels = {xo, xo2, xo3};
+        for (int r = 6; r < 8; r++) {
+            for (int j = 0; j < 3; j++) {
+                dense1Y(xt, panels[j], w, wOff + r * in, kLen, c, cOff + r * cStride + j * DENSE_NB, zero, bias,
+                        bo + j * DENSE_NB);
+            }
+        }
+    }
+
     /** {@link #dense1} onto a row of Y, 16 columns. */
     default void dense1Y(float[] xt, int xtOff, float[] w, int wOff, int kLen, float[] c, int cOff, boolean zero,
                          float[] bias, int bo) {

@@ -167,6 +167,7 @@ final class GemmDriver {
         final int nb = CpuKernels.DENSE_NB;
         final int fullPanels = out / nb;
         final boolean pairs = k.pairsPanels();
+        final boolean eight = k.eightRowTriples();
         preparedTiles(tokens, out, nb, threads, y, bias, (t0, rows, p0, p1, c) -> {
             int full1 = Math.min(p1, fullPanels);  // panels [p0, full1) write Y in place
             for (int k0 = 0; k0 < in; k0 += DENSE_KC) {
@@ -179,6 +180,11 @@ final class GemmDriver {
                     // faster on MiniLM's shapes (DensePreparedProbe, session 14); the last one or two go as below.
                     if (pairs && p + 2 < full1) {
                         int r = 0;
+                        for (; eight && r + 8 <= rows; r += 8) {
+                            int d0 = (t0 + r) * out + p * nb;
+                            k.dense8TripleY(wp, wo, wo + in * nb, wo + 2 * in * nb, x, (t0 + r) * in + k0, in, kLen,
+                                    y, d0, out, first, first ? bias : null, p * nb);
+                        }
                         for (; r + 6 <= rows; r += 6) {
                             int d0 = (t0 + r) * out + p * nb;
                             k.dense6TripleY(wp, wo, wo + in * nb, wo + 2 * in * nb, x, (t0 + r) * in + k0, in, kLen,

@@ -49,6 +49,44 @@ class DenseWeightsTest {
         }
     }
 
+    /**
+     * The 8-row triple tile called directly, over two K blocks, with the bias passed in the first block (as the
+     * prepared path does: the 512-bit kernel starts its sums from it) or in the last (its fallback, the default
+     * method): every kernel set, against sums in double.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"256", "512", "scalar"})
+    void eightRowTripleTilesTakeTheBiasOnceInEitherBlock(String kernelSet) {
+        CpuKernels kernels = KernelSets.named(kernelSet);
+        Assumptions.assumeTrue(kernels != null, kernelSet + " kernels cannot run on this JVM");
+        int in = 40;
+        int k1 = 24; // K blocks [0, 24) and [24, 40)
+        int stride = 53; // Y rows wider than the tile's 48 columns
+        Random r = new Random(8);
+        float[] wp = Oracle.random(r, 3 * in * 16); // three panels [in][16]
+        float[] x = Oracle.random(r, 8 * in);
+        float[] bias = Oracle.random(r, 48 + 5);
+        for (boolean biasFirst : new boolean[] {true, false}) {
+            float[] y = new float[8 * stride + 3];
+            java.util.Arrays.fill(y, 7f); // anything: the first block must not read it
+            int c0 = 2;
+            kernels.dense8TripleY(wp, 0, in * 16, 2 * in * 16, x, 0, in, k1, y, c0, stride, true,
+                    biasFirst ? bias : null, 5);
+            kernels.dense8TripleY(wp, k1 * 16, in * 16 + k1 * 16, 2 * in * 16 + k1 * 16, x, k1, in, in - k1, y, c0,
+                    stride, false, biasFirst ? null : bias, 5);
+            for (int t = 0; t < 8; t++) {
+                for (int j = 0; j < 48; j++) {
+                    double want = bias[5 + j];
+                    for (int k = 0; k < in; k++) {
+                        want += (double) x[t * in + k] * wp[(j / 16) * in * 16 + k * 16 + j % 16];
+                    }
+                    assertEquals(want, y[c0 + t * stride + j], 1e-4 * (1 + Math.abs(want)),
+                            kernels.describe() + " biasFirst=" + biasFirst + " row " + t + " column " + j);
+                }
+            }
+        }
+    }
+
     @Property(tries = 40)
     void randomShapesMatchTheOneOffPath(@ForAll @IntRange(min = 1, max = 200) int tokens,
             @ForAll @IntRange(min = 1, max = 300) int in, @ForAll @IntRange(min = 1, max = 70) int out,
