@@ -62,9 +62,16 @@ final class VectorKernels512 implements CpuKernels {
         dense6x3(xt, xo, xo2, xo3, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
     }
 
+    /**
+     * {@code -Dsparsekernels.cpu.eightRowTriples=false} sends the prepared path back to 6-row triples: for comparing
+     * the two tiles in alternating processes (CoreSpeedProbe, the demo).
+     */
+    private static final boolean EIGHT_ROW_TRIPLES =
+            Boolean.parseBoolean(System.getProperty("sparsekernels.cpu.eightRowTriples", "true"));
+
     @Override
     public boolean eightRowTriples() {
-        return true;
+        return EIGHT_ROW_TRIPLES;
     }
 
     @Override
