@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the JUnit gpu group (java-api's tests tagged @Tag("gpu"): CUDA concurrency, CUDA faults, CUDA vs CPU twin,
 # MiniLM and a pruned small BERT on CUDA) through the JUnit console launcher, without Maven: ci/gpu-check.sh calls it
-# once per binding on the GPU host. The same command runs anywhere; without a CUDA device (or with a host-only library) every gpu test must
-# FAIL with the reason, none may pass. The MiniLM test is skipped (aborted, reason printed) where the model jar is not
-# on the class path, as in the pack.
+# once per binding on the GPU host. The same command runs anywhere; without a CUDA device (or with a host-only
+# library) every gpu test must FAIL with the reason, none may pass. The MiniLM test is skipped (aborted, reason
+# printed) where the model jar is not on the class path, as in the pack.
 #
 # Usage: ci/gpu/junit-gpu.sh [--java JAVA] [--jar JAR] [--tests JAR|DIR] [--console JAR] [--lib SO]
 #                            [--binding panama|javacpp] [--reports-dir DIR]
