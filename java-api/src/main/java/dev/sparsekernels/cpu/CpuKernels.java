@@ -92,10 +92,10 @@ interface CpuKernels {
     default void dense8TripleY(float[] xt, int xo, int xo2, int xo3, float[] w, int wOff, int in, int kLen, float[] c,
                                int cOff, int cStride, boolean zero, float[] bias, int bo) {
         dense6TripleY(xt, xo, xo2, xo3, w, wOff, in, kLen, c, cOff, cStride, zero, bias, bo);
-        int[] panels = {xo, xo2, xo3};
         for (int r = 6; r < 8; r++) {
             for (int j = 0; j < 3; j++) {
-                dense1Y(xt, panels[j], w, wOff + r * in, kLen, c, cOff + r * cStride + j * DENSE_NB, zero, bias,
+                int panel = j == 0 ? xo : j == 1 ? xo2 : xo3;
+                dense1Y(xt, panel, w, wOff + r * in, kLen, c, cOff + r * cStride + j * DENSE_NB, zero, bias,
                         bo + j * DENSE_NB);
             }
         }
