@@ -88,8 +88,11 @@ interface AttentionKernels {
      * {@code k[ko + c*ldk ..+d]}) goes to {@code kt[kto + (c / 16) * chunk + i * ld + c % 16]} (the two layouts of
      * {@link #scoresT2}). Slots past the last key are left as they are. A default method: plain Java was as fast as
      * the alternatives tried (gathers, the other loop order); the cost is in reading K, not in the instructions.
+     * {@code readAhead} says K may be out of cache (nothing has just read it): a kernel may then read ahead of its
+     * copy.
      */
-    default void transposeKeys(float[] k, int ko, int ldk, int rows, int d, float[] kt, int kto, int ld, int chunk) {
+    default void transposeKeys(float[] k, int ko, int ldk, int rows, int d, float[] kt, int kto, int ld, int chunk,
+            boolean readAhead) {
         // 16 keys at a time: in either layout their d destination runs stay in cache while the rows are read
         for (int c0 = 0; c0 < rows; c0 += CHUNK_KEYS) {
             int c1 = Math.min(rows, c0 + CHUNK_KEYS);

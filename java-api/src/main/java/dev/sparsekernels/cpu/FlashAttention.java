@@ -176,7 +176,7 @@ public final class FlashAttention {
             }
             float[] kt = callBuffer(KT_HEAD, plan.ktHead);
             kern.transposeKeys(k, kl.offset(b, kvh, 0), kl.rowStride(), kl.rows(b), d, kt, CacheAligned.OFFSET,
-                    plan.ktLd, plan.ktChunk);
+                    plan.ktLd, plan.ktChunk, !touches);
             float[] vp = null;
             if (plan.vPanels) {
                 vp = callBuffer(V_HEAD, plan.vHead);
@@ -264,7 +264,7 @@ public final class FlashAttention {
         CpuThreads.parallelFor(threads, batch * hkv, bh -> {
             int b = bh / hkv;
             kern.transposeKeys(k, kl.offset(b, bh % hkv, 0), ldk, kl.rows(b), d, kt,
-                    CacheAligned.OFFSET + bh * plan.ktHead, ld, chunk);
+                    CacheAligned.OFFSET + bh * plan.ktHead, ld, chunk, true);
         });
         return kt;
     }

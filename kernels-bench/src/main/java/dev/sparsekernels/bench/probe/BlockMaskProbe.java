@@ -13,7 +13,7 @@ import java.util.Random;
  * once timed with {@code -Dprobe.pauseMs} (default 0, as in the suite since session 16; it was 150) before the next
  * pair. F32, B=1, H=12, L=1024, D=64
  * unless {@code -Dprobe.heads -Dprobe.len -Dprobe.dim -Dprobe.threads -Dprobe.reps} say otherwise; blocks of
- * {@code -Dprobe.block} (64) keys and queries. Prints best and
+ * {@code -Dprobe.block} (64) keys and queries, {@code -Dprobe.density} (0.25) of them kept. Prints best and
  * median of each and their ratios.
  */
 public final class BlockMaskProbe {
@@ -30,7 +30,8 @@ public final class BlockMaskProbe {
         float[] q = BenchData.gaussian(rnd, h * l * d);
         float[] k = BenchData.gaussian(rnd, h * l * d);
         float[] v = BenchData.gaussian(rnd, h * l * d);
-        BlockPattern pattern = BlockPattern.random(rnd, h, l, Integer.getInteger("probe.block", 64), 0.25);
+        BlockPattern pattern = BlockPattern.random(rnd, h, l, Integer.getInteger("probe.block", 64),
+                Double.parseDouble(System.getProperty("probe.density", "0.25")));
         AttentionMask block = pattern.blockMask();
         AttentionMask dense = pattern.denseMask();
         float scale = (float) (1 / Math.sqrt(d));
