@@ -2,6 +2,7 @@ package dev.sparsekernels.bench;
 
 import dev.sparsekernels.AttentionMask;
 import dev.sparsekernels.bench.peers.TorchSdpa;
+import dev.sparsekernels.cpu.AttentionLayout;
 import dev.sparsekernels.cpu.FlashAttention;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,23 +58,33 @@ final class AttentionCases {
         // recompiled (causal medians up to 1.5x the best in AttentionProbe before it warmed up this way; the
         // block-sparse call 6-21 ms in quick suites against 4.5-5 in BlockMaskProbe, session 17, when only the
         // unmasked and causal calls were warmed).
+        // Ours writes into an output made once, as the GEMM cases do (Y given), so that the times are the kernel's:
+        // a new 3 MiB output per call is a humongous array, which G1 places in a heap region not used before until
+        // the whole heap has been once (6 GiB under the launcher's flags, 1,500 calls), and those first touches cost
+        // about 1 ms a call on this VM (BlockMaskProbe with the launcher's heap flags: block:0.25 best 4.76-4.82 ms,
+        // 3.45-3.70 once G1 reclaimed them early; docs/reliability.md, "Fresh memory"). libtorch allocates its own.
+        float[] outNone = new float[b * h * l * d];
+        float[] outCausal = new float[outNone.length];
+        float[] outDense = new float[outNone.length];
+        float[] outBlock = new float[outNone.length];
+        AttentionLayout lay = AttentionLayout.heads(b, h, l, d);
         for (int i = 0; i < 3; i++) {
-            FlashAttention.attention(q, k, v, b, h, h, l, l, d, AttentionMask.none(), scale, threads);
-            FlashAttention.attention(q, k, v, b, h, h, l, l, d, AttentionMask.causal(), scale, threads);
-            FlashAttention.attention(q, k, v, b, h, h, l, l, d, denseMask, scale, threads);
-            FlashAttention.attention(q, k, v, b, h, h, l, l, d, blockMask, scale, threads);
+            ours(q, k, v, lay, outNone, AttentionMask.none(), shape, scale, threads).run();
+            ours(q, k, v, lay, outCausal, AttentionMask.causal(), shape, scale, threads).run();
+            ours(q, k, v, lay, outDense, denseMask, shape, scale, threads).run();
+            ours(q, k, v, lay, outBlock, blockMask, shape, scale, threads).run();
         }
         for (String kind : new String[] {"none", "causal"}) {
             AttentionMask m = kind.equals("none") ? AttentionMask.none() : AttentionMask.causal();
             progress.apply(name + ": " + kind);
-            float[][] ours = new float[1][];
-            Runnable run = () -> ours[0] = FlashAttention.attention(q, k, v, b, h, h, l, l, d, m, scale, threads);
+            float[] out = kind.equals("none") ? outNone : outCausal;
+            Runnable run = ours(q, k, v, lay, out, m, shape, scale, threads);
             double ms;
             String peer = noTorch();
             Double peerMs = null;
             if (TorchSdpa.isAvailable()) {
                 try (TorchSdpa t = new TorchSdpa(q, k, v, b, h, l, l, d, kind.equals("causal"), null, scale, threads)) {
-                    double[] t2 = withPeer(run, ours, t, kind, budgetMs);
+                    double[] t2 = withPeer(run, out, t, kind, budgetMs);
                     ms = t2[0];
                     peerMs = t2[1];
                     peer = t.name();
@@ -86,16 +97,14 @@ final class AttentionCases {
         }
 
         progress.apply(name + ": dense-mask");
-        float[][] oursDense = new float[1][];
-        Runnable runDense = () -> oursDense[0] = FlashAttention.attention(q, k, v, b, h, h, l, l, d, denseMask, scale,
-                threads);
-        Runnable runBlock = () -> FlashAttention.attention(q, k, v, b, h, h, l, l, d, blockMask, scale, threads);
+        Runnable runDense = ours(q, k, v, lay, outDense, denseMask, shape, scale, threads);
+        Runnable runBlock = ours(q, k, v, lay, outBlock, blockMask, shape, scale, threads);
         double denseMs;
         String peer = noTorch();
         Double peerMs = null;
         if (TorchSdpa.isAvailable()) {
             try (TorchSdpa t = new TorchSdpa(q, k, v, b, h, l, l, d, false, dense, scale, threads)) {
-                double[] t2 = withPeer(runDense, oursDense, t, "dense-mask", budgetMs);
+                double[] t2 = withPeer(runDense, outDense, t, "dense-mask", budgetMs);
                 denseMs = t2[0];
                 peerMs = t2[1];
                 peer = t.name();
@@ -122,9 +131,19 @@ final class AttentionCases {
      * Runs ours once and checks the peer's answer against it (F32 both sides, same inputs), then times both
      * round-robin: {ours ms, peer ms}.
      */
-    private static double[] withPeer(Runnable run, float[][] ours, TorchSdpa t, String kind, double budgetMs) {
+    /** One call of ours with {@code mask}, Q, K, V and the output all in {@code lay}, written into {@code out}. */
+    private static Runnable ours(float[] q, float[] k, float[] v, AttentionLayout lay, float[] out, AttentionMask mask,
+            int[] shape, float scale, int threads) {
+        int b = shape[0];
+        int h = shape[1];
+        int l = shape[2];
+        int d = shape[3];
+        return () -> FlashAttention.attention(q, lay, k, lay, v, lay, out, lay, b, h, h, l, l, d, mask, scale, threads);
+    }
+
+    private static double[] withPeer(Runnable run, float[] ours, TorchSdpa t, String kind, double budgetMs) {
         run.run();
-        check(t, ours[0], kind);
+        check(t, ours, kind);
         return Timing.roundRobinMediansMs(List.of(run, t::run), 1, 3, budgetMs);
     }
 
