@@ -12,26 +12,41 @@ import java.util.Arrays;
  * <p>Tensors are {@link AutoCloseable}: using a closed tensor throws {@link IllegalStateException}; closing twice is
  * harmless. Direct buffers are reclaimed by the JVM once unreachable, so an unclosed tensor leaks nothing; a Cleaner
  * counts it and reports the first one in the JVM once ({@link Resources}). The memory is not freed at close() itself:
- * buffers handed out by {@link #buffer()} may still point at it, and freeing under them would crash the process.
- * {@link #wrap} views memory someone else owns; closing such a tensor never frees it.
+ * buffers handed out by {@link #buffer()} may still point at it, and freeing under them would crash the process. A
+ * tensor whose buffer was never handed out gives it back at close for the next tensor of its size, which then does
+ * not pay for fresh memory ({@code TensorStorage}); closing a tensor while another thread still uses it is an error
+ * either way. {@link #wrap} views memory someone else owns; closing such a tensor never frees it.
  */
 public final class Tensor implements AutoCloseable {
     private final long[] shape;
     private final DType dtype;
     private final long elementCount;
     private ByteBuffer data;
+    /** Whether data is ours (not {@link #wrap}ped), and whether {@link #buffer()} ever handed it out. */
+    private final boolean owned;
+    private boolean exposed;
     private final Tracker.Handle tracking;
 
-    private Tensor(DType dtype, long[] shape, ByteBuffer data) {
+    private Tensor(DType dtype, long[] shape, ByteBuffer data, boolean owned) {
         this.dtype = dtype;
         this.shape = shape;
         this.elementCount = elementCount(shape);
         this.data = data;
+        this.owned = owned;
         this.tracking = Tracker.tensor(this, dtype, shape, data.capacity());
     }
 
     /** A zero-filled tensor. */
     public static Tensor allocate(DType dtype, long... shape) {
+        return allocate(dtype, shape, true);
+    }
+
+    /** A tensor with arbitrary contents, for callers that write every element before anyone reads one. */
+    private static Tensor allocateUninitialized(DType dtype, long... shape) {
+        return allocate(dtype, shape, false);
+    }
+
+    private static Tensor allocate(DType dtype, long[] shape, boolean zeroed) {
         if (dtype == null) {
             throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
         }
@@ -42,8 +57,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("shape " + Arrays.toString(s) + " of " + dtype + ": " + count
                     + " elements exceed the 2 GiB limit of one tensor");
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-        return new Tensor(dtype, s, buf);
+        return new Tensor(dtype, s, TensorStorage.take((int) bytes, zeroed), true);
     }
 
     /**
@@ -88,7 +102,7 @@ public final class Tensor implements AutoCloseable {
                     + Arrays.toString(s) + " but got " + buffer.remaining());
         }
         // slice(): position 0 and limit byteSize, as every other tensor's buffer; slice resets the order, so set it.
-        return new Tensor(dtype, s, buffer.slice().order(ByteOrder.LITTLE_ENDIAN));
+        return new Tensor(dtype, s, buffer.slice().order(ByteOrder.LITTLE_ENDIAN), false);
     }
 
     /** An F32 tensor holding a copy of data. */
@@ -97,7 +111,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("data: expected a float array but got null");
         }
         checkLength("data", data.length, elementCount(checkShape(shape))); // before allocating: nothing to undo
-        Tensor t = allocate(DType.F32, shape);
+        Tensor t = allocateUninitialized(DType.F32, shape);
         t.data.asFloatBuffer().put(data);
         return t;
     }
@@ -115,7 +129,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("data: expected a float array but got null");
         }
         checkLength("data", data.length, elementCount(checkShape(shape))); // before allocating: nothing to undo
-        Tensor t = allocate(dtype, shape);
+        Tensor t = allocateUninitialized(dtype, shape);
         put(t.data, dtype, data);
         return t;
     }
@@ -150,7 +164,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("bits: expected a short array but got null");
         }
         checkLength("bits", bits.length, elementCount(checkShape(shape)));
-        Tensor t = allocate(dtype, shape);
+        Tensor t = allocateUninitialized(dtype, shape);
         t.data.asShortBuffer().put(bits);
         return t;
     }
@@ -188,8 +202,18 @@ public final class Tensor implements AutoCloseable {
         return elementCount * dtype.byteSize();
     }
 
-    /** The little-endian direct buffer holding the elements (a duplicate: position 0, limit = byteSize()). */
-    public ByteBuffer buffer() {
+    /**
+     * The little-endian direct buffer holding the elements (a duplicate: position 0, limit = byteSize()). The
+     * memory then stays this buffer's after close (it is not reused for another tensor).
+     */
+    public synchronized ByteBuffer buffer() {
+        ByteBuffer b = view();
+        exposed = true;
+        return b;
+    }
+
+    /** The elements for this class's own reads, which keep no reference past the call. */
+    private ByteBuffer view() {
         return live().duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -206,7 +230,7 @@ public final class Tensor implements AutoCloseable {
      * callers that reuse one array across calls instead of allocating one per call.
      */
     public void copyTo(float[] dst) {
-        ByteBuffer b = buffer();
+        ByteBuffer b = view();
         if (dst == null || dst.length != elementCount) {
             throw new IllegalArgumentException("dst: expected a float array of " + elementCount + " elements but got "
                     + (dst == null ? "null" : dst.length));
@@ -237,7 +261,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("toBits: tensor is f32; convert with to(F16) or to(BF16) first");
         }
         short[] out = new short[Math.toIntExact(elementCount)];
-        buffer().asShortBuffer().get(out);
+        view().asShortBuffer().get(out);
         return out;
     }
 
@@ -247,7 +271,7 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("dtype: expected f32, f16 or bf16 but got null");
         }
         float[] values = toFloatArray();
-        Tensor t = allocate(target, shape);
+        Tensor t = allocateUninitialized(target, shape);
         put(t.data, target, values);
         return t;
     }
@@ -259,8 +283,8 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("reshape: " + Arrays.toString(shape) + " has " + elementCount
                     + " elements but " + Arrays.toString(s) + " has " + elementCount(s));
         }
-        Tensor t = allocate(dtype, s);
-        t.data.put(buffer());
+        Tensor t = allocateUninitialized(dtype, s);
+        t.data.put(view());
         t.data.clear();
         return t;
     }
@@ -289,9 +313,13 @@ public final class Tensor implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        ByteBuffer d = data;
         data = null;
         tracking.close();
+        if (d != null && owned && !exposed) {
+            TensorStorage.giveBack(d);
+        }
     }
 
     @Override

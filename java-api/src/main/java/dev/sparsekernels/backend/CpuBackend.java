@@ -9,6 +9,7 @@ import dev.sparsekernels.Sparse24Matrix;
 import dev.sparsekernels.Tensor;
 import dev.sparsekernels.channels.ChannelStatistics;
 import dev.sparsekernels.channels.Gather;
+import dev.sparsekernels.cpu.AttentionLayout;
 import dev.sparsekernels.cpu.BsrGemm;
 import dev.sparsekernels.cpu.CpuVectorization;
 import dev.sparsekernels.cpu.DenseGemm;
@@ -71,10 +72,12 @@ public final class CpuBackend implements Kernels {
         live();
         int[] oi = LinearShapes.weightShape(w);
         LinearShapes s = LinearShapes.check(x, oi[0], oi[1], bias);
-        float[] y = new float[s.tokens * s.out];
-        DenseGemm.linear(x.toFloatArray(), s.tokens, s.in, w.toFloatArray(), s.out,
-                bias == null ? null : bias.toFloatArray(), y, threads);
-        return Tensor.of(y, s.outputShape);
+        try (CallArrays a = CallArrays.open()) {
+            float[] y = a.take(s.tokens * s.out);
+            DenseGemm.linear(a.copyOf(x), s.tokens, s.in, a.copyOf(w), s.out, bias == null ? null : a.copyOf(bias), y,
+                    threads);
+            return Tensor.of(y, s.outputShape);
+        }
     }
 
     @Override
@@ -87,15 +90,17 @@ public final class CpuBackend implements Kernels {
             throw new IllegalStateException("W: dense matrix is closed");
         }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
-        float[] y = new float[s.tokens * s.out];
-        float[] xa = x.toFloatArray();
-        float[] b = bias == null ? null : bias.toFloatArray();
-        if (DenseGemm.preparedPays(s.tokens, s.in, s.out)) {
-            DenseGemm.linear(xa, s.tokens, w.cpuWeights(), b, y, threads);
-        } else {
-            DenseGemm.linear(xa, s.tokens, s.in, w.valuesView(), s.out, b, y, threads);
+        try (CallArrays a = CallArrays.open()) {
+            float[] y = a.take(s.tokens * s.out);
+            float[] xa = a.copyOf(x);
+            float[] b = bias == null ? null : a.copyOf(bias);
+            if (DenseGemm.preparedPays(s.tokens, s.in, s.out)) {
+                DenseGemm.linear(xa, s.tokens, w.cpuWeights(), b, y, threads);
+            } else {
+                DenseGemm.linear(xa, s.tokens, s.in, w.valuesView(), s.out, b, y, threads);
+            }
+            return Tensor.of(y, s.outputShape);
         }
-        return Tensor.of(y, s.outputShape);
     }
 
     @Override
@@ -105,10 +110,12 @@ public final class CpuBackend implements Kernels {
             throw new IllegalArgumentException("W: expected a 2:4 matrix but got null");
         }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
-        float[] y = new float[s.tokens * s.out];
-        Sparse24Gemm.linear(x.toFloatArray(), s.tokens, s.in, w.cpuWeights(),
-                bias == null ? null : bias.toFloatArray(), y, threads);
-        return Tensor.of(y, s.outputShape);
+        try (CallArrays a = CallArrays.open()) {
+            float[] y = a.take(s.tokens * s.out);
+            Sparse24Gemm.linear(a.copyOf(x), s.tokens, s.in, w.cpuWeights(), bias == null ? null : a.copyOf(bias), y,
+                    threads);
+            return Tensor.of(y, s.outputShape);
+        }
     }
 
     @Override
@@ -121,10 +128,11 @@ public final class CpuBackend implements Kernels {
             throw new IllegalStateException("W: block-sparse matrix is closed");
         }
         LinearShapes s = LinearShapes.check(x, w.rows(), w.cols(), bias);
-        float[] y = new float[s.tokens * s.out];
-        BsrGemm.linear(x.toFloatArray(), s.tokens, w.cpuWeights(), bias == null ? null : bias.toFloatArray(), y,
-                threads);
-        return Tensor.of(y, s.outputShape);
+        try (CallArrays a = CallArrays.open()) {
+            float[] y = a.take(s.tokens * s.out);
+            BsrGemm.linear(a.copyOf(x), s.tokens, w.cpuWeights(), bias == null ? null : a.copyOf(bias), y, threads);
+            return Tensor.of(y, s.outputShape);
+        }
     }
 
     @Override
@@ -154,23 +162,36 @@ public final class CpuBackend implements Kernels {
         GatherArgs a = GatherArgs.check(src, idx, true);
         // one direct allocation, in src's dtype (exact: the values came from it); a second, through an F32 tensor
         // and to(), cost a page-faulting allocation more per call for outputs of 32 MiB and up (session 18)
-        return Tensor.of(src.dtype(), Gather.rows(src.toFloatArray(), a.rows, a.cols, idx), idx.length, a.cols);
+        try (CallArrays c = CallArrays.open()) {
+            float[] dst = c.take(Math.multiplyExact(idx.length, a.cols));
+            Gather.rows(c.copyOf(src), a.rows, a.cols, idx, dst);
+            return Tensor.of(src.dtype(), dst, idx.length, a.cols);
+        }
     }
 
     @Override
     public Tensor gatherColumns(Tensor src, int[] idx) {
         live();
         GatherArgs a = GatherArgs.check(src, idx, false);
-        return Tensor.of(src.dtype(), Gather.columns(src.toFloatArray(), a.rows, a.cols, idx), a.rows, idx.length);
+        try (CallArrays c = CallArrays.open()) {
+            float[] dst = c.take(Math.multiplyExact(a.rows, idx.length));
+            Gather.columns(c.copyOf(src), a.rows, a.cols, idx, dst);
+            return Tensor.of(src.dtype(), dst, a.rows, idx.length);
+        }
     }
 
     @Override
     public Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, Double scale) {
         live();
         AttentionShapes s = AttentionShapes.check(q, k, v, mask, scale);
-        float[] o = FlashAttention.attention(q.toFloatArray(), k.toFloatArray(), v.toFloatArray(), s.batch, s.hq,
-                s.hkv, s.lq, s.lk, s.d, s.mask, s.scale, threads);
-        return Tensor.of(o, s.outputShape());
+        try (CallArrays a = CallArrays.open()) {
+            AttentionLayout ql = AttentionLayout.heads(s.batch, s.hq, s.lq, s.d);
+            AttentionLayout kvl = AttentionLayout.heads(s.batch, s.hkv, s.lk, s.d);
+            float[] o = a.take(Math.toIntExact(q.elementCount()));
+            FlashAttention.attention(a.copyOf(q), ql, a.copyOf(k), kvl, a.copyOf(v), kvl, o, ql, s.batch, s.hq, s.hkv,
+                    s.lq, s.lk, s.d, s.mask, s.scale, threads);
+            return Tensor.of(o, s.outputShape());
+        }
     }
 
     @Override

@@ -16,18 +16,39 @@ public final class Gather {
     public static float[] rows(float[] src, int rows, int cols, int[] idx) {
         check(src, rows, cols, idx);
         float[] dst = new float[Math.multiplyExact(idx.length, cols)];
+        rows(src, rows, cols, idx, dst);
+        return dst;
+    }
+
+    /**
+     * As {@link #rows(float[], int, int, int[])}, into dst ([idx.length, cols], every element written): for callers
+     * that reuse one array across calls.
+     */
+    public static void rows(float[] src, int rows, int cols, int[] idx, float[] dst) {
+        check(src, rows, cols, idx);
+        checkDst(dst, (long) idx.length * cols);
         int[] runs = runs(idx, rows);
         for (int r = 0; r < runs.length; r += 3) {
             System.arraycopy(src, runs[r] * cols, dst, runs[r + 2] * cols, runs[r + 1] * cols);
         }
-        return dst;
     }
 
     /** src [rows, cols] → [rows, idx.length]: column c of the result is column idx[c] of src. */
     public static float[] columns(float[] src, int rows, int cols, int[] idx) {
         check(src, rows, cols, idx);
+        float[] dst = new float[Math.multiplyExact(rows, idx.length)];
+        columns(src, rows, cols, idx, dst);
+        return dst;
+    }
+
+    /**
+     * As {@link #columns(float[], int, int, int[])}, into dst ([rows, idx.length], every element written): for
+     * callers that reuse one array across calls.
+     */
+    public static void columns(float[] src, int rows, int cols, int[] idx, float[] dst) {
+        check(src, rows, cols, idx);
         int kept = idx.length;
-        float[] dst = new float[Math.multiplyExact(rows, kept)];
+        checkDst(dst, (long) rows * kept);
         int[] runs = runs(idx, cols);
         for (int i = 0; i < rows; i++) {
             int s = i * cols;
@@ -45,7 +66,6 @@ public final class Gather {
                 }
             }
         }
-        return dst;
     }
 
     /** Runs of consecutive indices as {sourceStart, length, destinationStart} triples. */
@@ -68,6 +88,13 @@ public final class Gather {
             i = j;
         }
         return java.util.Arrays.copyOf(tmp, n);
+    }
+
+    private static void checkDst(float[] dst, long n) {
+        if (dst == null || dst.length != n) {
+            throw new IllegalArgumentException("dst: expected " + n + " floats but got "
+                    + (dst == null ? "null" : dst.length));
+        }
     }
 
     private static void check(float[] src, int rows, int cols, int[] idx) {
