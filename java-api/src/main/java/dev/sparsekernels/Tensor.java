@@ -212,6 +212,19 @@ public final class Tensor implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Calls {@code fn} with the elements' buffer (as {@link #buffer()} gives it) and returns its result. The buffer
+     * is lent for the call only: {@code fn} must not keep it, or anything over its memory, past its return. In
+     * exchange the tensor's memory may serve a later tensor once this one is closed, which {@link #buffer()}'s
+     * views rule out; for copies in and out of other libraries' arrays.
+     */
+    public <R> R withBuffer(java.util.function.Function<ByteBuffer, R> fn) {
+        if (fn == null) {
+            throw new IllegalArgumentException("fn: expected a function of the buffer but got null");
+        }
+        return fn.apply(view());
+    }
+
     /** The elements for this class's own reads, which keep no reference past the call. */
     private ByteBuffer view() {
         return live().duplicate().order(ByteOrder.LITTLE_ENDIAN);

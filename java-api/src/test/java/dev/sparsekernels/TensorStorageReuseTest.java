@@ -170,4 +170,19 @@ class TensorStorageReuseTest {
             TensorStorage.clear();
         }
     }
+
+    @Test
+    void aBufferOnlyLentStillServesTheNextTensor() {
+        int n = FLOATS + 101;
+        Tensor a = Tensor.of(filled(n, 2f), n);
+        float got = a.withBuffer(b -> b.getFloat(4 * (n - 1)));
+        assertEquals(2f, got);
+        long kept = TensorStorage.keptBytes();
+        a.close();
+        assertEquals(kept + 4L * n, TensorStorage.keptBytes());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> a.withBuffer(b -> 0));
+        try (Tensor b = Tensor.of(filled(n, 1f), n)) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.withBuffer(null));
+        }
+    }
 }

@@ -100,15 +100,17 @@ public final class TensorBridge {
             return new Borrowed(Tensor.wrap(raw.duplicate().order(ByteOrder.LITTLE_ENDIAN), dtype, shape), true);
         }
         Tensor copy = Tensor.allocate(dtype, shape);
-        ByteBuffer dst = copy.buffer();
         ByteBuffer src = raw.duplicate().order(raw.order());
-        if (src.order() == ByteOrder.LITTLE_ENDIAN) {
-            dst.put(src);
-        } else if (dtype == DType.F32) {
-            dst.asFloatBuffer().put(src.asFloatBuffer());
-        } else {
-            dst.asShortBuffer().put(src.asShortBuffer());
-        }
+        copy.withBuffer(dst -> { // lent, not kept: the copy's memory can serve a later tensor once it is closed
+            if (src.order() == ByteOrder.LITTLE_ENDIAN) {
+                dst.put(src);
+            } else if (dtype == DType.F32) {
+                dst.asFloatBuffer().put(src.asFloatBuffer());
+            } else {
+                dst.asShortBuffer().put(src.asShortBuffer());
+            }
+            return null;
+        });
         return new Borrowed(copy, false);
     }
 
@@ -132,11 +134,12 @@ public final class TensorBridge {
                     + " creating them; use float32 or float16");
         }
         Shape shape = new Shape(tensor.shape());
+        // the engine's array over the tensor's buffer lives only until engineOwned has copied it: lent, not kept
         if (tensor.dtype() == target) {
-            return engineOwned(manager.create(tensor.buffer(), shape, type));
+            return tensor.withBuffer(b -> engineOwned(manager.create(b, shape, type)));
         }
         try (Tensor converted = tensor.to(target)) {
-            return engineOwned(manager.create(converted.buffer(), shape, type));
+            return converted.withBuffer(b -> engineOwned(manager.create(b, shape, type)));
         }
     }
 
