@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Only a tensor that never handed its buffer out ({@link Tensor#buffer()}) gives it back at close: a view someone
  * still holds must never see another tensor's elements. At most {@link #KEEP_BYTES} are kept in all (the property
- * {@code sparsekernels.tensorPoolMiB}, 0 to turn this off): a buffer that would go past it empties the pool first (the
+ * {@code sparsekernels.tensorPoolMiB}, 0 to turn this off, and never more than an eighth of the JVM's direct-memory
+ * limit): a buffer that would go past it empties the pool first (the
  * sizes in use come back at once; sizes no longer used then stop holding memory), and a buffer larger than the whole
  * allowance is left to the collector, as before. Thread-safe.
  */
@@ -26,7 +27,8 @@ final class TensorStorage {
 
     /** Smaller buffers come from malloc's free lists, memory already touched. */
     static final int MIN_BYTES = 128 << 10;
-    static final long KEEP_BYTES = Long.getLong("sparsekernels.tensorPoolMiB", 256) << 20;
+    static final long KEEP_BYTES = Math.min(Long.getLong("sparsekernels.tensorPoolMiB", 256) << 20,
+            maxDirectMemory() / 8);
     /** {@link #KEEP_BYTES}, except where a test sets a smaller allowance. */
     static volatile long keepBytes = KEEP_BYTES;
 
@@ -50,7 +52,31 @@ final class TensorStorage {
                 return b;
             }
         }
-        return ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN); // zeroed by the JDK
+        try {
+            return ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN); // zeroed by the JDK
+        } catch (OutOfMemoryError e) {
+            // the kept buffers count against -XX:MaxDirectMemorySize: let them go, then try once more
+            clear();
+            return ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /**
+     * The JVM's direct-memory limit: -XX:MaxDirectMemorySize, or the maximum heap when that is 0 (the default). The
+     * pool keeps at most an eighth of it, so that memory it holds is never what another direct allocation lacks.
+     */
+    private static long maxDirectMemory() {
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean vm = java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            long flag = Long.parseLong(vm.getVMOption("MaxDirectMemorySize").getValue());
+            if (flag > 0) {
+                return flag;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not HotSpot, or no management module: the heap bound below
+        }
+        return Runtime.getRuntime().maxMemory();
     }
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
