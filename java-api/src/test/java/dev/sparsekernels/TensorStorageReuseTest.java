@@ -185,4 +185,23 @@ class TensorStorageReuseTest {
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> b.withBuffer(null));
         }
     }
+
+    @Test
+    void aClosedKernelOutputServesTheNextOutput() {
+        int tokens = 600, in = 16, out = 80; // 192,000 bytes of output
+        float[] xs = new float[tokens * in];
+        float[] ws = new float[out * in];
+        Arrays.fill(xs, 0.5f);
+        Arrays.fill(ws, 0.25f);
+        try (Kernels k = Kernels.cpu(1); Tensor x = Tensor.of(xs, tokens, in); Tensor w = Tensor.of(ws, out, in)) {
+            Tensor y = k.linear(x, w, null);
+            long kept = TensorStorage.keptBytes();
+            y.close();
+            assertEquals(kept + 4L * tokens * out, TensorStorage.keptBytes(), "the output's buffer is kept");
+            try (Tensor y2 = k.linear(x, w, null)) {
+                assertEquals(kept, TensorStorage.keptBytes(), "and serves the next output");
+                assertEquals(16 * 0.5f * 0.25f, y2.toFloatArray()[tokens * out - 1]);
+            }
+        }
+    }
 }

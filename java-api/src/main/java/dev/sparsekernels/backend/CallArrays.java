@@ -70,6 +70,14 @@ final class CallArrays implements AutoCloseable {
         return a;
     }
 
+    /** Whether this thread keeps a free array of exactly n floats (for tests). */
+    static boolean keeps(int n) {
+        SoftReference<Map<Integer, ArrayDeque<float[]>>> ref = KEPT.get();
+        Map<Integer, ArrayDeque<float[]>> kept = ref == null ? null : ref.get();
+        ArrayDeque<float[]> q = kept == null ? null : kept.get(n);
+        return q != null && !q.isEmpty();
+    }
+
     /** Gives every array taken back and keeps them for the thread's next call. */
     @Override
     public void close() {
