@@ -138,7 +138,10 @@ public final class CpuBackend implements Kernels {
     @Override
     public ChannelStatistics channelStatistics(Tensor activations) {
         live();
-        return new ChannelStatistics(channelsOf(activations), threads).accept(activations);
+        int channels = channelsOf(activations);
+        try (CallArrays a = CallArrays.open()) { // calibration loops call this per batch: no new copy each time
+            return new ChannelStatistics(channels, threads).accept(a.copyOf(activations));
+        }
     }
 
     static int channelsOf(Tensor activations) {
