@@ -204,4 +204,39 @@ class TensorStorageReuseTest {
             }
         }
     }
+
+    @Test
+    void threadsTakingAndGivingBackTheSameSizeNeverShareABuffer() throws Exception {
+        int n = FLOATS + 113;
+        int threads = 4;
+        int rounds = 300;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                float mine = t + 1;
+                done.add(pool.submit(() -> {
+                    for (int r = 0; r < rounds; r++) {
+                        try (Tensor a = Tensor.of(filled(n, mine), n); Tensor z = Tensor.allocate(DType.F32, n)) {
+                            Thread.yield();
+                            float[] got = a.toFloatArray();
+                            float[] zeros = z.toFloatArray();
+                            for (int i = 0; i < n; i += 97) {
+                                if (got[i] != mine || zeros[i] != 0f) {
+                                    return "round " + r + " element " + i + ": " + got[i] + " / " + zeros[i];
+                                }
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<String> f : done) {
+                String failure = f.get();
+                assertTrue(failure == null, failure);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
