@@ -21,10 +21,17 @@ public final class Tensor implements AutoCloseable {
     private final long[] shape;
     private final DType dtype;
     private final long elementCount;
-    private ByteBuffer data;
+    private volatile ByteBuffer data;
     /** Whether data is ours (not {@link #wrap}ped), and whether {@link #buffer()} ever handed it out. */
     private final boolean owned;
     private boolean exposed;
+    /**
+     * Reads of the buffer under way ({@link #lend}), and the buffer a close during one of them left to give back when
+     * the last one ends: given back at once, it could serve a new tensor while that read still goes on (a close
+     * inside withBuffer's function, or on another thread).
+     */
+    private int loans;
+    private ByteBuffer closedDuringLoan;
     private final Tracker.Handle tracking;
 
     private Tensor(DType dtype, long[] shape, ByteBuffer data, boolean owned) {
@@ -212,6 +219,29 @@ public final class Tensor implements AutoCloseable {
         return b;
     }
 
+    /** Runs fn on the elements' buffer with a loan open, so that a close meanwhile defers giving the memory back. */
+    private <R> R lend(java.util.function.Function<ByteBuffer, R> fn) {
+        ByteBuffer b;
+        synchronized (this) {
+            b = view();
+            loans++;
+        }
+        try {
+            return fn.apply(b);
+        } finally {
+            ByteBuffer giveBack = null;
+            synchronized (this) {
+                if (--loans == 0) {
+                    giveBack = closedDuringLoan;
+                    closedDuringLoan = null;
+                }
+            }
+            if (giveBack != null) {
+                TensorStorage.giveBack(giveBack);
+            }
+        }
+    }
+
     /**
      * Calls {@code fn} with the elements' buffer (as {@link #buffer()} gives it) and returns its result. The buffer
      * is lent for the call only: {@code fn} must not keep it, or anything over its memory, past its return. In
@@ -222,7 +252,7 @@ public final class Tensor implements AutoCloseable {
         if (fn == null) {
             throw new IllegalArgumentException("fn: expected a function of the buffer but got null");
         }
-        return fn.apply(view());
+        return lend(fn);
     }
 
     /** The elements for this class's own reads, which keep no reference past the call. */
@@ -243,11 +273,18 @@ public final class Tensor implements AutoCloseable {
      * callers that reuse one array across calls instead of allocating one per call.
      */
     public void copyTo(float[] dst) {
-        ByteBuffer b = view();
+        live();
         if (dst == null || dst.length != elementCount) {
             throw new IllegalArgumentException("dst: expected a float array of " + elementCount + " elements but got "
                     + (dst == null ? "null" : dst.length));
         }
+        lend(b -> {
+            copy(b, dst);
+            return null;
+        });
+    }
+
+    private void copy(ByteBuffer b, float[] dst) {
         int n = dst.length;
         switch (dtype) {
             case F32:
@@ -273,9 +310,12 @@ public final class Tensor implements AutoCloseable {
         if (dtype == DType.F32) {
             throw new IllegalStateException("toBits: tensor is f32; convert with to(F16) or to(BF16) first");
         }
+        live();
         short[] out = new short[Math.toIntExact(elementCount)];
-        view().asShortBuffer().get(out);
-        return out;
+        return lend(b -> {
+            b.asShortBuffer().get(out);
+            return out;
+        });
     }
 
     /** A new tensor with the elements converted to dtype (a copy even when dtype is unchanged). */
@@ -296,8 +336,14 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("reshape: " + Arrays.toString(shape) + " has " + elementCount
                     + " elements but " + Arrays.toString(s) + " has " + elementCount(s));
         }
+        live(); // before taking a buffer: a closed tensor must not take one out of the pool for nothing
         Tensor t = allocateUninitialized(dtype, s);
-        t.data.put(view());
+        try {
+            lend(b -> t.data.put(b));
+        } catch (RuntimeException e) { // closed meanwhile on another thread
+            t.close();
+            throw e;
+        }
         t.data.clear();
         return t;
     }
@@ -326,12 +372,22 @@ public final class Tensor implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        ByteBuffer d = data;
-        data = null;
-        tracking.close();
-        if (d != null && owned && !exposed) {
-            TensorStorage.giveBack(d);
+    public void close() {
+        ByteBuffer giveBack = null;
+        synchronized (this) {
+            ByteBuffer d = data;
+            data = null;
+            tracking.close();
+            if (d != null && owned && !exposed) {
+                if (loans > 0) {
+                    closedDuringLoan = d; // the last loan gives it back
+                } else {
+                    giveBack = d;
+                }
+            }
+        }
+        if (giveBack != null) {
+            TensorStorage.giveBack(giveBack);
         }
     }
 

@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * there (CliffProbe denseapi, session 24, the launcher's JVM flags).
  *
  * <p>Only a tensor that never handed its buffer out ({@link Tensor#buffer()}) gives it back at close: a view someone
- * still holds must never see another tensor's elements. At most {@link #KEEP_BYTES} are kept in all (the property
- * {@code sparsekernels.tensorPoolMiB}, 0 to turn this off, and never more than an eighth of the JVM's direct-memory
- * limit): a buffer that would go past it empties the pool first (the
+ * still holds must never see another tensor's elements. At most {@link Allowance#KEEP_BYTES} are kept in all (the
+ * property {@code sparsekernels.tensorPoolMiB}, 0 to turn this off, and never more than an eighth of the JVM's
+ * direct-memory limit): a buffer that would go past it empties the pool first (the
  * sizes in use come back at once; sizes no longer used then stop holding memory), and a buffer larger than the whole
  * allowance is left to the collector, as before. Thread-safe.
  */
@@ -27,10 +27,21 @@ final class TensorStorage {
 
     /** Smaller buffers come from malloc's free lists, memory already touched. */
     static final int MIN_BYTES = 128 << 10;
-    static final long KEEP_BYTES = Math.min(Long.getLong("sparsekernels.tensorPoolMiB", 256) << 20,
-            maxDirectMemory() / 8);
-    /** {@link #KEEP_BYTES}, except where a test sets a smaller allowance. */
-    static volatile long keepBytes = KEEP_BYTES;
+    /** The allowance, worked out at the first give-back (the JVM query costs some 20 ms; plain takes never pay it). */
+    static final class Allowance {
+        private Allowance() {}
+
+        static final long KEEP_BYTES = Math.min(bytesOfMiB(Long.getLong("sparsekernels.tensorPoolMiB", 256)),
+                maxDirectMemory() / 8);
+    }
+
+    /** The property's MiB as bytes: 0 or below turns the pool off; sizes past 2^43 MiB mean no limit of its own. */
+    static long bytesOfMiB(long mib) {
+        return mib <= 0 ? 0 : Math.min(mib, Long.MAX_VALUE >> 20) << 20;
+    }
+
+    /** {@link Allowance#KEEP_BYTES}, except where a test sets another (-1: not set). */
+    static volatile long keepBytes = -1;
 
     private static final Map<Integer, ConcurrentLinkedDeque<ByteBuffer>> FREE = new ConcurrentHashMap<>();
     private static final AtomicLong KEPT = new AtomicLong();
@@ -94,7 +105,7 @@ final class TensorStorage {
     /** Keeps b (a closed tensor's own buffer, never handed out) for a later {@link #take}, room permitting. */
     static void giveBack(ByteBuffer b) {
         int bytes = b.capacity();
-        long keep = keepBytes;
+        long keep = keepBytes >= 0 ? keepBytes : Allowance.KEEP_BYTES;
         if (bytes < MIN_BYTES || bytes > keep) {
             return;
         }

@@ -239,4 +239,42 @@ class TensorStorageReuseTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aTensorClosedWhileItsBufferIsLentGivesItBackOnlyAfterTheLoan() {
+        int n = FLOATS + 127;
+        Tensor t = Tensor.of(filled(n, 5f), n);
+        long kept = TensorStorage.keptBytes();
+        float seen = t.withBuffer(b -> {
+            t.close(); // inside the loan: the memory must not serve another tensor yet
+            assertEquals(kept, TensorStorage.keptBytes(), "not given back during the loan");
+            try (Tensor u = Tensor.allocate(DType.F32, n)) {
+                b.putFloat(0, 42f);
+                assertEquals(0f, u.toFloatArray()[0], "a new tensor does not share the lent memory");
+            }
+            return b.getFloat(4 * (n - 1));
+        });
+        assertEquals(5f, seen);
+        assertTrue(t.isClosed());
+        assertEquals(kept + 2 * 4L * n, TensorStorage.keptBytes(), "given back when the loan ended (and u's)");
+    }
+
+    @Test
+    void reshapingAClosedTensorTakesNothingFromThePool() {
+        int n = FLOATS + 131;
+        Tensor t = Tensor.of(filled(n, 1f), n);
+        t.close();
+        long kept = TensorStorage.keptBytes();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> t.reshape(1, n));
+        assertEquals(kept, TensorStorage.keptBytes());
+    }
+
+    @Test
+    void thePoolSizePropertyNeverOverflowsIntoNoPool() {
+        assertEquals(256L << 20, TensorStorage.bytesOfMiB(256));
+        assertEquals(0, TensorStorage.bytesOfMiB(0));
+        assertEquals(0, TensorStorage.bytesOfMiB(-3));
+        assertTrue(TensorStorage.bytesOfMiB(10_000_000_000_000L) > (1L << 60), "a huge allowance stays huge");
+        assertTrue(TensorStorage.bytesOfMiB(Long.MAX_VALUE) > 0);
+    }
 }

@@ -22,8 +22,10 @@ import java.util.Map;
  *
  * <p>Kept per thread, softly (the collector may take them back), every length taken recently, up to
  * {@link #KEEP_BYTES} (least recently taken lengths go first), so that a model's layers of different widths taking
- * turns on one thread all find theirs. Arrays under {@link #MIN_FLOATS} are not kept: the young generation serves
- * those from memory already touched.
+ * turns on one thread all find theirs. They stay only softly reachable during a call too: only the arrays the call
+ * took are held, so a call that needs arrays of new lengths never runs out of heap for arrays it does not use (it
+ * did, when a call held the whole kept set). Arrays under {@link #MIN_FLOATS} are not kept: the young generation
+ * serves those from memory already touched.
  */
 final class CallArrays implements AutoCloseable {
     /** Bytes of kept arrays per thread. */
@@ -33,29 +35,30 @@ final class CallArrays implements AutoCloseable {
 
     private static final ThreadLocal<SoftReference<Map<Integer, ArrayDeque<float[]>>>> KEPT = new ThreadLocal<>();
 
-    /** Free arrays by length, least recently taken length first. */
-    private final Map<Integer, ArrayDeque<float[]>> free;
+    /** Free arrays by length, least recently taken length first; null when the thread kept none. */
+    private final SoftReference<Map<Integer, ArrayDeque<float[]>>> free;
     private final List<float[]> taken = new ArrayList<>(4);
 
-    private CallArrays(Map<Integer, ArrayDeque<float[]>> free) {
+    private CallArrays(SoftReference<Map<Integer, ArrayDeque<float[]>>> free) {
         this.free = free;
     }
 
     /** Starts a call on this thread. A call opened inside another gets arrays of its own. */
     static CallArrays open() {
         SoftReference<Map<Integer, ArrayDeque<float[]>>> ref = KEPT.get();
-        Map<Integer, ArrayDeque<float[]>> kept = ref == null ? null : ref.get();
         KEPT.remove();
-        return new CallArrays(kept != null ? kept : new LinkedHashMap<>(16, 0.75f, true));
+        return new CallArrays(ref);
     }
 
     /** An array of exactly n floats with arbitrary contents: the caller writes every element before reading it. */
     float[] take(int n) {
         float[] a = null;
-        if (n >= MIN_FLOATS) {
-            ArrayDeque<float[]> q = free.get(n); // also marks n as recently taken
+        Map<Integer, ArrayDeque<float[]>> kept = free == null ? null : free.get();
+        if (n >= MIN_FLOATS && kept != null) {
+            ArrayDeque<float[]> q = kept.get(n); // also marks n as recently taken
             a = q == null ? null : q.poll();
         }
+        kept = null; // not held while a new array is made: the collector may need the kept ones' room
         if (a == null) {
             a = new float[n];
         }
@@ -81,25 +84,27 @@ final class CallArrays implements AutoCloseable {
     /** Gives every array taken back and keeps them for the thread's next call. */
     @Override
     public void close() {
+        Map<Integer, ArrayDeque<float[]>> kept = free == null ? null : free.get();
+        Map<Integer, ArrayDeque<float[]>> map = kept != null ? kept : new LinkedHashMap<>(16, 0.75f, true);
         for (float[] a : taken) {
             if (a.length >= MIN_FLOATS) {
-                free.computeIfAbsent(a.length, n -> new ArrayDeque<>(2)).push(a);
+                map.computeIfAbsent(a.length, n -> new ArrayDeque<>(2)).push(a);
             }
         }
         taken.clear();
         long bytes = 0;
-        for (ArrayDeque<float[]> q : free.values()) {
+        for (ArrayDeque<float[]> q : map.values()) {
             for (float[] a : q) {
                 bytes += 4L * a.length;
             }
         }
-        for (Iterator<ArrayDeque<float[]>> it = free.values().iterator(); bytes > KEEP_BYTES && it.hasNext(); ) {
+        for (Iterator<ArrayDeque<float[]>> it = map.values().iterator(); bytes > KEEP_BYTES && it.hasNext(); ) {
             ArrayDeque<float[]> q = it.next();
             for (float[] a : q) {
                 bytes -= 4L * a.length;
             }
             it.remove();
         }
-        KEPT.set(new SoftReference<>(free));
+        KEPT.set(kept == map ? free : new SoftReference<>(map));
     }
 }
