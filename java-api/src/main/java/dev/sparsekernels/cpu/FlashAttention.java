@@ -202,9 +202,6 @@ public final class FlashAttention {
      */
     static final long TOUCH_BYTES_MAX = 1 << 20;
 
-    /** Written so the reads are not optimised away. */
-    static int touchSink;
-
     /** Bytes of the longest sequence's Q, K, V and output row spans (Q, K, V once where they share an array). */
     private static long sequenceBytes(AttentionPlan plan, float[] q, float[] k, float[] v, int hq, int hkv, int d) {
         long span = span(plan.ql, hq, d);
@@ -227,10 +224,7 @@ public final class FlashAttention {
         return Math.max((long) l.rowStride(), (long) l.offset(0, heads - 1, 0) + d - l.offset(0, 0, 0));
     }
 
-    /**
-     * Reads one float per cache line of sequence b's rows (all heads). The bits are XORed, not added: a float add
-     * chain (4 cycles a link) would pace the loads.
-     */
+    /** Reads one float per cache line of sequence b's rows (all heads). */
     private static void touchRows(float[] a, AttentionLayout l, int b, int heads, int d) {
         int rows = l.rows(b);
         if (rows == 0) {
@@ -239,13 +233,9 @@ public final class FlashAttention {
         int span = l.offset(b, heads - 1, 0) + d - l.offset(b, 0, 0);
         int bits = 0;
         for (int t = 0; t < rows; t++) {
-            int o = l.offset(b, 0, t);
-            for (int i = 0; i < span; i += 16) {
-                bits ^= Float.floatToRawIntBits(a[o + i]);
-            }
-            bits ^= Float.floatToRawIntBits(a[o + span - 1]);
+            bits ^= CacheTouch.row(a, l.offset(b, 0, t), span);
         }
-        touchSink = bits;
+        CacheTouch.sink = bits;
     }
 
     /**

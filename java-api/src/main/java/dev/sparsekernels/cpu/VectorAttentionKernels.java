@@ -763,7 +763,7 @@ final class VectorAttentionKernels implements AttentionKernels {
                     bits ^= touchRows(k, ko, ldk, c0 + CHUNK_KEYS, Math.min(rows, c0 + 2 * CHUNK_KEYS), d);
                     gatherPanel(k, ko + c0 * ldk, rowOffsets, d, kt, kto + c0 / CHUNK_KEYS * chunk);
                 }
-                touchSink = bits;
+                CacheTouch.sink = bits;
             } else {
                 for (int c0 = 0; c0 < full; c0 += CHUNK_KEYS) {
                     gatherPanel(k, ko + c0 * ldk, rowOffsets, d, kt, kto + c0 / CHUNK_KEYS * chunk);
@@ -776,25 +776,14 @@ final class VectorAttentionKernels implements AttentionKernels {
         }
     }
 
-    /**
-     * Reads one float of every cache line of rows [from, to) (d floats each, ldk apart from ko), XOR-folding their
-     * bits so that the loads stay: an XOR is one cycle, and nothing waits on the result.
-     */
+    /** One float of every cache line of rows [from, to) (d floats each, ldk apart from ko), XOR-folded. */
     private static int touchRows(float[] k, int ko, int ldk, int from, int to, int d) {
         int bits = 0;
         for (int c = from, o = ko + from * ldk; c < to; c++, o += ldk) {
-            for (int i = 0; i < d; i += FLOATS_PER_LINE) {
-                bits ^= Float.floatToRawIntBits(k[o + i]);
-            }
-            bits ^= Float.floatToRawIntBits(k[o + d - 1]); // a row that does not start a line ends in one more
+            bits ^= CacheTouch.row(k, o, d);
         }
         return bits;
     }
-
-    /** Written once per call, so that {@link #touchRows}'s loads are not optimised away. */
-    static int touchSink;
-
-    private static final int FLOATS_PER_LINE = 16;
 
     private static void gatherPanel(float[] k, int base, int[] rowOffsets, int d, float[] kt, int dst) {
         for (int i = 0; i < d; i++) {
