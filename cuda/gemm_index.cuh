@@ -486,6 +486,104 @@ SK_HD int sp90t_stage_bytes(int m0, int kt, int Mp, int KS) {
 SK_HD int sp90t_item_x(int item, int gx) { return item % gx; }
 SK_HD int sp90t_item_y(int item, int gx) { return item / gx; }
 
+// ------------------- 2:4 on Hopper, the 256-row TMA pipeline on clusters sharing X and W (experimental, session 25) -
+//
+// Why: per stage a 256-row block reads 32 KB of compressed W, 32 KB of X and 4 KB of metadata for 4.2 M
+// dense-equivalent MACs, about 1,024 clocks of the SM's sparse tensor cores at their peak (4,096 dense-equivalent
+// MACs a clock). That is 66 bytes a clock per SM from L2, about 12 TB/s over 132 SMs, twice what L2 delivers (the
+// session-12 kernel moves ~5.4 TB/s at its 880 dense-equivalent TFLOP/s, 45% of the sparse peak). Dense cuBLAS needs
+// about a third of that per SM (half the MACs a clock, 128 x 256 tiles, operands shared in 2-CTA clusters). So the
+// sparse kernel must read fewer bytes per MAC, and the tile is as large as registers allow (64 accumulators a
+// thread). CTAs of a thread-block cluster can share them instead: the tensor-memory accelerator's multicast reads a
+// box once from L2 and writes it into several CTAs' shared memory (same offset), completing each one's barrier.
+// CUTLASS's sm90 sparse mainloops multicast this way.
+//   - Cluster CM x CN (x = W-row blocks, y = token blocks; rank = rx + CM * ry). CTAs with the same token block
+//     (an x-row of the cluster) need the same X tiles: with CM = 2, rank rx loads X sub-tile rx of each stage and
+//     multicasts it along its x-row. CTAs with the same W-row block (a y-column) need the same W and metadata: with
+//     CN = 2, rank ry loads W rows [128 ry, 128 ry + 128) of the block and metadata blocks [4 ry, 4 ry + 4) and
+//     multicasts them along its y-column.
+//   - L2 bytes per stage per CTA: 2x1 (X shared) 16 + 32 + 4 = 52 KB, 1x2 (W shared) 32 + 16 + 2 = 50 KB, 2x2
+//     34 KB, against 68 for the plain grid. Clusters of 4 may leave SMs idle where a GPC's SM count is not a
+//     multiple of 4; the same-run timings decide between them.
+//   - Grid: the wide kernel's with gx rounded up to a multiple of CM and gy to a multiple of CN. A padding CTA (its
+//     W rows past Mp, or its tokens past the end) still loads and multicasts what its peers need of it and takes
+//     part in the barriers, but runs no MMAs and stores nothing; a padding CTA's x-row peers are padding in tokens
+//     too, and its y-column peers padding in rows. No box lies wholly outside its tensor (a W half past Mp is not
+//     loaded, and the warpgroups of its rows run no MMAs), as in the verified kernels.
+//   - full[s]: 1 arrival, the CTA's own producer's arrive.expect_tx of all the bytes landing in ITS shared memory;
+//     a peer's multicast may complete bytes before that arrival (a transiently negative tx-count is legal; the phase
+//     cannot complete before the arrival).
+//   - empty[s]: each consumer warp, once its stage's MMAs are done, arrives on the empty barrier of EVERY CTA of the
+//     cluster (CLUSTER x 16 warps arrivals), because peers' next copies into slot s land in its shared memory.
+//   - A cluster barrier after the barrier init (a peer's copy may not reach uninitialised barriers) and one at the
+//     end (a CTA may not exit while its peers' consumers may still arrive on its empty barriers).
+template <int WG_, int STAGES_, int CM_, int CN_>
+struct Sp90TmaClusterCfgT : Sp90TmaCfgT<WG_, STAGES_> {
+  using Base = Sp90TmaCfgT<WG_, STAGES_>;
+  static constexpr int CM = CM_;  // cluster extent along the W-row blocks: CTAs sharing X
+  static constexpr int CN = CN_;  // cluster extent along the token blocks: CTAs sharing W and metadata
+  static constexpr int CLUSTER = CM * CN;
+  static constexpr int CONSUMER_WARPS = Base::CONSUMER_THREADS / 32;
+  static constexpr int EMPTY_ARRIVALS = CLUSTER * CONSUMER_WARPS;  // per phase of a slot's empty barrier
+  static constexpr int W_BOX_ROWS = Base::BM / CN;                 // rows of the W box one CTA loads
+  static constexpr int META_BLOCKS = Base::WM / CN;                // 32-row metadata blocks one CTA loads
+  static_assert((CM == 1 || CM == 2) && (CN == 1 || CN == 2) && CLUSTER > 1, "clusters 2x1, 1x2 or 2x2");
+  static_assert(Base::B_STAGE_BYTES == 2 * Base::X_SUB_BYTES, "a stage's X is two sub-tiles: one per x-rank");
+  static_assert((W_BOX_ROWS * 128) % 1024 == 0, "each W half starts on a swizzle atom");
+};
+using Sp90TmaClusterXCfg = Sp90TmaClusterCfgT<4, 3, 2, 1>;   // 2x1: pairs share X
+using Sp90TmaClusterWCfg = Sp90TmaClusterCfgT<4, 3, 1, 2>;   // 1x2: pairs share W and metadata
+using Sp90TmaClusterXWCfg = Sp90TmaClusterCfgT<4, 3, 2, 2>;  // 2x2: both
+
+// The cluster launch's grid: the plain one's rounded up to whole clusters.
+template <class C>
+SK_HD void sp90c_grid(int tokens, int out, int64_t& gx, int64_t& gy) {
+  sp90_grid<C>(tokens, out, gx, gy);
+  gx = (gx + C::CM - 1) / C::CM * C::CM;
+  gy = (gy + C::CN - 1) / C::CN * C::CN;
+}
+// A CTA's position in its cluster: x-rank (which X sub-tile it multicasts) and y-rank (which W half).
+template <class C>
+SK_HD int sp90c_rx(int rank) { return rank % C::CM; }
+template <class C>
+SK_HD int sp90c_ry(int rank) { return rank / C::CM; }
+// Multicast masks: the CTAs of rank's x-row (same token block: they share X) and of its y-column (same W rows).
+template <class C>
+SK_HD uint16_t sp90c_row_mask(int rank) {
+  return (uint16_t)(((1u << C::CM) - 1u) << (C::CM * sp90c_ry<C>(rank)));
+}
+template <class C>
+SK_HD uint16_t sp90c_col_mask(int rank) {
+  uint32_t m = 0;
+  for (int j = 0; j < C::CN; ++j) m |= 1u << (sp90c_rx<C>(rank) + C::CM * j);
+  return (uint16_t)m;
+}
+// What exists of a CTA's tile, so that no box lies wholly outside its tensor and no MMA multiplies only padding:
+// W half h (rows m0 + W_BOX_ROWS h ..) is loaded when it starts before Mp; warpgroup wg (rows m0 + 64 wg ..) runs
+// its MMAs when those start before Mp and the block has tokens (n0 < tokens). A padding CTA has neither.
+template <class C>
+SK_HD bool sp90c_w_half_loads(int m0, int h, int Mp) { return m0 + h * C::W_BOX_ROWS < Mp; }
+SK_HD bool sp90c_has_tokens(int n0, int tokens) { return n0 < tokens; }
+SK_HD bool sp90c_wg_runs(int m0, int n0, int wg, int Mp, int tokens) {
+  return m0 + 64 * wg < Mp && sp90c_has_tokens(n0, tokens);
+}
+// Bytes landing in one CTA's shared memory per stage, whichever CTA of the cluster loads them: both X sub-tiles
+// (none where the tokens are padding), the W halves that exist and every metadata block of the stage (none past Mp,
+// sp90t_meta_bytes).
+template <class C>
+SK_HD int sp90c_stage_bytes(int m0, int n0, int kt, int Mp, int KS, int tokens) {
+  int bytes = sp90c_has_tokens(n0, tokens) ? C::B_STAGE_BYTES : 0;
+  for (int h = 0; h < C::CN; ++h)
+    if (sp90c_w_half_loads<C>(m0, h, Mp)) bytes += C::W_BOX_ROWS * 128;
+  for (int p = 0; p < C::WM; ++p) bytes += sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+  return bytes;
+}
+// The W tensor map of the cluster kernels: sp90t_w_map's with boxes of W_BOX_ROWS rows.
+template <class C>
+SK_HD TmaMap2d sp90c_w_map(int Mp, int KS) {
+  return {(int64_t)KS * 16, Mp, (int64_t)KS * 32, C::BOX_K, C::W_BOX_ROWS};
+}
+
 // ================================================= dense GEMM =================================================
 
 struct DnCfg {

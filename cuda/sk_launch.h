@@ -45,10 +45,22 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
 // (mbarrier pipeline, warpgroups not in lockstep), kWide (256 W rows per block, lockstep: the experimental mode's
 // choice where its grid fills the SMs), kWideDecoupled (both), kTma (the decoupled ring loaded by TMA from a producer
 // warp: the default where the 256-row grid does not fill the SMs), kTmaWide (the same with 256-row blocks: the
-// default where it does), kTmaWidePersistent (that on one CTA per SM looping over the blocks; experimental, not yet
-// run). See gemm_index.cuh. Same contract, same preconditions (launch only when
-// sparse24_gemm_sm90_available()).
-enum class Sp90SmemPipe { kLockstep, kDecoupled, kWide, kWideDecoupled, kTma, kTmaWide, kTmaWidePersistent };
+// default where it does), kTmaWidePersistent (that on one CTA per SM looping over the blocks; experimental, measured
+// no faster in session 16), kTmaWideClusterX / W / XW (kTmaWide on thread-block clusters of 2x1, 1x2 or 2x2 CTAs
+// that share X, W or both through TMA multicast; experimental, session 25, not yet run). See gemm_index.cuh. Same
+// contract, same preconditions (launch only when sparse24_gemm_sm90_available()).
+enum class Sp90SmemPipe {
+  kLockstep,
+  kDecoupled,
+  kWide,
+  kWideDecoupled,
+  kTma,
+  kTmaWide,
+  kTmaWidePersistent,
+  kTmaWideClusterX,
+  kTmaWideClusterW,
+  kTmaWideClusterXW
+};
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
                                       int64_t out, Sp90SmemPipe pipe, cudaStream_t stream);

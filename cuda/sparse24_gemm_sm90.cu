@@ -233,13 +233,15 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
     // TMA mode (the default since 2026-11-27): the TMA pipelines, 256-row blocks where their grid fills the SMs
     // (H200, f16 -> f32, in = out = 4096, same process: 4096 tokens 0.156 ms vs 0.232 for the lockstep kernel and
     // 0.186 for cuBLAS; 512 tokens 0.028 vs 0.035 and 0.035; 128 tokens 0.025 vs 0.031 for the register-A kernel).
-    // Experimental mode: the next candidate, the 256-row TMA pipeline on persistent CTAs where the grid fills the SMs
-    // (not yet run), else as the default. The cp.async candidates the TMA pipelines beat stay reachable by name. On:
+    // Experimental mode: the next candidate, the 256-row TMA pipeline on 2x2 clusters sharing X and W where the grid
+    // fills the SMs (session 25, not yet run; the persistent CTAs it replaces measured within 1% of TMA wide), else as
+    // the default. The cp.async candidates the TMA pipelines beat stay reachable by name. On:
     // the cp.async choice above, the defaults until then.
     if (hopper == SK_HOPPER_TMA)
       variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_TMA_WIDE : SK_SPARSE24_SM90_SMEM_A_TMA;
     else if (hopper == SK_HOPPER_EXPERIMENTAL)
-      variant = wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT : SK_SPARSE24_SM90_SMEM_A_TMA;
+      variant =
+          wide_grid_fills(tokens, out) ? SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW : SK_SPARSE24_SM90_SMEM_A_TMA;
     else
       variant = smem_a_pays(tokens, out) ? SK_SPARSE24_SM90_SMEM_A : SK_SPARSE24_SM90_REGISTER_A;
   }
@@ -255,6 +257,9 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
     case SK_SPARSE24_SM90_SMEM_A_TMA: return smem_a(Sp90SmemPipe::kTma);
     case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE: return smem_a(Sp90SmemPipe::kTmaWide);
     case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT: return smem_a(Sp90SmemPipe::kTmaWidePersistent);
+    case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_X: return smem_a(Sp90SmemPipe::kTmaWideClusterX);
+    case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_W: return smem_a(Sp90SmemPipe::kTmaWideClusterW);
+    case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW: return smem_a(Sp90SmemPipe::kTmaWideClusterXW);
     default: break;  // SK_SPARSE24_SM90_REGISTER_A (the host caller checked the value)
   }
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller

@@ -34,6 +34,9 @@
 //   and MMAs, loaded by the tensor-memory accelerator from a ninth warp instead of every thread's cp.async copies
 //   (tensor maps encoded on the host per call, tma.cuh; 96 registers, no spills, ptxas CUDA 13.0); also with the
 //   wide blocks (Sp90TmaWideCfg: four consumer warpgroups, 3 stages).
+//   The cluster kernels (Sp90TmaClusterCfgT, experimental, written 2026-11-28 without a GPU, not yet run): the wide
+//   TMA pipeline on thread-block clusters of 2x1, 1x2 or 2x2 CTAs whose producers split each stage's X and / or W
+//   boxes between them and multicast them to the CTAs that need them (a third to a half fewer L2 bytes per MMA).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -294,6 +297,49 @@ __device__ __forceinline__ void sp90t_consume_block(uint32_t base, uint8_t* smem
   sm90::pin(acc);
   store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
 }
+
+// The cluster kernel's stage kt into ring slot `slot` (Sp90TmaClusterCfgT, gemm_index.cuh): the bytes landing in this
+// CTA announced on its full barrier; X sub-tile rx multicast along the cluster's x-row (both sub-tiles loaded here
+// when CM = 1), none where the tokens are padding; W half ry and its metadata blocks multicast along the y-column
+// (the whole block when CN = 1), none past Mp.
+template <class C>
+__device__ __forceinline__ void sp90c_issue_stage(uint32_t base, uint32_t full, const CUtensorMap* tm_x,
+                                                  const CUtensorMap* tm_w, const uint32_t* __restrict__ meta, int slot,
+                                                  int kt, int m0, int n0, int Mp, int KS, int tokens, int rank) {
+  const uint32_t bar = full + 8 * slot;
+  mbar_arrive_expect_tx(bar, (uint32_t)sp90c_stage_bytes<C>(m0, n0, kt, Mp, KS, tokens));
+  const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
+  if (sp90c_has_tokens(n0, tokens)) {
+    if constexpr (C::CM == 2) {
+      const int rx = sp90c_rx<C>(rank);
+      tma_load_2d_multicast(xs + rx * C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, rx), n0, bar, sp90c_row_mask<C>(rank));
+    } else {
+      tma_load_2d(xs, tm_x, sp90t_x_k<C>(kt, 0), n0, bar);
+      tma_load_2d(xs + C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, 1), n0, bar);
+    }
+  }
+  const int ry = sp90c_ry<C>(rank);
+  if (!sp90c_w_half_loads<C>(m0, ry, Mp)) return;
+  const uint32_t as = base + C::A_OFF + slot * C::A_STAGE_BYTES + ry * C::W_BOX_ROWS * 128;
+  const uint32_t es = base + C::E_OFF + slot * C::E_STAGE_BYTES;
+  if constexpr (C::CN == 2) {
+    const uint16_t mask = sp90c_col_mask<C>(rank);
+    tma_load_2d_multicast(as, tm_w, sp90t_w_k<C>(kt), m0 + ry * C::W_BOX_ROWS, bar, mask);
+#pragma unroll
+    for (int i = 0; i < C::META_BLOCKS; ++i) {
+      const int p = ry * C::META_BLOCKS + i, bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+      if (bytes > 0)
+        bulk_load_multicast(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar, mask);
+    }
+  } else {
+    tma_load_2d(as, tm_w, sp90t_w_k<C>(kt), m0, bar);
+#pragma unroll
+    for (int p = 0; p < C::WM; ++p) {
+      const int bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+      if (bytes > 0) bulk_load(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar);
+    }
+  }
+}
 #endif
 
 // The TMA pipeline (Sp90TmaCfg, gemm_index.cuh; verified on an H200, 2026-11-27): warps 0-7 consume exactly as the
@@ -373,6 +419,65 @@ __global__ void __launch_bounds__(C::THREADS, 1)
 #endif
 }
 
+// The 256-row TMA pipeline on thread-block clusters that share X and / or W (Sp90TmaClusterCfgT in gemm_index.cuh:
+// why, and the barrier protocol; experimental, written 2026-11-28 without a GPU, not yet run). Launched with
+// cluster dimensions (CM, CN, 1) by launch_tma_cluster.
+template <class C, class T, class OutT>
+__global__ void __launch_bounds__(C::THREADS, 1)
+    sparse24_gemm_sm90_tma_cluster_kernel(const __grid_constant__ CUtensorMap tm_x,
+                                          const __grid_constant__ CUtensorMap tm_w,
+                                          const uint32_t* __restrict__ meta, const float* __restrict__ bias,
+                                          OutT* __restrict__ y, int tokens, int in, int out) {
+#if SK_SM90A
+  extern __shared__ uint8_t smem_raw[];
+  const int tid = threadIdx.x, lane = tid & 31, q = tid >> 5;
+  const auto [Mp, KS, KT, m0, n0] = sp90_tile<C>(in, out, blockIdx.x, blockIdx.y);
+  const int rank = (int)cluster_ctarank();
+  const uint32_t base = (smem_u32(smem_raw) + 1023u) & ~1023u;  // the same offset in every CTA (same kernel)
+  uint8_t* const smem = smem_raw + (base - smem_u32(smem_raw));
+  const uint32_t full = base + C::BAR_OFF, empty = full + C::STAGES * 8;
+  if (tid == 0) {
+    for (int s = 0; s < C::STAGES; ++s) {
+      mbar_init(full + 8 * s, 1);
+      mbar_init(empty + 8 * s, C::EMPTY_ARRIVALS);
+    }
+    fence_mbarrier_init();
+  }
+  cluster_sync_all();  // every CTA's barriers initialised before any producer's first multicast
+
+  if (q == C::PRODUCER_WARP) {
+    if (lane == 0) {
+      for (int kt = 0; kt < KT; ++kt) {
+        const int slot = kt % C::STAGES;
+        // Slot reuse: every CTA's consumers are done with the slot's previous stage (these copies land in peers).
+        if (kt >= C::STAGES) mbar_wait_cluster_or_trap(empty + 8 * slot, sp90d_parity<C>(kt - C::STAGES));
+        sp90c_issue_stage<C>(base, full, &tm_x, &tm_w, meta, slot, kt, m0, n0, Mp, KS, tokens, rank);
+      }
+    }
+  } else {
+    const int wg = q >> 2;
+    const bool runs = sp90c_wg_runs(m0, n0, wg, Mp, tokens);
+    const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
+    const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
+    float acc[64];
+#pragma unroll
+    for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+    for (int kt = 0; kt < KT; ++kt) {
+      const int slot = kt % C::STAGES;
+      mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(kt));  // every byte of the stage has landed here
+      if (runs) mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
+      __syncwarp();  // every lane of the warp past its wgmma wait: the warp's reads of the slot are done
+      if (lane < C::CLUSTER) mbar_arrive_cluster(empty + 8 * slot, (uint32_t)lane);  // lane r: rank r's barrier
+    }
+    sm90::pin(acc);
+    if (runs) store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+  }
+  cluster_sync_all();  // no CTA exits while its peers' consumers may still arrive on its empty barriers
+#else
+  __trap();  // never launched without sm_90a code (as the kernels above)
+#endif
+}
+
 template <class C, class T, class OutT>
 cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
@@ -416,6 +521,49 @@ cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, cons
   return cudaGetLastError();
 }
 
+// Encodes the maps and launches the cluster kernel with cluster dimensions (CM, CN, 1). Where it cannot run (an
+// unaligned pointer, maps the driver will not encode, a cluster launch the device refuses), the TMA wide kernel runs
+// the call instead: the experimental mode must not fail where the default runs.
+template <class C, class T, class OutT>
+cudaError_t launch_tma_cluster(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y,
+                               int tokens, int in, int out, cudaStream_t stream) {
+  auto fallback = [&] { return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream); };
+  if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0) return fallback();
+  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
+  CUtensorMap tm_x, tm_w;
+  cudaError_t e = encode_tensor_map_sw128(&tm_x, x, bf16, sp90t_x_map<C>(tokens, in));
+  if (e == cudaSuccess)
+    e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90c_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
+  if (e != cudaSuccess) return fallback();
+  auto kernel = sparse24_gemm_sm90_tma_cluster_kernel<C, T, OutT>;
+  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  if (e != cudaSuccess) return e;
+  int64_t gx, gy;
+  sp90c_grid<C>(tokens, out, gx, gy);
+  if (gy > kMaxGridY) return fallback();  // rounding up to whole clusters can pass the y limit the caller checked
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3((unsigned)gx, (unsigned)gy);
+  cfg.blockDim = dim3(C::THREADS);
+  cfg.dynamicSmemBytes = C::SMEM_BYTES;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = C::CM;
+  attr[0].val.clusterDim.y = C::CN;
+  attr[0].val.clusterDim.z = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  // How many such clusters fit at once: none (or no answer) means the device takes no cluster of this shape.
+  int clusters = 0;
+  if (cudaOccupancyMaxActiveClusters(&clusters, kernel, &cfg) != cudaSuccess || clusters < 1) {
+    (void)cudaGetLastError();  // a refused configuration, not a fault: clear it and take the plain grid
+    return fallback();
+  }
+  OutT* const yo = static_cast<OutT*>(y);
+  e = cudaLaunchKernelEx(&cfg, kernel, tm_x, tm_w, meta, bias, yo, tokens, in, out);
+  return e != cudaSuccess ? e : cudaGetLastError();
+}
+
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                    int in, int out, Sp90SmemPipe pipe, cudaStream_t stream) {
@@ -432,6 +580,12 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
       return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTmaWidePersistent:
       return launch_tma<Sp90TmaWideCfg, T, OutT, true>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTmaWideClusterX:
+      return launch_tma_cluster<Sp90TmaClusterXCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTmaWideClusterW:
+      return launch_tma_cluster<Sp90TmaClusterWCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTmaWideClusterXW:
+      return launch_tma_cluster<Sp90TmaClusterXWCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     default:
       return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   }

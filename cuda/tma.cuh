@@ -101,6 +101,68 @@ __device__ __forceinline__ void mbar_wait_or_trap(uint32_t bar, int parity) {
     if (i == (1u << 22)) __trap();
   }
 }
+
+// ------------------------------------------------------------------------------------------- thread-block clusters
+// This CTA's rank in its cluster (0 .. cluster size - 1; for clusters along x, blockIdx.x % size).
+__device__ __forceinline__ uint32_t cluster_ctarank() {
+  uint32_t r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
+  return r;
+}
+// Every thread of every CTA of the cluster arrives, then waits for all of them (release / acquire at cluster scope:
+// barrier inits and shared-memory writes before it are visible to the peers after it). Not .aligned: the producer
+// warp reaches it with its lanes diverged.
+__device__ __forceinline__ void cluster_sync_all() {
+  asm volatile("barrier.cluster.arrive.release;\nbarrier.cluster.wait.acquire;\n" ::: "memory");
+}
+// tma_load_2d, delivered to every CTA of the cluster named in cta_mask: the box lands at offset dst of each one's
+// shared memory and completes the transaction of the mbarrier at the same offset in each.
+__device__ __forceinline__ void tma_load_2d_multicast(uint32_t dst, const CUtensorMap* map, int c0, int c1,
+                                                      uint32_t bar, uint16_t cta_mask) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster"
+      " [%0], [%1, {%2, %3}], [%4], %5;\n" ::"r"(dst),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(bar), "h"(cta_mask)
+      : "memory");
+}
+// bulk_load, delivered to every CTA of the cluster named in cta_mask (same offsets, as tma_load_2d_multicast).
+__device__ __forceinline__ void bulk_load_multicast(uint32_t dst, const void* src, uint32_t bytes, uint32_t bar,
+                                                    uint16_t cta_mask) {
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster"
+      " [%0], [%1], %2, [%3], %4;\n" ::"r"(dst),
+      "l"(src), "r"(bytes), "r"(bar), "h"(cta_mask)
+      : "memory");
+}
+// Arrives (release, cluster scope) on the mbarrier at this CTA's shared address `bar` in the CTA of rank `rank`.
+__device__ __forceinline__ void mbar_arrive_cluster(uint32_t bar, uint32_t rank) {
+  asm volatile(
+      "{\n"
+      " .reg .b32 remote;\n"
+      " mapa.shared::cluster.u32 remote, %0, %1;\n"
+      " mbarrier.arrive.release.cluster.shared::cluster.b64 _, [remote];\n"
+      "}\n" ::"r"(bar),
+      "r"(rank)
+      : "memory");
+}
+// mbar_wait_or_trap with acquire at cluster scope: for barriers that other CTAs' threads arrive on (the producer's
+// empty barriers in a cluster kernel), so their reads of the slot are ordered before this thread's next copy into it.
+__device__ __forceinline__ void mbar_wait_cluster_or_trap(uint32_t bar, int parity) {
+  for (uint32_t i = 0;; ++i) {
+    uint32_t done;
+    asm volatile(
+        "{\n"
+        " .reg .pred p;\n"
+        " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%1], %2;\n"
+        " selp.u32 %0, 1, 0, p;\n"
+        "}\n"
+        : "=r"(done)
+        : "r"(bar), "r"(parity)
+        : "memory");
+    if (done) return;
+    if (i == (1u << 22)) __trap();
+  }
+}
 #endif
 
 }  // namespace skcuda

@@ -54,6 +54,12 @@ const Variant kTma = {"sm90 2:4 tma", "wgmma.sp TMA producer (sm90)", SK_SPARSE2
 const Variant kTmaWide = {"sm90 2:4 tma wide", "wgmma.sp TMA wide (sm90)", SK_SPARSE24_SM90_SMEM_A_TMA_WIDE};
 const Variant kTmaWidePersistent = {"sm90 2:4 tma wide persistent", "wgmma.sp TMA wide persistent (sm90, experimental)",
                                     SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT};
+const Variant kClusterX = {"sm90 2:4 tma wide cluster 2x1", "wgmma.sp TMA wide, 2x1 clusters share X (sm90, exp.)",
+                           SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_X};
+const Variant kClusterW = {"sm90 2:4 tma wide cluster 1x2", "wgmma.sp TMA wide, 1x2 clusters share W (sm90, exp.)",
+                           SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_W};
+const Variant kClusterXW = {"sm90 2:4 tma wide cluster 2x2", "wgmma.sp TMA wide, 2x2 clusters (sm90, experimental)",
+                            SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW};
 using sk_selftest::dtype_name;
 using sk_selftest::from_bits;
 using sk_selftest::to_bits;
@@ -345,7 +351,7 @@ int sm90_sparse24_selftest() {
   int failed = 0;
   // Per variant: -1 its cases have not run, else whether they passed (the second round times the default again,
   // against the variants it adds, without re-running its cases).
-  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT + 1, -1);
+  std::vector<int> passed_cases(SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW + 1, -1);
   auto cases = [&](const Variant& var) {
     if (passed_cases[var.variant] >= 0) return passed_cases[var.variant] == 1;
     g_tag = var.tag;
@@ -387,5 +393,9 @@ int sm90_sparse24_selftest() {
   // Then the persistent CTAs (experimental: one CTA per SM looping over the blocks, the ring running on across them),
   // against the TMA wide kernel they come from; 2048 tokens is 256 blocks on 132 SMs, two uneven waves.
   round({kTmaWide, kTmaWidePersistent}, {4096, 2048});
+  // Last, the thread-block clusters sharing X, W or both (experimental, session 25, not yet run): cluster launches,
+  // multicast copies and remote barrier arrivals, so a protocol error could trap or hang; timed against TMA wide
+  // where the experimental dispatch takes them (4096 and 2048 tokens) and at 512, where it does not.
+  round({kTmaWide, kClusterX, kClusterW, kClusterXW}, {4096, 2048, 512});
   return failed == 0 ? 0 : 1;
 }

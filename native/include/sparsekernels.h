@@ -125,11 +125,12 @@ int sk_dense_gemm(const void* x, int x_dtype, const void* w, const float* bias, 
  *     length masks);
  *   SK_HOPPER_EXPERIMENTAL: candidates, some measured and not promoted, kept for comparison: sk_sparse24_gemm's
  *     deeper tiny-token pipelines on any device whose shared memory takes them; sk_dense_gemm's in-flight version at
- *     every size; sk_sparse24_gemm's 256-row TMA kernel on persistent CTAs where the grid fills the SMs (else the
- *     128-row TMA kernel); sk_bsr_gemm's persistent TMA kernel with 256 tokens per item (both verified on an H200 in
- *     session 16, neither faster: within 1%); and, not yet run on a GPU: sk_attention's dense mask alone (no bias,
- *     window or head mask) on the software-pipelined TMA kernel, and its unmasked calls on that kernel with the
- *     two warpgroups in ping-pong (session 18; masks as in SK_HOPPER_TMA); sk_gather_cols with a capped grid,
+ *     every size; sk_bsr_gemm's persistent TMA kernel with 256 tokens per item (verified on an H200 in session 16,
+ *     not faster: within 1%, as was sk_sparse24_gemm's on persistent CTAs, now reachable by name only); and, not yet
+ *     run on a GPU: sk_sparse24_gemm's 256-row TMA kernel on 2x2-CTA clusters sharing each stage's X and W tiles by
+ *     TMA multicast where the grid fills the SMs (session 25; else the 128-row TMA kernel); sk_attention's dense mask
+ *     alone (no bias, window or head mask) on the software-pipelined TMA kernel, and its unmasked calls on that kernel
+ *     with the two warpgroups in ping-pong (session 18; masks as in SK_HOPPER_TMA); sk_gather_cols with a capped grid,
  *     per-lane offsets in registers and direct 16-byte copies of aligned runs (session 18, replacing the per-tile
  *     offsets of session 12, which measured slower: 0.088 ms against 0.074); the cp.async 2:4 and BSR variants the
  *     TMA ones beat stay reachable through the _variant entry points;
@@ -159,7 +160,10 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
  * grids); SMEM_A_DECOUPLED its mbarrier pipeline; SMEM_A_WIDE and SMEM_A_WIDE_DECOUPLED the same with 256-row blocks;
  * SMEM_A_TMA the mbarrier pipeline loaded by the tensor-memory accelerator from a producer warp and SMEM_A_TMA_WIDE
  * the same with 256-row blocks (the default's choices); SMEM_A_TMA_WIDE_PERSISTENT the latter on one CTA per SM
- * looping over the blocks, its ring running on across them (experimental, not yet run on a GPU). Otherwise as
+ * looping over the blocks, its ring running on across them (experimental; no faster on an H200);
+ * SMEM_A_TMA_WIDE_CLUSTER_X, _W and _XW the 256-row TMA kernel on thread-block clusters of 2x1, 1x2 and 2x2 CTAs that
+ * share each stage's X tile, W tile, or both, through TMA multicast (experimental, session 25, not yet run on a GPU;
+ * where the device refuses the cluster launch the TMA wide kernel runs the call). Otherwise as
  * sk_experimental_sparse24_gemm_sm90; an unknown variant returns SK_ERR_INVALID_ARGUMENT. */
 #define SK_SPARSE24_SM90_DISPATCH 0
 #define SK_SPARSE24_SM90_REGISTER_A 1
@@ -170,6 +174,9 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
 #define SK_SPARSE24_SM90_SMEM_A_TMA 6
 #define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE 7
 #define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_PERSISTENT 8
+#define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_X 9
+#define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_W 10
+#define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW 11
 int sk_experimental_sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values,
                                                const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
                                                int64_t tokens, int64_t in, int64_t out, int variant, void* stream);

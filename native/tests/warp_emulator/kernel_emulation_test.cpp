@@ -755,6 +755,226 @@ void emulate_sp90t_persistent(const Problem& pb, Output& y, int grid, int order)
   for (int cta = 0; cta < g; ++cta) emulate_sp90t_persistent_cta<C>(pb, y, cta, g, order);
 }
 
+// ------------------------------------------------------------- Hopper 2:4, TMA wide pipeline on 2-CTA clusters
+// Deliberate protocol errors the cluster emulation must catch (the test runs each and expects failures).
+enum class ClusterMutation {
+  kNone,
+  kLocalEmptyOnly,    // consumers release only their own CTA's slot (the peer's multicast may overwrite it)
+  kOwnBytesOnly,      // expect_tx announces only the bytes this CTA's producer issues (the peer's half is missed)
+  kNoPaddingCta,      // the grid is not rounded to whole clusters (a lone CTA waits for a peer's X half forever)
+};
+
+// A full barrier of a cluster kernel as PTX defines it: a phase completes when its one arrival (the producer's
+// arrive.expect_tx, which raises the tx-count first) has come and the tx-count is back to zero. Copies complete
+// bytes whenever they land, possibly before that arrival (the peer's multicast: a transiently negative tx-count).
+struct TxBarrier {
+  int completed = 0;
+  bool arrived = false;
+  long tx = 0;
+  std::vector<int> copies;  // chunk indices that land with the current phase
+  bool passed(int parity) const { return (completed & 1) != parity; }
+};
+
+// Runs `n` actors (step(a) returns whether actor a could move) until done(), under schedule `order`: 0 greedy in
+// actor order, 1 greedy in reverse order, 2 one step each in turn, 3 the second half of the actors greedy first,
+// 4 and up random single steps (seeded by order). Returns false at a state where nobody can move (a deadlock).
+template <class Step, class Done>
+bool run_actor_schedule(int order, int n, Step&& step, Done&& done) {
+  std::mt19937 rng((unsigned)order * 7919u + 17u);
+  int turn = 0;
+  while (!done()) {
+    bool moved = false;
+    if (order <= 1 || order == 3) {
+      for (int i = 0; i < n && !moved; ++i) {
+        const int a = order == 0 ? i : order == 1 ? n - 1 - i : (i + n / 2) % n;
+        while (step(a)) moved = true;
+      }
+    } else if (order == 2) {
+      for (int i = 0; i < n && !moved; ++i) moved = step((turn + i) % n);
+      turn = (turn + 1) % n;
+    } else {
+      const int first = (int)(rng() % (unsigned)n);
+      for (int i = 0; i < n && !moved; ++i) moved = step((first + i) % n);
+    }
+    if (!moved) return false;
+  }
+  return true;
+}
+
+// sparse24_gemm_sm90_tma_cluster_kernel's cluster (clx, cly) of CM x CN CTAs (rank r = rx + CM ry at W-row block
+// CM clx + rx, token block CN cly + ry), statement by statement, with one shared memory per CTA. Producer r (lane 0
+// of warp 16 of CTA r) waits for its own empty barrier, announces the bytes landing in its CTA, loads X sub-tile rx
+// (both when CM = 1) into every CTA of its x-row and W half ry with its metadata blocks into every CTA of its
+// y-column, each copy completing the destination's full barrier; each consumer warpgroup waits for its CTA's full
+// barrier, runs the stage's MMAs where its rows and tokens exist, and each of its warps arrives on the empty barrier
+// of every CTA. Copies are written when issued (the earliest they may land), so a multicast into a slot a peer still
+// reads shows as a tag mismatch or a copy into an in-flight chunk; a phase that completes before all its bytes came
+// shows as a read of an in-flight chunk. Schedules: run_actor_schedule's, over the producers (actors 0 ..) and then
+// the consumer warpgroups of CTA 0, 1, ...
+template <class C>
+void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int order, ClusterMutation mut) {
+  const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
+  const float* bias = pb.with_bias ? pb.bias.data() : nullptr;
+  constexpr int R = C::CLUSTER;
+  int64_t gx, gy;
+  sp90_grid<C>(tokens, out, gx, gy);
+  std::vector<Block> blk;
+  std::vector<Sp90Tile> t;
+  std::vector<bool> exists((size_t)R);
+  for (int r = 0; r < R; ++r) {
+    const int bx = C::CM * clx + sp90c_rx<C>(r), by = C::CN * cly + sp90c_ry<C>(r);
+    // Without the rounded grid, the CTAs past the plain grid's edge would not exist.
+    exists[(size_t)r] = mut != ClusterMutation::kNoPaddingCta || (bx < gx && by < gy);
+    blk.emplace_back(C::PIPE_BYTES, C::THREADS);
+    t.push_back(sp90_tile<C>(in, out, bx, by));
+  }
+  const int Mp = t[0].Mp, KS = t[0].KS, KT = t[0].KT;
+  const TmaMap2d xmap = sp90t_x_map<C>(tokens, in), wmap = sp90c_w_map<C>(Mp, KS);
+  std::vector<std::vector<TxBarrier>> full((size_t)R, std::vector<TxBarrier>((size_t)C::STAGES));
+  std::vector<std::vector<emu::Mbarrier>> empty((size_t)R, std::vector<emu::Mbarrier>((size_t)C::STAGES));
+  for (auto& v : empty)
+    for (auto& b : v)
+      b.expected = mut == ClusterMutation::kLocalEmptyOnly ? C::CONSUMER_WARPS : C::EMPTY_ARRIVALS;
+  const int ptid = C::CONSUMER_THREADS;
+  std::vector<std::vector<float>> acc((size_t)R, std::vector<float>((size_t)C::THREADS * 64, 0.0f));
+  std::vector<int> kt_p((size_t)R, 0), kt_c((size_t)R * C::WG, 0);
+  for (int r = 0; r < R; ++r)
+    if (!exists[(size_t)r]) {
+      kt_p[(size_t)r] = KT;
+      for (int wg = 0; wg < C::WG; ++wg) kt_c[(size_t)(r * C::WG + wg)] = KT;
+    }
+
+  auto land = [&](int d, int slot) {
+    TxBarrier& f = full[(size_t)d][(size_t)slot];
+    if (!f.arrived || f.tx != 0) return;
+    for (int ci : f.copies) {
+      blk[(size_t)d].chunks[(size_t)ci].inflight = false;
+      blk[(size_t)d].chunks[(size_t)ci].visible = true;
+    }
+    f.copies.clear();
+    f.arrived = false;
+    ++f.completed;
+  };
+  // The copies just issued into CTA d (pending under ptid there) complete `bytes` of d's full barrier of `slot`.
+  auto deliver = [&](int d, int slot, int bytes) {
+    TxBarrier& f = full[(size_t)d][(size_t)slot];
+    auto& pending = blk[(size_t)d].threads[(size_t)ptid].pending;
+    f.copies.insert(f.copies.end(), pending.begin(), pending.end());
+    pending.clear();
+    f.tx -= bytes;
+    land(d, slot);
+  };
+  // Each destination of `mask` that exists gets the copy `load(d)` issues into it.
+  auto multicast = [&](uint16_t mask, int slot, auto&& load) {
+    for (int d = 0; d < R; ++d)
+      if ((mask >> d) & 1u) {
+        EMU_CHECK(exists[(size_t)d] || mut == ClusterMutation::kNoPaddingCta, "multicast to missing CTA %d", d);
+        if (exists[(size_t)d]) deliver(d, slot, load(d));
+      }
+  };
+  auto produce = [&](int r) -> bool {
+    const int kt = kt_p[(size_t)r], slot = kt % C::STAGES;
+    if (kt >= KT) return false;
+    if (kt >= C::STAGES && !empty[(size_t)r][(size_t)slot].passed(sp90d_parity<C>(kt - C::STAGES))) return false;
+    const int m0 = t[(size_t)r].m0, n0 = t[(size_t)r].n0, rx = sp90c_rx<C>(r), ry = sp90c_ry<C>(r);
+    TxBarrier& f = full[(size_t)r][(size_t)slot];
+    EMU_CHECK(!f.arrived, "cluster CTA %d: producer arrives twice in one phase of slot %d (stage %d)", r, slot, kt);
+    f.arrived = true;
+    int announced = sp90c_stage_bytes<C>(m0, n0, kt, Mp, KS, tokens);
+    if (mut == ClusterMutation::kOwnBytesOnly) {  // what its own copies bring, the peers' ignored
+      announced = sp90c_has_tokens(n0, tokens) ? C::B_STAGE_BYTES / C::CM : 0;
+      if (sp90c_w_half_loads<C>(m0, ry, Mp)) announced += C::W_BOX_ROWS * 128;
+      for (int i = 0; i < C::META_BLOCKS; ++i) announced += sp90t_meta_bytes<C>(ry * C::META_BLOCKS + i, m0, kt, Mp, KS);
+    }
+    f.tx += announced;
+    const int xs = C::B_OFF + slot * C::B_STAGE_BYTES;
+    if (sp90c_has_tokens(n0, tokens))
+      for (int h = 0; h < 2; ++h)
+        if (C::CM == 1 || h == rx)
+          multicast(sp90c_row_mask<C>(r), slot, [&](int d) {
+            return tma_box_load(blk[(size_t)d], ptid, xs + h * C::X_SUB_BYTES, pb.x, xmap, sp90t_x_k<C>(kt, h), n0,
+                                kt);
+          });
+    if (sp90c_w_half_loads<C>(m0, ry, Mp)) {
+      const int as = C::A_OFF + slot * C::A_STAGE_BYTES + ry * C::W_BOX_ROWS * 128;
+      multicast(sp90c_col_mask<C>(r), slot, [&](int d) {
+        return tma_box_load(blk[(size_t)d], ptid, as, pb.gv, wmap, sp90t_w_k<C>(kt), m0 + ry * C::W_BOX_ROWS, kt);
+      });
+      const int es = C::E_OFF + slot * C::E_STAGE_BYTES;
+      for (int i = 0; i < C::META_BLOCKS; ++i) {
+        const int p = ry * C::META_BLOCKS + i, b = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
+        if (b > 0)
+          multicast(sp90c_col_mask<C>(r), slot, [&](int d) {
+            return bulk_load(blk[(size_t)d], ptid, es + sp90t_meta_dst<C>(p), pb.gm, sp90t_meta_src<C>(p, m0, kt, KS),
+                             b, kt);
+          });
+      }
+    }
+    land(r, slot);  // every byte may have come before the arrival
+    ++kt_p[(size_t)r];
+    return true;
+  };
+  auto consume = [&](int r, int wg) -> bool {
+    int& kt = kt_c[(size_t)(r * C::WG + wg)];
+    const int slot = kt % C::STAGES;
+    if (kt >= KT || !full[(size_t)r][(size_t)slot].passed(sp90d_parity<C>(kt))) return false;
+    if (sp90c_wg_runs(t[(size_t)r].m0, t[(size_t)r].n0, wg, Mp, tokens))
+      sp90s_mma_stage<C>(blk[(size_t)r], acc[(size_t)r], wg, t[(size_t)r].m0, Mp, KS, kt, slot, kt, dt);
+    for (int w = 0; w < 4; ++w)  // each warp: lane d arrives on rank d's empty barrier
+      for (int d = 0; d < R; ++d)
+        if (exists[(size_t)d] && (mut != ClusterMutation::kLocalEmptyOnly || d == r))
+          empty[(size_t)d][(size_t)slot].arrive(blk[(size_t)d]);
+    ++kt;
+    return true;
+  };
+  const int actors = R * (1 + C::WG);
+  const bool ran = run_actor_schedule(
+      order, actors, [&](int a) { return a < R ? produce(a) : consume((a - R) / C::WG, (a - R) % C::WG); },
+      [&]() {
+        for (int v : kt_p)
+          if (v < KT) return false;
+        for (int v : kt_c)
+          if (v < KT) return false;
+        return true;
+      });
+  EMU_CHECK(ran, "cluster TMA deadlock: cluster (%d, %d), producers at %d / %d, first warpgroups at %d / %d of %d",
+            clx, cly, kt_p[0], kt_p[(size_t)R - 1], kt_c[0], kt_c[(size_t)(R - 1) * C::WG], KT);
+  if (!ran) return;
+  for (int r = 0; r < R; ++r) {
+    if (!exists[(size_t)r]) continue;
+    EMU_CHECK(!blk[(size_t)r].any_inflight(), "cluster TMA: a copy still in flight when CTA %d exits", r);
+    for (int s = 0; s < C::STAGES; ++s) {
+      const TxBarrier& f = full[(size_t)r][(size_t)s];
+      EMU_CHECK(!f.arrived && f.tx == 0, "cluster CTA %d slot %d: phase left open (arrived %d, tx %ld)", r, s,
+                (int)f.arrived, f.tx);
+      EMU_CHECK(empty[(size_t)r][(size_t)s].arrived == 0, "cluster CTA %d slot %d: %d empty arrivals left over", r, s,
+                empty[(size_t)r][(size_t)s].arrived);
+    }
+    const Sp90Tile& tr = t[(size_t)r];
+    for (int q = 0; q < C::CONSUMER_THREADS / 32; ++q) {
+      if (!sp90c_wg_runs(tr.m0, tr.n0, q / 4, Mp, tokens)) continue;  // the kernel's `if (runs) store_tile`
+      for (int lane = 0; lane < 32; ++lane)
+        for (int i = 0; i < 64; ++i) {
+          const int m = sp90_acc_m(tr.m0, q, lane, i), n = sp90_acc_n(tr.n0, lane, i);
+          if (m < out && n < tokens)
+            y.store(y_offset(n, m, out),
+                    acc[(size_t)r][((size_t)q * 32 + lane) * 64 + i] + (bias != nullptr ? bias[m] : 0.0f));
+        }
+    }
+  }
+}
+
+// The cluster launch: sp90c_grid's clusters, each through emulate_sp90c_cluster.
+template <class C>
+void emulate_sp90c(const Problem& pb, Output& y, int order, ClusterMutation mut = ClusterMutation::kNone) {
+  int64_t gx, gy;
+  sp90c_grid<C>((int)pb.tokens, (int)pb.out, gx, gy);
+  EMU_CHECK(gx % C::CM == 0 && gy % C::CN == 0 && gy <= kMaxGridY, "cluster grid %lld x %lld", (long long)gx,
+            (long long)gy);
+  for (int clx = 0; clx < (int)(gx / C::CM); ++clx)
+    for (int cly = 0; cly < (int)(gy / C::CN); ++cly) emulate_sp90c_cluster<C>(pb, y, clx, cly, order, mut);
+}
+
 // ----------------------------------------------------------------------------------------------- dense kernel
 void emulate_dense_block(const Problem& pb, Output& y, int bx, int by, long& conflicts, long& phases) {
   using C = DnCfg;
@@ -1046,6 +1266,23 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
         b9f += compare(pb, yp, persistent_names[order], wp);
         w9s = std::max(w9s, wp);
       }
+      // The cluster kernels (experimental): 2x2 under schedules order and order + 3 (run_actor_schedule: greedy,
+      // reverse, turns; second half first, two random ones), 2x1 and 1x2 under schedule order.
+      static const char* const sched_names[6] = {"in order", "reverse order", "turns", "second half first",
+                                                 "random 4", "random 5"};
+      for (int sched : {order, order + 3}) {
+        for (int kind = 0; kind < (sched == order ? 3 : 1); ++kind) {
+          Output yc(yd, t, o);
+          if (kind == 0) emulate_sp90c<Sp90TmaClusterXWCfg>(pb, yc, sched);
+          else if (kind == 1) emulate_sp90c<Sp90TmaClusterXCfg>(pb, yc, sched);
+          else emulate_sp90c<Sp90TmaClusterWCfg>(pb, yc, sched);
+          const std::string name = std::string("sm90 TMA cluster ") + (kind == 0 ? "2x2" : kind == 1 ? "2x1" : "1x2") +
+                                   " (" + sched_names[sched] + ")";
+          double wc = 0;
+          b9f += compare(pb, yc, name.c_str(), wc);
+          w9s = std::max(w9s, wc);
+        }
+      }
     }
     Output yw(yd, t, o);
     emulate_sp90s<Sp90SmemWideCfg>(pb, yw);
@@ -1059,6 +1296,49 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
     printf("%s tokens=%-4lld in=%-4lld out=%-4lld x=%-4s y=%-4s bias=%d cfg=%-5s sparse err/tol %.3f (%ld bad) dense %.3f (%ld bad) sm90 %.3f (%ld bad%s) smemA %.3f (%ld bad%s) model %ld\n",
            ok ? "PASS" : "FAIL", (long long)t, (long long)k, (long long)o, dt_name(xd), dt_name(yd), with_bias ? 1 : 0, cfg,
            ws, bs, wd, bd, w9, b9, sm90 ? "" : ", not run", w9s, b9s + b9f, sm90 ? "" : ", not run", model);
+  return ok;
+}
+
+// Each deliberate protocol error of ClusterMutation must make the 2x2 cluster emulation fail under some schedule (so
+// the clean runs above passing means something): on one whole cluster (out 300, 130 tokens: a 2 x 2 grid) for the
+// barrier errors and on a one-CTA grid (out 130, 100 tokens) for the missing padding CTAs. The failures are counted,
+// not printed, then removed.
+bool check_cluster_mutations(std::mt19937& rng) {
+  struct Case {
+    ClusterMutation mut;
+    const char* name;
+    int64_t out, tokens;
+  };
+  const Case cases[] = {{ClusterMutation::kLocalEmptyOnly, "consumers release only their own CTA's slot", 300, 130},
+                        {ClusterMutation::kOwnBytesOnly, "expect_tx without the peers' halves", 300, 130},
+                        {ClusterMutation::kNoPaddingCta, "grid not rounded to whole clusters", 130, 100}};
+  bool ok = true;
+  for (const Case& c : cases) {
+    Problem pb;
+    pb.tokens = c.tokens;
+    pb.in = 776;  // 25 k32 steps: 7 stages, the 3-stage ring wraps twice
+    pb.out = c.out;
+    pb.xd = emu::F16;
+    pb.yd = emu::F32;
+    pb.with_bias = false;
+    if (!make_problem(pb, rng)) return false;
+    auto& f = emu::failures();
+    const long before = f.count;
+    f.muted = true;
+    long caught = 0;
+    for (int order = 0; order < 6; ++order) {
+      Output y(pb.yd, pb.tokens, pb.out);
+      const long b = f.count;
+      emulate_sp90c<Sp90TmaClusterXWCfg>(pb, y, order, c.mut);
+      double w = 0;
+      if (f.count > b || compare(pb, y, "mutated cluster", w) > 0) ++caught;
+    }
+    f.muted = false;
+    f.count = before;
+    printf("%s: cluster emulation catches \"%s\" under %ld of 6 schedules\n", caught > 0 ? "PASS" : "FAIL", c.name,
+           caught);
+    ok &= caught > 0;
+  }
   return ok;
 }
 
@@ -1733,6 +2013,7 @@ int main(int argc, char** argv) {
       if (!run_case(rng, e[0], e[1], e[2], xd, yd, combo != 3, conflicts, phases)) ++failed;
     }
   sp90_cases = false;
+  if (!check_cluster_mutations(rng)) ++failed;
   const int bsr_before = total;
   const int bsr_failed = run_bsr_cases(rng, quick, total, conflicts, phases);
   failed += bsr_failed;
