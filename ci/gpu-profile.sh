@@ -66,9 +66,9 @@ profile() {
 # --no-flush: the L2-evicting memsets between timed runs are not what we profile
 # The kernels the default dispatch runs at these shapes on sm_90 (since 2026-11-27: the shared-memory-A 2:4 kernel and
 # the wgmma attention). With SPARSEKERNELS_HOPPER=experimental in the environment the same lines profile the
-# experimental variants instead: the 256-row 2:4 blocks at 4096^3 and the software-pipelined attention; with
+# experimental variants instead: the 2x2-cluster 2:4 kernel at 4096^3 (session 25) and the ping-pong attention; with
 # SPARSEKERNELS_HOPPER=tma the TMA-loaded ones (2:4 TMA pipeline, persistent BSR, overlap attention by TMA).
-profile sparse24-sm90 'sparse24_gemm_sm90_(smem_a|tma)_kernel' --shapes 4096x4096x4096 --no-bsr --no-gather --no-attention --no-flush
+profile sparse24-sm90 'sparse24_gemm_sm90_(smem_a|tma)(_cluster)?_kernel' --shapes 4096x4096x4096 --no-bsr --no-gather --no-attention --no-flush
 profile dense-sm90 'dense_gemm_sm90_kernel' --shapes 4096x4096x4096 --no-bsr --no-gather --no-attention --no-flush
 profile bsr-sm90 'bsr_gemm_sm90_(tma_)?kernel' --bsr-only --bsr-densities 0.1 --no-flush  # bf16 64x64 first
 profile attention 'attention_sm90_(overlap_)?(tma_)?kernel' --attention-only --no-flush
