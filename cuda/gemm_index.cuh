@@ -486,6 +486,26 @@ SK_HD int sp90t_stage_bytes(int m0, int kt, int Mp, int KS) {
 SK_HD int sp90t_item_x(int item, int gx) { return item % gx; }
 SK_HD int sp90t_item_y(int item, int gx) { return item / gx; }
 
+// ----------------- 2:4 on Hopper, 16-bit outputs staged through shared memory (experimental, session 25) ----------
+//
+// Why: the kernels store each accumulator on its own (store_tile): for f16 / bf16 outputs an instruction writes
+// 16-byte halves of four 32-byte sectors, 64 instructions a thread. Measured on an H200 (session 16), the f16 / bf16
+// outputs cost 4% more than f32 ones of twice the bytes (4096^3: 0.162 against 0.155 ms; 4096 x 4096 x 11008: 0.513
+// against 0.494 f16 and 0.456 against 0.438 bf16), and left the f16 11008 case at 0.96x PyTorch's semi-structured
+// matmul. Staged: after the last stage (and a barrier of the consumer warps, since the ring is reused), each warp
+// writes its 16-row x 128-token tile, converted, into 4 KB of the ring as 128 token rows of 32 bytes (the Y layout),
+// then each lane copies 16-byte chunks to Y: 8 instructions a thread, each writing whole sectors of 16 token rows.
+//   Row r's two 16-byte units (m 0-7, m 8-15) swap places for r with bit 2 set: a fragment store (lanes t = 0..3 on
+//   rows 2t apart, 8 m each) then hits 16 distinct banks, two lanes a word, and eight consecutive chunks (a read
+//   phase of 16-byte loads) 8 distinct bank groups.
+constexpr int kSp90eWarpBytes = 128 * 32;  // one warp's staged tile
+// Byte offset of (token row r, row m of the warp's 16) in the warp's staged tile.
+SK_HD int sp90e_offset(int r, int m) { return r * 32 + (((m >> 3) ^ ((r >> 2) & 1)) << 4) + (m & 7) * 2; }
+// Chunk c (0..7) a lane copies out: token row, unit (m 8h .. 8h + 7) and its byte offset in the staged tile.
+SK_HD int sp90e_chunk_row(int lane, int c) { return (lane + 32 * c) >> 1; }
+SK_HD int sp90e_chunk_half(int lane, int c) { return (lane + 32 * c) & 1; }
+SK_HD int sp90e_chunk_offset(int r, int h) { return r * 32 + ((h ^ ((r >> 2) & 1)) << 4); }
+
 // ------------------- 2:4 on Hopper, the 256-row TMA pipeline on clusters sharing X and W (experimental, session 25) -
 //
 // Why: per stage a 256-row block reads 32 KB of compressed W, 32 KB of X and 4 KB of metadata for 4.2 M

@@ -47,7 +47,8 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
 // warp: the default where the 256-row grid does not fill the SMs), kTmaWide (the same with 256-row blocks: the
 // default where it does), kTmaWidePersistent (that on one CTA per SM looping over the blocks; experimental, measured
 // no faster in session 16), kTmaWideClusterX / W / XW (kTmaWide on thread-block clusters of 2x1, 1x2 or 2x2 CTAs
-// that share X, W or both through TMA multicast; experimental, session 25, not yet run). See gemm_index.cuh. Same
+// that share X, W or both through TMA multicast), kTmaWideStaged (kTmaWide with 16-bit outputs staged through shared
+// memory; both experimental, session 25, not yet run). See gemm_index.cuh. Same
 // contract, same preconditions (launch only when sparse24_gemm_sm90_available()).
 enum class Sp90SmemPipe {
   kLockstep,
@@ -59,7 +60,8 @@ enum class Sp90SmemPipe {
   kTmaWidePersistent,
   kTmaWideClusterX,
   kTmaWideClusterW,
-  kTmaWideClusterXW
+  kTmaWideClusterXW,
+  kTmaWideStaged
 };
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,

@@ -260,6 +260,7 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
     case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_X: return smem_a(Sp90SmemPipe::kTmaWideClusterX);
     case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_W: return smem_a(Sp90SmemPipe::kTmaWideClusterW);
     case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW: return smem_a(Sp90SmemPipe::kTmaWideClusterXW);
+    case SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED: return smem_a(Sp90SmemPipe::kTmaWideStaged);
     default: break;  // SK_SPARSE24_SM90_REGISTER_A (the host caller checked the value)
   }
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller

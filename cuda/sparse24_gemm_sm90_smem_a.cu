@@ -147,6 +147,47 @@ __device__ __forceinline__ void store_tile(const float (&acc)[64], const float* 
     if (m < out && n < tokens) store_out(y + y_offset(n, m, out), acc[i] + (bias != nullptr ? bias[m] : 0.0f));
   }
 }
+
+// store_tile for 16-bit outputs through this warp's kSp90eWarpBytes of shared memory at `stage` (gemm_index.cuh,
+// sp90e_*: why and the layout): the converted tile as Y rows, then 16-byte chunks to Y (element by element where Y's
+// rows are not 16-byte aligned or the chunk crosses `out`). The caller makes sure nothing else uses those bytes.
+template <class OutT>
+__device__ __forceinline__ void store_tile_staged16(const float (&acc)[64], const float* __restrict__ bias,
+                                                    OutT* __restrict__ y, int m0, int n0, int q, int lane, int tokens,
+                                                    int out, uint8_t* stage) {
+  static_assert(sizeof(OutT) == 2, "16-bit outputs only");
+  const int mw = m0 + 16 * q;  // this warp's first W row
+#pragma unroll
+  for (int i = 0; i < 64; ++i) {
+    const int m = sp90_acc_m(m0, q, lane, i), n = sp90_acc_n(n0, lane, i);
+    store_out(reinterpret_cast<OutT*>(stage + sp90e_offset(n - n0, m - mw)),
+              acc[i] + (bias != nullptr && m < out ? bias[m] : 0.0f));
+  }
+  __syncwarp();  // the warp's tile written before any lane reads another lane's values
+  const bool vec = out % 8 == 0 && (reinterpret_cast<uintptr_t>(y) & 15u) == 0;
+#pragma unroll
+  for (int c = 0; c < 8; ++c) {
+    const int r = sp90e_chunk_row(lane, c), h = sp90e_chunk_half(lane, c);
+    const int n = n0 + r, mb = mw + 8 * h;
+    if (n >= tokens || mb >= out) continue;
+    const uint4 v = *reinterpret_cast<const uint4*>(stage + sp90e_chunk_offset(r, h));
+    OutT* const dst = y + y_offset(n, mb, out);
+    if (vec) {  // out % 8 == 0 and mb % 8 == 0: the whole chunk is inside the row and 16-byte aligned
+      *reinterpret_cast<uint4*>(dst) = v;
+    } else {
+      const OutT* e = reinterpret_cast<const OutT*>(&v);
+#pragma unroll
+      for (int k = 0; k < 8; ++k)
+        if (mb + k < out) dst[k] = e[k];
+    }
+  }
+}
+
+// Waits for every consumer thread of the block (named barrier 1; the producer warp does not take part).
+template <class C>
+__device__ __forceinline__ void consumers_sync() {
+  asm volatile("bar.sync 1, %0;\n" ::"r"(C::CONSUMER_THREADS) : "memory");
+}
 #endif
 
 template <class C, class T, class OutT>
@@ -277,7 +318,9 @@ __device__ __forceinline__ Sp90tSmem sp90t_setup(uint8_t* smem_raw) {
 
 // A TMA consumer warp's share of the block at (m0, n0): its KT stages, the CTA's stages g0, g0 + 1, ... of the ring
 // (slot g % STAGES; each waited for, multiplied, released), then its 32 rows of the tile stored.
-template <class C, class T, class OutT>
+// STAGED16: 16-bit outputs through shared memory (store_tile_staged16), only where the ring is free after the last
+// stage (the non-persistent kernel: no next block's loads).
+template <class C, class T, bool STAGED16 = false, class OutT>
 __device__ __forceinline__ void sp90t_consume_block(uint32_t base, uint8_t* smem, uint32_t full, uint32_t empty, int g0,
                                                     int KT, int KS, int Mp, int m0, int n0, int q, int lane,
                                                     const float* __restrict__ bias, OutT* __restrict__ y, int tokens,
@@ -295,7 +338,14 @@ __device__ __forceinline__ void sp90t_consume_block(uint32_t base, uint8_t* smem
     mbar_arrive(empty + 8 * slot);  // this thread's MMAs and metadata reads of the stage are done with the slot
   }
   sm90::pin(acc);
-  store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+  if constexpr (STAGED16 && sizeof(OutT) == 2) {
+    // Every stage has landed (each was waited for) and every warpgroup is past its last MMAs once all consumers
+    // reach the barrier: the ring's first 16 x 4 KB are free for the staged tiles.
+    consumers_sync<C>();
+    store_tile_staged16(acc, bias, y, m0, n0, q, lane, tokens, out, smem + q * kSp90eWarpBytes);
+  } else {
+    store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);
+  }
 }
 
 // The cluster kernel's stage kt into ring slot `slot` (Sp90TmaClusterCfgT, gemm_index.cuh): the bytes landing in this
@@ -344,7 +394,7 @@ __device__ __forceinline__ void sp90c_issue_stage(uint32_t base, uint32_t full, 
 
 // The TMA pipeline (Sp90TmaCfg, gemm_index.cuh; verified on an H200, 2026-11-27): warps 0-7 consume exactly as the
 // decoupled pipeline does, warp 8 loads. The stage's MMAs and epilogue are the ones above.
-template <class C, class T, class OutT>
+template <class C, class T, class OutT, bool STAGED16 = false>
 __global__ void __launch_bounds__(C::THREADS, 1)
     sparse24_gemm_sm90_tma_kernel(const __grid_constant__ CUtensorMap tm_x, const __grid_constant__ CUtensorMap tm_w,
                                   const uint32_t* __restrict__ meta, const float* __restrict__ bias,
@@ -366,7 +416,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
     return;  // the consumers wait for every stage, so no copy outlives the block
   }
 
-  sp90t_consume_block<C, T>(base, smem, full, empty, 0, KT, KS, Mp, m0, n0, q, lane, bias, y, tokens, out);
+  sp90t_consume_block<C, T, STAGED16>(base, smem, full, empty, 0, KT, KS, Mp, m0, n0, q, lane, bias, y, tokens, out);
 #else
   __trap();  // never launched without sm_90a code (as the kernel above)
 #endif
@@ -495,7 +545,7 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 // and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel, as
 // does a call whose maps the driver cannot encode (a driver without cuTensorMapEncodeTiled): the default path must
 // not fail where the cp.async kernel runs.
-template <class C, class T, class OutT, bool PERSIST = false>
+template <class C, class T, class OutT, bool PERSIST = false, bool STAGED16 = false>
 cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
   if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0)
@@ -506,7 +556,7 @@ cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, cons
   if (e == cudaSuccess)
     e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
   if (e != cudaSuccess) return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
-  auto kernel = sparse24_gemm_sm90_tma_kernel<C, T, OutT>;
+  auto kernel = sparse24_gemm_sm90_tma_kernel<C, T, OutT, STAGED16>;
   if constexpr (PERSIST) kernel = sparse24_gemm_sm90_tma_persistent_kernel<C, T, OutT>;
   e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
@@ -580,6 +630,8 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
       return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTmaWidePersistent:
       return launch_tma<Sp90TmaWideCfg, T, OutT, true>(x, wv, meta, bias, y, tokens, in, out, stream);
+    case Sp90SmemPipe::kTmaWideStaged:
+      return launch_tma<Sp90TmaWideCfg, T, OutT, false, true>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTmaWideClusterX:
       return launch_tma_cluster<Sp90TmaClusterXCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTmaWideClusterW:

@@ -163,7 +163,9 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
  * looping over the blocks, its ring running on across them (experimental; no faster on an H200);
  * SMEM_A_TMA_WIDE_CLUSTER_X, _W and _XW the 256-row TMA kernel on thread-block clusters of 2x1, 1x2 and 2x2 CTAs that
  * share each stage's X tile, W tile, or both, through TMA multicast (experimental, session 25, not yet run on a GPU;
- * where the device refuses the cluster launch the TMA wide kernel runs the call). Otherwise as
+ * where the device refuses the cluster launch the TMA wide kernel runs the call); SMEM_A_TMA_WIDE_STAGED the TMA wide
+ * kernel with f16 / bf16 outputs staged through shared memory and stored as 16-byte chunks (experimental, session 25,
+ * not yet run on a GPU; f32 outputs as TMA wide). Otherwise as
  * sk_experimental_sparse24_gemm_sm90; an unknown variant returns SK_ERR_INVALID_ARGUMENT. */
 #define SK_SPARSE24_SM90_DISPATCH 0
 #define SK_SPARSE24_SM90_REGISTER_A 1
@@ -177,6 +179,7 @@ int sk_experimental_sparse24_gemm_sm90(const void* x, int x_dtype, const void* g
 #define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_X 9
 #define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_W 10
 #define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW 11
+#define SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED 12
 int sk_experimental_sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values,
                                                const uint32_t* gpu_meta, const float* bias, void* y, int y_dtype,
                                                int64_t tokens, int64_t in, int64_t out, int variant, void* stream);

@@ -160,7 +160,7 @@ static int sparse24_sm90_variant(const char* fn, const void* x, int x_dtype, con
                                  int64_t in, int64_t out, int variant, void* stream) {
   int rc = check_sparse24(fn, x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
-  if (variant < SK_SPARSE24_SM90_DISPATCH || variant > SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW)
+  if (variant < SK_SPARSE24_SM90_DISPATCH || variant > SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED)
     return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_SPARSE24_SM90_* (0..8), got %d", fn,
                     variant);
 #ifdef SK_WITH_CUDA

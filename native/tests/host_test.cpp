@@ -185,12 +185,12 @@ static void test_gemm_validation(int count) {
     rc = sk_experimental_sparse24_gemm_sm90(x, F16, w, meta, nullptr, y, F32, 3, 32, 32, nullptr);
     CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "valid sm90 2:4 launch w/o GPU rc %d", rc);
     if (!sk_cuda_compiled()) CHECK(rc == SK_ERR_UNSUPPORTED, "host-only sm90 2:4 launch rc %d", rc);
-    for (int v = SK_SPARSE24_SM90_DISPATCH; v <= SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW; ++v) {
+    for (int v = SK_SPARSE24_SM90_DISPATCH; v <= SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED; ++v) {
       rc = sk_experimental_sparse24_gemm_sm90_variant(x, F16, w, meta, nullptr, y, F32, 3, 32, 32, v, nullptr);
       CHECK(rc != SK_OK && rc != SK_ERR_INVALID_ARGUMENT && has_error_text(), "sm90 2:4 variant %d w/o GPU rc %d", v,
             rc);
     }
-    for (int v : {-1, SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW + 1}) {
+    for (int v : {-1, SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED + 1}) {
       rc = sk_experimental_sparse24_gemm_sm90_variant(x, F16, w, meta, nullptr, y, F32, 3, 32, 32, v, nullptr);
       CHECK(rc == SK_ERR_INVALID_ARGUMENT && strstr(sk_last_error(), "variant") != nullptr,
             "sm90 2:4 variant %d: rc %d (%s)", v, rc, sk_last_error());
