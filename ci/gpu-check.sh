@@ -123,9 +123,9 @@ sm90="$build/sk_gpu_sm90_selftest"
 step "experimental Hopper 2:4 GEMM (wgmma.mma_async.sp; own process, not part of the verdict until verified)"
 # ~140 small cases (20 per kernel variant) and timings at 4096, 512, 128, 16 and 1 tokens: ~15 seconds when it works;
 # the cap only bounds a hang or a trap (the decoupled pipelines run after the lockstep ones, the TMA ones last).
-# Since session 25 a last round of three cluster kernels (~10 s more).
+# Since session 25 two more rounds: 16-bit outputs staged, then three cluster kernels (~15 s more).
 experimental "sm90 2:4" 65 sm90-sparse24.txt \
-  "^PASS sm90 2:4( wide| decoupled| wide decoupled| tma| tma wide| tma wide persistent| tma wide cluster 2x1| tma wide cluster 1x2| tma wide cluster 2x2)? tokens" \
+  "^PASS sm90 2:4( wide| decoupled| wide decoupled| tma| tma wide| tma wide persistent| tma wide cluster 2x1| tma wide cluster 1x2| tma wide cluster 2x2| tma wide staged)? tokens" \
   "$sm90" sparse24
 took
 

@@ -59,7 +59,7 @@ run() {
 run "attention sm90 self-test (mode on's kernel; overlap tma = the software-pipelined kernel loaded by TMA, the default; overlap tma ping-pong = experimental, last)" 50 \
   attention-sm90.txt \
   "$build/sk_gpu_attention_sm90_selftest"
-run "2:4 sm90 self-test (mode on's dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA, the default; tma wide cluster 2x1 / 1x2 / 2x2 = experimental, last)" 70 \
+run "2:4 sm90 self-test (mode on's dispatch, then wide = 256-row blocks, decoupled = mbarrier pipeline, both; tma = loaded by TMA, the default; tma wide staged, tma wide cluster 2x1 / 1x2 / 2x2 = experimental, last)" 70 \
   sm90-sparse24.txt \
   "$build/sk_gpu_sm90_selftest" sparse24
 run "BSR sm90 self-test (128-token CTAs (mode on), 256-token CTAs, the persistent TMA kernel (the default), the same with 256 tokens)" 50 bsr-sm90.txt \
