@@ -500,7 +500,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       for (int kt = 0; kt < KT; ++kt) {
         const int slot = kt % C::STAGES;
         // Slot reuse: every CTA's consumers are done with the slot's previous stage (these copies land in peers).
-        if (kt >= C::STAGES) mbar_wait_cluster_or_trap(empty + 8 * slot, sp90d_parity<C>(kt - C::STAGES));
+        if (kt >= C::STAGES) mbar_wait_or_trap<true>(empty + 8 * slot, sp90d_parity<C>(kt - C::STAGES));
         sp90c_issue_stage<C>(base, full, &tm_x, &tm_w, meta, slot, kt, m0, n0, Mp, KS, tokens, rank);
       }
     }
@@ -545,20 +545,28 @@ cudaError_t launch_cfg(const void* x, const void* wv, const uint32_t* meta, cons
 // and the bulk copies 16-byte aligned metadata; a caller's offset pointer that is not gets the lockstep kernel, as
 // does a call whose maps the driver cannot encode (a driver without cuTensorMapEncodeTiled): the default path must
 // not fail where the cp.async kernel runs.
+// What the TMA kernels need: 16-byte aligned bases for the maps and metadata for the bulk copies, and X's and W's
+// tensor maps (wmap: the kernel's W box). False where any is missing (a driver without cuTensorMapEncodeTiled, a
+// caller's offset pointer): the caller then runs a kernel that needs none.
+template <class T>
+bool sp90t_maps(const void* x, const void* wv, const uint32_t* meta, const TmaMap2d& xmap, const TmaMap2d& wmap,
+                CUtensorMap& tm_x, CUtensorMap& tm_w) {
+  if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0) return false;
+  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
+  return encode_tensor_map_sw128(&tm_x, x, bf16, xmap) == cudaSuccess &&
+         encode_tensor_map_sw128(&tm_w, wv, bf16, wmap) == cudaSuccess;
+}
+
 template <class C, class T, class OutT, bool PERSIST = false, bool STAGED16 = false>
 cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
-  if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0)
-    return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
-  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
   CUtensorMap tm_x, tm_w;
-  cudaError_t e = encode_tensor_map_sw128(&tm_x, x, bf16, sp90t_x_map<C>(tokens, in));
-  if (e == cudaSuccess)
-    e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
-  if (e != cudaSuccess) return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+  if (!sp90t_maps<T>(x, wv, meta, sp90t_x_map<C>(tokens, in),
+                     sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32), tm_x, tm_w))
+    return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   auto kernel = sparse24_gemm_sm90_tma_kernel<C, T, OutT, STAGED16>;
   if constexpr (PERSIST) kernel = sparse24_gemm_sm90_tma_persistent_kernel<C, T, OutT>;
-  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   int64_t gx, gy;
   sp90_grid<C>(tokens, out, gx, gy);
@@ -578,15 +586,12 @@ template <class C, class T, class OutT>
 cudaError_t launch_tma_cluster(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y,
                                int tokens, int in, int out, cudaStream_t stream) {
   auto fallback = [&] { return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream); };
-  if ((((uintptr_t)x | (uintptr_t)wv | (uintptr_t)meta) & 15u) != 0) return fallback();
-  constexpr bool bf16 = std::is_same<T, __nv_bfloat16>::value;
   CUtensorMap tm_x, tm_w;
-  cudaError_t e = encode_tensor_map_sw128(&tm_x, x, bf16, sp90t_x_map<C>(tokens, in));
-  if (e == cudaSuccess)
-    e = encode_tensor_map_sw128(&tm_w, wv, bf16, sp90c_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32));
-  if (e != cudaSuccess) return fallback();
+  if (!sp90t_maps<T>(x, wv, meta, sp90t_x_map<C>(tokens, in),
+                     sp90c_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32), tm_x, tm_w))
+    return fallback();
   auto kernel = sparse24_gemm_sm90_tma_cluster_kernel<C, T, OutT>;
-  e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
+  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   int64_t gx, gy;
   sp90c_grid<C>(tokens, out, gx, gy);

@@ -84,24 +84,38 @@ __device__ __forceinline__ void bulk_load(uint32_t dst, const void* src, uint32_
 }
 // mbar_wait that traps instead of hanging: a transaction count that never completes (a wrong byte count, a copy
 // the engine refused) would otherwise hang the block, and the process with it, until the GPU host's step timeout.
-// 2^22 polls are seconds; a stage lands in microseconds.
+// 2^22 polls are seconds; a stage lands in microseconds. CLUSTER_ACQUIRE: acquire at cluster scope, for barriers
+// that other CTAs' threads arrive on (a cluster kernel's empty barriers), so that their reads of the slot are
+// ordered before this thread's next copy into it.
+template <bool CLUSTER_ACQUIRE = false>
 __device__ __forceinline__ void mbar_wait_or_trap(uint32_t bar, int parity) {
   for (uint32_t i = 0;; ++i) {
     uint32_t done;
-    asm volatile(
-        "{\n"
-        " .reg .pred p;\n"
-        " mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
-        " selp.u32 %0, 1, 0, p;\n"
-        "}\n"
-        : "=r"(done)
-        : "r"(bar), "r"(parity)
-        : "memory");
+    if constexpr (CLUSTER_ACQUIRE) {
+      asm volatile(
+          "{\n"
+          " .reg .pred p;\n"
+          " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%1], %2;\n"
+          " selp.u32 %0, 1, 0, p;\n"
+          "}\n"
+          : "=r"(done)
+          : "r"(bar), "r"(parity)
+          : "memory");
+    } else {
+      asm volatile(
+          "{\n"
+          " .reg .pred p;\n"
+          " mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+          " selp.u32 %0, 1, 0, p;\n"
+          "}\n"
+          : "=r"(done)
+          : "r"(bar), "r"(parity)
+          : "memory");
+    }
     if (done) return;
     if (i == (1u << 22)) __trap();
   }
 }
-
 // ------------------------------------------------------------------------------------------- thread-block clusters
 // This CTA's rank in its cluster (0 .. cluster size - 1; for clusters along x, blockIdx.x % size).
 __device__ __forceinline__ uint32_t cluster_ctarank() {
@@ -144,24 +158,6 @@ __device__ __forceinline__ void mbar_arrive_cluster(uint32_t bar, uint32_t rank)
       "}\n" ::"r"(bar),
       "r"(rank)
       : "memory");
-}
-// mbar_wait_or_trap with acquire at cluster scope: for barriers that other CTAs' threads arrive on (the producer's
-// empty barriers in a cluster kernel), so their reads of the slot are ordered before this thread's next copy into it.
-__device__ __forceinline__ void mbar_wait_cluster_or_trap(uint32_t bar, int parity) {
-  for (uint32_t i = 0;; ++i) {
-    uint32_t done;
-    asm volatile(
-        "{\n"
-        " .reg .pred p;\n"
-        " mbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%1], %2;\n"
-        " selp.u32 %0, 1, 0, p;\n"
-        "}\n"
-        : "=r"(done)
-        : "r"(bar), "r"(parity)
-        : "memory");
-    if (done) return;
-    if (i == (1u << 22)) __trap();
-  }
 }
 #endif
 
