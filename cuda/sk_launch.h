@@ -63,9 +63,11 @@ enum class Sp90SmemPipe {
   kTmaWideClusterXW,
   kTmaWideStaged
 };
+// exact: the caller named this variant (sk_experimental_sparse24_gemm_sm90_variant), so a cluster kernel the device
+// cannot launch returns cudaErrorNotSupported instead of running the TMA wide kernel in its place.
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, Sp90SmemPipe pipe, cudaStream_t stream);
+                                      int64_t out, Sp90SmemPipe pipe, cudaStream_t stream, bool exact = false);
 
 // Every row of y [tokens, out] (F32, F16 or BF16) set to bias [out] (f32): the C operand of a cuBLAS GEMM with
 // beta = 1, so that cuBLAS's output comes out as X . W^T + b.

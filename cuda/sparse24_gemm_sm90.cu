@@ -229,6 +229,7 @@ bool sparse24_gemm_sm90_available() {
 cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                        const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
                                        int64_t out, int variant, int hopper, cudaStream_t stream) {
+  const bool named = variant != SK_SPARSE24_SM90_DISPATCH;  // run exactly this kernel, or say why not
   if (variant == SK_SPARSE24_SM90_DISPATCH) {
     // TMA mode (the default since 2026-11-27): the TMA pipelines, 256-row blocks where their grid fills the SMs
     // (H200, f16 -> f32, in = out = 4096, same process: 4096 tokens 0.156 ms vs 0.232 for the lockstep kernel and
@@ -247,7 +248,7 @@ cudaError_t sparse24_gemm_sm90_variant(const void* x, int x_dtype, const void* g
   }
   auto smem_a = [&](Sp90SmemPipe pipe) {
     return sparse24_gemm_sm90_smem_a(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, pipe,
-                                     stream);
+                                     stream, named);
   };
   switch (variant) {
     case SK_SPARSE24_SM90_SMEM_A: return smem_a(Sp90SmemPipe::kLockstep);

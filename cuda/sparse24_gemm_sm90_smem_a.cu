@@ -581,11 +581,16 @@ cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, cons
 
 // Encodes the maps and launches the cluster kernel with cluster dimensions (CM, CN, 1). Where it cannot run (an
 // unaligned pointer, maps the driver will not encode, a cluster launch the device refuses), the TMA wide kernel runs
-// the call instead: the experimental mode must not fail where the default runs.
+// the call instead (the experimental mode must not fail where the default runs), unless the caller named this
+// kernel (exact): then cudaErrorNotSupported.
 template <class C, class T, class OutT>
 cudaError_t launch_tma_cluster(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y,
-                               int tokens, int in, int out, cudaStream_t stream) {
-  auto fallback = [&] { return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream); };
+                               int tokens, int in, int out, cudaStream_t stream, bool exact) {
+  auto fallback = [&] {
+    // Named by the caller: say it cannot run rather than time another kernel under its name.
+    if (exact) return cudaErrorNotSupported;
+    return launch_tma<Sp90TmaWideCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+  };
   CUtensorMap tm_x, tm_w;
   if (!sp90t_maps<T>(x, wv, meta, sp90t_x_map<C>(tokens, in),
                      sp90c_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32), tm_x, tm_w))
@@ -621,7 +626,7 @@ cudaError_t launch_tma_cluster(const void* x, const void* wv, const uint32_t* me
 
 template <class T, class OutT>
 cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
-                   int in, int out, Sp90SmemPipe pipe, cudaStream_t stream) {
+                   int in, int out, Sp90SmemPipe pipe, cudaStream_t stream, bool exact) {
   switch (pipe) {
     case Sp90SmemPipe::kDecoupled:
       return launch_cfg<Sp90SmemDecoupledCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
@@ -638,11 +643,11 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
     case Sp90SmemPipe::kTmaWideStaged:
       return launch_tma<Sp90TmaWideCfg, T, OutT, false, true>(x, wv, meta, bias, y, tokens, in, out, stream);
     case Sp90SmemPipe::kTmaWideClusterX:
-      return launch_tma_cluster<Sp90TmaClusterXCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+      return launch_tma_cluster<Sp90TmaClusterXCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream, exact);
     case Sp90SmemPipe::kTmaWideClusterW:
-      return launch_tma_cluster<Sp90TmaClusterWCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+      return launch_tma_cluster<Sp90TmaClusterWCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream, exact);
     case Sp90SmemPipe::kTmaWideClusterXW:
-      return launch_tma_cluster<Sp90TmaClusterXWCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
+      return launch_tma_cluster<Sp90TmaClusterXWCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream, exact);
     default:
       return launch_cfg<Sp90SmemCfg, T, OutT>(x, wv, meta, bias, y, tokens, in, out, stream);
   }
@@ -652,15 +657,16 @@ cudaError_t launch(const void* x, const void* wv, const uint32_t* meta, const fl
 
 cudaError_t sparse24_gemm_sm90_smem_a(const void* x, int x_dtype, const void* gpu_values, const uint32_t* gpu_meta,
                                       const float* bias, void* y, int y_dtype, int64_t tokens, int64_t in,
-                                      int64_t out, Sp90SmemPipe pipe, cudaStream_t stream) {
+                                      int64_t out, Sp90SmemPipe pipe, cudaStream_t stream, bool exact) {
   const int t = (int)tokens, k = (int)in, m = (int)out;  // ranges checked by the host caller
   const void* v = gpu_values;
+  const uint32_t* e = gpu_meta;
   if (x_dtype == SK_DTYPE_BF16) {
-    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
-    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
+    if (y_dtype == SK_DTYPE_F32) return launch<__nv_bfloat16, float>(x, v, e, bias, y, t, k, m, pipe, stream, exact);
+    return launch<__nv_bfloat16, __nv_bfloat16>(x, v, e, bias, y, t, k, m, pipe, stream, exact);
   }
-  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
-  return launch<__half, __half>(x, v, gpu_meta, bias, y, t, k, m, pipe, stream);
+  if (y_dtype == SK_DTYPE_F32) return launch<__half, float>(x, v, e, bias, y, t, k, m, pipe, stream, exact);
+  return launch<__half, __half>(x, v, e, bias, y, t, k, m, pipe, stream, exact);
 }
 
 }  // namespace skcuda

@@ -161,8 +161,8 @@ static int sparse24_sm90_variant(const char* fn, const void* x, int x_dtype, con
   int rc = check_sparse24(fn, x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out);
   if (rc != SK_OK) return rc;
   if (variant < SK_SPARSE24_SM90_DISPATCH || variant > SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED)
-    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_SPARSE24_SM90_* (0..8), got %d", fn,
-                    variant);
+    return sk::fail(SK_ERR_INVALID_ARGUMENT, "%s: variant must be one of SK_SPARSE24_SM90_* (0..%d), got %d", fn,
+                    SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_STAGED, variant);
 #ifdef SK_WITH_CUDA
   if (tokens > skcuda::sparse24_sm90_max_tokens())
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: tokens must be <= %lld, got %lld", fn,
@@ -174,6 +174,15 @@ static int sparse24_sm90_variant(const char* fn, const void* x, int x_dtype, con
     return sk::fail(SK_ERR_UNSUPPORTED, "%s: needs an sm_90 (Hopper) device and a library built for sm_90a", fn);
   e = skcuda::sparse24_gemm_sm90_variant(x, x_dtype, gpu_values, gpu_meta, bias, y, y_dtype, tokens, in, out, variant,
                                          sk::hopper_mode(), (cudaStream_t)stream);
+  if (e == cudaErrorNotSupported && variant >= SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_X &&
+      variant <= SK_SPARSE24_SM90_SMEM_A_TMA_WIDE_CLUSTER_XW) {
+    (void)cudaGetLastError();
+    return sk::fail(SK_ERR_UNSUPPORTED,
+                    "%s: cluster variant %d cannot run here: the device takes no cluster of its shape with its shared "
+                    "memory (cudaOccupancyMaxActiveClusters), or its TMA maps cannot be made (16-byte aligned "
+                    "pointers and a driver with cuTensorMapEncodeTiled are needed)",
+                    fn, variant);
+  }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: kernel launch");
   return SK_OK;
 #else
