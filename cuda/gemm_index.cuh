@@ -533,8 +533,10 @@ SK_HD int sp90e_chunk_offset(int r, int h) { return r * 32 + ((h ^ ((r >> 2) & 1
 //   - full[s]: 1 arrival, the CTA's own producer's arrive.expect_tx of all the bytes landing in ITS shared memory;
 //     a peer's multicast may complete bytes before that arrival (a transiently negative tx-count is legal; the phase
 //     cannot complete before the arrival).
-//   - empty[s]: each consumer warp, once its stage's MMAs are done, arrives on the empty barrier of EVERY CTA of the
-//     cluster (CLUSTER x 16 warps arrivals), because peers' next copies into slot s land in its shared memory.
+//   - empty[s]: each consumer warp, once its stage's MMAs are done, arrives on the empty barrier of every CTA of its
+//     x-row and y-column (itself included), because their producers' next copies into slot s land in its shared
+//     memory: (CM + CN - 1) x 16 warps arrivals a phase (CUTLASS's count too). The diagonal CTA of a 2x2 cluster
+//     writes nothing into it, so it is not waited for.
 //   - A cluster barrier after the barrier init (a peer's copy may not reach uninitialised barriers) and one at the
 //     end (a CTA may not exit while its peers' consumers may still arrive on its empty barriers).
 template <int WG_, int STAGES_, int CM_, int CN_>
@@ -544,7 +546,7 @@ struct Sp90TmaClusterCfgT : Sp90TmaCfgT<WG_, STAGES_> {
   static constexpr int CN = CN_;  // cluster extent along the token blocks: CTAs sharing W and metadata
   static constexpr int CLUSTER = CM * CN;
   static constexpr int CONSUMER_WARPS = Base::CONSUMER_THREADS / 32;
-  static constexpr int EMPTY_ARRIVALS = CLUSTER * CONSUMER_WARPS;  // per phase of a slot's empty barrier
+  static constexpr int EMPTY_ARRIVALS = (CM + CN - 1) * CONSUMER_WARPS;  // per phase of a slot's empty barrier
   static constexpr int W_BOX_ROWS = Base::BM / CN;                 // rows of the W box one CTA loads
   static constexpr int META_BLOCKS = Base::WM / CN;                // 32-row metadata blocks one CTA loads
   static_assert((CM == 1 || CM == 2) && (CN == 1 || CN == 2) && CLUSTER > 1, "clusters 2x1, 1x2 or 2x2");
@@ -578,6 +580,10 @@ SK_HD uint16_t sp90c_col_mask(int rank) {
   for (int j = 0; j < C::CN; ++j) m |= 1u << (sp90c_rx<C>(rank) + C::CM * j);
   return (uint16_t)m;
 }
+// The CTAs whose producers write into rank's shared memory, and whose producers wait for rank's consumers: its x-row
+// and its y-column (the relation is symmetric).
+template <class C>
+SK_HD uint16_t sp90c_peer_mask(int rank) { return (uint16_t)(sp90c_row_mask<C>(rank) | sp90c_col_mask<C>(rank)); }
 // What exists of a CTA's tile, so that no box lies wholly outside its tensor and no MMA multiplies only padding:
 // W half h (rows m0 + W_BOX_ROWS h ..) is loaded when it starts before Mp; warpgroup wg (rows m0 + 64 wg ..) runs
 // its MMAs when those start before Mp and the block has tokens (n0 < tokens). A padding CTA has neither.

@@ -507,6 +507,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
   } else {
     const int wg = q >> 2;
     const bool runs = sp90c_wg_runs(m0, n0, wg, Mp, tokens);
+    const bool releases = lane < C::CLUSTER && ((sp90c_peer_mask<C>(rank) >> lane) & 1u);  // lane r: rank r's slot
     const bool rows_ok = m0 + 32 * sp90_wm(q) < Mp;
     const int meta_word = sp_meta_index<C>(sp90_wm(q), 0, sp90_meta_lane(q, lane));  // k32 step j: + 32 j
     float acc[64];
@@ -517,7 +518,7 @@ __global__ void __launch_bounds__(C::THREADS, 1)
       mbar_wait_or_trap(full + 8 * slot, sp90d_parity<C>(kt));  // every byte of the stage has landed here
       if (runs) mma_stage<C, T>(acc, base, smem, slot, kt, KS, wg, rows_ok, meta_word);
       __syncwarp();  // every lane of the warp past its wgmma wait: the warp's reads of the slot are done
-      if (lane < C::CLUSTER) mbar_arrive_cluster(empty + 8 * slot, (uint32_t)lane);  // lane r: rank r's barrier
+      if (releases) mbar_arrive_cluster(empty + 8 * slot, (uint32_t)lane);
     }
     sm90::pin(acc);
     if (runs) store_tile(acc, bias, y, m0, n0, q, lane, tokens, out);

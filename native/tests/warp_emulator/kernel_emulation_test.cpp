@@ -827,6 +827,7 @@ void emulate_sp90t_persistent(const Problem& pb, Output& y, int grid, int order)
 enum class ClusterMutation {
   kNone,
   kLocalEmptyOnly,    // consumers release only their own CTA's slot (the peer's multicast may overwrite it)
+  kRowOnly,           // consumers release their x-row's slots, not their y-column's (whose W copies land here)
   kOwnBytesOnly,      // expect_tx announces only the bytes this CTA's producer issues (the peer's half is missed)
   kNoPaddingCta,      // the grid is not rounded to whole clusters (a lone CTA waits for a peer's X half forever)
 };
@@ -874,7 +875,7 @@ bool run_actor_schedule(int order, int n, Step&& step, Done&& done) {
 // (both when CM = 1) into every CTA of its x-row and W half ry with its metadata blocks into every CTA of its
 // y-column, each copy completing the destination's full barrier; each consumer warpgroup waits for its CTA's full
 // barrier, runs the stage's MMAs where its rows and tokens exist, and each of its warps arrives on the empty barrier
-// of every CTA. Copies are written when issued (the earliest they may land), so a multicast into a slot a peer still
+// of every CTA of its row and column. Copies are written when issued (the earliest they may land), so a multicast into a slot a peer still
 // reads shows as a tag mismatch or a copy into an in-flight chunk; a phase that completes before all its bytes came
 // shows as a read of an in-flight chunk. Schedules: run_actor_schedule's, over the producers (actors 0 ..) and then
 // the consumer warpgroups of CTA 0, 1, ...
@@ -901,7 +902,9 @@ void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int o
   std::vector<std::vector<emu::Mbarrier>> empty((size_t)R, std::vector<emu::Mbarrier>((size_t)C::STAGES));
   for (auto& v : empty)
     for (auto& b : v)
-      b.expected = mut == ClusterMutation::kLocalEmptyOnly ? C::CONSUMER_WARPS : C::EMPTY_ARRIVALS;
+      b.expected = mut == ClusterMutation::kLocalEmptyOnly ? C::CONSUMER_WARPS
+                   : mut == ClusterMutation::kRowOnly      ? C::CM * C::CONSUMER_WARPS
+                                                           : C::EMPTY_ARRIVALS;
   const int ptid = C::CONSUMER_THREADS;
   std::vector<std::vector<float>> acc((size_t)R, std::vector<float>((size_t)C::THREADS * 64, 0.0f));
   std::vector<int> kt_p((size_t)R, 0), kt_c((size_t)R * C::WG, 0);
@@ -987,9 +990,11 @@ void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int o
     if (kt >= KT || !full[(size_t)r][(size_t)slot].passed(sp90d_parity<C>(kt))) return false;
     if (sp90c_wg_runs(t[(size_t)r].m0, t[(size_t)r].n0, wg, Mp, tokens))
       sp90s_mma_stage<C>(blk[(size_t)r], acc[(size_t)r], wg, t[(size_t)r].m0, Mp, KS, kt, slot, kt, dt);
-    for (int w = 0; w < 4; ++w)  // each warp: lane d arrives on rank d's empty barrier
+    for (int w = 0; w < 4; ++w)  // each warp: lane d arrives on rank d's empty barrier, for d in r's row and column
       for (int d = 0; d < R; ++d)
-        if (exists[(size_t)d] && (mut != ClusterMutation::kLocalEmptyOnly || d == r))
+        if (exists[(size_t)d] && ((sp90c_peer_mask<C>(r) >> d) & 1u) &&
+            (mut != ClusterMutation::kLocalEmptyOnly || d == r) &&
+            (mut != ClusterMutation::kRowOnly || ((sp90c_row_mask<C>(r) >> d) & 1u)))
           empty[(size_t)d][(size_t)slot].arrive(blk[(size_t)d]);
     ++kt;
     return true;
@@ -1384,6 +1389,7 @@ bool check_cluster_mutations(std::mt19937& rng) {
     int64_t out, tokens;
   };
   const Case cases[] = {{ClusterMutation::kLocalEmptyOnly, "consumers release only their own CTA's slot", 300, 130},
+                        {ClusterMutation::kRowOnly, "consumers release their row's slots, not their column's", 300, 130},
                         {ClusterMutation::kOwnBytesOnly, "expect_tx without the peers' halves", 300, 130},
                         {ClusterMutation::kNoPaddingCta, "grid not rounded to whole clusters", 130, 100}};
   bool ok = true;
