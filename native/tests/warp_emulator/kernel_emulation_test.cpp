@@ -869,16 +869,16 @@ bool run_actor_schedule(int order, int n, Step&& step, Done&& done) {
   return true;
 }
 
-// sparse24_gemm_sm90_tma_cluster_kernel's cluster (clx, cly) of CM x CN CTAs (rank r = rx + CM ry at W-row block
-// CM clx + rx, token block CN cly + ry), statement by statement, with one shared memory per CTA. Producer r (lane 0
-// of warp 16 of CTA r) waits for its own empty barrier, announces the bytes landing in its CTA, loads X sub-tile rx
-// (both when CM = 1) into every CTA of its x-row and W half ry with its metadata blocks into every CTA of its
-// y-column, each copy completing the destination's full barrier; each consumer warpgroup waits for its CTA's full
-// barrier, runs the stage's MMAs where its rows and tokens exist, and each of its warps arrives on the empty barrier
-// of every CTA of its row and column. Copies are written when issued (the earliest they may land), so a multicast into a slot a peer still
-// reads shows as a tag mismatch or a copy into an in-flight chunk; a phase that completes before all its bytes came
-// shows as a read of an in-flight chunk. Schedules: run_actor_schedule's, over the producers (actors 0 ..) and then
-// the consumer warpgroups of CTA 0, 1, ...
+// sparse24_gemm_sm90_tma_cluster_kernel's cluster (clx, cly) of CM x CN CTAs (rank r = rx + CM ry at W-row block CM clx
+// + rx, token block CN cly + ry), statement by statement, with one shared memory per CTA. Producer r (lane 0 of warp 16
+// of CTA r) waits for its own empty barrier, announces the bytes landing in its CTA, loads X sub-tile rx (both when CM
+// = 1) into every CTA of its x-row and W half ry with its metadata blocks into every CTA of its y-column, each copy
+// completing the destination's full barrier; each consumer warpgroup waits for its CTA's full barrier, runs the stage's
+// MMAs where its rows and tokens exist, and each of its warps arrives on the empty barrier of every CTA of its row and
+// column. Copies are written when issued (the earliest they may land), so a multicast into a slot a peer still reads
+// shows as a tag mismatch or a copy into an in-flight chunk; a phase that completes before all its bytes came shows as
+// a read of an in-flight chunk. Schedules: run_actor_schedule's, over the producers (actors 0 ..) and then the consumer
+// warpgroups of CTA 0, 1, ...
 template <class C>
 void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int order, ClusterMutation mut) {
   const int tokens = (int)pb.tokens, in = (int)pb.in, out = (int)pb.out, dt = pb.xd;
@@ -954,7 +954,8 @@ void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int o
     if (mut == ClusterMutation::kOwnBytesOnly) {  // what its own copies bring, the peers' ignored
       announced = sp90c_has_tokens(n0, tokens) ? C::B_STAGE_BYTES / C::CM : 0;
       if (sp90c_w_half_loads<C>(m0, ry, Mp)) announced += C::W_BOX_ROWS * 128;
-      for (int i = 0; i < C::META_BLOCKS; ++i) announced += sp90t_meta_bytes<C>(ry * C::META_BLOCKS + i, m0, kt, Mp, KS);
+      for (int i = 0; i < C::META_BLOCKS; ++i)
+        announced += sp90t_meta_bytes<C>(ry * C::META_BLOCKS + i, m0, kt, Mp, KS);
     }
     f.tx += announced;
     const int xs = C::B_OFF + slot * C::B_STAGE_BYTES;
@@ -1389,7 +1390,8 @@ bool check_cluster_mutations(std::mt19937& rng) {
     int64_t out, tokens;
   };
   const Case cases[] = {{ClusterMutation::kLocalEmptyOnly, "consumers release only their own CTA's slot", 300, 130},
-                        {ClusterMutation::kRowOnly, "consumers release their row's slots, not their column's", 300, 130},
+                        {ClusterMutation::kRowOnly, "consumers release their row's slots, not their column's", 300,
+                         130},
                         {ClusterMutation::kOwnBytesOnly, "expect_tx without the peers' halves", 300, 130},
                         {ClusterMutation::kNoPaddingCta, "grid not rounded to whole clusters", 130, 100}};
   bool ok = true;
