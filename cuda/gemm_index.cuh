@@ -526,10 +526,16 @@ SK_HD int sp90e_chunk_offset(int r, int h) { return r * 32 + ((h ^ ((r >> 2) & 1
 //     34 KB, against 68 for the plain grid. Clusters of 4 may leave SMs idle where a GPC's SM count is not a
 //     multiple of 4; the same-run timings decide between them.
 //   - Grid: the wide kernel's with gx rounded up to a multiple of CM and gy to a multiple of CN. A padding CTA (its
-//     W rows past Mp, or its tokens past the end) still loads and multicasts what its peers need of it and takes
-//     part in the barriers, but runs no MMAs and stores nothing; a padding CTA's x-row peers are padding in tokens
-//     too, and its y-column peers padding in rows. No box lies wholly outside its tensor (a W half past Mp is not
-//     loaded, and the warpgroups of its rows run no MMAs), as in the verified kernels.
+//     W rows past Mp, or its tokens past the end) runs no MMAs and stores nothing, but loads and multicasts its share
+//     of every stage like any other CTA: every CTA writes into every CTA of its x-row and y-column every stage, so
+//     "my consumers arrive on your empty barrier" always implies "your copies land in my shared memory", and no
+//     consumer can run a ring ahead of a producer whose barrier it counts for. (Skipping the padding CTAs' loads broke
+//     that: in the last 2x2 cluster of a grid odd both ways, the three CTAs that then received nothing ran ahead,
+//     and their early arrivals completed a peer's empty phase before rank 0 had released the slot. Found by an audit
+//     in session 25; the emulation's lagging-CTA schedules now catch it.) A box that would lie wholly outside its
+//     tensor (tokens or W rows past the end) is taken from the tensor's start instead: its contents are never used
+//     (the x-row peers of a token-padding CTA are token padding too, and a W half past Mp only feeds warpgroups that
+//     run no MMAs), and no copy leaves the tensor.
 //   - full[s]: 1 arrival, the CTA's own producer's arrive.expect_tx of all the bytes landing in ITS shared memory;
 //     a peer's multicast may complete bytes before that arrival (a transiently negative tx-count is legal; the phase
 //     cannot complete before the arrival).
@@ -584,23 +590,23 @@ SK_HD uint16_t sp90c_col_mask(int rank) {
 // and its y-column (the relation is symmetric).
 template <class C>
 SK_HD uint16_t sp90c_peer_mask(int rank) { return (uint16_t)(sp90c_row_mask<C>(rank) | sp90c_col_mask<C>(rank)); }
-// What exists of a CTA's tile, so that no box lies wholly outside its tensor and no MMA multiplies only padding:
-// W half h (rows m0 + W_BOX_ROWS h ..) is loaded when it starts before Mp; warpgroup wg (rows m0 + 64 wg ..) runs
-// its MMAs when those start before Mp and the block has tokens (n0 < tokens). A padding CTA has neither.
-template <class C>
-SK_HD bool sp90c_w_half_loads(int m0, int h, int Mp) { return m0 + h * C::W_BOX_ROWS < Mp; }
+// Warpgroup wg (rows m0 + 64 wg ..) runs its MMAs when those rows start before Mp and the block has tokens; a
+// padding CTA's warpgroups run none.
 SK_HD bool sp90c_has_tokens(int n0, int tokens) { return n0 < tokens; }
 SK_HD bool sp90c_wg_runs(int m0, int n0, int wg, int Mp, int tokens) {
   return m0 + 64 * wg < Mp && sp90c_has_tokens(n0, tokens);
 }
-// Bytes landing in one CTA's shared memory per stage, whichever CTA of the cluster loads them: both X sub-tiles
-// (none where the tokens are padding), the W halves that exist and every metadata block of the stage (none past Mp,
-// sp90t_meta_bytes).
+// Box coordinates of the loads every CTA issues (see the grid note above): X rows from n0, W half h's rows from
+// m0 + W_BOX_ROWS h, or from the tensor's first row where those lie wholly past its end (contents unused).
+SK_HD int sp90c_x_row(int n0, int tokens) { return sp90c_has_tokens(n0, tokens) ? n0 : 0; }
 template <class C>
-SK_HD int sp90c_stage_bytes(int m0, int n0, int kt, int Mp, int KS, int tokens) {
-  int bytes = sp90c_has_tokens(n0, tokens) ? C::B_STAGE_BYTES : 0;
-  for (int h = 0; h < C::CN; ++h)
-    if (sp90c_w_half_loads<C>(m0, h, Mp)) bytes += C::W_BOX_ROWS * 128;
+SK_HD int sp90c_w_row(int m0, int h, int Mp) { return m0 + h * C::W_BOX_ROWS < Mp ? m0 + h * C::W_BOX_ROWS : 0; }
+// Bytes landing in one CTA's shared memory per stage, whichever CTA of the cluster loads them: both X sub-tiles and
+// both W halves always (TMA counts a box's out-of-bounds zeros), and every metadata block of the stage (none past Mp,
+// sp90t_meta_bytes: the W-row padding's metadata is never read, its warpgroups run no MMAs).
+template <class C>
+SK_HD int sp90c_stage_bytes(int m0, int kt, int Mp, int KS) {
+  int bytes = C::B_STAGE_BYTES + C::A_STAGE_BYTES;
   for (int p = 0; p < C::WM; ++p) bytes += sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
   return bytes;
 }

@@ -350,31 +350,30 @@ __device__ __forceinline__ void sp90t_consume_block(uint32_t base, uint8_t* smem
 
 // The cluster kernel's stage kt into ring slot `slot` (Sp90TmaClusterCfgT, gemm_index.cuh): the bytes landing in this
 // CTA announced on its full barrier; X sub-tile rx multicast along the cluster's x-row (both sub-tiles loaded here
-// when CM = 1), none where the tokens are padding; W half ry and its metadata blocks multicast along the y-column
-// (the whole block when CN = 1), none past Mp.
+// when CM = 1); W half ry multicast along the y-column (the whole block when CN = 1); the metadata blocks of W half ry
+// that exist. Padding CTAs load like the others (from the tensors' first rows where theirs lie past the end).
 template <class C>
 __device__ __forceinline__ void sp90c_issue_stage(uint32_t base, uint32_t full, const CUtensorMap* tm_x,
                                                   const CUtensorMap* tm_w, const uint32_t* __restrict__ meta, int slot,
                                                   int kt, int m0, int n0, int Mp, int KS, int tokens, int rank) {
   const uint32_t bar = full + 8 * slot;
-  mbar_arrive_expect_tx(bar, (uint32_t)sp90c_stage_bytes<C>(m0, n0, kt, Mp, KS, tokens));
+  mbar_arrive_expect_tx(bar, (uint32_t)sp90c_stage_bytes<C>(m0, kt, Mp, KS));
   const uint32_t xs = base + C::B_OFF + slot * C::B_STAGE_BYTES;
-  if (sp90c_has_tokens(n0, tokens)) {
-    if constexpr (C::CM == 2) {
-      const int rx = sp90c_rx<C>(rank);
-      tma_load_2d_multicast(xs + rx * C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, rx), n0, bar, sp90c_row_mask<C>(rank));
-    } else {
-      tma_load_2d(xs, tm_x, sp90t_x_k<C>(kt, 0), n0, bar);
-      tma_load_2d(xs + C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, 1), n0, bar);
-    }
+  const int xrow = sp90c_x_row(n0, tokens);
+  if constexpr (C::CM == 2) {
+    const int rx = sp90c_rx<C>(rank);
+    tma_load_2d_multicast(xs + rx * C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, rx), xrow, bar, sp90c_row_mask<C>(rank));
+  } else {
+    tma_load_2d(xs, tm_x, sp90t_x_k<C>(kt, 0), xrow, bar);
+    tma_load_2d(xs + C::X_SUB_BYTES, tm_x, sp90t_x_k<C>(kt, 1), xrow, bar);
   }
   const int ry = sp90c_ry<C>(rank);
-  if (!sp90c_w_half_loads<C>(m0, ry, Mp)) return;
   const uint32_t as = base + C::A_OFF + slot * C::A_STAGE_BYTES + ry * C::W_BOX_ROWS * 128;
   const uint32_t es = base + C::E_OFF + slot * C::E_STAGE_BYTES;
+  const int wrow = sp90c_w_row<C>(m0, ry, Mp);
   if constexpr (C::CN == 2) {
     const uint16_t mask = sp90c_col_mask<C>(rank);
-    tma_load_2d_multicast(as, tm_w, sp90t_w_k<C>(kt), m0 + ry * C::W_BOX_ROWS, bar, mask);
+    tma_load_2d_multicast(as, tm_w, sp90t_w_k<C>(kt), wrow, bar, mask);
 #pragma unroll
     for (int i = 0; i < C::META_BLOCKS; ++i) {
       const int p = ry * C::META_BLOCKS + i, bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
@@ -382,7 +381,7 @@ __device__ __forceinline__ void sp90c_issue_stage(uint32_t base, uint32_t full, 
         bulk_load_multicast(es + sp90t_meta_dst<C>(p), meta + sp90t_meta_src<C>(p, m0, kt, KS), bytes, bar, mask);
     }
   } else {
-    tma_load_2d(as, tm_w, sp90t_w_k<C>(kt), m0, bar);
+    tma_load_2d(as, tm_w, sp90t_w_k<C>(kt), wrow, bar);
 #pragma unroll
     for (int p = 0; p < C::WM; ++p) {
       const int bytes = sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);

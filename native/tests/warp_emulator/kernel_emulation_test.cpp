@@ -829,6 +829,7 @@ enum class ClusterMutation {
   kLocalEmptyOnly,    // consumers release only their own CTA's slot (the peer's multicast may overwrite it)
   kRowOnly,           // consumers release their x-row's slots, not their y-column's (whose W copies land here)
   kOwnBytesOnly,      // expect_tx announces only the bytes this CTA's producer issues (the peer's half is missed)
+  kSkipPaddingLoads,  // padding CTAs load nothing (session 25's first version: receivers then run ahead)
   kNoPaddingCta,      // the grid is not rounded to whole clusters (a lone CTA waits for a peer's X half forever)
 };
 
@@ -845,14 +846,21 @@ struct TxBarrier {
 
 // Runs `n` actors (step(a) returns whether actor a could move) until done(), under schedule `order`: 0 greedy in
 // actor order, 1 greedy in reverse order, 2 one step each in turn, 3 the second half of the actors greedy first,
-// 4 and up random single steps (seeded by order). Returns false at a state where nobody can move (a deadlock).
-template <class Step, class Done>
-bool run_actor_schedule(int order, int n, Step&& step, Done&& done) {
+// 4 .. 99 random single steps (seeded by order), 100 and up greedy in order except that the actors `lags` names move
+// only when nobody else can (one CTA's consumers far behind the rest of its cluster). Returns false at a state where
+// nobody can move (a deadlock).
+template <class Step, class Done, class Lags>
+bool run_actor_schedule(int order, int n, Step&& step, Done&& done, Lags&& lags) {
   std::mt19937 rng((unsigned)order * 7919u + 17u);
   int turn = 0;
   while (!done()) {
     bool moved = false;
-    if (order <= 1 || order == 3) {
+    if (order >= 100) {
+      for (int pass = 0; pass < 2 && !moved; ++pass)
+        for (int a = 0; a < n; ++a)
+          if (lags(a) == (pass == 1))
+            while (step(a)) moved = true;
+    } else if (order <= 1 || order == 3) {
       for (int i = 0; i < n && !moved; ++i) {
         const int a = order == 0 ? i : order == 1 ? n - 1 - i : (i + n / 2) % n;
         while (step(a)) moved = true;
@@ -947,29 +955,37 @@ void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int o
     if (kt >= KT) return false;
     if (kt >= C::STAGES && !empty[(size_t)r][(size_t)slot].passed(sp90d_parity<C>(kt - C::STAGES))) return false;
     const int m0 = t[(size_t)r].m0, n0 = t[(size_t)r].n0, rx = sp90c_rx<C>(r), ry = sp90c_ry<C>(r);
+    // kSkipPaddingLoads: the first version, where a padding CTA loaded nothing it had no use for.
+    const bool skip = mut == ClusterMutation::kSkipPaddingLoads;
+    const bool load_x = !skip || sp90c_has_tokens(n0, tokens);
+    const bool load_w = !skip || m0 + ry * C::W_BOX_ROWS < Mp;
     TxBarrier& f = full[(size_t)r][(size_t)slot];
     EMU_CHECK(!f.arrived, "cluster CTA %d: producer arrives twice in one phase of slot %d (stage %d)", r, slot, kt);
     f.arrived = true;
-    int announced = sp90c_stage_bytes<C>(m0, n0, kt, Mp, KS, tokens);
+    int announced = sp90c_stage_bytes<C>(m0, kt, Mp, KS);
     if (mut == ClusterMutation::kOwnBytesOnly) {  // what its own copies bring, the peers' ignored
-      announced = sp90c_has_tokens(n0, tokens) ? C::B_STAGE_BYTES / C::CM : 0;
-      if (sp90c_w_half_loads<C>(m0, ry, Mp)) announced += C::W_BOX_ROWS * 128;
+      announced = C::B_STAGE_BYTES / C::CM + C::W_BOX_ROWS * 128;
       for (int i = 0; i < C::META_BLOCKS; ++i)
         announced += sp90t_meta_bytes<C>(ry * C::META_BLOCKS + i, m0, kt, Mp, KS);
+    } else if (skip) {  // the bytes the first version announced
+      announced = (sp90c_has_tokens(n0, tokens) ? C::B_STAGE_BYTES : 0);
+      for (int h = 0; h < C::CN; ++h)
+        if (m0 + h * C::W_BOX_ROWS < Mp) announced += C::W_BOX_ROWS * 128;
+      for (int p = 0; p < C::WM; ++p) announced += sp90t_meta_bytes<C>(p, m0, kt, Mp, KS);
     }
     f.tx += announced;
     const int xs = C::B_OFF + slot * C::B_STAGE_BYTES;
-    if (sp90c_has_tokens(n0, tokens))
+    if (load_x)
       for (int h = 0; h < 2; ++h)
         if (C::CM == 1 || h == rx)
           multicast(sp90c_row_mask<C>(r), slot, [&](int d) {
-            return tma_box_load(blk[(size_t)d], ptid, xs + h * C::X_SUB_BYTES, pb.x, xmap, sp90t_x_k<C>(kt, h), n0,
-                                kt);
+            return tma_box_load(blk[(size_t)d], ptid, xs + h * C::X_SUB_BYTES, pb.x, xmap, sp90t_x_k<C>(kt, h),
+                                sp90c_x_row(n0, tokens), kt);
           });
-    if (sp90c_w_half_loads<C>(m0, ry, Mp)) {
+    if (load_w) {
       const int as = C::A_OFF + slot * C::A_STAGE_BYTES + ry * C::W_BOX_ROWS * 128;
       multicast(sp90c_col_mask<C>(r), slot, [&](int d) {
-        return tma_box_load(blk[(size_t)d], ptid, as, pb.gv, wmap, sp90t_w_k<C>(kt), m0 + ry * C::W_BOX_ROWS, kt);
+        return tma_box_load(blk[(size_t)d], ptid, as, pb.gv, wmap, sp90t_w_k<C>(kt), sp90c_w_row<C>(m0, ry, Mp), kt);
       });
       const int es = C::E_OFF + slot * C::E_STAGE_BYTES;
       for (int i = 0; i < C::META_BLOCKS; ++i) {
@@ -995,8 +1011,15 @@ void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int o
       for (int d = 0; d < R; ++d)
         if (exists[(size_t)d] && ((sp90c_peer_mask<C>(r) >> d) & 1u) &&
             (mut != ClusterMutation::kLocalEmptyOnly || d == r) &&
-            (mut != ClusterMutation::kRowOnly || ((sp90c_row_mask<C>(r) >> d) & 1u)))
-          empty[(size_t)d][(size_t)slot].arrive(blk[(size_t)d]);
+            (mut != ClusterMutation::kRowOnly || ((sp90c_row_mask<C>(r) >> d) & 1u))) {
+          // An arrival counts toward the phase of the stage it releases, never an earlier one (a consumer a ring
+          // ahead of the producer whose barrier it counts for would complete that producer's phase too early).
+          emu::Mbarrier& eb = empty[(size_t)d][(size_t)slot];
+          EMU_CHECK(eb.completed == kt / C::STAGES,
+                    "cluster CTA %d releases stage %d on CTA %d's empty[%d] during its phase of stage %d", r, kt, d,
+                    slot, eb.completed * C::STAGES + slot);
+          eb.arrive(blk[(size_t)d]);
+        }
     ++kt;
     return true;
   };
@@ -1009,7 +1032,8 @@ void emulate_sp90c_cluster(const Problem& pb, Output& y, int clx, int cly, int o
         for (int v : kt_c)
           if (v < KT) return false;
         return true;
-      });
+      },
+      [&](int a) { return a >= R && (a - R) / C::WG == order - 100; });  // schedules 100 + r: CTA r's consumers lag
   EMU_CHECK(ran, "cluster TMA deadlock: cluster (%d, %d), producers at %d / %d, first warpgroups at %d / %d of %d",
             clx, cly, kt_p[0], kt_p[(size_t)R - 1], kt_c[0], kt_c[(size_t)(R - 1) * C::WG], KT);
   if (!ran) return;
@@ -1346,18 +1370,24 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
         b9f += compare(pb, yp, persistent_names[order], wp);
         w9s = std::max(w9s, wp);
       }
-      // The cluster kernels (experimental): 2x2 under schedules order and order + 3 (run_actor_schedule: greedy,
-      // reverse, turns; second half first, two random ones), 2x1 and 1x2 under schedule order.
+      // The cluster kernels (experimental): 2x2 under schedules order, order + 3 (run_actor_schedule: greedy,
+      // reverse, turns; second half first, two random ones) and 100 + order (CTA `order`'s consumers lagging; CTA 3's
+      // after the loop), 2x1 and 1x2 under schedule order and, for order < 2, 100 + order.
       static const char* const sched_names[6] = {"in order", "reverse order", "turns", "second half first",
                                                  "random 4", "random 5"};
-      for (int sched : {order, order + 3}) {
-        for (int kind = 0; kind < (sched == order ? 3 : 1); ++kind) {
+      std::vector<int> scheds = {order, order + 3, 100 + order};
+      if (order == 2) scheds.push_back(103);
+      for (int sched : scheds) {
+        for (int kind = 0; kind < (sched == order || (sched >= 100 && order < 2) ? 3 : 1); ++kind) {
           Output yc(yd, t, o);
           if (kind == 0) emulate_sp90c<Sp90TmaClusterXWCfg>(pb, yc, sched);
           else if (kind == 1) emulate_sp90c<Sp90TmaClusterXCfg>(pb, yc, sched);
           else emulate_sp90c<Sp90TmaClusterWCfg>(pb, yc, sched);
           const std::string name = std::string("sm90 TMA cluster ") + (kind == 0 ? "2x2" : kind == 1 ? "2x1" : "1x2") +
-                                   " (" + sched_names[sched] + ")";
+                                   " (" +
+                                   (sched >= 100 ? "CTA " + std::to_string(sched - 100) + " lagging"
+                                                 : std::string(sched_names[sched])) +
+                                   ")";
           double wc = 0;
           b9f += compare(pb, yc, name.c_str(), wc);
           w9s = std::max(w9s, wc);
@@ -1381,8 +1411,9 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
 
 // Each deliberate protocol error of ClusterMutation must make the 2x2 cluster emulation fail under some schedule (so
 // the clean runs above passing means something): on one whole cluster (out 300, 130 tokens: a 2 x 2 grid) for the
-// barrier errors and on a one-CTA grid (out 130, 100 tokens) for the missing padding CTAs. The failures are counted,
-// not printed, then removed.
+// barrier errors, on a one-CTA grid (out 130, 100 tokens) for the missing padding CTAs, and on a cluster of one real
+// CTA and three padding ones (out 100, 40 tokens) for padding CTAs that load nothing. The failures are counted, not
+// printed, then removed.
 bool check_cluster_mutations(std::mt19937& rng) {
   struct Case {
     ClusterMutation mut;
@@ -1393,7 +1424,8 @@ bool check_cluster_mutations(std::mt19937& rng) {
                         {ClusterMutation::kRowOnly, "consumers release their row's slots, not their column's", 300,
                          130},
                         {ClusterMutation::kOwnBytesOnly, "expect_tx without the peers' halves", 300, 130},
-                        {ClusterMutation::kNoPaddingCta, "grid not rounded to whole clusters", 130, 100}};
+                        {ClusterMutation::kNoPaddingCta, "grid not rounded to whole clusters", 130, 100},
+                        {ClusterMutation::kSkipPaddingLoads, "padding CTAs load nothing", 100, 40}};
   bool ok = true;
   for (const Case& c : cases) {
     Problem pb;
@@ -1408,7 +1440,8 @@ bool check_cluster_mutations(std::mt19937& rng) {
     const long before = f.count;
     f.muted = true;
     long caught = 0;
-    for (int order = 0; order < 6; ++order) {
+    const int orders[] = {0, 1, 2, 3, 4, 5, 100, 101, 102, 103};
+    for (int order : orders) {
       Output y(pb.yd, pb.tokens, pb.out);
       const long b = f.count;
       emulate_sp90c<Sp90TmaClusterXWCfg>(pb, y, order, c.mut);
@@ -1417,7 +1450,7 @@ bool check_cluster_mutations(std::mt19937& rng) {
     }
     f.muted = false;
     f.count = before;
-    printf("%s: cluster emulation catches \"%s\" under %ld of 6 schedules\n", caught > 0 ? "PASS" : "FAIL", c.name,
+    printf("%s: cluster emulation catches \"%s\" under %ld of 10 schedules\n", caught > 0 ? "PASS" : "FAIL", c.name,
            caught);
     ok &= caught > 0;
   }
