@@ -42,6 +42,7 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
+#include <atomic>
 #include <type_traits>
 
 #include "cp_async.cuh"
@@ -597,7 +598,10 @@ cudaError_t launch_tma_cluster(const void* x, const void* wv, const uint32_t* me
     return fallback();
   auto kernel = sparse24_gemm_sm90_tma_cluster_kernel<C, T, OutT>;
   cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
-  if (e != cudaSuccess) return e;
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    return exact ? e : fallback();
+  }
   int64_t gx, gy;
   sp90c_grid<C>(tokens, out, gx, gy);
   if (gy > kMaxGridY) return fallback();  // rounding up to whole clusters can pass the y limit the caller checked
@@ -613,12 +617,19 @@ cudaError_t launch_tma_cluster(const void* x, const void* wv, const uint32_t* me
   attr[0].val.clusterDim.z = 1;
   cfg.attrs = attr;
   cfg.numAttrs = 1;
-  // How many such clusters fit at once: none (or no answer) means the device takes no cluster of this shape.
-  int clusters = 0;
-  if (cudaOccupancyMaxActiveClusters(&clusters, kernel, &cfg) != cudaSuccess || clusters < 1) {
-    (void)cudaGetLastError();  // a refused configuration, not a fault: clear it and take the plain grid
-    return fallback();
+  // How many such clusters fit at once: none (or no answer) means the device takes no cluster of this shape. Asked
+  // once per device and instantiation (the answer depends on neither the grid nor the data), not on every launch.
+  static std::atomic<int> launchable[8];  // per device: 0 not asked yet, 1 yes, -1 no
+  int device = 0;
+  const bool cached = cudaGetDevice(&device) == cudaSuccess && device >= 0 && device < 8;
+  int known = cached ? launchable[device].load(std::memory_order_relaxed) : 0;
+  if (known == 0) {
+    int clusters = 0;
+    known = cudaOccupancyMaxActiveClusters(&clusters, kernel, &cfg) == cudaSuccess && clusters >= 1 ? 1 : -1;
+    (void)cudaGetLastError();  // a refused configuration is not a fault: clear it
+    if (cached) launchable[device].store(known, std::memory_order_relaxed);
   }
+  if (known < 0) return fallback();
   OutT* const yo = static_cast<OutT*>(y);
   e = cudaLaunchKernelEx(&cfg, kernel, tm_x, tm_w, meta, bias, yo, tokens, in, out);
   return e != cudaSuccess ? e : cudaGetLastError();

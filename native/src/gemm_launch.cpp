@@ -179,8 +179,9 @@ static int sparse24_sm90_variant(const char* fn, const void* x, int x_dtype, con
     (void)cudaGetLastError();
     return sk::fail(SK_ERR_UNSUPPORTED,
                     "%s: cluster variant %d cannot run here: the device takes no cluster of its shape with its shared "
-                    "memory (cudaOccupancyMaxActiveClusters), or its TMA maps cannot be made (16-byte aligned "
-                    "pointers and a driver with cuTensorMapEncodeTiled are needed)",
+                    "memory (cudaOccupancyMaxActiveClusters), its TMA maps cannot be made (16-byte aligned pointers "
+                    "and a driver with cuTensorMapEncodeTiled are needed), or the token blocks rounded up to whole "
+                    "clusters pass the grid's 65535 limit",
                     fn, variant);
   }
   if (e != cudaSuccess) return sk::cuda_fail(e, "sk_experimental_sparse24_gemm_sm90: kernel launch");
