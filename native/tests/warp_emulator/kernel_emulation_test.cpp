@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <functional>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -35,6 +36,8 @@ const char* dt_name(int d) { return d == emu::F32 ? "f32" : d == emu::F16 ? "f16
 
 // Whether run_case also emulates the sm90 wgmma.sp kernel (its warpgroup model is slow: only some cases).
 bool sp90_cases = false;
+// A mutation for check_staged_mutation: the staged epilogue without the consumers' barrier.
+bool g_staged_without_barrier = false;
 
 // Y in its output dtype plus a write counter per element.
 struct Output {
@@ -450,9 +453,13 @@ bool run_tma_schedule(int order, int consumers, Step&& step, Done&& done) {
 // caller's model of the kernel's MMAs) and arrives on empty with its 128 threads. Schedules (order): 0 the producer
 // runs as far ahead as the ring lets it, then warpgroup 0, then 1; 1 the consumers move first and the producer only
 // when neither can; 2 all three in turn, one step each. A state where nobody can move is a deadlock and fails.
+// epilogue (optional): warpgroup wg's epilogue through shared memory, run as the warpgroup's step after its last
+// stage, once every warpgroup has passed its last stage (the kernel's consumers_sync) unless epilogue_barrier is
+// false (a mutation: then a warpgroup's staged stores may meet another's reads of the ring).
 template <class C, class MmaStage>
 void emulate_sp90t_pipeline(const Problem& pb, Block& blk, int m0, int n0, int Mp, int KS, int KT, int order,
-                            MmaStage& mma_stage) {
+                            MmaStage& mma_stage, const std::function<void(int)>* epilogue = nullptr,
+                            bool epilogue_barrier = true) {
   const int tokens = (int)pb.tokens, in = (int)pb.in;
   std::vector<emu::Mbarrier> full((size_t)C::STAGES), empty((size_t)C::STAGES);
   for (auto& b : full) b.expected = 1;
@@ -478,9 +485,19 @@ void emulate_sp90t_pipeline(const Problem& pb, Block& blk, int m0, int n0, int M
     ++kt_p;
     return true;
   };
+  bool epi_done[C::WG] = {};
   auto consume = [&](int wg) -> bool {
     const int kt = kt_c[wg], slot = kt % C::STAGES;
-    if (kt >= KT || !full[(size_t)slot].passed(sp90d_parity<C>(kt))) return false;
+    if (kt >= KT) {
+      if (epilogue == nullptr || epi_done[wg]) return false;
+      if (epilogue_barrier)
+        for (int w = 0; w < C::WG; ++w)
+          if (kt_c[w] < KT) return false;
+      (*epilogue)(wg);
+      epi_done[wg] = true;
+      return true;
+    }
+    if (!full[(size_t)slot].passed(sp90d_parity<C>(kt))) return false;
     mma_stage(wg, kt);
     for (int t = 0; t < 128; ++t) empty[(size_t)slot].arrive(blk);
     ++kt_c[wg];
@@ -490,7 +507,8 @@ void emulate_sp90t_pipeline(const Problem& pb, Block& blk, int m0, int n0, int M
   const bool ran = run_tma_schedule(order, C::WG, [&](int actor) { return actor == 0 ? produce() : consume(actor - 1); },
                                     [&]() {
                                       bool done = kt_p >= KT;
-                                      for (int wg = 0; wg < C::WG; ++wg) done &= kt_c[wg] >= KT;
+                                      for (int wg = 0; wg < C::WG; ++wg)
+                                        done &= kt_c[wg] >= KT && (epilogue == nullptr || epi_done[wg]);
                                       return done;
                                     });
   EMU_CHECK(ran, "TMA pipeline deadlock: producer at stage %d, consumers at %d and %d, of %d", kt_p, kt_c[0],
@@ -534,6 +552,9 @@ void sp90s_mma_stage(Block& blk, std::vector<float>& acc, int wg, int m0, int Mp
 // under the full / empty mbarriers, scheduled by `order` (0: warpgroup 0 runs as far ahead as the barriers let it,
 // 1: warpgroup 1 does, 2: they alternate one step at a time); a schedule where neither can move before both are done
 // is a deadlock and fails.
+// What the ring's bytes hold once a warp's staged store wrote them (no pipeline stage).
+constexpr int kStagedTag = -5;
+
 // store_tile_staged16 of sparse24_gemm_sm90_smem_a.cu for warp q of the block at (m0, n0), its accumulators at
 // acc[(q * 32 + lane) * 64 + i]: the converted tile written into the warp's staging bytes (inside the ring, below
 // the barriers) with the kernel's offsets, then copied to Y in 16-byte chunks, or element by element where Y's rows
@@ -542,7 +563,8 @@ void sp90s_mma_stage(Block& blk, std::vector<float>& acc, int wg, int m0, int Mp
 // instruction's 32 lanes touch each bank in one 32-bit word at most, a 16-byte load phase's 8 lanes use 8 distinct
 // 16-byte bank groups.
 template <class C>
-void emulate_staged16_store(const Problem& pb, Output& y, const std::vector<float>& acc, int m0, int n0, int q) {
+void emulate_staged16_store(const Problem& pb, Output& y, const std::vector<float>& acc, int m0, int n0, int q,
+                            Block* blk = nullptr) {
   const int tokens = (int)pb.tokens, out = (int)pb.out;
   const float* bias = pb.with_bias ? pb.bias.data() : nullptr;
   const int base = q * kSp90eWarpBytes;
@@ -567,6 +589,10 @@ void emulate_staged16_store(const Problem& pb, Output& y, const std::vector<floa
       const float v = acc[((size_t)q * 32 + lane) * 64 + i] + (bias != nullptr && m < out ? bias[m] : 0.0f);
       stage[(size_t)off / 2] = emu::from_float(v, pb.yd);
       ++written[(size_t)off / 2];
+      if (blk != nullptr) {  // the ring's bytes now hold the staged tile: a later read of a stage there fails
+        blk->check_write(base + off, 2, "staged 16-bit store");
+        blk->chunks[(size_t)(base + off) / 16].tag = kStagedTag;
+      }
     }
   }
   for (size_t e = 0; e < written.size(); ++e)
@@ -625,8 +651,15 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
   std::vector<float> acc((size_t)C::THREADS * 64, 0.0f);  // [warp q][lane][i]
   auto mma_stage = [&](int wg, int kt) { sp90s_mma_stage<C>(blk, acc, wg, m0, Mp, KS, kt, kt % C::STAGES, kt, dt); };
 
+  const bool staged = STAGED16 && pb.yd != emu::F32;
   if constexpr (C::TMA) {
-    emulate_sp90t_pipeline<C>(pb, blk, m0, n0, Mp, KS, KT, order, mma_stage);
+    // The staged epilogue of 16-bit outputs runs inside the pipeline, behind the consumers' barrier, so that its
+    // stores into the ring meet any warpgroup still reading a stage there.
+    const std::function<void(int)> epilogue = [&](int wg) {
+      for (int q = 4 * wg; q < 4 * wg + 4; ++q) emulate_staged16_store<C>(pb, y, acc, m0, n0, q, &blk);
+    };
+    emulate_sp90t_pipeline<C>(pb, blk, m0, n0, Mp, KS, KT, order, mma_stage, staged ? &epilogue : nullptr,
+                              !g_staged_without_barrier);
   } else if constexpr (!C::DECOUPLED) {
     for (int st = 0; st < C::PREFETCH; ++st)
       for (int tid = 0; tid < C::THREADS; ++tid) {
@@ -706,8 +739,8 @@ void emulate_sp90s_block(const Problem& pb, Output& y, int bx, int by, int order
     EMU_CHECK(!blk.any_inflight(), "decoupled pipeline: a copy still in flight when the block exits");
   }
   for (int q = 0; q < C::CONSUMER_THREADS / 32; ++q) {
-    if (STAGED16 && pb.yd != emu::F32) {
-      emulate_staged16_store<C>(pb, y, acc, m0, n0, q);
+    if (staged) {
+      if (!C::TMA) emulate_staged16_store<C>(pb, y, acc, m0, n0, q);  // the TMA pipeline ran it already
       continue;
     }
     for (int lane = 0; lane < 32; ++lane)
@@ -1457,6 +1490,38 @@ bool check_cluster_mutations(std::mt19937& rng) {
   return ok;
 }
 
+// The staged epilogue without its barrier (consumers_sync) must fail the emulation under some schedule: a warpgroup
+// done early stores its tile into ring bytes that another warpgroup's last stages still hold. 25 k32 steps (7
+// stages on the 3-stage ring), f16 outputs.
+bool check_staged_mutation(std::mt19937& rng) {
+  Problem pb;
+  pb.tokens = 130;
+  pb.in = 776;
+  pb.out = 300;
+  pb.xd = emu::F16;
+  pb.yd = emu::F16;
+  pb.with_bias = true;
+  if (!make_problem(pb, rng)) return false;
+  auto& f = emu::failures();
+  const long before = f.count;
+  f.muted = true;
+  g_staged_without_barrier = true;
+  long caught = 0;
+  for (int order = 0; order < 3; ++order) {
+    Output y(pb.yd, pb.tokens, pb.out);
+    const long b = f.count;
+    emulate_sp90s<Sp90TmaWideCfg, true>(pb, y, order);
+    double w = 0;
+    if (f.count > b || compare(pb, y, "mutated staged epilogue", w) > 0) ++caught;
+  }
+  g_staged_without_barrier = false;
+  f.muted = false;
+  f.count = before;
+  printf("%s: staged-epilogue emulation catches \"no barrier before the staged stores\" under %ld of 3 schedules\n",
+         caught > 0 ? "PASS" : "FAIL", caught);
+  return caught > 0;
+}
+
 // ----------------------------------------------------------------------------------------------- BSR kernel
 // Emulation of cuda/bsr_gemm.cu: bsr_gemm_kernel (item loop, cp.async ring with the col_idx prefetch, ldmatrix,
 // mma.sync, direct or partial-sum epilogue) and bsr_reduce_kernel, through the BSR helpers of gemm_index.cuh.
@@ -2135,6 +2200,7 @@ int main(int argc, char** argv) {
   }
   sp90_cases = false;
   if (!check_cluster_mutations(rng)) ++failed;
+  if (!check_staged_mutation(rng)) ++failed;
   const int bsr_before = total;
   const int bsr_failed = run_bsr_cases(rng, quick, total, conflicts, phases);
   failed += bsr_failed;
