@@ -1442,11 +1442,30 @@ bool run_case(std::mt19937& rng, int64_t t, int64_t k, int64_t o, int xd, int yd
   return ok;
 }
 
+// How many of `orders` make a deliberately broken model fail: run(order, y) emulates it under that schedule; a
+// model failure or a wrong output counts. The failures are counted, not printed, then removed.
+template <class Run>
+long schedules_that_fail(const Problem& pb, const std::vector<int>& orders, const char* what, Run&& run) {
+  auto& f = emu::failures();
+  const long before = f.count;
+  f.muted = true;
+  long caught = 0;
+  for (int order : orders) {
+    Output y(pb.yd, pb.tokens, pb.out);
+    const long b = f.count;
+    run(order, y);
+    double w = 0;
+    if (f.count > b || compare(pb, y, what, w) > 0) ++caught;
+  }
+  f.muted = false;
+  f.count = before;
+  return caught;
+}
+
 // Each deliberate protocol error of ClusterMutation must make the 2x2 cluster emulation fail under some schedule (so
 // the clean runs above passing means something): on one whole cluster (out 300, 130 tokens: a 2 x 2 grid) for the
 // barrier errors, on a one-CTA grid (out 130, 100 tokens) for the missing padding CTAs, and on a cluster of one real
-// CTA and three padding ones (out 100, 40 tokens) for padding CTAs that load nothing. The failures are counted, not
-// printed, then removed.
+// CTA and three padding ones (out 100, 40 tokens) for padding CTAs that load nothing.
 bool check_cluster_mutations(std::mt19937& rng) {
   struct Case {
     ClusterMutation mut;
@@ -1469,20 +1488,10 @@ bool check_cluster_mutations(std::mt19937& rng) {
     pb.yd = emu::F32;
     pb.with_bias = false;
     if (!make_problem(pb, rng)) return false;
-    auto& f = emu::failures();
-    const long before = f.count;
-    f.muted = true;
-    long caught = 0;
-    const int orders[] = {0, 1, 2, 3, 4, 5, 100, 101, 102, 103};
-    for (int order : orders) {
-      Output y(pb.yd, pb.tokens, pb.out);
-      const long b = f.count;
-      emulate_sp90c<Sp90TmaClusterXWCfg>(pb, y, order, c.mut);
-      double w = 0;
-      if (f.count > b || compare(pb, y, "mutated cluster", w) > 0) ++caught;
-    }
-    f.muted = false;
-    f.count = before;
+    const long caught = schedules_that_fail(pb, {0, 1, 2, 3, 4, 5, 100, 101, 102, 103}, "mutated cluster",
+                                            [&](int order, Output& y) {
+                                              emulate_sp90c<Sp90TmaClusterXWCfg>(pb, y, order, c.mut);
+                                            });
     printf("%s: cluster emulation catches \"%s\" under %ld of 10 schedules\n", caught > 0 ? "PASS" : "FAIL", c.name,
            caught);
     ok &= caught > 0;
@@ -1502,21 +1511,11 @@ bool check_staged_mutation(std::mt19937& rng) {
   pb.yd = emu::F16;
   pb.with_bias = true;
   if (!make_problem(pb, rng)) return false;
-  auto& f = emu::failures();
-  const long before = f.count;
-  f.muted = true;
   g_staged_without_barrier = true;
-  long caught = 0;
-  for (int order = 0; order < 3; ++order) {
-    Output y(pb.yd, pb.tokens, pb.out);
-    const long b = f.count;
+  const long caught = schedules_that_fail(pb, {0, 1, 2}, "mutated staged epilogue", [&](int order, Output& y) {
     emulate_sp90s<Sp90TmaWideCfg, true>(pb, y, order);
-    double w = 0;
-    if (f.count > b || compare(pb, y, "mutated staged epilogue", w) > 0) ++caught;
-  }
+  });
   g_staged_without_barrier = false;
-  f.muted = false;
-  f.count = before;
   printf("%s: staged-epilogue emulation catches \"no barrier before the staged stores\" under %ld of 3 schedules\n",
          caught > 0 ? "PASS" : "FAIL", caught);
   return caught > 0;
