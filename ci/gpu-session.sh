@@ -6,7 +6,8 @@
 #      capped at SK_GPU_SESSION_CHECK_SECONDS (default 360: 291 s in session 16, before the pruned-encoder test and
 #      two more 2:4 self-test rounds); its report packed into $OUT/check/gpu-report.tgz;
 #   2. the bench in the experimental mode, same shapes as the recheck's (the candidates' same-process numbers against
-#      the default run of step 1 and of step 3), $OUT/bench-experimental.txt;
+#      the default run of step 1 and of step 3), in three processes (attention, gather, then the GEMMs: a trapping
+#      never-run kernel costs only its own part), $OUT/bench-experimental.txt;
 #   3. the bench in the default mode again, right after, so that 2 has a neighbour on the same warm host,
 #      $OUT/bench-default.txt;
 #   4. ci/gpu-profile.sh with what is left (Nsight Compute on the default kernels), $OUT/gpu-profile.tgz.
@@ -41,21 +42,33 @@ fi
 build="${SK_GPU_BUILD_DIR:-${TMPDIR:-/tmp}/sk-gpu-check-build}"
 bench="$build/sk_gpu_bench"
 shapes=4096x4096x4096,2048x4096x4096,512x4096x4096,128x4096x4096,16x4096x4096,1x4096x4096
-# bench MODE FILE: one run of the bench under SPARSEKERNELS_HOPPER=MODE (empty: the default) into $out/FILE.
+# bench MODE FILE CAP [ARGS...]: a run of the bench under SPARSEKERNELS_HOPPER=MODE (empty: the default), appended to
+# $out/FILE, for at most CAP seconds (and what is left).
 bench_in() {
-  local mode=$1 file=$2 t
+  local mode=$1 file=$2 cap=$3 t
+  shift 3
   t=$(left)
-  if [ ! -x "$bench" ] || (( t < 40 )); then echo "SKIP: bench ${mode:-default} (no bench or no time left)"; return; fi
-  (( t > 75 )) && t=75
-  echo; echo "== [${SECONDS}s] bench, mode ${mode:-default}"
-  SPARSEKERNELS_HOPPER=$mode timeout -k 5 "$t" "$bench" --bsr-densities 0.1 --shapes "$shapes" > "$out/$file" 2>&1
+  if [ ! -x "$bench" ] || (( t < 40 )); then echo "SKIP: bench ${mode:-default} $* (no bench or no time left)"; return; fi
+  (( t > cap )) && t=$cap
+  echo; echo "== [${SECONDS}s] bench, mode ${mode:-default} $*"
+  SPARSEKERNELS_HOPPER=$mode timeout -k 5 "$t" "$bench" --max-seconds $(( t - 5 )) --bsr-densities 0.1 \
+    --shapes "$shapes" "$@" > "$out/bench-part.txt" 2>&1
   local rc=$?
-  grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$out/$file" | cut -c1-200
-  echo "(bench ${mode:-default}: exit $rc)"
+  { echo "== bench, mode ${mode:-default} $* (exit $rc)"; cat "$out/bench-part.txt"; } >> "$out/$file"
+  grep -E "^ *[0-9]+x[0-9]+x[0-9]+ |^attention |^gather|^bsr" "$out/bench-part.txt" | cut -c1-200
+  rm -f "$out/bench-part.txt"
+  echo "(bench ${mode:-default} $*: exit $rc)"
   [ $rc = 0 ] || status=1
 }
-bench_in experimental bench-experimental.txt
-bench_in "" bench-default.txt
+# The experimental mode in three processes, the candidates that only this bench measures first (BITS dense mask,
+# ping-pong attention, PLANNED gather), the never-run 2:4 cluster kernels last: a kernel that traps leaves its CUDA
+# context unusable, and one process would lose every number after it.
+: > "$out/bench-experimental.txt"
+bench_in experimental bench-experimental.txt 45 --attention-only
+bench_in experimental bench-experimental.txt 20 --gather-only
+bench_in experimental bench-experimental.txt 75 --no-attention --no-gather
+: > "$out/bench-default.txt"
+bench_in "" bench-default.txt 75
 
 t=$(left)
 if (( t >= 60 )); then
