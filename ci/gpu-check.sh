@@ -138,9 +138,10 @@ took
 
 step "experimental Hopper attention (wgmma, D 64/128, causal / key lengths; own process, not part of the verdict until verified)"
 # ~20 small cases and three timed shapes (ours and sk_attention) in the mode-on and default passes ("overlap tma"),
-# two causal shapes in the CTA order before session 16 ("heads one by one") for comparison, then the experimental
-# pass ("overlap tma ping-pong", session 18, last so that a hang costs nothing else): a few seconds each when it
-# works; the cap only bounds a hang or a trap.
+# two causal shapes in the CTA order before session 16 ("heads one by one") for comparison, the lean MMAs and folded
+# softmax on the default ring ("overlap tma lean", session 26), then the experimental pass ("overlap tma ping-pong",
+# session 18, last so that a hang costs nothing else): 3-4 seconds each when it works (11 s for three passes in
+# session 16); the cap only bounds a hang or a trap.
 experimental "attn sm90" 35 attention-sm90.txt "^PASS attn sm90 " "$build/sk_gpu_attention_sm90_selftest"
 took
 

@@ -69,7 +69,10 @@ cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stre
 // nothing, where that kernel cannot (tma false, unaligned bases, maps the driver does not encode).
 // pingpong (TMA, no mask; experimental, session 18): the two warpgroups take turns issuing their MMAs.
 int attention_sm90_overlap_smem_bytes(int d);
-cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream, bool pingpong = false);
+// lean (TMA, no mask; experimental, session 26): the plain ring with the ping-pong's lean MMAs and folded softmax
+// ($SPARSEKERNELS_ATTENTION_LEAN=1 in the default TMA mode, read per call, so that a GPU run can time it alone).
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream, bool pingpong = false,
+                                   bool lean = false);
 
 }  // namespace skcuda
 

@@ -46,6 +46,7 @@
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <type_traits>
@@ -388,7 +389,11 @@ cudaError_t attention_sm90(const AttentionArgs& a, int hopper, cudaStream_t stre
   // Experimental (session 18, not yet run on a GPU): the TMA kernel with the two warpgroups in ping-pong. Before, the
   // experimental mode ran the cp.async form, which the TMA one beat (0.413 against 0.357 ms); it stays the fallback
   // where the tensor maps cannot be made.
-  if (!masked) return attention_sm90_overlap(a, true, stream, hopper == SK_HOPPER_EXPERIMENTAL);
+  if (!masked) {
+    const char* lean = getenv("SPARSEKERNELS_ATTENTION_LEAN");  // session 26, not yet run on a GPU (per call)
+    return attention_sm90_overlap(a, true, stream, hopper == SK_HOPPER_EXPERIMENTAL,
+                                  lean != nullptr && lean[0] == '1');
+  }
   // The bit-packed mask (default since session 16: H200, B2 H16 L4096 D128 bf16, the causal pattern as a mask,
   // 1.49 ms against 3.28 for the byte-reading MASKED kernel; SDPA cuDNN 0.90).
   if (a.mask == nullptr) return dispatch_dtype<true>(a, stream);

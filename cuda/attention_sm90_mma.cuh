@@ -124,6 +124,54 @@ __device__ __forceinline__ void pv_mma(float (&o)[C::DB][C::NO], const uint32_t 
   }
 }
 
+// The same two MMAs with fewer instructions around them (session 26, experimental: the PINGPONG kernel's; written
+// without a GPU). In the SASS of qk_mma / pv_mma each wgmma costs about eleven instructions of descriptor arithmetic
+// (mask, shift, or, four R2URs): 268 of the roughly 710 a warp issues per unmasked tile, besides 32 CS2Rs that zero S.
+// Here each tile's base descriptors are made once and every k step adds its offset to the low word: desc(a + off) =
+// desc(a) + off / 16 because a and off are multiples of 16 and a + off stays below 2^18 (shared-memory window
+// addresses, static_assert below), so the 14-bit start field never carries. And the first QK step runs with scale-d
+// 0 (D = A . B, the accumulators' old values ignored), so S needs no zeroing.
+// A descriptor from its two 32-bit words: the step offsets go into the low word only (a 32-bit add; a 64-bit one
+// compiled to an add with carry and a handful of moves per wgmma).
+__device__ __forceinline__ uint64_t att90_desc(uint32_t lo, uint32_t hi) {
+  uint64_t d;
+  asm("mov.b64 %0, {%1, %2};" : "=l"(d) : "r"(lo), "r"(hi));
+  return d;
+}
+template <class T, class C>
+__device__ __forceinline__ void qk_mma_lean(float (&s)[C::NS], uint32_t sq, uint32_t sk, int wg) {
+  static_assert(C::SMEM_BYTES + 1024 <= (1 << 18), "descriptor start fields may not carry (shared window < 256 KB)");
+  const uint64_t qa = sm90::desc_sw128(sq), kb = sm90::desc_sw128(sk);
+  const uint32_t qlo = (uint32_t)qa, klo = (uint32_t)kb, hi = (uint32_t)(qa >> 32);  // same high word for both
+#pragma unroll
+  for (int ks = 0; ks < C::D / 16; ++ks) {
+    const uint64_t da = att90_desc(qlo + (att90_q_desc_offset<C>(wg, ks) >> 4), hi);
+    const uint64_t db = att90_desc(klo + (att90_k_desc_offset<C>(ks) >> 4), hi);
+    if constexpr (C::BK == 128) {
+      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_m64n128k16_bf16(s, da, db, ks != 0);
+      else sm90::wgmma_m64n128k16_f16(s, da, db, ks != 0);
+    } else {
+      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_m64n64k16_bf16(s, da, db, ks != 0);
+      else sm90::wgmma_m64n64k16_f16(s, da, db, ks != 0);
+    }
+  }
+}
+template <class T, class C>
+__device__ __forceinline__ void pv_mma_lean(float (&o)[C::DB][C::NO], const uint32_t (&p)[C::BK / 16][4],
+                                            uint32_t sv) {
+  const uint64_t vb = sm90::desc_sw128_mn(sv, C::KV_DBLOCK);
+  const uint32_t vlo = (uint32_t)vb, hi = (uint32_t)(vb >> 32);
+#pragma unroll
+  for (int kk = 0; kk < C::BK / 16; ++kk) {
+#pragma unroll
+    for (int db = 0; db < C::DB; ++db) {
+      const uint64_t dv = att90_desc(vlo + (att90_v_desc_offset<C>(kk, db) >> 4), hi);
+      if constexpr (std::is_same<T, __nv_bfloat16>::value) sm90::wgmma_rs_m64n64k16_transb_bf16(o[db], p[kk], dv, 1);
+      else sm90::wgmma_rs_m64n64k16_transb_f16(o[db], p[kk], dv, 1);
+    }
+  }
+}
+
 // Scale, and in a tile that cuts them (partial) the causal / key-length masks: -inf outside. row_g is this thread's
 // first row (the second is row_g + 8), k0 the tile's first key.
 template <class C>
@@ -161,6 +209,60 @@ __device__ __forceinline__ float softmax_half(float (&s)[NS], int hr, float& m_i
   for (int j = 0; j < NS / 4; ++j) {
     s[4 * j + 2 * hr] = exp2f(s[4 * j + 2 * hr] - m_use);
     s[4 * j + 2 * hr + 1] = exp2f(s[4 * j + 2 * hr + 1] - m_use);
+    sum += s[4 * j + 2 * hr] + s[4 * j + 2 * hr + 1];
+  }
+  l_i = l_i * alpha + sum;
+  return alpha;
+}
+
+// The folded softmax (session 26, experimental: the PINGPONG kernel's; written without a GPU). The SASS of the softmax
+// above, read here with nvdisasm, spends per score an FMUL (scale), an FADD (minus the maximum) and, around each
+// MUFU.EX2, the FSETP and two predicated FMULs that make exp2f exact for subnormal results: five FP32-pipe
+// instructions beside the MUFU, where FlashAttention's softmax (built with --use_fast_math) has one FFMA. With two
+// warps per scheduler issuing about a thousand instructions each per tile, the softmax's issue slots, not the tensor
+// cores, can set a tile's pace, and the ping-pong's premise is that one warpgroup's softmax fits in the other's MMAs.
+// Here:
+//   - scores stay unscaled; masking writes -inf as before (mask_structural);
+//   - the row maximum is taken on unscaled scores: the order is the scaled one only for scale > 0, which the host
+//     requires of this path (attention_sm90_overlap falls back to the plain kernel otherwise);
+//   - the running maximum m_i stays in the scaled log2 domain, so alpha and l_i mean what they meant;
+//   - each weight is ex2.approx.ftz(fma(s, scale_log2, -m)): one FFMA and the MUFU. ftz flushes weights below 2^-126
+//     to 0, each at most 2^-126 of the row's largest weight (1), far below what P in f16 / bf16 keeps.
+// Same -inf rules: a masked score gives fma(-inf, c, -m) = -inf and weight 0; a row with no visible key keeps m = -inf
+// and uses 0 as its reference. +inf and NaN scores propagate as in softmax_half.
+__device__ __forceinline__ float att90_ex2_ftz(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+// The causal / key-length masks of a partial tile, without scaling (the folded softmax scales).
+template <class C>
+__device__ __forceinline__ void mask_structural(float (&s)[C::NS], bool partial, int row_g, int k0, int lane,
+                                                int klen, int64_t lq, int64_t lk, bool causal) {
+  if (!partial) return;
+#pragma unroll
+  for (int i = 0; i < C::NS; ++i) {
+    const int row = row_g + 8 * ((i >> 1) & 1), j = k0 + att90_acc_col(lane, i);
+    if (!att_visible(row, j, klen, lq, lk, causal, -1, -1)) s[i] = -INFINITY;
+  }
+}
+template <int NS>
+__device__ __forceinline__ float softmax_half_folded(float (&s)[NS], int hr, float& m_i, float& l_i,
+                                                     float scale_log2) {
+  float mx = -INFINITY;
+#pragma unroll
+  for (int j = 0; j < NS / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * hr], s[4 * j + 2 * hr + 1]));
+  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+  const float m_new = fmaxf(m_i, mx * scale_log2);  // -inf * (c > 0) = -inf
+  const float m_use = m_new == -INFINITY ? 0.f : m_new;
+  const float alpha = att90_ex2_ftz(m_i - m_use);
+  m_i = m_new;
+  float sum = 0.f;
+#pragma unroll
+  for (int j = 0; j < NS / 4; ++j) {
+    s[4 * j + 2 * hr] = att90_ex2_ftz(fmaf(s[4 * j + 2 * hr], scale_log2, -m_use));
+    s[4 * j + 2 * hr + 1] = att90_ex2_ftz(fmaf(s[4 * j + 2 * hr + 1], scale_log2, -m_use));
     sum += s[4 * j + 2 * hr] + s[4 * j + 2 * hr + 1];
   }
   l_i = l_i * alpha + sum;

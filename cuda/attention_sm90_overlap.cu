@@ -43,6 +43,13 @@
 // (every thread's arrival once its PV of the stage's tile retired) orders the refill, which thread 128 issues (the
 // lagging warpgroup's first thread: by then warpgroup 0 has let the stage go). Warpgroup 1 signals first so that
 // warpgroup 0 starts; warpgroup 0 takes warpgroup 1's last signal after the loop, so every arrival is met.
+// Session 26 (without a GPU; SASS read with nvdisasm): the PINGPONG instantiation, and LEAN_ALONE (the same on the
+// plain ring, $SPARSEKERNELS_ATTENTION_LEAN=1), issue fewer instructions per tile, since the ping-pong's premise is
+// that a warpgroup's softmax fits in the other's MMA time: softmax_half_folded (scale folded into one FFMA per score,
+// ex2.approx.ftz; for a positive scale only, which launch_tma checks) and qk_mma_lean / pv_mma_lean (descriptors
+// stepped in their low word; S not zeroed, the first QK step has scale-d 0). An unmasked D 128 tile went from about
+// 960 to about 590 instructions a warp (two warps a scheduler: ~1,200 issue cycles against ~2,048 cycles of
+// tensor-core work per tile at peak); the other instantiations are unchanged.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -97,10 +104,14 @@ struct AttTmaMaps {
 
 // The kernel body, loaded by cp.async (TMA false) or by TMA from thread 0 (maps: the kernel parameter's address);
 // BITS: a.mask_bits / a.mask_classes hold a dense mask (see above).
-template <class T, class OutT, int D, bool TMA, bool BITS = false, bool PINGPONG = false>
+template <class T, class OutT, int D, bool TMA, bool BITS = false, bool PINGPONG = false, bool LEAN_ALONE = false>
 __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale_log2, const AttTmaMaps* maps) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, kBK, kStages>;
+  // The lean MMAs and the folded softmax (attention_sm90_mma.cuh): the ping-pong's, or alone on the plain TMA ring
+  // ($SPARSEKERNELS_ATTENTION_LEAN=1, so that a GPU run can time them apart from the ping-pong)
+  constexpr bool LEAN = PINGPONG || LEAN_ALONE;
+  static_assert(!LEAN_ALONE || (TMA && !BITS && !PINGPONG), "the lean instantiation: the plain TMA ring, no mask");
   constexpr int BK = kBK;
   static_assert(!PINGPONG || TMA, "the ping-pong ring is the TMA kernel's");
   extern __shared__ uint8_t smem_raw[];
@@ -192,16 +203,20 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
 
     // ---- issue S = Q K^T, then the previous tile's O += P V; wait for S only ----
     float s[C::NS];
+    if constexpr (!LEAN) {  // LEAN: qk_mma_lean's first step ignores them (scale-d 0)
 #pragma unroll
-    for (int j = 0; j < C::NS; ++j) s[j] = 0.f;
+      for (int j = 0; j < C::NS; ++j) s[j] = 0.f;
+    }
     pin(s);
     if constexpr (PINGPONG) named_bar_sync(wg);  // this warpgroup's turn to issue
     sm90::wgmma_fence();  // s zeroed, and P / the rescaled O of the previous iteration, by ordinary instructions
-    qk_mma<T, C>(s, sQ, sK + stage * C::KV_BYTES, wg);
+    if constexpr (LEAN) qk_mma_lean<T, C>(s, sQ, sK + stage * C::KV_BYTES, wg);
+    else qk_mma<T, C>(s, sQ, sK + stage * C::KV_BYTES, wg);
     sm90::wgmma_commit();
     if (i > 0) {
       sm90::wgmma_fence();  // ptxas asks for one here too (C7519: it injected it when it was missing)
-      pv_mma<T, C>(o, p, sV + prev * C::KV_BYTES);
+      if constexpr (LEAN) pv_mma_lean<T, C>(o, p, sV + prev * C::KV_BYTES);
+      else pv_mma<T, C>(o, p, sV + prev * C::KV_BYTES);
       sm90::wgmma_commit();
       if constexpr (PINGPONG) named_bar_arrive(wg ^ 1);  // the other's turn
       sm90::wgmma_wait<1>();  // the QK group (committed first) has retired; the PV may still run
@@ -214,7 +229,8 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
     // ---- scale, masks, online softmax of S (O untouched: the PV in flight accumulates into it) ----
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, a.lq, a.lk, causal, -1, -1);
-    scale_structural<C>(s, partial, row_g, k0, lane, klen, a.lq, a.lk, causal, scale_log2);
+    if constexpr (LEAN) mask_structural<C>(s, partial, row_g, k0, lane, klen, a.lq, a.lk, causal);
+    else scale_structural<C>(s, partial, row_g, k0, lane, klen, a.lq, a.lk, causal, scale_log2);
     bool hides = false;  // BITS: the mask hides some score of this tile (block-uniform, from the tile's class)
     if constexpr (BITS) {
       const int cls = class_row[kt];
@@ -231,7 +247,11 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
     }
     float alpha[2];
 #pragma unroll
-    for (int hr = 0; hr < 2; ++hr) alpha[hr] = softmax_half(s, hr, m_i[hr], l_i[hr]);
+    for (int hr = 0; hr < 2; ++hr) {
+      // LEAN: the folded softmax (attention_sm90_mma.cuh; scale > 0, checked by launch_tma)
+      if constexpr (LEAN) alpha[hr] = softmax_half_folded(s, hr, m_i[hr], l_i[hr], scale_log2);
+      else alpha[hr] = softmax_half(s, hr, m_i[hr], l_i[hr]);
+    }
 
     // ---- the previous tile's PV has retired: O and P are this thread's again ----
     sm90::wgmma_wait<0>();
@@ -273,7 +293,8 @@ __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale
     for (int db = 0; db < C::DB; ++db) pin(o[db]);
     pin(p);
     sm90::wgmma_fence();
-    pv_mma<T, C>(o, p, sV + ((hi - 1 - lo) % kStages) * C::KV_BYTES);
+    if constexpr (LEAN) pv_mma_lean<T, C>(o, p, sV + ((hi - 1 - lo) % kStages) * C::KV_BYTES);
+    else pv_mma<T, C>(o, p, sV + ((hi - 1 - lo) % kStages) * C::KV_BYTES);
     sm90::wgmma_commit();
     sm90::wgmma_wait<0>();
 #pragma unroll
@@ -301,10 +322,10 @@ __global__ void __launch_bounds__(256, 1) attention_sm90_overlap_kernel(const At
   overlap_body<T, OutT, D, false>(a, scale_log2, nullptr);
 }
 
-template <class T, class OutT, int D, bool BITS, bool PINGPONG = false>
+template <class T, class OutT, int D, bool BITS, bool PINGPONG = false, bool LEAN_ALONE = false>
 __global__ void __launch_bounds__(256, 1)
     attention_sm90_overlap_tma_kernel(const AttentionArgs a, float scale_log2, const __grid_constant__ AttTmaMaps maps) {
-  overlap_body<T, OutT, D, true, BITS, PINGPONG>(a, scale_log2, &maps);
+  overlap_body<T, OutT, D, true, BITS, PINGPONG, LEAN_ALONE>(a, scale_log2, &maps);
 }
 
 template <class T, class OutT, int D>
@@ -322,7 +343,7 @@ cudaError_t launch(const AttentionArgs& a, cudaStream_t stream) {
 // row coordinates and a driver that encodes the maps; otherwise the cp.async kernel runs, or, for a bit-packed mask
 // (which only the TMA kernel takes), nothing: cudaErrorNotSupported tells attention_sm90 to run the MASKED kernel.
 template <class T, class OutT, int D>
-cudaError_t launch_tma(const AttentionArgs& a, bool pingpong, cudaStream_t stream) {
+cudaError_t launch_tma(const AttentionArgs& a, bool pingpong, bool lean, cudaStream_t stream) {
   using C = AttSm90Cfg<D, kBK, kStages>;
   const bool bits = a.mask_bits != nullptr;
   const int64_t qrows = (int64_t)a.batch * a.hq * a.lq, kvrows = (int64_t)a.batch * a.hkv * a.lk;
@@ -335,10 +356,13 @@ cudaError_t launch_tma(const AttentionArgs& a, bool pingpong, cudaStream_t strea
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.k, a.k, bf16, att90t_map<C>(kvrows, C::BK));
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.v, a.v, bf16, att90t_map<C>(kvrows, C::BK));
   if (e != cudaSuccess) return bits ? cudaErrorNotSupported : launch<T, OutT, D>(a, stream);
-  // PINGPONG for unmasked calls only (the bit-packed mask keeps the plain ring: two experiments, measured apart)
-  auto kern = bits       ? attention_sm90_overlap_tma_kernel<T, OutT, D, true>
-              : pingpong ? attention_sm90_overlap_tma_kernel<T, OutT, D, false, true>
-                         : attention_sm90_overlap_tma_kernel<T, OutT, D, false>;
+  // PINGPONG and LEAN for unmasked calls only (the bit-packed mask keeps the plain ring: experiments measured apart),
+  // and only for a positive scale: their folded softmax takes row maxima before scaling (attention_sm90_mma.cuh)
+  const bool folds = a.scale > 0.f;
+  auto kern = bits                ? attention_sm90_overlap_tma_kernel<T, OutT, D, true>
+              : pingpong && folds ? attention_sm90_overlap_tma_kernel<T, OutT, D, false, true>
+              : lean && folds     ? attention_sm90_overlap_tma_kernel<T, OutT, D, false, false, true>
+                                  : attention_sm90_overlap_tma_kernel<T, OutT, D, false>;
   e = cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM_BYTES);
   if (e != cudaSuccess) return e;
   const dim3 grid((unsigned)((int64_t)att90_num_qblocks(a.lq) * a.batch * a.hq));  // att90_cta_at order
@@ -347,17 +371,17 @@ cudaError_t launch_tma(const AttentionArgs& a, bool pingpong, cudaStream_t strea
 }
 
 template <class T, class OutT>
-cudaError_t dispatch_d(const AttentionArgs& a, bool tma, bool pingpong, cudaStream_t stream) {
+cudaError_t dispatch_d(const AttentionArgs& a, bool tma, bool pingpong, bool lean, cudaStream_t stream) {
   if (a.mask_bits != nullptr && !tma) return cudaErrorNotSupported;  // the bit-packed mask: TMA kernel only
-  if (a.d == 64) return tma ? launch_tma<T, OutT, 64>(a, pingpong, stream) : launch<T, OutT, 64>(a, stream);
-  if (a.d == 128) return tma ? launch_tma<T, OutT, 128>(a, pingpong, stream) : launch<T, OutT, 128>(a, stream);
+  if (a.d == 64) return tma ? launch_tma<T, OutT, 64>(a, pingpong, lean, stream) : launch<T, OutT, 64>(a, stream);
+  if (a.d == 128) return tma ? launch_tma<T, OutT, 128>(a, pingpong, lean, stream) : launch<T, OutT, 128>(a, stream);
   return cudaErrorInvalidValue;  // the host entry answers SK_ERR_UNSUPPORTED before
 }
 
 template <class T>
-cudaError_t dispatch_out(const AttentionArgs& a, bool tma, bool pingpong, cudaStream_t stream) {
-  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, tma, pingpong, stream)
-                                   : dispatch_d<T, T>(a, tma, pingpong, stream);
+cudaError_t dispatch_out(const AttentionArgs& a, bool tma, bool pingpong, bool lean, cudaStream_t stream) {
+  return a.o_dtype == SK_DTYPE_F32 ? dispatch_d<T, float>(a, tma, pingpong, lean, stream)
+                                   : dispatch_d<T, T>(a, tma, pingpong, lean, stream);
 }
 
 }  // namespace
@@ -368,9 +392,9 @@ int attention_sm90_overlap_smem_bytes(int d) {
   return 0;
 }
 
-cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream, bool pingpong) {
-  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, tma, pingpong, stream)
-                                 : dispatch_out<__nv_bfloat16>(a, tma, pingpong, stream);
+cudaError_t attention_sm90_overlap(const AttentionArgs& a, bool tma, cudaStream_t stream, bool pingpong, bool lean) {
+  return a.dtype == SK_DTYPE_F16 ? dispatch_out<__half>(a, tma, pingpong, lean, stream)
+                                 : dispatch_out<__nv_bfloat16>(a, tma, pingpong, lean, stream);
 }
 
 }  // namespace skcuda

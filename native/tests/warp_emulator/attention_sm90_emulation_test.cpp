@@ -57,6 +57,25 @@ Desc decode(uint64_t d) {
   return {(uint32_t)(d & 0x3FFFu) << 4, (uint32_t)((d >> 16) & 0x3FFFu) << 4, (uint32_t)((d >> 32) & 0x3FFFu) << 4};
 }
 uint32_t swz(uint32_t addr) { return addr ^ (((addr >> 7) & 7u) << 4); }
+// ex2.approx.ftz.f32: results below 2^-126 (subnormal) flush to +0. (The hardware's approximation error, 2 ulp at
+// most, is left to the GPU run; the fp64 reference's tolerance covers it.)
+float ex2_ftz(float x) {
+  const float r = exp2f(x);
+  return r < 1.17549435e-38f ? 0.f : r;
+}
+// qk_mma_lean / pv_mma_lean (attention_sm90_mma.cuh): the base descriptor's low word plus offset / 16, high word kept.
+// Checked against the direct encoding at every shared-window base the kernel can have (1024-aligned, the whole ring
+// below 2^18), then used.
+uint64_t lean_desc(uint64_t base_desc, uint32_t base, uint32_t off, uint32_t lbo, uint32_t smem_bytes) {
+  const uint64_t d = ((uint64_t)(uint32_t)(base_desc >> 32) << 32) | (uint32_t)((uint32_t)base_desc + (off >> 4));
+  for (uint32_t w = 0; w + smem_bytes <= (1u << 18); w += 1024) {
+    const uint64_t bw = enc_desc(w + base, lbo);
+    const uint64_t lw = ((uint64_t)(uint32_t)(bw >> 32) << 32) | (uint32_t)((uint32_t)bw + (off >> 4));
+    EMU_CHECK(lw == enc_desc(w + base + off, lbo), "lean descriptor differs at window base %u, offset %u", w, off);
+  }
+  EMU_CHECK(d == enc_desc(base + off, lbo), "lean descriptor differs at offset %u", off);
+  return d;
+}
 
 float smem_elem(emu::Block& blk, uint32_t addr, int tag, int dt, const char* what) {
   const uint32_t a = swz(addr);
@@ -81,8 +100,9 @@ int a_row(int w, int l, int e) { return 16 * w + l / 4 + 8 * ((e / 2) % 2); }
 int a_col(int l, int e) { return 2 * (l % 4) + e % 2 + 8 * (e / 4); }
 
 // SS m64nNk16, both K-major: d[thread][i] += sum_k A(row, k) B(col, k), threads 0..127 of one warpgroup.
+// scale_d 0 (PTX: D = A . B): the accumulators' old values are ignored, as qk_mma_lean's first step asks.
 void wgmma_ss(std::vector<std::vector<float>>& d, int n, uint64_t da, uint64_t db, emu::Block& blk, int tag_a,
-              int tag_b, int dt) {
+              int tag_b, int dt, bool scale_d = true) {
   const Desc A = decode(da), B = decode(db);
   std::vector<float> a(64 * 16), b((size_t)n * 16);
   for (int r = 0; r < 64; ++r)
@@ -94,7 +114,7 @@ void wgmma_ss(std::vector<std::vector<float>>& d, int n, uint64_t da, uint64_t d
       const int r = acc_row(t / 32, t % 32, i), c = acc_col(t % 32, i);
       float s = 0.f;
       for (int k = 0; k < 16; ++k) s += a[(size_t)r * 16 + k] * b[(size_t)c * 16 + k];
-      d[(size_t)t][(size_t)i] += s;
+      d[(size_t)t][(size_t)i] = (scale_d ? d[(size_t)t][(size_t)i] : 0.f) + s;
     }
 }
 // RS m64n64k16, B MN-major (imm-trans-b = 1): A from the threads' 4 registers each.
@@ -116,7 +136,7 @@ void wgmma_rs_transb(std::vector<std::vector<float>>& d, const std::vector<std::
       const int r = acc_row(t / 32, t % 32, i), c = acc_col(t % 32, i);
       float s = 0.f;
       for (int k = 0; k < 16; ++k) s += a[(size_t)r * 16 + k] * b[(size_t)c * 16 + k];
-      d[(size_t)t][(size_t)i] += s;
+      d[(size_t)t][(size_t)i] = d[(size_t)t][(size_t)i] + s;
     }
 }
 
@@ -130,6 +150,8 @@ struct Prob {
   // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only); 5: the same loaded by TMA;
   // 6-8: that TMA kernel with its warpgroups in ping-pong (PINGPONG): warpgroup 0 ahead, 1 ahead, a random order
   int pipeline = 0;
+  // Pipeline 5 with the lean MMAs and folded softmax (LEAN_ALONE, $SPARSEKERNELS_ATTENTION_LEAN=1); 6-8 have them too
+  bool lean = false;
   // MASKED kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
   std::vector<float> bias;
@@ -159,6 +181,8 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   if (masked && !p.hmask.empty() && p.hmask[(size_t)h] == 0) hi = lo;  // a pruned head: zeros, no work
   const float scale_log2 = (1.0f / sqrtf((float)D)) * 1.4426950408889634f;
   const int QTAG = 1 << 20;
+  // The PINGPONG instantiation's lean MMAs and folded softmax (session 26; attention_sm90_mma.cuh)
+  const bool folded = p.pipeline >= 6 || p.lean;
 
   auto load_kv_threads = [&](int kt, int stage, int tag, int t0, int t1) {
     for (int tid = t0; tid < t1; ++tid)
@@ -260,10 +284,18 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
     const uint32_t kst = C::K_OFF + stage * C::KV_BYTES;
     const int k0 = kt * BK;
     const bool partial = att_tile_partial(k0, BK, q0, q1, klen, p.Lq, p.Lk, p.causal, wl, wr);
-    Scores s(128, std::vector<float>(C::NS, 0.f));
-    for (int ks = 0; ks < D / 16; ++ks)
-      wgmma_ss(s, BK, desc_sw128(C::Q_OFF + att90_q_desc_offset<C>(wg, ks)),
-               desc_sw128(kst + att90_k_desc_offset<C>(ks)), blk, QTAG, kt, p.dt);
+    // PINGPONG (folded): S starts as garbage, which the first step's scale-d 0 must ignore; descriptors the lean way
+    Scores s(128, std::vector<float>(C::NS, folded ? NAN : 0.f));
+    for (int ks = 0; ks < D / 16; ++ks) {
+      if (folded) {
+        wgmma_ss(s, BK, lean_desc(desc_sw128(C::Q_OFF), C::Q_OFF, att90_q_desc_offset<C>(wg, ks), 16, C::SMEM_BYTES),
+                 lean_desc(desc_sw128(kst), kst, att90_k_desc_offset<C>(ks), 16, C::SMEM_BYTES), blk, QTAG, kt, p.dt,
+                 ks != 0);
+      } else {
+        wgmma_ss(s, BK, desc_sw128(C::Q_OFF + att90_q_desc_offset<C>(wg, ks)),
+                 desc_sw128(kst + att90_k_desc_offset<C>(ks)), blk, QTAG, kt, p.dt);
+      }
+    }
     for (int t = 0; t < 128; ++t) {
       const int w = t / 32, lane = t % 32;
       const int row_g = q0 + 64 * wg + 16 * w + (lane >> 2);
@@ -272,7 +304,8 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
         EMU_CHECK(row - q0 - 64 * wg == acc_row(w, lane, i) && j - k0 == acc_col(lane, i),
                   "att90_acc_row/col disagree with the accumulator layout at i %d", i);
         // The kernel's masking step: elementwise (visibility bits, bias added to visible scores) or structural.
-        float x = s[(size_t)t][(size_t)i] * scale_log2;
+        // PINGPONG (folded): masking only; the softmax scales
+        float x = folded ? s[(size_t)t][(size_t)i] : s[(size_t)t][(size_t)i] * scale_log2;
         bool vis;
         if (elementwise) {
           vis = elem_visible(row, j, partial);
@@ -296,15 +329,16 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
       for (int t = 0; t < 128; ++t) t1[t] = fmaxf(mx[t], mx[t ^ 1]);  // shuffle-xor within a warp: lanes differ
       for (int t = 0; t < 128; ++t) mx[t] = fmaxf(t1[t], t1[t ^ 2]);  // in bits 0-1 only
       for (int t = 0; t < 128; ++t) {
-        const float m_new = fmaxf(m_i[wg][t][hr], mx[t]);
+        // PINGPONG (folded, softmax_half_folded): maxima of unscaled scores, then scaled; ex2.approx.ftz of one fma
+        const float m_new = fmaxf(m_i[wg][t][hr], folded ? mx[t] * scale_log2 : mx[t]);
         const float m_use = m_new == -INFINITY ? 0.f : m_new;
-        alpha[t][hr] = exp2f(m_i[wg][t][hr] - m_use);
+        alpha[t][hr] = folded ? ex2_ftz(m_i[wg][t][hr] - m_use) : exp2f(m_i[wg][t][hr] - m_use);
         m_i[wg][t][hr] = m_new;
         float sum = 0.f;
         for (int j = 0; j < C::NS / 4; ++j)
           for (int e = 0; e < 2; ++e) {
             float& x = s[(size_t)t][(size_t)(4 * j + 2 * hr + e)];
-            x = exp2f(x - m_use);
+            x = folded ? ex2_ftz(fmaf(x, scale_log2, -m_use)) : exp2f(x - m_use);
             sum += x;
           }
         l_i[wg][t][hr] = l_i[wg][t][hr] * alpha[t][hr] + sum;
@@ -334,8 +368,11 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
       for (int db = 0; db < C::DB; ++db) {
         std::vector<std::vector<float>> acc(128);
         for (int t = 0; t < 128; ++t) acc[(size_t)t] = o[(size_t)wg][(size_t)db * 128 + t];
-        wgmma_rs_transb(acc, regs[(size_t)kk], desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK), blk,
-                        tag, p.dt);
+        const uint64_t dv =
+            folded ? lean_desc(desc_sw128_mn(vst, C::KV_DBLOCK), vst, att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK,
+                               C::SMEM_BYTES)
+                   : desc_sw128_mn(vst + att90_v_desc_offset<C>(kk, db), C::KV_DBLOCK);
+        wgmma_rs_transb(acc, regs[(size_t)kk], dv, blk, tag, p.dt);
         for (int t = 0; t < 128; ++t) o[(size_t)wg][(size_t)db * 128 + t] = acc[(size_t)t];
       }
   };
@@ -927,6 +964,13 @@ int main() {
       const std::string label = std::string(name) + tags[pipeline];
       ++total;
       if (!run(rng, p, label.c_str())) ++failed;
+    }
+    if (!masked) {  // the lean instantiation alone, on the plain TMA ring
+      Prob p = p0;
+      p.pipeline = 5;
+      p.lean = true;
+      ++total;
+      if (!run(rng, p, (std::string(name) + " [overlap, TMA, lean]").c_str())) ++failed;
     }
   };
   go(base(1, 1, 1, 1, 1, 64, emu::F16, false), "L1");
