@@ -341,7 +341,9 @@ __device__ __forceinline__ void sp90t_consume_block(uint32_t base, uint8_t* smem
   sm90::pin(acc);
   if constexpr (STAGED16 && sizeof(OutT) == 2) {
     // Every stage has landed (each was waited for) and every warpgroup is past its last MMAs once all consumers
-    // reach the barrier: the ring's first 16 x 4 KB are free for the staged tiles.
+    // reach the barrier: the ring's first 16 x 4 KB are free for the staged tiles. (Only where no next block's loads
+    // follow: the non-persistent kernel; session 26's audit asked for the bound to be checked, not assumed.)
+    static_assert(C::CONSUMER_THREADS / 32 * kSp90eWarpBytes <= C::BAR_OFF, "staged tiles below the mbarriers");
     consumers_sync<C>();
     store_tile_staged16(acc, bias, y, m0, n0, q, lane, tokens, out, smem + q * kSp90eWarpBytes);
   } else {
@@ -561,6 +563,7 @@ bool sp90t_maps(const void* x, const void* wv, const uint32_t* meta, const TmaMa
 template <class C, class T, class OutT, bool PERSIST = false, bool STAGED16 = false>
 cudaError_t launch_tma(const void* x, const void* wv, const uint32_t* meta, const float* bias, void* y, int tokens,
                        int in, int out, cudaStream_t stream) {
+  static_assert(!(PERSIST && STAGED16), "the staged epilogue reuses the ring, which a persistent CTA is refilling");
   CUtensorMap tm_x, tm_w;
   if (!sp90t_maps<T>(x, wv, meta, sp90t_x_map<C>(tokens, in),
                      sp90t_w_map<C>(sp_padded_rows(out), sp_padded_cols(in) / 32), tm_x, tm_w))
