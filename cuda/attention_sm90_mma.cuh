@@ -189,17 +189,23 @@ __device__ __forceinline__ void scale_structural(float (&s)[C::NS], bool partial
   }
 }
 
+// The maximum of row half hr (accumulators 4 j + 2 hr, 4 j + 2 hr + 1), over the 4 lanes of a quad.
+template <int NS>
+__device__ __forceinline__ float row_half_max(const float (&s)[NS], int hr) {
+  float mx = -INFINITY;
+#pragma unroll
+  for (int j = 0; j < NS / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * hr], s[4 * j + 2 * hr + 1]));
+  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+  return fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+}
+
 // Online softmax of row half hr (row row_g + 8 hr: accumulators 4 j + 2 hr, 4 j + 2 hr + 1; the row's columns are
 // spread over the 4 lanes of a quad): exp2 in place against the new running maximum m_i, l_i = l_i alpha + this
 // lane's sum; returns alpha, the factor O must be multiplied by. A row whose maximum is still -inf uses 0 as its
 // reference, so exp2 gives 0, never NaN.
 template <int NS>
 __device__ __forceinline__ float softmax_half(float (&s)[NS], int hr, float& m_i, float& l_i) {
-  float mx = -INFINITY;
-#pragma unroll
-  for (int j = 0; j < NS / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * hr], s[4 * j + 2 * hr + 1]));
-  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+  const float mx = row_half_max(s, hr);
   const float m_new = fmaxf(m_i, mx);
   const float m_use = m_new == -INFINITY ? 0.f : m_new;
   const float alpha = exp2f(m_i - m_use);
@@ -249,11 +255,7 @@ __device__ __forceinline__ void mask_structural(float (&s)[C::NS], bool partial,
 template <int NS>
 __device__ __forceinline__ float softmax_half_folded(float (&s)[NS], int hr, float& m_i, float& l_i,
                                                      float scale_log2) {
-  float mx = -INFINITY;
-#pragma unroll
-  for (int j = 0; j < NS / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * hr], s[4 * j + 2 * hr + 1]));
-  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-  mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+  const float mx = row_half_max(s, hr);
   const float m_new = fmaxf(m_i, mx * scale_log2);  // -inf * (c > 0) = -inf
   const float m_use = m_new == -INFINITY ? 0.f : m_new;
   const float alpha = att90_ex2_ftz(m_i - m_use);
