@@ -43,13 +43,13 @@
 // (every thread's arrival once its PV of the stage's tile retired) orders the refill, which thread 128 issues (the
 // lagging warpgroup's first thread: by then warpgroup 0 has let the stage go). Warpgroup 1 signals first so that
 // warpgroup 0 starts; warpgroup 0 takes warpgroup 1's last signal after the loop, so every arrival is met.
-// Session 26 (without a GPU; SASS read with nvdisasm): the PINGPONG instantiation, and LEAN_ALONE (the same on the
+// Session 26 (without a GPU; SASS read with nvdisasm): the PINGPONG and BITS instantiations, and LEAN_ALONE (the
 // plain ring, $SPARSEKERNELS_ATTENTION_LEAN=1), issue fewer instructions per tile, since the ping-pong's premise is
 // that a warpgroup's softmax fits in the other's MMA time: softmax_half_folded (scale folded into one FFMA per score,
 // ex2.approx.ftz; for a positive scale only, which launch_tma checks) and qk_mma_lean / pv_mma_lean (descriptors
 // stepped in their low word; S not zeroed, the first QK step has scale-d 0). An unmasked D 128 tile went from about
 // 960 to about 590 instructions a warp (two warps a scheduler: ~1,200 issue cycles against ~2,048 cycles of
-// tensor-core work per tile at peak); the other instantiations are unchanged.
+// tensor-core work per tile at peak); the verified instantiations (cp.async and plain TMA rings) are unchanged.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -108,9 +108,10 @@ template <class T, class OutT, int D, bool TMA, bool BITS = false, bool PINGPONG
 __device__ __forceinline__ void overlap_body(const AttentionArgs& a, float scale_log2, const AttTmaMaps* maps) {
 #if SK_SM90A
   using C = AttSm90Cfg<D, kBK, kStages>;
-  // The lean MMAs and the folded softmax (attention_sm90_mma.cuh): the ping-pong's, or alone on the plain TMA ring
-  // ($SPARSEKERNELS_ATTENTION_LEAN=1, so that a GPU run can time them apart from the ping-pong)
-  constexpr bool LEAN = PINGPONG || LEAN_ALONE;
+  // The lean MMAs and the folded softmax (attention_sm90_mma.cuh): the ping-pong's, the bit-packed mask's (both
+  // experimental and not yet run, so neither has a measured form to keep), or alone on the plain TMA ring
+  // ($SPARSEKERNELS_ATTENTION_LEAN=1, so that a GPU run can time them against the default)
+  constexpr bool LEAN = PINGPONG || LEAN_ALONE || BITS;
   static_assert(!LEAN_ALONE || (TMA && !BITS && !PINGPONG), "the lean instantiation: the plain TMA ring, no mask");
   constexpr int BK = kBK;
   static_assert(!PINGPONG || TMA, "the ping-pong ring is the TMA kernel's");
@@ -357,8 +358,10 @@ cudaError_t launch_tma(const AttentionArgs& a, bool pingpong, bool lean, cudaStr
   if (e == cudaSuccess) e = encode_tensor_map_sw128(&m.v, a.v, bf16, att90t_map<C>(kvrows, C::BK));
   if (e != cudaSuccess) return bits ? cudaErrorNotSupported : launch<T, OutT, D>(a, stream);
   // PINGPONG and LEAN for unmasked calls only (the bit-packed mask keeps the plain ring: experiments measured apart),
-  // and only for a positive scale: their folded softmax takes row maxima before scaling (attention_sm90_mma.cuh)
+  // and, as BITS, only for a positive scale: their folded softmax takes row maxima before scaling
+  // (attention_sm90_mma.cuh); a mask with another scale goes to the MASKED kernel
   const bool folds = a.scale > 0.f;
+  if (bits && !folds) return cudaErrorNotSupported;
   auto kern = bits                ? attention_sm90_overlap_tma_kernel<T, OutT, D, true>
               : pingpong && folds ? attention_sm90_overlap_tma_kernel<T, OutT, D, false, true>
               : lean && folds     ? attention_sm90_overlap_tma_kernel<T, OutT, D, false, false, true>

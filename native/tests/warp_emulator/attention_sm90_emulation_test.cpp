@@ -150,7 +150,8 @@ struct Prob {
   // software-pipelined kernel (attention_sm90_overlap.cu; causal and key lengths only); 5: the same loaded by TMA;
   // 6-8: that TMA kernel with its warpgroups in ping-pong (PINGPONG): warpgroup 0 ahead, 1 ahead, a random order
   int pipeline = 0;
-  // Pipeline 5 with the lean MMAs and folded softmax (LEAN_ALONE, $SPARSEKERNELS_ATTENTION_LEAN=1); 6-8 have them too
+  // Pipeline 5 with the lean MMAs and folded softmax (LEAN_ALONE, $SPARSEKERNELS_ATTENTION_LEAN=1); 6-8 have them too,
+  // and so has pipeline 5 with a dense mask alone (BITS)
   bool lean = false;
   // MASKED kernel: a dense mask and / or bias [Lq][Lk], broadcast over batch and heads (empty: none)
   std::vector<uint8_t> mask;
@@ -181,8 +182,10 @@ void emu_cta(const Prob& p, int bx, int bh, std::vector<float>& out) {
   if (masked && !p.hmask.empty() && p.hmask[(size_t)h] == 0) hi = lo;  // a pruned head: zeros, no work
   const float scale_log2 = (1.0f / sqrtf((float)D)) * 1.4426950408889634f;
   const int QTAG = 1 << 20;
-  // The PINGPONG instantiation's lean MMAs and folded softmax (session 26; attention_sm90_mma.cuh)
-  const bool folded = p.pipeline >= 6 || p.lean;
+  // The lean MMAs and folded softmax (session 26; attention_sm90_mma.cuh): the PINGPONG instantiation's, the BITS one's
+  // (a dense mask alone on the TMA ring) and LEAN_ALONE's
+  const bool mask_alone = !p.mask.empty() && p.bias.empty() && p.hmask.empty() && p.wl == -1 && p.wr == -1;
+  const bool folded = p.pipeline >= 6 || p.lean || (p.pipeline == 5 && mask_alone);
 
   auto load_kv_threads = [&](int kt, int stage, int tag, int t0, int t1) {
     for (int tid = t0; tid < t1; ++tid)
